@@ -1,0 +1,574 @@
+/**
+ * The tenant spec: the single source of truth for its shape, its defaults and its documentation.
+ * The JSON Schema for editors (config/tenant-spec.schema.json) and docs/tenant-spec.md are
+ * generated from the descriptions here.
+ *
+ * Defaults are the secure choice and are defined here once: a deletion threshold is on, target
+ * object Delete is off, the uploader's safeguard is on.
+ */
+import { z } from "zod";
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// RFC 5322 is far wider; this is what Entra accepts for a notification address in practice.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+// ISO 8601 duration as Graph writes it: PT30M, PT1H, P1D...
+const ISO_DURATION = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
+
+export const guid = () =>
+  z.string().regex(GUID, { message: "must be a GUID like 00000000-0000-0000-0000-000000000000" });
+const email = () =>
+  z.string().regex(EMAIL, { message: "must be an email address like alerts@contoso.com" });
+const domain = () =>
+  z.string().regex(DOMAIN, { message: "must be a DNS domain name like contoso.com" });
+
+/**
+ * NCRONTAB as Azure Functions reads it: six fields, seconds first. Each field is `*`, a number, a
+ * range `a-b`, a list `a,b` or a step `*\/n`; names of days and months are accepted too.
+ */
+const NCRONTAB_FIELD =
+  /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?)*$/;
+const NCRONTAB_RANGES: [number, number][] = [
+  [0, 59],
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 6],
+];
+export function ncrontabProblem(text: string): string | undefined {
+  const fields = text.trim().split(/\s+/);
+  if (fields.length !== 6) {
+    return `must be an NCRONTAB expression with 6 fields (second minute hour day month day-of-week), got ${fields.length}`;
+  }
+  for (let i = 0; i < 6; i++) {
+    const field = fields[i];
+    if (!NCRONTAB_FIELD.test(field)) return `NCRONTAB field ${i + 1} "${field}" is not valid`;
+    const [min, max] = NCRONTAB_RANGES[i];
+    for (const n of field.match(/(?<![/\d])\d+/g) ?? []) {
+      if (Number(n) < min || Number(n) > max) {
+        return `NCRONTAB field ${i + 1} value ${n} is out of range ${min}-${max}`;
+      }
+    }
+  }
+  return undefined;
+}
+const ncrontab = () =>
+  z.string().superRefine((value, ctx) => {
+    const problem = ncrontabProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+// ---------------------------------------------------------------------------------------------
+// provisioning
+
+export const ATTRIBUTE_TYPES = [
+  "string",
+  "boolean",
+  "integer",
+  "dateTime",
+  "reference",
+  "binary",
+] as const;
+
+const scimExtension = z
+  .strictObject({
+    urn: z
+      .string()
+      .regex(/^urn:ietf:params:scim:schemas:extension:[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)*:User$/, {
+        message:
+          "must be a SCIM extension URN ending in :User, like urn:ietf:params:scim:schemas:extension:contoso:1.0:User",
+      })
+      .describe(
+        "The SCIM schema URN of the custom attributes; listed in each bulk request's `schemas`.",
+      ),
+    attributes: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_]*$/, { message: "must be a name of letters, digits and _" }),
+        z.enum(ATTRIBUTE_TYPES),
+      )
+      .describe("Custom attribute name: type. Referenced in expressions as `[ext:Name]`."),
+  })
+  .describe(
+    "Custom attributes the API accepts besides SCIM core and enterprise (the portal's 'Edit attribute list for API').",
+  );
+
+const matchingRule = z
+  .strictObject({
+    source: z.string().min(1).describe("SCIM attribute of the incoming record, e.g. `externalId`."),
+    target: z.string().min(1).describe("Entra / AD attribute to match on, e.g. `employeeId`."),
+  })
+  .describe("One matching attribute; the list order is Entra's matching precedence.");
+
+export const SCOPE_OPERATORS = [
+  "equals",
+  "notEquals",
+  "isTrue",
+  "isFalse",
+  "isNull",
+  "isNotNull",
+  "regexMatch",
+  "notRegexMatch",
+  "greaterThan",
+  "greaterThanOrEquals",
+  "includes",
+  "endsWith",
+  "lessThan",
+] as const;
+export const UNARY_SCOPE_OPERATORS: readonly string[] = [
+  "isTrue",
+  "isFalse",
+  "isNull",
+  "isNotNull",
+];
+
+const scopeClause = z
+  .strictObject({
+    attribute: z
+      .string()
+      .min(1)
+      .describe("Source attribute (short forms `enterprise:` and `ext:` allowed)."),
+    operator: z
+      .enum(SCOPE_OPERATORS)
+      .describe("Comparison; compiled to Entra's operator name, looked up at deploy time."),
+    value: z
+      .union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))])
+      .optional()
+      .describe("Value(s) to compare with; omitted for isTrue/isFalse/isNull/isNotNull."),
+  })
+  .superRefine((clause, ctx) => {
+    const unary = UNARY_SCOPE_OPERATORS.includes(clause.operator);
+    if (unary && clause.value !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["value"],
+        message: `operator ${clause.operator} takes no value`,
+      });
+    }
+    if (!unary && clause.value === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["value"],
+        message: `operator ${clause.operator} needs a value`,
+      });
+    }
+  });
+
+const scope = z
+  .strictObject({
+    anyOf: z
+      .array(
+        z
+          .strictObject({
+            name: z.string().optional().describe("Name of the scoping group shown in the portal."),
+            allOf: z.array(scopeClause).min(1).describe("Clauses that must all hold (AND)."),
+          })
+          .describe("One scoping filter group."),
+      )
+      .min(1)
+      .describe("Groups of which any one must hold (OR)."),
+  })
+  .describe("Which incoming records are in scope. Omit to take every record.");
+
+export const APPLY_MODES = ["always", "onCreate"] as const;
+
+const mappingLong = z
+  .strictObject({
+    expression: z
+      .string()
+      .optional()
+      .describe(
+        "Entra attribute-mapping expression; omit for a 'None' mapping that only sets `default`.",
+      ),
+    default: z
+      .union([z.string(), z.number(), z.boolean()])
+      .optional()
+      .describe("Value used when the expression evaluates to null (Entra: defaultValue)."),
+    apply: z
+      .enum(APPLY_MODES)
+      .default("always")
+      .describe(
+        "When the mapping applies: `always` or `onCreate` (Entra flowType Always / ObjectAddOnly).",
+      ),
+  })
+  .refine((m) => m.expression !== undefined || m.default !== undefined, {
+    message: "a mapping needs an `expression`, a `default`, or both",
+  });
+
+export const mapping = z
+  .union([z.string(), mappingLong])
+  .describe('An expression string (`[attr]`, `"constant"`, `Join(...)`), or the long form.');
+
+export const UPLOADER_KINDS = ["function", "logicApp", "none"] as const;
+
+const csvSettings = z
+  .strictObject({
+    delimiter: z.string().length(1).default(",").describe("Field delimiter of the HR file."),
+    encoding: z
+      .enum(["utf-8", "utf-16le", "latin1"])
+      .default("utf-8")
+      .describe("Text encoding of the HR file; a byte-order mark is recognised and skipped."),
+    columns: z
+      .record(z.string().min(1), z.string().min(1))
+      .refine((columns) => Object.keys(columns).length > 0, {
+        message: "at least one column mapping is needed",
+      })
+      .describe(
+        "SCIM attribute: expression over CSV columns (`[WorkerID]`). Must map `externalId`.",
+      ),
+  })
+  .describe("How to read the HR export.");
+
+const uploader = z
+  .strictObject({
+    kind: z
+      .enum(UPLOADER_KINDS)
+      .default("function")
+      .describe(
+        "`function` (Azure Functions, Flex Consumption), `logicApp` (Consumption Logic App) or `none` (CLI only).",
+      ),
+    schedule: ncrontab()
+      .default("0 30 1 * * *")
+      .describe("NCRONTAB schedule of the deployed uploader (UTC)."),
+    safeguard: z
+      .strictObject({
+        maxDisablePercent: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(10)
+          .describe(
+            "Refuse a run that would disable, or lose, more than this share of known users.",
+          ),
+      })
+      .default({ maxDisablePercent: 10 })
+      .describe("Guards against a truncated or wrong HR file."),
+    rate: z
+      .strictObject({
+        requestsPerWindow: z
+          .number()
+          .int()
+          .min(1)
+          .max(40)
+          .default(40)
+          .describe("Requests per window (API limit 40)."),
+        windowSeconds: z
+          .number()
+          .min(1)
+          .default(5)
+          .describe("Window length in seconds (API limit: 5)."),
+        dailyQuota: z
+          .number()
+          .int()
+          .min(1)
+          .default(2000)
+          .describe(
+            "bulkUpload calls per 24 h: 2,000 with Entra ID P1/P2, 6,000 with ID Governance.",
+          ),
+      })
+      .default({ requestsPerWindow: 40, windowSeconds: 5, dailyQuota: 2000 })
+      .describe("API rate limits; the uploader stays under them."),
+    csv: csvSettings,
+  })
+  .describe("The uploader that turns the HR CSV into SCIM bulk requests.");
+
+export const TARGETS = ["entra", "activeDirectory"] as const;
+export const ACTIONS = ["create", "update", "delete"] as const;
+
+export const provisioningApp = z
+  .strictObject({
+    displayName: z.string().min(1).max(256).describe("Display name of the enterprise application."),
+    target: z
+      .enum(TARGETS)
+      .default("entra")
+      .describe("Where accounts are provisioned: `entra` or `activeDirectory`."),
+    activeDirectory: z
+      .strictObject({
+        domain: domain().describe("The on-premises AD domain, e.g. contoso.local."),
+        defaultOu: z
+          .string()
+          .regex(/^(OU|CN)=.+,DC=.+/i, {
+            message: "must be a distinguished name like OU=Users,DC=contoso,DC=local",
+          })
+          .describe("OU for new accounts when no parentDistinguishedName mapping says otherwise."),
+      })
+      .optional()
+      .describe("Settings of an `activeDirectory` target."),
+    notificationEmail: email().describe(
+      "Receives quarantine and accidental-deletion alerts (mandatory in Entra).",
+    ),
+    deletionThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .default(500)
+      .describe(
+        "Accidental-deletion guard: a cycle that would delete more accounts than this stops.",
+      ),
+    skipOutOfScopeDeletions: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Keep accounts that leave the scope instead of disabling them (Entra: SkipOutOfScopeDeletions).",
+      ),
+    actions: z
+      .array(z.enum(ACTIONS))
+      .min(1)
+      .default(["create", "update"])
+      .describe("Target object actions. `delete` is off unless asked for."),
+    scimExtension: scimExtension.optional(),
+    matching: z
+      .array(matchingRule)
+      .min(1)
+      .default([{ source: "externalId", target: "employeeId" }])
+      .describe("Matching precedence: the first rule is tried first."),
+    scope: scope.optional(),
+    mappings: z
+      .record(z.string().min(1), mapping)
+      .describe(
+        "Target attribute: mapping. These are all of the job's mappings; nothing is kept from the template.",
+      ),
+    uploader: uploader.optional(),
+    applicationTemplateId: guid()
+      .optional()
+      .describe(
+        "Override of the gallery template id; by default it is looked up by display name at deploy time.",
+      ),
+    synchronizationTemplateId: z
+      .string()
+      .optional()
+      .describe(
+        "Override of the synchronization template id (e.g. API2AAD); by default discovered at deploy time.",
+      ),
+  })
+  .superRefine((app, ctx) => {
+    if (app.target === "activeDirectory" && !app.activeDirectory) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["activeDirectory"],
+        message: "an activeDirectory target needs `activeDirectory: { domain, defaultOu }`",
+      });
+    }
+    if (app.target === "entra" && app.activeDirectory) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["activeDirectory"],
+        message: "`activeDirectory` applies only to `target: activeDirectory`",
+      });
+    }
+  })
+  .describe("One API-driven provisioning app: one HR population.");
+
+// ---------------------------------------------------------------------------------------------
+// lifecycle workflows
+
+export const WORKFLOW_CATEGORIES = ["joiner", "mover", "leaver"] as const;
+export const TRIGGER_ATTRIBUTES = [
+  "employeeHireDate",
+  "employeeLeaveDateTime",
+  "createdDateTime",
+  "lastSignInDateTime",
+] as const;
+
+const timeTrigger = z
+  .strictObject({
+    attribute: z.enum(TRIGGER_ATTRIBUTES).describe("The user date the workflow is timed from."),
+    offsetDays: z
+      .number()
+      .int()
+      .min(-180)
+      .max(180)
+      .default(0)
+      .describe("Days before (negative) or after the date."),
+  })
+  .describe("Time-based trigger.");
+
+const attributeChangeTrigger = z
+  .strictObject({
+    attributeChanged: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe("Mover trigger: the workflow runs when any of these user attributes changes."),
+  })
+  .describe("Attribute-change trigger (movers).");
+
+const groupTrigger = z
+  .strictObject({
+    group: z
+      .string()
+      .min(1)
+      .describe("Display name of the group, resolved to its id at deploy time."),
+    change: z
+      .enum(["added", "removed"])
+      .describe("Run when a user is added to or removed from the group."),
+  })
+  .describe("Group-membership trigger.");
+
+const taskEntry = z
+  .union([
+    z.string().min(1),
+    z.record(z.string().min(1), z.union([z.record(z.string(), z.unknown()), z.null()])),
+  ])
+  .describe("A task: its name (`sendWelcomeEmail`) or `name: { arguments }`.");
+
+const workflow = z
+  .strictObject({
+    category: z.enum(WORKFLOW_CATEGORIES).describe("`joiner`, `mover` or `leaver`."),
+    displayName: z.string().min(1).max(256).describe("Workflow name shown in the portal."),
+    description: z.string().max(1024).optional().describe("Workflow description."),
+    enabled: z.boolean().default(true).describe("Whether the workflow runs at all."),
+    schedulingEnabled: z
+      .boolean()
+      .default(true)
+      .describe("Whether the workflow runs on the tenant schedule."),
+    trigger: z
+      .union([timeTrigger, attributeChangeTrigger, groupTrigger])
+      .describe("When the workflow runs for a user."),
+    scope: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Users in scope, in Entra's rule syntax: `(department eq 'IT') and (employeeType eq 'Employee')`.",
+      ),
+    tasks: z.array(taskEntry).min(1).max(25).describe("Tasks in order (at most 25)."),
+    purgeOnDelete: z
+      .boolean()
+      .default(false)
+      .describe("When the workflow is removed from the spec, also purge it from deleted items."),
+  })
+  .describe("One lifecycle workflow.");
+
+const customTaskExtension = z
+  .strictObject({
+    displayName: z.string().min(1).describe("Name of the custom task extension."),
+    description: z.string().optional().describe("Description."),
+    logicApp: z
+      .strictObject({
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_.()-]{1,80}$/, {
+            message: "must be a Logic App name of letters, digits and _.()-",
+          })
+          .describe("Name of the Logic App to create."),
+        resourceGroup: z
+          .string()
+          .optional()
+          .describe("Resource group; defaults to `azure.resourceGroup`."),
+      })
+      .describe("The Consumption Logic App that implements the extension."),
+    callbackTimeout: z
+      .string()
+      .regex(ISO_DURATION, { message: "must be an ISO 8601 duration like PT30M" })
+      .default("PT30M")
+      .describe("How long Lifecycle Workflows waits for the Logic App's callback (PT5M to PT3H)."),
+  })
+  .describe("A custom task extension backed by a Logic App.");
+
+const lifecycleWorkflowSettings = z
+  .strictObject({
+    workflowScheduleIntervalInHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24)
+      .default(3)
+      .describe("How often scheduled workflows run (1-24 h)."),
+    emailSettings: z
+      .strictObject({
+        senderDomain: domain()
+          .optional()
+          .describe("Verified domain that Lifecycle Workflows mail is sent from."),
+        useCompanyBranding: z
+          .boolean()
+          .default(false)
+          .describe("Use the tenant's company branding in mails."),
+      })
+      .optional(),
+  })
+  .describe("Tenant-wide Lifecycle Workflows settings.");
+
+// ---------------------------------------------------------------------------------------------
+// the file
+
+export const tenantSpec = z
+  .strictObject({
+    $schema: z.string().optional().describe("JSON Schema reference for editors; ignored."),
+    extends: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe(
+        "Base file(s) this file extends, relative to it. Maps deep-merge, lists replace, keyed maps merge by key.",
+      ),
+    tenant: z
+      .strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$/, {
+            message: "must be 2-32 characters of a-z, 0-9 and -",
+          })
+          .describe("Short name used in resource names."),
+        id: guid().describe("Entra tenant id."),
+        domain: domain().describe("Primary domain; available in strings as ${tenant.domain}."),
+      })
+      .describe("The Entra tenant."),
+    azure: z
+      .strictObject({
+        subscriptionId: guid().describe("Azure subscription of the uploader's resources."),
+        resourceGroup: z
+          .string()
+          .regex(/^[-\w._()]{1,90}$/, { message: "must be a resource group name" })
+          .describe("Resource group (created)."),
+        location: z
+          .string()
+          .regex(/^[a-z0-9]+$/, { message: "must be an Azure region name like westeurope" })
+          .describe("Azure region."),
+      })
+      .optional()
+      .describe("Where the uploader's and extensions' Azure resources live."),
+    provisioning: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be a key of a-z, 0-9 and -" }),
+        provisioningApp,
+      )
+      .default({})
+      .describe("API-driven provisioning apps by key."),
+    lifecycleWorkflows: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be a key of a-z, 0-9 and -" }),
+        workflow,
+      )
+      .default({})
+      .describe("Lifecycle workflows by key."),
+    customTaskExtensions: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be a key of a-z, 0-9 and -" }),
+        customTaskExtension,
+      )
+      .default({})
+      .describe("Custom task extensions by key."),
+    lifecycleWorkflowSettings: lifecycleWorkflowSettings.optional(),
+    graph: z
+      .strictObject({
+        baseUrl: z
+          .url()
+          .default("https://graph.microsoft.com")
+          .describe("Graph endpoint; national clouds use other hosts."),
+      })
+      .default({ baseUrl: "https://graph.microsoft.com" })
+      .describe("Microsoft Graph endpoint."),
+  })
+  .describe("One Entra tenant's HR-driven identity flow.");
+
+/** The spec after defaults, as the rest of the program sees it. */
+export type TenantSpec = z.output<typeof tenantSpec>;
+/** The spec as written (before defaults). */
+export type TenantSpecInput = z.input<typeof tenantSpec>;
+export type ProvisioningApp = TenantSpec["provisioning"][string];
+export type Mapping = z.output<typeof mapping>;
+export type Workflow = TenantSpec["lifecycleWorkflows"][string];
+export type CustomTaskExtension = TenantSpec["customTaskExtensions"][string];
+export type Uploader = NonNullable<ProvisioningApp["uploader"]>;
+export type ScopeClause = z.output<typeof scopeClause>;
