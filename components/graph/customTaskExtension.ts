@@ -1,0 +1,128 @@
+/**
+ * A Lifecycle Workflows custom task extension (the Graph object pointing at a Logic App) as a
+ * Pulumi dynamic resource. Every property can be PATCHed (lifecycle reference section 3.1), so
+ * an update never replaces it: workflows keep referring to the same id.
+ *
+ * Provider pattern as in lifecycleWorkflow.ts: a plain object, modules required inside methods by
+ * a path captured as a string, the Graph client built from the inputs.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { CustomTaskExtensionBody } from "../../lib/lifecycle/compile";
+import { canonical } from "../../lib/lifecycle/diff";
+import type { GraphLocation } from "./lifecycleWorkflow";
+
+export const CUSTOM_TASK_EXTENSION_MODULE = "inbound-custom-task-extension";
+export const CUSTOM_TASK_EXTENSION_TYPE = `pulumi-nodejs:dynamic/${CUSTOM_TASK_EXTENSION_MODULE}:Resource`;
+
+// Absolute module paths, computed here as plain strings: Pulumi's closure serializer captures
+// strings as they are, whereas a captured \`path\` module would be serialized as a broken copy.
+const LIB = path.join(__dirname, "..", "..", "lib");
+const GRAPH_MODULE = path.join(LIB, "graph");
+const API_MODULE = path.join(LIB, "lifecycle", "graphApi");
+
+export type CustomTaskExtensionInputs = CustomTaskExtensionBody & GraphLocation;
+
+const BODY_KEYS = [
+  "displayName",
+  "description",
+  "endpointConfiguration",
+  "authenticationConfiguration",
+  "clientConfiguration",
+  "callbackConfiguration",
+] as const;
+
+export function extensionBodyOf(
+  props: Partial<CustomTaskExtensionInputs>,
+): CustomTaskExtensionBody {
+  const body: Record<string, unknown> = {};
+  for (const key of BODY_KEYS) if (props[key] !== undefined) body[key] = props[key];
+  return body as CustomTaskExtensionBody;
+}
+
+/** The body properties whose values differ. */
+export function changedExtensionKeys(
+  olds: Partial<CustomTaskExtensionInputs>,
+  news: Partial<CustomTaskExtensionInputs>,
+): string[] {
+  return BODY_KEYS.filter((k) => canonical(olds[k]) !== canonical(news[k]));
+}
+
+export const customTaskExtensionProvider = {
+  async create(inputs: CustomTaskExtensionInputs): Promise<pulumi.dynamic.CreateResult> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    const id = await api.createCustomTaskExtension(
+      graphClientFromInputs(inputs),
+      extensionBodyOf(inputs),
+    );
+    return { id, outs: { ...inputs, extensionId: id } };
+  },
+
+  async diff(
+    _id: string,
+    olds: CustomTaskExtensionInputs,
+    news: CustomTaskExtensionInputs,
+  ): Promise<pulumi.dynamic.DiffResult> {
+    const replaces = (["graphBaseUrl", "graphVersion"] as const).filter(
+      (k) => (olds[k] ?? "v1.0") !== (news[k] ?? "v1.0"),
+    );
+    const changed = changedExtensionKeys(olds, news);
+    return { changes: replaces.length + changed.length > 0, replaces };
+  },
+
+  async update(
+    id: string,
+    _olds: CustomTaskExtensionInputs,
+    news: CustomTaskExtensionInputs,
+  ): Promise<pulumi.dynamic.UpdateResult> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    await api.updateCustomTaskExtension(graphClientFromInputs(news), id, extensionBodyOf(news));
+    return { outs: { ...news, extensionId: id } };
+  },
+
+  async read(id: string, props: CustomTaskExtensionInputs): Promise<pulumi.dynamic.ReadResult> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    const live = await api.readCustomTaskExtension(
+      graphClientFromInputs(props),
+      id,
+      extensionBodyOf(props),
+    );
+    if (!live) return {};
+    const rest: Record<string, unknown> = { ...props };
+    for (const key of BODY_KEYS) delete rest[key];
+    return { id, props: { ...rest, ...live } };
+  },
+
+  async delete(id: string, props: CustomTaskExtensionInputs): Promise<void> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    await api.deleteCustomTaskExtension(graphClientFromInputs(props), id);
+  },
+};
+
+export type CustomTaskExtensionObjectArgs = {
+  [K in keyof CustomTaskExtensionInputs]: pulumi.Input<CustomTaskExtensionInputs[K]>;
+};
+
+/** The Graph object; the Logic App and its permissions are in components/customTaskExtension.ts. */
+export class CustomTaskExtensionObject extends pulumi.dynamic.Resource {
+  /** The extension's Graph id, which `runCustomTaskExtension` tasks refer to. */
+  declare public readonly extensionId: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    args: CustomTaskExtensionObjectArgs,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      customTaskExtensionProvider,
+      name,
+      { extensionId: undefined, ...args },
+      opts,
+      CUSTOM_TASK_EXTENSION_MODULE,
+    );
+  }
+}

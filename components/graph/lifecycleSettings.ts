@@ -1,0 +1,92 @@
+/**
+ * The tenant's Lifecycle Workflows settings (`PATCH /identityGovernance/lifecycleWorkflows/
+ * settings`) as a Pulumi dynamic resource. There is one settings object per tenant, so create and
+ * update are the same PATCH, and delete hands the tenant back Entra's defaults (a 3-hour schedule,
+ * unbranded mail).
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { SettingsBody } from "../../lib/lifecycle/compile";
+import { canonical } from "../../lib/lifecycle/diff";
+import type { GraphLocation } from "./lifecycleWorkflow";
+
+export const LIFECYCLE_SETTINGS_MODULE = "inbound-lifecycle-settings";
+export const LIFECYCLE_SETTINGS_TYPE = `pulumi-nodejs:dynamic/${LIFECYCLE_SETTINGS_MODULE}:Resource`;
+/** The settings object has no id of its own. */
+export const LIFECYCLE_SETTINGS_ID = "lifecycleWorkflowSettings";
+
+// Absolute module paths, computed here as plain strings: Pulumi's closure serializer captures
+// strings as they are, whereas a captured \`path\` module would be serialized as a broken copy.
+const LIB = path.join(__dirname, "..", "..", "lib");
+const GRAPH_MODULE = path.join(LIB, "graph");
+const API_MODULE = path.join(LIB, "lifecycle", "graphApi");
+
+export type LifecycleSettingsInputs = SettingsBody & GraphLocation;
+
+export function settingsBodyOf(props: Partial<LifecycleSettingsInputs>): SettingsBody {
+  const body: SettingsBody = {
+    workflowScheduleIntervalInHours: props.workflowScheduleIntervalInHours!,
+  };
+  if (props.emailSettings !== undefined) body.emailSettings = props.emailSettings;
+  return body;
+}
+
+export const lifecycleSettingsProvider = {
+  async create(inputs: LifecycleSettingsInputs): Promise<pulumi.dynamic.CreateResult> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    await api.patchSettings(graphClientFromInputs(inputs), settingsBodyOf(inputs));
+    return { id: LIFECYCLE_SETTINGS_ID, outs: inputs };
+  },
+
+  async diff(
+    _id: string,
+    olds: LifecycleSettingsInputs,
+    news: LifecycleSettingsInputs,
+  ): Promise<pulumi.dynamic.DiffResult> {
+    const changed =
+      canonical(settingsBodyOf(olds)) !== canonical(settingsBodyOf(news)) ||
+      olds.graphBaseUrl !== news.graphBaseUrl ||
+      (olds.graphVersion ?? "v1.0") !== (news.graphVersion ?? "v1.0");
+    return { changes: changed, replaces: [] };
+  },
+
+  async update(
+    _id: string,
+    _olds: LifecycleSettingsInputs,
+    news: LifecycleSettingsInputs,
+  ): Promise<pulumi.dynamic.UpdateResult> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    await api.patchSettings(graphClientFromInputs(news), settingsBodyOf(news));
+    return { outs: news };
+  },
+
+  async read(id: string, props: LifecycleSettingsInputs): Promise<pulumi.dynamic.ReadResult> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    const live = await api.readSettings(graphClientFromInputs(props), settingsBodyOf(props));
+    return { id, props: { ...props, ...live } };
+  },
+
+  async delete(_id: string, props: LifecycleSettingsInputs): Promise<void> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    await api.restoreDefaultSettings(
+      graphClientFromInputs(props),
+      props.emailSettings !== undefined,
+    );
+  },
+};
+
+export type LifecycleSettingsArgs = {
+  [K in keyof LifecycleSettingsInputs]: pulumi.Input<LifecycleSettingsInputs[K]>;
+};
+
+export class LifecycleSettings extends pulumi.dynamic.Resource {
+  declare public readonly workflowScheduleIntervalInHours: pulumi.Output<number>;
+
+  constructor(name: string, args: LifecycleSettingsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(lifecycleSettingsProvider, name, args, opts, LIFECYCLE_SETTINGS_MODULE);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * One Lifecycle Workflow as a Pulumi dynamic resource. Its inputs are the compiled Graph body's
+ * properties (so a preview diff names `tasks`, `executionConditions`...) plus where Graph is.
+ *
+ * Update follows what Graph allows (lifecycle reference section 1.5): a PATCH when only
+ * displayName, description, isEnabled or isSchedulingEnabled change; otherwise one
+ * createNewVersion (same id, version + 1), never a replacement. Delete is Graph's soft delete,
+ * plus a purge from deleted items when `purgeOnDelete` is set.
+ *
+ * The provider is a plain object whose methods `require` their modules (by absolute path, captured
+ * as a string) and build the Graph client from the inputs: nothing live is captured when Pulumi
+ * serializes it, and no credential is ever an input.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { WorkflowBody } from "../../lib/lifecycle/compile";
+import type { WorkflowChanges } from "../../lib/lifecycle/diff";
+
+export const LIFECYCLE_WORKFLOW_MODULE = "inbound-lifecycle-workflow";
+export const LIFECYCLE_WORKFLOW_TYPE = `pulumi-nodejs:dynamic/${LIFECYCLE_WORKFLOW_MODULE}:Resource`;
+
+// Absolute module paths, computed here as plain strings: Pulumi's closure serializer captures
+// strings as they are, whereas a captured \`path\` module would be serialized as a broken copy.
+const LIB = path.join(__dirname, "..", "..", "lib");
+const GRAPH_MODULE = path.join(LIB, "graph");
+const API_MODULE = path.join(LIB, "lifecycle", "graphApi");
+const DIFF_MODULE = path.join(LIB, "lifecycle", "diff");
+
+export interface GraphLocation {
+  /** Graph endpoint, e.g. https://graph.microsoft.com. */
+  graphBaseUrl: string;
+  /** Graph version; Lifecycle Workflows are in v1.0. */
+  graphVersion?: "v1.0" | "beta";
+}
+
+export type LifecycleWorkflowInputs = WorkflowBody &
+  GraphLocation & {
+    /** Also delete the workflow from deleted items when it is deleted. */
+    purgeOnDelete?: boolean;
+  };
+
+export interface LifecycleWorkflowOutputs extends LifecycleWorkflowInputs {
+  version: number;
+  /** Placeholder → id of task definitions looked up by display name at deploy time. */
+  taskDefinitionIds: Record<string, string>;
+}
+
+const BODY_KEYS = [
+  "category",
+  "description",
+  "displayName",
+  "isEnabled",
+  "isSchedulingEnabled",
+  "executionConditions",
+  "tasks",
+] as const;
+
+/** The Graph body within a resource's inputs or outputs. */
+export function bodyOf(props: Partial<LifecycleWorkflowInputs>): WorkflowBody {
+  const body: Record<string, unknown> = {};
+  for (const key of BODY_KEYS) if (props[key] !== undefined) body[key] = props[key];
+  return body as WorkflowBody;
+}
+
+/** Pulumi's detailed-diff kinds for the changed keys (`tasks[1]`, `description`...). */
+export function detailedDiff(
+  changes: WorkflowChanges,
+): Record<string, { kind: "ADD" | "DELETE" | "UPDATE"; inputDiff: boolean }> {
+  const all = { ...changes.patched, ...changes.versioned };
+  return Object.fromEntries(
+    Object.entries(all).map(([key, kind]) => [
+      key,
+      { kind: kind.toUpperCase() as "ADD" | "DELETE" | "UPDATE", inputDiff: true },
+    ]),
+  );
+}
+
+export const lifecycleWorkflowProvider = {
+  async create(inputs: LifecycleWorkflowInputs): Promise<pulumi.dynamic.CreateResult> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    const state = await api.createWorkflow(graphClientFromInputs(inputs), bodyOf(inputs));
+    const outs: LifecycleWorkflowOutputs = {
+      ...inputs,
+      version: state.version,
+      taskDefinitionIds: state.taskDefinitionIds,
+    };
+    return { id: state.id, outs };
+  },
+
+  async diff(
+    _id: string,
+    olds: LifecycleWorkflowOutputs,
+    news: LifecycleWorkflowInputs,
+  ): Promise<pulumi.dynamic.DiffResult & { detailedDiff: ReturnType<typeof detailedDiff> }> {
+    const { workflowChanges } = require(DIFF_MODULE);
+    const changes: WorkflowChanges = workflowChanges(bodyOf(olds), bodyOf(news));
+    // Another endpoint is another tenant cloud: the workflow there is a different object.
+    const replaces = (["graphBaseUrl", "graphVersion"] as const).filter(
+      (k) => (olds[k] ?? "v1.0") !== (news[k] ?? "v1.0"),
+    );
+    const detailed = detailedDiff(changes);
+    const settingsOnly = (olds.purgeOnDelete ?? false) !== (news.purgeOnDelete ?? false);
+    return {
+      changes: replaces.length > 0 || settingsOnly || Object.keys(detailed).length > 0,
+      replaces,
+      detailedDiff: detailed,
+    };
+  },
+
+  async update(
+    id: string,
+    olds: LifecycleWorkflowOutputs,
+    news: LifecycleWorkflowInputs,
+  ): Promise<pulumi.dynamic.UpdateResult> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    const result = await api.updateWorkflow(
+      graphClientFromInputs(news),
+      id,
+      bodyOf(olds),
+      bodyOf(news),
+      { version: olds.version, taskDefinitionIds: olds.taskDefinitionIds ?? {} },
+    );
+    const outs: LifecycleWorkflowOutputs = {
+      ...news,
+      version: result.version,
+      taskDefinitionIds: result.taskDefinitionIds,
+    };
+    return { outs };
+  },
+
+  /**
+   * Drift detection: the live workflow in the shape of the inputs, so that the engine's
+   * comparison shows exactly what changed out of band. A workflow deleted outside Pulumi reads
+   * as gone.
+   */
+  async read(id: string, props: LifecycleWorkflowOutputs): Promise<pulumi.dynamic.ReadResult> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    const live = await api.readWorkflow(
+      graphClientFromInputs(props),
+      id,
+      bodyOf(props),
+      props.taskDefinitionIds ?? {},
+    );
+    if (!live) return {};
+    const rest: Record<string, unknown> = { ...props };
+    for (const key of BODY_KEYS) delete rest[key];
+    return { id, props: { ...rest, ...live.body, version: live.version } };
+  },
+
+  async delete(id: string, props: LifecycleWorkflowOutputs): Promise<void> {
+    const { graphClientFromInputs } = require(GRAPH_MODULE);
+    const api = require(API_MODULE);
+    await api.deleteWorkflow(graphClientFromInputs(props), id, props.purgeOnDelete === true);
+  },
+};
+
+export type LifecycleWorkflowArgs = {
+  [K in keyof LifecycleWorkflowInputs]: pulumi.Input<LifecycleWorkflowInputs[K]>;
+};
+
+export class LifecycleWorkflow extends pulumi.dynamic.Resource {
+  declare public readonly displayName: pulumi.Output<string>;
+  declare public readonly version: pulumi.Output<number>;
+  declare public readonly tasks: pulumi.Output<WorkflowBody["tasks"]>;
+
+  constructor(name: string, args: LifecycleWorkflowArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      lifecycleWorkflowProvider,
+      name,
+      { version: undefined, taskDefinitionIds: undefined, ...args },
+      opts,
+      LIFECYCLE_WORKFLOW_MODULE,
+    );
+  }
+}

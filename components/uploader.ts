@@ -1,0 +1,449 @@
+/**
+ * The deployed uploader of one provisioning app: a user-assigned identity, a locked-down storage
+ * account and, by `uploader.kind`, a Flex Consumption function app running lib/upload (functions/)
+ * or a Consumption Logic App that takes pushed JSON. See docs/uploader-azure.md.
+ *
+ * The identity's Graph permissions (SynchronizationData-User.Upload, ProvisioningLog.Read.All) are
+ * granted by the caller with GraphAppRoleGrants on `principalId`: they are Graph objects, not ARM.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as eventgrid from "@pulumi/azure-native/eventgrid";
+import * as logic from "@pulumi/azure-native/logic";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as storage from "@pulumi/azure-native/storage";
+import * as web from "@pulumi/azure-native/web";
+import type { ProvisioningApp } from "../lib/spec/schema";
+import {
+  CONTAINER,
+  FUNCTION_NAMES,
+  graphAudience,
+  LOGIC_APP_TRIGGER,
+  ROLE,
+  roleDefinitionResourceId,
+  storageAccountNameProblem,
+  uploaderNames,
+} from "./uploader/azure";
+import { buildLogicAppDefinition } from "./uploader/logicAppDefinition";
+
+export const UPLOADER_TYPE = "inbound:uploader:Uploader";
+
+/** Settings of the `logicApp` kind's HTTP trigger. */
+export interface UploaderHttpTriggerArgs {
+  /**
+   * Entra ID authorization policy: callers present a token with this audience (`aud`), issued
+   * by the tenant (`iss`), instead of the SAS signature in the callback URL.
+   */
+  readonly audience: string;
+  /** Token issuer. Defaults to `https://sts.windows.net/<tenantId>/` (v1 tokens, as Logic Apps checks). */
+  readonly issuer?: string;
+  /** More claims the token must carry, e.g. `{ appid: "<HR system's client id>" }`. */
+  readonly claims?: Readonly<Record<string, string>>;
+  /** Caller IP ranges (CIDR) allowed to call the trigger. Defaults to any. */
+  readonly allowedCallerIpRanges?: readonly string[];
+}
+
+export interface UploaderArgs {
+  /** `tenant.name` of the spec: part of every resource name. */
+  readonly tenantName: string;
+  /** `tenant.id`: makes the global names unique and is the trigger policy's issuer. */
+  readonly tenantId: string;
+  /** The app's key under `provisioning`. */
+  readonly appKey: string;
+  /** The app's spec section, after defaults. Plain: its `uploader.kind` decides the children. */
+  readonly app: ProvisioningApp;
+  /** `azure.subscriptionId`: built-in role definition ids are resource ids in it. */
+  readonly subscriptionId: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  /** The app's bulkUpload URL, from the provisioning component. */
+  readonly bulkUploadUrl: pulumi.Input<string>;
+  /** `graph.baseUrl`; its origin is the token audience. Defaults to https://graph.microsoft.com. */
+  readonly graphBaseUrl?: string;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Overrides the derived storage account name (3-24 lowercase letters and digits, global). */
+  readonly storageAccountName?: string;
+  /**
+   * Days after which files in the drop container are deleted: they are HR personal data.
+   * Defaults to 30; 0 keeps them.
+   */
+  readonly dropRetentionDays?: number;
+  /** Sent to the function app as APPLICATIONINSIGHTS_CONNECTION_STRING. Defaults to none. */
+  readonly applicationInsightsConnectionString?: pulumi.Input<string>;
+  /**
+   * `function` kind: subscribe the blob trigger to the drop container's BlobCreated events.
+   * Needs the blob extension's system key, which exists only once the function code is deployed,
+   * so turn this on in a second `pulumi up` (docs/uploader-azure.md). Defaults to false: the
+   * timer trigger alone then processes the newest CSV on the schedule.
+   */
+  readonly blobEventSubscription?: boolean;
+  /** `function` kind: Flex Consumption sizing. Defaults to 2048 MB and 2 instances. */
+  readonly functionApp?: {
+    readonly instanceMemoryMB?: 512 | 2048 | 4096;
+    readonly maximumInstanceCount?: number;
+  };
+  /** `logicApp` kind: Entra ID authorization of the HTTP trigger. Defaults to SAS only. */
+  readonly httpTrigger?: UploaderHttpTriggerArgs;
+}
+
+export const UPLOADER_DEFAULTS = {
+  graphBaseUrl: "https://graph.microsoft.com",
+  dropRetentionDays: 30,
+  instanceMemoryMB: 2048,
+  // One run at a time is what the state expects; the second instance covers a slow cold start.
+  maximumInstanceCount: 2,
+  nodeVersion: "20",
+} as const;
+
+export class Uploader extends pulumi.ComponentResource {
+  /** Object id of the uploader identity's service principal: grant it the Graph app roles. */
+  public readonly principalId?: pulumi.Output<string>;
+  /** Client id of the identity (AZURE_CLIENT_ID of the function app). */
+  public readonly clientId?: pulumi.Output<string>;
+  /** ARM id of the identity. */
+  public readonly identityId?: pulumi.Output<string>;
+  public readonly storageAccountName?: pulumi.Output<string>;
+  /** Where HR exports are dropped (`function`) or pushed payloads archived (`logicApp`). */
+  public readonly dropContainerUrl?: pulumi.Output<string>;
+  /** Name of the function app or the Logic App. */
+  public readonly appName?: pulumi.Output<string>;
+  /** The Logic App trigger's callback URL (secret: it carries a SAS signature). */
+  public readonly triggerUrl?: pulumi.Output<string>;
+
+  constructor(name: string, args: UploaderArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(UPLOADER_TYPE, name, {}, opts);
+    const uploader = args.app.uploader;
+    // `none` (or no uploader section): the CLI runs the engine with its own login and local
+    // state, so nothing in Azure is needed.
+    if (!uploader || uploader.kind === "none") {
+      this.registerOutputs({});
+      return;
+    }
+    const names = uploaderNames(args.tenantName, args.tenantId, args.appKey);
+    const resolved = {
+      graphBaseUrl: args.graphBaseUrl ?? UPLOADER_DEFAULTS.graphBaseUrl,
+      dropRetentionDays: args.dropRetentionDays ?? UPLOADER_DEFAULTS.dropRetentionDays,
+      storageAccountName: args.storageAccountName ?? names.storageAccount,
+      instanceMemoryMB: args.functionApp?.instanceMemoryMB ?? UPLOADER_DEFAULTS.instanceMemoryMB,
+      maximumInstanceCount:
+        args.functionApp?.maximumInstanceCount ?? UPLOADER_DEFAULTS.maximumInstanceCount,
+    };
+    const problems = [
+      storageAccountNameProblem(resolved.storageAccountName),
+      Number.isInteger(resolved.dropRetentionDays) && resolved.dropRetentionDays >= 0
+        ? undefined
+        : `dropRetentionDays must be a whole number of days (0 keeps files), got ${resolved.dropRetentionDays}`,
+      Number.isInteger(resolved.maximumInstanceCount) && resolved.maximumInstanceCount >= 1
+        ? undefined
+        : `functionApp.maximumInstanceCount must be a whole number of at least 1, got ${resolved.maximumInstanceCount}`,
+    ].filter((p): p is string => p !== undefined);
+    if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
+
+    const common = {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    };
+    const role = (roleId: string) => roleDefinitionResourceId(args.subscriptionId, roleId);
+
+    const identity = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      { ...common, resourceName: names.identity },
+      { parent: this },
+    );
+
+    const account = new storage.StorageAccount(
+      `${name}-storage`,
+      {
+        ...common,
+        accountName: resolved.storageAccountName,
+        kind: "StorageV2",
+        sku: { name: "Standard_LRS" },
+        // HR exports are personal data: Entra identities only, never anonymous or by key.
+        allowBlobPublicAccess: false,
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        minimumTlsVersion: "TLS1_2",
+        enableHttpsTrafficOnly: true,
+        // The documented default. A Flex app without VNet integration reaches its storage over
+        // the public endpoint; closing it needs private endpoints (docs/uploader-azure.md).
+        publicNetworkAccess: "Enabled",
+        allowCrossTenantReplication: false,
+      },
+      { parent: this },
+    );
+    const container = (suffix: string, containerName: string) =>
+      new storage.BlobContainer(
+        `${name}-${suffix}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          accountName: account.name,
+          containerName,
+          publicAccess: "None",
+        },
+        { parent: this },
+      );
+    const drop = container("drop", CONTAINER.drop);
+    const blobEndpoint = account.primaryEndpoints.apply((e) => e.blob.replace(/\/+$/, ""));
+    const dropContainerUrl = pulumi.interpolate`${blobEndpoint}/${CONTAINER.drop}`;
+
+    if (resolved.dropRetentionDays > 0) {
+      new storage.ManagementPolicy(
+        `${name}-retention`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          accountName: account.name,
+          // Azure allows one policy per account and it must be called "default".
+          managementPolicyName: "default",
+          policy: {
+            rules: [
+              {
+                name: "delete-old-hr-exports",
+                enabled: true,
+                type: "Lifecycle",
+                definition: {
+                  filters: { blobTypes: ["blockBlob"], prefixMatch: [`${CONTAINER.drop}/`] },
+                  actions: {
+                    baseBlob: {
+                      delete: { daysAfterModificationGreaterThan: resolved.dropRetentionDays },
+                    },
+                  },
+                },
+              },
+            ],
+          },
+        },
+        { parent: this, dependsOn: [drop] },
+      );
+    }
+
+    const assign = (suffix: string, roleId: string, scope: pulumi.Input<string>, why: string) =>
+      new authorization.RoleAssignment(
+        `${name}-${suffix}`,
+        {
+          principalId: identity.principalId,
+          // Without it a just-created identity can fail the assignment while Entra replicates.
+          principalType: "ServicePrincipal",
+          roleDefinitionId: role(roleId),
+          scope,
+          description: why,
+        },
+        { parent: this },
+      );
+
+    this.principalId = identity.principalId;
+    this.clientId = identity.clientId;
+    this.identityId = identity.id;
+    this.storageAccountName = account.name;
+    this.dropContainerUrl = dropContainerUrl;
+
+    if (uploader.kind === "function") {
+      // Identity-based AzureWebJobsStorage, the deployment container, drop and state: the Flex
+      // sample grants Blob Data Owner on the account; the blob trigger also needs queues.
+      const owner = assign(
+        "blob-owner",
+        ROLE.storageBlobDataOwner,
+        account.id,
+        "uploader function: host storage, HR drop and state",
+      );
+      const queues = assign(
+        "queue-contributor",
+        ROLE.storageQueueDataContributor,
+        account.id,
+        "uploader function: blob trigger queues",
+      );
+      const state = container("state", CONTAINER.state);
+      const deployment = container("deployment", CONTAINER.deployment);
+
+      const plan = new web.AppServicePlan(
+        `${name}-plan`,
+        {
+          ...common,
+          name: names.plan,
+          kind: "functionapp",
+          sku: { name: "FC1", tier: "FlexConsumption" },
+          reserved: true,
+        },
+        { parent: this },
+      );
+
+      const appSettings: { name: string; value: pulumi.Input<string> }[] = [
+        { name: "AzureWebJobsStorage__accountName", value: account.name },
+        { name: "AzureWebJobsStorage__credential", value: "managedidentity" },
+        { name: "AzureWebJobsStorage__clientId", value: identity.clientId },
+        // DefaultAzureCredential in the engine picks the user-assigned identity by this.
+        { name: "AZURE_CLIENT_ID", value: identity.clientId },
+        { name: "INBOUND_BULK_UPLOAD_URL", value: args.bulkUploadUrl },
+        { name: "INBOUND_GRAPH_BASE_URL", value: resolved.graphBaseUrl },
+        { name: "INBOUND_APP_KEY", value: args.appKey },
+        { name: "INBOUND_SPEC_JSON", value: JSON.stringify(args.app) },
+        { name: "INBOUND_SCHEDULE", value: uploader.schedule },
+        { name: "INBOUND_DROP_CONTAINER_URL", value: dropContainerUrl },
+        {
+          name: "INBOUND_STATE_CONTAINER_URL",
+          value: pulumi.interpolate`${blobEndpoint}/${CONTAINER.state}`,
+        },
+      ];
+      if (args.applicationInsightsConnectionString !== undefined) {
+        appSettings.push({
+          name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+          value: args.applicationInsightsConnectionString,
+        });
+      }
+
+      const site = new web.WebApp(
+        `${name}-function`,
+        {
+          ...common,
+          name: names.functionApp,
+          kind: "functionapp,linux",
+          serverFarmId: plan.id,
+          httpsOnly: true,
+          identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+          siteConfig: {
+            appSettings,
+            minTlsVersion: "1.2",
+            ftpsState: "Disabled",
+          },
+          functionAppConfig: {
+            deployment: {
+              storage: {
+                type: "blobContainer",
+                value: pulumi.interpolate`${blobEndpoint}/${CONTAINER.deployment}`,
+                authentication: {
+                  type: "UserAssignedIdentity",
+                  userAssignedIdentityResourceId: identity.id,
+                },
+              },
+            },
+            runtime: { name: "node", version: UPLOADER_DEFAULTS.nodeVersion },
+            scaleAndConcurrency: {
+              instanceMemoryMB: resolved.instanceMemoryMB,
+              maximumInstanceCount: resolved.maximumInstanceCount,
+            },
+          },
+        },
+        // The host reads its storage with the identity at start: the roles must exist first.
+        { parent: this, dependsOn: [owner, queues, deployment, state] },
+      );
+      this.appName = site.name;
+
+      if (args.blobEventSubscription) {
+        const topic = new eventgrid.SystemTopic(
+          `${name}-blob-events`,
+          {
+            ...common,
+            systemTopicName: names.eventTopic,
+            source: account.id,
+            topicType: "Microsoft.Storage.StorageAccounts",
+          },
+          { parent: this },
+        );
+        const keys = web.listWebAppHostKeysOutput(
+          { resourceGroupName: args.resourceGroupName, name: site.name },
+          { parent: this },
+        );
+        const blobKey = keys.apply((k) => {
+          const key = k.systemKeys?.blobs_extension;
+          if (!key) {
+            throw new Error(
+              `function app ${names.functionApp} has no blobs_extension system key yet: deploy the functions/ package first, then set blobEventSubscription`,
+            );
+          }
+          return key;
+        });
+        new eventgrid.SystemTopicEventSubscription(
+          `${name}-blob-created`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            systemTopicName: topic.name,
+            eventSubscriptionName: "drop-csv-created",
+            destination: {
+              endpointType: "WebHook",
+              endpointUrl: pulumi.secret(
+                pulumi.interpolate`https://${site.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${FUNCTION_NAMES.blob}&code=${blobKey}`,
+              ),
+            },
+            filter: {
+              includedEventTypes: ["Microsoft.Storage.BlobCreated"],
+              subjectBeginsWith: `/blobServices/default/containers/${CONTAINER.drop}/blobs/`,
+              subjectEndsWith: ".csv",
+            },
+            eventDeliverySchema: "EventGridSchema",
+          },
+          { parent: this },
+        );
+      }
+    } else {
+      // Writes the archive of each pushed payload; reads nothing else.
+      assign(
+        "drop-writer",
+        ROLE.storageBlobDataContributor,
+        drop.id,
+        "uploader Logic App: archive of pushed HR records",
+      );
+      const audience = graphAudience(resolved.graphBaseUrl);
+      const definition = pulumi
+        .all([args.bulkUploadUrl, identity.id, dropContainerUrl])
+        .apply(([bulkUploadUrl, identityResourceId, dropUrl]) =>
+          buildLogicAppDefinition({
+            app: args.app,
+            bulkUploadUrl,
+            identityResourceId,
+            graphAudience: audience,
+            dropContainerUrl: dropUrl,
+          }),
+        );
+      const trigger = args.httpTrigger;
+      const workflow = new logic.Workflow(
+        `${name}-logic-app`,
+        {
+          ...common,
+          workflowName: names.logicApp,
+          state: "Enabled",
+          identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+          definition,
+          accessControl: trigger
+            ? { triggers: triggerAccessControl(trigger, args.tenantId) }
+            : undefined,
+        },
+        { parent: this },
+      );
+      this.appName = workflow.name;
+      this.triggerUrl = pulumi.secret(
+        logic.listWorkflowTriggerCallbackUrlOutput(
+          {
+            resourceGroupName: args.resourceGroupName,
+            workflowName: workflow.name,
+            triggerName: LOGIC_APP_TRIGGER,
+          },
+          { parent: this },
+        ).value,
+      );
+    }
+
+    this.registerOutputs({
+      principalId: this.principalId,
+      clientId: this.clientId,
+      identityId: this.identityId,
+      storageAccountName: this.storageAccountName,
+      dropContainerUrl: this.dropContainerUrl,
+      appName: this.appName,
+      triggerUrl: this.triggerUrl,
+    });
+  }
+}
+
+function triggerAccessControl(trigger: UploaderHttpTriggerArgs, tenantId: string) {
+  const claims = [
+    { name: "iss", value: trigger.issuer ?? `https://sts.windows.net/${tenantId}/` },
+    { name: "aud", value: trigger.audience },
+    ...Object.entries(trigger.claims ?? {}).map(([claim, value]) => ({ name: claim, value })),
+  ];
+  return {
+    openAuthenticationPolicies: { policies: { "hr-caller": { type: "AAD", claims } } },
+    allowedCallerIpAddresses: trigger.allowedCallerIpRanges?.map((addressRange) => ({
+      addressRange,
+    })),
+  };
+}

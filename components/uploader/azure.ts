@@ -1,0 +1,83 @@
+/**
+ * Plain facts and names for the uploader's Azure resources. No Pulumi imports: the component,
+ * its tests and the docs share these.
+ */
+import { createHash } from "crypto";
+
+/**
+ * Built-in Azure role definition ids (lifecycle reference section 6.3). They are the same in
+ * every subscription; ARM wants them as full resource ids, see `roleDefinitionResourceId`.
+ */
+export const ROLE = {
+  storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+  storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+} as const;
+
+export function roleDefinitionResourceId(subscriptionId: string, roleId: string): string {
+  return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`;
+}
+
+/** Blob containers of the uploader's storage account. */
+export const CONTAINER = {
+  /** HR exports land here; the Logic App archives pushed payloads under `pushed/`. */
+  drop: "drop",
+  /** Delta state, quota calls and checkpoints of the engine (lib/upload/state.ts). */
+  state: "state",
+  /** The Flex Consumption deployment package. */
+  deployment: "app-package",
+} as const;
+
+/** Name of the Logic App's HTTP trigger, also used to ask for its callback URL. */
+export const LOGIC_APP_TRIGGER = "manual";
+
+/** Names of the functions registered in functions/src/index.ts. */
+export const FUNCTION_NAMES = { blob: "uploadDroppedCsv", timer: "uploadOnSchedule" } as const;
+
+export interface UploaderNames {
+  identity: string;
+  storageAccount: string;
+  plan: string;
+  functionApp: string;
+  logicApp: string;
+  eventTopic: string;
+}
+
+/** Truncates a name without leaving a trailing "-". */
+const cut = (text: string, length: number) => text.slice(0, length).replace(/-+$/, "");
+
+const hash = (text: string, length: number) =>
+  createHash("sha256").update(text).digest("hex").slice(0, length);
+
+/**
+ * Azure names derived from the tenant and the app key. Storage account and function app names
+ * are global DNS names, so they carry a hash of the tenant id: two organisations that both call
+ * their tenant "contoso" do not collide, and the names stay stable across runs.
+ */
+export function uploaderNames(tenantName: string, tenantId: string, appKey: string): UploaderNames {
+  const base = `${tenantName}-${appKey}`;
+  const suffix = hash(`${tenantId.toLowerCase()}|${tenantName}|${appKey}`, 8);
+  // Storage: 3-24 lowercase letters and digits.
+  const alnum = `inb${base.replace(/[^a-z0-9]/g, "")}`.slice(0, 16);
+  // Function app: 2-60 characters, becomes <name>.azurewebsites.net.
+  return {
+    identity: cut(`${base}-uploader`, 128),
+    storageAccount: `${alnum}${suffix}`,
+    plan: cut(`${base}-uploader-plan`, 60),
+    functionApp: `${cut(`${base}-uploader`, 50)}-${suffix}`,
+    logicApp: cut(`${base}-uploader`, 80),
+    eventTopic: cut(`${base}-uploader-blobs`, 128),
+  };
+}
+
+/** Problems with a storage account name given explicitly, for the component to report. */
+export function storageAccountNameProblem(name: string): string | undefined {
+  return /^[a-z0-9]{3,24}$/.test(name)
+    ? undefined
+    : `storageAccountName ${JSON.stringify(name)} must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)`;
+}
+
+/** The token audience of a Graph base URL: its origin, without a trailing slash (reference 6.4). */
+export function graphAudience(graphBaseUrl: string): string {
+  return new URL(graphBaseUrl).origin;
+}

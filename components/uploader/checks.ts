@@ -1,0 +1,44 @@
+/**
+ * What a Consumption Logic App can do with `uploader.csv.columns`: its workflow language has no
+ * equivalent of Entra's expression functions, so only a column copied as is, or a constant, can
+ * be expressed (the function uploader runs lib/expressions and has no such limit).
+ */
+import type { TenantSpec } from "../../lib/spec/schema";
+
+export type SimpleMapping = { column: string } | { constant: string };
+
+const COLUMN = /^\s*\[([^[\]]+)\]\s*$/;
+const CONSTANT = /^\s*"((?:[^"\\]|\\.)*)"\s*$/;
+
+/** `[Column]` or `"constant"` (with `\"` and `\\` escapes), else undefined. */
+export function simpleMapping(expression: string): SimpleMapping | undefined {
+  const column = COLUMN.exec(expression);
+  if (column) return { column: column[1] };
+  const constant = CONSTANT.exec(expression);
+  if (constant) return { constant: constant[1].replace(/\\(.)/g, "$1") };
+  return undefined;
+}
+
+/** The check-function shape of lib/spec/checks.ts. */
+export interface SpecCheckContext {
+  spec: TenantSpec;
+  report(path: (string | number)[], message: string): void;
+}
+
+/**
+ * Rejects, for every app with `uploader.kind: logicApp`, each `csv.columns` expression that is
+ * not a plain `[Column]` reference or a string constant.
+ */
+export function logicAppUploaderChecks(ctx: SpecCheckContext): void {
+  for (const [appKey, app] of Object.entries(ctx.spec.provisioning)) {
+    const uploader = app.uploader;
+    if (uploader?.kind !== "logicApp") continue;
+    for (const [attribute, expression] of Object.entries(uploader.csv.columns)) {
+      if (simpleMapping(expression)) continue;
+      ctx.report(
+        ["provisioning", appKey, "uploader", "csv", "columns", attribute],
+        `${attribute}: ${JSON.stringify(expression)} cannot run in a Logic App uploader, which copies only a plain column like "[WorkerID]" or a constant like "\\"work\\""; simplify it, or use uploader.kind: function`,
+      );
+    }
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The shape of an offline spec check, as lib/spec/checks.ts runs them: a check reads the parsed
+ * spec and reports problems at a property path; the loader turns the path into file:line:col.
+ * Declared here structurally so this area does not depend on the loader's module.
+ */
+import type { TenantSpec } from "../spec/schema";
+
+export type SpecPath = (string | number)[];
+
+export interface CheckContext {
+  spec: TenantSpec;
+  report(path: SpecPath, message: string): void;
+}
+
+export type CheckFn = (ctx: CheckContext) => void;

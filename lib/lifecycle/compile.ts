@@ -1,0 +1,330 @@
+/**
+ * Spec → Microsoft Graph request bodies for Lifecycle Workflows, custom task extensions and the
+ * tenant settings. Pure: ids only known at deploy time (groups, extensions, unconfirmed task
+ * definitions) come from an injected resolver, so the same code feeds the deployment, the offline
+ * plan (with `<group:Name>` placeholders) and the tests against Microsoft's own samples.
+ */
+import type {
+  CustomExtensionClientConfiguration,
+  EmailSettings,
+  IdentityGovernanceNamespace as IG,
+  KeyValuePair,
+  LogicAppTriggerEndpointConfiguration,
+} from "@microsoft/microsoft-graph-types";
+import type { CustomTaskExtension, TenantSpec, Workflow } from "../spec/schema";
+import {
+  GUID,
+  TaskDefinition,
+  taskById,
+  taskByName,
+  taskDefinitionPlaceholder,
+  TASK_PROPERTIES,
+  wireValue,
+} from "./tasks";
+
+export const LCW_PATH = "/identityGovernance/lifecycleWorkflows";
+const NS = "#microsoft.graph.identityGovernance";
+
+/** Ids the compiler cannot know offline. */
+export interface LifecycleResolver {
+  groupId(displayName: string): string;
+  customTaskExtensionId(key: string): string;
+  /** Id of a task whose GUID is unconfirmed; by default a `<taskDefinition:Name>` placeholder. */
+  taskDefinitionId?(displayName: string): string;
+}
+
+/** Stand-ins naming what is looked up at deploy time (used by `inbound plan`). */
+export const placeholderResolver: LifecycleResolver = {
+  groupId: (name) => `<group:${name}>`,
+  customTaskExtensionId: (key) => `<customTaskExtension:${key}>`,
+};
+
+// The Graph typings omit `@odata.type` on derived types; it is what selects the type on the wire.
+type Typed<T> = T & { "@odata.type": string };
+
+export type TaskBody = Required<
+  Pick<IG.Task, "continueOnError" | "displayName" | "isEnabled" | "taskDefinitionId">
+> & {
+  description?: string;
+  /** Read-only per entra-docs, but accepted, and sent by some of Microsoft's examples. */
+  category?: string;
+  /** Graph keyValuePairs; every value is a string. */
+  arguments: (Required<Pick<KeyValuePair, "name">> & { value: string })[];
+};
+
+export type SubjectSetBody =
+  Typed<Required<Pick<IG.RuleBasedSubjectSet, "rule">>> | Typed<{ groups: { id: string }[] }>;
+
+export type TriggerBody =
+  | Typed<Required<Pick<IG.TimeBasedAttributeTrigger, "timeBasedAttribute" | "offsetInDays">>>
+  | Typed<{ triggerAttributes: { name: string }[] }>
+  | Typed<{ changeType: IG.MembershipChangeType }>
+  | Typed<{ inactivityPeriodInDays: number }>;
+
+export interface ExecutionConditionsBody {
+  "@odata.type": string;
+  scope?: SubjectSetBody;
+  trigger: TriggerBody;
+}
+
+export type WorkflowBody = Required<
+  Pick<IG.Workflow, "displayName" | "isEnabled" | "isSchedulingEnabled">
+> & {
+  category: IG.LifecycleWorkflowCategory;
+  description?: string;
+  executionConditions: ExecutionConditionsBody;
+  tasks: TaskBody[];
+};
+
+export interface TaskEntry {
+  name: string;
+  /** Arguments and task properties as written; `{}` for a bare name. */
+  options: Record<string, unknown>;
+}
+
+/** A task list item is a name, or a one-key map `name: { ... }` (a null value is `{}`). */
+export function taskEntry(entry: Workflow["tasks"][number]): TaskEntry {
+  if (typeof entry === "string") return { name: entry, options: {} };
+  const [name, options] = Object.entries(entry)[0] ?? ["", {}];
+  return { name, options: (options ?? {}) as Record<string, unknown> };
+}
+
+/** The task definition a task list item names: a friendly name, or a raw GUID. */
+export function entryDefinition(
+  name: string,
+): TaskDefinition | { taskDefinitionId: string } | undefined {
+  if (GUID.test(name)) return taskById(name) ?? { taskDefinitionId: name };
+  return taskByName(name);
+}
+
+export class LifecycleCompileError extends Error {}
+
+function compileTask(entry: TaskEntry, where: string, resolver: LifecycleResolver): TaskBody {
+  const definition = entryDefinition(entry.name);
+  if (!definition)
+    throw new LifecycleCompileError(`${where}: unknown task ${JSON.stringify(entry.name)}`);
+  const known = "name" in definition ? definition : undefined;
+  const isProperty = (key: string) => (TASK_PROPERTIES as readonly string[]).includes(key);
+  const options = entry.options;
+
+  const args: { name: string; value: string }[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (isProperty(key) || value === undefined || value === null) continue;
+    const argument = known?.arguments?.find((a) => a.name === key);
+    if (argument) {
+      args.push({ name: argument.wireName, value: wireValue(argument, value, resolver) });
+    } else if (known?.arguments === undefined || GUID.test(entry.name)) {
+      // Unconfirmed or raw-GUID tasks: arguments go through under the names written.
+      args.push({ name: key, value: Array.isArray(value) ? value.join(",") : String(value) });
+    } else {
+      throw new LifecycleCompileError(`${where}: unknown argument ${JSON.stringify(key)}`);
+    }
+  }
+
+  const taskDefinitionId =
+    definition.taskDefinitionId ??
+    (resolver.taskDefinitionId ?? taskDefinitionPlaceholder)(known!.displayName);
+  const displayName = options.displayName ?? known?.displayName ?? entry.name;
+  const description = options.description ?? known?.description;
+  return {
+    ...(options.category !== undefined ? { category: String(options.category) } : {}),
+    continueOnError: options.continueOnError === true,
+    ...(description !== undefined ? { description: String(description) } : {}),
+    displayName: String(displayName),
+    isEnabled: options.enabled !== false,
+    taskDefinitionId,
+    arguments: args,
+  };
+}
+
+const TIME_BASED = ["employeeHireDate", "employeeLeaveDateTime", "createdDateTime"];
+
+function compileConditions(
+  workflow: Workflow,
+  resolver: LifecycleResolver,
+): ExecutionConditionsBody {
+  const trigger = workflow.trigger;
+  const conditions: ExecutionConditionsBody = {
+    "@odata.type": `${NS}.triggerAndScopeBasedConditions`,
+    trigger: undefined as unknown as TriggerBody,
+  };
+  if (workflow.scope !== undefined) {
+    conditions.scope = { "@odata.type": `${NS}.ruleBasedSubjectSet`, rule: workflow.scope };
+  }
+  if ("group" in trigger) {
+    conditions.scope = {
+      "@odata.type": `${NS}.groupBasedSubjectSet`,
+      groups: [{ id: resolver.groupId(trigger.group) }],
+    };
+    conditions.trigger = {
+      "@odata.type": `${NS}.membershipChangeTrigger`,
+      changeType: trigger.change === "added" ? "add" : "remove",
+    };
+  } else if ("attributeChanged" in trigger) {
+    conditions.trigger = {
+      "@odata.type": `${NS}.attributeChangeTrigger`,
+      triggerAttributes: trigger.attributeChanged.map((name) => ({ name })),
+    };
+  } else if (TIME_BASED.includes(trigger.attribute)) {
+    conditions.trigger = {
+      "@odata.type": `${NS}.timeBasedAttributeTrigger`,
+      timeBasedAttribute: trigger.attribute as IG.WorkflowTriggerTimeBasedAttribute,
+      offsetInDays: trigger.offsetDays,
+    };
+  } else {
+    // lastSignInDateTime: "inactive for N days" is Graph's userInactivityTrigger.
+    conditions.trigger = {
+      "@odata.type": `${NS}.userInactivityTrigger`,
+      inactivityPeriodInDays: trigger.offsetDays,
+    };
+  }
+  return conditions;
+}
+
+/** The body of `POST /identityGovernance/lifecycleWorkflows/workflows` for one spec workflow. */
+export function compileWorkflow(
+  workflow: Workflow,
+  resolver: LifecycleResolver,
+  where = "workflow",
+): WorkflowBody {
+  return {
+    category: workflow.category,
+    ...(workflow.description !== undefined ? { description: workflow.description } : {}),
+    displayName: workflow.displayName,
+    isEnabled: workflow.enabled,
+    // Graph refuses scheduling on a disabled workflow.
+    isSchedulingEnabled: workflow.enabled && workflow.schedulingEnabled,
+    executionConditions: compileConditions(workflow, resolver),
+    tasks: workflow.tasks.map((t, i) =>
+      compileTask(taskEntry(t), `${where}.tasks[${i}]`, resolver),
+    ),
+  };
+}
+
+export type CustomTaskExtensionBody = {
+  displayName: string;
+  description?: string;
+  endpointConfiguration: Typed<LogicAppTriggerEndpointConfiguration>;
+  authenticationConfiguration: { "@odata.type": string };
+  clientConfiguration: Typed<CustomExtensionClientConfiguration>;
+  callbackConfiguration: Typed<{ timeoutDuration: string }>;
+};
+
+export interface LogicAppLocation {
+  subscriptionId: string;
+  resourceGroupName: string;
+  /** The trigger's callback URL; Graph wants it when an app (not a user) creates the extension. */
+  url?: string;
+}
+
+/**
+ * The body of `POST .../customTaskExtensions`: PoP authentication (the only kind new extensions
+ * get, reference section 3.1), launch-and-wait with the spec's callback timeout.
+ */
+export function compileCustomTaskExtension(
+  extension: CustomTaskExtension,
+  location: LogicAppLocation,
+): CustomTaskExtensionBody {
+  return {
+    displayName: extension.displayName,
+    ...(extension.description !== undefined ? { description: extension.description } : {}),
+    endpointConfiguration: {
+      "@odata.type": "#microsoft.graph.logicAppTriggerEndpointConfiguration",
+      subscriptionId: location.subscriptionId,
+      resourceGroupName: location.resourceGroupName,
+      logicAppWorkflowName: extension.logicApp.name,
+      ...(location.url !== undefined ? { url: location.url } : {}),
+    },
+    authenticationConfiguration: {
+      "@odata.type": "#microsoft.graph.azureAdPopTokenAuthentication",
+    },
+    // Graph's defaults, written out so that a drifted value is visible in a diff.
+    clientConfiguration: {
+      "@odata.type": "#microsoft.graph.customExtensionClientConfiguration",
+      maximumRetries: 1,
+      timeoutInMilliseconds: 1000,
+    },
+    callbackConfiguration: {
+      "@odata.type": `${NS}.customTaskExtensionCallbackConfiguration`,
+      timeoutDuration: extension.callbackTimeout,
+    },
+  };
+}
+
+export type SettingsBody = Required<
+  Pick<IG.LifecycleManagementSettings, "workflowScheduleIntervalInHours">
+> & {
+  emailSettings?: EmailSettings;
+};
+
+/** The body of `PATCH /identityGovernance/lifecycleWorkflows/settings`. */
+export function compileSettings(
+  settings: NonNullable<TenantSpec["lifecycleWorkflowSettings"]>,
+): SettingsBody {
+  const body: SettingsBody = {
+    workflowScheduleIntervalInHours: settings.workflowScheduleIntervalInHours,
+  };
+  if (settings.emailSettings) {
+    body.emailSettings = {
+      ...(settings.emailSettings.senderDomain !== undefined
+        ? { senderDomain: settings.emailSettings.senderDomain }
+        : {}),
+      useCompanyBranding: settings.emailSettings.useCompanyBranding,
+    };
+  }
+  return body;
+}
+
+/** What Entra has when nobody set anything: a 3-hour schedule and unbranded mail. */
+export const DEFAULT_SETTINGS: SettingsBody = {
+  workflowScheduleIntervalInHours: 3,
+  emailSettings: { useCompanyBranding: false },
+};
+
+export interface PlannedRequest {
+  method: "POST" | "PATCH";
+  path: string;
+  body: unknown;
+  note?: string;
+}
+
+/**
+ * Every Graph request a deployment of the spec's lifecycle part sends, in order: extensions
+ * first (workflows refer to their ids), then workflows, then the tenant settings.
+ */
+export function planLifecycleRequests(
+  spec: TenantSpec,
+  resolver: LifecycleResolver = placeholderResolver,
+): PlannedRequest[] {
+  const requests: PlannedRequest[] = [];
+  for (const [key, extension] of Object.entries(spec.customTaskExtensions)) {
+    requests.push({
+      method: "POST",
+      path: `${LCW_PATH}/customTaskExtensions`,
+      body: compileCustomTaskExtension(extension, {
+        subscriptionId: spec.azure?.subscriptionId ?? "<azure.subscriptionId>",
+        resourceGroupName:
+          extension.logicApp.resourceGroup ?? spec.azure?.resourceGroup ?? "<azure.resourceGroup>",
+        url: `<callbackUrl:${extension.logicApp.name}>`,
+      }),
+      note: `custom task extension ${key}`,
+    });
+  }
+  for (const [key, workflow] of Object.entries(spec.lifecycleWorkflows)) {
+    requests.push({
+      method: "POST",
+      path: `${LCW_PATH}/workflows`,
+      body: compileWorkflow(workflow, resolver, `lifecycleWorkflows.${key}`),
+      note: `lifecycle workflow ${key}`,
+    });
+  }
+  if (spec.lifecycleWorkflowSettings) {
+    requests.push({
+      method: "PATCH",
+      path: `${LCW_PATH}/settings`,
+      body: compileSettings(spec.lifecycleWorkflowSettings),
+      note: "tenant Lifecycle Workflows settings",
+    });
+  }
+  return requests;
+}

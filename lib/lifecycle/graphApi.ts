@@ -1,0 +1,280 @@
+/**
+ * The Graph calls behind the lifecycle resources, against any client with lib/graph's
+ * `request` signature. Every call sends `Prefer: include-unknown-enum-members`: without it a v1.0
+ * read returns a mover workflow's category as `unknownFutureValue` (reference section 1.9).
+ */
+import {
+  DEFAULT_SETTINGS,
+  LCW_PATH,
+  type CustomTaskExtensionBody,
+  type SettingsBody,
+  type WorkflowBody,
+} from "./compile";
+import { normaliseWorkflow, PATCHABLE, workflowChanges } from "./diff";
+import { placeholderDisplayName } from "./tasks";
+
+export interface GraphLike {
+  request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { headers?: Record<string, string> },
+  ): Promise<T>;
+}
+
+type Json = Record<string, unknown>;
+
+const headers = { Prefer: "include-unknown-enum-members" };
+const call = <T = Json>(client: GraphLike, method: string, path: string, body?: unknown) =>
+  client.request<T>(method, path, body, { headers });
+
+export function isNotFound(error: unknown): boolean {
+  const e = error as { status?: number; statusCode?: number } | undefined;
+  return e?.status === 404 || e?.statusCode === 404;
+}
+
+// ---------------------------------------------------------------------------------------------
+// task definitions whose ids are looked up by display name
+
+/** Placeholder → id for every `<taskDefinition:Name>` in the body, from `GET /taskDefinitions`. */
+export async function resolveTaskDefinitionIds(
+  client: GraphLike,
+  body: WorkflowBody,
+): Promise<Record<string, string>> {
+  const wanted = body.tasks
+    .map((t) => t.taskDefinitionId)
+    .filter((id) => placeholderDisplayName(id) !== undefined);
+  if (wanted.length === 0) return {};
+  const { value } = await call<{ value: Json[] }>(client, "GET", `${LCW_PATH}/taskDefinitions`);
+  const ids: Record<string, string> = {};
+  for (const placeholder of wanted) {
+    const name = placeholderDisplayName(placeholder)!;
+    const hit = value.find((d) => String(d.displayName).toLowerCase() === name.toLowerCase());
+    if (!hit) {
+      throw new Error(
+        `this tenant has no Lifecycle Workflows task named ${JSON.stringify(name)}; available: ${value.map((d) => String(d.displayName)).join(", ")}`,
+      );
+    }
+    ids[placeholder] = String(hit.id);
+  }
+  return ids;
+}
+
+function substitute(body: WorkflowBody, ids: Record<string, string>): WorkflowBody {
+  return {
+    ...body,
+    tasks: body.tasks.map((t) => ({
+      ...t,
+      taskDefinitionId: ids[t.taskDefinitionId] ?? t.taskDefinitionId,
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// workflows
+
+export interface WorkflowState {
+  id: string;
+  version: number;
+  /** Placeholder → id of the task definitions resolved at deploy time. */
+  taskDefinitionIds: Record<string, string>;
+}
+
+export async function createWorkflow(
+  client: GraphLike,
+  body: WorkflowBody,
+): Promise<WorkflowState> {
+  const taskDefinitionIds = await resolveTaskDefinitionIds(client, body);
+  const created = await call(
+    client,
+    "POST",
+    `${LCW_PATH}/workflows`,
+    substitute(body, taskDefinitionIds),
+  );
+  return { id: String(created.id), version: Number(created.version ?? 1), taskDefinitionIds };
+}
+
+/**
+ * The workflow as it is in the tenant, in the shape of `desired` (with the same placeholders),
+ * or undefined when it no longer exists (deleted out of band, or soft-deleted).
+ */
+export async function readWorkflow(
+  client: GraphLike,
+  id: string,
+  desired: WorkflowBody,
+  taskDefinitionIds: Record<string, string>,
+): Promise<{ body: WorkflowBody; version: number } | undefined> {
+  let workflow: Json;
+  let tasks: Json[];
+  try {
+    workflow = await call(client, "GET", `${LCW_PATH}/workflows/${encodeURIComponent(id)}`);
+    // `$expand=tasks` is unconfirmed (reference section 1.2); the tasks collection is documented.
+    tasks = (
+      await call<{ value: Json[] }>(
+        client,
+        "GET",
+        `${LCW_PATH}/workflows/${encodeURIComponent(id)}/tasks`,
+      )
+    ).value;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+  const body = normaliseWorkflow(workflow, tasks, substitute(desired, taskDefinitionIds));
+  const back = Object.fromEntries(
+    Object.entries(taskDefinitionIds).map(([k, v]) => [v.toLowerCase(), k]),
+  );
+  return {
+    body: {
+      ...body,
+      tasks: body.tasks.map((t) => ({
+        ...t,
+        taskDefinitionId: back[t.taskDefinitionId.toLowerCase()] ?? t.taskDefinitionId,
+      })),
+    },
+    version: Number(workflow.version ?? 1),
+  };
+}
+
+export interface WorkflowUpdate extends WorkflowState {
+  /** What was sent: nothing, a PATCH of the four PATCH-able properties, or a new version. */
+  via: "none" | "patch" | "createNewVersion";
+}
+
+/**
+ * Moves the workflow from `olds` to `news` the way Graph allows: a PATCH when only displayName,
+ * description, isEnabled or isSchedulingEnabled changed; otherwise one createNewVersion with the
+ * whole definition (same id, version + 1). Never a delete and re-create.
+ */
+export async function updateWorkflow(
+  client: GraphLike,
+  id: string,
+  olds: WorkflowBody,
+  news: WorkflowBody,
+  state: { version: number; taskDefinitionIds: Record<string, string> },
+): Promise<WorkflowUpdate> {
+  const changes = workflowChanges(olds, news);
+  const path = `${LCW_PATH}/workflows/${encodeURIComponent(id)}`;
+  if (Object.keys(changes.versioned).length > 0) {
+    const taskDefinitionIds = await resolveTaskDefinitionIds(client, news);
+    const created = await call(client, "POST", `${path}/createNewVersion`, {
+      workflow: substitute(news, taskDefinitionIds),
+    });
+    return {
+      id,
+      version: Number(created.version ?? state.version + 1),
+      taskDefinitionIds,
+      via: "createNewVersion",
+    };
+  }
+  const patch: Json = {};
+  for (const key of PATCHABLE) {
+    if (key in changes.patched) patch[key] = news[key] ?? null;
+  }
+  if (Object.keys(patch).length === 0) return { id, ...state, via: "none" };
+  await call(client, "PATCH", path, patch);
+  return { id, ...state, via: "patch" };
+}
+
+/** Soft delete; with `purge`, also removes it from deleted items so the name can be reused. */
+export async function deleteWorkflow(client: GraphLike, id: string, purge: boolean): Promise<void> {
+  try {
+    await call(client, "DELETE", `${LCW_PATH}/workflows/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  if (!purge) return;
+  try {
+    await call(client, "DELETE", `${LCW_PATH}/deletedItems/workflows/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// custom task extensions
+
+const EXTENSION_SERVER_FIELDS = ["id", "createdDateTime", "lastModifiedDateTime", "@odata.context"];
+
+export async function createCustomTaskExtension(
+  client: GraphLike,
+  body: CustomTaskExtensionBody,
+): Promise<string> {
+  const created = await call(client, "POST", `${LCW_PATH}/customTaskExtensions`, body);
+  return String(created.id);
+}
+
+/** The extension as it is, limited to the properties the body sets; undefined when gone. */
+export async function readCustomTaskExtension(
+  client: GraphLike,
+  id: string,
+  desired: CustomTaskExtensionBody,
+): Promise<CustomTaskExtensionBody | undefined> {
+  try {
+    const found = await call(
+      client,
+      "GET",
+      `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`,
+    );
+    const body: Json = {};
+    for (const [key, value] of Object.entries(found)) {
+      if (EXTENSION_SERVER_FIELDS.includes(key) || value === null) continue;
+      if (key in desired) body[key] = value;
+    }
+    return body as CustomTaskExtensionBody;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export async function updateCustomTaskExtension(
+  client: GraphLike,
+  id: string,
+  body: CustomTaskExtensionBody,
+): Promise<void> {
+  // PATCH can change every property of an extension (reference section 3.1).
+  await call(client, "PATCH", `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`, body);
+}
+
+export async function deleteCustomTaskExtension(client: GraphLike, id: string): Promise<void> {
+  try {
+    await call(client, "DELETE", `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tenant settings
+
+export async function patchSettings(client: GraphLike, body: SettingsBody): Promise<void> {
+  await call(client, "PATCH", `${LCW_PATH}/settings`, body);
+}
+
+/** The settings as they are, limited to the properties `desired` sets. */
+export async function readSettings(
+  client: GraphLike,
+  desired: SettingsBody,
+): Promise<SettingsBody> {
+  const found = await call(client, "GET", `${LCW_PATH}/settings`);
+  const body: Json = { workflowScheduleIntervalInHours: found.workflowScheduleIntervalInHours };
+  if (desired.emailSettings) {
+    const email = (found.emailSettings ?? {}) as Json;
+    body.emailSettings = Object.fromEntries(
+      Object.keys(desired.emailSettings).map((k) => [k, email[k] ?? null]),
+    );
+  }
+  return body as SettingsBody;
+}
+
+/** Removing the settings from the spec hands the tenant back Entra's defaults. */
+export async function restoreDefaultSettings(
+  client: GraphLike,
+  managedEmail: boolean,
+): Promise<void> {
+  const body: SettingsBody = managedEmail
+    ? DEFAULT_SETTINGS
+    : { workflowScheduleIntervalInHours: DEFAULT_SETTINGS.workflowScheduleIntervalInHours };
+  await patchSettings(client, body);
+}

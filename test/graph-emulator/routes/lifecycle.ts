@@ -1,0 +1,408 @@
+/**
+ * Lifecycle Workflows routes of the Graph emulator, behaving as the documentation says the real
+ * service does (lifecycle reference section 1): create returns 201 without tasks, PATCH refuses
+ * anything but the four PATCH-able properties, createNewVersion keeps the id and bumps the
+ * version, DELETE is soft, and without `Prefer: include-unknown-enum-members` a v1.0 read shows
+ * a mover workflow's category as `unknownFutureValue`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { randomUUID } from "crypto";
+
+export interface LifecycleRequest {
+  method: string;
+  /** Path after the version segment, without the query: `/identityGovernance/...`. */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface LifecycleResponse {
+  status: number;
+  body?: unknown;
+}
+
+type Json = Record<string, unknown>;
+
+export interface LifecycleState {
+  workflows: Map<string, Json>;
+  /** Tasks by workflow id. */
+  tasks: Map<string, Json[]>;
+  versions: Map<string, Json[]>;
+  deletedWorkflows: Map<string, { workflow: Json; tasks: Json[] }>;
+  customTaskExtensions: Map<string, Json>;
+  settings: Json;
+  taskDefinitions: Json[];
+}
+
+const FIXTURE = path.join(
+  __dirname,
+  "..",
+  "..",
+  "fixtures",
+  "lifecycle",
+  "taskDefinitions-v1.0.response.json",
+);
+
+export function createLifecycleState(): LifecycleState {
+  const definitions = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as { value: Json[] };
+  return {
+    workflows: new Map(),
+    tasks: new Map(),
+    versions: new Map(),
+    deletedWorkflows: new Map(),
+    customTaskExtensions: new Map(),
+    settings: {
+      workflowScheduleIntervalInHours: 3,
+      emailSettings: { senderDomain: null, useCompanyBranding: false },
+    },
+    taskDefinitions: definitions.value,
+  };
+}
+
+const BASE = "/identityGovernance/lifecycleWorkflows";
+const PATCHABLE = ["displayName", "description", "isEnabled", "isSchedulingEnabled"];
+const SERVER_FIELDS = [
+  "id",
+  "createdDateTime",
+  "lastModifiedDateTime",
+  "version",
+  "deletedDateTime",
+  "nextScheduleRunDateTime",
+];
+
+const error = (status: number, code: string, message: string): LifecycleResponse => ({
+  status,
+  body: { error: { code, message } },
+});
+const notFound = (what: string) => error(404, "ResourceNotFound", `${what} was not found`);
+
+function wantsUnknownEnums(req: LifecycleRequest): boolean {
+  const prefer = req.headers["prefer"];
+  const values = Array.isArray(prefer) ? prefer : prefer ? [prefer] : [];
+  return values.some((v) => v.split(",").some((p) => p.trim() === "include-unknown-enum-members"));
+}
+
+/** A workflow as a read returns it; `mover` hides behind the evolvable-enum sentinel. */
+function view(req: LifecycleRequest, workflow: Json, tasks?: Json[]): Json {
+  const shown: Json = { ...workflow };
+  if (shown.category === "mover" && !wantsUnknownEnums(req)) shown.category = "unknownFutureValue";
+  const scope = (shown.executionConditions as Json | undefined)?.scope as Json | undefined;
+  if (scope?.["@odata.type"] === "#microsoft.graph.identityGovernance.groupBasedSubjectSet") {
+    // The documented response echoes a group-based scope without its groups.
+    const { groups: _groups, ...rest } = scope;
+    shown.executionConditions = { ...(shown.executionConditions as Json), scope: rest };
+  }
+  if (tasks) shown.tasks = tasks;
+  return shown;
+}
+
+function validateDefinition(state: LifecycleState, body: Json): LifecycleResponse | undefined {
+  for (const key of ["category", "displayName", "executionConditions", "tasks"]) {
+    if (body[key] === undefined)
+      return error(400, "InvalidRequest", `property '${key}' is required`);
+  }
+  if (!["joiner", "leaver", "mover"].includes(String(body.category))) {
+    return error(400, "InvalidRequest", `category '${String(body.category)}' is not valid`);
+  }
+  if (body.isEnabled === false && body.isSchedulingEnabled === true) {
+    return error(
+      400,
+      "InvalidRequest",
+      "isSchedulingEnabled can't be true when isEnabled is false",
+    );
+  }
+  const tasks = body.tasks as Json[];
+  if (!Array.isArray(tasks) || tasks.length === 0 || tasks.length > 25) {
+    return error(400, "InvalidRequest", "a workflow needs 1-25 tasks");
+  }
+  for (const task of tasks) {
+    const definition = state.taskDefinitions.find(
+      (d) => String(d.id).toLowerCase() === String(task.taskDefinitionId).toLowerCase(),
+    );
+    if (!definition) {
+      return error(
+        400,
+        "InvalidRequest",
+        `taskDefinitionId '${String(task.taskDefinitionId)}' does not exist`,
+      );
+    }
+    if (!String(definition.category).split(",").includes(String(body.category))) {
+      return error(
+        400,
+        "InvalidRequest",
+        `task '${String(task.displayName)}' is not valid for category ${String(body.category)}`,
+      );
+    }
+    if (!Array.isArray(task.arguments))
+      return error(400, "InvalidRequest", "task arguments are required");
+    for (const argument of task.arguments as Json[]) {
+      if (typeof argument.value !== "string") {
+        return error(400, "InvalidRequest", `argument '${String(argument.name)}' must be a string`);
+      }
+    }
+  }
+  return undefined;
+}
+
+function storeTasks(state: LifecycleState, body: Json): Json[] {
+  return (body.tasks as Json[]).map((task, i) => {
+    const definition = state.taskDefinitions.find(
+      (d) => String(d.id).toLowerCase() === String(task.taskDefinitionId).toLowerCase(),
+    )!;
+    return {
+      isEnabled: true,
+      continueOnError: false,
+      description: null,
+      ...task,
+      id: randomUUID(),
+      executionSequence: i + 1,
+      category: definition.category,
+    };
+  });
+}
+
+function definitionOf(body: Json): Json {
+  const { tasks: _tasks, ...rest } = body;
+  for (const key of SERVER_FIELDS) delete rest[key];
+  return { description: null, isEnabled: true, isSchedulingEnabled: false, ...rest };
+}
+
+function workflowRoutes(
+  state: LifecycleState,
+  req: LifecycleRequest,
+  rest: string[],
+): LifecycleResponse {
+  const [id, action] = rest;
+  const now = new Date().toISOString();
+  if (id === undefined) {
+    if (req.method === "GET") {
+      return {
+        status: 200,
+        body: { value: [...state.workflows.values()].map((w) => view(req, w)) },
+      };
+    }
+    if (req.method === "POST") {
+      const body = req.body as Json;
+      const invalid = validateDefinition(state, body);
+      if (invalid) return invalid;
+      const taken = [
+        ...state.workflows.values(),
+        ...[...state.deletedWorkflows.values()].map((d) => d.workflow),
+      ].some((w) => String(w.displayName).toLowerCase() === String(body.displayName).toLowerCase());
+      if (taken)
+        return error(
+          409,
+          "Conflict",
+          `a workflow named '${String(body.displayName)}' already exists`,
+        );
+      const workflow: Json = {
+        ...definitionOf(body),
+        id: randomUUID(),
+        createdDateTime: now,
+        lastModifiedDateTime: now,
+        version: 1,
+        deletedDateTime: null,
+        nextScheduleRunDateTime: null,
+      };
+      state.workflows.set(String(workflow.id), workflow);
+      state.tasks.set(String(workflow.id), storeTasks(state, body));
+      state.versions.set(String(workflow.id), []);
+      return { status: 201, body: view(req, workflow) };
+    }
+    return error(405, "MethodNotAllowed", req.method);
+  }
+
+  const workflow = state.workflows.get(id);
+  if (!workflow) return notFound(`workflow ${id}`);
+  const tasks = state.tasks.get(id)!;
+
+  if (action === undefined) {
+    if (req.method === "GET") {
+      const expand = (req.query.get("$expand") ?? "").split(",").includes("tasks");
+      return { status: 200, body: view(req, workflow, expand ? tasks : undefined) };
+    }
+    if (req.method === "PATCH") {
+      const body = req.body as Json;
+      const refused = Object.keys(body).filter((k) => !PATCHABLE.includes(k));
+      if (refused.length > 0) {
+        return error(
+          400,
+          "InvalidRequest",
+          `only displayName, description, isEnabled and isSchedulingEnabled can be updated; use createNewVersion to change ${refused.join(", ")}`,
+        );
+      }
+      const next = { ...workflow, ...body };
+      if (next.isEnabled === false && next.isSchedulingEnabled === true) {
+        return error(
+          400,
+          "InvalidRequest",
+          "isSchedulingEnabled can't be true when isEnabled is false",
+        );
+      }
+      state.workflows.set(id, { ...next, lastModifiedDateTime: now });
+      return { status: 204 };
+    }
+    if (req.method === "DELETE") {
+      state.workflows.delete(id);
+      state.deletedWorkflows.set(id, { workflow: { ...workflow, deletedDateTime: now }, tasks });
+      return { status: 204 };
+    }
+    return error(405, "MethodNotAllowed", req.method);
+  }
+
+  if (action === "tasks" && req.method === "GET") return { status: 200, body: { value: tasks } };
+  if (action === "versions" && req.method === "GET") {
+    return { status: 200, body: { value: state.versions.get(id) ?? [] } };
+  }
+  if (
+    (action === "createNewVersion" ||
+      action === "microsoft.graph.identityGovernance.createNewVersion") &&
+    req.method === "POST"
+  ) {
+    const wrapped = (req.body as Json | undefined)?.workflow as Json | undefined;
+    if (!wrapped)
+      return error(400, "InvalidRequest", "the body must wrap the definition in 'workflow'");
+    const invalid = validateDefinition(state, wrapped);
+    if (invalid) return invalid;
+    const previous = { ...definitionOf(workflow), versionNumber: workflow.version, tasks };
+    state.versions.get(id)!.push(previous);
+    const next: Json = {
+      ...workflow,
+      ...definitionOf(wrapped),
+      version: Number(workflow.version) + 1,
+      lastModifiedDateTime: now,
+    };
+    state.workflows.set(id, next);
+    state.tasks.set(id, storeTasks(state, wrapped));
+    return { status: 200, body: view(req, next) };
+  }
+  return notFound(`${req.method} workflows/${id}/${action}`);
+}
+
+function deletedRoutes(
+  state: LifecycleState,
+  req: LifecycleRequest,
+  rest: string[],
+): LifecycleResponse {
+  const [id, action] = rest;
+  if (id === undefined && req.method === "GET") {
+    return {
+      status: 200,
+      body: { value: [...state.deletedWorkflows.values()].map((d) => view(req, d.workflow)) },
+    };
+  }
+  const deleted = id === undefined ? undefined : state.deletedWorkflows.get(id);
+  if (!deleted) return notFound(`deleted workflow ${id}`);
+  if (action === undefined && req.method === "GET")
+    return { status: 200, body: view(req, deleted.workflow) };
+  if (action === undefined && req.method === "DELETE") {
+    state.deletedWorkflows.delete(id!);
+    return { status: 204 };
+  }
+  if (action === "restore" && req.method === "POST") {
+    state.deletedWorkflows.delete(id!);
+    const workflow = { ...deleted.workflow, deletedDateTime: null };
+    state.workflows.set(id!, workflow);
+    state.tasks.set(id!, deleted.tasks);
+    return { status: 200, body: view(req, workflow) };
+  }
+  return error(405, "MethodNotAllowed", req.method);
+}
+
+function extensionRoutes(
+  state: LifecycleState,
+  req: LifecycleRequest,
+  rest: string[],
+): LifecycleResponse {
+  const [id] = rest;
+  if (id === undefined) {
+    if (req.method === "GET")
+      return { status: 200, body: { value: [...state.customTaskExtensions.values()] } };
+    if (req.method === "POST") {
+      const body = req.body as Json;
+      for (const key of ["displayName", "endpointConfiguration", "authenticationConfiguration"]) {
+        if (body[key] === undefined)
+          return error(400, "InvalidRequest", `property '${key}' is required`);
+      }
+      const now = new Date().toISOString();
+      const extension = {
+        ...body,
+        id: randomUUID(),
+        createdDateTime: now,
+        lastModifiedDateTime: now,
+      };
+      state.customTaskExtensions.set(String(extension.id), extension);
+      return { status: 201, body: extension };
+    }
+    return error(405, "MethodNotAllowed", req.method);
+  }
+  const extension = state.customTaskExtensions.get(id);
+  if (!extension) return notFound(`customTaskExtension ${id}`);
+  if (req.method === "GET") return { status: 200, body: extension };
+  if (req.method === "PATCH") {
+    state.customTaskExtensions.set(id, {
+      ...extension,
+      ...(req.body as Json),
+      lastModifiedDateTime: new Date().toISOString(),
+    });
+    return { status: 204 };
+  }
+  if (req.method === "DELETE") {
+    const used = [...state.tasks.values()]
+      .flat()
+      .some((t) =>
+        ((t.arguments as Json[]) ?? []).some(
+          (a) => a.name === "customTaskExtensionID" && a.value === id,
+        ),
+      );
+    if (used)
+      return error(400, "InvalidRequest", `customTaskExtension ${id} is used by a workflow`);
+    state.customTaskExtensions.delete(id);
+    return { status: 204 };
+  }
+  return error(405, "MethodNotAllowed", req.method);
+}
+
+/** Handles a Lifecycle Workflows request, or returns undefined for paths outside this area. */
+export function handleLifecycle(
+  state: LifecycleState,
+  req: LifecycleRequest,
+): LifecycleResponse | undefined {
+  if (!req.path.startsWith(BASE + "/")) return undefined;
+  const [collection, ...rest] = req.path
+    .slice(BASE.length + 1)
+    .split("/")
+    .filter(Boolean)
+    .map(decodeURIComponent);
+  switch (collection) {
+    case "workflows":
+      return workflowRoutes(state, req, rest);
+    case "deletedItems":
+      if (rest[0] !== "workflows") return notFound(req.path);
+      return deletedRoutes(state, req, rest.slice(1));
+    case "customTaskExtensions":
+      return extensionRoutes(state, req, rest);
+    case "taskDefinitions":
+      if (req.method !== "GET") return error(405, "MethodNotAllowed", req.method);
+      return { status: 200, body: { value: state.taskDefinitions } };
+    case "settings":
+      if (req.method === "GET") return { status: 200, body: state.settings };
+      if (req.method === "PATCH") {
+        const body = req.body as Json;
+        const interval = body.workflowScheduleIntervalInHours;
+        if (
+          interval !== undefined &&
+          (typeof interval !== "number" || interval < 1 || interval > 24)
+        ) {
+          return error(400, "InvalidRequest", "workflowScheduleIntervalInHours must be 1-24");
+        }
+        state.settings = { ...state.settings, ...body };
+        return { status: 204 };
+      }
+      return error(405, "MethodNotAllowed", req.method);
+    default:
+      return notFound(req.path);
+  }
+}

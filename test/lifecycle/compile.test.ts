@@ -1,0 +1,240 @@
+/**
+ * The spec equivalent of each of Microsoft's documented request bodies compiles to that body
+ * (toEqual ignores key order). This proves the bodies match the documentation; it does not prove
+ * that Graph accepts them today.
+ */
+import {
+  compileCustomTaskExtension,
+  compileSettings,
+  compileWorkflow,
+  placeholderResolver,
+  planLifecycleRequests,
+  type LifecycleResolver,
+} from "../../lib/lifecycle/compile";
+import { fixture, specFrom } from "./helpers";
+
+const resolver: LifecycleResolver = {
+  groupId: (name) => ({ "Sales leavers": "668e7540-7f8e-4ca4-a207-b7dffbb6d038" })[name] ?? "?",
+  customTaskExtensionId: (key) => `id-of-${key}`,
+};
+
+test("joiner, time-based (v1.0 create example 1)", () => {
+  const spec = specFrom(`
+lifecycleWorkflows:
+  australia-onboarding:
+    category: joiner
+    displayName: Australia Onboard new hire employee
+    description: Configure new hire tasks for onboarding employees on their first day
+    trigger: { attribute: employeeHireDate, offsetDays: 0 }
+    scope: "(country eq 'Australia')"
+    tasks:
+      - enableUserAccount: { displayName: Enable User Account }
+      - sendWelcomeEmail: { displayName: Send Welcome Email }
+`);
+  expect(compileWorkflow(spec.lifecycleWorkflows["australia-onboarding"], resolver)).toEqual(
+    fixture("create-workflow-joiner.request.json"),
+  );
+});
+
+test("leaver, group membership (beta create example 3)", () => {
+  const spec = specFrom(`
+lifecycleWorkflows:
+  offboard:
+    category: leaver
+    displayName: Offboard an employee
+    description: Configure offboarding tasks for employees on their last day of work
+    trigger: { group: Sales leavers, change: removed }
+    tasks:
+      - removeUserFromAllTeams: { category: leaver }
+      - removeUserFromAllGroups: { category: leaver }
+`);
+  expect(compileWorkflow(spec.lifecycleWorkflows.offboard, resolver)).toEqual(
+    fixture("create-workflow-leaver-groupmembership.request.json"),
+  );
+});
+
+test("mover, attribute change (beta create example 2)", () => {
+  const spec = specFrom(`
+lifecycleWorkflows:
+  sales-mover:
+    category: mover
+    displayName: Sales contractor moves to full-time employee
+    description: Configure mover tasks for a user when their job profile changes
+    trigger: { attributeChanged: [department] }
+    scope: "(department eq 'Sales')"
+    tasks:
+      - notifyManagerOfUserMove:
+          displayName: Notify manager of move
+          description: Send email to moving employee's manager
+`);
+  expect(compileWorkflow(spec.lifecycleWorkflows["sales-mover"], resolver)).toEqual(
+    fixture("create-workflow-mover-attributechange.request.json"),
+  );
+});
+
+test("a TAP task compiles to the Graph concepts page's task, arguments as strings", () => {
+  const spec = specFrom(`
+lifecycleWorkflows:
+  pre-hire:
+    category: joiner
+    displayName: Pre-hire
+    trigger: { attribute: employeeHireDate, offsetDays: -1 }
+    scope: "(department eq 'IT')"
+    tasks:
+      - generateTemporaryAccessPass:
+          category: joiner
+          displayName: Generate TAP and Send Email
+          lifetimeMinutes: 480
+          usableOnce: false
+          cc: [068fa0c1-fa00-4f4f-8411-e968d921c3e7, 9d208c40-7eb6-46ff-bebd-f30148c39b47]
+          customSubject: "Temporary access pass for your new employee {{userDisplayName}}"
+          locale: en-us
+`);
+  expect(compileWorkflow(spec.lifecycleWorkflows["pre-hire"], resolver).tasks).toEqual([
+    {
+      category: "joiner",
+      continueOnError: false,
+      description: "Generate Temporary Access Pass and send via email to user's manager",
+      displayName: "Generate TAP and Send Email",
+      isEnabled: true,
+      taskDefinitionId: "1b555e50-7f65-41d5-b514-5894a026d10d",
+      arguments: [
+        { name: "tapLifetimeMinutes", value: "480" },
+        { name: "tapIsUsableOnce", value: "false" },
+        {
+          name: "cc",
+          value: "068fa0c1-fa00-4f4f-8411-e968d921c3e7,9d208c40-7eb6-46ff-bebd-f30148c39b47",
+        },
+        {
+          name: "customSubject",
+          value: "Temporary access pass for your new employee {{userDisplayName}}",
+        },
+        { name: "locale", value: "en-us" },
+      ],
+    },
+  ]);
+});
+
+test("groups and extensions are resolved through the resolver; lastSignInDateTime is inactivity", () => {
+  const spec = specFrom(`
+lifecycleWorkflows:
+  inactive:
+    category: leaver
+    displayName: Inactive users
+    enabled: false
+    trigger: { attribute: lastSignInDateTime, offsetDays: 90 }
+    tasks:
+      - addUserToGroups: { groups: [Sales leavers, Alumni] }
+      - runCustomTaskExtension: { extension: hybrid, continueOnError: true }
+customTaskExtensions:
+  hybrid:
+    displayName: Hybrid
+    logicApp: { name: la-hybrid }
+`);
+  const body = compileWorkflow(spec.lifecycleWorkflows.inactive, resolver);
+  expect(body.isSchedulingEnabled).toBe(false);
+  expect(body.executionConditions).toEqual({
+    "@odata.type": "#microsoft.graph.identityGovernance.triggerAndScopeBasedConditions",
+    trigger: {
+      "@odata.type": "#microsoft.graph.identityGovernance.userInactivityTrigger",
+      inactivityPeriodInDays: 90,
+    },
+  });
+  expect(body.tasks.map((t) => [t.taskDefinitionId, t.continueOnError, t.arguments])).toEqual([
+    [
+      "22085229-5809-45e8-97fd-270d28d66910",
+      false,
+      [{ name: "groupID", value: "668e7540-7f8e-4ca4-a207-b7dffbb6d038,?" }],
+    ],
+    [
+      "4262b724-8dba-4fad-afc3-43fcbb497a0e",
+      true,
+      [{ name: "customTaskExtensionID", value: "id-of-hybrid" }],
+    ],
+  ]);
+});
+
+test("an unconfirmed task gets a placeholder id unless the resolver knows it", () => {
+  const spec = specFrom(`
+lifecycleWorkflows:
+  attrs:
+    category: joiner
+    displayName: Attributes
+    trigger: { attribute: createdDateTime, offsetDays: 0 }
+    tasks: [updateUserAttributes]
+`);
+  const workflow = spec.lifecycleWorkflows.attrs;
+  expect(compileWorkflow(workflow, resolver).tasks[0].taskDefinitionId).toBe(
+    "<taskDefinition:Update user attributes>",
+  );
+  expect(
+    compileWorkflow(workflow, { ...resolver, taskDefinitionId: (n) => `id:${n}` }).tasks[0]
+      .taskDefinitionId,
+  ).toBe("id:Update user attributes");
+});
+
+test("custom task extension with PoP authentication (v1.0 update example)", () => {
+  const spec = specFrom(`
+customTaskExtensions:
+  manager-access:
+    displayName: Grant manager access to mailbox and OneDrive
+    description: Grant manager access to mailbox and OneDrive
+    logicApp: { name: ManagerAccess, resourceGroup: RG-LCM }
+    callbackTimeout: PT20M
+`);
+  expect(
+    compileCustomTaskExtension(spec.customTaskExtensions["manager-access"], {
+      subscriptionId: spec.azure!.subscriptionId,
+      resourceGroupName: spec.customTaskExtensions["manager-access"].logicApp.resourceGroup!,
+    }),
+  ).toEqual(fixture("customTaskExtension-pop.request.json"));
+});
+
+test("settings (Graph PowerShell example)", () => {
+  const spec = specFrom(`
+lifecycleWorkflowSettings:
+  workflowScheduleIntervalInHours: 3
+  emailSettings: { senderDomain: ContosoIndustries.net, useCompanyBranding: true }
+`);
+  expect(compileSettings(spec.lifecycleWorkflowSettings!)).toEqual(
+    fixture("lifecycleWorkflows-settings.patch.json"),
+  );
+});
+
+test("the plan lists extensions, workflows and settings with placeholders for deploy-time ids", () => {
+  const spec = specFrom(`
+lifecycleWorkflows:
+  joiners:
+    category: joiner
+    displayName: Joiners
+    trigger: { attribute: employeeHireDate, offsetDays: -3 }
+    scope: "(department eq 'IT')"
+    tasks:
+      - addUserToGroups: { groups: [All Employees] }
+      - runCustomTaskExtension: { extension: hybrid }
+customTaskExtensions:
+  hybrid:
+    displayName: Hybrid
+    logicApp: { name: la-hybrid }
+lifecycleWorkflowSettings: { workflowScheduleIntervalInHours: 6 }
+`);
+  const plan = planLifecycleRequests(spec, placeholderResolver);
+  expect(plan.map((r) => `${r.method} ${r.path} (${r.note})`)).toEqual([
+    "POST /identityGovernance/lifecycleWorkflows/customTaskExtensions (custom task extension hybrid)",
+    "POST /identityGovernance/lifecycleWorkflows/workflows (lifecycle workflow joiners)",
+    "PATCH /identityGovernance/lifecycleWorkflows/settings (tenant Lifecycle Workflows settings)",
+  ]);
+  expect((plan[0].body as { endpointConfiguration: unknown }).endpointConfiguration).toEqual({
+    "@odata.type": "#microsoft.graph.logicAppTriggerEndpointConfiguration",
+    subscriptionId: "c500b67c-e9b7-4ad2-a90d-77d41385ae55",
+    resourceGroupName: "RG-LCM",
+    logicAppWorkflowName: "la-hybrid",
+    url: "<callbackUrl:la-hybrid>",
+  });
+  const tasks = (plan[1].body as { tasks: { arguments: unknown }[] }).tasks;
+  expect(tasks.map((t) => t.arguments)).toEqual([
+    [{ name: "groupID", value: "<group:All Employees>" }],
+    [{ name: "customTaskExtensionID", value: "<customTaskExtension:hybrid>" }],
+  ]);
+  expect(plan[2].body).toEqual({ workflowScheduleIntervalInHours: 6 });
+});

@@ -1,0 +1,43 @@
+/** Shared helpers for the lifecycle tests: specs from YAML fragments, fixtures, check runs. */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { tenantSpec, type TenantSpec } from "../../lib/spec/schema";
+import type { CheckFn, SpecPath } from "../../lib/lifecycle/checkTypes";
+
+const BASE = {
+  tenant: { name: "contoso", id: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f", domain: "contoso.com" },
+  azure: {
+    subscriptionId: "c500b67c-e9b7-4ad2-a90d-77d41385ae55",
+    resourceGroup: "RG-LCM",
+    location: "westeurope",
+  },
+};
+
+/** A full spec from a YAML fragment holding the lifecycle sections; tenant and azure are filled in. */
+export function specFrom(yamlText: string, base: Record<string, unknown> = BASE): TenantSpec {
+  const parsed = tenantSpec.safeParse({ ...base, ...parse(yamlText) });
+  if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues, null, 2));
+  return parsed.data;
+}
+
+export function fixture<T = Record<string, unknown>>(name: string): T {
+  const file = path.join(__dirname, "..", "fixtures", "lifecycle", name);
+  return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+}
+
+/** Runs checks and returns what they report, as `path: message` with the loader's path style. */
+export function runChecks(checks: CheckFn[], spec: TenantSpec): string[] {
+  const found: string[] = [];
+  for (const check of checks) {
+    check({ spec, report: (p, message) => found.push(`${formatPath(p)}: ${message}`) });
+  }
+  return found;
+}
+
+function formatPath(p: SpecPath): string {
+  return p.reduce<string>(
+    (acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k),
+    "",
+  );
+}

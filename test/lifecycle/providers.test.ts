@@ -1,0 +1,354 @@
+/**
+ * The dynamic providers' methods, called directly (under mocks Pulumi never calls them) against
+ * the lifecycle emulator routes. This proves the providers send the calls Graph documents for
+ * each change; it does not prove the real service behaves as its documentation says.
+ */
+import {
+  compileCustomTaskExtension,
+  compileWorkflow,
+  type LifecycleResolver,
+} from "../../lib/lifecycle/compile";
+import { workflowChanges } from "../../lib/lifecycle/diff";
+import {
+  bodyOf,
+  lifecycleWorkflowProvider as workflows,
+  type LifecycleWorkflowInputs,
+  type LifecycleWorkflowOutputs,
+} from "../../components/graph/lifecycleWorkflow";
+import { customTaskExtensionProvider as extensions } from "../../components/graph/customTaskExtension";
+import { lifecycleSettingsProvider as settings } from "../../components/graph/lifecycleSettings";
+import * as path from "path";
+import { specFrom } from "./helpers";
+import { startLifecycleServer, testClient, type LifecycleServer } from "./server";
+
+// The providers build their client with lib/graph's graphClientFromInputs; here it is the test
+// client for the local server.
+jest.mock(
+  "../../lib/graph",
+  () => ({
+    graphClientFromInputs: (inputs: { graphBaseUrl: string }) =>
+      require("./server").testClient(inputs),
+  }),
+  { virtual: true },
+);
+
+let server: LifecycleServer;
+beforeEach(async () => {
+  server = await startLifecycleServer();
+});
+afterEach(() => server.close());
+
+const resolver: LifecycleResolver = {
+  groupId: (name) => `group-${name}`,
+  customTaskExtensionId: (key) => `extension-${key}`,
+};
+
+const spec = specFrom(`
+lifecycleWorkflows:
+  onboard:
+    category: joiner
+    displayName: Onboard
+    description: First day
+    trigger: { attribute: employeeHireDate, offsetDays: -1 }
+    scope: "(department eq 'IT')"
+    tasks:
+      - enableUserAccount
+      - generateTemporaryAccessPass: { lifetimeMinutes: 480, usableOnce: true }
+      - sendWelcomeEmail
+  move:
+    category: mover
+    displayName: Move
+    trigger: { attributeChanged: [department] }
+    scope: "(department eq 'Sales')"
+    tasks: [notifyManagerOfUserMove]
+  attrs:
+    category: joiner
+    displayName: Attributes
+    trigger: { attribute: createdDateTime }
+    scope: "(userType eq 'Member')"
+    tasks: [updateUserAttributes]
+`);
+
+function inputs(
+  key: string,
+  change: (w: LifecycleWorkflowInputs) => void = () => {},
+): LifecycleWorkflowInputs {
+  const body = compileWorkflow(spec.lifecycleWorkflows[key], resolver);
+  const result: LifecycleWorkflowInputs = structuredClone({
+    ...body,
+    graphBaseUrl: server.url,
+    graphVersion: "v1.0",
+  });
+  change(result);
+  return result;
+}
+
+async function created(key: string, change?: (w: LifecycleWorkflowInputs) => void) {
+  const news = inputs(key, change);
+  const result = await workflows.create(news);
+  server.requests.length = 0;
+  return { id: result.id, outs: result.outs as LifecycleWorkflowOutputs };
+}
+
+const calls = () => server.requests.map((r) => `${r.method} ${r.path}`);
+
+test("create POSTs the compiled body once, with the evolvable-enum header, and reads back without drift", async () => {
+  const news = inputs("onboard");
+  const { id, outs } = await workflows.create(news);
+  expect(calls()).toEqual(["POST /identityGovernance/lifecycleWorkflows/workflows"]);
+  expect(server.requests[0].body).toEqual(bodyOf(news));
+  expect(server.requests[0].prefer).toBe("include-unknown-enum-members");
+  expect(outs).toEqual({ ...news, version: 1, taskDefinitionIds: {} });
+
+  const read = await workflows.read(id, outs);
+  expect(read).toEqual({ id, props: outs });
+});
+
+test("a mover workflow reads back as mover (the Prefer header is sent on reads too)", async () => {
+  const { id, outs } = await created("move");
+  const read = await workflows.read(id, outs);
+  expect(read.props.category).toBe("mover");
+  expect(workflowChanges(bodyOf(outs), bodyOf(read.props))).toEqual({ versioned: {}, patched: {} });
+  expect(server.requests.map((r) => r.prefer)).toEqual([
+    "include-unknown-enum-members",
+    "include-unknown-enum-members",
+  ]);
+});
+
+test("changing a task's argument is one createNewVersion: same id, version 2, no delete or re-create", async () => {
+  const { id, outs } = await created("onboard");
+  const news = inputs("onboard", (w) => {
+    w.tasks[1].arguments[0].value = "60";
+  });
+  expect(await workflows.diff(id, outs, news)).toEqual({
+    changes: true,
+    replaces: [],
+    detailedDiff: { "tasks[1]": { kind: "UPDATE", inputDiff: true } },
+  });
+  const updated = await workflows.update(id, outs, news);
+  expect(calls()).toEqual([
+    `POST /identityGovernance/lifecycleWorkflows/workflows/${id}/createNewVersion`,
+  ]);
+  expect(server.requests[0].body).toEqual({ workflow: bodyOf(news) });
+  expect(updated.outs).toEqual({ ...news, version: 2, taskDefinitionIds: {} });
+  expect([...server.state.workflows.keys()]).toEqual([id]);
+  expect(server.state.versions.get(id)!.map((v) => v.versionNumber)).toEqual([1]);
+  expect(server.state.tasks.get(id)![1].arguments).toEqual([
+    { name: "tapLifetimeMinutes", value: "60" },
+    { name: "tapIsUsableOnce", value: "true" },
+  ]);
+});
+
+test("adding a task and changing the trigger report each key, and still make one new version", async () => {
+  const { id, outs } = await created("onboard");
+  const news = inputs("onboard", (w) => {
+    w.tasks.push({ ...w.tasks[0], displayName: "Enable again" });
+    (w.executionConditions.trigger as { offsetInDays: number }).offsetInDays = -2;
+  });
+  expect((await workflows.diff(id, outs, news)).detailedDiff).toEqual({
+    executionConditions: { kind: "UPDATE", inputDiff: true },
+    "tasks[3]": { kind: "ADD", inputDiff: true },
+  });
+  await workflows.update(id, outs, news);
+  expect(calls()).toEqual([
+    `POST /identityGovernance/lifecycleWorkflows/workflows/${id}/createNewVersion`,
+  ]);
+});
+
+test("changing only the description is a PATCH of the description", async () => {
+  const { id, outs } = await created("onboard");
+  const news = inputs("onboard", (w) => {
+    w.description = "Day one";
+  });
+  expect((await workflows.diff(id, outs, news)).detailedDiff).toEqual({
+    description: { kind: "UPDATE", inputDiff: true },
+  });
+  const updated = await workflows.update(id, outs, news);
+  expect(server.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+    ["PATCH", `/identityGovernance/lifecycleWorkflows/workflows/${id}`, { description: "Day one" }],
+  ]);
+  expect(updated.outs.version).toBe(1);
+  expect(server.state.workflows.get(id)!.description).toBe("Day one");
+});
+
+test("the emulator refuses a PATCH of tasks, as Graph does", async () => {
+  const { id } = await created("onboard");
+  await expect(
+    testClient({ graphBaseUrl: server.url }).request(
+      "PATCH",
+      `/identityGovernance/lifecycleWorkflows/workflows/${id}`,
+      {
+        tasks: [],
+      },
+    ),
+  ).rejects.toMatchObject({ status: 400 });
+});
+
+test("an out-of-band edit shows up as drift on read", async () => {
+  const { id, outs } = await created("onboard");
+  const client = testClient({ graphBaseUrl: server.url });
+  await client.request("PATCH", `/identityGovernance/lifecycleWorkflows/workflows/${id}`, {
+    displayName: "Renamed",
+  });
+  const changed = structuredClone(outs);
+  changed.tasks.splice(2, 1);
+  await client.request(
+    "POST",
+    `/identityGovernance/lifecycleWorkflows/workflows/${id}/createNewVersion`,
+    {
+      workflow: { ...bodyOf(changed), displayName: "Renamed" },
+    },
+  );
+  const read = await workflows.read(id, outs);
+  expect(read.props.version).toBe(2);
+  expect(workflowChanges(bodyOf(outs), bodyOf(read.props))).toEqual({
+    versioned: { "tasks[2]": "delete" },
+    patched: { displayName: "update" },
+  });
+});
+
+test("a workflow deleted out of band reads as gone", async () => {
+  const { id, outs } = await created("onboard");
+  await testClient({ graphBaseUrl: server.url }).request(
+    "DELETE",
+    `/identityGovernance/lifecycleWorkflows/workflows/${id}`,
+  );
+  expect(await workflows.read(id, outs)).toEqual({});
+});
+
+test("delete is soft by default", async () => {
+  const { id, outs } = await created("onboard");
+  await workflows.delete(id, outs);
+  expect(calls()).toEqual([`DELETE /identityGovernance/lifecycleWorkflows/workflows/${id}`]);
+  expect([...server.state.deletedWorkflows.keys()]).toEqual([id]);
+});
+
+test("delete with purgeOnDelete also purges it from deleted items", async () => {
+  const { id, outs } = await created("onboard", (w) => {
+    w.purgeOnDelete = true;
+  });
+  await workflows.delete(id, outs);
+  expect(calls()).toEqual([
+    `DELETE /identityGovernance/lifecycleWorkflows/workflows/${id}`,
+    `DELETE /identityGovernance/lifecycleWorkflows/deletedItems/workflows/${id}`,
+  ]);
+  expect(server.state.deletedWorkflows.size).toBe(0);
+  expect(server.state.workflows.size).toBe(0);
+});
+
+test("an unconfirmed task is looked up by display name, and reads back as its placeholder", async () => {
+  server.state.taskDefinitions.push({
+    id: "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
+    displayName: "Update user attributes",
+    category: "joiner,leaver,mover",
+    parameters: [],
+  });
+  const news = inputs("attrs");
+  const { id, outs } = await workflows.create(news);
+  expect(calls()).toEqual([
+    "GET /identityGovernance/lifecycleWorkflows/taskDefinitions",
+    "POST /identityGovernance/lifecycleWorkflows/workflows",
+  ]);
+  expect(
+    (server.requests[1].body as { tasks: { taskDefinitionId: string }[] }).tasks[0]
+      .taskDefinitionId,
+  ).toBe("2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b");
+  expect(outs.taskDefinitionIds).toEqual({
+    "<taskDefinition:Update user attributes>": "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
+  });
+  expect((await workflows.read(id, outs)).props.tasks).toEqual(news.tasks);
+});
+
+test("a tenant without an unconfirmed task gets an error naming the task and what exists", async () => {
+  await expect(workflows.create(inputs("attrs"))).rejects.toThrow(
+    /^this tenant has no Lifecycle Workflows task named "Update user attributes"; available: Add user to groups, Disable user account, /,
+  );
+});
+
+describe("custom task extension object", () => {
+  const extension = specFrom(`
+customTaskExtensions:
+  hybrid: { displayName: Hybrid, logicApp: { name: la-hybrid }, callbackTimeout: PT1H }
+`).customTaskExtensions.hybrid;
+  const body = compileCustomTaskExtension(extension, {
+    subscriptionId: "c500b67c-e9b7-4ad2-a90d-77d41385ae55",
+    resourceGroupName: "RG-LCM",
+    url: "https://prod.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=s",
+  });
+
+  test("create, drift, PATCH update and delete", async () => {
+    const news = { ...body, graphBaseUrl: server.url };
+    const { id, outs } = await extensions.create(news);
+    expect(server.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+      ["POST", "/identityGovernance/lifecycleWorkflows/customTaskExtensions", body],
+    ]);
+    expect(outs).toEqual({ ...news, extensionId: id });
+    expect((await extensions.read(id, outs)).props).toEqual(outs);
+
+    server.state.customTaskExtensions.get(id)!.callbackConfiguration = {
+      "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
+      timeoutDuration: "PT5M",
+    };
+    const drifted = (await extensions.read(id, outs)).props;
+    expect(await extensions.diff(id, drifted, news)).toEqual({ changes: true, replaces: [] });
+
+    server.requests.length = 0;
+    await extensions.update(id, drifted, news);
+    expect(calls()).toEqual([
+      `PATCH /identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`,
+    ]);
+    expect(server.state.customTaskExtensions.get(id)!.callbackConfiguration).toEqual(
+      body.callbackConfiguration,
+    );
+
+    await extensions.delete(id, outs);
+    expect(server.state.customTaskExtensions.size).toBe(0);
+  });
+});
+
+describe("tenant settings", () => {
+  const news = {
+    workflowScheduleIntervalInHours: 6,
+    emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
+    graphBaseUrl: "",
+  };
+
+  test("create PATCHes, read shows drift, delete restores the defaults", async () => {
+    const own = { ...news, graphBaseUrl: server.url };
+    const { id, outs } = await settings.create(own);
+    expect(id).toBe("lifecycleWorkflowSettings");
+    expect(server.state.settings).toEqual({
+      workflowScheduleIntervalInHours: 6,
+      emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
+    });
+    expect((await settings.read(id, outs)).props).toEqual(own);
+
+    server.state.settings.workflowScheduleIntervalInHours = 12;
+    const live = (await settings.read(id, outs)).props;
+    expect(live.workflowScheduleIntervalInHours).toBe(12);
+    expect((await settings.diff(id, live, own)).changes).toBe(true);
+
+    await settings.delete(id, outs);
+    expect(server.state.settings).toEqual({
+      workflowScheduleIntervalInHours: 3,
+      emailSettings: { useCompanyBranding: false },
+    });
+  });
+});
+
+test.each([
+  ["workflow", workflows],
+  ["custom task extension", extensions],
+  ["settings", settings],
+])(
+  "the %s provider serializes as Pulumi ships it, capturing no client",
+  async (_name, provider) => {
+    const { serializeFunction } = await import("@pulumi/pulumi/runtime");
+    const { text } = await serializeFunction(() => provider);
+    // Modules are required inside the methods by absolute path; nothing live is captured.
+    expect(text).toContain("require(GRAPH_MODULE)");
+    const graphModule = path.join(__dirname, "..", "..", "lib", "graph");
+    expect(text).toContain(`GRAPH_MODULE: ${JSON.stringify(graphModule)}`);
+    expect(text).not.toMatch(/__path|graphClientFromInputs:|DefaultAzureCredential|Bearer/);
+  },
+);
