@@ -1,0 +1,77 @@
+import { Command } from "commander";
+import { CliIo, EXIT } from "../io";
+import {
+  parseSince,
+  ProvisioningLogEntry,
+  provisioningLogsPath,
+  summariseLogs,
+} from "../../lib/upload/logs";
+import { graphClient, loadApp, resolveJob } from "./upload";
+
+interface LogsOptions {
+  spec: string;
+  app: string;
+  since: string;
+  json?: boolean;
+  endpoint?: string;
+  graphUrl?: string;
+}
+
+export function register(program: Command, io: CliIo, done: (code: number) => void): void {
+  program
+    .command("logs")
+    .description("Summarise the provisioning logs per uploaded record (success, failure, skipped)")
+    .requiredOption("--spec <file>", "tenant spec file")
+    .requiredOption("--app <name>", "provisioning app key in the spec")
+    .option("--since <when>", "how far back: 30m, 1h, 2d or an ISO date-time", "1h")
+    .option("--json", "machine-readable output")
+    .option("--endpoint <url>", "the app's bulkUpload URL (names the job without a lookup)")
+    .option("--graph-url <url>", "Graph base URL")
+    .action(async (options: LogsOptions) => done(await logs(options, io)));
+}
+
+async function logs(options: LogsOptions, io: CliIo): Promise<number> {
+  const loaded = loadApp(io, options.spec, options.app);
+  if (!loaded) return EXIT.failed;
+  let since: Date;
+  try {
+    since = parseSince(options.since, Date.now());
+  } catch (err) {
+    io.err(`${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  let entries: ProvisioningLogEntry[];
+  try {
+    const job = await resolveJob(io, loaded.spec, loaded.app, options);
+    const graph = graphClient(io, job.graphBaseUrl);
+    entries = await graph.getAllPages<ProvisioningLogEntry>(provisioningLogsPath(job.jobId, since));
+  } catch (err) {
+    io.err(`${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
+  const summary = summariseLogs(entries);
+  if (options.json) {
+    io.out(JSON.stringify(summary, null, 2) + "\n");
+    return EXIT.ok;
+  }
+  if (summary.records.length === 0) {
+    io.out(
+      `no provisioning log entries since ${since.toISOString()} (logs appear 5-10 minutes after an upload; is the job running?)\n`,
+    );
+    return EXIT.ok;
+  }
+  const width = Math.max(10, ...summary.records.map((r) => r.externalId.length));
+  io.out(`${"externalId".padEnd(width)}  ${"status".padEnd(8)}  ${"action".padEnd(8)}  reason\n`);
+  for (const r of summary.records) {
+    io.out(
+      `${r.externalId.padEnd(width)}  ${r.status.padEnd(8)}  ${(r.action ?? "").padEnd(8)}  ${r.reason ?? ""}\n`.trimEnd() +
+        "\n",
+    );
+  }
+  io.out(
+    Object.entries(summary.counts)
+      .map(([status, n]) => `${status} ${n}`)
+      .join(", ") + "\n",
+  );
+  return EXIT.ok;
+}

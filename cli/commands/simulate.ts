@@ -1,0 +1,85 @@
+import * as path from "path";
+import { Command } from "commander";
+import { CliIo, EXIT, paint } from "../io";
+import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
+import { simulate, SimulatedRecord } from "../../lib/upload/simulate";
+import { loadApp, printProblems } from "./upload";
+
+export function register(program: Command, io: CliIo, done: (code: number) => void): void {
+  program
+    .command("simulate")
+    .description(
+      "Show offline, per HR record, the SCIM record, the user the mappings produce, and the scope",
+    )
+    .requiredOption("--spec <file>", "tenant spec file")
+    .requiredOption("--app <name>", "provisioning app key in the spec")
+    .requiredOption("--csv <file>", "HR export")
+    .option("--json", "machine-readable output")
+    .option(
+      "--workflows",
+      "also show when each lifecycle workflow would run for each user in scope",
+    )
+    .action(async (options: SimulateOptions) => {
+      const loaded = loadApp(io, options.spec, options.app);
+      if (!loaded) return done(EXIT.failed);
+      const result = await simulate(loaded.app, path.resolve(io.cwd, options.csv));
+      if (result.problems.length > 0) {
+        printProblems(io, options.spec, options.app, result.problems);
+        return done(EXIT.failed);
+      }
+      const now = new Date();
+      const records: (SimulatedRecord & { workflows?: WorkflowFiring[] })[] = result.records.map(
+        (record) =>
+          options.workflows && record.user && record.scope?.inScope
+            ? { ...record, workflows: workflowFirings(loaded.spec, record.user, now) }
+            : record,
+      );
+      if (options.json) {
+        io.out(JSON.stringify({ records, csvProblems: result.csvProblems }, null, 2) + "\n");
+      } else {
+        for (const p of result.csvProblems)
+          io.out(`line ${p.line}: skipped: the row ${p.message}\n`);
+        for (const record of records) io.out(renderRecord(io, record));
+        const inScope = result.records.filter((r) => r.scope?.inScope).length;
+        const invalid = result.records.filter((r) => !r.scim).length;
+        io.out(
+          `${result.records.length} records: ${inScope} in scope, ${result.records.length - inScope - invalid} out of scope, ${invalid} invalid\n`,
+        );
+      }
+      const failed = result.csvProblems.length > 0 || result.records.some((r) => !r.scim);
+      done(failed ? EXIT.partial : EXIT.ok);
+    });
+}
+
+interface SimulateOptions {
+  spec: string;
+  app: string;
+  csv: string;
+  json?: boolean;
+  workflows?: boolean;
+}
+
+function renderRecord(
+  io: CliIo,
+  record: SimulatedRecord & { workflows?: WorkflowFiring[] },
+): string {
+  const head = `line ${record.line}  externalId ${record.externalId ?? "(none)"}`;
+  if (!record.scim) {
+    const errors = record.errors.map(
+      (e) => `  ${e.attribute} (column ${e.columns.join(", ")}): ${e.detail}`,
+    );
+    return [`${head}  ${paint(io, "red", "invalid")}`, ...errors, ""].join("\n") + "\n";
+  }
+  const scope = record.scope!;
+  const lines = [
+    `${head}  ${scope.inScope ? paint(io, "green", scope.reason) : paint(io, "yellow", scope.reason)}`,
+    `  SCIM  ${JSON.stringify(record.scim)}`,
+  ];
+  for (const [attribute, value] of Object.entries(record.user ?? {})) {
+    const note = record.onCreateOnly.includes(attribute) ? "  (on create only)" : "";
+    lines.push(`  ${attribute} = ${JSON.stringify(value)}${note}`);
+  }
+  for (const e of record.mappingErrors)
+    lines.push(`  ${e.attribute}: ${paint(io, "red", e.message)}`);
+  return lines.join("\n") + "\n\n";
+}

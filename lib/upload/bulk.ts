@@ -1,0 +1,102 @@
+/**
+ * SCIM BulkRequest bodies for `/bulkUpload`, and the HTTP transport that posts them.
+ *
+ * Bodies are assembled from each user's canonical JSON (already built for the delta hash)
+ * instead of serializing the users a second time.
+ */
+import { BULK_REQUEST_URN } from "./scim";
+
+/** The API's limit (graph reference section 3.2). */
+export const MAX_OPERATIONS = 50;
+
+export interface BulkRecord {
+  externalId: string;
+  /** CSV line; also the operation's bulkId, which makes a rejected operation easy to find. */
+  line: number;
+  /** Canonical SCIM JSON of the user. */
+  json: string;
+  hash: string;
+  active: boolean | null;
+}
+
+const HEAD = `{"schemas":${JSON.stringify([BULK_REQUEST_URN])},"Operations":[`;
+// failOnErrors null as in every Microsoft example: the service processes each operation on its own.
+const TAIL = `],"failOnErrors":null}`;
+
+export function bulkBody(records: readonly BulkRecord[]): string {
+  if (records.length > MAX_OPERATIONS) {
+    throw new Error(
+      `a bulk request holds at most ${MAX_OPERATIONS} operations, got ${records.length}`,
+    );
+  }
+  let body = HEAD;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (i > 0) body += ",";
+    body += `{"method":"POST","bulkId":"${r.line}","path":"/Users","data":${r.json}}`;
+  }
+  return body + TAIL;
+}
+
+export function chunk<T>(items: readonly T[], size = MAX_OPERATIONS): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface BulkResponse {
+  status: number;
+  retryAfter?: string;
+  requestId?: string;
+  body: string;
+}
+
+/** Posts one body; throws only when no HTTP response came back (connection reset, DNS...). */
+export type BulkTransport = (body: string) => Promise<BulkResponse>;
+
+export const SCIM_CONTENT_TYPE = "application/scim+json";
+
+/** The real transport: `fetch` to the bulkUpload URL with a bearer token asked for per call. */
+export function fetchTransport(
+  endpoint: string,
+  token: () => Promise<string>,
+  fetchImpl: typeof fetch = fetch,
+): BulkTransport {
+  return async (body) => {
+    const response = await fetchImpl(endpoint, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await token()}`,
+        "content-type": SCIM_CONTENT_TYPE,
+        accept: "application/json",
+      },
+      body,
+    });
+    return {
+      status: response.status,
+      retryAfter: response.headers.get("retry-after") ?? undefined,
+      requestId:
+        response.headers.get("request-id") ??
+        response.headers.get("client-request-id") ??
+        undefined,
+      body: await response.text(),
+    };
+  };
+}
+
+/** The error Graph (or the SCIM layer) put in a failed response, in one line. */
+export function describeErrorBody(body: string): string {
+  if (!body.trim()) return "(empty body)";
+  try {
+    const parsed = JSON.parse(body) as {
+      error?: { code?: string; message?: string };
+      detail?: string;
+      scimType?: string;
+    };
+    if (parsed.error) return [parsed.error.code, parsed.error.message].filter(Boolean).join(": ");
+    if (parsed.detail) return [parsed.scimType, parsed.detail].filter(Boolean).join(": ");
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return body.length > 300 ? body.slice(0, 300) + "…" : body;
+}

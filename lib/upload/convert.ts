@@ -1,0 +1,235 @@
+/**
+ * Turns one CSV row into one SCIM user, through the spec's `uploader.csv.columns`. Everything
+ * that does not depend on the row (parsing and compiling expressions, resolving SCIM paths and
+ * types, the `schemas` list) is done once in `compileConverter`; the returned `convert` is the
+ * per-record hot path.
+ */
+import { compileExpression, parseExpression } from "../expressions";
+import type { ProvisioningApp } from "../spec/schema";
+import { canonicalJson } from "./canonical";
+import { convertValue, CORE_URN, ENTERPRISE_URN, resolveScimTarget, ScimTarget } from "./scim";
+
+/** A problem with the column mapping itself: nothing can be sent until it is fixed. */
+export interface MappingProblem {
+  /** The `csv.columns` key. */
+  attribute: string;
+  message: string;
+}
+
+/** Why one row was skipped. `columns` are the CSV columns the failing expression reads. */
+export interface RowError {
+  line: number;
+  attribute: string;
+  columns: string[];
+  /** Safe to log: the row's field values are replaced with "…". */
+  message: string;
+  /** The same with values, for --verbose. */
+  detail: string;
+}
+
+export type ScimUser = Record<string, unknown>;
+
+export interface ConvertedRow {
+  externalId?: string;
+  /** Present when every column converted. */
+  user?: ScimUser;
+  /** `active` of the user when the mapping sets it. */
+  active?: boolean;
+  errors: RowError[];
+}
+
+export interface Converter {
+  /** CSV columns that the expressions read. */
+  readonly columns: readonly string[];
+  readonly targets: readonly ScimTarget[];
+  /** The `schemas` list of every user. */
+  readonly schemas: readonly string[];
+  /**
+   * Converts one row. `fields` are in header order; `line` is reported in errors. The returned
+   * object is new for each call.
+   */
+  convert(fields: readonly string[], line: number): ConvertedRow;
+}
+
+interface Slot {
+  target: ScimTarget;
+  evaluate: (record: Record<string, unknown>) => unknown;
+  columns: string[];
+  columnIndexes: number[];
+}
+
+/** Column keys of an expression: every `[name]` reference in its AST. */
+export function referencedAttributes(ast: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+      return;
+    }
+    if (!node || typeof node !== "object") return;
+    const record = node as Record<string, unknown>;
+    const kind = record.kind ?? record.type;
+    if (kind === "attribute" || kind === "Attribute") {
+      const name = record.name ?? record.attribute;
+      if (typeof name === "string") found.add(name);
+    }
+    for (const [key, value] of Object.entries(record)) {
+      if (key !== "span" && key !== "range" && value && typeof value === "object") walk(value);
+    }
+  };
+  walk(ast);
+  return [...found];
+}
+
+/**
+ * Compiles the app's column mapping against a CSV header. Returns the problems instead when a
+ * key is not a SCIM attribute, an expression does not parse, or a column is not in the header.
+ */
+export function compileConverter(
+  app: ProvisioningApp,
+  header: readonly string[],
+): { converter?: Converter; problems: MappingProblem[] } {
+  const columns = app.uploader?.csv.columns ?? {};
+  const problems: MappingProblem[] = [];
+  if (!("externalId" in columns)) {
+    problems.push({
+      attribute: "externalId",
+      message: 'csv.columns must map externalId (the HR key, e.g. externalId: "[WorkerID]")',
+    });
+  }
+  const headerIndex = new Map(header.map((name, i) => [name, i]));
+  const slots: Slot[] = [];
+  const seenTargets = new Map<string, string>();
+  for (const [key, text] of Object.entries(columns)) {
+    const target = resolveScimTarget(key, app.scimExtension);
+    if ("error" in target) {
+      problems.push({ attribute: key, message: target.error });
+      continue;
+    }
+    const previous = seenTargets.get(target.canonical);
+    if (previous) {
+      problems.push({
+        attribute: key,
+        message: `"${key}" and "${previous}" set the same attribute`,
+      });
+      continue;
+    }
+    seenTargets.set(target.canonical, key);
+    const parsed = parseExpression(text);
+    if (!parsed.ast) {
+      const why = parsed.diagnostics.map((d: { message: string }) => d.message).join("; ");
+      problems.push({ attribute: key, message: `expression ${text} does not parse: ${why}` });
+      continue;
+    }
+    const referenced = referencedAttributes(parsed.ast);
+    const missing = referenced.filter((c) => !headerIndex.has(c));
+    if (missing.length > 0) {
+      problems.push({
+        attribute: key,
+        message: `expression ${text} reads ${missing.map((c) => `[${c}]`).join(", ")}, not a column of the CSV (columns: ${header.join(", ")})`,
+      });
+      continue;
+    }
+    slots.push({
+      target,
+      evaluate: compileExpression(parsed.ast) as (record: Record<string, unknown>) => unknown,
+      columns: referenced,
+      columnIndexes: referenced.map((c) => headerIndex.get(c) as number),
+    });
+  }
+  if (problems.length > 0) return { problems };
+
+  // externalId first, so a row whose key fails is reported under its key error first.
+  slots.sort(
+    (a, b) => Number(b.target.key === "externalId") - Number(a.target.key === "externalId"),
+  );
+  const schemas = [CORE_URN, ENTERPRISE_URN];
+  const extensionUrn = app.scimExtension?.urn;
+  if (extensionUrn && slots.some((s) => s.target.urn === extensionUrn)) schemas.push(extensionUrn);
+  const usedColumns = [...new Set(slots.flatMap((s) => s.columns))];
+  const usedIndexes = usedColumns.map((c) => headerIndex.get(c) as number);
+  // One record object reused for every row: the compiled expressions are pure functions of it.
+  const record: Record<string, unknown> = Object.create(null);
+
+  const convert = (fields: readonly string[], line: number): ConvertedRow => {
+    for (let i = 0; i < usedColumns.length; i++) {
+      const value = fields[usedIndexes[i]];
+      // An empty cell is an absent value, so Coalesce and IsPresent see it as missing.
+      record[usedColumns[i]] = value === "" || value === undefined ? null : value;
+    }
+    const user: ScimUser = { schemas };
+    const result: ConvertedRow = { errors: [] };
+    for (const slot of slots) {
+      let raw: unknown;
+      try {
+        raw = slot.evaluate(record);
+      } catch (err) {
+        result.errors.push(rowError(slot, fields, line, `expression failed: ${messageOf(err)}`));
+        continue;
+      }
+      const typed = convertValue(raw, slot.target.type);
+      if (typed === undefined) {
+        if (slot.target.key === "externalId") {
+          result.errors.push(rowError(slot, fields, line, "externalId is empty"));
+        }
+        continue;
+      }
+      if ("error" in typed) {
+        const shown = typeof raw === "string" ? JSON.stringify(raw) : String(raw);
+        result.errors.push(rowError(slot, fields, line, `${typed.error}, got ${shown}`));
+        continue;
+      }
+      write(user, slot.target, typed.value);
+      if (slot.target.key === "externalId") result.externalId = String(typed.value);
+      if (slot.target.canonical === "active") result.active = typed.value as boolean;
+    }
+    if (result.errors.length === 0) result.user = user;
+    return result;
+  };
+
+  return {
+    converter: { columns: usedColumns, targets: slots.map((s) => s.target), schemas, convert },
+    problems,
+  };
+}
+
+function write(user: ScimUser, target: ScimTarget, value: string | number | boolean): void {
+  let container: Record<string, unknown> = user;
+  if (target.urn) {
+    container = (user[target.urn] ??= {}) as Record<string, unknown>;
+  }
+  if (target.filter) {
+    const list = (container[target.attribute] ??= []) as Record<string, unknown>[];
+    let element = list.find((e) => e[target.filter!.attribute] === target.filter!.value);
+    if (!element) {
+      element = { [target.filter.attribute]: target.filter.value };
+      list.push(element);
+    }
+    element[target.sub!] = value;
+  } else if (target.sub) {
+    const complex = (container[target.attribute] ??= {}) as Record<string, unknown>;
+    complex[target.sub] = value;
+  } else {
+    container[target.attribute] = value;
+  }
+}
+
+function rowError(slot: Slot, fields: readonly string[], line: number, detail: string): RowError {
+  let message = detail;
+  // Longest first, so a value that contains another is redacted whole.
+  const values = slot.columnIndexes
+    .map((i) => fields[i])
+    .filter((v): v is string => typeof v === "string" && v.length > 0)
+    .sort((a, b) => b.length - a.length);
+  for (const value of values) message = message.split(value).join("…");
+  return { line, attribute: slot.target.key, columns: slot.columns, message, detail };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The canonical JSON of a user: what is hashed for the delta and what is sent. */
+export function serializeUser(user: ScimUser): string {
+  return canonicalJson(user);
+}

@@ -1,0 +1,93 @@
+/**
+ * Finding the bulkUpload URL and a token for it. The deployed stack outputs the URL and that is
+ * the preferred input; looking the app up by display name needs Application.Read.All and
+ * Synchronization.Read.All besides the upload permission (lifecycle reference section 5.5).
+ */
+import { DefaultAzureCredential } from "@azure/identity";
+import type { GraphClient } from "../graph";
+import { parseBulkUploadUrl } from "./logs";
+
+export interface JobRef {
+  servicePrincipalId: string;
+  jobId: string;
+  endpoint: string;
+}
+
+interface Page<T> {
+  value?: T[];
+}
+
+/** Resolves an app's provisioning job by its display name. */
+export async function findProvisioningJob(
+  graph: GraphClient,
+  graphBaseUrl: string,
+  displayName: string,
+  version: "v1.0" | "beta" = "v1.0",
+): Promise<JobRef> {
+  const filter = encodeURIComponent(`displayName eq '${displayName.replace(/'/g, "''")}'`);
+  const principals = await graph.get<Page<{ id: string; displayName?: string }>>(
+    `/servicePrincipals?$filter=${filter}&$select=id,displayName`,
+  );
+  const found = principals.value ?? [];
+  if (found.length === 0) {
+    throw new Error(
+      `no service principal named "${displayName}"; deploy the stack first or pass --endpoint with its bulkUpload URL`,
+    );
+  }
+  if (found.length > 1) {
+    throw new Error(
+      `${found.length} service principals are named "${displayName}" (${found.map((p: { id: string }) => p.id).join(", ")}); pass --endpoint with the bulkUpload URL`,
+    );
+  }
+  const servicePrincipalId = found[0].id;
+  const jobs = await graph.get<Page<{ id: string; templateId?: string }>>(
+    `/servicePrincipals/${servicePrincipalId}/synchronization/jobs`,
+  );
+  const list = jobs.value ?? [];
+  if (list.length !== 1) {
+    throw new Error(
+      list.length === 0
+        ? `service principal ${servicePrincipalId} ("${displayName}") has no synchronization job; is provisioning configured?`
+        : `service principal ${servicePrincipalId} has ${list.length} synchronization jobs (${list.map((j: { id: string }) => j.id).join(", ")}); pass --endpoint`,
+    );
+  }
+  const jobId = list[0].id;
+  const base = graphBaseUrl.replace(/\/+$/, "");
+  return {
+    servicePrincipalId,
+    jobId,
+    endpoint: `${base}/${version}/servicePrincipals/${encodeURIComponent(servicePrincipalId)}/synchronization/jobs/${encodeURIComponent(jobId)}/bulkUpload`,
+  };
+}
+
+/** A job reference from a bulkUpload URL given on the command line. */
+export function jobFromEndpoint(endpoint: string): JobRef & { graphBaseUrl: string } {
+  const parsed = parseBulkUploadUrl(endpoint);
+  if (!parsed) {
+    throw new Error(
+      `--endpoint ${endpoint} is not a bulkUpload URL like https://graph.microsoft.com/v1.0/servicePrincipals/<id>/synchronization/jobs/<jobId>/bulkUpload`,
+    );
+  }
+  return { ...parsed, endpoint };
+}
+
+/**
+ * Bearer tokens for Graph: INBOUND_GRAPH_TOKEN as is when set (CI, tests), else
+ * DefaultAzureCredential (managed identity in Azure, the developer's login locally), which caches
+ * and refreshes, so asking per call is cheap and survives a long run.
+ */
+export function graphTokenProvider(
+  env: NodeJS.ProcessEnv,
+  graphBaseUrl: string,
+): () => Promise<string> {
+  const fixed = env.INBOUND_GRAPH_TOKEN;
+  if (fixed) return async () => fixed;
+  const credential = new DefaultAzureCredential();
+  const scope = `${new URL(graphBaseUrl).origin}/.default`;
+  return async () => {
+    const token = await credential.getToken(scope);
+    if (!token)
+      throw new Error(`no token for ${scope}; sign in with az login or set INBOUND_GRAPH_TOKEN`);
+    return token.token;
+  };
+}

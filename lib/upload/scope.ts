@@ -1,0 +1,117 @@
+/**
+ * Evaluates a provisioning app's scoping filter against one incoming record, the way Entra does
+ * (graph reference section 4.4): clauses in a group are ANDed, groups are ORed, every comparison
+ * is case-sensitive, and a clause on a null or empty value is false (except isNull / isNotNull /
+ * notRegexMatch's documented "false when empty"). Regular expressions are JavaScript's, matched
+ * anywhere in the value like .NET's Regex.IsMatch.
+ */
+import type { ProvisioningApp, ScopeClause } from "../spec/schema";
+
+export interface ClauseResult {
+  clause: ScopeClause;
+  holds: boolean;
+  /** The value the clause looked at. */
+  value: unknown;
+}
+
+export interface ScopeResult {
+  inScope: boolean;
+  /** One line saying why, naming the group and clause that decided. */
+  reason: string;
+  groups: { name: string; holds: boolean; clauses: ClauseResult[] }[];
+}
+
+const isEmpty = (v: unknown) => v === null || v === undefined || v === "";
+
+function asBoolean(v: unknown): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string" && /^true$/i.test(v)) return true;
+  if (typeof v === "string" && /^false$/i.test(v)) return false;
+  return undefined;
+}
+
+function asInteger(v: unknown): number | undefined {
+  if (typeof v === "number" && Number.isInteger(v)) return v;
+  if (typeof v === "string" && /^[+-]?\d+$/.test(v.trim())) return Number(v);
+  return undefined;
+}
+
+function values(clause: ScopeClause): (string | number | boolean)[] {
+  const v = clause.value;
+  return Array.isArray(v) ? v : v === undefined ? [] : [v];
+}
+
+/** Whether one clause holds for `value`. */
+export function evaluateClause(clause: ScopeClause, value: unknown): boolean {
+  switch (clause.operator) {
+    case "isNull":
+      return isEmpty(value);
+    case "isNotNull":
+      return !isEmpty(value);
+    case "isTrue":
+      return asBoolean(value) === true;
+    case "isFalse":
+      return asBoolean(value) === false;
+  }
+  if (isEmpty(value)) return false;
+  const text = String(value);
+  const expected = values(clause);
+  switch (clause.operator) {
+    case "equals":
+      return expected.some((e) => String(e) === text);
+    case "notEquals":
+      return expected.every((e) => String(e) !== text);
+    case "includes":
+      return expected.some((e) => text.includes(String(e)));
+    case "endsWith":
+      return expected.some((e) => text.endsWith(String(e)));
+    case "regexMatch":
+      return expected.some((e) => new RegExp(String(e)).test(text));
+    case "notRegexMatch":
+      return expected.every((e) => !new RegExp(String(e)).test(text));
+    case "greaterThan":
+    case "greaterThanOrEquals":
+    case "lessThan": {
+      const number = asInteger(value);
+      const bound = asInteger(expected[0]);
+      if (number === undefined || bound === undefined) return false;
+      if (clause.operator === "greaterThan") return number > bound;
+      if (clause.operator === "greaterThanOrEquals") return number >= bound;
+      return number < bound;
+    }
+  }
+  return false;
+}
+
+/**
+ * Scopes a record. `lookup` returns an attribute's value by the name written in the clause
+ * (short forms `enterprise:` / `ext:` or canonical names).
+ */
+export function evaluateScope(
+  scope: ProvisioningApp["scope"],
+  lookup: (attribute: string) => unknown,
+): ScopeResult {
+  if (!scope)
+    return { inScope: true, reason: "no scoping filter: every record is in scope", groups: [] };
+  const groups = scope.anyOf.map((group, i) => {
+    const clauses = group.allOf.map((clause) => {
+      const value = lookup(clause.attribute);
+      return { clause, value, holds: evaluateClause(clause, value) };
+    });
+    return { name: group.name ?? `group ${i + 1}`, holds: clauses.every((c) => c.holds), clauses };
+  });
+  const match = groups.find((g) => g.holds);
+  if (match) return { inScope: true, reason: `in scope by ${match.name}`, groups };
+  const why = groups
+    .map((g) => {
+      const first = g.clauses.find((c) => !c.holds)!;
+      return `${g.name}: ${describeClause(first.clause)} is false (value ${JSON.stringify(first.value ?? null)})`;
+    })
+    .join("; ");
+  return { inScope: false, reason: `out of scope: ${why}`, groups };
+}
+
+export function describeClause(clause: ScopeClause): string {
+  const value = clause.value === undefined ? "" : ` ${JSON.stringify(clause.value)}`;
+  return `${clause.attribute} ${clause.operator}${value}`;
+}

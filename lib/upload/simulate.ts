@@ -1,0 +1,154 @@
+/**
+ * Offline preview of what the provisioning service would do with an HR file: each row's SCIM
+ * record, the Entra (or AD) user the app's `mappings` would produce from it, and whether the
+ * app's scoping filter lets it through. Nothing is sent and no state is read.
+ */
+import type { Readable } from "stream";
+import { compileExpression, parseExpression } from "../expressions";
+import type { ProvisioningApp } from "../spec/schema";
+import { compileConverter, MappingProblem, RowError, ScimUser } from "./convert";
+import { CsvProblem, readCsv } from "./csv";
+import type { ScimTarget } from "./scim";
+import { evaluateScope, ScopeResult } from "./scope";
+
+export interface SimulatedRecord {
+  line: number;
+  externalId?: string;
+  scim?: ScimUser;
+  /** Target attribute: value; attributes whose mapping yields nothing are absent. */
+  user?: Record<string, unknown>;
+  /** Mappings that only apply when the user is created (`apply: onCreate`). */
+  onCreateOnly: string[];
+  scope?: ScopeResult;
+  errors: RowError[];
+  mappingErrors: { attribute: string; message: string }[];
+}
+
+export interface Simulation {
+  records: SimulatedRecord[];
+  csvProblems: CsvProblem[];
+  problems: MappingProblem[];
+}
+
+interface CompiledMapping {
+  attribute: string;
+  evaluate?: (record: Record<string, unknown>) => unknown;
+  fallback?: string | number | boolean;
+  onCreate: boolean;
+}
+
+/** Compiles `mappings` once; a mapping that does not parse is a problem of the whole run. */
+export function compileMappings(app: ProvisioningApp): {
+  mappings: CompiledMapping[];
+  problems: MappingProblem[];
+} {
+  const mappings: CompiledMapping[] = [];
+  const problems: MappingProblem[] = [];
+  for (const [attribute, mapping] of Object.entries(app.mappings)) {
+    const long = typeof mapping === "string" ? { expression: mapping } : mapping;
+    const compiled: CompiledMapping = {
+      attribute,
+      fallback: "default" in long ? long.default : undefined,
+      onCreate: "apply" in long && long.apply === "onCreate",
+    };
+    if (long.expression !== undefined) {
+      const parsed = parseExpression(long.expression);
+      if (!parsed.ast) {
+        const why = parsed.diagnostics.map((d: { message: string }) => d.message).join("; ");
+        problems.push({ attribute: `mappings.${attribute}`, message: `does not parse: ${why}` });
+        continue;
+      }
+      compiled.evaluate = compileExpression(parsed.ast) as CompiledMapping["evaluate"];
+    }
+    mappings.push(compiled);
+  }
+  return { mappings, problems };
+}
+
+/** Reads one target's value back out of a SCIM user. */
+export function readTarget(user: ScimUser, target: ScimTarget): unknown {
+  const container = (target.urn ? user[target.urn] : user) as Record<string, unknown> | undefined;
+  if (!container) return undefined;
+  if (target.filter) {
+    const list = container[target.attribute] as Record<string, unknown>[] | undefined;
+    return list?.find((e) => e[target.filter!.attribute] === target.filter!.value)?.[target.sub!];
+  }
+  if (target.sub) {
+    return (container[target.attribute] as Record<string, unknown> | undefined)?.[target.sub];
+  }
+  return container[target.attribute];
+}
+
+/**
+ * The SCIM user as the provisioning service's source attributes: one key per attribute, under
+ * its short name (`enterprise:department`), its canonical name and the key written in the spec.
+ */
+export function flattenUser(
+  user: ScimUser,
+  targets: readonly ScimTarget[],
+): Record<string, unknown> {
+  const flat: Record<string, unknown> = Object.create(null);
+  for (const target of targets) {
+    const value = readTarget(user, target);
+    if (value === undefined) continue;
+    flat[target.short] = value;
+    flat[target.canonical] = value;
+    flat[target.key] = value;
+  }
+  return flat;
+}
+
+export async function simulate(app: ProvisioningApp, csv: string | Readable): Promise<Simulation> {
+  if (!app.uploader) {
+    return {
+      records: [],
+      csvProblems: [],
+      problems: [{ attribute: "uploader", message: "the app has no uploader section" }],
+    };
+  }
+  const { mappings, problems } = compileMappings(app);
+  if (problems.length > 0) return { records: [], csvProblems: [], problems };
+  const csvProblems: CsvProblem[] = [];
+  const records: SimulatedRecord[] = [];
+  let converter: ReturnType<typeof compileConverter>["converter"];
+  for await (const item of readCsv(csv, app.uploader.csv, (p) => csvProblems.push(p))) {
+    if ("header" in item) {
+      const compiled = compileConverter(app, item.header);
+      if (!compiled.converter) return { records: [], csvProblems, problems: compiled.problems };
+      converter = compiled.converter;
+      continue;
+    }
+    const row = converter!.convert(item.fields, item.line);
+    const record: SimulatedRecord = {
+      line: item.line,
+      externalId: row.externalId,
+      errors: row.errors,
+      mappingErrors: [],
+      onCreateOnly: [],
+    };
+    records.push(record);
+    if (!row.user) continue;
+    record.scim = row.user;
+    const flat = flattenUser(row.user, converter!.targets);
+    const user: Record<string, unknown> = {};
+    for (const mapping of mappings) {
+      let value: unknown;
+      try {
+        value = mapping.evaluate ? mapping.evaluate(flat) : undefined;
+      } catch (err) {
+        record.mappingErrors.push({
+          attribute: mapping.attribute,
+          message: (err as Error).message,
+        });
+        continue;
+      }
+      if (value === null || value === undefined || value === "") value = mapping.fallback;
+      if (value === null || value === undefined) continue;
+      user[mapping.attribute] = value;
+      if (mapping.onCreate) record.onCreateOnly.push(mapping.attribute);
+    }
+    record.user = user;
+    record.scope = evaluateScope(app.scope, (attribute) => flat[attribute]);
+  }
+  return { records, csvProblems, problems: [] };
+}

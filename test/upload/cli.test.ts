@@ -1,0 +1,437 @@
+/**
+ * The upload, simulate and logs commands, driven in-process against a local Graph stand-in
+ * (bulkUpload, the service principal lookup and provisioning logs).
+ */
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "fs";
+import { createServer, Server } from "http";
+import { AddressInfo } from "net";
+import { tmpdir } from "os";
+import * as path from "path";
+import { Command } from "commander";
+import { stringify } from "yaml";
+import type { CliIo } from "../../cli/io";
+import * as uploadCommand from "../../cli/commands/upload";
+import * as simulateCommand from "../../cli/commands/simulate";
+import * as logsCommand from "../../cli/commands/logs";
+import { csvOf, makeSpecInput, row, SAMPLE_1000 } from "./helpers";
+
+let server: Server;
+let base: string;
+let bulk: { ids: string[]; contentType?: string }[];
+let gets: string[];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (c) => (text += c));
+    req.on("end", () => {
+      if (req.headers.authorization !== "Bearer t0ken") {
+        res.writeHead(401).end('{"error":{"code":"InvalidAuthenticationToken","message":"no"}}');
+        return;
+      }
+      const url = decodeURIComponent(req.url ?? "");
+      const json = (body: unknown) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method === "POST" && url.endsWith("/bulkUpload")) {
+        bulk.push({
+          ids: JSON.parse(text).Operations.map(
+            (o: { data: { externalId: string } }) => o.data.externalId,
+          ),
+          contentType: req.headers["content-type"],
+        });
+        res.writeHead(202).end();
+        return;
+      }
+      gets.push(url);
+      if (url.startsWith("/v1.0/servicePrincipals?"))
+        return json({ value: [{ id: "sp-1", displayName: "Contoso HR inbound - employees" }] });
+      if (url === "/v1.0/servicePrincipals/sp-1/synchronization/jobs")
+        return json({ value: [{ id: "API2AAD.abc.def", templateId: "API2AAD" }] });
+      if (url.startsWith("/v1.0/auditLogs/provisioning?")) {
+        return json({
+          value: [
+            {
+              activityDateTime: "2026-01-01T10:00:00Z",
+              provisioningAction: "create",
+              sourceIdentity: { id: "1" },
+              provisioningStatusInfo: { status: "success" },
+            },
+            {
+              activityDateTime: "2026-01-01T10:01:00Z",
+              provisioningAction: "update",
+              sourceIdentity: { id: "2" },
+              provisioningStatusInfo: {
+                status: "failure",
+                errorInformation: {
+                  errorCode: "InvalidManager",
+                  reason: "The manager 9 was not found",
+                },
+              },
+            },
+            {
+              activityDateTime: "2026-01-01T10:02:00Z",
+              provisioningAction: "other",
+              sourceIdentity: { id: "3" },
+              provisioningStatusInfo: { status: "skipped" },
+            },
+          ],
+        });
+      }
+      res.writeHead(404).end('{"error":{"code":"NotFound","message":"no route"}}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+let dir: string;
+beforeEach(() => {
+  bulk = [];
+  gets = [];
+  dir = mkdtempSync(path.join(tmpdir(), "inbound-upload-"));
+});
+
+function writeSpec(input = makeSpecInput()): string {
+  const file = path.join(dir, "tenant.yaml");
+  writeFileSync(file, stringify(input));
+  return file;
+}
+
+async function cli(module: { register: typeof uploadCommand.register }, args: string[]) {
+  let out = "";
+  let err = "";
+  const io: CliIo = {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+    env: { INBOUND_GRAPH_TOKEN: "t0ken" },
+    cwd: dir,
+  };
+  let code = -1;
+  const program = new Command().exitOverride();
+  module.register(program, io, (c) => (code = c));
+  await program.parseAsync(["node", "inbound", ...args]);
+  return { code, out, err };
+}
+
+const endpoint = () =>
+  `${base}/v1.0/servicePrincipals/sp-1/synchronization/jobs/API2AAD.abc.def/bulkUpload`;
+const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
+
+describe("inbound upload", () => {
+  it("sends, then sends nothing on a re-run, keeping state under .inbound-state/<tenant>/<app>", async () => {
+    writeSpec();
+    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(60).map((id) => row(id))));
+    const args = [
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--endpoint",
+      endpoint(),
+    ];
+    const first = await cli(uploadCommand, args);
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    expect(bulk.map((b) => b.ids.length)).toEqual([50, 10]);
+    expect(bulk[0].contentType).toBe("application/scim+json");
+    expect(first.out).toContain(
+      "60 rows: 60 to send in 2 requests, 0 unchanged, 0 skipped; quota 2000 of 2000 calls left today\n",
+    );
+    expect(first.out).toContain("sent 60 records");
+    expect(
+      existsSync(path.join(dir, ".inbound-state", "contoso", "employees", "records.json")),
+    ).toBe(true);
+
+    const second = await cli(uploadCommand, args);
+    expect(second.code).toBe(0);
+    expect(second.out).toContain("nothing to send: 60 unchanged\n");
+    expect(bulk).toHaveLength(2);
+  });
+
+  it("looks the endpoint up by display name when no --endpoint is given", async () => {
+    writeSpec();
+    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(3).map((id) => row(id))));
+    const result = await cli(uploadCommand, [
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--graph-url",
+      base,
+    ]);
+    expect(result.code).toBe(0);
+    expect(gets).toEqual([
+      "/v1.0/servicePrincipals?$filter=displayName eq 'Contoso HR inbound - employees'&$select=id,displayName",
+      "/v1.0/servicePrincipals/sp-1/synchronization/jobs",
+    ]);
+    expect(bulk.map((b) => b.ids)).toEqual([["1", "2", "3"]]);
+  });
+
+  it("exits 3 on Microsoft's 1000-record sample, naming duplicate lines and sending the rest", async () => {
+    writeSpec();
+    copyFileSync(SAMPLE_1000, path.join(dir, "hr.csv"));
+    const result = await cli(uploadCommand, [
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--endpoint",
+      endpoint(),
+    ]);
+    expect(result.code).toBe(3);
+    expect(result.err).toContain(
+      "hr.csv: externalId 1222 is on lines 2, 499, 709, 786: none of them is sent; keep one row per person\n",
+    );
+    expect(bulk.flatMap((b) => b.ids)).toHaveLength(359);
+    expect(result.out).toContain(
+      "skipped 641 (duplicates 265 ids, invalid rows 0, malformed lines 0)",
+    );
+  });
+
+  it("prints the requests on --dry-run and sends nothing, keeps HR values out of messages unless --verbose", async () => {
+    writeSpec();
+    writeFileSync(
+      path.join(dir, "hr.csv"),
+      csvOf([row("1"), row("2", { HireDate: "31/12/2020" })]),
+    );
+    const args = [
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--dry-run",
+    ];
+    const dry = await cli(uploadCommand, args);
+    expect(dry.code).toBe(3);
+    expect(bulk).toEqual([]);
+    expect(dry.out).toContain("# request 1: 1 records\nPOST <bulkUpload endpoint>\n");
+    expect(dry.out).toContain('"externalId": "1"');
+    expect(dry.out).toContain("dry run: 1 requests, 1 records, nothing sent\n");
+    expect(dry.err).toContain("hr.csv:3: skipped: ext:HireDate (column HireDate): expected a date");
+    expect(dry.err).not.toContain("31/12/2020");
+    expect(existsSync(path.join(dir, ".inbound-state"))).toBe(false);
+    const verbose = await cli(uploadCommand, [...args, "--verbose"]);
+    expect(verbose.err).toContain('got "31/12/2020"');
+  });
+
+  it("refuses with exit 1 when the safeguard trips, and --allow-deletes overrides", async () => {
+    writeSpec();
+    const args = [
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--endpoint",
+      endpoint(),
+    ];
+    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
+    expect((await cli(uploadCommand, args)).code).toBe(0);
+    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(5).map((id) => row(id))));
+    const refused = await cli(uploadCommand, args);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      "refused: safeguard: 5 of 10 known users are missing from the file",
+    );
+    expect(refused.err).toContain("nothing was sent\n");
+    expect((await cli(uploadCommand, [...args, "--allow-deletes"])).code).toBe(0);
+  });
+
+  it("sends one record with --only", async () => {
+    writeSpec();
+    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
+    const result = await cli(uploadCommand, [
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--endpoint",
+      endpoint(),
+      "--only",
+      "7",
+    ]);
+    expect(result.code).toBe(0);
+    expect(bulk.map((b) => b.ids)).toEqual([["7"]]);
+  });
+
+  it("exits 1 with the spec path when a column does not map to SCIM", async () => {
+    const input = makeSpecInput({ externalId: "[WorkerID]", "name.nick": "[FirstName]" });
+    writeSpec(input);
+    writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1")]));
+    const result = await cli(uploadCommand, [
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--dry-run",
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      'tenant.yaml: provisioning.employees.uploader.csv.columns["name.nick"]: "name.nick": nick is not a sub-attribute of name (known: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix)\n',
+    );
+  });
+
+  it("exits 1 naming the apps when --app is wrong", async () => {
+    writeSpec();
+    const result = await cli(uploadCommand, [
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "nope",
+      "--csv",
+      "hr.csv",
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      'tenant.yaml: no provisioning app "nope" (apps: employees); pass --app <key>\n',
+    );
+  });
+});
+
+describe("inbound simulate", () => {
+  it("prints each record as JSON with its Entra user and scope", async () => {
+    writeSpec(
+      makeSpecInput(
+        undefined,
+        {},
+        {
+          scope: {
+            anyOf: [
+              { allOf: [{ attribute: "enterprise:department", operator: "equals", value: "IT" }] },
+            ],
+          },
+        },
+      ),
+    );
+    writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1"), row("2", { Department: "HR" })]));
+    const result = await cli(simulateCommand, [
+      "simulate",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--json",
+    ]);
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.out);
+    expect(
+      parsed.records.map((r: { externalId: string; scope: { inScope: boolean } }) => [
+        r.externalId,
+        r.scope.inScope,
+      ]),
+    ).toEqual([
+      ["1", true],
+      ["2", false],
+    ]);
+    expect(parsed.records[0].user.employeeId).toBe("1");
+    const table = await cli(simulateCommand, [
+      "simulate",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+    ]);
+    expect(table.out).toContain(
+      'line 3  externalId 2  out of scope: group 1: enterprise:department equals "IT" is false (value "HR")\n',
+    );
+    expect(table.out).toContain("2 records: 1 in scope, 1 out of scope, 0 invalid\n");
+  });
+});
+
+describe("inbound logs", () => {
+  it("summarises provisioning logs per record", async () => {
+    writeSpec();
+    const result = await cli(logsCommand, [
+      "logs",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--endpoint",
+      endpoint(),
+      "--since",
+      "2d",
+      "--json",
+    ]);
+    expect(result.err).toBe("");
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.out);
+    expect(summary.counts).toEqual({ success: 1, failure: 1, skipped: 1 });
+    expect(summary.records[1]).toMatchObject({
+      externalId: "2",
+      status: "failure",
+      reason: "InvalidManager: The manager 9 was not found",
+    });
+    expect(gets).toHaveLength(1);
+    expect(gets[0]).toMatch(
+      /^\/v1\.0\/auditLogs\/provisioning\?\$filter=jobId eq 'API2AAD\.abc\.def' and activityDateTime ge \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+    );
+  });
+});
+
+describe("inbound simulate --workflows", () => {
+  it("shows when each lifecycle workflow would run for a user in scope", async () => {
+    const input = {
+      ...makeSpecInput(),
+      lifecycleWorkflows: {
+        "onboard-pre-hire": {
+          category: "joiner",
+          displayName: "Onboard pre-hire employee",
+          trigger: { attribute: "employeeHireDate", offsetDays: -3 },
+          tasks: ["sendWelcomeEmail"],
+        },
+      },
+    };
+    writeSpec(input);
+    writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1", { HireDate: "2030-06-10" })]));
+    const result = await cli(simulateCommand, [
+      "simulate",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--json",
+      "--workflows",
+    ]);
+    expect(result.err).toBe("");
+    expect(JSON.parse(result.out).records[0].workflows).toEqual([
+      {
+        workflow: "onboard-pre-hire",
+        category: "joiner",
+        date: "2030-06-07T00:00:00.000Z",
+        reason: "3 days before employeeHireDate 2030-06-10T00:00:00.000Z",
+      },
+    ]);
+  });
+});

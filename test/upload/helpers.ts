@@ -1,0 +1,183 @@
+/** Shared test material for the uploader: a spec app over Microsoft's sample columns, a fake clock. */
+import * as path from "path";
+import { Readable } from "stream";
+import { tenantSpec, ProvisioningApp } from "../../lib/spec/schema";
+import type { Clock } from "../../lib/upload/scheduler";
+import type { BulkResponse, BulkTransport } from "../../lib/upload/bulk";
+
+export const FIXTURES = path.join(__dirname, "..", "fixtures", "upload");
+export const SAMPLE_1000 = path.join(FIXTURES, "csv-with-1000-records.csv");
+export const SAMPLE_2 = path.join(FIXTURES, "csv-with-2-records.csv");
+export const SAMPLE_5_CRLF = path.join(FIXTURES, "csv-with-5-records.txt");
+export const EXT_URN = "urn:ietf:params:scim:schemas:extension:contoso:1.0:User";
+
+export const COLUMNS: Record<string, string> = {
+  externalId: "[WorkerID]",
+  userName: "[UserID]",
+  active: 'IIF([WorkerStatus]="Active", "True", "False")',
+  "name.givenName": "[FirstName]",
+  "name.familyName": "[LastName]",
+  displayName: "[FullName]",
+  title: "[JobTitle]",
+  userType: "[WorkerType]",
+  'addresses[type eq "work"].locality': "[City]",
+  'addresses[type eq "work"].postalCode': "[ZipCode]",
+  'phoneNumbers[type eq "work"].value': "[OfficePhone]",
+  "enterprise:employeeNumber": "[WorkerID]",
+  "enterprise:department": "[Department]",
+  "enterprise:manager.value": "[ManagerID]",
+  "ext:HireDate": "[HireDate]",
+  "ext:OnLeave": "[OnLeave]",
+};
+
+export function makeSpecInput(
+  columns: Record<string, string> = COLUMNS,
+  uploader: Record<string, unknown> = {},
+  app: Record<string, unknown> = {},
+) {
+  return {
+    tenant: { name: "contoso", id: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f", domain: "contoso.com" },
+    provisioning: {
+      employees: {
+        displayName: "Contoso HR inbound - employees",
+        notificationEmail: "iam-alerts@contoso.com",
+        scimExtension: {
+          urn: EXT_URN,
+          attributes: { HireDate: "dateTime", OnLeave: "boolean", Grade: "integer" },
+        },
+        mappings: {
+          employeeId: "[externalId]",
+          accountEnabled: "[active]",
+          givenName: "[name.givenName]",
+          department: "[enterprise:department]",
+          employeeHireDate: "[ext:HireDate]",
+          usageLocation: { expression: "[ext:UsageLocation]", default: "NL" },
+        },
+        uploader: { kind: "none", csv: { columns }, ...uploader },
+        ...app,
+      },
+    },
+  };
+}
+
+export function makeApp(
+  columns: Record<string, string> = COLUMNS,
+  uploader: Record<string, unknown> = {},
+  app: Record<string, unknown> = {},
+): ProvisioningApp {
+  return tenantSpec.parse(makeSpecInput(columns, uploader, app)).provisioning.employees;
+}
+
+export function csvStream(text: string): Readable {
+  return Readable.from([Buffer.from(text, "utf8")]);
+}
+
+export const HEADER =
+  "WorkerID,WorkerStatus,WorkerType,UserID,FirstName,LastName,FullName,GenderPronoun,ManagerID,HireDate,OnLeave,Department,Division,CostCenter,Company,Location,JobTitle,StreetAddress,City,CountryCode,OfficePhone,Custom01,Custom02,ZipCode";
+
+/** A data row of the sample layout; `over` replaces columns by name. */
+export function row(id: string, over: Record<string, string> = {}): string {
+  const values: Record<string, string> = {
+    WorkerID: id,
+    WorkerStatus: "Active",
+    WorkerType: "Employee",
+    UserID: `EMP${id}`,
+    FirstName: "Ada",
+    LastName: "Lovelace",
+    FullName: "Ada Lovelace",
+    GenderPronoun: "SHE/HER",
+    ManagerID: "1000",
+    HireDate: "2020-01-02",
+    OnLeave: "False",
+    Department: "IT",
+    Division: "Pharma",
+    CostCenter: "CC1",
+    Company: "Contoso",
+    Location: "Europe",
+    JobTitle: "Engineer",
+    StreetAddress: "1 Way",
+    City: "Paris",
+    CountryCode: "FR",
+    OfficePhone: "555-0100",
+    Custom01: "",
+    Custom02: "",
+    ZipCode: "75001",
+    ...over,
+  };
+  return HEADER.split(",")
+    .map((c) => values[c])
+    .join(",");
+}
+
+export function csvOf(rows: string[]): string {
+  return [HEADER, ...rows].join("\n") + "\n";
+}
+
+/**
+ * Virtual time: `sleep` registers a timer, and when every task is waiting (the event loop reaches
+ * its check phase) the earliest timer fires and time jumps to it.
+ */
+export class FakeClock implements Clock {
+  time = 1_700_000_000_000;
+  private timers: { at: number; resolve: () => void }[] = [];
+  private scheduled = false;
+  now(): number {
+    return this.time;
+  }
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.timers.push({ at: this.time + Math.max(0, ms), resolve });
+      this.schedule();
+    });
+  }
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers.shift();
+      if (!next) return;
+      this.time = Math.max(this.time, next.at);
+      next.resolve();
+      if (this.timers.length > 0) this.schedule();
+    });
+  }
+}
+
+export interface Received {
+  at: number;
+  body: {
+    schemas: string[];
+    Operations: { method: string; bulkId: string; path: string; data: Record<string, unknown> }[];
+    failOnErrors: null;
+  };
+}
+
+/** A transport that records each body and answers from `respond` (default 202). */
+export function recordingTransport(
+  clock: Clock,
+  respond: (call: number, body: Received["body"]) => BulkResponse | Error = () => ({
+    status: 202,
+    body: "",
+  }),
+): BulkTransport & { received: Received[]; accepted: Received[] } {
+  const received: Received[] = [];
+  const accepted: Received[] = [];
+  const transport = (async (text: string) => {
+    const body = JSON.parse(text) as Received["body"];
+    const entry = { at: clock.now(), body };
+    received.push(entry);
+    const answer = respond(received.length, body);
+    if (answer instanceof Error) throw answer;
+    if (answer.status >= 200 && answer.status < 300) accepted.push(entry);
+    return answer;
+  }) as BulkTransport & { received: Received[]; accepted: Received[] };
+  transport.received = received;
+  transport.accepted = accepted;
+  return transport;
+}
+
+export function externalIds(received: Received[]): string[] {
+  return received.flatMap((r) => r.body.Operations.map((o) => String(o.data.externalId)));
+}
