@@ -4,7 +4,7 @@ const tseslint = require("typescript-eslint");
 const pulumi = require("@pulumi/eslint-plugin");
 
 module.exports = tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "coverage/**", "jest.config.js", "eslint.config.js"] },
+  { ignores: ["node_modules/**", "dist/**", "functions/dist/**", "functions/node_modules/**", "coverage/**", "jest.config.js", "eslint.config.js"] },
   ...tseslint.configs.recommended,
   {
     rules: {

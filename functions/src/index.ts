@@ -1,0 +1,83 @@
+/**
+ * Azure Functions (Node v4 programming model) registration of the uploader. Kept tiny and out of
+ * the repository's type-check, because @azure/functions and @azure/storage-blob are installed only
+ * in the Azure build (functions/package.json); everything else is in adapter.ts and blob.ts.
+ */
+import { app, InvocationContext } from "@azure/functions";
+import { ContainerClient } from "@azure/storage-blob";
+import { DefaultAzureCredential } from "@azure/identity";
+import {
+  graphTransport,
+  LOCK_KEY,
+  readSettings,
+  RunReport,
+  runUpload,
+  Trigger,
+  UploaderRuntime,
+} from "./adapter";
+import { acquireBlobLock, BlobStateStore, CsvSource, newestCsv } from "./blob";
+import { FUNCTION_NAMES } from "../../components/uploader/azure";
+
+const settings = readSettings(process.env);
+// AZURE_CLIENT_ID selects the user-assigned identity.
+const credential = new DefaultAzureCredential();
+const drop = new ContainerClient(settings.dropContainerUrl, credential);
+const stateContainer = new ContainerClient(settings.stateContainerUrl, credential);
+const transport = graphTransport(settings, process.env);
+
+function runtime(context: InvocationContext): UploaderRuntime {
+  const log = {
+    info: (m: string) => context.log(m),
+    warn: (m: string) => context.warn(m),
+    error: (m: string) => context.error(m),
+  };
+  return {
+    appKey: settings.appKey,
+    app: settings.app,
+    state: new BlobStateStore(stateContainer),
+    transport,
+    lock: () =>
+      acquireBlobLock(stateContainer, LOCK_KEY, {
+        onRenewFailure: (e) => log.warn(`lock renewal failed: ${String(e)}`),
+      }),
+    log,
+  };
+}
+
+async function run(
+  context: InvocationContext,
+  trigger: Trigger,
+  source: CsvSource | undefined,
+): Promise<void> {
+  const report: RunReport = await runUpload(runtime(context), trigger, source);
+  // A failed run fails the invocation, so it shows in monitoring and alerts.
+  if (report.status === "failed") throw new Error(report.reason ?? "upload failed");
+}
+
+// Flex Consumption supports only the Event Grid based blob trigger (docs/uploader-azure.md).
+app.storageBlob(FUNCTION_NAMES.blob, {
+  path: "drop/{name}.csv",
+  connection: "AzureWebJobsStorage",
+  source: "EventGrid",
+  handler: async (_content: unknown, context: InvocationContext) => {
+    const name = `${String(context.triggerMetadata?.name)}.csv`;
+    // Streamed again rather than using the bound bytes: the same path as the timer run.
+    const properties = await drop.getBlockBlobClient(name).getProperties();
+    await run(context, "blob", {
+      name,
+      lastModified: properties.lastModified,
+      async *read() {
+        const body = (await drop.getBlockBlobClient(name).download()).readableStreamBody;
+        if (body) for await (const part of body) yield part as Buffer;
+      },
+    });
+  },
+});
+
+app.timer(FUNCTION_NAMES.timer, {
+  // The spec's NCRONTAB schedule, from the app setting the component writes.
+  schedule: "%INBOUND_SCHEDULE%",
+  handler: async (_timer: unknown, context: InvocationContext) => {
+    await run(context, "timer", await newestCsv(drop));
+  },
+});

@@ -1,0 +1,145 @@
+import { logicAppUploaderChecks, simpleMapping } from "../../components/uploader/checks";
+import {
+  graphAudience,
+  roleDefinitionResourceId,
+  storageAccountNameProblem,
+  uploaderNames,
+} from "../../components/uploader/azure";
+import { tenantSpec } from "../../lib/spec/schema";
+import { TENANT_ID } from "./fixtures";
+
+function spec(uploaders: Record<string, Record<string, unknown>>) {
+  const provisioning = Object.fromEntries(
+    Object.entries(uploaders).map(([key, uploader]) => [
+      key,
+      {
+        displayName: `HR ${key}`,
+        notificationEmail: "alerts@contoso.com",
+        mappings: { employeeId: "[externalId]" },
+        uploader,
+      },
+    ]),
+  );
+  return tenantSpec.parse({
+    tenant: { name: "contoso", id: TENANT_ID, domain: "contoso.com" },
+    provisioning,
+  });
+}
+
+function reports(uploaders: Record<string, Record<string, unknown>>) {
+  const found: { path: (string | number)[]; message: string }[] = [];
+  logicAppUploaderChecks({
+    spec: spec(uploaders),
+    report: (path, message) => found.push({ path, message }),
+  });
+  return found;
+}
+
+describe("logicAppUploaderChecks", () => {
+  test("accepts plain columns and string constants", () => {
+    expect(
+      reports({
+        employees: {
+          kind: "logicApp",
+          csv: {
+            columns: {
+              externalId: "[WorkerID]",
+              userName: " [User ID] ",
+              userType: '"Employee"',
+              title: '"say \\"hi\\""',
+            },
+          },
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  test("rejects each expression that is more than a column or a constant, naming the column", () => {
+    expect(
+      reports({
+        employees: {
+          kind: "logicApp",
+          csv: {
+            columns: {
+              externalId: "[WorkerID]",
+              displayName: 'Join(" ", [FirstName], [LastName])',
+              active: 'Switch([Status], "False", "Active", "True")',
+            },
+          },
+        },
+      }),
+    ).toEqual([
+      {
+        path: ["provisioning", "employees", "uploader", "csv", "columns", "displayName"],
+        message:
+          'displayName: "Join(\\" \\", [FirstName], [LastName])" cannot run in a Logic App uploader, which copies only a plain column like "[WorkerID]" or a constant like "\\"work\\""; simplify it, or use uploader.kind: function',
+      },
+      {
+        path: ["provisioning", "employees", "uploader", "csv", "columns", "active"],
+        message:
+          'active: "Switch([Status], \\"False\\", \\"Active\\", \\"True\\")" cannot run in a Logic App uploader, which copies only a plain column like "[WorkerID]" or a constant like "\\"work\\""; simplify it, or use uploader.kind: function',
+      },
+    ]);
+  });
+
+  test("leaves function and none uploaders alone", () => {
+    const columns = { externalId: "[WorkerID]", displayName: 'Join(" ", [FirstName], [LastName])' };
+    expect(
+      reports({ a: { kind: "function", csv: { columns } }, b: { kind: "none", csv: { columns } } }),
+    ).toEqual([]);
+  });
+});
+
+test("simpleMapping tells columns from constants and unescapes", () => {
+  expect(simpleMapping("[WorkerID]")).toEqual({ column: "WorkerID" });
+  expect(simpleMapping('"a \\"b\\" \\\\ c"')).toEqual({ constant: 'a "b" \\ c' });
+  expect(simpleMapping("[a][b]")).toBeUndefined();
+  expect(simpleMapping('"unterminated')).toBeUndefined();
+  expect(simpleMapping("Trim([Name])")).toBeUndefined();
+});
+
+describe("names", () => {
+  test("are derived from tenant and app, with a tenant-id hash on global names", () => {
+    expect(uploaderNames("contoso", TENANT_ID, "employees")).toEqual({
+      identity: "contoso-employees-uploader",
+      storageAccount: "inbcontosoemployd51ecdb8",
+      plan: "contoso-employees-uploader-plan",
+      functionApp: "contoso-employees-uploader-d51ecdb8",
+      logicApp: "contoso-employees-uploader",
+      eventTopic: "contoso-employees-uploader-blobs",
+    });
+    expect(
+      uploaderNames("contoso", "99999999-2222-3333-4444-555555555555", "employees").storageAccount,
+    ).not.toBe("inbcontosoemployd51ecdb8");
+  });
+
+  test("stay within Azure's limits and end without a dash", () => {
+    const names = uploaderNames(
+      "a-very-long-tenant-name-of-32-ch",
+      TENANT_ID,
+      "contractors-and-interns-from-agencies-x",
+    );
+    expect(names.storageAccount).toMatch(/^[a-z0-9]{3,24}$/);
+    expect(names.functionApp.length).toBeLessThanOrEqual(60);
+    expect(names.plan.length).toBeLessThanOrEqual(60);
+    expect(names.logicApp.length).toBeLessThanOrEqual(80);
+    for (const name of Object.values(names)) expect(name).not.toMatch(/-$/);
+  });
+
+  test("an explicit storage account name is checked", () => {
+    expect(storageAccountNameProblem("inbcontoso01")).toBeUndefined();
+    expect(storageAccountNameProblem("ab")).toBe(
+      'storageAccountName "ab" must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)',
+    );
+  });
+});
+
+test("role definition ids are subscription resource ids; the Graph audience is the origin", () => {
+  expect(roleDefinitionResourceId("sub", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b")).toBe(
+    "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+  );
+  expect(graphAudience("https://graph.microsoft.com/")).toBe("https://graph.microsoft.com");
+  expect(graphAudience("https://microsoftgraph.chinacloudapi.cn/v1.0")).toBe(
+    "https://microsoftgraph.chinacloudapi.cn",
+  );
+});

@@ -1,0 +1,60 @@
+/** Spec sections shared by the uploader tests, validated by the real schema. */
+import { provisioningApp, type ProvisioningApp } from "../../lib/spec/schema";
+
+export const TENANT_ID = "11111111-2222-3333-4444-555555555555";
+export const SUBSCRIPTION_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+export const BULK_UPLOAD_URL =
+  "https://graph.microsoft.com/v1.0/servicePrincipals/sp-1/synchronization/jobs/API2AAD.abc.def/bulkUpload";
+
+export function app(
+  uploader: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): ProvisioningApp {
+  return provisioningApp.parse({
+    displayName: "Contoso HR",
+    notificationEmail: "alerts@contoso.com",
+    mappings: { employeeId: "[externalId]" },
+    uploader,
+    ...extra,
+  });
+}
+
+export const functionApp = () =>
+  app({
+    kind: "function",
+    schedule: "0 0 2 * * *",
+    csv: {
+      columns: {
+        externalId: "[WorkerID]",
+        userName: "[UserID]",
+        active: 'Switch([WorkerStatus], "False", "Active", "True")',
+      },
+    },
+  });
+
+export const logicApp = () =>
+  app(
+    {
+      kind: "logicApp",
+      rate: { requestsPerWindow: 2, windowSeconds: 5 },
+      csv: {
+        columns: {
+          externalId: "[WorkerID]",
+          userName: "[User's ID]",
+          active: "[Active]",
+          "name.givenName": "[FirstName]",
+          'addresses[type eq "work"].locality': "[City]",
+          'addresses[type eq "work"].primary': '"True"',
+          "enterprise:department": '"R@D"',
+          "ext:HireDate": "[HireDate]",
+          "ext:Level": '"7"',
+        },
+      },
+    },
+    {
+      scimExtension: {
+        urn: "urn:ietf:params:scim:schemas:extension:contoso:1.0:User",
+        attributes: { HireDate: "dateTime", Level: "integer" },
+      },
+    },
+  );
