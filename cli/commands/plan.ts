@@ -1,0 +1,112 @@
+import * as path from "path";
+import { Command } from "commander";
+import { CliIo, EXIT, paint } from "../io";
+import { loadSpec } from "../../lib/spec/load";
+import { formatDiagnostic } from "../../lib/spec/diagnostics";
+import { planGraphRequests, PlannedRequest } from "../../lib/plan";
+import { runUnderMocks, PlannedResource } from "../plan/mockRun";
+import { offlineInvokes } from "../plan/offline";
+
+const PROGRAM = path.join(__dirname, "..", "..", "index.ts");
+
+// Outputs that only a real deployment knows; shown as placeholders naming the resource.
+const COMPUTED = [
+  "principalId",
+  "clientId",
+  "objectId",
+  "tenantId",
+  "servicePrincipalId",
+  "servicePrincipalObjectId",
+  "applicationId",
+  "applicationObjectId",
+  "accessEndpoint",
+  "defaultHostName",
+];
+
+export interface Plan {
+  resources: PlannedResource[];
+  graphRequests: PlannedRequest[];
+}
+
+export function register(program: Command, io: CliIo, done: (code: number) => void): void {
+  program
+    .command("plan")
+    .description("Show offline what `pulumi up` would create, and the exact Graph requests")
+    .argument("<spec>", "tenant spec file")
+    .option("--json", "machine-readable output")
+    .option("--markdown", "Markdown, e.g. for a pull-request comment")
+    .option("--stack <name>", "stack name (default: the tenant name)")
+    .action(
+      async (file: string, options: { json?: boolean; markdown?: boolean; stack?: string }) => {
+        const loaded = loadSpec(file);
+        for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + "\n");
+        if (!loaded.spec) return done(EXIT.failed);
+        const spec = loaded.spec;
+        const run = await runUnderMocks({
+          program: PROGRAM,
+          config: { "inbound:spec": path.resolve(io.cwd, file) },
+          stack: options.stack ?? spec.tenant.name,
+          invoke: offlineInvokes(spec),
+          computedOutputs: (_type, name, inputs) =>
+            Object.fromEntries(
+              COMPUTED.filter((k) => inputs[k] === undefined).map((k) => [k, `<${name}.${k}>`]),
+            ),
+        });
+        const plan: Plan = { resources: run.resources, graphRequests: planGraphRequests(spec) };
+        if (options.json) io.out(JSON.stringify(plan, null, 2) + "\n");
+        else if (options.markdown) io.out(renderMarkdown(file, plan));
+        else io.out(renderText(io, file, plan));
+        done(EXIT.ok);
+      },
+    );
+}
+
+function children(plan: Plan, parent: string): PlannedResource[] {
+  return plan.resources.filter((r) => r.parent === parent);
+}
+
+function renderText(io: CliIo, file: string, plan: Plan): string {
+  const lines = [paint(io, "bold", `Plan for ${file}: ${plan.resources.length} resources`), ""];
+  const walk = (parent: string, depth: number) => {
+    for (const r of children(plan, parent)) {
+      lines.push(`${"  ".repeat(depth)}+ ${r.name}  ${paint(io, "dim", r.type)}`);
+      walk(r.name, depth + 1);
+    }
+  };
+  walk("", 1);
+  lines.push("", paint(io, "bold", `Microsoft Graph requests: ${plan.graphRequests.length}`));
+  for (const request of plan.graphRequests) {
+    lines.push("", `${paint(io, "green", request.method)} ${request.path}`);
+    if (request.note) lines.push(paint(io, "dim", `  (${request.note})`));
+    if (request.body !== undefined) lines.push(indent(JSON.stringify(request.body, null, 2), 4));
+  }
+  return lines.join("\n") + "\n";
+}
+
+function renderMarkdown(file: string, plan: Plan): string {
+  const lines = [`### inbound plan: \`${file}\``, "", `**${plan.resources.length} resources**`, ""];
+  const walk = (parent: string, depth: number) => {
+    for (const r of children(plan, parent)) {
+      lines.push(`${"  ".repeat(depth)}- \`${r.name}\` (${r.type})`);
+      walk(r.name, depth + 1);
+    }
+  };
+  walk("", 0);
+  lines.push("", `**${plan.graphRequests.length} Microsoft Graph requests**`, "");
+  for (const request of plan.graphRequests) {
+    lines.push(`<details><summary><code>${request.method} ${request.path}</code></summary>`, "");
+    if (request.note) lines.push(`_${request.note}_`, "");
+    if (request.body !== undefined)
+      lines.push("```json", JSON.stringify(request.body, null, 2), "```");
+    lines.push("", "</details>", "");
+  }
+  return lines.join("\n") + "\n";
+}
+
+function indent(text: string, spaces: number): string {
+  const pad = " ".repeat(spaces);
+  return text
+    .split("\n")
+    .map((line) => pad + line)
+    .join("\n");
+}
