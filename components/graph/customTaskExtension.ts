@@ -6,7 +6,7 @@
  * Provider pattern as in lifecycleWorkflow.ts: a plain object, modules required inside methods by
  * a path captured as a string, the Graph client built from the inputs.
  */
-import * as path from "path";
+import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { CustomTaskExtensionBody } from "../../lib/lifecycle/compile";
 import { canonical } from "../../lib/lifecycle/diff";
@@ -14,12 +14,6 @@ import type { GraphLocation } from "./lifecycleWorkflow";
 
 export const CUSTOM_TASK_EXTENSION_MODULE = "inbound-custom-task-extension";
 export const CUSTOM_TASK_EXTENSION_TYPE = `pulumi-nodejs:dynamic/${CUSTOM_TASK_EXTENSION_MODULE}:Resource`;
-
-// Absolute module paths, computed here as plain strings: Pulumi's closure serializer captures
-// strings as they are, whereas a captured \`path\` module would be serialized as a broken copy.
-const LIB = path.join(__dirname, "..", "..", "lib");
-const GRAPH_MODULE = path.join(LIB, "graph");
-const API_MODULE = path.join(LIB, "lifecycle", "graphApi");
 
 export type CustomTaskExtensionInputs = CustomTaskExtensionBody & GraphLocation;
 
@@ -50,8 +44,8 @@ export function changedExtensionKeys(
 
 export const customTaskExtensionProvider = {
   async create(inputs: CustomTaskExtensionInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     const id = await api.createCustomTaskExtension(
       graphClientFromInputs(inputs),
       extensionBodyOf(inputs),
@@ -76,15 +70,15 @@ export const customTaskExtensionProvider = {
     _olds: CustomTaskExtensionInputs,
     news: CustomTaskExtensionInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     await api.updateCustomTaskExtension(graphClientFromInputs(news), id, extensionBodyOf(news));
     return { outs: { ...news, extensionId: id } };
   },
 
   async read(id: string, props: CustomTaskExtensionInputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     const live = await api.readCustomTaskExtension(
       graphClientFromInputs(props),
       id,
@@ -97,8 +91,8 @@ export const customTaskExtensionProvider = {
   },
 
   async delete(id: string, props: CustomTaskExtensionInputs): Promise<void> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     await api.deleteCustomTaskExtension(graphClientFromInputs(props), id);
   },
 };

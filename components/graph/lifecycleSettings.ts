@@ -4,7 +4,7 @@
  * update are the same PATCH, and delete hands the tenant back Entra's defaults (a 3-hour schedule,
  * unbranded mail).
  */
-import * as path from "path";
+import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SettingsBody } from "../../lib/lifecycle/compile";
 import { canonical } from "../../lib/lifecycle/diff";
@@ -14,12 +14,6 @@ export const LIFECYCLE_SETTINGS_MODULE = "inbound-lifecycle-settings";
 export const LIFECYCLE_SETTINGS_TYPE = `pulumi-nodejs:dynamic/${LIFECYCLE_SETTINGS_MODULE}:Resource`;
 /** The settings object has no id of its own. */
 export const LIFECYCLE_SETTINGS_ID = "lifecycleWorkflowSettings";
-
-// Absolute module paths, computed here as plain strings: Pulumi's closure serializer captures
-// strings as they are, whereas a captured \`path\` module would be serialized as a broken copy.
-const LIB = path.join(__dirname, "..", "..", "lib");
-const GRAPH_MODULE = path.join(LIB, "graph");
-const API_MODULE = path.join(LIB, "lifecycle", "graphApi");
 
 export type LifecycleSettingsInputs = SettingsBody & GraphLocation;
 
@@ -33,8 +27,8 @@ export function settingsBodyOf(props: Partial<LifecycleSettingsInputs>): Setting
 
 export const lifecycleSettingsProvider = {
   async create(inputs: LifecycleSettingsInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     await api.patchSettings(graphClientFromInputs(inputs), settingsBodyOf(inputs));
     return { id: LIFECYCLE_SETTINGS_ID, outs: inputs };
   },
@@ -56,22 +50,22 @@ export const lifecycleSettingsProvider = {
     _olds: LifecycleSettingsInputs,
     news: LifecycleSettingsInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     await api.patchSettings(graphClientFromInputs(news), settingsBodyOf(news));
     return { outs: news };
   },
 
   async read(id: string, props: LifecycleSettingsInputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     const live = await api.readSettings(graphClientFromInputs(props), settingsBodyOf(props));
     return { id, props: { ...props, ...live } };
   },
 
   async delete(_id: string, props: LifecycleSettingsInputs): Promise<void> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     await api.restoreDefaultSettings(
       graphClientFromInputs(props),
       props.emailSettings !== undefined,

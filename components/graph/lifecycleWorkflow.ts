@@ -11,20 +11,13 @@
  * as a string) and build the Graph client from the inputs: nothing live is captured when Pulumi
  * serializes it, and no credential is ever an input.
  */
-import * as path from "path";
+import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkflowBody } from "../../lib/lifecycle/compile";
 import type { WorkflowChanges } from "../../lib/lifecycle/diff";
 
 export const LIFECYCLE_WORKFLOW_MODULE = "inbound-lifecycle-workflow";
 export const LIFECYCLE_WORKFLOW_TYPE = `pulumi-nodejs:dynamic/${LIFECYCLE_WORKFLOW_MODULE}:Resource`;
-
-// Absolute module paths, computed here as plain strings: Pulumi's closure serializer captures
-// strings as they are, whereas a captured \`path\` module would be serialized as a broken copy.
-const LIB = path.join(__dirname, "..", "..", "lib");
-const GRAPH_MODULE = path.join(LIB, "graph");
-const API_MODULE = path.join(LIB, "lifecycle", "graphApi");
-const DIFF_MODULE = path.join(LIB, "lifecycle", "diff");
 
 export interface GraphLocation {
   /** Graph endpoint, e.g. https://graph.microsoft.com. */
@@ -77,8 +70,8 @@ export function detailedDiff(
 
 export const lifecycleWorkflowProvider = {
   async create(inputs: LifecycleWorkflowInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     const state = await api.createWorkflow(graphClientFromInputs(inputs), bodyOf(inputs));
     const outs: LifecycleWorkflowOutputs = {
       ...inputs,
@@ -93,7 +86,7 @@ export const lifecycleWorkflowProvider = {
     olds: LifecycleWorkflowOutputs,
     news: LifecycleWorkflowInputs,
   ): Promise<pulumi.dynamic.DiffResult & { detailedDiff: ReturnType<typeof detailedDiff> }> {
-    const { workflowChanges } = require(DIFF_MODULE);
+    const { workflowChanges } = requireLib("lifecycle/diff");
     const changes: WorkflowChanges = workflowChanges(bodyOf(olds), bodyOf(news));
     // Another endpoint is another tenant cloud: the workflow there is a different object.
     const replaces = (["graphBaseUrl", "graphVersion"] as const).filter(
@@ -113,8 +106,8 @@ export const lifecycleWorkflowProvider = {
     olds: LifecycleWorkflowOutputs,
     news: LifecycleWorkflowInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     const result = await api.updateWorkflow(
       graphClientFromInputs(news),
       id,
@@ -136,8 +129,8 @@ export const lifecycleWorkflowProvider = {
    * as gone.
    */
   async read(id: string, props: LifecycleWorkflowOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     const live = await api.readWorkflow(
       graphClientFromInputs(props),
       id,
@@ -151,8 +144,8 @@ export const lifecycleWorkflowProvider = {
   },
 
   async delete(id: string, props: LifecycleWorkflowOutputs): Promise<void> {
-    const { graphClientFromInputs } = require(GRAPH_MODULE);
-    const api = require(API_MODULE);
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("lifecycle/graphApi");
     await api.deleteWorkflow(graphClientFromInputs(props), id, props.purgeOnDelete === true);
   },
 };

@@ -1,0 +1,24 @@
+/**
+ * Loading our own modules from inside a dynamic provider.
+ *
+ * Pulumi serializes a dynamic provider's methods and runs them in a separate provider process that
+ * has no TypeScript loader, so a provider cannot simply `require` lib/*.ts. `requireLib` registers
+ * ts-node (transpile only, with swc) in that process the first time it is needed, then loads the
+ * module by absolute path. Everything it captures is a plain string, which the closure serializer
+ * copies as is.
+ */
+import * as path from "path";
+
+const LIB_DIR = path.resolve(__dirname, "..", "..", "lib");
+const TS_NODE = require.resolve("ts-node");
+const TSCONFIG = path.resolve(__dirname, "..", "..", "tsconfig.json");
+
+/** Loads `lib/<relative>` (e.g. "graph", "lifecycle/graphApi") in any process. */
+export function requireLib(relative: string) {
+  const extensions = (require as NodeJS.Require).extensions as NodeJS.RequireExtensions | undefined;
+  // Under jest (which transforms .ts itself) `require.extensions` is absent: nothing to register.
+  if (extensions && !extensions[".ts"]) {
+    require(TS_NODE).register({ project: TSCONFIG, transpileOnly: true, swc: true });
+  }
+  return require(LIB_DIR + "/" + relative);
+}

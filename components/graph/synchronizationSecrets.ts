@@ -1,0 +1,125 @@
+/**
+ * The spec's synchronization secrets of one service principal (reference 2.4) as a dynamic
+ * resource. Graph's PUT replaces the whole collection and PATCH is unsupported, so every write is
+ * read-modify-write: keys this resource does not own (the portal's AD agent settings, say) are
+ * kept, and on delete only its own keys are removed. azuread.SynchronizationSecret writes its
+ * credentials as the whole collection, which would drop those.
+ */
+import { requireLib } from "./providerRuntime";
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretPair } from "../../lib/provisioning/secrets";
+import type { GraphLocation } from "./lifecycleWorkflow";
+
+export const SYNCHRONIZATION_SECRETS_MODULE = "inbound-synchronization-secrets";
+export const SYNCHRONIZATION_SECRETS_TYPE = `pulumi-nodejs:dynamic/${SYNCHRONIZATION_SECRETS_MODULE}:Resource`;
+
+export interface SynchronizationSecretsInputs extends GraphLocation {
+  servicePrincipalId: string;
+  /** The secrets the spec decides (lib/provisioning/secrets compileSecrets). */
+  credentials: SecretPair[];
+}
+
+const keysOf = (credentials: SecretPair[] | undefined) => (credentials ?? []).map((c) => c.key);
+const canonical = (credentials: SecretPair[] | undefined) =>
+  JSON.stringify([...(credentials ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)));
+
+export const synchronizationSecretsProvider = {
+  async create(inputs: SynchronizationSecretsInputs): Promise<pulumi.dynamic.CreateResult> {
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("provisioning/graphApi");
+    await api.writeSecrets(
+      graphClientFromInputs(inputs),
+      inputs.servicePrincipalId,
+      inputs.credentials,
+    );
+    return { id: `${inputs.servicePrincipalId}/secrets`, outs: inputs };
+  },
+
+  async diff(
+    _id: string,
+    olds: SynchronizationSecretsInputs,
+    news: SynchronizationSecretsInputs,
+  ): Promise<
+    pulumi.dynamic.DiffResult & {
+      detailedDiff: Record<string, { kind: string; inputDiff: boolean }>;
+    }
+  > {
+    const replaces =
+      olds.servicePrincipalId !== news.servicePrincipalId ? ["servicePrincipalId"] : [];
+    const detailedDiff: Record<string, { kind: string; inputDiff: boolean }> = {};
+    const before = new Map((olds.credentials ?? []).map((c) => [c.key, c.value]));
+    const after = new Map((news.credentials ?? []).map((c) => [c.key, c.value]));
+    for (const [key, value] of after) {
+      if (!before.has(key)) detailedDiff[`credentials.${key}`] = { kind: "ADD", inputDiff: true };
+      else if (before.get(key) !== value) {
+        detailedDiff[`credentials.${key}`] = { kind: "UPDATE", inputDiff: true };
+      }
+    }
+    for (const key of before.keys()) {
+      if (!after.has(key)) detailedDiff[`credentials.${key}`] = { kind: "DELETE", inputDiff: true };
+    }
+    return {
+      changes:
+        replaces.length > 0 ||
+        canonical(olds.credentials) !== canonical(news.credentials) ||
+        olds.graphBaseUrl !== news.graphBaseUrl,
+      replaces,
+      detailedDiff,
+    };
+  },
+
+  async update(
+    _id: string,
+    olds: SynchronizationSecretsInputs,
+    news: SynchronizationSecretsInputs,
+  ): Promise<pulumi.dynamic.UpdateResult> {
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("provisioning/graphApi");
+    await api.writeSecrets(
+      graphClientFromInputs(news),
+      news.servicePrincipalId,
+      news.credentials,
+      keysOf(olds.credentials),
+    );
+    return { outs: news };
+  },
+
+  async read(id: string, props: SynchronizationSecretsInputs): Promise<pulumi.dynamic.ReadResult> {
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("provisioning/graphApi");
+    const live: SecretPair[] = await api.readSecrets(
+      graphClientFromInputs(props),
+      props.servicePrincipalId,
+    );
+    const owned = new Set(keysOf(props.credentials));
+    return { id, props: { ...props, credentials: live.filter((s) => owned.has(s.key)) } };
+  },
+
+  async delete(_id: string, props: SynchronizationSecretsInputs): Promise<void> {
+    const { graphClientFromInputs } = requireLib("graph");
+    const api = requireLib("provisioning/graphApi");
+    try {
+      await api.writeSecrets(
+        graphClientFromInputs(props),
+        props.servicePrincipalId,
+        [],
+        keysOf(props.credentials),
+      );
+    } catch (error) {
+      // The service principal is gone, and its secrets with it.
+      if ((error as { status?: number }).status !== 404) throw error;
+    }
+  },
+};
+
+export type SynchronizationSecretsArgs = {
+  [K in keyof SynchronizationSecretsInputs]: pulumi.Input<SynchronizationSecretsInputs[K]>;
+};
+
+export class SynchronizationSecrets extends pulumi.dynamic.Resource {
+  declare public readonly credentials: pulumi.Output<SecretPair[]>;
+
+  constructor(name: string, args: SynchronizationSecretsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(synchronizationSecretsProvider, name, args, opts, SYNCHRONIZATION_SECRETS_MODULE);
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * The one Microsoft Graph client of the project: dynamic providers, the uploader and the CLI all
+ * use it, so retry, authentication and error reporting behave the same everywhere.
+ *
+ * Built on @microsoft/microsoft-graph-client's middleware chain, with two middlewares of our own:
+ * - bearer: the library's AuthenticationHandler only sends tokens to https Graph hosts and strips
+ *   the header otherwise, which rules out the local emulator (and proxies under test);
+ * - retry: the library's RetryHandler neither retries dropped connections nor reports how often it
+ *   retried, and its delays cannot be injected for deterministic tests.
+ * Responses are taken raw, so status codes (202 from bulkUpload, 204 from PUT schema) and request
+ * ids reach the caller unchanged.
+ */
+import {
+  Client,
+  Context,
+  HTTPMessageHandler,
+  Middleware,
+  ResponseType,
+} from "@microsoft/microsoft-graph-client";
+import { errorFromResponse, GraphRequestError } from "./errors";
+
+export type GraphVersion = "v1.0" | "beta";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** The subset of @azure/identity's TokenCredential the client needs. */
+export interface TokenSource {
+  getToken(scope: string): Promise<{ token: string } | null>;
+}
+
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 6. */
+  maxRetries?: number;
+  /** First backoff delay; doubles each retry, with jitter. Default 1000 ms. */
+  baseDelayMs?: number;
+  /** Cap of one delay, including a server's Retry-After. Default 60 s. */
+  maxDelayMs?: number;
+}
+
+export interface GraphClientOptions {
+  /** Graph endpoint; national clouds use other hosts. Default https://graph.microsoft.com. */
+  baseUrl?: string;
+  /** Default version for relative paths. Default v1.0. */
+  version?: GraphVersion;
+  /** A bearer token used as is (tests, CI, `INBOUND_GRAPH_TOKEN`). */
+  token?: string;
+  /** Where tokens come from when no static token is given. Default: DefaultAzureCredential. */
+  credential?: TokenSource;
+  /** Token scope. Default `${baseUrl}/.default`. */
+  scope?: string;
+  retry?: RetryOptions;
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  userAgent?: string;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /**
+   * Retry a 404 a few times: right after an object is created, Graph's replicas may not know it
+   * yet (replication delay).
+   */
+  retryNotFound?: boolean;
+  /** Request body content type. Default application/json. */
+  contentType?: string;
+}
+
+export interface GraphStats {
+  requests: number;
+  retries: number;
+}
+
+export interface GraphClient {
+  readonly baseUrl: string;
+  readonly version: GraphVersion;
+  readonly stats: GraphStats;
+  request<T>(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    options?: RequestOptions,
+  ): Promise<T | undefined>;
+  get<T>(path: string, options?: RequestOptions): Promise<T>;
+  post<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T | undefined>;
+  put<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T | undefined>;
+  patch<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T | undefined>;
+  delete(path: string, options?: RequestOptions): Promise<void>;
+  /** Follows `@odata.nextLink` and returns every page's `value`, concatenated. */
+  getAllPages<T>(path: string, options?: RequestOptions): Promise<T[]>;
+}
+
+const NOT_FOUND_RETRIES = 5;
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createGraphClient(options: GraphClientOptions = {}): GraphClient {
+  const baseUrl = (options.baseUrl ?? "https://graph.microsoft.com").replace(/\/+$/, "");
+  const version = options.version ?? "v1.0";
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  const retry = {
+    maxRetries: options.retry?.maxRetries ?? 6,
+    baseDelayMs: options.retry?.baseDelayMs ?? 1000,
+    maxDelayMs: options.retry?.maxDelayMs ?? 60_000,
+  };
+  const stats: GraphStats = { requests: 0, retries: 0 };
+  const getToken = tokenGetter(options, baseUrl);
+
+  const bearer = new BearerMiddleware(getToken, options.userAgent ?? "inbound");
+  const retrying = new RetryMiddleware(retry, stats, sleep, random);
+  bearer.setNext(retrying);
+  retrying.setNext(new HTTPMessageHandler());
+  const client = Client.initWithMiddleware({
+    baseUrl,
+    defaultVersion: version,
+    middleware: bearer,
+  });
+
+  async function request<T>(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    requestOptions: RequestOptions = {},
+  ): Promise<T | undefined> {
+    const target = resolvePath(baseUrl, version, path);
+    for (let notFound = 0; ; notFound++) {
+      let call = client.api(target.path).version(target.version).responseType(ResponseType.RAW);
+      for (const [name, value] of Object.entries(requestOptions.headers ?? {})) {
+        call = call.header(name, value);
+      }
+      let payload: string | undefined;
+      if (body !== undefined) {
+        call = call.header("Content-Type", requestOptions.contentType ?? "application/json");
+        payload = typeof body === "string" ? body : JSON.stringify(body);
+      }
+      stats.requests++;
+      const response = (await send(call, method, payload)) as Response;
+      if (response.status === 404 && requestOptions.retryNotFound && notFound < NOT_FOUND_RETRIES) {
+        await response.body?.cancel();
+        stats.retries++;
+        await sleep(backoff(notFound, retry, random));
+        continue;
+      }
+      if (!response.ok) throw await errorFromResponse(method, target.display, response);
+      if (response.status === 204 || response.status === 202) {
+        const text = await response.text();
+        return (text ? JSON.parse(text) : undefined) as T | undefined;
+      }
+      const text = await response.text();
+      if (!text) return undefined;
+      const contentType = response.headers.get("content-type") ?? "";
+      return (contentType.includes("json") ? JSON.parse(text) : text) as T;
+    }
+  }
+
+  return {
+    baseUrl,
+    version,
+    stats,
+    request,
+    async get<T>(path: string, options?: RequestOptions) {
+      return (await request<T>("GET", path, undefined, options)) as T;
+    },
+    post: (path, body, options) => request("POST", path, body, options),
+    put: (path, body, options) => request("PUT", path, body, options),
+    patch: (path, body, options) => request("PATCH", path, body, options),
+    async delete(path, options) {
+      await request("DELETE", path, undefined, options);
+    },
+    async getAllPages<T>(path: string, options?: RequestOptions) {
+      const items: T[] = [];
+      let next: string | undefined = path;
+      while (next) {
+        const page: { value?: T[]; "@odata.nextLink"?: string } | undefined = await request(
+          "GET",
+          next,
+          undefined,
+          options,
+        );
+        items.push(...(page?.value ?? []));
+        next = page?.["@odata.nextLink"];
+      }
+      return items;
+    },
+  };
+}
+
+type Call = ReturnType<Client["api"]>;
+
+function send(call: Call, method: HttpMethod, payload: string | undefined): Promise<unknown> {
+  switch (method) {
+    case "GET":
+      return call.get();
+    case "POST":
+      return call.post(payload);
+    case "PUT":
+      return call.put(payload);
+    case "PATCH":
+      return call.patch(payload);
+    case "DELETE":
+      return call.delete();
+  }
+}
+
+/**
+ * Splits a relative path or an absolute URL into what the library's request builder takes. The
+ * builder treats only https URLs as absolute, so URLs under our own base (nextLinks from a local
+ * emulator) are made relative again.
+ */
+export function resolvePath(
+  baseUrl: string,
+  version: GraphVersion,
+  path: string,
+): { version: string; path: string; display: string } {
+  let rest = path;
+  if (/^https?:\/\//i.test(path)) {
+    if (!path.startsWith(baseUrl + "/")) return { version, path, display: path };
+    rest = path.slice(baseUrl.length);
+  }
+  const match = /^\/(v1\.0|beta)(\/.*)$/.exec(rest);
+  if (match) return { version: match[1], path: match[2], display: rest };
+  const relative = rest.startsWith("/") ? rest : `/${rest}`;
+  return { version, path: relative, display: `/${version}${relative}` };
+}
+
+function tokenGetter(options: GraphClientOptions, baseUrl: string): () => Promise<string> {
+  if (options.token) {
+    const token = options.token;
+    return async () => token;
+  }
+  const scope = options.scope ?? `${baseUrl}/.default`;
+  let credential = options.credential;
+  return async () => {
+    if (!credential) {
+      // Created on first use, never at module load: dynamic providers must not capture it.
+      const { DefaultAzureCredential } = require("@azure/identity");
+      credential = new DefaultAzureCredential() as TokenSource;
+    }
+    const token = await credential.getToken(scope);
+    if (!token) throw new Error(`no Azure credential could get a token for ${scope}`);
+    return token.token;
+  };
+}
+
+class BearerMiddleware implements Middleware {
+  private next?: Middleware;
+  constructor(
+    private readonly getToken: () => Promise<string>,
+    private readonly userAgent: string,
+  ) {}
+  setNext(next: Middleware) {
+    this.next = next;
+  }
+  async execute(context: Context): Promise<void> {
+    const headers = new Headers(
+      context.options?.headers as ConstructorParameters<typeof Headers>[0],
+    );
+    headers.set("Authorization", `Bearer ${await this.getToken()}`);
+    headers.set("User-Agent", this.userAgent);
+    context.options = { ...context.options, headers: Object.fromEntries(headers.entries()) };
+    await this.next!.execute(context);
+  }
+}
+
+class RetryMiddleware implements Middleware {
+  private next?: Middleware;
+  constructor(
+    private readonly policy: Required<RetryOptions>,
+    private readonly stats: GraphStats,
+    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly random: () => number,
+  ) {}
+  setNext(next: Middleware) {
+    this.next = next;
+  }
+  async execute(context: Context): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      let failure: unknown;
+      try {
+        await this.next!.execute(context);
+      } catch (err) {
+        if (!isConnectionError(err)) throw err;
+        failure = err;
+      }
+      const status = context.response?.status;
+      const transient =
+        failure !== undefined ||
+        status === 429 ||
+        (status !== undefined && status >= 500 && status !== 501);
+      if (!transient || attempt >= this.policy.maxRetries) {
+        if (failure) throw failure;
+        return;
+      }
+      const delay = Math.min(
+        retryAfterMs(context.response?.headers.get("retry-after")) ??
+          backoff(attempt, this.policy, this.random),
+        this.policy.maxDelayMs,
+      );
+      await context.response?.body?.cancel();
+      this.stats.retries++;
+      await this.sleep(delay);
+    }
+  }
+}
+
+/** Exponential backoff with full jitter in its upper half, capped. */
+export function backoff(
+  attempt: number,
+  policy: Required<RetryOptions>,
+  random: () => number,
+): number {
+  const exponential = Math.min(policy.baseDelayMs * 2 ** attempt, policy.maxDelayMs);
+  return Math.round(exponential / 2 + (random() * exponential) / 2);
+}
+
+/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(
+  value: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function isConnectionError(err: unknown): boolean {
+  // Node's fetch reports a reset or refused connection as TypeError("fetch failed") with the socket
+  // error as its cause. Checked by shape: fetch's TypeError may come from another realm (jest).
+  if (typeof err !== "object" || err === null) return false;
+  const { name, cause } = err as { name?: string; cause?: { code?: string } };
+  return (
+    name === "TypeError" ||
+    ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET"].includes(
+      cause?.code ?? "",
+    )
+  );
+}
+
+export { GraphRequestError };

@@ -1,0 +1,178 @@
+import * as http from "http";
+import { AddressInfo } from "net";
+import { createGraphClient, GraphRequestError, retryAfterMs } from "../../lib/graph";
+
+type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
+
+let server: http.Server;
+let url: string;
+let handler: Handler;
+const seen: { method: string; url: string; auth?: string; contentType?: string; body: string }[] =
+  [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        auth: req.headers.authorization,
+        contentType: req.headers["content-type"],
+        body,
+      });
+      handler(req, body, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => (seen.length = 0));
+
+function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function client(delays: number[] = []) {
+  return createGraphClient({
+    baseUrl: url,
+    token: "tok",
+    sleep: async (ms) => void delays.push(ms),
+    random: () => 0.5,
+  });
+}
+
+it("sends the bearer token over http and parses JSON", async () => {
+  handler = (_req, _body, res) => json(res, 200, { id: "sp1" });
+  expect(await client().get("/servicePrincipals/sp1")).toEqual({ id: "sp1" });
+  expect(seen).toEqual([
+    {
+      method: "GET",
+      url: "/v1.0/servicePrincipals/sp1",
+      auth: "Bearer tok",
+      contentType: undefined,
+      body: "",
+    },
+  ]);
+});
+
+it("sends bodies as JSON, or with the content type asked for", async () => {
+  handler = (_req, _body, res) => {
+    res.writeHead(202);
+    res.end();
+  };
+  const graph = client();
+  await graph.put("/x", { a: 1 });
+  await graph.post("https://ignored.example/beta/y", { b: 2 }).catch(() => undefined);
+  await graph.post(
+    `${url}/beta/jobs/j/bulkUpload`,
+    { c: 3 },
+    { contentType: "application/scim+json" },
+  );
+  expect(seen.map((s) => [s.method, s.url, s.contentType, s.body])).toEqual([
+    ["PUT", "/v1.0/x", "application/json", '{"a":1}'],
+    ["POST", "/beta/jobs/j/bulkUpload", "application/scim+json", '{"c":3}'],
+  ]);
+});
+
+it("survives a 429 storm, honouring Retry-After, and a 503", async () => {
+  let calls = 0;
+  handler = (_req, _body, res) => {
+    calls++;
+    if (calls <= 3)
+      return json(res, 429, { error: { code: "TooManyRequests" } }, { "retry-after": "7" });
+    if (calls === 4) return json(res, 503, { error: { code: "ServiceUnavailable" } });
+    json(res, 200, { ok: true });
+  };
+  const delays: number[] = [];
+  const graph = client(delays);
+  expect(await graph.get("/x")).toEqual({ ok: true });
+  expect(delays).toEqual([7000, 7000, 7000, 6000]);
+  expect(graph.stats).toEqual({ requests: 1, retries: 4 });
+});
+
+it("gives up after the retry budget with the status, code and request id", async () => {
+  handler = (_req, _body, res) =>
+    json(res, 503, {
+      error: {
+        code: "ServiceUnavailable",
+        message: "try later",
+        innerError: { "request-id": "r-1" },
+      },
+    });
+  const graph = createGraphClient({
+    baseUrl: url,
+    token: "t",
+    retry: { maxRetries: 2 },
+    sleep: async () => undefined,
+  });
+  const error = await graph.get("/x").catch((e) => e);
+  expect(error).toBeInstanceOf(GraphRequestError);
+  expect(error.message).toBe(
+    "Graph GET /v1.0/x failed: 503 ServiceUnavailable: try later (request-id r-1)",
+  );
+  expect(seen).toHaveLength(3);
+});
+
+it("does not retry a 400, and reports the header request id", async () => {
+  handler = (_req, _body, res) =>
+    json(
+      res,
+      400,
+      { error: { code: "BadRequest", message: "Unknown field" } },
+      { "request-id": "abc" },
+    );
+  const error = await client()
+    .put("/schema", {})
+    .catch((e) => e);
+  expect(error.message).toBe(
+    "Graph PUT /v1.0/schema failed: 400 BadRequest: Unknown field (request-id abc)",
+  );
+  expect(seen).toHaveLength(1);
+});
+
+it("retries a 404 only when asked (replication delay after a create)", async () => {
+  let calls = 0;
+  handler = (_req, _body, res) =>
+    ++calls <= 2 ? json(res, 404, { error: { code: "NotFound" } }) : json(res, 200, { id: "1" });
+  expect(await client().get("/sp", { retryNotFound: true })).toEqual({ id: "1" });
+  calls = 0;
+  const error = await client()
+    .get("/sp")
+    .catch((e) => e);
+  expect(error.status).toBe(404);
+});
+
+it("retries a dropped connection", async () => {
+  let calls = 0;
+  handler = (req, _body, res) => {
+    if (++calls === 1) return req.socket.destroy();
+    json(res, 200, { ok: 1 });
+  };
+  expect(await client().get("/x")).toEqual({ ok: 1 });
+  expect(calls).toBe(2);
+});
+
+it("follows @odata.nextLink across pages", async () => {
+  handler = (req, _body, res) =>
+    req.url!.includes("page=2")
+      ? json(res, 200, { value: [3] })
+      : json(res, 200, { value: [1, 2], "@odata.nextLink": `${url}/v1.0/items?page=2` });
+  expect(await client().getAllPages("/items")).toEqual([1, 2, 3]);
+});
+
+it("reads Retry-After as seconds or an HTTP date", () => {
+  expect(retryAfterMs("2")).toBe(2000);
+  expect(retryAfterMs("Thu, 01 Jan 2026 00:00:10 GMT", Date.parse("2026-01-01T00:00:00Z"))).toBe(
+    10000,
+  );
+  expect(retryAfterMs("soon")).toBeUndefined();
+});
