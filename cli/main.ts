@@ -1,13 +1,18 @@
 import { Command, CommanderError } from "commander";
 import { CliIo, EXIT, processIo } from "./io";
 import * as validate from "./commands/validate";
+import * as plan from "./commands/plan";
+import * as expr from "./commands/expr";
+import * as upload from "./commands/upload";
+import * as simulate from "./commands/simulate";
+import * as logs from "./commands/logs";
 
 /** A command module: adds its subcommand to the program and reports its exit code through `done`. */
 export interface CommandModule {
   register(program: Command, io: CliIo, done: (code: number) => void): void;
 }
 
-const commands: CommandModule[] = [validate];
+const commands: CommandModule[] = [validate, expr, plan, upload, simulate, logs];
 
 /**
  * Runs the CLI and resolves to the process exit code. Never calls process.exit itself, so tests

@@ -114,7 +114,7 @@ it("gives up after the retry budget with the status, code and request id", async
     retry: { maxRetries: 2 },
     sleep: async () => undefined,
   });
-  const error = await graph.get("/x").catch((e) => e);
+  const error = (await graph.get("/x").catch((e: unknown) => e)) as GraphRequestError;
   expect(error).toBeInstanceOf(GraphRequestError);
   expect(error.message).toBe(
     "Graph GET /v1.0/x failed: 503 ServiceUnavailable: try later (request-id r-1)",
@@ -130,9 +130,9 @@ it("does not retry a 400, and reports the header request id", async () => {
       { error: { code: "BadRequest", message: "Unknown field" } },
       { "request-id": "abc" },
     );
-  const error = await client()
+  const error = (await client()
     .put("/schema", {})
-    .catch((e) => e);
+    .catch((e: unknown) => e)) as GraphRequestError;
   expect(error.message).toBe(
     "Graph PUT /v1.0/schema failed: 400 BadRequest: Unknown field (request-id abc)",
   );
@@ -145,9 +145,9 @@ it("retries a 404 only when asked (replication delay after a create)", async () 
     ++calls <= 2 ? json(res, 404, { error: { code: "NotFound" } }) : json(res, 200, { id: "1" });
   expect(await client().get("/sp", { retryNotFound: true })).toEqual({ id: "1" });
   calls = 0;
-  const error = await client()
+  const error = (await client()
     .get("/sp")
-    .catch((e) => e);
+    .catch((e: unknown) => e)) as GraphRequestError;
   expect(error.status).toBe(404);
 });
 

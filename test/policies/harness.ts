@@ -28,6 +28,6 @@ export async function violations(
   const validate = Array.isArray(policy.validateResource)
     ? policy.validateResource
     : [policy.validateResource];
-  for (const fn of validate) await fn(args, (message) => found.push(message));
+  for (const fn of validate) await fn!(args, (message) => found.push(message));
   return found;
 }

@@ -1,0 +1,116 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+import * as azureNative from "@pulumi/azure-native/provider";
+import * as resources from "@pulumi/azure-native/resources";
+import type { TenantSpec } from "../lib/spec/schema";
+import { ApiProvisioningApp } from "./apiProvisioningApp";
+import { GraphAppRoleGrants } from "./graphPermissions";
+import { LifecycleWorkflows } from "./lifecycleWorkflows";
+import { Uploader } from "./uploader";
+
+export const TENANT_TYPE = "inbound:index:Tenant";
+
+export interface TenantArgs {
+  /** The loaded, validated tenant spec (see lib/spec/load.ts). */
+  readonly spec: TenantSpec;
+}
+
+/** What one provisioning app exposes: where to send HR data, and who may send it. */
+export interface ProvisioningAppOutputs {
+  servicePrincipalId: pulumi.Output<string>;
+  jobId: pulumi.Output<string>;
+  bulkUploadUrl: pulumi.Output<string>;
+  uploaderPrincipalId?: pulumi.Output<string | undefined>;
+  dropContainerUrl?: pulumi.Output<string | undefined>;
+}
+
+/**
+ * One Entra tenant's whole HR-driven identity flow, as its spec describes it: the provisioning
+ * apps, their uploaders with their Graph permissions, and the lifecycle workflows.
+ *
+ * The spec names the tenant and the subscription, so the component brings its own explicit
+ * providers for them: a stack can never deploy one customer's spec into the tenant the operator
+ * happens to be signed in to.
+ */
+export class Tenant extends pulumi.ComponentResource {
+  public readonly provisioning: Record<string, ProvisioningAppOutputs>;
+  public readonly workflows: LifecycleWorkflows;
+
+  constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(TENANT_TYPE, name, {}, opts);
+    const { spec } = args;
+    const graphBaseUrl = spec.graph.baseUrl;
+
+    const entra = new azuread.Provider(`${name}-entra`, { tenantId: spec.tenant.id }, { parent: this });
+    const providers: pulumi.ProviderResource[] = [entra];
+    let resourceGroup: resources.ResourceGroup | undefined;
+    if (spec.azure) {
+      const azure = new azureNative.Provider(
+        `${name}-azure`,
+        { subscriptionId: spec.azure.subscriptionId, tenantId: spec.tenant.id },
+        { parent: this },
+      );
+      providers.push(azure);
+      resourceGroup = new resources.ResourceGroup(
+        `${name}-rg`,
+        { resourceGroupName: spec.azure.resourceGroup, location: spec.azure.location },
+        { parent: this, provider: azure },
+      );
+    }
+    const childOpts = (dependsOn: pulumi.Resource[] = []): pulumi.ComponentResourceOptions => ({
+      parent: this,
+      providers,
+      dependsOn,
+    });
+
+    this.provisioning = {};
+    for (const [appKey, app] of Object.entries(spec.provisioning)) {
+      const appName = `${name}-${appKey}`;
+      const provisioningApp = new ApiProvisioningApp(
+        appName,
+        { app, appKey, tenantName: spec.tenant.name, graphBaseUrl },
+        childOpts(),
+      );
+      const outputs: ProvisioningAppOutputs = {
+        servicePrincipalId: provisioningApp.servicePrincipalId,
+        jobId: provisioningApp.jobId,
+        bulkUploadUrl: provisioningApp.bulkUploadUrl,
+      };
+      if (app.uploader && app.uploader.kind !== "none" && spec.azure && resourceGroup) {
+        const uploader = new Uploader(
+          `${appName}-uploader`,
+          {
+            tenantName: spec.tenant.name,
+            tenantId: spec.tenant.id,
+            appKey,
+            app,
+            subscriptionId: spec.azure.subscriptionId,
+            resourceGroupName: resourceGroup.name,
+            location: spec.azure.location,
+            bulkUploadUrl: provisioningApp.bulkUploadUrl,
+            graphBaseUrl,
+          },
+          childOpts(),
+        );
+        new GraphAppRoleGrants(
+          `${appName}-uploader-graph`,
+          { principalObjectId: uploader.principalId as pulumi.Output<string> },
+          childOpts(),
+        );
+        outputs.uploaderPrincipalId = uploader.principalId;
+        outputs.dropContainerUrl = uploader.dropContainerUrl;
+      }
+      this.provisioning[appKey] = outputs;
+    }
+
+    // Workflows act on the users that provisioning creates, and custom task extensions need the
+    // resource group their Logic Apps live in.
+    this.workflows = new LifecycleWorkflows(
+      `${name}-lifecycle`,
+      { spec, graphBaseUrl },
+      childOpts(resourceGroup ? [resourceGroup] : []),
+    );
+
+    this.registerOutputs({ provisioning: this.provisioning });
+  }
+}

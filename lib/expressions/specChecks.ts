@@ -1,0 +1,77 @@
+/**
+ * Tenant-spec checks of the expressions in provisioning mappings and uploader columns, in the
+ * shape lib/spec/checks.ts collects: `(ctx) => void`, reporting at a spec path.
+ */
+import type { TenantSpec } from "../spec/schema";
+import { Expr } from "./ast";
+import { scimAttributeCatalog } from "./attributes";
+import { checkExpression } from "./checker";
+import { findFunction } from "./functions";
+import { parseExpression } from "./parser";
+
+export interface ExpressionCheckContext {
+  spec: TenantSpec;
+  report(path: (string | number)[], message: string): void;
+}
+
+function usesFunction(ast: Expr, name: string): boolean {
+  if (ast.kind === "call") {
+    if (findFunction(ast.name)?.name === name) return true;
+    return ast.args.some((a) => a !== null && usesFunction(a, name));
+  }
+  if (ast.kind === "comparison")
+    return usesFunction(ast.left, name) || usesFunction(ast.right, name);
+  return false;
+}
+
+const where = (d: { line: number; column: number }): string =>
+  d.line > 1 ? `line ${d.line}, column ${d.column}` : `column ${d.column}`;
+
+/**
+ * Every provisioning mapping expression must check clean against the SCIM catalog (core,
+ * enterprise and the app's extension), and follow SelectUniqueValue's documented constraints;
+ * every uploader column expression must be usable outside Entra.
+ */
+export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
+  for (const [appKey, app] of Object.entries(ctx.spec.provisioning ?? {})) {
+    const catalog = scimAttributeCatalog(app.scimExtension);
+    for (const [target, mapping] of Object.entries(app.mappings ?? {})) {
+      const text = typeof mapping === "string" ? mapping : mapping.expression;
+      if (text === undefined) continue;
+      const path = ["provisioning", appKey, "mappings", target];
+      const diagnostics = checkExpression(text, {
+        attributes: catalog,
+        context: "provisioning",
+        extensionUrn: app.scimExtension?.urn,
+      });
+      for (const d of diagnostics) ctx.report(path, `expression ${where(d)}: ${d.message}`);
+      const parsed = diagnostics.length === 0 ? parseExpression(text).ast : undefined;
+      if (parsed && usesFunction(parsed, "SelectUniqueValue")) {
+        if (app.target !== "activeDirectory") {
+          ctx.report(
+            path,
+            "SelectUniqueValue is supported only when provisioning to on-premises Active Directory (target: activeDirectory)",
+          );
+        }
+        const apply = typeof mapping === "string" ? "always" : mapping.apply;
+        if (apply !== "onCreate") {
+          ctx.report(
+            path,
+            "SelectUniqueValue mappings must apply only on creation: set apply: onCreate",
+          );
+        }
+      }
+    }
+    const columns = app.uploader?.csv.columns ?? {};
+    for (const [attribute, text] of Object.entries(columns)) {
+      // Parse errors are reported by the uploader's own check; only the rest is added here.
+      if (!parseExpression(text).ast) continue;
+      for (const d of checkExpression(text, { context: "uploader" })) {
+        ctx.report(
+          ["provisioning", appKey, "uploader", "csv", "columns", attribute],
+          `expression ${where(d)}: ${d.message}`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Cross-reference checks: what the schema alone cannot say, run once the spec has its shape.
+ * Each area keeps its own checks beside its code; this is the one list of them.
+ */
+import type { TenantSpec } from "./schema";
+import { checkMappingExpressions } from "../expressions";
+import { lifecycleChecks } from "../lifecycle/checks";
+import { provisioningChecks } from "../provisioning/checks";
+import { checkUploaderColumns } from "../upload/checks";
+import { logicAppUploaderChecks } from "../../components/uploader/checks";
+
+export type SpecPath = (string | number)[];
+
+export interface CheckContext {
+  spec: TenantSpec;
+  /** `offset`: position inside the string value at `path`, for errors inside an expression. */
+  report(path: SpecPath, message: string, offset?: number): void;
+}
+
+export type CheckFn = (ctx: CheckContext) => void;
+
+/** Azure resources need to know where to go. */
+export function checkAzureSectionPresent({ spec, report }: CheckContext): void {
+  if (spec.azure) return;
+  for (const [key, app] of Object.entries(spec.provisioning)) {
+    const kind = app.uploader?.kind;
+    if (kind === "function" || kind === "logicApp") {
+      report(
+        ["provisioning", key, "uploader", "kind"],
+        `a ${kind} uploader runs in Azure: add \`azure: { subscriptionId, resourceGroup, location }\`, or use kind: none`,
+      );
+    }
+  }
+}
+
+export const specChecks: CheckFn[] = [
+  checkAzureSectionPresent,
+  checkMappingExpressions,
+  ...provisioningChecks,
+  checkUploaderColumns,
+  logicAppUploaderChecks,
+  ...lifecycleChecks,
+];
+
+export function runChecks(spec: TenantSpec, report: CheckContext["report"]): void {
+  for (const check of specChecks) check({ spec, report });
+}

@@ -1,0 +1,630 @@
+/**
+ * Reads a tenant spec: YAML with exact positions, `extends` chains, `${...}` variables, the zod
+ * schema, then the cross-reference checks. Every problem is reported at once, positioned in the
+ * file that holds the bad value; bad input never throws.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar } from "yaml";
+import { z } from "zod";
+import { runChecks } from "./checks";
+import { Diagnostic, formatDiagnostic, formatPath, sortDiagnostics, suggest } from "./diagnostics";
+import { tenantSpec, TenantSpec } from "./schema";
+
+/** Specs are small; anything larger is a wrong file, and is refused before it is parsed. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
+export interface LoadOptions {
+  readFile?: (file: string) => Buffer;
+  maxBytes?: number;
+}
+
+export interface LoadResult {
+  spec?: TenantSpec;
+  diagnostics: Diagnostic[];
+}
+
+type SpecPath = (string | number)[];
+
+/** Where a value came from: its file and the positions of its key and value. */
+interface Origin {
+  file: string;
+  lineCounter: LineCounter;
+  keyOffset?: number;
+  valueOffset: number;
+  /** For strings: where the characters of the value start, for positions inside expressions. */
+  scalar?: { contentOffset: number; style: Scalar["type"] };
+}
+
+type Origins = Map<string, Origin>;
+const keyOf = (p: SpecPath) => JSON.stringify(p);
+
+class Collector {
+  readonly diagnostics: Diagnostic[] = [];
+  at(
+    file: string,
+    lineCounter: LineCounter | undefined,
+    offset: number,
+    pathText: string,
+    message: string,
+  ) {
+    const pos = lineCounter ? lineCounter.linePos(offset) : { line: 1, col: 1 };
+    this.diagnostics.push({
+      file,
+      line: pos.line,
+      column: pos.col,
+      path: pathText,
+      message,
+      severity: "error",
+    });
+  }
+}
+
+interface Parsed {
+  value: Record<string, unknown>;
+  origins: Origins;
+}
+
+export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
+  const out = new Collector();
+  const parsed = loadWithExtends(file, options, out, []);
+  if (!parsed) return { diagnostics: sortDiagnostics(out.diagnostics) };
+  const { origins } = parsed;
+  const value = substituteVariables(parsed.value, origins, out);
+  if (out.diagnostics.length > 0) return { diagnostics: sortDiagnostics(out.diagnostics) };
+
+  const where = (p: SpecPath) => locate(origins, p, file);
+  const result = tenantSpec.safeParse(value);
+  if (!result.success) {
+    for (const issue of result.error.issues) reportIssue(issue, value, where, out);
+    return { diagnostics: sortDiagnostics(dedupe(out.diagnostics)) };
+  }
+  runChecks(result.data, (p, message, offset) => {
+    const origin = where(p);
+    const at =
+      origin.scalar && offset !== undefined ? scalarOffset(origin, offset) : origin.valueOffset;
+    out.at(origin.file, origin.lineCounter, at, formatPath(p), message);
+  });
+  if (out.diagnostics.length > 0) return { diagnostics: sortDiagnostics(dedupe(out.diagnostics)) };
+  return { spec: result.data, diagnostics: [] };
+}
+
+/** For the Pulumi program: a spec, or an error that lists every problem. */
+export function loadSpecOrThrow(file: string, options?: LoadOptions): TenantSpec {
+  const { spec, diagnostics } = loadSpec(file, options);
+  if (!spec) {
+    throw new Error(
+      `${file} is not a valid tenant spec (run \`inbound validate ${file}\`):\n` +
+        diagnostics.map(formatDiagnostic).join("\n"),
+    );
+  }
+  return spec;
+}
+
+// --------------------------------------------------------------------------------------------
+// reading and parsing one file
+
+function readText(
+  file: string,
+  options: LoadOptions,
+  out: Collector,
+  from?: () => void,
+): string | undefined {
+  let bytes: Buffer;
+  try {
+    if (options.readFile) {
+      bytes = options.readFile(file);
+    } else {
+      const size = fs.statSync(file).size;
+      const limit = options.maxBytes ?? MAX_SPEC_BYTES;
+      if (size > limit) {
+        out.at(
+          file,
+          undefined,
+          0,
+          "",
+          `the file is ${megabytes(size)}; a tenant spec may be at most ${megabytes(limit)} (is this the right file?)`,
+        );
+        return undefined;
+      }
+      bytes = fs.readFileSync(file);
+    }
+  } catch (err) {
+    if (from) from();
+    else
+      out.at(
+        file,
+        undefined,
+        0,
+        "",
+        `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
+    return undefined;
+  }
+  const limit = options.maxBytes ?? MAX_SPEC_BYTES;
+  if (bytes.length > limit) {
+    out.at(
+      file,
+      undefined,
+      0,
+      "",
+      `the file is ${megabytes(bytes.length)}; a tenant spec may be at most ${megabytes(limit)} (is this the right file?)`,
+    );
+    return undefined;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const before = bytes.subarray(0, bad).toString("utf8");
+    const lines = before.split("\n");
+    out.diagnostics.push({
+      file,
+      line: lines.length,
+      column: lines[lines.length - 1].length + 1,
+      path: "",
+      message: `the file is not UTF-8 (byte 0x${bytes[bad].toString(16)} at offset ${bad}); save it as UTF-8`,
+      severity: "error",
+    });
+    return undefined;
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MB`;
+}
+
+function firstInvalidUtf8(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const length = b < 0x80 ? 1 : b >> 5 === 6 ? 2 : b >> 4 === 14 ? 3 : b >> 3 === 30 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    for (let k = 1; k < length; k++) if (bytes[i + k] >> 6 !== 2) return i;
+    i += length;
+  }
+  return 0;
+}
+
+const YAML_MESSAGES: Record<string, string> = {
+  TAB_AS_INDENT: "tabs cannot indent YAML; indent with spaces",
+  DUPLICATE_KEY: "this key appears twice in the same map; keep one",
+};
+
+function parseFile(file: string, text: string, out: Collector): Parsed | undefined {
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(documents) ? documents : [];
+  if (list.length === 0 || list.every((d) => d.contents === null)) {
+    out.at(file, lineCounter, 0, "", "the file is empty; a tenant spec needs at least `tenant:`");
+    return undefined;
+  }
+  if (list.length > 1) {
+    out.at(
+      file,
+      lineCounter,
+      list[1].range[0],
+      "",
+      "the file holds more than one YAML document; put each tenant in its own file",
+    );
+    return undefined;
+  }
+  const document = list[0];
+  if (document.errors.length > 0) {
+    for (const error of document.errors) {
+      const message = YAML_MESSAGES[error.code] ?? lowerFirst(error.message.split("\n")[0]);
+      out.at(file, lineCounter, error.pos[0], "", `YAML: ${message}`);
+    }
+    return undefined;
+  }
+  if (!isMap(document.contents)) {
+    out.at(
+      file,
+      lineCounter,
+      document.contents?.range?.[0] ?? 0,
+      "",
+      "a tenant spec is a map of sections (`tenant:`, `provisioning:`...)",
+    );
+    return undefined;
+  }
+  const origins: Origins = new Map();
+  const value = toPlain(document.contents, [], file, lineCounter, origins) as Record<
+    string,
+    unknown
+  >;
+  return { value, origins };
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1).replace(/\.$/, "");
+}
+
+function toPlain(
+  node: Node | null,
+  at: SpecPath,
+  file: string,
+  lineCounter: LineCounter,
+  origins: Origins,
+  keyOffset?: number,
+): unknown {
+  const valueOffset = node?.range?.[0] ?? keyOffset ?? 0;
+  const origin: Origin = { file, lineCounter, keyOffset, valueOffset };
+  if (
+    isScalar(node) &&
+    typeof node.value === "string" &&
+    node.srcToken &&
+    "source" in node.srcToken
+  ) {
+    const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+    origin.scalar = { contentOffset: valueOffset + (quoted ? 1 : 0), style: node.type };
+  }
+  origins.set(keyOf(at), origin);
+  if (isMap(node)) {
+    const result: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const child = [...at, key];
+      result[key] = toPlain(
+        pair.value as Node | null,
+        child,
+        file,
+        lineCounter,
+        origins,
+        (pair.key as Node | null)?.range?.[0],
+      );
+    }
+    return result;
+  }
+  if (isSeq(node)) {
+    return node.items.map((item, i) =>
+      toPlain(item as Node, [...at, i], file, lineCounter, origins, (item as Node)?.range?.[0]),
+    );
+  }
+  if (isScalar(node)) return node.value;
+  return null;
+}
+
+// --------------------------------------------------------------------------------------------
+// extends
+
+function loadWithExtends(
+  file: string,
+  options: LoadOptions,
+  out: Collector,
+  chain: string[],
+  from?: () => void,
+): Parsed | undefined {
+  const resolved = path.resolve(file);
+  const text = readText(file, options, out, from);
+  if (text === undefined) return undefined;
+  const parsed = parseFile(file, text, out);
+  if (!parsed) return undefined;
+  const raw = parsed.value.extends;
+  if (raw === undefined) return parsed;
+  delete parsed.value.extends;
+  const bases = Array.isArray(raw) ? raw : [raw];
+  let merged: Parsed = { value: {}, origins: new Map() };
+  let ok = true;
+  bases.forEach((base, i) => {
+    const at: SpecPath = Array.isArray(raw) ? ["extends", i] : ["extends"];
+    const origin = parsed.origins.get(keyOf(at))!;
+    const report = (message: string) =>
+      out.at(file, origin.lineCounter, origin.valueOffset, "extends", message);
+    if (typeof base !== "string" || base.length === 0) {
+      report("must be the path of a base file, or a list of them");
+      ok = false;
+      return;
+    }
+    const target = path.join(path.dirname(file), base);
+    if ([...chain, resolved].includes(path.resolve(target))) {
+      report(
+        `extends cycle: ${[...chain, resolved, path.resolve(target)].map((f) => path.relative(process.cwd(), f)).join(" -> ")}`,
+      );
+      ok = false;
+      return;
+    }
+    const loaded = loadWithExtends(target, options, out, [...chain, resolved], () =>
+      report(`the base file ${base} does not exist (looked for ${target})`),
+    );
+    if (!loaded) {
+      ok = false;
+      return;
+    }
+    merged = merge(merged, loaded, []);
+  });
+  if (!ok) return undefined;
+  for (const key of [...parsed.origins.keys()])
+    if (key.startsWith('["extends"')) parsed.origins.delete(key);
+  return merge(merged, parsed, []);
+}
+
+const isPlainMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Maps deep-merge (keyed maps merge by key), everything else — lists included — replaces. */
+function merge(base: Parsed, over: Parsed, at: SpecPath): Parsed {
+  const origins = new Map(base.origins);
+  const value = mergeValue(base.value, over.value, at, origins, over.origins) as Record<
+    string,
+    unknown
+  >;
+  return { value, origins };
+}
+
+function mergeValue(
+  base: unknown,
+  over: unknown,
+  at: SpecPath,
+  origins: Origins,
+  overOrigins: Origins,
+): unknown {
+  const here = keyOf(at);
+  if (isPlainMap(base) && isPlainMap(over)) {
+    const o = overOrigins.get(here);
+    if (o) origins.set(here, o);
+    const result: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(over)) {
+      result[key] =
+        key in base
+          ? mergeValue(base[key], value, [...at, key], origins, overOrigins)
+          : copyIn(value, [...at, key], origins, overOrigins);
+    }
+    return result;
+  }
+  // Replaced: the base's positions under this path no longer describe anything.
+  const prefix = here.slice(0, -1);
+  for (const key of [...origins.keys()])
+    if (key === here || key.startsWith(prefix + ",")) origins.delete(key);
+  return copyIn(over, at, origins, overOrigins);
+}
+
+function copyIn(value: unknown, at: SpecPath, origins: Origins, overOrigins: Origins): unknown {
+  const here = keyOf(at);
+  const prefix = here.slice(0, -1);
+  for (const [key, origin] of overOrigins)
+    if (key === here || key.startsWith(prefix + ",")) origins.set(key, origin);
+  return value;
+}
+
+// --------------------------------------------------------------------------------------------
+// variables
+
+const VARIABLES = [
+  "tenant.name",
+  "tenant.id",
+  "tenant.domain",
+  "azure.subscriptionId",
+  "azure.resourceGroup",
+  "azure.location",
+];
+
+function substituteVariables(
+  value: Record<string, unknown>,
+  origins: Origins,
+  out: Collector,
+): Record<string, unknown> {
+  const lookup = (name: string): unknown =>
+    name.split(".").reduce<unknown>((v, k) => (isPlainMap(v) ? v[k] : undefined), value);
+  const walk = (v: unknown, at: SpecPath): unknown => {
+    if (typeof v === "string") return substitute(v, at);
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, [...at, i]));
+    if (isPlainMap(v))
+      return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, [...at, k])]));
+    return v;
+  };
+  const substitute = (text: string, at: SpecPath): string => {
+    if (!text.includes("${")) return text;
+    return text.replace(/\$?\$\{([^}]*)\}/g, (match, name: string, offset: number) => {
+      if (match.startsWith("$$")) return match.slice(1);
+      const origin = locate(origins, at, "");
+      const report = (message: string) =>
+        out.at(
+          origin.file,
+          origin.lineCounter,
+          origin.scalar ? scalarOffset(origin, offset) : origin.valueOffset,
+          formatPath(at),
+          message,
+        );
+      if (!VARIABLES.includes(name)) {
+        const hint = suggest(name, VARIABLES);
+        report(
+          `unknown variable \${${name}}${hint ? `; did you mean \${${hint}}?` : ""} (known: ${VARIABLES.join(", ")}; write $\${ for a literal \${)`,
+        );
+        return match;
+      }
+      const resolved = lookup(name);
+      if (typeof resolved !== "string") {
+        report(`\${${name}} is used here but \`${name}\` is not set`);
+        return match;
+      }
+      return resolved;
+    });
+  };
+  return walk(value, []) as Record<string, unknown>;
+}
+
+// --------------------------------------------------------------------------------------------
+// positions
+
+function locate(origins: Origins, at: SpecPath, fallbackFile: string): Origin {
+  for (let n = at.length; n >= 0; n--) {
+    const origin = origins.get(keyOf(at.slice(0, n)));
+    if (origin) return origin;
+  }
+  return { file: fallbackFile, lineCounter: new LineCounter(), valueOffset: 0 };
+}
+
+function scalarOffset(origin: Origin, offset: number): number {
+  // Positions inside a block scalar or an escaped string are approximate; plain and simply
+  // quoted strings map one to one.
+  return origin.scalar!.contentOffset + offset;
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = formatDiagnostic(d);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// --------------------------------------------------------------------------------------------
+// schema issues → messages
+
+function reportIssue(
+  issue: z.core.$ZodIssue,
+  value: unknown,
+  where: (p: SpecPath) => Origin,
+  out: Collector,
+): void {
+  const at = issue.path as SpecPath;
+  const actual = at.reduce<unknown>(
+    (v, k) =>
+      v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined,
+    value,
+  );
+  const put = (p: SpecPath, message: string, useKey = false) => {
+    const origin = where(p);
+    const offset = useKey && origin.keyOffset !== undefined ? origin.keyOffset : origin.valueOffset;
+    out.at(origin.file, origin.lineCounter, offset, formatPath(p), message);
+  };
+  switch (issue.code) {
+    case "invalid_type":
+      if (actual === undefined) {
+        const field = at[at.length - 1];
+        put(
+          at.slice(0, -1),
+          `missing required field \`${String(field)}\` (${describeExpected(issue.expected)})`,
+        );
+      } else {
+        put(at, `expected ${describeExpected(issue.expected)}, got ${describeValue(actual)}`);
+      }
+      return;
+    case "unrecognized_keys":
+      for (const key of issue.keys) {
+        const allowed = allowedKeys(at);
+        const hint = suggest(key, allowed);
+        put(
+          [...at, key],
+          `unknown key \`${key}\`${hint ? `; did you mean \`${hint}\`?` : ""}${allowed.length ? ` (allowed: ${allowed.join(", ")})` : ""}`,
+          true,
+        );
+      }
+      return;
+    case "invalid_value":
+      put(
+        at,
+        `must be one of ${issue.values.map((v) => String(v)).join(", ")}; got ${describeValue(actual)}`,
+      );
+      return;
+    case "invalid_union": {
+      const branches = issue.errors;
+      const expected = branches.flatMap((b) =>
+        b
+          .filter((i) => i.code === "invalid_type" && i.path.length === 0)
+          .map((i) => (i as z.core.$ZodIssueInvalidType).expected),
+      );
+      if (expected.length === branches.length) {
+        put(
+          at,
+          `expected ${[...new Set(expected.map(describeExpected))].join(" or ")}, got ${describeValue(actual)}`,
+        );
+        return;
+      }
+      // The branch that got furthest into the value is the one the user meant.
+      const best = [...branches].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
+      for (const inner of best)
+        reportIssue(
+          { ...inner, path: [...at, ...inner.path] } as z.core.$ZodIssue,
+          value,
+          where,
+          out,
+        );
+      return;
+    }
+    case "too_small":
+      put(
+        at,
+        issue.origin === "array"
+          ? `needs at least ${issue.minimum} item${Number(issue.minimum) === 1 ? "" : "s"}`
+          : issue.origin === "string"
+            ? `must not be shorter than ${issue.minimum} characters`
+            : `must be at least ${issue.minimum}; got ${describeValue(actual)}`,
+      );
+      return;
+    case "too_big":
+      put(
+        at,
+        issue.origin === "array"
+          ? `may have at most ${issue.maximum} items`
+          : issue.origin === "string"
+            ? `must not be longer than ${issue.maximum} characters`
+            : `must be at most ${issue.maximum}; got ${describeValue(actual)}`,
+      );
+      return;
+    default:
+      put(at, lowerFirst(issue.message));
+  }
+}
+
+const depth = (issues: z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
+
+function describeExpected(expected: string): string {
+  return expected === "object" || expected === "record"
+    ? "a map"
+    : expected === "array"
+      ? "a list"
+      : `a ${expected}`;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a map";
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
+  return `${typeof value} ${String(value)}`;
+}
+
+/** The keys a strict object in the schema allows at a path, for "did you mean" hints. */
+function allowedKeys(at: SpecPath): string[] {
+  let schema: z.ZodType | undefined = tenantSpec;
+  for (const part of at) {
+    schema = schema && step(unwrap(schema), part);
+  }
+  const shape = schema && (unwrap(schema) as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema as unknown as { def: Record<string, unknown> };
+  for (;;) {
+    const def = current.def;
+    const inner = (def.innerType ?? (def.type === "pipe" ? def.in : undefined)) as
+      typeof current | undefined;
+    if (!inner) return current as unknown as z.ZodType;
+    current = inner;
+  }
+}
+
+function step(schema: z.ZodType, part: string | number): z.ZodType | undefined {
+  const def = (schema as unknown as { def: Record<string, unknown> }).def;
+  switch (def.type) {
+    case "object":
+      return (def.shape as Record<string, z.ZodType>)[part as string];
+    case "record":
+      return def.valueType as z.ZodType;
+    case "array":
+      return def.element as z.ZodType;
+    case "union":
+      for (const option of def.options as z.ZodType[]) {
+        const found = step(unwrap(option), part);
+        if (found) return found;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import { Command } from "commander";
+import type { CliIo } from "../../cli/io";
+import { register } from "../../cli/commands/expr";
+
+async function runExpr(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  let code = -1;
+  const io: CliIo = {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+    env: {},
+    cwd: "/",
+  };
+  const program = new Command().exitOverride();
+  register(program, io, (c) => (code = c));
+  await program.parseAsync(["node", "inbound", "expr", ...args]);
+  return { code, out, err };
+}
+
+describe("inbound expr", () => {
+  it("prints the value as JSON", async () => {
+    expect(
+      await runExpr(["NormalizeDiacritics([givenName])", "--input", '{"givenName":"Zoë"}']),
+    ).toEqual({
+      code: 0,
+      out: '"Zoe"\n',
+      err: "",
+    });
+    expect((await runExpr(['Split("a,b", ",")'])).out).toBe('["a","b"]\n');
+    expect((await runExpr(["[x]"])).out).toBe("null\n");
+    expect((await runExpr(["IgnoreFlowIfNullOrEmpty([x])"])).out).toBe(
+      "(not flowed: IgnoreFlowIfNullOrEmpty)\n",
+    );
+  });
+
+  it("prints Graph JSON with --graph", async () => {
+    const r = await runExpr([
+      "[ext:HireDate]",
+      "--graph",
+      "--extension-urn",
+      "urn:ietf:params:scim:schemas:extension:contoso:1.0:User",
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      type: "Attribute",
+      name: "urn:ietf:params:scim:schemas:extension:contoso:1.0:User:HireDate",
+      expression: "[urn:ietf:params:scim:schemas:extension:contoso:1.0:User:HireDate]",
+      parameters: [],
+    });
+  });
+
+  it("checks with --check", async () => {
+    expect(await runExpr(['Join(" ", [a])', "--check"])).toEqual({
+      code: 0,
+      out: "ok: expression is valid (14 characters)\n",
+      err: "",
+    });
+    expect(await runExpr(["Len([name.givenNam])", "--check", "--scim"])).toEqual({
+      code: 1,
+      out: "",
+      err: "<expr>:1:5: unknown attribute [name.givenNam]; did you mean [name.givenName]?\nLen([name.givenNam])\n    ^^^^^^^^^^^^^^^\n",
+    });
+  });
+
+  it("exits 1 with position and caret for an invalid expression", async () => {
+    expect(await runExpr(['Join(", " [a])'])).toEqual({
+      code: 1,
+      out: "",
+      err: '<expr>:1:11: expected "," or ")" after argument 1 of Join, found the attribute [a]\nJoin(", " [a])\n          ^^^\n',
+    });
+    expect((await runExpr(["Jion([a])"])).err).toBe(
+      "<expr>:1:1: unknown function Jion; did you mean Join?\nJion([a])\n^^^^\n",
+    );
+  });
+
+  it("exits 1 when evaluation fails", async () => {
+    expect(await runExpr(['CDate("soon")'])).toEqual({
+      code: 1,
+      out: "",
+      err: 'CDate: expression "soon" is not a date/time (use e.g. 2021-08-24T10:00:00Z or 8/24/2021 10:00:00 AM)\n',
+    });
+  });
+
+  it("exits 2 for bad --input", async () => {
+    const r = await runExpr(["[a]", "--input", "{nope"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^--input is not valid JSON: /);
+    expect((await runExpr(["[a]", "--input", "[1]"])).code).toBe(2);
+  });
+});

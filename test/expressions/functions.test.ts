@@ -1,0 +1,386 @@
+/** One block per documented function: normal values, null/empty and multi-valued inputs. */
+import {
+  compileExpression,
+  evaluateExpression,
+  ExpressionError,
+  FUNCTIONS,
+  parseExpression,
+} from "../../lib/expressions";
+import { implementedFunctions } from "../../lib/expressions/evaluator";
+
+const ev = (text: string, record: Record<string, unknown> = {}): unknown =>
+  evaluateExpression(text, record);
+
+const evalError = (text: string, record: Record<string, unknown> = {}): string => {
+  try {
+    ev(text, record);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ExpressionError);
+    return (err as Error).message;
+  }
+  throw new Error(`expected ${text} to fail`);
+};
+
+/** A seeded generator, so RandomString and Guid are reproducible. */
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}
+
+it("implements every catalogued function", () => {
+  expect(implementedFunctions().sort()).toEqual(FUNCTIONS.map((f) => f.name.toLowerCase()).sort());
+});
+
+describe("string functions", () => {
+  it("Append", () => {
+    expect(ev('Append([a], ".test")', { a: "x" })).toBe("x.test");
+    expect(ev('Append([a], ".test")', { a: null })).toBeNull();
+    expect(ev('Append([a], "!")', { a: ["x", "y"] })).toEqual(["x!", "y!"]);
+  });
+  it("Join skips null and empty values and flattens multi-valued ones", () => {
+    expect(ev('Join(", ", "", [s], [g])', { s: "Doe", g: "John" })).toBe("Doe, John");
+    expect(ev('Join("-", [m], [x])', { m: ["a", "", "b"], x: null })).toBe("a-b");
+    expect(ev('Join("", 1000, [x])', { x: "1" })).toBe("10001");
+    expect(ev('Join(",", [x])', { x: null })).toBe("");
+  });
+  it("Left", () => {
+    expect(ev('Left("John Doe", 3)')).toBe("Joh");
+    expect(ev('Left("John", 0)')).toBe("");
+    expect(ev('Left("John", -1)')).toBe("John");
+    expect(ev('Left("Jo", 5)')).toBe("Jo");
+    expect(ev("Left([x], 2)", { x: null })).toBe("");
+  });
+  it("Mid", () => {
+    expect(ev("Mid([a], 2, 3)", { a: "abcdef" })).toBe("bcd");
+    expect(ev("Mid([a], 5, 10)", { a: "abcdef" })).toBe("ef");
+    expect(ev("Mid([a], 9, 1)", { a: "abc" })).toBe("");
+    expect(ev("Mid([a], 1, 1)", { a: null })).toBeNull();
+    expect(evalError("Mid([a], 0, 1)", { a: "abc" })).toBe(
+      "Mid: start is 1-based and must be 1 or more, got 0",
+    );
+    expect(evalError('Mid([a], "x", 1)', { a: "abc" })).toBe(
+      'Mid: start must be a number, got "x"',
+    );
+  });
+  it("Len", () => {
+    expect(ev("Len([a])", { a: "John Doe" })).toBe("8");
+    expect(ev("Len([a])", { a: null })).toBe("0");
+    expect(ev("Len(42568.75)")).toBe("8");
+  });
+  it("NormalizeDiacritics", () => {
+    expect(ev("NormalizeDiacritics([a])", { a: "Zoë Åsa Øre Straße Æsir Łódź Ðorđe" })).toBe(
+      "Zoe Asa OEre Strasse AEsir Lodz Dorde",
+    );
+    expect(ev("NormalizeDiacritics([a])", { a: "plain" })).toBe("plain");
+    expect(ev("NormalizeDiacritics([a])", { a: null })).toBeNull();
+  });
+  it("PCase", () => {
+    expect(ev("PCase([a])", { a: "PABLO GONSALVES (SECOND)" })).toBe("Pablo Gonsalves (Second)");
+    expect(ev('PCase([a], " \'-")', { a: "PINTO-DE'SILVA" })).toBe("Pinto-De'Silva");
+    expect(ev('PCase([a], " ")', { a: "o'neil-smith" })).toBe("O'neil-smith");
+  });
+  it("Replace, all five modes", () => {
+    expect(ev('Replace([a], "-", , , "_", , )', { a: "EN-US-X" })).toBe("EN_US_X");
+    expect(ev('Replace([a], "<u>", , , , , "<u>@contoso.com")', { a: "js" })).toBe(
+      "js@contoso.com",
+    );
+    expect(ev('Replace([a], , "(?<d>\\\\d+)", , "#${d}#", , )', { a: "a12b3" })).toBe("a#12#b#3#");
+    expect(ev('Replace([a], , "(?<n>^\\\\d*)", "n", "888", , )', { a: "545 Tremont" })).toBe(
+      "888 Tremont",
+    );
+    expect(ev('Replace([a], , "x(?<g>\\\\d)", "g", , [b], )', { a: null, b: "x7" })).toBe("7");
+    expect(ev('Replace([a], , "x(?<g>\\\\d)", "g", , [b], )', { a: "keep", b: "x7" })).toBe("keep");
+    expect(ev('Replace([a], "-", , , "_", , )', { a: null })).toBeNull();
+    expect(ev('Replace([a], "-", , , "_", , )', { a: ["a-b", "c-d"] })).toEqual(["a_b", "c_d"]);
+  });
+  it("Split", () => {
+    expect(ev('Split([a], ",")', { a: "x,y" })).toEqual(["x", "y"]);
+    expect(ev('Split([a], ",")', { a: ["x,y", "z"] })).toEqual(["x", "y", "z"]);
+    expect(ev('Split([a], ",")', { a: null })).toBeNull();
+  });
+  it("StripSpaces", () => {
+    expect(ev("StripSpaces([a])", { a: " a b\tc " })).toBe("ab\tc");
+  });
+  it("ToLower and ToUpper, with an optional culture", () => {
+    expect(ev("ToLower([a])", { a: "ÄBC" })).toBe("äbc");
+    expect(ev("ToUpper([a])", { a: "abc" })).toBe("ABC");
+    expect(ev('ToUpper([a], "tr-TR")', { a: "i" })).toBe("İ");
+    expect(evalError('ToLower([a], "not a culture!")', { a: "A" })).toBe(
+      'ToLower: culture "not a culture!" is not an RFC 4646 name like en-US',
+    );
+  });
+  it("Word", () => {
+    expect(ev('Word("The quick brown fox", 3, " ")')).toBe("brown");
+    expect(ev('Word("a,,b", 2, ",")')).toBe("b");
+    expect(ev('Word("a b", 3, " ")')).toBe("");
+    expect(ev('Word("a b", 0, " ")')).toBe("");
+    expect(ev('Word([x], 1, " ")', { x: null })).toBe("");
+  });
+  it("InStr", () => {
+    expect(ev('InStr("The quick brown fox", "quick")')).toBe("5");
+    expect(ev('InStr("repEated", "e", 3, vbBinaryCompare)')).toBe("7");
+    expect(ev('InStr("repEated", "e", 3, vbTextCompare)')).toBe("4");
+    expect(ev('InStr("abc", "z")')).toBe("0");
+    expect(ev('InStr([x], "z")', { x: null })).toBeNull();
+  });
+  it("ConvertToBase64 and ConvertToUTF8Hex", () => {
+    expect(ev('ConvertToBase64("Hi")')).toBe("SABpAA==");
+    expect(ev('ConvertToUTF8Hex("é")')).toBe("C3A9");
+  });
+  it("Redact returns the value itself (only logs are redacted)", () => {
+    expect(ev("Redact([a])", { a: "secret" })).toBe("secret");
+  });
+});
+
+describe("null tests and conversions", () => {
+  it("IsNull, IsNullOrEmpty, IsPresent, IsString", () => {
+    const rec = { empty: "", present: "x", list: [] as string[] };
+    expect(ev("IsNull([missing])", rec)).toBe("True");
+    expect(ev("IsNull([empty])", rec)).toBe("False");
+    expect(ev("IsNull([list])", rec)).toBe("True");
+    expect(ev("IsNullOrEmpty([empty])", rec)).toBe("True");
+    expect(ev("IsPresent([present])", rec)).toBe("True");
+    expect(ev("IsPresent([empty])", rec)).toBe("False");
+    expect(ev("IsString([present])", rec)).toBe("True");
+    expect(ev("IsString([missing])", rec)).toBe("False");
+    expect(ev("IsString(Len([present]))", rec)).toBe("False");
+  });
+  it("Coalesce", () => {
+    expect(ev('Coalesce([a], [b], "d")', { a: null, b: "B" })).toBe("B");
+    expect(ev('Coalesce([a], [b], "d")', { a: null, b: null })).toBe("d");
+    expect(ev("Coalesce([a], [b])", {})).toBeNull();
+    expect(ev('Coalesce([a], "d")', { a: "" })).toBe("");
+  });
+  it("CStr, CBool, Not", () => {
+    expect(ev("CStr(12)")).toBe("12");
+    expect(ev("CBool([a] = [b])", { a: "x", b: "x" })).toBe("True");
+    expect(ev("CBool([a] = [b])", { a: "x", b: "y" })).toBe("False");
+    expect(ev("CBool(0)")).toBe("False");
+    expect(ev("CBool(7)")).toBe("True");
+    expect(ev("Not([a])", { a: "True" })).toBe("False");
+    expect(ev("Not([a])", { a: "false" })).toBe("True");
+    expect(ev("Not([a])", { a: null })).toBeNull();
+    expect(evalError("Not([a])", { a: "yes" })).toBe('Not: expected True or False, got "yes"');
+  });
+  it("IgnoreFlowIfNullOrEmpty drops null and empty values (undefined = not flowed)", () => {
+    expect(ev("IgnoreFlowIfNullOrEmpty([a])", { a: "" })).toBeUndefined();
+    expect(ev("IgnoreFlowIfNullOrEmpty([a])", {})).toBeUndefined();
+    expect(ev("IgnoreFlowIfNullOrEmpty([a])", { a: "x" })).toBe("x");
+  });
+  it("BitAnd", () => {
+    expect(ev("BitAnd(&HF, &HF7)")).toBe("7");
+    expect(ev("BitAnd([a], 6)", { a: "3" })).toBe("2");
+  });
+});
+
+describe("multi-valued functions", () => {
+  it("Count, Item, RemoveDuplicates", () => {
+    const rec = { p: ["a", "b", "a"], one: "x", none: null };
+    expect(ev("Count([p])", rec)).toBe("3");
+    expect(ev("Count([one])", rec)).toBe("1");
+    expect(ev("Count([none])", rec)).toBe("0");
+    expect(ev("Item([p], 2)", rec)).toBe("b");
+    expect(ev("Item([p], 9)", rec)).toBeNull();
+    expect(ev("RemoveDuplicates([p])", rec)).toEqual(["a", "b"]);
+  });
+  it("SingleAppRoleAssignment and AppRoleAssignmentsComplex", () => {
+    expect(ev("SingleAppRoleAssignment([r])", { r: ["User"] })).toBe("User");
+    expect(evalError("SingleAppRoleAssignment([r])", { r: ["a", "b"] })).toBe(
+      "SingleAppRoleAssignment: the user has several app role assignments",
+    );
+    expect(ev("AppRoleAssignmentsComplex([r])", { r: ["a", "b"] })).toEqual(["a", "b"]);
+  });
+});
+
+describe("conditions", () => {
+  it("IIF with each comparison operator", () => {
+    const cases: [string, string][] = [
+      ['[a] = "5"', "True"],
+      ['[a] <> "5"', "False"],
+      ["[a] > 4", "True"],
+      ["[a] < 40", "True"],
+      ["[a] >= 5", "True"],
+      ["[a] <= 4", "False"],
+    ];
+    for (const [cond, expected] of cases) {
+      expect(ev(`IIF(${cond}, "True", "False")`, { a: "5" })).toBe(expected);
+    }
+  });
+  it("IIF compares numbers numerically and strings ordinally", () => {
+    expect(ev('IIF([a] > 9, "big", "small")', { a: "10" })).toBe("big");
+    expect(ev('IIF([a] > "b", "after", "before")', { a: "c" })).toBe("after");
+  });
+  it("a comparison with a missing value fails, as Entra documents", () => {
+    expect(ev('IIF([a] = "x", "yes", "no")', {})).toBe("no");
+    expect(ev('IIF([a] <> "x", "yes", "no")', {})).toBe("no");
+  });
+  it("Switch matches keys case-sensitively, null matches the empty key", () => {
+    const sw = 'Switch([s], "dflt", "a", "A", "", "empty")';
+    expect(ev(sw, { s: "a" })).toBe("A");
+    expect(ev(sw, { s: "A" })).toBe("dflt");
+    expect(ev(sw, { s: null })).toBe("empty");
+    expect(ev('Switch([s], , "a", "A")', { s: "b" })).toBeNull();
+    expect(ev('Switch([s], [d], [k], "hit")', { s: "x", k: "x", d: "d" })).toBe("hit");
+    expect(ev('Switch([s], [d], [k], "hit")', { s: "y", k: "x", d: "d" })).toBe("d");
+  });
+});
+
+describe("dates", () => {
+  const clock = (): Date => new Date(Date.UTC(2021, 6, 2, 15, 33, 38));
+  it("Now uses the injected clock", () => {
+    expect(compileExpression(parseExpression("Now()").ast!, { clock })({})).toBe(
+      "7/2/2021 3:33:38 PM",
+    );
+  });
+  it("CDate accepts ISO and US forms and fails on anything else", () => {
+    expect(ev("CDate([d])", { d: "2021-08-24" })).toBe("8/24/2021 12:00:00 AM");
+    expect(ev("CDate([d])", { d: "8/25/2021 5:41:18 PM" })).toBe("8/25/2021 5:41:18 PM");
+    expect(ev("CDate([d])", { d: null })).toBeNull();
+    expect(evalError("CDate([d])", { d: "soon" })).toBe(
+      'CDate: expression "soon" is not a date/time (use e.g. 2021-08-24T10:00:00Z or 8/24/2021 10:00:00 AM)',
+    );
+  });
+  it("DateAdd clamps months to the month's end", () => {
+    expect(ev('DateAdd("m", 1, CDate("2021-01-31"))')).toBe("2/28/2021 12:00:00 AM");
+    expect(ev('DateAdd("h", -1, CDate("2021-01-01"))')).toBe("12/31/2020 11:00:00 PM");
+    expect(ev('DateAdd("n", 90, CDate("2021-01-01"))')).toBe("1/1/2021 1:30:00 AM");
+    expect(ev('DateAdd("s", 5, CDate("2021-01-01"))')).toBe("1/1/2021 12:00:05 AM");
+    expect(evalError('DateAdd([i], 1, CDate("2021-01-01"))', { i: "q" })).toBe(
+      'DateAdd: interval must be one of yyyy, m, d, ww, h, n, s; got "q"',
+    );
+  });
+  it("DateDiff against Now", () => {
+    const f = compileExpression(parseExpression('DateDiff("d", Now(), CDate([h]))').ast!, {
+      clock,
+    });
+    expect(f({ h: "2021-07-09T15:33:38Z" })).toBe("7");
+  });
+  it("FormatDateTime parses and formats .NET custom formats", () => {
+    expect(
+      ev('FormatDateTime([d], , "yyyyMMddHHmmss.fZ", "yyyy-MM-dd")', { d: "20150123105347.1Z" }),
+    ).toBe("2015-01-23");
+    expect(
+      ev('FormatDateTime([d], , "M/d/yyyy hh:mm:ss tt", "yyyy-MM-dd\'T\'HH:mm")', {
+        d: "3/5/2021 01:02:03 PM",
+      }),
+    ).toBe("2021-03-05T13:02");
+    expect(
+      ev('FormatDateTime([d], , "yyyy-MM-ddzzz", "dd MMM yyyy")', { d: "2020-12-31-08:00" }),
+    ).toBe("31 Dec 2020");
+    expect(ev('FormatDateTime([d], , "dd.MM.yy", "dddd, MMMM d")', { d: "01.02.03" })).toBe(
+      "Saturday, February 1",
+    );
+    expect(ev('FormatDateTime([d], , "yyyy", "yyyy")', { d: null })).toBeNull();
+    expect(evalError('FormatDateTime([d], , "yyyy-MM-dd", "yyyy")', { d: "2020/01/01" })).toBe(
+      'FormatDateTime: "2020/01/01" does not match inputFormat "yyyy-MM-dd"',
+    );
+  });
+  it("NumFromDate and DateFromNum use AD's 100 ns ticks since 1601", () => {
+    expect(ev('NumFromDate("2012-01-01T23:00:00Z")')).toBe("129699324000000000");
+    expect(ev("DateFromNum(129699324000000000)")).toBe("1/1/2012 11:00:00 PM");
+    expect(
+      ev(
+        'NumFromDate(Join("", FormatDateTime([c], , "yyyy-MM-ddzzz", "yyyy-MM-dd"), " 23:59:59-08:00"))',
+        {
+          c: "2020-12-31-08:00",
+        },
+      ),
+    ).toBe("132539615990000000");
+  });
+});
+
+describe("generated values", () => {
+  it("RandomString honours the minimums and the characters to avoid", () => {
+    const f = compileExpression(parseExpression('RandomString(10, 2, 2, 2, 1, "?,")').ast!, {
+      random: seeded(42),
+    });
+    for (let i = 0; i < 50; i++) {
+      const s = f({}) as string;
+      expect(s).toHaveLength(10);
+      expect(s.replace(/[^0-9]/g, "").length).toBeGreaterThanOrEqual(2);
+      expect(s.replace(/[^A-Z]/g, "").length).toBeGreaterThanOrEqual(2);
+      expect(s.replace(/[^a-z]/g, "").length).toBeGreaterThanOrEqual(1);
+      expect(s.replace(/[A-Za-z0-9]/g, "").length).toBeGreaterThanOrEqual(2);
+      expect(s).not.toMatch(/[?,]/);
+    }
+    expect(evalError("RandomString([n], 3, 0, 0, 0)", { n: "2" })).toBe(
+      "RandomString: length 2 is less than the sum of the minimums (3)",
+    );
+  });
+  it("Guid is a version-4 GUID from the injected random source", () => {
+    const f = compileExpression(parseExpression("Guid()").ast!, { random: seeded(7) });
+    const g = f({}) as string;
+    expect(g).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(compileExpression(parseExpression("Guid()").ast!, { random: seeded(7) })({})).toBe(g);
+  });
+  it("DefaultDomain needs the tenant's domain", () => {
+    const ast = parseExpression('Join("@", [n], DefaultDomain())').ast!;
+    expect(compileExpression(ast, { defaultDomain: "contoso.com" })({ n: "jo" })).toBe(
+      "jo@contoso.com",
+    );
+    expect(() => compileExpression(ast)({ n: "jo" })).toThrow(
+      "DefaultDomain: the tenant's default verified domain is not known offline; pass defaultDomain to compileExpression",
+    );
+  });
+  it("SelectUniqueValue returns the first unique value", () => {
+    const ast = parseExpression(
+      'SelectUniqueValue(Join(".", [g], [s]), Join(".", Mid([g], 1, 1), [s]))',
+    ).ast!;
+    const taken = new Set(["John.Smith"]);
+    const f = compileExpression(ast, { isUnique: (v) => !taken.has(v) });
+    expect(f({ g: "John", s: "Smith" })).toBe("J.Smith");
+    taken.add("J.Smith");
+    expect(() => f({ g: "John", s: "Smith" })).toThrow(
+      "SelectUniqueValue: every generated value already exists in the target (Entra escrows such an entry)",
+    );
+    expect(compileExpression(ast)({ g: "John", s: "Smith" })).toBe("John.Smith");
+  });
+});
+
+describe("attribute lookup", () => {
+  it("finds values under the name as written or its canonical form", () => {
+    const urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+    expect(ev("[enterprise:department]", { [urn]: "Sales" })).toBe("Sales");
+    expect(ev(`[${urn}]`, { "enterprise:department": "Sales" })).toBe("Sales");
+    expect(ev("[name.givenName]", { "name.givenName": "Jo" })).toBe("Jo");
+    const ext = compileExpression(parseExpression("[ext:HireDate]").ast!, {
+      extensionUrn: "urn:ietf:params:scim:schemas:extension:contoso:1.0:User",
+    });
+    expect(
+      ext({ "urn:ietf:params:scim:schemas:extension:contoso:1.0:User:HireDate": "2024" }),
+    ).toBe("2024");
+    expect(ev("[missing]", {})).toBeNull();
+  });
+});
+
+describe("compileExpression", () => {
+  it("rejects trees with unknown functions or wrong arity", () => {
+    expect(() => compileExpression(parseExpression("Jion([a])").ast!)).toThrow(
+      "unknown function Jion; did you mean Join?",
+    );
+    expect(() => compileExpression(parseExpression("Mid([a], 1)").ast!)).toThrow(
+      "Mid takes 3 arguments, got 2: Mid(source, start, length)",
+    );
+  });
+  it("evaluateExpression reports the position of invalid text", () => {
+    expect(evalError("Len([a]")).toBe(
+      'invalid expression at 1:8: missing ")" to close Len( opened at column 4\nLen([a]\n       ^',
+    );
+  });
+  it("returns Entra's output forms", () => {
+    expect(ev("IsNull([a])")).toBe("True");
+    expect(ev('CDate("2021-01-01")')).toBe("1/1/2021 12:00:00 AM");
+    expect(ev("Len([a])", { a: "xy" })).toBe("2");
+  });
+});
+
+describe("output forms", () => {
+  it("passes a bare attribute's value through typed, converts function results", () => {
+    expect(ev("[active]", { active: true })).toBe(true);
+    expect(ev("[n]", { n: 3 })).toBe(3);
+    expect(ev("Coalesce([active])", { active: true })).toBe("True");
+  });
+});
