@@ -21,7 +21,36 @@ const COMPUTED = [
   "applicationObjectId",
   "accessEndpoint",
   "defaultHostName",
+  "jobId",
+  "templateId",
 ];
+// Inputs that carry an Azure resource's own name, by resource kind.
+const NAME_INPUTS = [
+  "name",
+  "resourceName",
+  "accountName",
+  "containerName",
+  "workflowName",
+  "systemTopicName",
+  "resourceGroupName",
+];
+
+/** What a provider would return for a resource, as far as an offline plan can say. */
+export function computedOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  const placeholders = Object.fromEntries(
+    COMPUTED.filter((k) => inputs[k] === undefined).map((k) => [k, `<${name}.${k}>`]),
+  );
+  const azureName = NAME_INPUTS.map((k) => inputs[k]).find((v) => typeof v === "string") ?? name;
+  const extra: Record<string, unknown> = { name: inputs.name ?? azureName };
+  if (type === "azure-native:storage:StorageAccount") {
+    extra.primaryEndpoints = { blob: `https://${azureName}.blob.core.windows.net/` };
+  }
+  return { ...placeholders, ...extra };
+}
 
 export interface Plan {
   resources: PlannedResource[];
@@ -47,10 +76,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
           config: { "inbound:spec": path.resolve(io.cwd, file) },
           stack: options.stack ?? spec.tenant.name,
           invoke: offlineInvokes(spec),
-          computedOutputs: (_type, name, inputs) =>
-            Object.fromEntries(
-              COMPUTED.filter((k) => inputs[k] === undefined).map((k) => [k, `<${name}.${k}>`]),
-            ),
+          computedOutputs,
         });
         const plan: Plan = { resources: run.resources, graphRequests: planGraphRequests(spec) };
         if (options.json) io.out(JSON.stringify(plan, null, 2) + "\n");
