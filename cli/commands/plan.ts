@@ -4,7 +4,7 @@ import { CliIo, EXIT, paint } from "../io";
 import { loadSpec } from "../../lib/spec/load";
 import { formatDiagnostic } from "../../lib/spec/diagnostics";
 import { planGraphRequests, PlannedRequest } from "../../lib/plan";
-import { runUnderMocks, PlannedResource } from "../plan/mockRun";
+import { PlanError, runUnderMocks, PlannedResource } from "../plan/mockRun";
 import { offlineInvokes } from "../plan/offline";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index.ts");
@@ -23,6 +23,8 @@ const COMPUTED = [
   "defaultHostName",
   "jobId",
   "templateId",
+  "extensionId",
+  "workflowId",
 ];
 // Inputs that carry an Azure resource's own name, by resource kind.
 const NAME_INPUTS = [
@@ -46,6 +48,14 @@ export function computedOutputs(
   );
   const azureName = NAME_INPUTS.map((k) => inputs[k]).find((v) => typeof v === "string") ?? name;
   const extra: Record<string, unknown> = { name: inputs.name ?? azureName };
+  const identity = inputs.identity as Record<string, unknown> | undefined;
+  if (identity && typeof identity === "object") {
+    extra.identity = {
+      ...identity,
+      principalId: `<${name}.identity.principalId>`,
+      tenantId: "<tenantId>",
+    };
+  }
   if (type === "azure-native:storage:StorageAccount") {
     extra.primaryEndpoints = { blob: `https://${azureName}.blob.core.windows.net/` };
   }
@@ -71,13 +81,20 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
         for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + "\n");
         if (!loaded.spec) return done(EXIT.failed);
         const spec = loaded.spec;
-        const run = await runUnderMocks({
-          program: PROGRAM,
-          config: { "inbound:spec": path.resolve(io.cwd, file) },
-          stack: options.stack ?? spec.tenant.name,
-          invoke: offlineInvokes(spec),
-          computedOutputs,
-        });
+        let run;
+        try {
+          run = await runUnderMocks({
+            program: PROGRAM,
+            config: { "inbound:spec": path.resolve(io.cwd, file) },
+            stack: options.stack ?? spec.tenant.name,
+            invoke: offlineInvokes(spec),
+            computedOutputs,
+          });
+        } catch (err) {
+          if (!(err instanceof PlanError)) throw err;
+          for (const message of err.messages) io.err(`${file}: the program fails: ${message}\n`);
+          return done(EXIT.failed);
+        }
         const plan: Plan = { resources: run.resources, graphRequests: planGraphRequests(spec) };
         if (options.json) io.out(JSON.stringify(plan, null, 2) + "\n");
         else if (options.markdown) io.out(renderMarkdown(file, plan));

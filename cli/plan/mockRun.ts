@@ -35,6 +35,14 @@ export interface MockRunOptions {
   ) => Record<string, unknown>;
 }
 
+/** The program failed while it was being planned: what `pulumi preview` would report. */
+export class PlanError extends Error {
+  constructor(readonly messages: string[]) {
+    super(messages.join("\n"));
+    this.name = "PlanError";
+  }
+}
+
 export interface MockRunResult {
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
@@ -44,6 +52,12 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
   const resources: PlannedResource[] = [];
   const parents = new Map<string, string>();
   const key = (type: string, name: string) => `${type}::${name}`;
+
+  // A failure inside an apply surfaces only as an unhandled rejection; `pulumi preview` would
+  // fail on it, and so must the plan.
+  const failures: unknown[] = [];
+  const onRejection = (reason: unknown) => failures.push(reason);
+  process.on("unhandledRejection", onRejection);
 
   pulumi.runtime.setAllConfig(options.config);
   await pulumi.runtime.setMocks(
@@ -86,6 +100,15 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
     return require(path.resolve(options.program));
   });
   await pulumi.runtime.disconnect();
+  // Rejections are reported on a later tick than the one that settles the last registration.
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off("unhandledRejection", onRejection);
+  if (failures.length > 0) {
+    const messages = [
+      ...new Set(failures.map((f) => (f instanceof Error ? f.message : String(f)))),
+    ];
+    throw new PlanError(messages);
+  }
   const resolved = await new Promise<Record<string, unknown>>((resolve) =>
     pulumi.output(outputs ?? {}).apply((value) => resolve(value as Record<string, unknown>)),
   );
