@@ -4,11 +4,24 @@ const tseslint = require("typescript-eslint");
 const pulumi = require("@pulumi/eslint-plugin");
 
 module.exports = tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "functions/dist/**", "functions/node_modules/**", "coverage/**", "jest.config.js", "eslint.config.js"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "dist/**",
+      "functions/dist/**",
+      "functions/node_modules/**",
+      "coverage/**",
+      "jest.config.js",
+      "eslint.config.js",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/no-require-imports": "off",
     },
   },
@@ -23,6 +36,14 @@ module.exports = tseslint.config(
   },
   {
     files: ["bin/**/*.js"],
-    languageOptions: { globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly", console: "readonly" } },
+    languageOptions: {
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        __dirname: "readonly",
+        console: "readonly",
+      },
+    },
   },
 );

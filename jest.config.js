@@ -1,7 +1,13 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/test", "<rootDir>/lib", "<rootDir>/components", "<rootDir>/cli", "<rootDir>/policies"],
+  roots: [
+    "<rootDir>/test",
+    "<rootDir>/lib",
+    "<rootDir>/components",
+    "<rootDir>/cli",
+    "<rootDir>/policies",
+  ],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   // Two cores here and in CI: more workers only add contention.

@@ -7,10 +7,12 @@ require("ts-node").register({
   transpileOnly: true,
   swc: true,
 });
-require("../cli/main").run(process.argv).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`inbound: internal error: ${err && err.stack ? err.stack : err}\n`);
-    process.exit(70);
-  },
-);
+require("../cli/main")
+  .run(process.argv)
+  .then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`inbound: internal error: ${err && err.stack ? err.stack : err}\n`);
+      process.exit(70);
+    },
+  );

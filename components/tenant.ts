@@ -41,7 +41,11 @@ export class Tenant extends pulumi.ComponentResource {
     const { spec } = args;
     const graphBaseUrl = spec.graph.baseUrl;
 
-    const entra = new azuread.Provider(`${name}-entra`, { tenantId: spec.tenant.id }, { parent: this });
+    const entra = new azuread.Provider(
+      `${name}-entra`,
+      { tenantId: spec.tenant.id },
+      { parent: this },
+    );
     const providers: pulumi.ProviderResource[] = [entra];
     let resourceGroup: resources.ResourceGroup | undefined;
     if (spec.azure) {

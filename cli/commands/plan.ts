@@ -77,7 +77,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .option("--stack <name>", "stack name (default: the tenant name)")
     .action(
       async (file: string, options: { json?: boolean; markdown?: boolean; stack?: string }) => {
-        const loaded = loadSpec(file);
+        const loaded = loadSpec(file, { cwd: io.cwd });
         for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + "\n");
         if (!loaded.spec) return done(EXIT.failed);
         const spec = loaded.spec;

@@ -63,7 +63,7 @@ export function loadApp(
   file: string,
   appKey: string,
 ): { spec: TenantSpec; app: ProvisioningApp } | undefined {
-  const loaded = loadSpec(path.resolve(io.cwd, file));
+  const loaded = loadSpec(file, { cwd: io.cwd });
   for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + "\n");
   if (!loaded.spec) return undefined;
   const app = loaded.spec.provisioning[appKey];

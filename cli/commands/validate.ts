@@ -12,7 +12,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .argument("<spec...>", "tenant spec files")
     .option("--json", "machine-readable diagnostics")
     .action((files: string[], options: { json?: boolean }) => {
-      const results = files.map((file) => ({ file, diagnostics: loadSpec(file).diagnostics }));
+      const results = files.map((file) => ({
+        file,
+        diagnostics: loadSpec(file, { cwd: io.cwd }).diagnostics,
+      }));
       const failed = results.some((r) => r.diagnostics.some((d) => d.severity === "error"));
       if (options.json) {
         io.out(JSON.stringify({ valid: !failed, files: results }, null, 2) + "\n");

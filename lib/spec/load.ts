@@ -15,6 +15,8 @@ import { tenantSpec, TenantSpec } from "./schema";
 export const MAX_SPEC_BYTES = 1024 * 1024;
 
 export interface LoadOptions {
+  /** Directory that relative file names are read from; diagnostics keep the names as given. */
+  cwd?: string;
   readFile?: (file: string) => Buffer;
   maxBytes?: number;
 }
@@ -111,11 +113,12 @@ function readText(
   from?: () => void,
 ): string | undefined {
   let bytes: Buffer;
+  const onDisk = path.resolve(options.cwd ?? process.cwd(), file);
   try {
     if (options.readFile) {
-      bytes = options.readFile(file);
+      bytes = options.readFile(onDisk);
     } else {
-      const size = fs.statSync(file).size;
+      const size = fs.statSync(onDisk).size;
       const limit = options.maxBytes ?? MAX_SPEC_BYTES;
       if (size > limit) {
         out.at(
@@ -127,7 +130,7 @@ function readText(
         );
         return undefined;
       }
-      bytes = fs.readFileSync(file);
+      bytes = fs.readFileSync(onDisk);
     }
   } catch (err) {
     if (from) from();
@@ -294,7 +297,7 @@ function loadWithExtends(
   chain: string[],
   from?: () => void,
 ): Parsed | undefined {
-  const resolved = path.resolve(file);
+  const resolved = path.resolve(options.cwd ?? process.cwd(), file);
   const text = readText(file, options, out, from);
   if (text === undefined) return undefined;
   const parsed = parseFile(file, text, out);

@@ -43,7 +43,12 @@ export function makeSpecInput(
         notificationEmail: "iam-alerts@contoso.com",
         scimExtension: {
           urn: EXT_URN,
-          attributes: { HireDate: "dateTime", OnLeave: "boolean", Grade: "integer" },
+          attributes: {
+            HireDate: "dateTime",
+            OnLeave: "boolean",
+            Grade: "integer",
+            UsageLocation: "string",
+          },
         },
         mappings: {
           employeeId: "[externalId]",
