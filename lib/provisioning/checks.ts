@@ -1,0 +1,54 @@
+/**
+ * Offline checks of the `provisioning` section that the schema alone cannot express, in the form
+ * lib/spec/checks.ts collects: `(ctx) => void`, reporting with a path into the spec.
+ */
+import type { TenantSpec } from "../spec/schema";
+
+export interface CheckContext {
+  spec: TenantSpec;
+  report(path: (string | number)[], message: string): void;
+}
+
+/** Every matching target must be mapped: Entra matches on the mapping's value. */
+export function checkMatchingTargetsMapped(ctx: CheckContext): void {
+  for (const [key, app] of Object.entries(ctx.spec.provisioning)) {
+    app.matching.forEach((rule, index) => {
+      if (!(rule.target in app.mappings)) {
+        ctx.report(
+          ["provisioning", key, "matching", index, "target"],
+          `"${rule.target}" has no mapping; add \`mappings.${rule.target}: "[${rule.source}]"\``,
+        );
+      }
+    });
+  }
+}
+
+/** `ext:` short forms need a scimExtension to expand against. */
+export function checkExtensionShortForms(ctx: CheckContext): void {
+  for (const [key, app] of Object.entries(ctx.spec.provisioning)) {
+    if (app.scimExtension) continue;
+    const uses = (text: string) => /\[ext:/.test(text);
+    for (const [target, mapping] of Object.entries(app.mappings)) {
+      const text = typeof mapping === "string" ? mapping : (mapping.expression ?? "");
+      if (uses(text)) {
+        ctx.report(
+          ["provisioning", key, "mappings", target],
+          "uses an `ext:` attribute but the app has no `scimExtension`; add one with its urn and attributes",
+        );
+      }
+    }
+    app.scope?.anyOf.forEach((group, g) =>
+      group.allOf.forEach((clause, c) => {
+        if (clause.attribute.startsWith("ext:")) {
+          ctx.report(
+            ["provisioning", key, "scope", "anyOf", g, "allOf", c, "attribute"],
+            "uses an `ext:` attribute but the app has no `scimExtension`; add one with its urn and attributes",
+          );
+        }
+      }),
+    );
+  }
+}
+
+/** The checks of this area, for lib/spec/checks.ts. */
+export const provisioningChecks = [checkMatchingTargetsMapped, checkExtensionShortForms];

@@ -1,0 +1,228 @@
+/**
+ * The Graph calls of one API-driven provisioning app (reference sections 2 and 4), written
+ * against the small client interface lib/graph provides. No Pulumi here: the dynamic providers
+ * in components/graph/ call these.
+ */
+import type {
+  SynchronizationJob,
+  SynchronizationSchema,
+  SynchronizationTemplate,
+} from "@microsoft/microsoft-graph-types";
+import { resolveOperatorNames, type OperatorNames } from "./operators";
+import {
+  compileManaged,
+  extractManaged,
+  normalizeManaged,
+  operatorsUsed,
+  type ManagedSchema,
+} from "./managed";
+import { compileSchema, type SchemaSpec } from "./schema";
+import { mergeSecrets, type SecretPair } from "./secrets";
+
+export interface GraphLike {
+  request<T>(
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+    path: string,
+    body?: unknown,
+    options?: { headers?: Record<string, string>; retryNotFound?: boolean },
+  ): Promise<T | undefined>;
+}
+
+export const syncPaths = {
+  templates: (sp: string) => `/servicePrincipals/${sp}/synchronization/templates`,
+  jobs: (sp: string) => `/servicePrincipals/${sp}/synchronization/jobs`,
+  job: (sp: string, job: string) => `/servicePrincipals/${sp}/synchronization/jobs/${job}`,
+  schema: (sp: string, job: string) => `${syncPaths.job(sp, job)}/schema`,
+  filterOperators: (sp: string, job: string) => `${syncPaths.job(sp, job)}/schema/filterOperators`,
+  start: (sp: string, job: string) => `${syncPaths.job(sp, job)}/start`,
+  pause: (sp: string, job: string) => `${syncPaths.job(sp, job)}/pause`,
+  bulkUpload: (sp: string, job: string) => `${syncPaths.job(sp, job)}/bulkUpload`,
+  secrets: (sp: string) => `/servicePrincipals/${sp}/synchronization/secrets`,
+};
+
+/** The job template prefix each target's job ids are observed to carry (reference 2.2). */
+export const EXPECTED_TEMPLATE = { entra: "API2AAD", activeDirectory: "API2AD" } as const;
+
+const isNotFound = (error: unknown) =>
+  (error as { status?: number; statusCode?: number }).status === 404 ||
+  (error as { statusCode?: number }).statusCode === 404;
+
+/**
+ * Picks the synchronization template (reference 2.2): the only one, else the one marked
+ * `default`, else the one whose id is the expected name. Anything else is an error listing them.
+ */
+export function chooseTemplateId(
+  templates: readonly Pick<SynchronizationTemplate, "id" | "default">[],
+  expected: string,
+): string {
+  const ids = templates.map((t) => t.id).filter((id): id is string => !!id);
+  if (ids.length === 1) return ids[0];
+  const defaults = templates.filter((t) => t.default && t.id);
+  if (defaults.length === 1) return defaults[0].id!;
+  if (ids.includes(expected)) return expected;
+  throw new Error(
+    `cannot choose a synchronization template: the service principal offers ${
+      ids.length ? ids.join(", ") : "none"
+    }; set synchronizationTemplateId in the spec`,
+  );
+}
+
+export async function discoverTemplateId(
+  client: GraphLike,
+  servicePrincipalId: string,
+  expected: string,
+): Promise<string> {
+  // Right after instantiate the service principal may not have replicated yet (reference 1.3).
+  const page = await client.request<{ value: SynchronizationTemplate[] }>(
+    "GET",
+    syncPaths.templates(servicePrincipalId),
+    undefined,
+    { retryNotFound: true },
+  );
+  return chooseTemplateId(page?.value ?? [], expected);
+}
+
+export async function createJob(
+  client: GraphLike,
+  servicePrincipalId: string,
+  templateId: string,
+): Promise<SynchronizationJob> {
+  const job = await client.request<SynchronizationJob>(
+    "POST",
+    syncPaths.jobs(servicePrincipalId),
+    { templateId },
+    { retryNotFound: true },
+  );
+  if (!job?.id) throw new Error(`Graph created a synchronization job without an id`);
+  return job;
+}
+
+/** The job, or undefined when it no longer exists. */
+export async function getJob(
+  client: GraphLike,
+  servicePrincipalId: string,
+  jobId: string,
+): Promise<SynchronizationJob | undefined> {
+  try {
+    return await client.request<SynchronizationJob>(
+      "GET",
+      syncPaths.job(servicePrincipalId, jobId),
+    );
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Deletes, treating an already-gone object as deleted. */
+export async function deleteIfPresent(client: GraphLike, path: string): Promise<void> {
+  try {
+    await client.request("DELETE", path);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+export interface AppliedSchema {
+  /** The managed part as sent, normalised. */
+  managed: ManagedSchema;
+  /** The operator names used, as the job's filterOperators spells them. */
+  operatorNames: OperatorNames;
+}
+
+/** GET schema and filterOperators, compile, PUT the whole schema (reference 4.1). */
+export async function applySchema(
+  client: GraphLike,
+  servicePrincipalId: string,
+  jobId: string,
+  app: SchemaSpec,
+  appKey: string,
+): Promise<AppliedSchema> {
+  const current = await client.request<SynchronizationSchema>(
+    "GET",
+    syncPaths.schema(servicePrincipalId, jobId),
+    undefined,
+    { retryNotFound: true },
+  );
+  if (!current) throw new Error(`GET ${syncPaths.schema(servicePrincipalId, jobId)} was empty`);
+  const used = operatorsUsed(app);
+  let operatorNames: OperatorNames = {};
+  if (used.length > 0) {
+    const operators = await client.request<{ value: { name?: string }[] }>(
+      "GET",
+      syncPaths.filterOperators(servicePrincipalId, jobId),
+    );
+    operatorNames = resolveOperatorNames(operators?.value ?? [], used);
+  }
+  // Compiled twice from the same input: the schema to PUT, and the part kept for drift checks.
+  const managed = compileManaged(app, operatorNames, appKey);
+  const schema = compileSchema(current, app, { operatorNames });
+  await client.request("PUT", syncPaths.schema(servicePrincipalId, jobId), schema);
+  return { managed: normalizeManaged(managed), operatorNames };
+}
+
+/** The live managed part, normalised; undefined when the job is gone. */
+export async function readManaged(
+  client: GraphLike,
+  servicePrincipalId: string,
+  jobId: string,
+): Promise<ManagedSchema | undefined> {
+  try {
+    const live = await client.request<SynchronizationSchema>(
+      "GET",
+      syncPaths.schema(servicePrincipalId, jobId),
+    );
+    return live ? normalizeManaged(extractManaged(live)) : undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function readSecrets(client: GraphLike, servicePrincipalId: string) {
+  const page = await client.request<{ value?: SecretPair[] }>(
+    "GET",
+    syncPaths.secrets(servicePrincipalId),
+    undefined,
+    { retryNotFound: true },
+  );
+  return (page?.value ?? []).map(({ key, value }) => ({ key, value: String(value ?? "") }));
+}
+
+/** Read-modify-write of the whole secrets collection (PATCH is not supported). */
+export async function writeSecrets(
+  client: GraphLike,
+  servicePrincipalId: string,
+  desired: readonly SecretPair[],
+  previouslyManaged: readonly string[] = [],
+): Promise<void> {
+  const existing = await readSecrets(client, servicePrincipalId);
+  await client.request("PUT", syncPaths.secrets(servicePrincipalId), {
+    value: mergeSecrets(existing, desired, previouslyManaged),
+  });
+}
+
+/**
+ * Starts the job unless it already runs: Microsoft warns against calling start on a running job
+ * (reference 2.5). Returns the job's status code afterwards as far as known.
+ */
+export async function startJob(
+  client: GraphLike,
+  servicePrincipalId: string,
+  jobId: string,
+): Promise<void> {
+  const job = await getJob(client, servicePrincipalId, jobId);
+  if (!job) throw new Error(`synchronization job ${jobId} does not exist`);
+  if (job.schedule?.state === "Active") return;
+  await client.request("POST", syncPaths.start(servicePrincipalId, jobId), undefined, {
+    retryNotFound: true,
+  });
+}
+
+export async function pauseJob(client: GraphLike, servicePrincipalId: string, jobId: string) {
+  try {
+    await client.request("POST", syncPaths.pause(servicePrincipalId, jobId));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}

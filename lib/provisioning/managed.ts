@@ -1,0 +1,222 @@
+/**
+ * The part of a synchronization schema the spec owns ("managed"): the API source's User object
+ * mapping's attribute mappings, target object actions (flowTypes) and scope, and the custom SCIM
+ * extension attributes of the API source directory. The dynamic resource stores it and reads it
+ * back from the live schema, so drift shows per mapping. Built on lib/provisioning/schema.
+ */
+import type {
+  AttributeDefinition,
+  AttributeMapping,
+  Filter,
+  SynchronizationSchema,
+} from "@microsoft/microsoft-graph-types";
+import type { OperatorNames, ScopeOperator } from "./operators";
+import {
+  apiSourceRule,
+  compileAttributeMappings,
+  compileFlowTypes,
+  compileScope,
+  customAttributeDefinitions,
+  defaultExpressionCompiler,
+  type ExpressionCompiler,
+  type SchemaChange,
+  type SchemaSpec,
+} from "./schema";
+
+export interface ManagedSchema {
+  /** objectMapping.flowTypes, e.g. "Add, Update". */
+  flowTypes: string;
+  /** objectMapping.scope; null takes every record. */
+  scope: Filter | null;
+  attributeMappings: AttributeMapping[];
+  /** Custom SCIM extension attributes of the API source directory's User object. */
+  customAttributes: AttributeDefinition[];
+}
+
+const ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const isCustomAttribute = (name: string | null | undefined) =>
+  !!name &&
+  name.startsWith("urn:ietf:params:scim:schemas:extension:") &&
+  !name.startsWith(ENTERPRISE_URN + ":");
+
+/** The spec operators an app's scope uses (only these need an Entra name). */
+export function operatorsUsed(app: Pick<SchemaSpec, "scope">): ScopeOperator[] {
+  const used = new Set<ScopeOperator>();
+  for (const group of app.scope?.anyOf ?? []) for (const c of group.allOf) used.add(c.operator);
+  return [...used];
+}
+
+/** The schema-deciding fields of an app as plain JSON (a dynamic resource's input). */
+export function schemaSpecOf(app: SchemaSpec): SchemaSpec {
+  const spec: SchemaSpec = { actions: app.actions, matching: app.matching, mappings: app.mappings };
+  if (app.scope) spec.scope = app.scope;
+  if (app.scimExtension) spec.scimExtension = app.scimExtension;
+  return spec;
+}
+
+/** The managed part the spec asks for. Errors name the app's input (`provisioning.<key>...`). */
+export function compileManaged(
+  app: SchemaSpec,
+  operatorNames: OperatorNames,
+  appKey = "app",
+  compiler: ExpressionCompiler = defaultExpressionCompiler(),
+): ManagedSchema {
+  try {
+    return {
+      flowTypes: compileFlowTypes(app.actions),
+      scope: compileScope(app, operatorNames, compiler),
+      attributeMappings: compileAttributeMappings(app, compiler),
+      customAttributes: customAttributeDefinitions(app),
+    };
+  } catch (error) {
+    throw new Error(`provisioning.${appKey}.${(error as Error).message}`);
+  }
+}
+
+/** The managed part of a live schema. */
+export function extractManaged(schema: SynchronizationSchema): ManagedSchema {
+  const rule = apiSourceRule(schema);
+  const mapping = (rule.objectMappings ?? []).find((m) => m.sourceObjectName === "User");
+  const user = (schema.directories ?? [])
+    .find((d) => d.name === rule.sourceDirectoryName)
+    ?.objects?.find((o) => o.name === "User");
+  return {
+    flowTypes: String(mapping?.flowTypes ?? ""),
+    scope: mapping?.scope ?? null,
+    attributeMappings: mapping?.attributeMappings ?? [],
+    customAttributes: (user?.attributes ?? []).filter((a) => isCustomAttribute(a.name)),
+  };
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Sorted keys; nulls, empty lists and OData annotations dropped (Graph echoes them variably). */
+function canonical(value: unknown): Json | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map(canonical).filter((v) => v !== undefined) as Json[];
+    return items.length === 0 ? undefined : items;
+  }
+  if (typeof value === "object") {
+    const out: { [key: string]: Json } = {};
+    for (const key of Object.keys(value).sort()) {
+      if (key.startsWith("@odata.")) continue;
+      const v = canonical((value as Record<string, unknown>)[key]);
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
+  }
+  return value as Json;
+}
+
+const byText =
+  <T>(key: (item: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+
+type Source = NonNullable<AttributeMapping["source"]>;
+const normalizeSource = (s: Source): unknown => ({
+  ...s,
+  type: s.type ?? "Attribute",
+  parameters: (s.parameters ?? []).map((p) => ({
+    key: p.key,
+    value: p.value ? normalizeSource(p.value) : null,
+  })),
+});
+
+function normalizeFilter(filter: Filter | null | undefined): Filter | null {
+  const groups = (list: Filter["groups"]) =>
+    (list ?? [])
+      .map((g) => ({
+        name: g.name,
+        clauses: (g.clauses ?? []).map((c) => canonical(c) as Json).sort(byText(JSON.stringify)),
+      }))
+      .sort(byText(JSON.stringify));
+  const out = canonical({
+    groups: groups(filter?.groups),
+    inputFilterGroups: groups(filter?.inputFilterGroups),
+    categoryFilterGroups: groups(filter?.categoryFilterGroups),
+  }) as Filter | undefined;
+  // No groups at all is the same as no scope.
+  return out && Object.keys(out).length > 0 ? out : null;
+}
+
+/** Comparable form: order and documented server-side defaults don't matter. */
+export function normalizeManaged(managed: ManagedSchema): ManagedSchema {
+  return {
+    flowTypes: managed.flowTypes
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean)
+      .sort()
+      .join(", "),
+    scope: normalizeFilter(managed.scope),
+    attributeMappings: managed.attributeMappings
+      .map(
+        (m) =>
+          canonical({
+            ...m,
+            flowBehavior: m.flowBehavior ?? "FlowWhenChanged",
+            flowType: m.flowType ?? "Always",
+            matchingPriority: m.matchingPriority ?? 0,
+            exportMissingReferences: m.exportMissingReferences ?? false,
+            source: m.source ? normalizeSource(m.source) : null,
+          }) as AttributeMapping,
+      )
+      .sort(byText((m) => m.targetAttributeName ?? "")),
+    customAttributes: managed.customAttributes
+      .map(
+        (a) =>
+          canonical({
+            ...a,
+            type: a.type ?? "String",
+            mutability: a.mutability ?? "ReadWrite",
+            anchor: a.anchor ?? false,
+            caseExact: a.caseExact ?? false,
+            flowNullValues: a.flowNullValues ?? false,
+            multivalued: a.multivalued ?? false,
+            required: a.required ?? false,
+          }) as AttributeDefinition,
+      )
+      .sort(byText((a) => a.name ?? "")),
+  };
+}
+
+/**
+ * Per-item differences from `a` to `b`, named as lib/provisioning/schema's diffSchemas names
+ * them: `mappings.<target>`, `scope`, `flowTypes`, `attributes.<name>`.
+ */
+export function diffManaged(a: ManagedSchema, b: ManagedSchema): SchemaChange[] {
+  const na = normalizeManaged(a);
+  const nb = normalizeManaged(b);
+  const changes: SchemaChange[] = [];
+  const keyed = <T>(items: T[], key: (t: T) => string) =>
+    new Map(items.map((item) => [key(item), JSON.stringify(item)]));
+  const compare = (left: Map<string, string>, right: Map<string, string>, label: string) => {
+    for (const [key, value] of left) {
+      if (!right.has(key)) changes.push({ mapping: label + key, change: "removed" });
+      else if (right.get(key) !== value) changes.push({ mapping: label + key, change: "changed" });
+    }
+    for (const key of right.keys()) {
+      if (!left.has(key)) changes.push({ mapping: label + key, change: "added" });
+    }
+  };
+  compare(
+    keyed(na.attributeMappings, (m) => m.targetAttributeName ?? ""),
+    keyed(nb.attributeMappings, (m) => m.targetAttributeName ?? ""),
+    "mappings.",
+  );
+  if (JSON.stringify(na.scope) !== JSON.stringify(nb.scope)) {
+    changes.push({
+      mapping: "scope",
+      change: na.scope === null ? "added" : nb.scope === null ? "removed" : "changed",
+    });
+  }
+  if (na.flowTypes !== nb.flowTypes) changes.push({ mapping: "flowTypes", change: "changed" });
+  compare(
+    keyed(na.customAttributes, (x) => x.name ?? ""),
+    keyed(nb.customAttributes, (x) => x.name ?? ""),
+    "attributes.",
+  );
+  return changes;
+}

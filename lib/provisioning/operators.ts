@@ -1,0 +1,65 @@
+/**
+ * Scoping-filter operator names. The spec uses its own camelCase names; Entra's API spellings are
+ * documented only for EQUALS (reference 4.4, UNCONFIRMED item 9), so the real table is read at
+ * deploy time from `GET .../jobs/{jobId}/schema/filterOperators`.
+ */
+import type { SCOPE_OPERATORS } from "../spec/schema";
+
+export type ScopeOperator = (typeof SCOPE_OPERATORS)[number];
+export type OperatorNames = Partial<Record<ScopeOperator, string>>;
+
+/**
+ * BEST GUESS, for offline plans only: the portal's operator labels (reference 4.4) written as the
+ * one documented API name (`EQUALS`) suggests. Never sent to Graph: deploys use
+ * `resolveOperatorNames` on the live filterOperators list.
+ */
+export const BEST_GUESS_OPERATOR_NAMES: Record<ScopeOperator, string> = {
+  equals: "EQUALS",
+  notEquals: "NOT EQUALS",
+  isTrue: "IS TRUE",
+  isFalse: "IS FALSE",
+  isNull: "IS NULL",
+  isNotNull: "IS NOT NULL",
+  regexMatch: "REGEX MATCH",
+  notRegexMatch: "NOT REGEX MATCH",
+  greaterThan: "Greater_Than",
+  greaterThanOrEquals: "Greater_Than_OR_EQUALS",
+  includes: "Includes",
+  endsWith: "ENDS_WITH",
+  lessThan: "Less_Than",
+};
+
+/** The label the offline plan prints next to anything computed from the best-guess table. */
+export const BEST_GUESS_LABEL =
+  "operator names are a BEST GUESS for this offline plan; deploys read them from GET .../schema/filterOperators";
+
+// "IS TRUE", "IS_TRUE", "IsTrue" and "isTrue" are the same operator: compare letters only.
+const letters = (name: string) => name.toLowerCase().replace(/[^a-z]/g, "");
+
+/**
+ * Maps each spec operator in `needed` to the API name in `available` (the `value` of
+ * `GET .../schema/filterOperators`). Throws, naming the operator and listing what the tenant
+ * offers, when one cannot be matched.
+ */
+export function resolveOperatorNames(
+  available: readonly { name?: string | null }[],
+  needed: readonly ScopeOperator[],
+): OperatorNames {
+  const byLetters = new Map<string, string>();
+  for (const op of available) if (op.name) byLetters.set(letters(op.name), op.name);
+  const result: OperatorNames = {};
+  const missing: string[] = [];
+  for (const operator of needed) {
+    const name = byLetters.get(letters(operator));
+    if (name) result[operator] = name;
+    else missing.push(operator);
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `scope operator(s) ${missing.join(", ")} are not offered by this provisioning job ` +
+        `(GET .../schema/filterOperators returned: ${[...byLetters.values()].join(", ") || "nothing"}); ` +
+        "use another operator in the spec's scope",
+    );
+  }
+  return result;
+}

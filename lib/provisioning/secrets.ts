@@ -1,0 +1,96 @@
+/**
+ * The app's synchronization secrets (reference 2.4). PUT replaces the whole collection, so the
+ * resource reads the live collection, merges the keys the spec owns into it and writes it back;
+ * keys set by someone else (the portal's agent settings, say) survive.
+ */
+import type { ProvisioningApp } from "../spec/schema";
+
+export interface SecretPair {
+  key: string;
+  value: string;
+}
+
+/**
+ * Where an `activeDirectory` target's domain and default OU go. No Microsoft document names these
+ * keys for API2AD (reference 2.4.3, UNCONFIRMED item 4): configure an app once in the portal,
+ * `GET /servicePrincipals/{id}/synchronization/secrets`, and set what it shows.
+ */
+export interface ActiveDirectorySecretKeys {
+  /** Secret key of the AD domain. */
+  domainKey: string;
+  /** `json` writes `{"domain":"<domain>"}` (the cloud-sync form), `plain` the bare name. */
+  domainFormat: "json" | "plain";
+  /** Secret key of the default OU's distinguished name. */
+  ouKey: string;
+}
+
+/**
+ * BEST GUESS, UNCONFIRMED: `Domain` as the cloud-sync doc writes it, and the enum member whose name
+ * suggests an AD container. Used only when nothing is configured, with a warning.
+ */
+export const BEST_GUESS_AD_SECRET_KEYS: ActiveDirectorySecretKeys = {
+  domainKey: "Domain",
+  domainFormat: "json",
+  ouKey: "SyncAgentADContainer",
+};
+
+/** The secrets the spec decides, in a fixed order. Pure. */
+export function compileSecrets(
+  app: Pick<
+    ProvisioningApp,
+    | "notificationEmail"
+    | "deletionThreshold"
+    | "skipOutOfScopeDeletions"
+    | "target"
+    | "activeDirectory"
+  >,
+  activeDirectoryKeys: ActiveDirectorySecretKeys = BEST_GUESS_AD_SECRET_KEYS,
+): SecretPair[] {
+  const secrets: SecretPair[] = [
+    {
+      key: "SyncNotificationSettings",
+      // Keys and value types as the documented example writes them (reference 2.4.1).
+      value: JSON.stringify({
+        Enabled: true,
+        Recipients: app.notificationEmail,
+        DeleteThresholdEnabled: true,
+        DeleteThresholdValue: app.deletionThreshold,
+      }),
+    },
+    { key: "SkipOutOfScopeDeletions", value: app.skipOutOfScopeDeletions ? "True" : "False" },
+  ];
+  if (app.target === "activeDirectory" && app.activeDirectory) {
+    const { domain, defaultOu } = app.activeDirectory;
+    secrets.push({
+      key: activeDirectoryKeys.domainKey,
+      value: activeDirectoryKeys.domainFormat === "json" ? JSON.stringify({ domain }) : domain,
+    });
+    secrets.push({ key: activeDirectoryKeys.ouKey, value: defaultOu });
+  }
+  return secrets;
+}
+
+/**
+ * The collection to PUT: `existing` with `desired` written over it and keys this resource managed
+ * before (`previouslyManaged`) but no longer wants removed. Pure.
+ */
+export function mergeSecrets(
+  existing: readonly SecretPair[],
+  desired: readonly SecretPair[],
+  previouslyManaged: readonly string[] = [],
+): SecretPair[] {
+  const wanted = new Map(desired.map((s) => [s.key, s.value]));
+  const dropped = new Set(previouslyManaged.filter((key) => !wanted.has(key)));
+  const merged: SecretPair[] = [];
+  for (const secret of existing) {
+    if (dropped.has(secret.key)) continue;
+    if (wanted.has(secret.key)) {
+      merged.push({ key: secret.key, value: wanted.get(secret.key)! });
+      wanted.delete(secret.key);
+    } else {
+      merged.push({ key: secret.key, value: secret.value });
+    }
+  }
+  for (const [key, value] of wanted) merged.push({ key, value });
+  return merged;
+}

@@ -1,0 +1,89 @@
+/**
+ * STAND-IN for offline plans only. The real default schema of the API2AAD / API2AD templates is not
+ * documented (reference 4.7, UNCONFIRMED items 10 and 11); deploys always GET the job's schema and
+ * change only the spec's part of it. This describes the documented SHAPE (reference 4.2) with
+ * placeholder names, so `inbound plan` can print a PUT body of the right form.
+ */
+import type { AttributeDefinition, SynchronizationSchema } from "@microsoft/microsoft-graph-types";
+import type { ProvisioningApp } from "../spec/schema";
+
+export const STAND_IN_LABEL =
+  "schema body built on a STAND-IN template schema (placeholders in {braces}); deploys GET the job's real schema and replace only the parts shown";
+
+const attribute = (
+  name: string,
+  type: AttributeDefinition["type"] = "String",
+): AttributeDefinition => ({
+  anchor: name === "externalId",
+  caseExact: false,
+  flowNullValues: false,
+  multivalued: false,
+  mutability: "ReadWrite",
+  name,
+  required: name === "externalId",
+  type,
+  apiExpressions: [],
+  metadata: [],
+  referencedObjects: [],
+});
+
+// SCIM core and enterprise attributes of Microsoft's samples (reference 4.7), as the API source.
+const SOURCE_ATTRIBUTES = [
+  attribute("externalId"),
+  attribute("userName"),
+  attribute("active", "Boolean"),
+  attribute("displayName"),
+  attribute("name.givenName"),
+  attribute("name.familyName"),
+  attribute("title"),
+  attribute("userType"),
+  attribute("preferredLanguage"),
+  attribute('emails[type eq "work"].value'),
+  attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
+  attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"),
+  attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "Reference"),
+];
+
+export function templateSchema(target: ProvisioningApp["target"]): SynchronizationSchema {
+  const targetDirectory =
+    target === "activeDirectory" ? "{activeDirectoryTargetName}" : "{entraTargetName}";
+  return {
+    id: "{schemaId}",
+    version: "{version}",
+    directories: [
+      {
+        id: "{apiSourceDirectoryId}",
+        name: "{apiSourceDirectoryName}",
+        objects: [{ name: "User", attributes: SOURCE_ATTRIBUTES, metadata: [], supportedApis: [] }],
+      },
+      {
+        id: "{targetDirectoryId}",
+        name: targetDirectory,
+        objects: [{ name: "User", attributes: [], metadata: [], supportedApis: [] }],
+      },
+    ],
+    synchronizationRules: [
+      {
+        id: "{ruleId}",
+        name: "{ruleName}",
+        editable: true,
+        priority: 1,
+        sourceDirectoryName: "{apiSourceDirectoryName}",
+        targetDirectoryName: targetDirectory,
+        metadata: [],
+        objectMappings: [
+          {
+            name: "{objectMappingName}",
+            enabled: true,
+            flowTypes: "Add, Update, Delete" as never,
+            sourceObjectName: "User",
+            targetObjectName: "User",
+            metadata: [],
+            scope: null,
+            attributeMappings: [],
+          },
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,38 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { tenantSpec, type TenantSpec } from "../../lib/spec/schema";
+
+export const FIXTURES = path.join(__dirname, "..", "fixtures", "provisioning");
+
+/** The contoso fixture (an Entra app `employees`, an AD app `stores`), defaults applied. */
+export function contosoSpec(): TenantSpec {
+  return tenantSpec.parse(parse(fs.readFileSync(path.join(FIXTURES, "contoso.yaml"), "utf8")));
+}
+
+export function templateSchemaFixture() {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURES, "api2aad-template-schema.json"), "utf8"));
+}
+
+export const CONTOSO_URN = "urn:ietf:params:scim:schemas:extension:contoso:1.0:User";
+
+export const attr = (name: string) => ({
+  type: "Attribute",
+  name,
+  expression: `[${name}]`,
+  parameters: [],
+});
+
+export const mapping = (
+  targetAttributeName: string,
+  source: unknown,
+  extra: { defaultValue?: string | null; flowType?: string; matchingPriority?: number } = {},
+) => ({
+  defaultValue: extra.defaultValue ?? null,
+  exportMissingReferences: false,
+  flowBehavior: "FlowWhenChanged",
+  flowType: extra.flowType ?? "Always",
+  matchingPriority: extra.matchingPriority ?? 0,
+  source,
+  targetAttributeName,
+});

@@ -1,0 +1,200 @@
+/**
+ * The spec's part of the schema: compiled from the contoso fixture with exact expected JSON, put
+ * into a template schema, read back, and compared per mapping.
+ */
+import {
+  compileManaged,
+  diffManaged,
+  extractManaged,
+  normalizeManaged,
+  operatorsUsed,
+  schemaSpecOf,
+} from "../../lib/provisioning/managed";
+import { resolveOperatorNames } from "../../lib/provisioning/operators";
+import { compileSchema } from "../../lib/provisioning/schema";
+import { attr, CONTOSO_URN, contosoSpec, mapping, templateSchemaFixture } from "./helpers";
+
+const spec = contosoSpec();
+const employees = spec.provisioning.employees;
+const stores = spec.provisioning.stores;
+const operatorNames = { equals: "EQUALS", isTrue: "IS_TRUE" };
+
+describe("compileManaged", () => {
+  test("compiles the contoso employees app exactly", () => {
+    expect(compileManaged(employees, operatorNames, "employees")).toEqual({
+      flowTypes: "Add, Update",
+      scope: {
+        categoryFilterGroups: [],
+        groups: [
+          {
+            name: "Scope 1",
+            clauses: [
+              {
+                operatorName: "EQUALS",
+                sourceOperandName:
+                  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                targetOperand: { values: ["IT"] },
+              },
+              {
+                operatorName: "IS_TRUE",
+                sourceOperandName: "active",
+                targetOperand: { values: [] },
+              },
+            ],
+          },
+        ],
+        inputFilterGroups: [],
+      },
+      attributeMappings: [
+        mapping("employeeId", attr("externalId"), { matchingPriority: 1 }),
+        mapping("accountEnabled", attr("active")),
+        mapping("givenName", attr("name.givenName")),
+        mapping("displayName", {
+          type: "Function",
+          name: "Join",
+          expression: 'Join(" ", [name.givenName], [name.familyName])',
+          parameters: [
+            {
+              key: "separator",
+              value: { type: "Constant", name: " ", expression: '" "', parameters: [] },
+            },
+            { key: "source", value: attr("name.givenName") },
+            { key: "source", value: attr("name.familyName") },
+          ],
+        }),
+        mapping(
+          "department",
+          attr("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
+        ),
+        mapping("employeeHireDate", attr(`${CONTOSO_URN}:HireDate`)),
+        mapping("usageLocation", attr(`${CONTOSO_URN}:UsageLocation`), { defaultValue: "NL" }),
+        mapping("mailNickname", attr("userName"), { flowType: "ObjectAddOnly" }),
+      ],
+      customAttributes: ["HireDate", "LeaveDate", "UsageLocation"].map((name) => ({
+        anchor: false,
+        apiExpressions: [],
+        caseExact: false,
+        flowNullValues: false,
+        metadata: [],
+        multivalued: false,
+        mutability: "ReadWrite",
+        name: `${CONTOSO_URN}:${name}`,
+        referencedObjects: [],
+        required: false,
+        type: name === "UsageLocation" ? "String" : "DateTime",
+      })),
+    });
+  });
+
+  test("gives matching precedence 1, 2 in list order; a default-only mapping has no source", () => {
+    const managed = compileManaged(stores, {}, "stores");
+    expect(managed.scope).toBeNull();
+    expect(managed.flowTypes).toBe("Add, Update");
+    expect(
+      managed.attributeMappings.map((m) => [
+        m.targetAttributeName,
+        m.matchingPriority,
+        m.source?.name ?? null,
+        m.defaultValue,
+      ]),
+    ).toEqual([
+      ["employeeID", 1, "externalId", null],
+      ["sAMAccountName", 2, "Left", null],
+      ["company", 0, null, "Contoso"],
+    ]);
+  });
+
+  test("names the input when a matching target has no mapping", () => {
+    const app = { ...stores, matching: [{ source: "externalId", target: "employeeNumber" }] };
+    expect(() => compileManaged(app, {}, "stores")).toThrow(
+      /^provisioning\.stores\.matching\.target "employeeNumber" has no mapping/,
+    );
+  });
+
+  test("names the input when a scope operator has no Entra name", () => {
+    expect(() => compileManaged(employees, { equals: "EQUALS" }, "employees")).toThrow(
+      /^provisioning\.employees\.scope\.anyOf\[0\]\.allOf\[1\]: no Graph operator name is known for "isTrue"/,
+    );
+  });
+
+  test("lists the operators the scope uses", () => {
+    expect(operatorsUsed(employees)).toEqual(["equals", "isTrue"]);
+    expect(operatorsUsed(stores)).toEqual([]);
+  });
+
+  test("schemaSpecOf keeps only the schema-deciding fields", () => {
+    expect(Object.keys(schemaSpecOf(employees)).sort()).toEqual([
+      "actions",
+      "mappings",
+      "matching",
+      "scimExtension",
+      "scope",
+    ]);
+    expect(Object.keys(schemaSpecOf(stores)).sort()).toEqual(["actions", "mappings", "matching"]);
+  });
+});
+
+describe("resolveOperatorNames", () => {
+  test("matches spellings by letters only", () => {
+    const available = [{ name: "EQUALS" }, { name: "IS_TRUE" }, { name: "Greater_Than_OR_EQUALS" }];
+    expect(resolveOperatorNames(available, ["equals", "isTrue", "greaterThanOrEquals"])).toEqual({
+      equals: "EQUALS",
+      isTrue: "IS_TRUE",
+      greaterThanOrEquals: "Greater_Than_OR_EQUALS",
+    });
+  });
+
+  test("names the missing operator and lists what the job offers", () => {
+    expect(() => resolveOperatorNames([{ name: "EQUALS" }], ["equals", "lessThan"])).toThrow(
+      "scope operator(s) lessThan are not offered by this provisioning job (GET .../schema/filterOperators returned: EQUALS); use another operator in the spec's scope",
+    );
+  });
+});
+
+describe("extract, normalise and diff", () => {
+  const compiled = compileSchema(templateSchemaFixture(), employees, { operatorNames });
+
+  test("what was put in reads back unchanged", () => {
+    const wanted = compileManaged(employees, operatorNames, "employees");
+    expect(normalizeManaged(extractManaged(compiled))).toEqual(normalizeManaged(wanted));
+    expect(diffManaged(extractManaged(compiled), wanted)).toEqual([]);
+  });
+
+  test("server echo differences (order, nulls, defaults) are not drift", () => {
+    const echoed = structuredClone(compiled);
+    const objectMapping = echoed.synchronizationRules[0].objectMappings[0];
+    objectMapping.attributeMappings.reverse();
+    for (const m of objectMapping.attributeMappings) {
+      delete m.flowBehavior;
+      delete m.exportMissingReferences;
+      if (m.defaultValue === null) delete m.defaultValue;
+    }
+    objectMapping.flowTypes = "Update, Add";
+    objectMapping.scope.groups[0].clauses.reverse();
+    expect(diffManaged(extractManaged(compiled), extractManaged(echoed))).toEqual([]);
+  });
+
+  test("reports each edited, added and removed mapping, the scope and attributes", () => {
+    const edited = structuredClone(compiled);
+    const objectMapping = edited.synchronizationRules[0].objectMappings[0];
+    const byTarget = (t: string) =>
+      objectMapping.attributeMappings.find(
+        (m: { targetAttributeName: string }) => m.targetAttributeName === t,
+      );
+    byTarget("givenName").source = attr("userName");
+    objectMapping.attributeMappings = objectMapping.attributeMappings.filter(
+      (m: { targetAttributeName: string }) => m.targetAttributeName !== "department",
+    );
+    objectMapping.attributeMappings.push(mapping("city", attr("addresses.locality")));
+    objectMapping.scope = null;
+    edited.directories[0].objects[0].attributes.pop();
+    expect(diffManaged(extractManaged(compiled), extractManaged(edited))).toEqual([
+      // Mappings in target-name order.
+      { mapping: "mappings.department", change: "removed" },
+      { mapping: "mappings.givenName", change: "changed" },
+      { mapping: "mappings.city", change: "added" },
+      { mapping: "scope", change: "removed" },
+      { mapping: `attributes.${CONTOSO_URN}:UsageLocation`, change: "removed" },
+    ]);
+  });
+});
