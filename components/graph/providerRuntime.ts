@@ -16,8 +16,9 @@ const TSCONFIG = path.resolve(__dirname, "..", "..", "tsconfig.json");
 /** Loads `lib/<relative>` (e.g. "graph", "lifecycle/graphApi") in any process. */
 export function requireLib(relative: string) {
   const extensions = (require as NodeJS.Require).extensions as NodeJS.RequireExtensions | undefined;
-  // Under jest (which transforms .ts itself) `require.extensions` is absent: nothing to register.
-  if (extensions && !extensions[".ts"]) {
+  // Node's own require always knows ".js"; jest's (which transforms .ts itself) has an empty
+  // `extensions`, and registering ts-node there would hook the test worker's real loader.
+  if (extensions && extensions[".js"] && !extensions[".ts"]) {
     require(TS_NODE).register({ project: TSCONFIG, transpileOnly: true, swc: true });
   }
   return require(LIB_DIR + "/" + relative);

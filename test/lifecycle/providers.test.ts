@@ -23,14 +23,11 @@ import { startLifecycleServer, testClient, type LifecycleServer } from "./server
 
 // The providers build their client with lib/graph's graphClientFromInputs; here it is the test
 // client for the local server.
-jest.mock(
-  "../../lib/graph",
-  () => ({
-    graphClientFromInputs: (inputs: { graphBaseUrl: string }) =>
-      require("./server").testClient(inputs),
-  }),
-  { virtual: true },
-);
+jest.mock("../../lib/graph", () => ({
+  ...jest.requireActual("../../lib/graph"),
+  graphClientFromInputs: (inputs: { graphBaseUrl: string }) =>
+    require("./server").testClient(inputs),
+}));
 
 let server: LifecycleServer;
 beforeEach(async () => {
