@@ -6,13 +6,14 @@ import * as expr from "./commands/expr";
 import * as upload from "./commands/upload";
 import * as simulate from "./commands/simulate";
 import * as logs from "./commands/logs";
+import * as schema from "./commands/schema";
 
 /** A command module: adds its subcommand to the program and reports its exit code through `done`. */
 export interface CommandModule {
   register(program: Command, io: CliIo, done: (code: number) => void): void;
 }
 
-const commands: CommandModule[] = [validate, expr, plan, upload, simulate, logs];
+const commands: CommandModule[] = [validate, expr, plan, upload, simulate, logs, schema];
 
 /**
  * Runs the CLI and resolves to the process exit code. Never calls process.exit itself, so tests

@@ -78,7 +78,9 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
   const where = (p: SpecPath) => locate(origins, p, file);
   const result = tenantSpec.safeParse(value);
   if (!result.success) {
-    for (const issue of result.error.issues) reportIssue(issue, value, where, out);
+    for (const issue of withoutTypoEchoes(result.error.issues, value)) {
+      reportIssue(issue, value, where, out);
+    }
     return { diagnostics: sortDiagnostics(dedupe(out.diagnostics)) };
   }
   runChecks(result.data, (p, message, offset) => {
@@ -239,7 +241,9 @@ function parseFile(file: string, text: string, out: Collector): Parsed | undefin
 }
 
 function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1).replace(/\.$/, "");
+  // Acronyms (NCRONTAB, YAML) keep their case.
+  const first = /^[A-Z][A-Z]/.test(text) ? text.charAt(0) : text.charAt(0).toLowerCase();
+  return first + text.slice(1).replace(/\.$/, "");
 }
 
 function toPlain(
@@ -252,11 +256,11 @@ function toPlain(
 ): unknown {
   const valueOffset = node?.range?.[0] ?? keyOffset ?? 0;
   const origin: Origin = { file, lineCounter, keyOffset, valueOffset };
+  // Flow scalars only: block scalars start on the line after their header.
   if (
     isScalar(node) &&
     typeof node.value === "string" &&
-    node.srcToken &&
-    "source" in node.srcToken
+    (node.type === "PLAIN" || node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE")
   ) {
     const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
     origin.scalar = { contentOffset: valueOffset + (quoted ? 1 : 0), style: node.type };
@@ -319,9 +323,11 @@ function loadWithExtends(
       return;
     }
     const target = path.join(path.dirname(file), base);
-    if ([...chain, resolved].includes(path.resolve(target))) {
+    const cwd = options.cwd ?? process.cwd();
+    const targetResolved = path.resolve(cwd, target);
+    if ([...chain, resolved].includes(targetResolved)) {
       report(
-        `extends cycle: ${[...chain, resolved, path.resolve(target)].map((f) => path.relative(process.cwd(), f)).join(" -> ")}`,
+        `extends cycle: ${[...chain, resolved, targetResolved].map((f) => path.relative(cwd, f)).join(" -> ")}`,
       );
       ok = false;
       return;
@@ -483,11 +489,7 @@ function reportIssue(
   out: Collector,
 ): void {
   const at = issue.path as SpecPath;
-  const actual = at.reduce<unknown>(
-    (v, k) =>
-      v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined,
-    value,
-  );
+  const actual = valueAt(value, at);
   const put = (p: SpecPath, message: string, useKey = false) => {
     const origin = where(p);
     const offset = useKey && origin.keyOffset !== undefined ? origin.keyOffset : origin.valueOffset;
@@ -570,6 +572,38 @@ function reportIssue(
     default:
       put(at, lowerFirst(issue.message));
   }
+}
+
+/**
+ * A misspelt required key is one mistake, not two: when an unknown key's did-you-mean names a
+ * missing required field of the same map, only the unknown key is reported.
+ */
+function withoutTypoEchoes(issues: z.core.$ZodIssue[], value: unknown): z.core.$ZodIssue[] {
+  const meant = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    const allowed = allowedKeys(issue.path as SpecPath);
+    for (const key of issue.keys) {
+      const hint = suggest(key, allowed);
+      if (hint) meant.add(keyOf([...(issue.path as SpecPath), hint]));
+    }
+  }
+  return issues.filter(
+    (issue) =>
+      !(
+        issue.code === "invalid_type" &&
+        meant.has(keyOf(issue.path as SpecPath)) &&
+        valueAt(value, issue.path as SpecPath) === undefined
+      ),
+  );
+}
+
+function valueAt(value: unknown, at: SpecPath): unknown {
+  return at.reduce<unknown>(
+    (v, k) =>
+      v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined,
+    value,
+  );
 }
 
 const depth = (issues: z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));

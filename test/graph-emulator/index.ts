@@ -1,0 +1,362 @@
+/**
+ * A local Microsoft Graph emulator for tests: HTTP on 127.0.0.1, a bearer token required, the
+ * status codes and rules of the real API for the calls this project makes, fault injection, and
+ * every request recorded for exact assertions.
+ *
+ * Areas are route modules (routes/*.ts), each a pure `(state, request) => response | undefined`;
+ * this file adds what cuts across them: authentication, faults, rate limits, recording.
+ */
+import * as http from "http";
+import type { AddressInfo } from "net";
+import { randomUUID } from "crypto";
+import { createLifecycleState, handleLifecycle, LifecycleState } from "./routes/lifecycle";
+import {
+  addServicePrincipal,
+  createProvisioningState,
+  handleProvisioning,
+  ProvisioningState,
+} from "./routes/provisioning";
+import { createDirectoryState, DirectoryState, handleDirectory } from "./routes/directory";
+
+export interface EmulatorRequest {
+  method: string;
+  /** Path after the version segment, without the query: `/servicePrincipals/...`. */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface EmulatorResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** As sent, with the version segment: `/v1.0/servicePrincipals/...`. */
+  path: string;
+  query: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  status: number;
+  /** Milliseconds since the emulator started. */
+  at: number;
+}
+
+export interface Fault {
+  method?: string;
+  path?: RegExp;
+  status: 429 | 500 | 503 | 404;
+  times: number;
+  retryAfterSeconds?: number;
+  /** Destroy the socket instead of answering (a dropped connection). */
+  reset?: boolean;
+}
+
+export interface RandomFaults {
+  rate429?: number;
+  rate503?: number;
+  rateReset?: number;
+  retryAfterSeconds?: number;
+  /** Only requests whose path matches are affected. */
+  path?: RegExp;
+  seed?: number;
+}
+
+export interface FaultInjector {
+  add(fault: Fault): void;
+  random(faults: RandomFaults): void;
+  clear(): void;
+}
+
+export interface EmulatorOptions {
+  token?: string;
+  /** 404s a new service principal answers after instantiate (replication delay). */
+  replicationDelayGets?: number;
+  /** bulkUpload throttling: at most `requests` per `windowMs` (the API's is 40 per 5 s). */
+  bulkRate?: { requests: number; windowMs: number };
+}
+
+export interface EmulatorState {
+  directory: DirectoryState;
+  provisioning: ProvisioningState;
+  lifecycle: LifecycleState;
+}
+
+export interface GraphEmulator {
+  url: string;
+  token: string;
+  state: EmulatorState;
+  faults: FaultInjector;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const SCHEMA_KEYS = new Set([
+  "@odata.context",
+  "id",
+  "version",
+  "directories",
+  "synchronizationRules",
+]);
+
+export async function startGraphEmulator(options: EmulatorOptions = {}): Promise<GraphEmulator> {
+  const token = options.token ?? `emulator-${randomUUID()}`;
+  const state: EmulatorState = {
+    directory: createDirectoryState(),
+    provisioning: createProvisioningState(),
+    lifecycle: createLifecycleState(),
+  };
+  state.directory.onInstantiate = (servicePrincipalId, templateId) =>
+    addServicePrincipal(state.provisioning, servicePrincipalId, {
+      templateIds: [templateId],
+      notReplicatedFor: options.replicationDelayGets ?? 0,
+    });
+  const requests: RecordedRequest[] = [];
+  const started = Date.now();
+  const explicit: Fault[] = [];
+  let randomFaults: (RandomFaults & { next: () => number }) | undefined;
+  const bulkTimes: number[] = [];
+  const sockets = new Set<import("net").Socket>();
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const method = req.method ?? "GET";
+      const versioned = /^\/(v1\.0|beta)(\/.*)$/.exec(url.pathname);
+      const text = Buffer.concat(chunks).toString("utf8");
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = text;
+      }
+      const record = (status: number) =>
+        requests.push({
+          method,
+          path: url.pathname,
+          query: url.search,
+          headers: req.headers,
+          body,
+          status,
+          at: Date.now() - started,
+        });
+      const send = (answer: EmulatorResponse) => {
+        record(answer.status);
+        const headers: Record<string, string> = {
+          "request-id": randomUUID(),
+          ...answer.headers,
+        };
+        if (answer.body !== undefined) headers["content-type"] = "application/json";
+        res.writeHead(answer.status, headers);
+        res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
+      };
+      const fail = (
+        status: number,
+        code: string,
+        message: string,
+        headers?: Record<string, string>,
+      ) => send({ status, body: { error: { code, message } }, headers });
+
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        return fail(401, "InvalidAuthenticationToken", "Access token is empty or invalid.");
+      }
+      if (!versioned) return fail(400, "BadRequest", `Invalid version in ${url.pathname}`);
+      const path = versioned[2];
+
+      const fault = explicit.find(
+        (f) => f.times > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(path)),
+      );
+      const roll =
+        randomFaults && (!randomFaults.path || randomFaults.path.test(path))
+          ? randomFaults.next()
+          : 1;
+      if (fault) fault.times -= 1;
+      if (fault?.reset || (randomFaults && roll < (randomFaults.rateReset ?? 0))) {
+        record(0);
+        return req.socket.destroy();
+      }
+      if (fault) {
+        return fail(
+          fault.status,
+          fault.status === 429
+            ? "TooManyRequests"
+            : fault.status === 404
+              ? "Request_ResourceNotFound"
+              : "ServiceUnavailable",
+          "injected fault",
+          fault.retryAfterSeconds === undefined
+            ? undefined
+            : { "retry-after": String(fault.retryAfterSeconds) },
+        );
+      }
+      if (randomFaults) {
+        const r429 = randomFaults.rate429 ?? 0;
+        const after = String(randomFaults.retryAfterSeconds ?? 1);
+        if (roll >= (randomFaults.rateReset ?? 0) && roll < (randomFaults.rateReset ?? 0) + r429) {
+          return fail(429, "TooManyRequests", "injected fault", { "retry-after": after });
+        }
+        const r503 = randomFaults.rate503 ?? 0;
+        if (
+          roll >= (randomFaults.rateReset ?? 0) + r429 &&
+          roll < (randomFaults.rateReset ?? 0) + r429 + r503
+        ) {
+          return fail(503, "ServiceUnavailable", "injected fault");
+        }
+      }
+
+      const request: EmulatorRequest = {
+        method,
+        path,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      };
+      if (/\/synchronization\/jobs\/[^/]+\/bulkUpload$/.test(path)) {
+        return send(bulkUpload(request, options.bulkRate, bulkTimes, state));
+      }
+      if (/\/synchronization\/jobs\/[^/]+\/schema$/.test(path)) {
+        if (method === "PATCH")
+          return fail(
+            405,
+            "MethodNotAllowed",
+            "PATCH is not supported on a synchronization schema; PUT the whole schema",
+          );
+        if (method === "PUT" && body && typeof body === "object") {
+          const unknown = Object.keys(body).filter((k) => !SCHEMA_KEYS.has(k));
+          if (unknown.length)
+            return fail(
+              400,
+              "BadRequest",
+              `Invalid property '${unknown[0]}' on synchronizationSchema`,
+            );
+        }
+      }
+      const answer =
+        handleDirectory(state.directory, request) ??
+        handleProvisioning(state.provisioning, request) ??
+        handleLifecycle(state.lifecycle, request) ??
+        auditLogs(request, state);
+      if (!answer) return fail(404, "NotFound", `Resource not found for the segment '${path}'.`);
+      send(answer);
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    token,
+    state,
+    requests,
+    faults: {
+      add: (fault) => explicit.push({ ...fault }),
+      random: (faults) => (randomFaults = { ...faults, next: seeded(faults.seed ?? 1) }),
+      clear: () => {
+        explicit.length = 0;
+        randomFaults = undefined;
+      },
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so fault patterns repeat. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * POST .../jobs/{id}/bulkUpload: SCIM BulkRequest with at most 50 operations, content type
+ * application/scim+json, 202 with no body; throttled per the API's published limit when asked.
+ */
+function bulkUpload(
+  request: EmulatorRequest,
+  rate: EmulatorOptions["bulkRate"],
+  times: number[],
+  state: EmulatorState,
+): EmulatorResponse {
+  const scim = (status: number, detail: string): EmulatorResponse => ({
+    status,
+    body: {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: String(status),
+      detail,
+    },
+  });
+  if (request.method !== "POST") return scim(405, "bulkUpload accepts POST only");
+  if (rate) {
+    const now = Date.now();
+    while (times.length && times[0] <= now - rate.windowMs) times.shift();
+    if (times.length >= rate.requests) {
+      const wait = Math.ceil((times[0] + rate.windowMs - now) / 1000);
+      return {
+        ...scim(429, "Too many requests"),
+        headers: { "retry-after": String(Math.max(1, wait)) },
+      };
+    }
+    times.push(now);
+  }
+  const contentType = String(request.headers["content-type"] ?? "");
+  if (!contentType.startsWith("application/scim+json")) {
+    return scim(415, `Content-Type must be application/scim+json, got ${contentType || "none"}`);
+  }
+  const body = request.body as { schemas?: string[]; Operations?: unknown[] } | undefined;
+  if (!body?.schemas?.includes("urn:ietf:params:scim:api:messages:2.0:BulkRequest")) {
+    return scim(400, "schemas must list urn:ietf:params:scim:api:messages:2.0:BulkRequest");
+  }
+  if (!Array.isArray(body.Operations) || body.Operations.length === 0)
+    return scim(400, "Operations is empty");
+  if (body.Operations.length > 50)
+    return scim(413, `${body.Operations.length} operations; the maximum is 50`);
+  state.directory.bulkUploads.push({ path: request.path, body });
+  return { status: 202 };
+}
+
+/** GET /auditLogs/provisioning, filtered by job id, paged. */
+function auditLogs(request: EmulatorRequest, state: EmulatorState): EmulatorResponse | undefined {
+  if (request.path !== "/auditLogs/provisioning") return undefined;
+  if (request.method !== "GET")
+    return { status: 405, body: { error: { code: "MethodNotAllowed", message: request.method } } };
+  const filter = request.query.get("$filter") ?? "";
+  const jobId = /jobId eq '([^']+)'/.exec(filter)?.[1];
+  const since = /activityDateTime ge ([0-9TZ:.-]+)/.exec(filter)?.[1];
+  const entries = state.directory.provisioningLogs.filter(
+    (e) => (!jobId || e.jobId === jobId) && (!since || String(e.activityDateTime) >= since),
+  );
+  const skip = Number(request.query.get("$skiptoken") ?? 0);
+  const page = entries.slice(skip, skip + state.directory.pageSize);
+  const next = skip + state.directory.pageSize < entries.length;
+  const query = new URLSearchParams(request.query);
+  query.set("$skiptoken", String(skip + state.directory.pageSize));
+  return {
+    status: 200,
+    body: {
+      value: page,
+      ...(next
+        ? {
+            "@odata.nextLink": `${String(request.headers.host ? `http://${request.headers.host}` : "")}/v1.0/auditLogs/provisioning?${query}`,
+          }
+        : {}),
+    },
+  };
+}

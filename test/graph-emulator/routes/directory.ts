@@ -1,0 +1,169 @@
+/**
+ * Emulator routes for the directory objects around a provisioning app: the gallery application
+ * templates and their instantiation, service principals (including Microsoft Graph's own, with its
+ * app roles), and app-role assignments. Ids are made up here, so a test passes only if the code
+ * looks them up instead of assuming them.
+ */
+import { randomUUID } from "crypto";
+import type { EmulatorRequest, EmulatorResponse } from "../index";
+
+type Json = Record<string, unknown>;
+
+export const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
+
+/** Microsoft Graph's application roles that this project grants (ids from the reference). */
+export const GRAPH_APP_ROLES: Record<string, string> = {
+  "SynchronizationData-User.Upload": "db31e92a-b9ea-4d87-bf6a-75a37a9ca35a",
+  "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
+  "ProvisioningLog.Read.All": "091937d3-3e38-47a1-8649-b2f99d3035f1",
+  "Synchronization.ReadWrite.All": "9b50c33d-700f-43b1-b2eb-87e89b703581",
+  "Application.ReadWrite.OwnedBy": "18a4783c-866b-4cc7-a460-3d5e5662c884",
+  "LifecycleWorkflows.ReadWrite.All": "5c505cf4-8424-4b8e-aa14-ee06e3bb23e3",
+};
+
+export const TEMPLATE_NAMES = {
+  entra: "API-driven provisioning to Microsoft Entra ID",
+  activeDirectory: "API-driven provisioning to on-premises Active Directory",
+} as const;
+
+export interface DirectoryState {
+  applicationTemplates: { id: string; displayName: string; synchronizationTemplateId: string }[];
+  servicePrincipals: Map<string, Json>;
+  appRoleAssignments: Json[];
+  bulkUploads: { path: string; body: unknown }[];
+  /** Seeded by tests; served by GET /auditLogs/provisioning. */
+  provisioningLogs: Json[];
+  pageSize: number;
+  /** Called when an app is instantiated, so the synchronization area knows the new principal. */
+  onInstantiate?: (servicePrincipalId: string, synchronizationTemplateId: string) => void;
+}
+
+export function createDirectoryState(): DirectoryState {
+  const graph: Json = {
+    id: randomUUID(),
+    appId: GRAPH_APP_ID,
+    displayName: "Microsoft Graph",
+    appRoles: Object.entries(GRAPH_APP_ROLES).map(([value, id]) => ({
+      id,
+      value,
+      allowedMemberTypes: ["Application"],
+      isEnabled: true,
+    })),
+  };
+  return {
+    applicationTemplates: [
+      { id: randomUUID(), displayName: TEMPLATE_NAMES.entra, synchronizationTemplateId: "API2AAD" },
+      {
+        id: randomUUID(),
+        displayName: TEMPLATE_NAMES.activeDirectory,
+        synchronizationTemplateId: "API2AD",
+      },
+    ],
+    servicePrincipals: new Map([[String(graph.id), graph]]),
+    appRoleAssignments: [],
+    bulkUploads: [],
+    provisioningLogs: [],
+    pageSize: 100,
+  };
+}
+
+const error = (status: number, code: string, message: string): EmulatorResponse => ({
+  status,
+  body: { error: { code, message } },
+});
+
+/** `displayName eq 'x'` / `appId eq 'x'`, the only filters these routes support, as Graph would. */
+function equalsFilter(filter: string | null): { property: string; value: string } | undefined {
+  const match = /^(\w+) eq '((?:[^']|'')*)'$/.exec(filter ?? "");
+  return match ? { property: match[1], value: match[2].replace(/''/g, "'") } : undefined;
+}
+
+export function handleDirectory(
+  state: DirectoryState,
+  request: EmulatorRequest,
+): EmulatorResponse | undefined {
+  const { method, path } = request;
+  const body = (request.body ?? {}) as Json;
+
+  if (path === "/applicationTemplates" && method === "GET") {
+    const filter = request.query.get("$filter");
+    const wanted = equalsFilter(filter);
+    if (filter && !wanted) return error(400, "BadRequest", `unsupported filter ${filter}`);
+    const value = state.applicationTemplates
+      .filter((t) => !wanted || (t as unknown as Json)[wanted.property] === wanted.value)
+      .map(({ id, displayName }) => ({ id, displayName, supportedProvisioningTypes: ["sync"] }));
+    return { status: 200, body: { value } };
+  }
+
+  const instantiate = /^\/applicationTemplates\/([^/]+)\/instantiate$/.exec(path);
+  if (instantiate) {
+    if (method !== "POST") return error(405, "MethodNotAllowed", method);
+    const template = state.applicationTemplates.find((t) => t.id === instantiate[1]);
+    if (!template) return error(404, "Request_ResourceNotFound", `template ${instantiate[1]}`);
+    if (typeof body.displayName !== "string" || !body.displayName) {
+      return error(400, "BadRequest", "displayName is required");
+    }
+    const appId = randomUUID();
+    const application = { id: randomUUID(), appId, displayName: body.displayName };
+    const servicePrincipal = {
+      id: randomUUID(),
+      appId,
+      displayName: body.displayName,
+      appRoles: [],
+    };
+    state.servicePrincipals.set(servicePrincipal.id, servicePrincipal);
+    state.onInstantiate?.(servicePrincipal.id, template.synchronizationTemplateId);
+    return { status: 201, body: { application, servicePrincipal } };
+  }
+
+  if (path === "/servicePrincipals" && method === "GET") {
+    const filter = request.query.get("$filter");
+    const wanted = equalsFilter(filter);
+    if (filter && !wanted) return error(400, "BadRequest", `unsupported filter ${filter}`);
+    const value = [...state.servicePrincipals.values()].filter(
+      (sp) => !wanted || sp[wanted.property] === wanted.value,
+    );
+    return { status: 200, body: { value } };
+  }
+
+  const assignments = /^\/servicePrincipals\/([^/]+)\/appRoleAssignedTo$/.exec(path);
+  if (assignments) {
+    const resource = state.servicePrincipals.get(assignments[1]);
+    if (!resource)
+      return error(404, "Request_ResourceNotFound", `service principal ${assignments[1]}`);
+    if (method === "GET") {
+      return {
+        status: 200,
+        body: { value: state.appRoleAssignments.filter((a) => a.resourceId === resource.id) },
+      };
+    }
+    if (method !== "POST") return error(405, "MethodNotAllowed", method);
+    const roles = (resource.appRoles ?? []) as Json[];
+    if (!roles.some((r) => r.id === body.appRoleId)) {
+      return error(
+        400,
+        "BadRequest",
+        `Permission being assigned was not found on application ${resource.appId}`,
+      );
+    }
+    if (body.resourceId !== resource.id)
+      return error(400, "BadRequest", "resourceId must be the service principal in the path");
+    const assignment = {
+      id: randomUUID(),
+      principalId: body.principalId,
+      resourceId: resource.id,
+      appRoleId: body.appRoleId,
+    };
+    state.appRoleAssignments.push(assignment);
+    return { status: 201, body: assignment };
+  }
+
+  const single = /^\/servicePrincipals\/([^/]+)$/.exec(path);
+  if (single && method === "GET") {
+    const sp = state.servicePrincipals.get(single[1]);
+    return sp
+      ? { status: 200, body: sp }
+      : error(404, "Request_ResourceNotFound", `service principal ${single[1]}`);
+  }
+  return undefined;
+}
