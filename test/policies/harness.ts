@@ -1,9 +1,10 @@
 /**
- * Runs one CrossGuard resource policy against fabricated arguments, the way the policy engine
- * would, and collects its violations. PolicyPack itself starts a gRPC server, so tests import the
- * rules, never policies/index.ts.
+ * One CrossGuard rule against fabricated arguments, through the same offline runner that
+ * `inbound plan` uses. PolicyPack itself starts a gRPC server, so tests never import
+ * policies/index.ts.
  */
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { checkPolicies } from "../../policies/offline";
 
 export async function violations(
   policy: ResourceValidationPolicy,
@@ -11,23 +12,5 @@ export async function violations(
   props: Record<string, unknown>,
   name = "test",
 ): Promise<string[]> {
-  const found: string[] = [];
-  const args = {
-    type,
-    name,
-    props,
-    urn: `urn:pulumi:test::inbound::${type}::${name}`,
-    opts: {},
-    isType: () => false,
-    asType: () => undefined,
-    getConfig: () => ({}),
-    notApplicable: (reason?: string) => {
-      throw new Error(`not applicable: ${reason}`);
-    },
-  } as unknown as ResourceValidationArgs;
-  const validate = Array.isArray(policy.validateResource)
-    ? policy.validateResource
-    : [policy.validateResource];
-  for (const fn of validate) await fn!(args, (message) => found.push(message));
-  return found;
+  return (await checkPolicies([{ type, name, inputs: props }], [policy])).map((v) => v.message);
 }
