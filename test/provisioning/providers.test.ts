@@ -1,9 +1,9 @@
 /**
  * The provisioning dynamic providers' methods, called directly (under mocks Pulumi never calls
- * them) against the emulator's synchronization routes, with lib/graph's real client and retry
- * policy (only its sleep is instant). This proves the providers send the documented calls and
- * survive throttling and replication delay; it does not prove the real service behaves as
- * documented.
+ * them) against the shared Graph emulator, with lib/graph's real client and retry policy (only
+ * its sleep is instant). Service principals come from instantiating the gallery template, as a
+ * deployment creates them. This proves the providers send the documented calls and survive
+ * throttling and replication delay; it does not prove the real service behaves as documented.
  */
 import {
   provisioningJobProvider as jobs,
@@ -15,12 +15,18 @@ import {
   type SynchronizationSchemaOutputs,
 } from "../../components/graph/synchronizationSchema";
 import { synchronizationSecretsProvider as secrets } from "../../components/graph/synchronizationSecrets";
+import { createGraphClient } from "../../lib/graph";
 import { schemaSpecOf } from "../../lib/provisioning/managed";
 import { compileSecrets } from "../../lib/provisioning/secrets";
-import { addServicePrincipal } from "../graph-emulator/routes/provisioning";
-import { attr, contosoSpec } from "./helpers";
-import { startProvisioningServer, TOKEN, type ProvisioningServer } from "./server";
+import { startGraphEmulator, type EmulatorOptions, type GraphEmulator } from "../graph-emulator";
+import { TEMPLATE_NAMES } from "../graph-emulator/routes/directory";
+import { diffSchemas } from "../../lib/provisioning/schema";
+import { attr, contosoSpec, templateSchemaFixture } from "./helpers";
 
+// The providers build their own client from their inputs; only the sleep between retries is
+// replaced, so that a 429 storm takes no wall time (the delays asked for are recorded). The token
+// is the emulator's, from the environment as in CI.
+const mockSleeps: number[] = [];
 jest.mock("../../lib/graph", () => {
   const actual = jest.requireActual("../../lib/graph");
   return {
@@ -29,8 +35,8 @@ jest.mock("../../lib/graph", () => {
       actual.createGraphClient({
         baseUrl: inputs.graphBaseUrl,
         version: inputs.graphVersion,
-        token: require("./server").TOKEN,
-        sleep: async () => {},
+        token: process.env.INBOUND_GRAPH_TOKEN,
+        sleep: async (ms: number) => void mockSleeps.push(ms),
         random: () => 0,
       }),
   };
@@ -38,19 +44,48 @@ jest.mock("../../lib/graph", () => {
 
 const spec = contosoSpec();
 const employees = spec.provisioning.employees;
-const SP = "sp-employees";
 
-let server: ProvisioningServer;
-beforeEach(async () => {
-  server = await startProvisioningServer();
+let emulator: GraphEmulator;
+/** The service principal of the instantiated Entra app. */
+let SP: string;
+
+async function start(options: EmulatorOptions = {}, templateName: string = TEMPLATE_NAMES.entra) {
+  emulator = await startGraphEmulator(options);
+  process.env.INBOUND_GRAPH_TOKEN = emulator.token;
+  const graph = createGraphClient({ baseUrl: emulator.url, token: emulator.token });
+  const [template] = emulator.state.directory.applicationTemplates.filter(
+    (t) => t.displayName === templateName,
+  );
+  const created = await graph.post<{ servicePrincipal: { id: string } }>(
+    `/applicationTemplates/${template.id}/instantiate`,
+    { displayName: employees.displayName },
+  );
+  SP = created!.servicePrincipal.id;
+  // Only what the providers send is asserted on.
+  emulator.requests.length = 0;
+  mockSleeps.length = 0;
+}
+afterEach(async () => {
+  delete process.env.INBOUND_GRAPH_TOKEN;
+  await emulator?.close();
 });
-afterEach(() => server.close());
+
+/** `METHOD path status` of every request since start, ids replaced by names. */
+const calls = (jobId = "\u0000") =>
+  emulator.requests.map(
+    (r) =>
+      `${r.method} ${r.path
+        .replace(/^\/v1\.0/, "")
+        .replace(SP, "{sp}")
+        .replace(jobId, "{job}")} ${r.status}`,
+  );
+const provisioningOf = (sp = SP) => emulator.state.provisioning.servicePrincipals.get(sp)!;
 
 async function createJob(): Promise<ProvisioningJobOutputs> {
   const created = await jobs.create({
     servicePrincipalId: SP,
     expectedTemplateId: "API2AAD",
-    graphBaseUrl: server.url,
+    graphBaseUrl: emulator.url,
   });
   return created.outs as ProvisioningJobOutputs;
 }
@@ -61,35 +96,38 @@ function schemaInputs(jobId: string) {
     jobId,
     appKey: "employees",
     provisioning: schemaSpecOf(employees),
-    graphBaseUrl: server.url,
+    graphBaseUrl: emulator.url,
   };
 }
 
 const liveMapping = (jobId: string) =>
-  server.state.servicePrincipals.get(SP)!.jobs.get(jobId)!.schema as {
+  provisioningOf().jobs.get(jobId)!.schema as {
     synchronizationRules: {
       objectMappings: { attributeMappings: { targetAttributeName: string; source: unknown }[] }[];
     }[];
   };
 
-test("token check: the emulator refuses a request without the bearer token", async () => {
-  const response = await fetch(`${server.url}/v1.0/servicePrincipals/x/synchronization/templates`);
+test("the emulator refuses a synchronization request without the bearer token", async () => {
+  await start();
+  const response = await fetch(
+    `${emulator.url}/v1.0/servicePrincipals/${SP}/synchronization/templates`,
+  );
   expect(response.status).toBe(401);
-  expect(TOKEN).toBe("provisioning-test-token");
+  expect(calls()).toEqual([`GET /servicePrincipals/{sp}/synchronization/templates 401`]);
 });
 
 test("job: discovers the template, survives 404s right after instantiate, deletes", async () => {
-  addServicePrincipal(server.state, SP, { notReplicatedFor: 2 });
+  await start({ replicationDelayGets: 2 });
   const job = await createJob();
   expect(job.templateId).toBe("API2AAD");
   expect(job.jobId).toMatch(/^API2AAD\.[0-9a-f]{32}\.[0-9a-f-]{36}$/);
-  expect(server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
-    `GET /servicePrincipals/${SP}/synchronization/templates 404`,
-    `GET /servicePrincipals/${SP}/synchronization/templates 404`,
-    `GET /servicePrincipals/${SP}/synchronization/templates 200`,
-    `POST /servicePrincipals/${SP}/synchronization/jobs 201`,
+  expect(calls()).toEqual([
+    "GET /servicePrincipals/{sp}/synchronization/templates 404",
+    "GET /servicePrincipals/{sp}/synchronization/templates 404",
+    "GET /servicePrincipals/{sp}/synchronization/templates 200",
+    "POST /servicePrincipals/{sp}/synchronization/jobs 201",
   ]);
-  expect(server.requests[3].body).toEqual({ templateId: "API2AAD" });
+  expect(emulator.requests[3].body).toEqual({ templateId: "API2AAD" });
 
   const read = await jobs.read(job.jobId, job);
   expect(read).toEqual({ id: job.jobId, props: job });
@@ -99,29 +137,68 @@ test("job: discovers the template, survives 404s right after instantiate, delete
   await jobs.delete(job.jobId, job);
 });
 
+test("job: a 404 on the job POST itself, just after instantiate, is retried too", async () => {
+  await start();
+  emulator.faults.add({ method: "POST", path: /\/synchronization\/jobs$/, status: 404, times: 2 });
+  const job = await createJob();
+  expect(calls(job.jobId)).toEqual([
+    "GET /servicePrincipals/{sp}/synchronization/templates 200",
+    "POST /servicePrincipals/{sp}/synchronization/jobs 404",
+    "POST /servicePrincipals/{sp}/synchronization/jobs 404",
+    "POST /servicePrincipals/{sp}/synchronization/jobs 201",
+  ]);
+  expect([...provisioningOf().jobs.keys()]).toEqual([job.jobId]);
+});
+
 test("job: a pinned template id is used without discovery; several templates need a choice", async () => {
-  addServicePrincipal(server.state, SP, { templateIds: ["Other", "API2AD"] });
+  await start();
+  provisioningOf().templates = ["Other", "API2AD"].map((id, i) => ({
+    id,
+    factoryTag: id,
+    default: i === 0,
+    schema: provisioningOf().templates[0].schema,
+  }));
   const pinned = await jobs.create({
     servicePrincipalId: SP,
     synchronizationTemplateId: "API2AD",
     expectedTemplateId: "API2AD",
-    graphBaseUrl: server.url,
+    graphBaseUrl: emulator.url,
   });
   expect(pinned.outs.templateId).toBe("API2AD");
-  expect(server.requests.map((r) => r.method + " " + r.path.split("/").pop())).toEqual([
-    "POST jobs",
-  ]);
-  // The first template is marked default by the emulator, so discovery takes it.
+  expect(calls()).toEqual(["POST /servicePrincipals/{sp}/synchronization/jobs 201"]);
+  // The first template is marked default, so discovery takes it.
   const discovered = await jobs.create({
     servicePrincipalId: SP,
     expectedTemplateId: "API2AD",
-    graphBaseUrl: server.url,
+    graphBaseUrl: emulator.url,
   });
   expect(discovered.outs.templateId).toBe("Other");
+  // Neither the only one nor a default nor the expected id: an error that says what to set.
+  provisioningOf().templates = ["X", "Y"].map((id) => ({ id, default: false }));
+  await expect(
+    jobs.create({
+      servicePrincipalId: SP,
+      expectedTemplateId: "API2AD",
+      graphBaseUrl: emulator.url,
+    }),
+  ).rejects.toThrow(
+    "cannot choose a synchronization template: the service principal offers X, Y; set synchronizationTemplateId in the spec",
+  );
+});
+
+test("job: the AD app's template is discovered as API2AD", async () => {
+  await start({}, TEMPLATE_NAMES.activeDirectory);
+  const created = await jobs.create({
+    servicePrincipalId: SP,
+    expectedTemplateId: "API2AD",
+    graphBaseUrl: emulator.url,
+  });
+  expect(created.outs.templateId).toBe("API2AD");
+  expect(String(created.outs.jobId)).toMatch(/^API2AD\./);
 });
 
 test("schema: create, no drift, out-of-band edit detected per mapping, update restores", async () => {
-  addServicePrincipal(server.state, SP);
+  await start();
   const { jobId } = await createJob();
   const inputs = schemaInputs(jobId);
   const created = await schemas.create(inputs);
@@ -129,8 +206,8 @@ test("schema: create, no drift, out-of-band edit detected per mapping, update re
   const outs = created.outs as SynchronizationSchemaOutputs;
   // The tenant's own operator spellings, not the offline guess.
   expect(outs.operatorNames).toEqual({ equals: "EQUALS", isTrue: "IS_TRUE" });
-  const put = server.requests.find((r) => r.method === "PUT")!;
-  expect(put.path).toBe(`/servicePrincipals/${SP}/synchronization/jobs/${jobId}/schema`);
+  const put = emulator.requests.find((r) => r.method === "PUT")!;
+  expect(put.path).toBe(`/v1.0/servicePrincipals/${SP}/synchronization/jobs/${jobId}/schema`);
   const sent = liveMapping(jobId).synchronizationRules[0].objectMappings[0].attributeMappings;
   expect(sent.map((m) => m.targetAttributeName)).toEqual(Object.keys(employees.mappings));
 
@@ -155,14 +232,34 @@ test("schema: create, no drift, out-of-band edit detected per mapping, update re
   const restored = await schemas.read(created.id, outs);
   expect((await schemas.diff(created.id, restored.props, inputs)).changes).toBe(false);
 
-  // Delete resets the schema to the template's.
+  // Delete resets the schema to the template's default, with the documented DELETE.
+  const before = emulator.requests.length;
   await schemas.delete(created.id, outs);
+  expect(calls(jobId).slice(before)).toEqual([
+    "DELETE /servicePrincipals/{sp}/synchronization/jobs/{job}/schema 204",
+  ]);
   const reset = liveMapping(jobId).synchronizationRules[0].objectMappings[0].attributeMappings;
   expect(reset.map((m) => m.targetAttributeName)).toEqual(["employeeId", "accountEnabled"]);
+  expect(diffSchemas(provisioningOf().jobs.get(jobId)!.schema, templateSchemaFixture())).toEqual(
+    [],
+  );
+  // Deleting again, or after the job is gone, is not an error.
+  await schemas.delete(created.id, outs);
+  const job = (
+    await jobs.read(jobId, {
+      servicePrincipalId: SP,
+      graphBaseUrl: emulator.url,
+    } as ProvisioningJobOutputs)
+  ).props as ProvisioningJobOutputs;
+  await jobs.delete(jobId, job);
+  await schemas.delete(created.id, outs);
+  expect(calls(jobId).slice(-1)).toEqual([
+    "DELETE /servicePrincipals/{sp}/synchronization/jobs/{job}/schema 404",
+  ]);
 });
 
 test("schema: a spec change is reported per mapping before anything is sent", async () => {
-  addServicePrincipal(server.state, SP);
+  await start();
   const { jobId } = await createJob();
   const created = await schemas.create(schemaInputs(jobId));
   const changed = schemaInputs(jobId);
@@ -171,30 +268,36 @@ test("schema: a spec change is reported per mapping before anything is sent", as
     actions: ["create", "update", "delete"],
     mappings: { ...changed.provisioning.mappings, jobTitle: "[title]" },
   };
-  const before = server.requests.length;
+  const before = emulator.requests.length;
   const diff = await schemas.diff(created.id, created.outs, changed);
   expect(diff.detailedDiff).toEqual({
     "provisioning.mappings.jobTitle": { kind: "ADD", inputDiff: true },
     "provisioning.actions": { kind: "UPDATE", inputDiff: true },
   });
-  expect(server.requests.length).toBe(before);
+  expect(emulator.requests.length).toBe(before);
   // A new job means a new schema resource.
   expect(
     (await schemas.diff(created.id, created.outs, { ...changed, jobId: "other" })).replaces,
   ).toEqual(["servicePrincipalId", "jobId"]);
 });
 
-test("schema: survives a 429 storm on GET and a 503 on PUT", async () => {
-  addServicePrincipal(server.state, SP);
+test("schema: survives a 429 storm on GET, a 503 and a dropped connection on PUT", async () => {
+  await start();
   const { jobId } = await createJob();
-  server.faults.push(
-    { method: "GET", pathEndsWith: "/schema", status: 429, times: 4, retryAfter: "0" },
-    { method: "PUT", pathEndsWith: "/schema", status: 503, times: 1 },
-  );
-  await schemas.create(schemaInputs(jobId));
-  const schemaCalls = server.requests
+  emulator.faults.add({
+    method: "GET",
+    path: /\/schema$/,
+    status: 429,
+    times: 4,
+    retryAfterSeconds: 2,
+  });
+  emulator.faults.add({ method: "PUT", path: /\/schema$/, status: 503, times: 1 });
+  emulator.faults.add({ method: "PUT", path: /\/schema$/, status: 503, times: 1, reset: true });
+  const created = await schemas.create(schemaInputs(jobId));
+  const schemaCalls = emulator.requests
     .filter((r) => r.path.endsWith("/schema"))
     .map((r) => `${r.method} ${r.status}`);
+  // 0: the connection was dropped without an answer.
   expect(schemaCalls).toEqual([
     "GET 429",
     "GET 429",
@@ -202,15 +305,46 @@ test("schema: survives a 429 storm on GET and a 503 on PUT", async () => {
     "GET 429",
     "GET 200",
     "PUT 503",
+    "PUT 0",
     "PUT 204",
   ]);
+  // Retry-After is honoured; without one the backoff doubles (jitter pinned to its minimum).
+  expect(mockSleeps).toEqual([2000, 2000, 2000, 2000, 500, 1000]);
+  // And the spec's schema is in place.
+  const fresh = await schemas.read(created.id, created.outs as SynchronizationSchemaOutputs);
+  expect((await schemas.diff(created.id, fresh.props, schemaInputs(jobId))).changes).toBe(false);
+});
+
+test("a whole app deploys under random 429s, 503s and resets, and ends as specified", async () => {
+  await start({ replicationDelayGets: 1 });
+  emulator.faults.random({ rate429: 0.2, rate503: 0.1, rateReset: 0.05, seed: 7 });
+  const job = await createJob();
+  const common = { servicePrincipalId: SP, graphBaseUrl: emulator.url };
+  await secrets.create({ ...common, credentials: compileSecrets(employees) });
+  const schema = await schemas.create(schemaInputs(job.jobId));
+  await starts.create({ ...common, jobId: job.jobId });
+  const statuses = new Set(emulator.requests.map((r) => r.status));
+  // The seed does produce every kind of fault.
+  expect([0, 404, 429, 503].filter((s) => statuses.has(s))).toEqual([0, 404, 429, 503]);
+
+  emulator.faults.clear();
+  expect(provisioningOf().jobs.get(job.jobId)!.job.status).toEqual({
+    code: "NotRun",
+    quarantine: null,
+  });
+  expect(provisioningOf().secrets).toEqual(compileSecrets(employees));
+  const fresh = await schemas.read(schema.id, schema.outs as SynchronizationSchemaOutputs);
+  expect((await schemas.diff(schema.id, fresh.props, schemaInputs(job.jobId))).changes).toBe(false);
+  // One job, however many retries.
+  expect(provisioningOf().jobs.size).toBe(1);
 });
 
 test("secrets: merged into what is there, own keys replaced and removed, others kept", async () => {
-  const sp = addServicePrincipal(server.state, SP);
+  await start();
+  const sp = provisioningOf();
   sp.secrets = [{ key: "SyncAgentCompatibilityKey", value: "portal" }];
   const credentials = compileSecrets(employees);
-  const inputs = { servicePrincipalId: SP, credentials, graphBaseUrl: server.url };
+  const inputs = { servicePrincipalId: SP, credentials, graphBaseUrl: emulator.url };
   const created = await secrets.create(inputs);
   expect(sp.secrets).toEqual([
     { key: "SyncAgentCompatibilityKey", value: "portal" },
@@ -237,21 +371,22 @@ test("secrets: merged into what is there, own keys replaced and removed, others 
 });
 
 test("start: starts once, a paused job is seen and restarted, delete pauses", async () => {
-  const sp = addServicePrincipal(server.state, SP);
+  await start();
+  const sp = provisioningOf();
   const { jobId } = await createJob();
   await secrets.create({
     servicePrincipalId: SP,
     credentials: compileSecrets(employees),
-    graphBaseUrl: server.url,
+    graphBaseUrl: emulator.url,
   });
-  const inputs = { servicePrincipalId: SP, jobId, graphBaseUrl: server.url };
+  const inputs = { servicePrincipalId: SP, jobId, graphBaseUrl: emulator.url };
   const created = await starts.create(inputs);
   expect(sp.jobs.get(jobId)!.job.status).toEqual({ code: "NotRun", quarantine: null });
   const fresh = await starts.read(created.id, created.outs);
   expect((await starts.diff(created.id, fresh.props, inputs)).changes).toBe(false);
   // Starting a running job again is what Microsoft warns against: update skips it.
   await starts.update(created.id, fresh.props, inputs);
-  expect(server.requests.filter((r) => r.path.endsWith("/start"))).toHaveLength(1);
+  expect(emulator.requests.filter((r) => r.path.endsWith("/start"))).toHaveLength(1);
 
   sp.jobs.get(jobId)!.job.schedule.state = "Paused";
   const paused = await starts.read(created.id, created.outs);
