@@ -4,6 +4,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { tenantSpec, type TenantSpec } from "../../lib/spec/schema";
 import type { CheckFn, SpecPath } from "../../lib/lifecycle/checkTypes";
+import type { GraphEmulator } from "../graph-emulator";
 
 const BASE = {
   tenant: { name: "contoso", id: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f", domain: "contoso.com" },
@@ -40,4 +41,23 @@ function formatPath(p: SpecPath): string {
     (acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k),
     "",
   );
+}
+
+export interface SentRequest {
+  method: string;
+  /** Path under the version segment, without the query: `/identityGovernance/...`. */
+  path: string;
+  body: unknown;
+  /** The Prefer header, if any. */
+  prefer: string | undefined;
+}
+
+/** The emulator's recorded requests, as the lifecycle tests compare them. */
+export function lifecycleRequests(emulator: GraphEmulator): SentRequest[] {
+  return emulator.requests.map((r) => ({
+    method: r.method,
+    path: r.path.replace(/^\/(v1\.0|beta)/, ""),
+    body: r.body,
+    prefer: typeof r.headers.prefer === "string" ? r.headers.prefer : undefined,
+  }));
 }

@@ -1,7 +1,8 @@
 /**
  * The dynamic providers' methods, called directly (under mocks Pulumi never calls them) against
- * the lifecycle emulator routes. This proves the providers send the calls Graph documents for
- * each change; it does not prove the real service behaves as its documentation says.
+ * the shared Graph emulator, with the providers' own Graph client (lib/graph, token from
+ * INBOUND_GRAPH_TOKEN). This proves the providers send the calls Graph documents for each change;
+ * it does not prove the real service behaves as its documentation says.
  */
 import {
   compileCustomTaskExtension,
@@ -9,6 +10,7 @@ import {
   type LifecycleResolver,
 } from "../../lib/lifecycle/compile";
 import { workflowChanges } from "../../lib/lifecycle/diff";
+import { createGraphClient, type GraphClient } from "../../lib/graph";
 import {
   bodyOf,
   lifecycleWorkflowProvider as workflows,
@@ -18,22 +20,29 @@ import {
 import { customTaskExtensionProvider as extensions } from "../../components/graph/customTaskExtension";
 import { lifecycleSettingsProvider as settings } from "../../components/graph/lifecycleSettings";
 import * as path from "path";
-import { specFrom } from "./helpers";
-import { startLifecycleServer, testClient, type LifecycleServer } from "./server";
+import { startGraphEmulator, type GraphEmulator } from "../graph-emulator";
+import type { LifecycleState } from "../graph-emulator/routes/lifecycle";
+import { lifecycleRequests, specFrom } from "./helpers";
 
-// The providers build their client with lib/graph's graphClientFromInputs; here it is the test
-// client for the local server.
-jest.mock("../../lib/graph", () => ({
-  ...jest.requireActual("../../lib/graph"),
-  graphClientFromInputs: (inputs: { graphBaseUrl: string }) =>
-    require("./server").testClient(inputs),
-}));
-
-let server: LifecycleServer;
+let emulator: GraphEmulator;
+let state: LifecycleState;
+/** A client of our own, for out-of-band edits. */
+let graph: GraphClient;
 beforeEach(async () => {
-  server = await startLifecycleServer();
+  emulator = await startGraphEmulator();
+  state = emulator.state.lifecycle;
+  graph = createGraphClient({ baseUrl: emulator.url, token: emulator.token });
+  process.env.INBOUND_GRAPH_TOKEN = emulator.token;
 });
-afterEach(() => server.close());
+afterEach(async () => {
+  delete process.env.INBOUND_GRAPH_TOKEN;
+  await emulator.close();
+});
+
+/** What the providers sent since the last `forget()`: method, path under the version, body. */
+const sent = () => lifecycleRequests(emulator);
+const forget = () => (emulator.requests.length = 0);
+const calls = () => sent().map((r) => `${r.method} ${r.path}`);
 
 const resolver: LifecycleResolver = {
   groupId: (name) => `group-${name}`,
@@ -73,7 +82,7 @@ function inputs(
   const body = compileWorkflow(spec.lifecycleWorkflows[key], resolver);
   const result: LifecycleWorkflowInputs = structuredClone({
     ...body,
-    graphBaseUrl: server.url,
+    graphBaseUrl: emulator.url,
     graphVersion: "v1.0",
   });
   change(result);
@@ -83,22 +92,48 @@ function inputs(
 async function created(key: string, change?: (w: LifecycleWorkflowInputs) => void) {
   const news = inputs(key, change);
   const result = await workflows.create(news);
-  server.requests.length = 0;
+  forget();
   return { id: result.id, outs: result.outs as LifecycleWorkflowOutputs };
 }
-
-const calls = () => server.requests.map((r) => `${r.method} ${r.path}`);
 
 test("create POSTs the compiled body once, with the evolvable-enum header, and reads back without drift", async () => {
   const news = inputs("onboard");
   const { id, outs } = await workflows.create(news);
   expect(calls()).toEqual(["POST /identityGovernance/lifecycleWorkflows/workflows"]);
-  expect(server.requests[0].body).toEqual(bodyOf(news));
-  expect(server.requests[0].prefer).toBe("include-unknown-enum-members");
+  expect(sent()[0].body).toEqual(bodyOf(news));
+  expect(sent()[0].prefer).toBe("include-unknown-enum-members");
   expect(outs).toEqual({ ...news, version: 1, taskDefinitionIds: {} });
 
   const read = await workflows.read(id, outs);
   expect(read).toEqual({ id, props: outs });
+});
+
+test("throttling and a transient failure are retried: the workflow is created once", async () => {
+  const collection = /\/lifecycleWorkflows\/workflows$/;
+  emulator.faults.add({
+    method: "POST",
+    path: collection,
+    status: 429,
+    times: 1,
+    retryAfterSeconds: 0,
+  });
+  emulator.faults.add({
+    method: "POST",
+    path: collection,
+    status: 503,
+    times: 1,
+    retryAfterSeconds: 0,
+  });
+  const { id } = await workflows.create(inputs("onboard"));
+  expect(emulator.requests.map((r) => r.status)).toEqual([429, 503, 201]);
+  expect([...state.workflows.keys()]).toEqual([id]);
+});
+
+test("a refusal from Graph is reported with its status, message and request id", async () => {
+  await workflows.create(inputs("onboard"));
+  await expect(workflows.create(inputs("onboard"))).rejects.toThrow(
+    /^Graph POST \/v1\.0\/identityGovernance\/lifecycleWorkflows\/workflows failed: 409 Conflict: a workflow named 'Onboard' already exists \(request-id [0-9a-f-]{36}\)$/,
+  );
 });
 
 test("a mover workflow reads back as mover (the Prefer header is sent on reads too)", async () => {
@@ -106,7 +141,7 @@ test("a mover workflow reads back as mover (the Prefer header is sent on reads t
   const read = await workflows.read(id, outs);
   expect(read.props.category).toBe("mover");
   expect(workflowChanges(bodyOf(outs), bodyOf(read.props))).toEqual({ versioned: {}, patched: {} });
-  expect(server.requests.map((r) => r.prefer)).toEqual([
+  expect(sent().map((r) => r.prefer)).toEqual([
     "include-unknown-enum-members",
     "include-unknown-enum-members",
   ]);
@@ -126,11 +161,11 @@ test("changing a task's argument is one createNewVersion: same id, version 2, no
   expect(calls()).toEqual([
     `POST /identityGovernance/lifecycleWorkflows/workflows/${id}/createNewVersion`,
   ]);
-  expect(server.requests[0].body).toEqual({ workflow: bodyOf(news) });
+  expect(sent()[0].body).toEqual({ workflow: bodyOf(news) });
   expect(updated.outs).toEqual({ ...news, version: 2, taskDefinitionIds: {} });
-  expect([...server.state.workflows.keys()]).toEqual([id]);
-  expect(server.state.versions.get(id)!.map((v) => v.versionNumber)).toEqual([1]);
-  expect(server.state.tasks.get(id)![1].arguments).toEqual([
+  expect([...state.workflows.keys()]).toEqual([id]);
+  expect(state.versions.get(id)!.map((v) => v.versionNumber)).toEqual([1]);
+  expect(state.tasks.get(id)![1].arguments).toEqual([
     { name: "tapLifetimeMinutes", value: "60" },
     { name: "tapIsUsableOnce", value: "true" },
   ]);
@@ -161,35 +196,30 @@ test("changing only the description is a PATCH of the description", async () => 
     description: { kind: "UPDATE", inputDiff: true },
   });
   const updated = await workflows.update(id, outs, news);
-  expect(server.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+  expect(sent().map((r) => [r.method, r.path, r.body])).toEqual([
     ["PATCH", `/identityGovernance/lifecycleWorkflows/workflows/${id}`, { description: "Day one" }],
   ]);
   expect(updated.outs.version).toBe(1);
-  expect(server.state.workflows.get(id)!.description).toBe("Day one");
+  expect(state.workflows.get(id)!.description).toBe("Day one");
 });
 
 test("the emulator refuses a PATCH of tasks, as Graph does", async () => {
   const { id } = await created("onboard");
   await expect(
-    testClient({ graphBaseUrl: server.url }).request(
-      "PATCH",
-      `/identityGovernance/lifecycleWorkflows/workflows/${id}`,
-      {
-        tasks: [],
-      },
-    ),
+    graph.request("PATCH", `/identityGovernance/lifecycleWorkflows/workflows/${id}`, {
+      tasks: [],
+    }),
   ).rejects.toMatchObject({ status: 400 });
 });
 
 test("an out-of-band edit shows up as drift on read", async () => {
   const { id, outs } = await created("onboard");
-  const client = testClient({ graphBaseUrl: server.url });
-  await client.request("PATCH", `/identityGovernance/lifecycleWorkflows/workflows/${id}`, {
+  await graph.request("PATCH", `/identityGovernance/lifecycleWorkflows/workflows/${id}`, {
     displayName: "Renamed",
   });
   const changed = structuredClone(outs);
   changed.tasks.splice(2, 1);
-  await client.request(
+  await graph.request(
     "POST",
     `/identityGovernance/lifecycleWorkflows/workflows/${id}/createNewVersion`,
     {
@@ -206,10 +236,7 @@ test("an out-of-band edit shows up as drift on read", async () => {
 
 test("a workflow deleted out of band reads as gone", async () => {
   const { id, outs } = await created("onboard");
-  await testClient({ graphBaseUrl: server.url }).request(
-    "DELETE",
-    `/identityGovernance/lifecycleWorkflows/workflows/${id}`,
-  );
+  await graph.request("DELETE", `/identityGovernance/lifecycleWorkflows/workflows/${id}`);
   expect(await workflows.read(id, outs)).toEqual({});
 });
 
@@ -217,7 +244,7 @@ test("delete is soft by default", async () => {
   const { id, outs } = await created("onboard");
   await workflows.delete(id, outs);
   expect(calls()).toEqual([`DELETE /identityGovernance/lifecycleWorkflows/workflows/${id}`]);
-  expect([...server.state.deletedWorkflows.keys()]).toEqual([id]);
+  expect([...state.deletedWorkflows.keys()]).toEqual([id]);
 });
 
 test("delete with purgeOnDelete also purges it from deleted items", async () => {
@@ -229,12 +256,12 @@ test("delete with purgeOnDelete also purges it from deleted items", async () => 
     `DELETE /identityGovernance/lifecycleWorkflows/workflows/${id}`,
     `DELETE /identityGovernance/lifecycleWorkflows/deletedItems/workflows/${id}`,
   ]);
-  expect(server.state.deletedWorkflows.size).toBe(0);
-  expect(server.state.workflows.size).toBe(0);
+  expect(state.deletedWorkflows.size).toBe(0);
+  expect(state.workflows.size).toBe(0);
 });
 
 test("an unconfirmed task is looked up by display name, and reads back as its placeholder", async () => {
-  server.state.taskDefinitions.push({
+  state.taskDefinitions.push({
     id: "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
     displayName: "Update user attributes",
     category: "joiner,leaver,mover",
@@ -247,8 +274,7 @@ test("an unconfirmed task is looked up by display name, and reads back as its pl
     "POST /identityGovernance/lifecycleWorkflows/workflows",
   ]);
   expect(
-    (server.requests[1].body as { tasks: { taskDefinitionId: string }[] }).tasks[0]
-      .taskDefinitionId,
+    (sent()[1].body as { tasks: { taskDefinitionId: string }[] }).tasks[0].taskDefinitionId,
   ).toBe("2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b");
   expect(outs.taskDefinitionIds).toEqual({
     "<taskDefinition:Update user attributes>": "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
@@ -274,32 +300,32 @@ customTaskExtensions:
   });
 
   test("create, drift, PATCH update and delete", async () => {
-    const news = { ...body, graphBaseUrl: server.url };
+    const news = { ...body, graphBaseUrl: emulator.url };
     const { id, outs } = await extensions.create(news);
-    expect(server.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+    expect(sent().map((r) => [r.method, r.path, r.body])).toEqual([
       ["POST", "/identityGovernance/lifecycleWorkflows/customTaskExtensions", body],
     ]);
     expect(outs).toEqual({ ...news, extensionId: id });
     expect((await extensions.read(id, outs)).props).toEqual(outs);
 
-    server.state.customTaskExtensions.get(id)!.callbackConfiguration = {
+    state.customTaskExtensions.get(id)!.callbackConfiguration = {
       "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
       timeoutDuration: "PT5M",
     };
     const drifted = (await extensions.read(id, outs)).props;
     expect(await extensions.diff(id, drifted, news)).toEqual({ changes: true, replaces: [] });
 
-    server.requests.length = 0;
+    forget();
     await extensions.update(id, drifted, news);
     expect(calls()).toEqual([
       `PATCH /identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`,
     ]);
-    expect(server.state.customTaskExtensions.get(id)!.callbackConfiguration).toEqual(
+    expect(state.customTaskExtensions.get(id)!.callbackConfiguration).toEqual(
       body.callbackConfiguration,
     );
 
     await extensions.delete(id, outs);
-    expect(server.state.customTaskExtensions.size).toBe(0);
+    expect(state.customTaskExtensions.size).toBe(0);
   });
 });
 
@@ -311,22 +337,22 @@ describe("tenant settings", () => {
   };
 
   test("create PATCHes, read shows drift, delete restores the defaults", async () => {
-    const own = { ...news, graphBaseUrl: server.url };
+    const own = { ...news, graphBaseUrl: emulator.url };
     const { id, outs } = await settings.create(own);
     expect(id).toBe("lifecycleWorkflowSettings");
-    expect(server.state.settings).toEqual({
+    expect(state.settings).toEqual({
       workflowScheduleIntervalInHours: 6,
       emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
     });
     expect((await settings.read(id, outs)).props).toEqual(own);
 
-    server.state.settings.workflowScheduleIntervalInHours = 12;
+    state.settings.workflowScheduleIntervalInHours = 12;
     const live = (await settings.read(id, outs)).props;
     expect(live.workflowScheduleIntervalInHours).toBe(12);
     expect((await settings.diff(id, live, own)).changes).toBe(true);
 
     await settings.delete(id, outs);
-    expect(server.state.settings).toEqual({
+    expect(state.settings).toEqual({
       workflowScheduleIntervalInHours: 3,
       emailSettings: { useCompanyBranding: false },
     });

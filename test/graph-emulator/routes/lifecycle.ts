@@ -63,6 +63,7 @@ export function createLifecycleState(): LifecycleState {
 
 const BASE = "/identityGovernance/lifecycleWorkflows";
 const PATCHABLE = ["displayName", "description", "isEnabled", "isSchedulingEnabled"];
+const TASK_PATCHABLE = ["displayName", "description"];
 const SERVER_FIELDS = [
   "id",
   "createdDateTime",
@@ -252,7 +253,29 @@ function workflowRoutes(
     return error(405, "MethodNotAllowed", req.method);
   }
 
-  if (action === "tasks" && req.method === "GET") return { status: 200, body: { value: tasks } };
+  if (action === "tasks") {
+    const taskId = rest[2];
+    if (taskId === undefined && req.method === "GET")
+      return { status: 200, body: { value: tasks } };
+    const task = tasks.find((t) => t.id === taskId);
+    if (!task) return notFound(`task ${taskId} of workflow ${id}`);
+    if (req.method === "GET") return { status: 200, body: task };
+    if (req.method === "PATCH") {
+      // A task's own PATCH changes only its name and description (identitygovernance-task-update).
+      const body = req.body as Json;
+      const refused = Object.keys(body).filter((k) => !TASK_PATCHABLE.includes(k));
+      if (refused.length > 0) {
+        return error(
+          400,
+          "InvalidRequest",
+          `only displayName and description of a task can be updated; use createNewVersion to change ${refused.join(", ")}`,
+        );
+      }
+      Object.assign(task, body);
+      return { status: 204 };
+    }
+    return error(405, "MethodNotAllowed", req.method);
+  }
   if (action === "versions" && req.method === "GET") {
     return { status: 200, body: { value: state.versions.get(id) ?? [] } };
   }
@@ -365,6 +388,16 @@ function extensionRoutes(
   return error(405, "MethodNotAllowed", req.method);
 }
 
+/** `$filter=category has 'joiner'`, the one filter the taskDefinitions page documents. */
+function listDefinitions(definitions: Json[], req: LifecycleRequest): LifecycleResponse {
+  const filter = req.query.get("$filter");
+  if (!filter) return { status: 200, body: { value: definitions } };
+  const category = /^category has '(\w+)'$/.exec(filter.trim())?.[1];
+  if (!category) return error(400, "BadRequest", `unsupported $filter: ${filter}`);
+  const value = definitions.filter((d) => String(d.category).split(",").includes(category));
+  return { status: 200, body: { value } };
+}
+
 /** Handles a Lifecycle Workflows request, or returns undefined for paths outside this area. */
 export function handleLifecycle(
   state: LifecycleState,
@@ -386,7 +419,7 @@ export function handleLifecycle(
       return extensionRoutes(state, req, rest);
     case "taskDefinitions":
       if (req.method !== "GET") return error(405, "MethodNotAllowed", req.method);
-      return { status: 200, body: { value: state.taskDefinitions } };
+      return listDefinitions(state.taskDefinitions, req);
     case "settings":
       if (req.method === "GET") return { status: 200, body: state.settings };
       if (req.method === "PATCH") {
