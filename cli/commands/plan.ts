@@ -6,6 +6,7 @@ import { formatDiagnostic } from "../../lib/spec/diagnostics";
 import { planGraphRequests, PlannedRequest } from "../../lib/plan";
 import { PlanError, runUnderMocks, PlannedResource } from "../plan/mockRun";
 import { offlineInvokes } from "../plan/offline";
+import { checkPolicies, PolicyViolation } from "../../policies/offline";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index.ts");
 
@@ -65,6 +66,8 @@ export function computedOutputs(
 export interface Plan {
   resources: PlannedResource[];
   graphRequests: PlannedRequest[];
+  /** What the policy pack would report at `pulumi preview --policy-pack policies`. */
+  policyViolations: PolicyViolation[];
 }
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
@@ -95,11 +98,17 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
           for (const message of err.messages) io.err(`${file}: the program fails: ${message}\n`);
           return done(EXIT.failed);
         }
-        const plan: Plan = { resources: run.resources, graphRequests: planGraphRequests(spec) };
+        const plan: Plan = {
+          resources: run.resources,
+          graphRequests: planGraphRequests(spec),
+          policyViolations: await checkPolicies(run.resources),
+        };
         if (options.json) io.out(JSON.stringify(plan, null, 2) + "\n");
         else if (options.markdown) io.out(renderMarkdown(file, plan));
         else io.out(renderText(io, file, plan));
-        done(EXIT.ok);
+        // As `pulumi preview` with the pack: a mandatory violation fails, an advisory one warns.
+        const blocked = plan.policyViolations.some((v) => v.enforcementLevel === "mandatory");
+        done(blocked ? EXIT.failed : EXIT.ok);
       },
     );
 }
@@ -117,6 +126,15 @@ function renderText(io: CliIo, file: string, plan: Plan): string {
     }
   };
   walk("", 1);
+  lines.push("", paint(io, "bold", `Policy pack: ${policySummary(plan)}`));
+  for (const v of plan.policyViolations) {
+    const level = paint(
+      io,
+      v.enforcementLevel === "mandatory" ? "red" : "yellow",
+      v.enforcementLevel,
+    );
+    lines.push(`  ${level} ${v.policy} on ${v.resource}: ${v.message}`);
+  }
   lines.push("", paint(io, "bold", `Microsoft Graph requests: ${plan.graphRequests.length}`));
   for (const request of plan.graphRequests) {
     lines.push("", `${paint(io, "green", request.method)} ${request.path}`);
@@ -135,6 +153,10 @@ function renderMarkdown(file: string, plan: Plan): string {
     }
   };
   walk("", 0);
+  lines.push("", `**Policy pack:** ${policySummary(plan)}`, "");
+  for (const v of plan.policyViolations) {
+    lines.push(`- **${v.enforcementLevel}** \`${v.policy}\` on \`${v.resource}\`: ${v.message}`);
+  }
   lines.push("", `**${plan.graphRequests.length} Microsoft Graph requests**`, "");
   for (const request of plan.graphRequests) {
     lines.push(`<details><summary><code>${request.method} ${request.path}</code></summary>`, "");
@@ -144,6 +166,14 @@ function renderMarkdown(file: string, plan: Plan): string {
     lines.push("", "</details>", "");
   }
   return lines.join("\n") + "\n";
+}
+
+function policySummary(plan: Plan): string {
+  const count = (level: string) =>
+    plan.policyViolations.filter((v) => v.enforcementLevel === level).length;
+  return plan.policyViolations.length === 0
+    ? "no violations"
+    : `${count("mandatory")} mandatory, ${count("advisory")} advisory violation(s)`;
 }
 
 function indent(text: string, spaces: number): string {

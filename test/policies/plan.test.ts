@@ -1,0 +1,56 @@
+/**
+ * `inbound plan` reports the policy pack's findings with the plan, as `pulumi preview
+ * --policy-pack policies` would: advisory ones are shown and the plan succeeds.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+
+const ROOT = path.join(__dirname, "..", "..");
+let dir: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-plan-policy-"));
+  fs.cpSync(path.join(ROOT, "config"), path.join(dir, "config"), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "config", "tenants", "deletes.yaml"),
+    [
+      "extends: contoso.yaml",
+      "provisioning:",
+      "  employees:",
+      "    actions: [create, update, delete]",
+      "",
+    ].join("\n"),
+  );
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const plan = (...args: string[]) =>
+  promisify(execFile)(process.execPath, [path.join(ROOT, "bin", "inbound.js"), "plan", ...args], {
+    cwd: dir,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+
+it("lists an advisory violation in the JSON plan and still succeeds", async () => {
+  const { stdout } = await plan("config/tenants/deletes.yaml", "--json");
+  expect(JSON.parse(stdout).policyViolations).toEqual([
+    {
+      policy: "inbound-provisioning-deletes-deliberate",
+      enforcementLevel: "advisory",
+      resource: "contoso-employees-schema",
+      type: "pulumi-nodejs:dynamic/inbound-synchronization-schema:Resource",
+      message:
+        "App employees deletes Entra users that leave scope; prefer disabling (active: false) and a leaver workflow's deleteUser task after a grace period.",
+    },
+  ]);
+});
+
+it("shows it in the Markdown for a pull request", async () => {
+  const { stdout } = await plan("config/tenants/deletes.yaml", "--markdown");
+  expect(stdout).toContain("**Policy pack:** 0 mandatory, 1 advisory violation(s)");
+  expect(stdout).toContain(
+    "- **advisory** `inbound-provisioning-deletes-deliberate` on `contoso-employees-schema`: App employees deletes Entra users",
+  );
+});
