@@ -11,7 +11,8 @@ import { parseExpression } from "./parser";
 
 export interface ExpressionCheckContext {
   spec: TenantSpec;
-  report(path: (string | number)[], message: string): void;
+  /** `offset`: where in the expression string the problem is, for the loader to position it. */
+  report(path: (string | number)[], message: string, offset?: number): void;
 }
 
 function usesFunction(ast: Expr, name: string): boolean {
@@ -24,8 +25,8 @@ function usesFunction(ast: Expr, name: string): boolean {
   return false;
 }
 
-const where = (d: { line: number; column: number }): string =>
-  d.line > 1 ? `line ${d.line}, column ${d.column}` : `column ${d.column}`;
+/** Reported by checkExtensionShortForms (lib/provisioning/checks.ts) once per mapping already. */
+const NO_EXTENSION = /refers to the custom SCIM extension, but no extension URN is known/;
 
 /**
  * Every provisioning mapping expression must check clean against the SCIM catalog (core,
@@ -39,12 +40,13 @@ export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
       const text = typeof mapping === "string" ? mapping : mapping.expression;
       if (text === undefined) continue;
       const path = ["provisioning", appKey, "mappings", target];
+      const textPath = typeof mapping === "string" ? path : [...path, "expression"];
       const diagnostics = checkExpression(text, {
         attributes: catalog,
         context: "provisioning",
         extensionUrn: app.scimExtension?.urn,
-      });
-      for (const d of diagnostics) ctx.report(path, `expression ${where(d)}: ${d.message}`);
+      }).filter((d) => app.scimExtension || !NO_EXTENSION.test(d.message));
+      for (const d of diagnostics) ctx.report(textPath, d.message, d.offset);
       const parsed = diagnostics.length === 0 ? parseExpression(text).ast : undefined;
       if (parsed && usesFunction(parsed, "SelectUniqueValue")) {
         if (app.target !== "activeDirectory") {
@@ -69,7 +71,8 @@ export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
       for (const d of checkExpression(text, { context: "uploader" })) {
         ctx.report(
           ["provisioning", appKey, "uploader", "csv", "columns", attribute],
-          `expression ${where(d)}: ${d.message}`,
+          d.message,
+          d.offset,
         );
       }
     }

@@ -9,6 +9,7 @@ import { isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar } 
 import { z } from "zod";
 import { runChecks } from "./checks";
 import { Diagnostic, formatDiagnostic, formatPath, sortDiagnostics, suggest } from "./diagnostics";
+import { scalarSourceOffsets, ScalarStyle } from "./scalarPositions";
 import { tenantSpec, TenantSpec } from "./schema";
 
 /** Specs are small; anything larger is a wrong file, and is refused before it is parsed. */
@@ -34,8 +35,19 @@ interface Origin {
   lineCounter: LineCounter;
   keyOffset?: number;
   valueOffset: number;
-  /** For strings: where the characters of the value start, for positions inside expressions. */
-  scalar?: { contentOffset: number; style: Scalar["type"] };
+  /** For strings: the scalar as written, for positions inside expressions. */
+  scalar?: {
+    /** Where the characters of the value start: the fallback when they cannot be aligned. */
+    contentOffset: number;
+    style: ScalarStyle;
+    /** The file's text and the scalar's range in it. */
+    text: string;
+    start: number;
+    end: number;
+    /** The value as parsed, before `${...}` substitution. */
+    value: string;
+    offsets?: number[] | null;
+  };
 }
 
 type Origins = Map<string, Origin>;
@@ -72,7 +84,8 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
   const parsed = loadWithExtends(file, options, out, []);
   if (!parsed) return { diagnostics: sortDiagnostics(out.diagnostics) };
   const { origins } = parsed;
-  const value = substituteVariables(parsed.value, origins, out);
+  const edits: Edits = new Map();
+  const value = substituteVariables(parsed.value, origins, out, edits);
   if (out.diagnostics.length > 0) return { diagnostics: sortDiagnostics(out.diagnostics) };
 
   const where = (p: SpecPath) => locate(origins, p, file);
@@ -86,7 +99,9 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
   runChecks(result.data, (p, message, offset) => {
     const origin = where(p);
     const at =
-      origin.scalar && offset !== undefined ? scalarOffset(origin, offset) : origin.valueOffset;
+      origin.scalar && offset !== undefined
+        ? scalarOffset(origin, rawOffset(edits.get(keyOf(p)), offset))
+        : origin.valueOffset;
     out.at(origin.file, origin.lineCounter, at, formatPath(p), message);
   });
   if (out.diagnostics.length > 0) return { diagnostics: sortDiagnostics(dedupe(out.diagnostics)) };
@@ -233,7 +248,7 @@ function parseFile(file: string, text: string, out: Collector): Parsed | undefin
     return undefined;
   }
   const origins: Origins = new Map();
-  const value = toPlain(document.contents, [], file, lineCounter, origins) as Record<
+  const value = toPlain(document.contents, [], { file, lineCounter, text }, origins) as Record<
     string,
     unknown
   >;
@@ -246,24 +261,35 @@ function lowerFirst(text: string): string {
   return first + text.slice(1).replace(/\.$/, "");
 }
 
+interface Source {
+  file: string;
+  lineCounter: LineCounter;
+  text: string;
+}
+
 function toPlain(
   node: Node | null,
   at: SpecPath,
-  file: string,
-  lineCounter: LineCounter,
+  source: Source,
   origins: Origins,
   keyOffset?: number,
 ): unknown {
+  const { file, lineCounter, text } = source;
   const valueOffset = node?.range?.[0] ?? keyOffset ?? 0;
   const origin: Origin = { file, lineCounter, keyOffset, valueOffset };
-  // Flow scalars only: block scalars start on the line after their header.
-  if (
-    isScalar(node) &&
-    typeof node.value === "string" &&
-    (node.type === "PLAIN" || node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE")
-  ) {
-    const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
-    origin.scalar = { contentOffset: valueOffset + (quoted ? 1 : 0), style: node.type };
+  if (isScalar(node) && typeof node.value === "string" && node.type && node.range) {
+    const style = node.type as Scalar["type"] & ScalarStyle;
+    const quoted = style === "QUOTE_DOUBLE" || style === "QUOTE_SINGLE";
+    const block = style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED";
+    const firstLine = text.indexOf("\n", valueOffset) + 1;
+    origin.scalar = {
+      contentOffset: block && firstLine > 0 ? firstLine : valueOffset + (quoted ? 1 : 0),
+      style,
+      text,
+      start: node.range[0],
+      end: node.range[1],
+      value: node.value,
+    };
   }
   origins.set(keyOf(at), origin);
   if (isMap(node)) {
@@ -274,8 +300,7 @@ function toPlain(
       result[key] = toPlain(
         pair.value as Node | null,
         child,
-        file,
-        lineCounter,
+        source,
         origins,
         (pair.key as Node | null)?.range?.[0],
       );
@@ -284,7 +309,7 @@ function toPlain(
   }
   if (isSeq(node)) {
     return node.items.map((item, i) =>
-      toPlain(item as Node, [...at, i], file, lineCounter, origins, (item as Node)?.range?.[0]),
+      toPlain(item as Node, [...at, i], source, origins, (item as Node)?.range?.[0]),
     );
   }
   if (isScalar(node)) return node.value;
@@ -407,10 +432,14 @@ const VARIABLES = [
   "azure.location",
 ];
 
+/** Per string (by path): each `${...}` replaced, as [offset in the raw string, old length, new length]. */
+type Edits = Map<string, [number, number, number][]>;
+
 function substituteVariables(
   value: Record<string, unknown>,
   origins: Origins,
   out: Collector,
+  edits: Edits,
 ): Record<string, unknown> {
   const lookup = (name: string): unknown =>
     name.split(".").reduce<unknown>((v, k) => (isPlainMap(v) ? v[k] : undefined), value);
@@ -423,8 +452,13 @@ function substituteVariables(
   };
   const substitute = (text: string, at: SpecPath): string => {
     if (!text.includes("${")) return text;
-    return text.replace(/\$?\$\{([^}]*)\}/g, (match, name: string, offset: number) => {
-      if (match.startsWith("$$")) return match.slice(1);
+    const changes: [number, number, number][] = [];
+    edits.set(keyOf(at), changes);
+    const replace = (match: string, name: string, offset: number): string => {
+      if (match.startsWith("$$")) {
+        changes.push([offset, match.length, match.length - 1]);
+        return match.slice(1);
+      }
       const origin = locate(origins, at, "");
       const report = (message: string) =>
         out.at(
@@ -446,8 +480,10 @@ function substituteVariables(
         report(`\${${name}} is used here but \`${name}\` is not set`);
         return match;
       }
+      changes.push([offset, match.length, resolved.length]);
       return resolved;
-    });
+    };
+    return text.replace(/\$?\$\{([^}]*)\}/g, replace);
   };
   return walk(value, []) as Record<string, unknown>;
 }
@@ -463,10 +499,29 @@ function locate(origins: Origins, at: SpecPath, fallbackFile: string): Origin {
   return { file: fallbackFile, lineCounter: new LineCounter(), valueOffset: 0 };
 }
 
+/** An offset in a string after substitution, as an offset in the string as written. */
+function rawOffset(changes: [number, number, number][] | undefined, offset: number): number {
+  let shift = 0;
+  for (const [at, oldLength, newLength] of changes ?? []) {
+    const start = at + shift;
+    if (offset < start) break;
+    // Inside a substituted value: the variable reference is what the user wrote.
+    if (offset < start + newLength) return at;
+    shift += newLength - oldLength;
+  }
+  return offset - shift;
+}
+
 function scalarOffset(origin: Origin, offset: number): number {
-  // Positions inside a block scalar or an escaped string are approximate; plain and simply
-  // quoted strings map one to one.
-  return origin.scalar!.contentOffset + offset;
+  const scalar = origin.scalar!;
+  if (scalar.offsets === undefined) {
+    scalar.offsets =
+      scalarSourceOffsets(scalar.text, scalar.style, scalar.start, scalar.end, scalar.value) ??
+      null;
+  }
+  const offsets = scalar.offsets;
+  if (!offsets) return scalar.contentOffset + offset;
+  return offsets[Math.max(0, Math.min(offset, offsets.length - 1))];
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {

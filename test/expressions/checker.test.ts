@@ -298,12 +298,17 @@ describe("checkMappingExpressions", () => {
   } as unknown as TenantSpec;
 
   it("reports each problem at its spec path", () => {
-    const reports: [string, string][] = [];
-    checkMappingExpressions({ spec, report: (p, m) => reports.push([p.join("."), m]) });
+    const reports: [string, string, number?][] = [];
+    checkMappingExpressions({
+      spec,
+      report: (p, m, offset) =>
+        reports.push(offset === undefined ? [p.join("."), m] : [p.join("."), m, offset]),
+    });
     expect(reports).toEqual([
       [
         "provisioning.hr.mappings.displayName",
-        "expression column 29: unknown attribute [name.familyNam]; did you mean [name.familyName]?",
+        "unknown attribute [name.familyNam]; did you mean [name.familyName]?",
+        28,
       ],
       [
         "provisioning.hr.mappings.userPrincipalName",
@@ -315,7 +320,8 @@ describe("checkMappingExpressions", () => {
       ],
       [
         "provisioning.hr.uploader.csv.columns.userName",
-        "expression column 17: DefaultDomain needs the target directory or tenant, so it works only in provisioning mappings, not in uploader columns",
+        "DefaultDomain needs the target directory or tenant, so it works only in provisioning mappings, not in uploader columns",
+        16,
       ],
     ]);
   });

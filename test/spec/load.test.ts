@@ -366,3 +366,72 @@ describe("the examples", () => {
     expect(adFile.provisioning.employees).toMatchObject(fragment.provisioning.employees);
   });
 });
+
+describe("expression errors point at the character in the YAML file", () => {
+  const mapping = (yaml: string) =>
+    TENANT + app().replace("    mappings:\n", "    mappings:\n" + yaml);
+  const cases: [string, string, string][] = [
+    [
+      "a plain scalar",
+      '      displayName: Join(" ", [name.givenNam])\n',
+      "7:30: provisioning.emp.mappings.displayName: unknown attribute [name.givenNam]; did you mean [name.givenName]?",
+    ],
+    [
+      "a single-quoted scalar with a '' escape",
+      "      displayName: 'Join(\"''\", [name.givenNam])'\n",
+      "7:32: provisioning.emp.mappings.displayName: unknown attribute [name.givenNam]; did you mean [name.givenName]?",
+    ],
+    [
+      'a double-quoted scalar with \\" escapes',
+      '      displayName: "Join(\\" \\", [name.givenNam])"\n',
+      "7:33: provisioning.emp.mappings.displayName: unknown attribute [name.givenNam]; did you mean [name.givenName]?",
+    ],
+    [
+      "a literal block scalar",
+      '      displayName: |-\n        Join(" ",\n          [name.givenName],\n          [name.familyNam])\n',
+      "10:11: provisioning.emp.mappings.displayName: unknown attribute [name.familyNam]; did you mean [name.familyName]?",
+    ],
+    [
+      "a folded block scalar",
+      '      displayName: >-\n        Join(" ",\n        [name.givenName],\n\n        Jion([name.familyName]))\n',
+      "11:9: provisioning.emp.mappings.displayName: unknown function Jion; did you mean Join?",
+    ],
+    [
+      "a multi-line double-quoted scalar",
+      '      displayName: "Join(\\" \\",\n        [name.givenName], [nickNme])"\n',
+      "8:27: provisioning.emp.mappings.displayName: unknown attribute [nickNme]; did you mean [nickName]?",
+    ],
+    [
+      "the long form's expression, after a ${variable}",
+      '      mail:\n        expression: \'Join("@", "${tenant.domain}", [userNme])\'\n',
+      "8:52: provisioning.emp.mappings.mail.expression: unknown attribute [userNme]; did you mean [userName]?",
+    ],
+    [
+      "a syntax error at the end of the string",
+      "      displayName: 'Join(\" \", [userName]'\n",
+      '7:41: provisioning.emp.mappings.displayName: missing ")" to close Join( opened at column 5',
+    ],
+  ];
+
+  it.each(cases)("in %s", (_name, yaml, expected) => {
+    expect(errors("expr.yaml", mapping(yaml))).toEqual([`expr.yaml:${expected}`]);
+  });
+
+  it("in an uploader column, and in a base file", () => {
+    write(
+      "expr-base/base.yaml",
+      app(
+        "    uploader:\n" +
+          "      kind: none\n" +
+          "      csv:\n" +
+          "        columns:\n" +
+          '          externalId: "[WorkerID]"\n' +
+          "          userName: 'Join(\"@\", [UserID], DefaultDomain())'\n",
+      ),
+    );
+    write("expr-base/tenant.yaml", "extends: base.yaml\n" + TENANT);
+    expect(errors("expr-base/tenant.yaml")).toEqual([
+      "expr-base/base.yaml:10:42: provisioning.emp.uploader.csv.columns.userName: DefaultDomain needs the target directory or tenant, so it works only in provisioning mappings, not in uploader columns",
+    ]);
+  });
+});
