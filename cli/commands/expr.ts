@@ -88,20 +88,18 @@ export function expr(text: string, options: ExprOptions, io: CliIo): number {
         )
       : undefined,
   });
+  // An expression Entra would refuse, or run differently from what it says, has no value to
+  // preview either: every mode fails on it.
+  if (diagnostics.length > 0) {
+    printDiagnostics(io, text, diagnostics);
+    return EXIT.failed;
+  }
   if (options.check) {
-    if (diagnostics.length > 0) {
-      printDiagnostics(io, text, diagnostics);
-      return EXIT.failed;
-    }
     io.out(`${paint(io, "green", "ok")}: expression is valid (${text.length} characters)\n`);
     return EXIT.ok;
   }
   try {
     if (options.graph) {
-      if (diagnostics.length > 0) {
-        printDiagnostics(io, text, diagnostics);
-        return EXIT.failed;
-      }
       const source = compileToGraph(ast, { extensionUrn: options.extensionUrn });
       io.out(`${JSON.stringify(source, null, 2)}\n`);
       return EXIT.ok;

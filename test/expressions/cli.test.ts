@@ -75,6 +75,32 @@ describe("inbound expr", () => {
     );
   });
 
+  it("exits 1, in every mode, for a form Entra documents as unsupported", async () => {
+    const expected = {
+      code: 1,
+      out: "",
+      err:
+        "<expr>:1:5: IgnoreFlowIfNullOrEmpty can't be the condition of IIF: wrap the whole IIF instead, e.g. IgnoreFlowIfNullOrEmpty(IIF(...))\n" +
+        'IIF(IgnoreFlowIfNullOrEmpty([country]), [country], "Other")\n' +
+        "    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n",
+    };
+    const text = 'IIF(IgnoreFlowIfNullOrEmpty([country]), [country], "Other")';
+    expect(await runExpr([text, "--input", '{"country":"NL"}'])).toEqual(expected);
+    expect(await runExpr([text, "--graph"])).toEqual(expected);
+    expect(await runExpr([text, "--check"])).toEqual(expected);
+  });
+
+  it("reports every problem, each with its line and caret", async () => {
+    const r = await runExpr(['Join(" ",\n  Lenn([a]),\n  Left([b]))', "--check"]);
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err:
+        "<expr>:2:3: unknown function Lenn; did you mean Len?\n  Lenn([a]),\n  ^^^^\n" +
+        "<expr>:3:3: Left takes 2 arguments, got 1: Left(string, numChars)\n  Left([b]))\n  ^^^^^^^^^\n",
+    });
+  });
+
   it("exits 1 when evaluation fails", async () => {
     expect(await runExpr(['CDate("soon")'])).toEqual({
       code: 1,
