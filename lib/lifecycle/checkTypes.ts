@@ -9,7 +9,8 @@ export type SpecPath = (string | number)[];
 
 export interface CheckContext {
   spec: TenantSpec;
-  report(path: SpecPath, message: string): void;
+  /** `offset`: position inside the string value at `path` (e.g. a token of a scope rule). */
+  report(path: SpecPath, message: string, offset?: number): void;
 }
 
 export type CheckFn = (ctx: CheckContext) => void;

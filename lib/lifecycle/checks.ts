@@ -5,7 +5,7 @@
  */
 import type { CheckFn, SpecPath } from "./checkTypes";
 import { entryDefinition, taskEntry } from "./compile";
-import { formatRuleProblem, parseScopeRule } from "./scopeRule";
+import { parseScopeRule } from "./scopeRule";
 import { didYouMean } from "./suggest";
 import {
   argumentProblem,
@@ -125,8 +125,9 @@ function checkTaskProperties(
 export const checkScopeRules: CheckFn = ({ spec, report }) => {
   for (const [key, workflow] of Object.entries(spec.lifecycleWorkflows)) {
     if (workflow.scope === undefined) continue;
+    // The offset puts the diagnostic on the offending token inside the YAML string.
     for (const problem of parseScopeRule(workflow.scope).problems) {
-      report(["lifecycleWorkflows", key, "scope"], formatRuleProblem(problem));
+      report(["lifecycleWorkflows", key, "scope"], problem.message, problem.column - 1);
     }
   }
 };

@@ -440,11 +440,6 @@ function checkProperties(node: RuleNode, lambda: LambdaScope | undefined, proble
   }
 }
 
-/** One formatted problem: `column 3: unknown user property ...`. */
-export function formatRuleProblem(problem: RuleProblem): string {
-  return `column ${problem.column}: ${problem.message}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // evaluation (for `inbound simulate --workflows`)
 

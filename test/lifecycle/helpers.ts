@@ -27,11 +27,20 @@ export function fixture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(fs.readFileSync(file, "utf8")) as T;
 }
 
-/** Runs checks and returns what they report, as `path: message` with the loader's path style. */
+/**
+ * Runs checks and returns what they report, as `path: message` with the loader's path style, and
+ * `path: column N: message` for a problem inside a string (N is 1-based within the string).
+ */
 export function runChecks(checks: CheckFn[], spec: TenantSpec): string[] {
   const found: string[] = [];
   for (const check of checks) {
-    check({ spec, report: (p, message) => found.push(`${formatPath(p)}: ${message}`) });
+    check({
+      spec,
+      report: (p, message, offset) =>
+        found.push(
+          `${formatPath(p)}: ${offset === undefined ? "" : `column ${offset + 1}: `}${message}`,
+        ),
+    });
   }
   return found;
 }
