@@ -3,6 +3,8 @@
  * (toEqual ignores key order). This proves the bodies match the documentation; it does not prove
  * that Graph accepts them today.
  */
+import * as fs from "fs";
+import * as path from "path";
 import {
   compileCustomTaskExtension,
   compileSettings,
@@ -11,17 +13,20 @@ import {
   planLifecycleRequests,
   type LifecycleResolver,
 } from "../../lib/lifecycle/compile";
-import { fixture, specFrom } from "./helpers";
+import { lifecycleChecks } from "../../lib/lifecycle/checks";
+import { fixture, runChecks, specFrom } from "./helpers";
 
 const resolver: LifecycleResolver = {
   groupId: (name) => ({ "Sales leavers": "668e7540-7f8e-4ca4-a207-b7dffbb6d038" })[name] ?? "?",
   customTaskExtensionId: (key) => `id-of-${key}`,
 };
 
-test("joiner, time-based (v1.0 create example 1)", () => {
-  const spec = specFrom(`
+/** The spec equivalent of each of Microsoft's documented create-workflow requests. */
+const SAMPLES: Record<string, string> = {
+  // v1.0 create example 1
+  "create-workflow-joiner.request.json": `
 lifecycleWorkflows:
-  australia-onboarding:
+  sample:
     category: joiner
     displayName: Australia Onboard new hire employee
     description: Configure new hire tasks for onboarding employees on their first day
@@ -30,16 +35,11 @@ lifecycleWorkflows:
     tasks:
       - enableUserAccount: { displayName: Enable User Account }
       - sendWelcomeEmail: { displayName: Send Welcome Email }
-`);
-  expect(compileWorkflow(spec.lifecycleWorkflows["australia-onboarding"], resolver)).toEqual(
-    fixture("create-workflow-joiner.request.json"),
-  );
-});
-
-test("leaver, group membership (beta create example 3)", () => {
-  const spec = specFrom(`
+`,
+  // beta create example 3
+  "create-workflow-leaver-groupmembership.request.json": `
 lifecycleWorkflows:
-  offboard:
+  sample:
     category: leaver
     displayName: Offboard an employee
     description: Configure offboarding tasks for employees on their last day of work
@@ -47,16 +47,11 @@ lifecycleWorkflows:
     tasks:
       - removeUserFromAllTeams: { category: leaver }
       - removeUserFromAllGroups: { category: leaver }
-`);
-  expect(compileWorkflow(spec.lifecycleWorkflows.offboard, resolver)).toEqual(
-    fixture("create-workflow-leaver-groupmembership.request.json"),
-  );
-});
-
-test("mover, attribute change (beta create example 2)", () => {
-  const spec = specFrom(`
+`,
+  // beta create example 2
+  "create-workflow-mover-attributechange.request.json": `
 lifecycleWorkflows:
-  sales-mover:
+  sample:
     category: mover
     displayName: Sales contractor moves to full-time employee
     description: Configure mover tasks for a user when their job profile changes
@@ -66,10 +61,20 @@ lifecycleWorkflows:
       - notifyManagerOfUserMove:
           displayName: Notify manager of move
           description: Send email to moving employee's manager
-`);
-  expect(compileWorkflow(spec.lifecycleWorkflows["sales-mover"], resolver)).toEqual(
-    fixture("create-workflow-mover-attributechange.request.json"),
-  );
+`,
+};
+
+test("every documented create-workflow sample has a spec equivalent here", () => {
+  const samples = fs
+    .readdirSync(path.join(__dirname, "..", "fixtures", "lifecycle"))
+    .filter((f) => /^create-workflow-.*\.request\.json$/.test(f));
+  expect(Object.keys(SAMPLES).sort()).toEqual(samples.sort());
+});
+
+test.each(Object.keys(SAMPLES))("%s: the spec compiles to Microsoft's body", (sample) => {
+  const spec = specFrom(SAMPLES[sample]);
+  expect(runChecks(lifecycleChecks, spec)).toEqual([]);
+  expect(compileWorkflow(spec.lifecycleWorkflows.sample, resolver)).toEqual(fixture(sample));
 });
 
 test("a TAP task compiles to the Graph concepts page's task, arguments as strings", () => {
