@@ -140,6 +140,15 @@ class Checker {
     const catalog = this.options.attributes;
     if (!catalog || this.options.structuralOnly) return;
     if (catalog.has(name)) return;
+    if (this.options.context === "uploader") {
+      // CSV columns are names in a header, matched exactly; short forms mean nothing there.
+      const hint = suggest(name, catalog);
+      this.report(
+        span,
+        `[${name}] is not a column of the CSV${hint ? `; did you mean [${hint}]?` : ""} (columns: ${[...catalog].join(", ")})`,
+      );
+      return;
+    }
     let canonical: string | undefined;
     try {
       canonical = canonicalAttributeName(name, this.options.extensionUrn);

@@ -4,7 +4,7 @@
  */
 import type { TenantSpec } from "../spec/schema";
 import { Expr } from "./ast";
-import { scimAttributeCatalog } from "./attributes";
+import { csvColumnCatalog, scimAttributeCatalog } from "./attributes";
 import { checkExpression } from "./checker";
 import { findFunction } from "./functions";
 import { parseExpression } from "./parser";
@@ -31,7 +31,8 @@ const NO_EXTENSION = /refers to the custom SCIM extension, but no extension URN 
 /**
  * Every provisioning mapping expression must check clean against the SCIM catalog (core,
  * enterprise and the app's extension), and follow SelectUniqueValue's documented constraints;
- * every uploader column expression must be usable outside Entra.
+ * every uploader column expression must be usable outside Entra, and read only the columns of
+ * `csv.header` when the spec declares it.
  */
 export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
   for (const [appKey, app] of Object.entries(ctx.spec.provisioning ?? {})) {
@@ -49,6 +50,12 @@ export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
       for (const d of diagnostics) ctx.report(textPath, d.message, d.offset);
       const parsed = diagnostics.length === 0 ? parseExpression(text).ast : undefined;
       if (parsed && usesFunction(parsed, "SelectUniqueValue")) {
+        if ((app.matching ?? []).some((r) => r.target.toLowerCase() === target.toLowerCase())) {
+          ctx.report(
+            path,
+            `SelectUniqueValue can't be applied to an attribute with a matching precedence: "${target}" is a matching target`,
+          );
+        }
         if (app.target !== "activeDirectory") {
           ctx.report(
             path,
@@ -65,10 +72,12 @@ export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
       }
     }
     const columns = app.uploader?.csv.columns ?? {};
+    const header = app.uploader?.csv.header;
+    const csvCatalog = header ? csvColumnCatalog(header) : undefined;
     for (const [attribute, text] of Object.entries(columns)) {
       // Parse errors are reported by the uploader's own check; only the rest is added here.
       if (!parseExpression(text).ast) continue;
-      for (const d of checkExpression(text, { context: "uploader" })) {
+      for (const d of checkExpression(text, { context: "uploader", attributes: csvCatalog })) {
         ctx.report(
           ["provisioning", appKey, "uploader", "csv", "columns", attribute],
           d.message,

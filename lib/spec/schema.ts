@@ -210,6 +210,13 @@ const csvSettings = z
       .enum(["utf-8", "utf-16le", "latin1"])
       .default("utf-8")
       .describe("Text encoding of the HR file; a byte-order mark is recognised and skipped."),
+    header: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        "The HR file's column names. When given, `validate` checks every `[Column]` the expressions in `columns` read against it; otherwise columns are checked against the file's header at upload time.",
+      ),
     columns: z
       .record(z.string().min(1), z.string().min(1))
       .refine((columns) => Object.keys(columns).length > 0, {

@@ -84,8 +84,15 @@ describe("checkExpression", () => {
     expect(messages("[ext:Other]", { attributes: scimAttributeCatalog() })[0]).toMatch(
       /^\[ext:Other\] refers to the custom SCIM extension, but no extension URN is known/,
     );
-    expect(messages("[WorkerId]", { attributes: csvColumnCatalog(["WorkerID", "Name"]) })).toEqual([
+    const columns = { attributes: csvColumnCatalog(["WorkerID", "ext:Name"]) };
+    expect(messages("[WorkerId]", columns)).toEqual([
       "unknown attribute [WorkerId]; did you mean [WorkerID]?",
+    ]);
+    // In the uploader, names are CSV columns: matched exactly, short forms not expanded.
+    const uploader = { ...columns, context: "uploader" as const };
+    expect(messages('Join(" ", [WorkerId], [ext:Name], [ext:Other])', uploader)).toEqual([
+      "[WorkerId] is not a column of the CSV; did you mean [WorkerID]? (columns: WorkerID, ext:Name)",
+      "[ext:Other] is not a column of the CSV (columns: WorkerID, ext:Name)",
     ]);
   });
 

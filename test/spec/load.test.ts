@@ -435,3 +435,50 @@ describe("expression errors point at the character in the YAML file", () => {
     ]);
   });
 });
+
+describe("uploader columns against csv.header", () => {
+  const uploader = (header: string) =>
+    TENANT +
+    app(
+      "    uploader:\n" +
+        "      kind: none\n" +
+        "      csv:\n" +
+        header +
+        "        columns:\n" +
+        '          externalId: "[WorkerID]"\n' +
+        "          displayName: 'Join(\" \", [FirstName], [LastNmae])'\n",
+    );
+
+  it("checks every [Column] against the declared header", () => {
+    expect(
+      errors("header.yaml", uploader("        header: [WorkerID, FirstName, LastName]\n")),
+    ).toEqual([
+      "header.yaml:12:48: provisioning.emp.uploader.csv.columns.displayName: [LastNmae] is not a column of the CSV; did you mean [LastName]? (columns: WorkerID, FirstName, LastName)",
+    ]);
+  });
+
+  it("leaves the columns to upload time without a header", () => {
+    expect(errors("no-header.yaml", uploader(""))).toEqual([]);
+  });
+});
+
+describe("SelectUniqueValue", () => {
+  it("is refused on a matching target", () => {
+    const text =
+      TENANT +
+      "provisioning:\n" +
+      "  ad:\n" +
+      "    displayName: HR\n" +
+      "    notificationEmail: alerts@contoso.com\n" +
+      "    target: activeDirectory\n" +
+      '    activeDirectory: { domain: contoso.local, defaultOu: "OU=Users,DC=contoso,DC=local" }\n' +
+      "    matching: [{ source: userName, target: sAMAccountName }]\n" +
+      "    mappings:\n" +
+      "      sAMAccountName:\n" +
+      '        expression: \'SelectUniqueValue([userName], Join("", [userName], "1"))\'\n' +
+      "        apply: onCreate\n";
+    expect(errors("suv.yaml", text)).toEqual([
+      'suv.yaml:11:9: provisioning.ad.mappings.sAMAccountName: SelectUniqueValue can\'t be applied to an attribute with a matching precedence: "sAMAccountName" is a matching target',
+    ]);
+  });
+});
