@@ -7,6 +7,7 @@ import { CliIo, EXIT, paint } from "../io";
 import {
   checkExpression,
   compileExpression,
+  csvColumnCatalog,
   compileToGraph,
   ExpressionDiagnostic,
   ExpressionError,
@@ -22,6 +23,7 @@ export interface ExprOptions {
   check?: boolean;
   extensionUrn?: string;
   scim?: boolean;
+  columns?: string;
   defaultDomain?: string;
 }
 
@@ -42,6 +44,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .option(
       "--scim",
       "with --check, also check attribute names against SCIM core/enterprise/extension",
+    )
+    .option(
+      "--columns <names>",
+      "comma-separated CSV column names: check it as an uploader column mapping over these columns",
     )
     .option("--extension-urn <urn>", "URN of the custom SCIM extension that [ext:Name] refers to")
     .option("--default-domain <domain>", "what DefaultDomain() returns when evaluating")
@@ -79,15 +85,24 @@ export function expr(text: string, options: ExprOptions, io: CliIo): number {
     return EXIT.failed;
   }
   const ast = parsed.ast;
-  const diagnostics = checkExpression(text, {
-    context: "provisioning",
-    extensionUrn: options.extensionUrn,
-    attributes: options.scim
-      ? scimAttributeCatalog(
-          options.extensionUrn ? { urn: options.extensionUrn, attributes: {} } : undefined,
-        )
-      : undefined,
-  });
+  const columns = options.columns
+    ?.split(",")
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+  const diagnostics = checkExpression(
+    text,
+    columns
+      ? { context: "uploader", attributes: csvColumnCatalog(columns) }
+      : {
+          context: "provisioning",
+          extensionUrn: options.extensionUrn,
+          attributes: options.scim
+            ? scimAttributeCatalog(
+                options.extensionUrn ? { urn: options.extensionUrn, attributes: {} } : undefined,
+              )
+            : undefined,
+        },
+  );
   // An expression Entra would refuse, or run differently from what it says, has no value to
   // preview either: every mode fails on it.
   if (diagnostics.length > 0) {

@@ -64,6 +64,29 @@ describe("inbound expr", () => {
     });
   });
 
+  it("checks an uploader column mapping against CSV columns with --columns", async () => {
+    expect(
+      await runExpr(['Join(" ", [First], [Lats])', "--check", "--columns", "WorkerID, First,Last"]),
+    ).toEqual({
+      code: 1,
+      out: "",
+      err: '<expr>:1:20: [Lats] is not a column of the CSV; did you mean [Last]? (columns: WorkerID, First, Last)\nJoin(" ", [First], [Lats])\n                   ^^^^^^\n',
+    });
+    // The uploader has no tenant: DefaultDomain() is refused there.
+    expect(
+      (await runExpr(['Join("@", [First], DefaultDomain())', "--columns", "First"])).err,
+    ).toMatch(/^<expr>:1:20: DefaultDomain needs the target directory or tenant/);
+    expect(
+      await runExpr([
+        'Join(" ", [First], [Last])',
+        "--columns",
+        "First,Last",
+        "--input",
+        '{"First":"Ana","Last":"Lima"}',
+      ]),
+    ).toEqual({ code: 0, out: '"Ana Lima"\n', err: "" });
+  });
+
   it("exits 1 with position and caret for an invalid expression", async () => {
     expect(await runExpr(['Join(", " [a])'])).toEqual({
       code: 1,
