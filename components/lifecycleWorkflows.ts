@@ -22,21 +22,64 @@ export interface LifecycleWorkflowsArgs {
   graphBaseUrl?: string;
 }
 
-/** Display names of the groups a workflow refers to (its trigger and group/team arguments). */
-export function groupNames(workflow: Workflow): string[] {
-  const names = new Set<string>();
-  if ("group" in workflow.trigger) names.add(workflow.trigger.group);
-  for (const raw of workflow.tasks) {
+/**
+ * The groups (and Teams, whose id is their Microsoft 365 group's) a workflow refers to, by display
+ * name, each with where the spec uses it: `trigger`, or `tasks[1].groups`.
+ */
+export function groupUses(workflow: Workflow): Map<string, string[]> {
+  const uses = new Map<string, string[]>();
+  const use = (name: string, where: string) => uses.set(name, [...(uses.get(name) ?? []), where]);
+  if ("group" in workflow.trigger) use(workflow.trigger.group, "trigger.group");
+  workflow.tasks.forEach((raw, index) => {
     const entry = taskEntry(raw);
     const definition = entryDefinition(entry.name);
-    if (!definition || !("arguments" in definition) || !definition.arguments) continue;
+    if (!definition || !("arguments" in definition) || !definition.arguments) return;
     for (const argument of definition.arguments) {
       const value = entry.options[argument.name];
       if (argument.type.kind !== "groups" || value === undefined) continue;
-      for (const name of Array.isArray(value) ? value : [value]) names.add(String(name));
+      for (const name of Array.isArray(value) ? value : [value]) {
+        use(String(name), `tasks[${index}].${argument.name}`);
+      }
     }
+  });
+  return uses;
+}
+
+/** Display names of the groups a workflow refers to (its trigger and group/team arguments). */
+export function groupNames(workflow: Workflow): string[] {
+  return [...groupUses(workflow).keys()];
+}
+
+/** What the group look-up needs: azuread.getGroup's shape. */
+export type GetGroup = (args: {
+  displayName: string;
+}) => Promise<{ objectId?: string | null } | undefined>;
+
+/**
+ * The object id of the group named `name`, or an error that says which spec fields need it: a
+ * missing group fails the deployment before any workflow is created or changed.
+ */
+export async function lookUpGroup(
+  name: string,
+  usedBy: readonly string[],
+  getGroup: GetGroup,
+): Promise<string> {
+  const fields = usedBy.join(", ");
+  let found: { objectId?: string | null } | undefined;
+  try {
+    found = await getGroup({ displayName: name });
+  } catch (err) {
+    const cause = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `${fields}: cannot find the Entra group ${JSON.stringify(name)}; create it or correct the name in the spec (the look-up said: ${cause})`,
+    );
   }
-  return [...names];
+  if (!found?.objectId) {
+    throw new Error(
+      `${fields}: no Entra group is named ${JSON.stringify(name)}; create it or correct the name in the spec`,
+    );
+  }
+  return found.objectId;
 }
 
 /** Keys of the custom task extensions a workflow runs. */
@@ -80,20 +123,18 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
       Object.fromEntries(Object.entries(this.extensions).map(([k, e]) => [k, e.extensionId])),
     );
 
-    const groupIds: Record<string, pulumi.Output<string>> = {};
-    for (const workflow of Object.values(spec.lifecycleWorkflows)) {
-      for (const group of groupNames(workflow)) {
-        groupIds[group] ??= azuread
-          .getGroupOutput({ displayName: group }, { parent: this })
-          .apply((found) => {
-            if (!found?.objectId) {
-              throw new Error(
-                `no Entra group is named ${JSON.stringify(group)}; create it or correct the name in the spec`,
-              );
-            }
-            return found.objectId;
-          });
+    // One look-up per group name, whichever workflows use it.
+    const uses = new Map<string, string[]>();
+    for (const [key, workflow] of Object.entries(spec.lifecycleWorkflows)) {
+      for (const [group, fields] of groupUses(workflow)) {
+        const where = fields.map((f) => `lifecycleWorkflows.${key}.${f}`);
+        uses.set(group, [...(uses.get(group) ?? []), ...where]);
       }
+    }
+    const getGroup: GetGroup = (args) => azuread.getGroup(args, { parent: this });
+    const groupIds: Record<string, pulumi.Output<string>> = {};
+    for (const [group, usedBy] of uses) {
+      groupIds[group] = pulumi.output(lookUpGroup(group, usedBy, getGroup));
     }
     const groups = pulumi.all(groupIds);
 

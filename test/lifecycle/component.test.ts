@@ -4,7 +4,7 @@
  * covers those), so this proves the registrations, not that Azure or Graph accept them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { LifecycleWorkflows } from "../../components/lifecycleWorkflows";
+import { groupUses, LifecycleWorkflows, lookUpGroup } from "../../components/lifecycleWorkflows";
 import { CUSTOM_TASK_EXTENSION_TYPE } from "../../components/graph/customTaskExtension";
 import { LIFECYCLE_SETTINGS_TYPE } from "../../components/graph/lifecycleSettings";
 import { LIFECYCLE_WORKFLOW_TYPE } from "../../components/graph/lifecycleWorkflow";
@@ -300,4 +300,56 @@ test("the settings resource carries the compiled settings", () => {
       },
     },
   ]);
+});
+
+describe("group and Team names are resolved at deploy time", () => {
+  const teams = specFrom(`
+lifecycleWorkflows:
+  move:
+    category: mover
+    displayName: Move
+    trigger: { attributeChanged: [department] }
+    tasks:
+      - removeUserFromSelectedGroups: { groups: [Sales, All Staff] }
+      - addUserToTeams: { teams: Sales }
+`).lifecycleWorkflows.move;
+
+  test("each name with every field that uses it", () => {
+    expect(groupUses(teams)).toEqual(
+      new Map([
+        ["Sales", ["tasks[0].groups", "tasks[1].teams"]],
+        ["All Staff", ["tasks[0].groups"]],
+      ]),
+    );
+  });
+
+  test("a found group gives its object id", async () => {
+    const asked: unknown[] = [];
+    const id = await lookUpGroup(
+      "Sales",
+      ["lifecycleWorkflows.move.tasks[0].groups"],
+      async (a) => {
+        asked.push(a);
+        return { objectId: "0000-sales" };
+      },
+    );
+    expect([id, asked]).toEqual(["0000-sales", [{ displayName: "Sales" }]]);
+  });
+
+  test("a missing group is an error naming the spec fields that need it", async () => {
+    const usedBy = [
+      "lifecycleWorkflows.move.tasks[0].groups",
+      "lifecycleWorkflows.move.tasks[1].teams",
+    ];
+    await expect(lookUpGroup("Sales", usedBy, async () => ({ objectId: "" }))).rejects.toThrow(
+      'lifecycleWorkflows.move.tasks[0].groups, lifecycleWorkflows.move.tasks[1].teams: no Entra group is named "Sales"; create it or correct the name in the spec',
+    );
+    await expect(
+      lookUpGroup("Sales", usedBy.slice(0, 1), async () => {
+        throw new Error('No group found with display name: "Sales"');
+      }),
+    ).rejects.toThrow(
+      'lifecycleWorkflows.move.tasks[0].groups: cannot find the Entra group "Sales"; create it or correct the name in the spec (the look-up said: No group found with display name: "Sales")',
+    );
+  });
 });
