@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import {
+  checkExpression,
   Expr,
   formatCaret,
+  scimAttributeCatalog,
   parseExpression,
   printExpression,
   tokenize,
@@ -318,6 +320,99 @@ describe("properties", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("print(parse(x)) parses to parse(x) for texts written any way", () => {
+    // Texts as people write them: any spacing and line breaks between tokens, any casing of
+    // function names and booleans; and token soup, of which the parts that parse are kept.
+    const gap = fc.constantFrom("", " ", "  ", "\n", " \t", "\r\n  ");
+    const written = fc
+      .tuple(expr, fc.infiniteStream(gap), fc.infiniteStream(fc.boolean()))
+      .map(([ast, gaps, flips]) => {
+        const g = () => gaps.next().value as string;
+        const flip = (name: string) =>
+          [...name].map((c) => (flips.next().value ? c.toUpperCase() : c.toLowerCase())).join("");
+        const write = (node: Expr): string => {
+          switch (node.kind) {
+            case "call":
+              return `${node.name}${g()}(${g()}${node.args.map((a) => (a ? `${g()}${write(a)}${g()}` : g())).join(",")})`;
+            case "comparison":
+              return `${write(node.left)}${g()}${node.op}${g()}${write(node.right)}`;
+            case "boolean":
+              return flip(node.value ? "true" : "false");
+            default:
+              return printExpression(node);
+          }
+        };
+        return `${g()}${write(ast)}${g()}`;
+      });
+    const soup = fc
+      .array(
+        fc.constantFrom(
+          "Join(",
+          "IIF(",
+          "[a]",
+          '"x"',
+          '"\\""',
+          "1",
+          "&HF",
+          "True",
+          ",",
+          ")",
+          "=",
+          "<>",
+          " ",
+          "\n",
+        ),
+        { maxLength: 14 },
+      )
+      .map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(fc.oneof(written, soup), (text) => {
+        const first = parseExpression(text);
+        if (!first.ast) return;
+        const printed = printExpression(first.ast);
+        const again = parseExpression(printed);
+        expect(again.diagnostics).toEqual([]);
+        expect(strip(again.ast)).toEqual(strip(first.ast));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("checks arbitrary input without throwing, every diagnostic inside the text", () => {
+    const alphabet = fc.constantFrom(
+      ...'[]()",\\ =<>-.1\n'.split(""),
+      "Join(",
+      "IIF(",
+      "Switch(",
+      "Replace(",
+      "SelectUniqueValue(",
+      "IgnoreFlowIfNullOrEmpty(",
+      "DateAdd(",
+      "RandomString(",
+      "[ext:X]",
+      "[enterprise:department]",
+      '"d"',
+      '"(["',
+      "vbFoo",
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: alphabet, maxLength: 30 }), fc.boolean(), (text, uploader) => {
+        const diagnostics = checkExpression(text, {
+          context: uploader ? "uploader" : "provisioning",
+          attributes: scimAttributeCatalog(),
+        });
+        for (const d of diagnostics) {
+          expect(d.offset).toBeGreaterThanOrEqual(0);
+          // A caret at the end of the text (a missing ")") sits one past the last character.
+          expect(d.offset + d.length).toBeLessThanOrEqual(text.length + 1);
+          expect(d.line).toBeGreaterThanOrEqual(1);
+          expect(d.message).not.toBe("");
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 
