@@ -149,7 +149,16 @@ function defaultValueText(value: string | number | boolean | undefined): string 
   return String(value);
 }
 
-/** The spec's mappings as Graph attributeMappings, in the spec's order. */
+/**
+ * A map's entries ordered by key. A dynamic resource's inputs reach its provider through Pulumi's
+ * protobuf structs, which do not keep key order, so anything compiled from a map is ordered by key:
+ * the offline plan then shows the body a deployment really sends, and re-deploys send the same.
+ */
+function byKey<T>(map: Record<string, T>): [string, T][] {
+  return Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The spec's mappings as Graph attributeMappings, ordered by target attribute. */
 export function compileAttributeMappings(
   app: SchemaSpec,
   compiler: ExpressionCompiler,
@@ -166,7 +175,7 @@ export function compileAttributeMappings(
       );
     }
   }
-  return Object.entries(app.mappings).map(([target, mapping]) => {
+  return byKey(app.mappings).map(([target, mapping]) => {
     const long = typeof mapping === "string" ? { expression: mapping } : mapping;
     let source: AttributeMappingSource | null = null;
     if (long.expression !== undefined) {
@@ -240,7 +249,7 @@ export function compileScope(
 export function customAttributeDefinitions(app: SchemaSpec): AttributeDefinition[] {
   if (!app.scimExtension) return [];
   const { urn, attributes } = app.scimExtension;
-  return Object.entries(attributes).map(
+  return byKey(attributes).map(
     ([name, type]) =>
       ({
         anchor: false,

@@ -45,10 +45,13 @@ describe("compileManaged", () => {
         ],
         inputFilterGroups: [],
       },
+      // Ordered by target attribute (the protobuf transport does not keep key order).
       attributeMappings: [
-        mapping("employeeId", attr("externalId"), { matchingPriority: 1 }),
         mapping("accountEnabled", attr("active")),
-        mapping("givenName", attr("name.givenName")),
+        mapping(
+          "department",
+          attr("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
+        ),
         mapping("displayName", {
           type: "Function",
           name: "Join",
@@ -62,13 +65,11 @@ describe("compileManaged", () => {
             { key: "source", value: attr("name.familyName") },
           ],
         }),
-        mapping(
-          "department",
-          attr("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
-        ),
         mapping("employeeHireDate", attr(`${CONTOSO_URN}:HireDate`)),
-        mapping("usageLocation", attr(`${CONTOSO_URN}:UsageLocation`), { defaultValue: "NL" }),
+        mapping("employeeId", attr("externalId"), { matchingPriority: 1 }),
+        mapping("givenName", attr("name.givenName")),
         mapping("mailNickname", attr("userName"), { flowType: "ObjectAddOnly" }),
+        mapping("usageLocation", attr(`${CONTOSO_URN}:UsageLocation`), { defaultValue: "NL" }),
       ],
       customAttributes: ["HireDate", "LeaveDate", "UsageLocation"].map((name) => ({
         anchor: false,
@@ -98,9 +99,9 @@ describe("compileManaged", () => {
         m.defaultValue,
       ]),
     ).toEqual([
+      ["company", 0, null, "Contoso"],
       ["employeeID", 1, "externalId", null],
       ["sAMAccountName", 2, "Left", null],
-      ["company", 0, null, "Contoso"],
     ]);
   });
 

@@ -209,7 +209,7 @@ test("schema: create, no drift, out-of-band edit detected per mapping, update re
   const put = emulator.requests.find((r) => r.method === "PUT")!;
   expect(put.path).toBe(`/v1.0/servicePrincipals/${SP}/synchronization/jobs/${jobId}/schema`);
   const sent = liveMapping(jobId).synchronizationRules[0].objectMappings[0].attributeMappings;
-  expect(sent.map((m) => m.targetAttributeName)).toEqual(Object.keys(employees.mappings));
+  expect(sent.map((m) => m.targetAttributeName)).toEqual(Object.keys(employees.mappings).sort());
 
   const fresh = await schemas.read(created.id, outs);
   expect(fresh).toEqual({ id: created.id, props: outs });

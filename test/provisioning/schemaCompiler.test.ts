@@ -129,16 +129,16 @@ const sourceUser = (schema: SynchronizationSchema) => schema.directories![1].obj
 describe("compileSchema", () => {
   const compiled = compileSchema(template(), contoso, OPERATORS);
 
-  test("writes exactly the spec's mappings, in spec order, and nothing from the template", () => {
+  test("writes exactly the spec's mappings, ordered by target, and nothing from the template", () => {
     expect(userMappingOf(compiled).attributeMappings).toEqual([
       {
-        defaultValue: null,
+        defaultValue: "Contoso",
         exportMissingReferences: false,
         flowBehavior: "FlowWhenChanged",
         flowType: "Always",
-        matchingPriority: 1,
-        source: attr("externalId"),
-        targetAttributeName: "employeeId",
+        matchingPriority: 0,
+        source: null,
+        targetAttributeName: "companyName",
       },
       {
         defaultValue: null,
@@ -171,13 +171,13 @@ describe("compileSchema", () => {
         targetAttributeName: "employeeHireDate",
       },
       {
-        defaultValue: "NL",
+        defaultValue: null,
         exportMissingReferences: false,
         flowBehavior: "FlowWhenChanged",
         flowType: "Always",
-        matchingPriority: 0,
-        source: attr(`${URN}:UsageLocation`),
-        targetAttributeName: "usageLocation",
+        matchingPriority: 1,
+        source: attr("externalId"),
+        targetAttributeName: "employeeId",
       },
       {
         defaultValue: null,
@@ -189,13 +189,13 @@ describe("compileSchema", () => {
         targetAttributeName: "mailNickname",
       },
       {
-        defaultValue: "Contoso",
+        defaultValue: "NL",
         exportMissingReferences: false,
         flowBehavior: "FlowWhenChanged",
         flowType: "Always",
         matchingPriority: 0,
-        source: null,
-        targetAttributeName: "companyName",
+        source: attr(`${URN}:UsageLocation`),
+        targetAttributeName: "usageLocation",
       },
     ]);
   });
@@ -312,11 +312,24 @@ describe("compileSchema", () => {
         ],
       },
     ]);
-    expect(out.attributeMappings!.at(-1)).toMatchObject({
+    expect(out.attributeMappings!.at(0)).toMatchObject({
       targetAttributeName: "accountEnabled",
       defaultValue: "True",
       source: null,
     });
+  });
+
+  test("the body does not depend on the order of the spec's maps", () => {
+    // Pulumi hands a provider its inputs through protobuf structs, which do not keep key order.
+    const reversed = {
+      ...contoso,
+      mappings: Object.fromEntries(Object.entries(contoso.mappings).reverse()),
+      scimExtension: {
+        urn: URN,
+        attributes: Object.fromEntries(Object.entries(contoso.scimExtension!.attributes).reverse()),
+      },
+    };
+    expect(compileSchema(template(), reversed, OPERATORS)).toEqual(compiled);
   });
 
   test("no scope in the spec clears a scope the job had", () => {

@@ -1,0 +1,468 @@
+/**
+ * The three bundled tenant files through the real Pulumi program under the runtime's mocks, as
+ * `inbound plan` runs it (each plan in its own process: Pulumi runs one program per process):
+ * the exact resource tree (type, name, parent) and the exact inputs of every provisioning
+ * resource, and for contoso the schema body the plan shows against the spec, field by field.
+ *
+ * This proves what the program registers and what the plan prints; it does not prove that Entra
+ * accepts it (the emulator tests in providers.test.ts cover the providers' calls).
+ */
+import { execFile } from "child_process";
+import * as path from "path";
+import { promisify } from "util";
+import { loadSpecOrThrow } from "../../lib/spec/load";
+import { schemaSpecOf } from "../../lib/provisioning/managed";
+import { attr, CONTOSO_URN, mapping } from "./helpers";
+
+const ROOT = path.join(__dirname, "..", "..");
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const GRAPH = "https://graph.microsoft.com";
+
+interface PlannedResource {
+  type: string;
+  name: string;
+  parent: string;
+  inputs: Record<string, unknown>;
+}
+interface PlanJson {
+  resources: PlannedResource[];
+  graphRequests: { method: string; path: string; body?: unknown; note?: string }[];
+}
+
+async function inbound(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(ROOT, "bin", "inbound.js"), ...args],
+    { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: "1" } },
+  );
+  return stdout;
+}
+
+const plans: Record<string, PlanJson> = {};
+let text = "";
+let markdown = "";
+beforeAll(async () => {
+  // One after the other: each run is a whole Pulumi program, and the machine has two cores.
+  for (const tenant of ["contoso", "fabrikam", "contoso-ad"]) {
+    plans[tenant] = JSON.parse(await inbound("plan", `config/tenants/${tenant}.yaml`, "--json"));
+  }
+  // What `npm start` prints, and the pull-request form.
+  text = await inbound("plan", "config/tenants/contoso.yaml");
+  markdown = await inbound("plan", "config/tenants/contoso.yaml", "--markdown");
+}, 180_000);
+
+const APP = "azuread:index/applicationFromTemplate:ApplicationFromTemplate";
+const JOB = "pulumi-nodejs:dynamic/inbound-provisioning-job:Resource";
+const SECRETS = "pulumi-nodejs:dynamic/inbound-synchronization-secrets:Resource";
+const SCHEMA = "pulumi-nodejs:dynamic/inbound-synchronization-schema:Resource";
+const START = "pulumi-nodejs:dynamic/inbound-provisioning-job-start:Resource";
+const GRANT = "azuread:index/appRoleAssignment:AppRoleAssignment";
+
+/** The resources every tenant file with one Entra or AD app and a function uploader has. */
+function appTree(t: string): [string, string, string][] {
+  const app = `${t}-employees`;
+  const up = `${app}-uploader`;
+  return [
+    ["inbound:index:Tenant", t, ""],
+    ["pulumi:providers:azuread", `${t}-entra`, t],
+    ["pulumi:providers:azure-native", `${t}-azure`, t],
+    ["azure-native:resources:ResourceGroup", `${t}-rg`, t],
+    ["inbound:provisioning:ApiProvisioningApp", app, t],
+    [APP, `${app}-app`, app],
+    [JOB, `${app}-job`, app],
+    [SECRETS, `${app}-secrets`, app],
+    [SCHEMA, `${app}-schema`, app],
+    [START, `${app}-start`, app],
+    ["inbound:uploader:Uploader", up, t],
+    ["azure-native:managedidentity:UserAssignedIdentity", `${up}-identity`, up],
+    ["azure-native:web:AppServicePlan", `${up}-plan`, up],
+    ["azure-native:storage:StorageAccount", `${up}-storage`, up],
+    ["azure-native:authorization:RoleAssignment", `${up}-blob-owner`, up],
+    ["azure-native:authorization:RoleAssignment", `${up}-queue-contributor`, up],
+    ["azure-native:storage:BlobContainer", `${up}-drop`, up],
+    ["azure-native:storage:BlobContainer", `${up}-state`, up],
+    ["azure-native:storage:BlobContainer", `${up}-deployment`, up],
+    ["azure-native:storage:ManagementPolicy", `${up}-retention`, up],
+    ["azure-native:web:WebApp", `${up}-function`, up],
+    ["inbound:provisioning:GraphAppRoleGrants", `${up}-graph`, t],
+    [GRANT, `${up}-graph-synchronizationdata-user-upload`, `${up}-graph`],
+    [GRANT, `${up}-graph-provisioninglog-read-all`, `${up}-graph`],
+    ["inbound:lifecycle:LifecycleWorkflows", `${t}-lifecycle`, t],
+  ];
+}
+
+const tree = (plan: PlanJson) =>
+  plan.resources
+    .map((r) => [r.type, r.name, r.parent])
+    .sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]));
+const sorted = (rows: [string, string, string][]) =>
+  [...rows].sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]));
+const inputsOf = (plan: PlanJson, name: string) =>
+  plan.resources.find((r) => r.name === name)?.inputs;
+
+describe("resource tree: exact types, names and parents", () => {
+  test("contoso: the Entra app, its uploader and grants, two workflows and a task extension", () => {
+    const ext = "contoso-lifecycle-extension-hybrid-offboarding";
+    expect(tree(plans.contoso)).toEqual(
+      sorted([
+        ...appTree("contoso"),
+        ["inbound:lifecycle:CustomTaskExtension", ext, "contoso-lifecycle"],
+        ["azure-native:logic:Workflow", `${ext}-logic-app`, ext],
+        [GRANT, `${ext}-resume-permission`, ext],
+        ["pulumi-nodejs:dynamic/inbound-custom-task-extension:Resource", `${ext}-object`, ext],
+        [
+          "pulumi-nodejs:dynamic/inbound-lifecycle-workflow:Resource",
+          "contoso-lifecycle-workflow-onboard-pre-hire",
+          "contoso-lifecycle",
+        ],
+        [
+          "pulumi-nodejs:dynamic/inbound-lifecycle-workflow:Resource",
+          "contoso-lifecycle-workflow-offboard-on-last-day",
+          "contoso-lifecycle",
+        ],
+      ]),
+    );
+  });
+
+  test("fabrikam and contoso-ad: one app each with its uploader, no workflows", () => {
+    expect(tree(plans.fabrikam)).toEqual(sorted(appTree("fabrikam")));
+    expect(tree(plans["contoso-ad"])).toEqual(sorted(appTree("contoso-ad")));
+  });
+});
+
+describe("provisioning resources: exact inputs", () => {
+  const cases = [
+    {
+      tenant: "contoso",
+      displayName: "Contoso HR inbound - employees",
+      template: "API-driven provisioning to Microsoft Entra ID",
+      expectedTemplateId: "API2AAD",
+      notification:
+        '{"Enabled":true,"Recipients":"iam-alerts@contoso.com","DeleteThresholdEnabled":true,"DeleteThresholdValue":25}',
+      ad: [],
+    },
+    {
+      tenant: "fabrikam",
+      displayName: "fabrikam HR inbound - employees",
+      template: "API-driven provisioning to Microsoft Entra ID",
+      expectedTemplateId: "API2AAD",
+      notification:
+        '{"Enabled":true,"Recipients":"it@fabrikam.com","DeleteThresholdEnabled":true,"DeleteThresholdValue":25}',
+      ad: [],
+    },
+    {
+      tenant: "contoso-ad",
+      displayName: "contoso-ad HR inbound - Active Directory",
+      template: "API-driven provisioning to on-premises Active Directory",
+      expectedTemplateId: "API2AD",
+      notification:
+        '{"Enabled":true,"Recipients":"iam-alerts@contoso.com","DeleteThresholdEnabled":true,"DeleteThresholdValue":25}',
+      // No inbound:activeDirectorySecretKeys in the plan's config: the labelled best guess.
+      ad: [
+        { key: "Domain", value: '{"domain":"contoso.local"}' },
+        { key: "SyncAgentADContainer", value: "OU=Users,DC=contoso,DC=local" },
+      ],
+    },
+  ];
+
+  test.each(cases)(
+    "$tenant: app from the template found by name, job, secrets, schema, start, grants",
+    ({ tenant, displayName, template, expectedTemplateId, notification, ad }) => {
+      const plan = plans[tenant];
+      const app = `${tenant}-employees`;
+      const sp = `<${app}-app.servicePrincipalObjectId>`;
+      const job = `<${app}-job.jobId>`;
+      // The template id is a deploy-time look-up by display name, never a GUID.
+      expect(inputsOf(plan, `${app}-app`)).toEqual({
+        displayName,
+        templateId: `<template:${template}>`,
+      });
+      // No synchronizationTemplateId: the job discovers it at deploy time.
+      expect(inputsOf(plan, `${app}-job`)).toEqual({
+        servicePrincipalId: sp,
+        expectedTemplateId,
+        graphBaseUrl: GRAPH,
+      });
+      expect(inputsOf(plan, `${app}-secrets`)).toEqual({
+        servicePrincipalId: sp,
+        credentials: [
+          { key: "SyncNotificationSettings", value: notification },
+          { key: "SkipOutOfScopeDeletions", value: "False" },
+          ...ad,
+        ],
+        graphBaseUrl: GRAPH,
+      });
+      const loaded = loadSpecOrThrow(path.join(ROOT, `config/tenants/${tenant}.yaml`));
+      expect(inputsOf(plan, `${app}-schema`)).toEqual({
+        servicePrincipalId: sp,
+        jobId: job,
+        appKey: "employees",
+        provisioning: schemaSpecOf(loaded.provisioning.employees),
+        graphBaseUrl: GRAPH,
+      });
+      expect(inputsOf(plan, `${app}-start`)).toEqual({
+        servicePrincipalId: sp,
+        jobId: job,
+        graphBaseUrl: GRAPH,
+      });
+      // Role ids are read from Microsoft Graph's service principal by value.
+      for (const [slug, role] of [
+        ["synchronizationdata-user-upload", "SynchronizationData-User.Upload"],
+        ["provisioninglog-read-all", "ProvisioningLog.Read.All"],
+      ]) {
+        expect(inputsOf(plan, `${app}-uploader-graph-${slug}`)).toEqual({
+          appRoleId: `<appRole:${role}>`,
+          principalObjectId: `<${app}-uploader-identity.principalId>`,
+          resourceObjectId: "<servicePrincipal:00000003-0000-0000-c000-000000000000>",
+        });
+      }
+      // The components themselves take no inputs of their own.
+      expect(inputsOf(plan, app)).toEqual({});
+    },
+  );
+
+  test("contoso-ad's schema input carries the AD mappings and matching of its base file", () => {
+    const provisioning = inputsOf(plans["contoso-ad"], "contoso-ad-employees-schema")!
+      .provisioning as Record<string, unknown>;
+    expect(provisioning.matching).toEqual([{ source: "externalId", target: "employeeID" }]);
+    expect(Object.keys(provisioning.mappings as object).sort()).toEqual([
+      "accountDisabled",
+      "department",
+      "displayName",
+      "employeeID",
+      "givenName",
+      "parentDistinguishedName",
+      "sAMAccountName",
+      "sn",
+      "title",
+      "userPrincipalName",
+    ]);
+    // And the plan's schema PUT for the AD app writes them, matching on employeeID.
+    const put = plans["contoso-ad"].graphRequests.find(
+      (r) => r.method === "PUT" && r.path.endsWith("/schema"),
+    )!.body as {
+      synchronizationRules: {
+        objectMappings: { attributeMappings: Record<string, unknown>[] }[];
+      }[];
+    };
+    const sent = put.synchronizationRules[0].objectMappings[0].attributeMappings;
+    expect(sent.map((m) => m.targetAttributeName)).toEqual(
+      Object.keys(provisioning.mappings as object).sort(),
+    );
+    expect(sent.find((m) => m.targetAttributeName === "employeeID")).toEqual(
+      mapping("employeeID", attr("externalId"), { matchingPriority: 1 }),
+    );
+    expect(sent.find((m) => m.targetAttributeName === "sAMAccountName")).toEqual(
+      mapping(
+        "sAMAccountName",
+        fn("Left", "Left([userName], 20)", [
+          // Parameter keys as Microsoft's function reference names them: Left(String, NumChars).
+          ["string", attr("userName")],
+          ["numChars", constant("20")],
+        ]),
+        { flowType: "ObjectAddOnly" },
+      ),
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const constant = (value: string) => ({
+  type: "Constant",
+  name: value,
+  expression: JSON.stringify(value),
+  parameters: [],
+});
+const fn = (name: string, expression: string, parameters: [string, unknown][]) => ({
+  type: "Function",
+  name,
+  expression,
+  parameters: parameters.map(([key, value]) => ({ key, value })),
+});
+
+describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () => {
+  const schemaPut = () => {
+    const puts = plans.contoso.graphRequests.filter(
+      (r) => r.method === "PUT" && r.path.endsWith("/schema"),
+    );
+    expect(puts.map((r) => r.path)).toEqual([
+      "/servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema",
+    ]);
+    return puts[0].body as {
+      directories: { name: string; objects: { name: string; attributes: { name: string }[] }[] }[];
+      synchronizationRules: {
+        sourceDirectoryName: string;
+        objectMappings: { flowTypes: string; scope: unknown; attributeMappings: unknown[] }[];
+      }[];
+    };
+  };
+
+  test("attribute mappings: every spec mapping, ordered by target, and nothing else", () => {
+    const [user] = schemaPut().synchronizationRules[0].objectMappings;
+    const given = "[name.givenName]";
+    const family = "[name.familyName]";
+    const dotted = `Join(".", ${given}, ${family})`;
+    expect(user.attributeMappings).toEqual([
+      mapping("accountEnabled", attr("active")),
+      mapping("department", attr(`${ENTERPRISE}:department`)),
+      mapping(
+        "displayName",
+        fn("Join", `Join(" ", ${given}, ${family})`, [
+          ["separator", constant(" ")],
+          ["source", attr("name.givenName")],
+          ["source", attr("name.familyName")],
+        ]),
+      ),
+      mapping("employeeHireDate", attr(`${CONTOSO_URN}:HireDate`)),
+      // matching: [{ source: externalId, target: employeeId }] → precedence 1
+      mapping("employeeId", attr("externalId"), { matchingPriority: 1 }),
+      mapping("employeeLeaveDateTime", attr(`${CONTOSO_URN}:LeaveDate`)),
+      mapping("givenName", attr("name.givenName")),
+      mapping("jobTitle", attr("title")),
+      mapping("mailNickname", attr("userName"), { flowType: "ObjectAddOnly" }),
+      mapping("surname", attr("name.familyName")),
+      mapping("usageLocation", attr(`${CONTOSO_URN}:UsageLocation`), { defaultValue: "NL" }),
+      // ${tenant.domain} resolved; apply: onCreate → ObjectAddOnly
+      mapping(
+        "userPrincipalName",
+        fn("Join", `Join("@", NormalizeDiacritics(StripSpaces(${dotted})), "contoso.com")`, [
+          ["separator", constant("@")],
+          [
+            "source",
+            fn("NormalizeDiacritics", `NormalizeDiacritics(StripSpaces(${dotted}))`, [
+              [
+                "source",
+                fn("StripSpaces", `StripSpaces(${dotted})`, [
+                  [
+                    "source",
+                    fn("Join", dotted, [
+                      ["separator", constant(".")],
+                      ["source", attr("name.givenName")],
+                      ["source", attr("name.familyName")],
+                    ]),
+                  ],
+                ]),
+              ],
+            ]),
+          ],
+          ["source", constant("contoso.com")],
+        ]),
+        { flowType: "ObjectAddOnly" },
+      ),
+    ]);
+  });
+
+  test("target object actions and scoping: groups OR-ed, clauses AND-ed", () => {
+    const [user] = schemaPut().synchronizationRules[0].objectMappings;
+    expect(user.flowTypes).toBe("Add, Update");
+    expect(user.scope).toEqual({
+      categoryFilterGroups: [],
+      groups: [
+        {
+          name: "Scope 1",
+          clauses: [
+            {
+              operatorName: "EQUALS",
+              sourceOperandName: `${ENTERPRISE}:department`,
+              targetOperand: { values: ["IT"] },
+            },
+            // Offline the operator name is the labelled best guess; deploys look it up.
+            { operatorName: "IS TRUE", sourceOperandName: "active", targetOperand: { values: [] } },
+          ],
+        },
+      ],
+      inputFilterGroups: [],
+    });
+  });
+
+  test("custom attributes: added to the directory the API rule reads from", () => {
+    const body = schemaPut();
+    const source = body.synchronizationRules[0].sourceDirectoryName;
+    const user = body.directories
+      .find((d) => d.name === source)!
+      .objects.find((o) => o.name === "User")!;
+    const custom = user.attributes.filter((a) => a.name.startsWith(CONTOSO_URN));
+    const definition = (name: string, type: string) => ({
+      anchor: false,
+      apiExpressions: [],
+      caseExact: false,
+      flowNullValues: false,
+      metadata: [],
+      multivalued: false,
+      mutability: "ReadWrite",
+      name: `${CONTOSO_URN}:${name}`,
+      referencedObjects: [],
+      required: false,
+      type,
+    });
+    expect(custom).toEqual([
+      definition("HireDate", "DateTime"),
+      definition("LeaveDate", "DateTime"),
+      definition("UsageLocation", "String"),
+    ]);
+    // Nothing of ours lands in the target directory.
+    for (const directory of body.directories.filter((d) => d.name !== source)) {
+      for (const object of directory.objects) {
+        expect(object.attributes.filter((a) => a.name.startsWith(CONTOSO_URN))).toEqual([]);
+      }
+    }
+  });
+
+  test("the template is looked up by display name and the job template discovered", () => {
+    const lines = plans.contoso.graphRequests.map((r) => `${r.method} ${r.path}`);
+    expect(lines.slice(0, 4)).toEqual([
+      "GET /applicationTemplates?$filter=displayName eq 'API-driven provisioning to Microsoft Entra ID'",
+      "POST /applicationTemplates/{applicationTemplateId}/instantiate",
+      "GET /servicePrincipals/{servicePrincipalId}/synchronization/templates",
+      "POST /servicePrincipals/{servicePrincipalId}/synchronization/jobs",
+    ]);
+    expect(plans.contoso.graphRequests[3].body).toEqual({
+      templateId: "{synchronizationTemplateId}",
+    });
+  });
+});
+
+describe("human and pull-request output", () => {
+  test("npm start prints the resource tree indented by parent, then the Graph requests", () => {
+    const lines = text.split("\n");
+    expect(lines[0]).toBe(`Plan for config/tenants/contoso.yaml: 31 resources`);
+    const at = (line: string) => {
+      const index = lines.indexOf(line);
+      expect({ line, found: index >= 0 }).toEqual({ line, found: true });
+      return index;
+    };
+    const tenant = at("  + contoso  inbound:index:Tenant");
+    const app = at("    + contoso-employees  inbound:provisioning:ApiProvisioningApp");
+    const schema = at(`      + contoso-employees-schema  ${SCHEMA}`);
+    expect(tenant).toBeLessThan(app);
+    expect(app).toBeLessThan(schema);
+    const requests = at("Microsoft Graph requests: 16");
+    expect(requests).toBeGreaterThan(schema);
+    const put = at(
+      "PUT /servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema",
+    );
+    expect(lines[put + 1]).toMatch(/^ {2}\(schema body built on a STAND-IN template schema/);
+    // Bodies are indented JSON under their request line.
+    expect(lines[put + 2]).toBe("    {");
+    // No terminal colour codes when NO_COLOR is set or the output is not a terminal.
+    expect(text).not.toMatch(/\u001b\[/);
+  });
+
+  test("--markdown gives a nested list and one collapsible block per request", () => {
+    expect(markdown.startsWith("### inbound plan: `config/tenants/contoso.yaml`\n")).toBe(true);
+    expect(markdown).toContain("**31 resources**");
+    expect(markdown).toContain(
+      "\n  - `contoso-employees` (inbound:provisioning:ApiProvisioningApp)\n" +
+        "    - `contoso-employees-app` (azuread:index/applicationFromTemplate:ApplicationFromTemplate)\n",
+    );
+    expect(markdown).toContain("**16 Microsoft Graph requests**");
+    const blocks = markdown.match(/<details><summary><code>[A-Z]+ [^<]+<\/code><\/summary>/g);
+    expect(blocks).toHaveLength(16);
+    expect(blocks).toContain(
+      "<details><summary><code>PUT /servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema</code></summary>",
+    );
+    expect(markdown.match(/<\/details>/g)).toHaveLength(16);
+    expect(markdown.match(/^```json$/gm)?.length).toBe(markdown.match(/^```$/gm)?.length);
+  });
+});
