@@ -81,5 +81,21 @@ function renderRecord(
   }
   for (const e of record.mappingErrors)
     lines.push(`  ${e.attribute}: ${paint(io, "red", e.message)}`);
+  if (record.workflows) lines.push(...renderFirings(io, record.workflows));
   return lines.join("\n") + "\n\n";
+}
+
+/**
+ * `--workflows`: one line per workflow that would run for the user, in date order. The date is
+ * the earliest run; the tenant schedule (1-24 h) runs it at the first schedule after it.
+ */
+function renderFirings(io: CliIo, firings: WorkflowFiring[]): string[] {
+  if (firings.length === 0) return [`  workflows: ${paint(io, "dim", "none would run")}`];
+  return [
+    "  workflows:",
+    ...firings.map(
+      (f) =>
+        `    ${f.date.slice(0, 10)} ${f.date.slice(11, 16)} UTC  ${f.workflow} (${f.category})  ${paint(io, "dim", f.reason)}`,
+    ),
+  ];
 }

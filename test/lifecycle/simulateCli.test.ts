@@ -1,0 +1,157 @@
+/**
+ * `inbound simulate --workflows`, in process: for each HR record in scope, which workflows would
+ * run and when, from the user the mappings produce (the trigger attribute plus the offset).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Command } from "commander";
+import type { CliIo } from "../../cli/io";
+import * as simulateCommand from "../../cli/commands/simulate";
+
+const SPEC = `tenant: { name: contoso, id: 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, domain: contoso.com }
+provisioning:
+  employees:
+    displayName: Contoso HR inbound - employees
+    notificationEmail: iam@contoso.com
+    scimExtension:
+      urn: "urn:ietf:params:scim:schemas:extension:contoso:1.0:User"
+      attributes: { HireDate: dateTime, LeaveDate: dateTime }
+    mappings:
+      employeeId: "[externalId]"
+      department: "[enterprise:department]"
+      employeeHireDate: "[ext:HireDate]"
+      employeeLeaveDateTime: "[ext:LeaveDate]"
+    uploader:
+      kind: none
+      csv:
+        columns:
+          externalId: "[WorkerID]"
+          userName: "[UserID]"
+          "enterprise:department": "[Department]"
+          "ext:HireDate": "[HireDate]"
+          "ext:LeaveDate": "[LeaveDate]"
+lifecycleWorkflows:
+  pre-hire:
+    category: joiner
+    displayName: Pre-hire
+    trigger: { attribute: employeeHireDate, offsetDays: -3 }
+    scope: "(department eq 'IT')"
+    tasks: [sendWelcomeEmail]
+  last-day:
+    category: leaver
+    displayName: Last day
+    trigger: { attribute: employeeLeaveDateTime, offsetDays: 0 }
+    tasks: [disableUserAccount]
+  after:
+    category: leaver
+    displayName: After
+    trigger: { attribute: employeeLeaveDateTime, offsetDays: 7 }
+    tasks: [deleteUserAccount]
+`;
+
+const CSV = `WorkerID,UserID,Department,HireDate,LeaveDate
+1,ann@contoso.com,IT,2030-06-10,
+2,bob@contoso.com,Sales,2030-06-10,2031-01-31T21:00:00Z
+3,cyd@contoso.com,Sales,2030-06-10,
+`;
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-lcw-simulate-"));
+  fs.writeFileSync(path.join(dir, "tenant.yaml"), SPEC);
+  fs.writeFileSync(path.join(dir, "hr.csv"), CSV);
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function simulate(...extra: string[]) {
+  let out = "";
+  let err = "";
+  const io: CliIo = {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+    env: {},
+    cwd: dir,
+  };
+  let code = -1;
+  const program = new Command().exitOverride();
+  simulateCommand.register(program, io, (c) => (code = c));
+  await program.parseAsync([
+    "node",
+    "inbound",
+    "simulate",
+    "--spec",
+    "tenant.yaml",
+    "--app",
+    "employees",
+    "--csv",
+    "hr.csv",
+    ...extra,
+  ]);
+  return { code, out, err };
+}
+
+test("text: each user's workflows, in date order, with the date, the time and why", async () => {
+  const { code, out, err } = await simulate("--workflows");
+  expect([code, err]).toEqual([0, ""]);
+  const workflows = out
+    .split("\n")
+    .filter((line) => /^line \d|^ {2}workflows|^ {4}\d{4}-/.test(line))
+    .map((line) => line.replace(/ {2}no scoping filter.*$/, ""));
+  expect(workflows).toEqual([
+    "line 2  externalId 1",
+    "  workflows:",
+    "    2030-06-07 00:00 UTC  pre-hire (joiner)  3 days before employeeHireDate 2030-06-10T00:00:00.000Z and the user matches (department eq 'IT')",
+    "line 3  externalId 2",
+    "  workflows:",
+    "    2031-01-31 21:00 UTC  last-day (leaver)  on employeeLeaveDateTime 2031-01-31T21:00:00.000Z",
+    "    2031-02-07 21:00 UTC  after (leaver)  7 days after employeeLeaveDateTime 2031-01-31T21:00:00.000Z",
+    "line 4  externalId 3",
+    "  workflows: none would run",
+  ]);
+});
+
+test("JSON: the same firings on each record", async () => {
+  const { code, out } = await simulate("--workflows", "--json");
+  expect(code).toBe(0);
+  const records = JSON.parse(out).records as { externalId: string; workflows: unknown[] }[];
+  expect(records.map((r) => [r.externalId, r.workflows])).toEqual([
+    [
+      "1",
+      [
+        {
+          workflow: "pre-hire",
+          category: "joiner",
+          date: "2030-06-07T00:00:00.000Z",
+          reason:
+            "3 days before employeeHireDate 2030-06-10T00:00:00.000Z and the user matches (department eq 'IT')",
+        },
+      ],
+    ],
+    [
+      "2",
+      [
+        {
+          workflow: "last-day",
+          category: "leaver",
+          date: "2031-01-31T21:00:00.000Z",
+          reason: "on employeeLeaveDateTime 2031-01-31T21:00:00.000Z",
+        },
+        {
+          workflow: "after",
+          category: "leaver",
+          date: "2031-02-07T21:00:00.000Z",
+          reason: "7 days after employeeLeaveDateTime 2031-01-31T21:00:00.000Z",
+        },
+      ],
+    ],
+    ["3", []],
+  ]);
+});
+
+test("without --workflows nothing about workflows is shown", async () => {
+  const { out } = await simulate();
+  expect(out).not.toMatch(/workflows/);
+  expect(out).toContain("line 2  externalId 1");
+});
