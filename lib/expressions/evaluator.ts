@@ -683,7 +683,7 @@ const BUILDERS: Record<string, Builder> = {
         : parts(toStr(v) as string);
     };
   },
-  stripspaces: stringMap((s) => s.replace(/ /g, "")),
+  stripspaces: stringMap((s) => (s.includes(" ") ? s.replace(/ /g, "") : s)),
   switch: buildSwitch,
   tolower: caseBuilder("lower"),
   toupper: caseBuilder("upper"),

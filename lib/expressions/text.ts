@@ -38,14 +38,40 @@ const SPECIAL_RE = new RegExp(`[${Object.keys(SPECIAL).join("")}]`, "g");
 const NON_ASCII = /[^\u0000-\u007f]/;
 const COMBINING = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
 
-export function normalizeDiacritics(s: string): string {
-  // Most names are plain ASCII; skip the Unicode work for them.
-  if (!NON_ASCII.test(s)) return s;
+/** The definition: transliterate, decompose, drop the combining marks, recompose. */
+export function normalizeDiacriticsFull(s: string): string {
   return s
     .replace(SPECIAL_RE, (c) => SPECIAL[c])
     .normalize("NFD")
     .replace(COMBINING, "")
     .normalize("NFC");
+}
+
+/**
+ * Latin-1 Supplement and Latin Extended-A/B, each character through the definition once. Their
+ * results hold no combining marks, so a string of these and ASCII maps character by character.
+ */
+const LATIN_END = 0x250;
+let latin: string[] | undefined;
+
+export function normalizeDiacritics(s: string): string {
+  // Most names are plain ASCII; skip the Unicode work for them.
+  if (!NON_ASCII.test(s)) return s;
+  // European names: a table look-up per character, several times faster than normalize().
+  latin ??= Array.from({ length: LATIN_END - 0x80 }, (_, i) =>
+    normalizeDiacriticsFull(String.fromCharCode(0x80 + i)),
+  );
+  let out = "";
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code < 0x80) continue;
+    // Combining marks, other scripts, surrogates: the whole string takes the general path.
+    if (code >= LATIN_END) return normalizeDiacriticsFull(s);
+    out += s.slice(last, i) + latin[code - 0x80];
+    last = i + 1;
+  }
+  return out + s.slice(last);
 }
 
 /** .NET ToTitleCase word boundaries: anything that is not a letter, mark or digit. */

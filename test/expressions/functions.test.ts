@@ -7,6 +7,8 @@ import {
   parseExpression,
 } from "../../lib/expressions";
 import { implementedFunctions } from "../../lib/expressions/evaluator";
+import { normalizeDiacritics, normalizeDiacriticsFull } from "../../lib/expressions/text";
+import fc from "fast-check";
 
 const ev = (text: string, record: Record<string, unknown> = {}): unknown =>
   evaluateExpression(text, record);
@@ -76,6 +78,33 @@ describe("string functions", () => {
     );
     expect(ev("NormalizeDiacritics([a])", { a: "plain" })).toBe("plain");
     expect(ev("NormalizeDiacritics([a])", { a: null })).toBeNull();
+    // Decomposed input and other scripts take the general path.
+    expect(ev("NormalizeDiacritics([a])", { a: "Zoe\u0308 Ἀθῆναι 한국" })).toBe("Zoe Αθηναι 한국");
+  });
+  it("NormalizeDiacritics: the per-character table agrees with the definition", () => {
+    const ranges: [number, number][] = [
+      [0x20, 0x7e],
+      [0xa0, 0x24f],
+      [0x300, 0x36f],
+      [0x370, 0x3ff],
+      [0x1e00, 0x1eff],
+      [0xac00, 0xac10],
+    ];
+    const char = fc
+      .constantFrom(...ranges)
+      .chain(([lo, hi]) => fc.integer({ min: lo, max: hi }))
+      .map((c) => String.fromCharCode(c));
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 12 }), (chars) => {
+        const s = chars.join("");
+        expect(normalizeDiacritics(s)).toBe(normalizeDiacriticsFull(s));
+      }),
+      { numRuns: 2000 },
+    );
+    for (let c = 0x80; c < 0x250; c++) {
+      const s = `a${String.fromCharCode(c)}b`;
+      expect(normalizeDiacritics(s)).toBe(normalizeDiacriticsFull(s));
+    }
   });
   it("PCase", () => {
     expect(ev("PCase([a])", { a: "PABLO GONSALVES (SECOND)" })).toBe("Pablo Gonsalves (Second)");
