@@ -86,6 +86,27 @@ That is \`file:line:column: path: message\`, with the path of the field in the m
 items as \`[0]\`). \`inbound validate --json\` prints the same as
 \`{ "valid": false, "files": [{ "file", "diagnostics": [{ "file", "line", "column", "path", "message", "severity" }] }] }\`.
 
+An error inside an expression points at its character in the file, whether the string is plain,
+quoted (escapes included) or a \`|\` / \`>\` block over several lines.
+
+## Checks beyond the fields
+
+Once the file has the right shape, \`validate\` checks what the field types cannot say:
+
+- every expression in \`mappings\` and \`uploader.csv.columns\`: syntax, functions and their
+  arguments, Entra's documented limitations, the 10,000-character limit (see
+  [expressions.md](expressions.md)); provisioning mappings read only SCIM core, enterprise and
+  \`scimExtension\` attributes, uploader columns only the columns of \`csv.header\` when it is given;
+- an \`ext:\` attribute needs a \`scimExtension\` that declares it;
+- matching targets are mapped, and each is the target of one rule only;
+- SelectUniqueValue only for \`target: activeDirectory\`, with \`apply: onCreate\`, and not on a
+  matching target;
+- the uploader maps \`externalId\` and each SCIM attribute once; a \`logicApp\` uploader copies only
+  plain columns or constants; a \`function\` or \`logicApp\` uploader needs \`azure\`;
+- workflow tasks exist for the workflow's category, with known arguments, and
+  \`runCustomTaskExtension\` names a key of \`customTaskExtensions\`; scope rules parse; triggers
+  fit the category.
+
 ## Fields
 
 In the tables, \`<app>\`, \`<attribute>\`... stand for keys you choose, \`[]\` for the items of a list.

@@ -71,6 +71,7 @@ describe("docs/tenant-spec.md", () => {
       "## Variables",
       "## Short forms",
       "## Errors",
+      "## Checks beyond the fields",
     ]) {
       expect(docs).toContain(`\n${heading}\n`);
     }
