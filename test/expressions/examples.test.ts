@@ -6,7 +6,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { compileExpression, evaluateExpression, parseExpression } from "../../lib/expressions";
+import {
+  checkExpression,
+  compileExpression,
+  evaluateExpression,
+  parseExpression,
+} from "../../lib/expressions";
 
 interface Example {
   function: string;
@@ -50,6 +55,36 @@ describe("documented examples", () => {
     // Graph's parseExpression returns every result as a string collection.
     if (Array.isArray(expected) && !Array.isArray(result)) expect([result]).toEqual(expected);
     else expect(result).toEqual(expected);
+  });
+
+  it("lists every deviation in docs/expressions.md, with the documented and our output", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "../../docs/expressions.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## Deviations from the documented examples"));
+    const shown = (v: unknown) => "`" + (typeof v === "string" ? v : JSON.stringify(v)) + "`";
+    const rows = section.split("\n").filter((l) => l.startsWith("| `"));
+    for (const [expression, deviation] of Object.entries(DEVIATIONS)) {
+      const documented = exact.find((e) => e.expression === expression)!.expected;
+      const row = rows.find(
+        (r) =>
+          r.startsWith("| `" + expression.split("(")[0] + "(") && r.includes(shown(documented)),
+      );
+      expect([expression, row !== undefined]).toEqual([expression, true]);
+      if (JSON.stringify(deviation.expected) !== JSON.stringify(documented)) {
+        expect(row).toContain(shown(deviation.expected));
+      }
+    }
+    // The doc-inconsistent rows too.
+    for (const e of examples.filter((x) => x.kind === "doc-inconsistent")) {
+      expect(rows.some((r) => r.startsWith("| `" + e.function + "("))).toBe(true);
+    }
+  });
+
+  it.each(
+    examples
+      .filter((e) => e.kind === "unsupported" || e.kind === "superseded")
+      .map((e) => [e.kind, e.expression] as const),
+  )("the checker refuses the %s form %s", (_kind, expression) => {
+    expect(checkExpression(expression, { context: "provisioning" })).not.toEqual([]);
   });
 
   it("uses every deviation", () => {
