@@ -127,7 +127,7 @@ function readText(
   file: string,
   options: LoadOptions,
   out: Collector,
-  from?: () => void,
+  from?: (code: string) => void,
 ): string | undefined {
   let bytes: Buffer;
   const onDisk = path.resolve(options.cwd ?? process.cwd(), file);
@@ -150,15 +150,9 @@ function readText(
       bytes = fs.readFileSync(onDisk);
     }
   } catch (err) {
-    if (from) from();
-    else
-      out.at(
-        file,
-        undefined,
-        0,
-        "",
-        `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      );
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    if (from) from(code);
+    else out.at(file, undefined, 0, "", `cannot read the file: ${code}`);
     return undefined;
   }
   const limit = options.maxBytes ?? MAX_SPEC_BYTES;
@@ -324,7 +318,7 @@ function loadWithExtends(
   options: LoadOptions,
   out: Collector,
   chain: string[],
-  from?: () => void,
+  from?: (code: string) => void,
 ): Parsed | undefined {
   const resolved = path.resolve(options.cwd ?? process.cwd(), file);
   const text = readText(file, options, out, from);
@@ -347,7 +341,7 @@ function loadWithExtends(
       ok = false;
       return;
     }
-    const target = path.join(path.dirname(file), base);
+    const target = path.isAbsolute(base) ? base : path.join(path.dirname(file), base);
     const cwd = options.cwd ?? process.cwd();
     const targetResolved = path.resolve(cwd, target);
     if ([...chain, resolved].includes(targetResolved)) {
@@ -357,8 +351,12 @@ function loadWithExtends(
       ok = false;
       return;
     }
-    const loaded = loadWithExtends(target, options, out, [...chain, resolved], () =>
-      report(`the base file ${base} does not exist (looked for ${target})`),
+    const loaded = loadWithExtends(target, options, out, [...chain, resolved], (code) =>
+      report(
+        code === "ENOENT"
+          ? `the base file ${base} does not exist (looked for ${target})`
+          : `cannot read the base file ${base} (${target}): ${code}`,
+      ),
     );
     if (!loaded) {
       ok = false;

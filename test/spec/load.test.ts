@@ -121,6 +121,19 @@ describe("loadSpec: each bad input gets one positioned error", () => {
     ]);
   });
 
+  it("an `extends` of something that is not a readable file", () => {
+    fs.mkdirSync(path.join(dir, "a-dir"), { recursive: true });
+    expect(errors("dir-base.yaml", "extends: a-dir\n" + TENANT)).toEqual([
+      "dir-base.yaml:1:10: extends: cannot read the base file a-dir (a-dir): EISDIR",
+    ]);
+  });
+
+  it("an absolute `extends` path is taken as it is", () => {
+    const base = write("abs/base.yaml", app());
+    write("abs/t.yaml", `extends: ${path.join(dir, base)}\n` + TENANT);
+    expect(errors("abs/t.yaml")).toEqual([]);
+  });
+
   it("an `extends` cycle, reported once, where it closes", () => {
     write("cycle/a.yaml", "extends: b.yaml\n" + TENANT);
     write("cycle/b.yaml", "extends: [c.yaml]\n");
