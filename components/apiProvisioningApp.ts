@@ -30,6 +30,11 @@ export interface ApiProvisioningAppArgs {
   /** Graph endpoint, e.g. https://graph.microsoft.com (spec `graph.baseUrl`). */
   readonly graphBaseUrl: string;
   /**
+   * The spec's tenant id (`tenant.id`). The Graph resources then refuse a sign-in token of any
+   * other tenant, as the azuread provider pinned to this tenant does. Omit only in tests.
+   */
+  readonly tenantId?: string;
+  /**
    * Secret keys of an `activeDirectory` target's domain and OU. UNCONFIRMED in Microsoft's docs:
    * read them from a portal-configured app. Defaults to the stack config
    * `inbound:activeDirectorySecretKeys` (JSON), else a best guess with a warning.
@@ -51,8 +56,12 @@ export class ApiProvisioningApp extends pulumi.ComponentResource {
 
   constructor(name: string, args: ApiProvisioningAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super(API_PROVISIONING_APP_TYPE, name, {}, opts);
-    const { app, appKey, graphBaseUrl } = args;
+    const { app, appKey } = args;
     const child = { parent: this };
+    // Where Graph is and which tenant it must be, for every Graph resource of the app.
+    const graph = args.tenantId
+      ? { graphBaseUrl: args.graphBaseUrl, tenantId: args.tenantId }
+      : { graphBaseUrl: args.graphBaseUrl };
 
     // Template ids are not documented (reference 1.1): looked up by the gallery name.
     const templateId =
@@ -74,7 +83,7 @@ export class ApiProvisioningApp extends pulumi.ComponentResource {
         servicePrincipalId: this.servicePrincipalId,
         synchronizationTemplateId: app.synchronizationTemplateId,
         expectedTemplateId: EXPECTED_TEMPLATE[app.target],
-        graphBaseUrl,
+        ...graph,
       },
       child,
     );
@@ -85,7 +94,7 @@ export class ApiProvisioningApp extends pulumi.ComponentResource {
       {
         servicePrincipalId: this.servicePrincipalId,
         credentials: compileSecrets(app, activeDirectoryKeys(app, appKey, args)),
-        graphBaseUrl,
+        ...graph,
       },
       { parent: this, dependsOn: [this.job] },
     );
@@ -97,7 +106,7 @@ export class ApiProvisioningApp extends pulumi.ComponentResource {
         jobId: this.jobId,
         appKey,
         provisioning: schemaSpecOf(app),
-        graphBaseUrl,
+        ...graph,
       },
       child,
     );
@@ -105,11 +114,11 @@ export class ApiProvisioningApp extends pulumi.ComponentResource {
     // Started last: without the notification email the job goes into quarantine (reference 2.4.1).
     this.start = new ProvisioningJobStart(
       `${name}-start`,
-      { servicePrincipalId: this.servicePrincipalId, jobId: this.jobId, graphBaseUrl },
+      { servicePrincipalId: this.servicePrincipalId, jobId: this.jobId, ...graph },
       { parent: this, dependsOn: [this.secrets, this.schema] },
     );
 
-    this.bulkUploadUrl = pulumi.interpolate`${graphBaseUrl.replace(/\/+$/, "")}/v1.0/servicePrincipals/${this.servicePrincipalId}/synchronization/jobs/${this.jobId}/bulkUpload`;
+    this.bulkUploadUrl = pulumi.interpolate`${args.graphBaseUrl.replace(/\/+$/, "")}/v1.0/servicePrincipals/${this.servicePrincipalId}/synchronization/jobs/${this.jobId}/bulkUpload`;
 
     this.registerOutputs({
       servicePrincipalId: this.servicePrincipalId,

@@ -72,7 +72,7 @@ export class Tenant extends pulumi.ComponentResource {
       const appName = `${name}-${appKey}`;
       const provisioningApp = new ApiProvisioningApp(
         appName,
-        { app, appKey, tenantName: spec.tenant.name, graphBaseUrl },
+        { app, appKey, tenantName: spec.tenant.name, tenantId: spec.tenant.id, graphBaseUrl },
         childOpts(),
       );
       const outputs: ProvisioningAppOutputs = {

@@ -18,7 +18,19 @@ export const PROVISIONING_JOB_TYPE = `pulumi-nodejs:dynamic/${PROVISIONING_JOB_M
 export const PROVISIONING_JOB_START_MODULE = "inbound-provisioning-job-start";
 export const PROVISIONING_JOB_START_TYPE = `pulumi-nodejs:dynamic/${PROVISIONING_JOB_START_MODULE}:Resource`;
 
-export interface ProvisioningJobInputs extends GraphLocation {
+/** Where Graph is, and which tenant it must be (a token for another tenant is refused). */
+export interface ProvisioningGraphLocation extends GraphLocation {
+  /** The spec's tenant id; absent in states written before it was recorded. */
+  tenantId?: string;
+}
+
+/** A change of where Graph is or which tenant: nothing to replace, but the state must follow. */
+export const graphMoved = (olds: ProvisioningGraphLocation, news: ProvisioningGraphLocation) =>
+  olds.graphBaseUrl !== news.graphBaseUrl ||
+  (olds.graphVersion ?? "v1.0") !== (news.graphVersion ?? "v1.0") ||
+  (olds.tenantId ?? "") !== (news.tenantId ?? "");
+
+export interface ProvisioningJobInputs extends ProvisioningGraphLocation {
   /** Object id of the provisioning app's service principal. */
   servicePrincipalId: string;
   /** Template id to use as is; when absent it is discovered. */
@@ -56,9 +68,7 @@ export const provisioningJobProvider = {
       replaces.push("synchronizationTemplateId");
     }
     const moved =
-      olds.graphBaseUrl !== news.graphBaseUrl ||
-      (olds.graphVersion ?? "v1.0") !== (news.graphVersion ?? "v1.0") ||
-      olds.synchronizationTemplateId !== news.synchronizationTemplateId;
+      graphMoved(olds, news) || olds.synchronizationTemplateId !== news.synchronizationTemplateId;
     return { changes: replaces.length > 0 || moved, replaces, deleteBeforeReplace: true };
   },
 
@@ -110,7 +120,7 @@ export class ProvisioningJob extends pulumi.dynamic.Resource {
 
 // ---------------------------------------------------------------------------------------------
 
-export interface ProvisioningJobStartInputs extends GraphLocation {
+export interface ProvisioningJobStartInputs extends ProvisioningGraphLocation {
   servicePrincipalId: string;
   jobId: string;
 }
@@ -140,7 +150,7 @@ export const provisioningJobStartProvider = {
     // A job paused outside Pulumi (seen by refresh) is started again by update.
     const stopped = olds.state !== "Active";
     return {
-      changes: replaces.length > 0 || stopped || olds.graphBaseUrl !== news.graphBaseUrl,
+      changes: replaces.length > 0 || stopped || graphMoved(olds, news),
       replaces,
       detailedDiff: stopped ? { state: { kind: "UPDATE", inputDiff: false } } : undefined,
     };

@@ -14,12 +14,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ManagedSchema } from "../../lib/provisioning/managed";
 import type { SchemaChange, SchemaSpec } from "../../lib/provisioning/schema";
 import type { OperatorNames } from "../../lib/provisioning/operators";
-import type { GraphLocation } from "./lifecycleWorkflow";
+import { graphMoved, type ProvisioningGraphLocation } from "./provisioningJob";
 
 export const SYNCHRONIZATION_SCHEMA_MODULE = "inbound-synchronization-schema";
 export const SYNCHRONIZATION_SCHEMA_TYPE = `pulumi-nodejs:dynamic/${SYNCHRONIZATION_SCHEMA_MODULE}:Resource`;
 
-export interface SynchronizationSchemaInputs extends GraphLocation {
+export interface SynchronizationSchemaInputs extends ProvisioningGraphLocation {
   /** Object id of the provisioning app's service principal. */
   servicePrincipalId: string;
   jobId: string;
@@ -100,11 +100,8 @@ export const synchronizationSchemaProvider = {
       : [{ mapping: "scope", change: "changed" }];
     const detailedDiff = schemaDetailedDiff(changes);
     const replaces = sameTarget(olds, news) ? [] : ["servicePrincipalId", "jobId"];
-    const moved =
-      olds.graphBaseUrl !== news.graphBaseUrl ||
-      (olds.graphVersion ?? "v1.0") !== (news.graphVersion ?? "v1.0");
     return {
-      changes: changes.length > 0 || replaces.length > 0 || moved,
+      changes: changes.length > 0 || replaces.length > 0 || graphMoved(olds, news),
       replaces,
       detailedDiff,
       deleteBeforeReplace: false,

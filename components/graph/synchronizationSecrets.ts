@@ -8,12 +8,12 @@
 import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretPair } from "../../lib/provisioning/secrets";
-import type { GraphLocation } from "./lifecycleWorkflow";
+import { graphMoved, type ProvisioningGraphLocation } from "./provisioningJob";
 
 export const SYNCHRONIZATION_SECRETS_MODULE = "inbound-synchronization-secrets";
 export const SYNCHRONIZATION_SECRETS_TYPE = `pulumi-nodejs:dynamic/${SYNCHRONIZATION_SECRETS_MODULE}:Resource`;
 
-export interface SynchronizationSecretsInputs extends GraphLocation {
+export interface SynchronizationSecretsInputs extends ProvisioningGraphLocation {
   servicePrincipalId: string;
   /** The secrets the spec decides (lib/provisioning/secrets compileSecrets). */
   credentials: SecretPair[];
@@ -62,7 +62,7 @@ export const synchronizationSecretsProvider = {
       changes:
         replaces.length > 0 ||
         canonical(olds.credentials) !== canonical(news.credentials) ||
-        olds.graphBaseUrl !== news.graphBaseUrl,
+        graphMoved(olds, news),
       replaces,
       detailedDiff,
     };

@@ -43,6 +43,12 @@ export interface GraphClientOptions {
   version?: GraphVersion;
   /** A bearer token used as is (tests, CI, `INBOUND_GRAPH_TOKEN`). */
   token?: string;
+  /**
+   * The Entra tenant the calls are meant for (spec `tenant.id`). DefaultAzureCredential asks for a
+   * token of this tenant, and any token whose `tid` claim names another tenant is refused before
+   * it is sent, so a spec is never applied to whichever tenant the operator is signed in to.
+   */
+  tenantId?: string;
   /** Where tokens come from when no static token is given. Default: DefaultAzureCredential. */
   credential?: TokenSource;
   /** Token scope. Default `${baseUrl}/.default`. */
@@ -223,9 +229,10 @@ export function resolvePath(
 }
 
 function tokenGetter(options: GraphClientOptions, baseUrl: string): () => Promise<string> {
+  const { tenantId } = options;
   if (options.token) {
     const token = options.token;
-    return async () => token;
+    return async () => checkTenant(token, tenantId);
   }
   const scope = options.scope ?? `${baseUrl}/.default`;
   let credential = options.credential;
@@ -233,12 +240,37 @@ function tokenGetter(options: GraphClientOptions, baseUrl: string): () => Promis
     if (!credential) {
       // Created on first use, never at module load: dynamic providers must not capture it.
       const { DefaultAzureCredential } = require("@azure/identity");
-      credential = new DefaultAzureCredential() as TokenSource;
+      credential = new DefaultAzureCredential(tenantId ? { tenantId } : {}) as TokenSource;
     }
     const token = await credential.getToken(scope);
     if (!token) throw new Error(`no Azure credential could get a token for ${scope}`);
-    return token.token;
+    return checkTenant(token.token, tenantId);
   };
+}
+
+/** The `tid` claim of a JWT access token; undefined for anything that is not one. */
+export function tokenTenant(token: string): string | undefined {
+  const payload = token.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as {
+      tid?: unknown;
+    };
+    return typeof claims.tid === "string" ? claims.tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkTenant(token: string, tenantId: string | undefined): string {
+  const tid = tokenTenant(token);
+  if (tenantId && tid && tid.toLowerCase() !== tenantId.toLowerCase()) {
+    throw new Error(
+      `the Azure sign-in gives tokens for tenant ${tid}, but the spec is for tenant ${tenantId}; ` +
+        `sign in to that tenant (az login --tenant ${tenantId}) or set AZURE_TENANT_ID`,
+    );
+  }
+  return token;
 }
 
 class BearerMiddleware implements Middleware {

@@ -1,4 +1,4 @@
-export { backoff, createGraphClient, resolvePath, retryAfterMs } from "./client";
+export { backoff, createGraphClient, resolvePath, retryAfterMs, tokenTenant } from "./client";
 export type {
   GraphClient,
   GraphClientOptions,
@@ -17,6 +17,8 @@ import { createGraphClient, GraphClient, GraphVersion } from "./client";
 export interface GraphLocationInputs {
   graphBaseUrl?: string;
   graphVersion?: GraphVersion;
+  /** The spec's tenant: tokens for any other tenant are refused. */
+  tenantId?: string;
 }
 
 /**
@@ -29,5 +31,6 @@ export function graphClientFromInputs(inputs: GraphLocationInputs): GraphClient 
     baseUrl: inputs.graphBaseUrl,
     version: inputs.graphVersion,
     token: process.env.INBOUND_GRAPH_TOKEN || undefined,
+    tenantId: inputs.tenantId,
   });
 }

@@ -1,6 +1,6 @@
 import * as http from "http";
 import { AddressInfo } from "net";
-import { createGraphClient, GraphRequestError, retryAfterMs } from "../../lib/graph";
+import { createGraphClient, GraphRequestError, retryAfterMs, tokenTenant } from "../../lib/graph";
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
 
@@ -175,4 +175,53 @@ it("reads Retry-After as seconds or an HTTP date", () => {
     10000,
   );
   expect(retryAfterMs("soon")).toBeUndefined();
+});
+
+describe("tenant pinning", () => {
+  const SPEC_TENANT = "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f";
+  const OTHER_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  // The shape of an Entra access token; the signature is not checked by the client.
+  const jwt = (claims: Record<string, unknown>) =>
+    ["{}", JSON.stringify(claims)].map((p) => Buffer.from(p).toString("base64url")).join(".") +
+    ".signature";
+  const pinned = (options: { token?: string; tokens?: string[] }) =>
+    createGraphClient({
+      baseUrl: url,
+      tenantId: SPEC_TENANT,
+      token: options.token,
+      credential: options.tokens && {
+        getToken: async (scope) => {
+          expect(scope).toBe(`${url}/.default`);
+          return { token: options.tokens!.shift()! };
+        },
+      },
+      sleep: async () => undefined,
+    });
+
+  it("reads the tid claim of a JWT and nothing else", () => {
+    expect(tokenTenant(jwt({ tid: OTHER_TENANT }))).toBe(OTHER_TENANT);
+    expect(tokenTenant(jwt({ oid: "x" }))).toBeUndefined();
+    expect(tokenTenant("emulator-token")).toBeUndefined();
+    expect(tokenTenant("a.%%%.c")).toBeUndefined();
+  });
+
+  it("refuses a token for another tenant before anything is sent", async () => {
+    handler = (_req, _body, res) => json(res, 200, {});
+    const message =
+      `the Azure sign-in gives tokens for tenant ${OTHER_TENANT}, but the spec is for tenant ` +
+      `${SPEC_TENANT}; sign in to that tenant (az login --tenant ${SPEC_TENANT}) or set AZURE_TENANT_ID`;
+    await expect(pinned({ tokens: [jwt({ tid: OTHER_TENANT })] }).get("/x")).rejects.toThrow(
+      message,
+    );
+    await expect(pinned({ token: jwt({ tid: OTHER_TENANT }) }).get("/x")).rejects.toThrow(message);
+    expect(seen).toEqual([]);
+  });
+
+  it("sends a token of the spec's tenant, and an opaque test token", async () => {
+    handler = (_req, _body, res) => json(res, 200, { ok: 1 });
+    const good = jwt({ tid: SPEC_TENANT.toUpperCase() });
+    expect(await pinned({ tokens: [good] }).get("/x")).toEqual({ ok: 1 });
+    expect(await pinned({ token: "emulator-token" }).get("/x")).toEqual({ ok: 1 });
+    expect(seen.map((s) => s.auth)).toEqual([`Bearer ${good}`, "Bearer emulator-token"]);
+  });
 });

@@ -134,6 +134,7 @@ describe("provisioning resources: exact inputs", () => {
   const cases = [
     {
       tenant: "contoso",
+      tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
       displayName: "Contoso HR inbound - employees",
       template: "API-driven provisioning to Microsoft Entra ID",
       expectedTemplateId: "API2AAD",
@@ -143,6 +144,7 @@ describe("provisioning resources: exact inputs", () => {
     },
     {
       tenant: "fabrikam",
+      tenantId: "3c4d5e6f-1a2b-4c3d-9e8f-7a6b5c4d3e2f",
       displayName: "fabrikam HR inbound - employees",
       template: "API-driven provisioning to Microsoft Entra ID",
       expectedTemplateId: "API2AAD",
@@ -152,6 +154,7 @@ describe("provisioning resources: exact inputs", () => {
     },
     {
       tenant: "contoso-ad",
+      tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
       displayName: "contoso-ad HR inbound - Active Directory",
       template: "API-driven provisioning to on-premises Active Directory",
       expectedTemplateId: "API2AD",
@@ -167,7 +170,7 @@ describe("provisioning resources: exact inputs", () => {
 
   test.each(cases)(
     "$tenant: app from the template found by name, job, secrets, schema, start, grants",
-    ({ tenant, displayName, template, expectedTemplateId, notification, ad }) => {
+    ({ tenant, tenantId, displayName, template, expectedTemplateId, notification, ad }) => {
       const plan = plans[tenant];
       const app = `${tenant}-employees`;
       const sp = `<${app}-app.servicePrincipalObjectId>`;
@@ -182,6 +185,8 @@ describe("provisioning resources: exact inputs", () => {
         servicePrincipalId: sp,
         expectedTemplateId,
         graphBaseUrl: GRAPH,
+        // Pinned to the spec's tenant, like the azuread provider.
+        tenantId,
       });
       expect(inputsOf(plan, `${app}-secrets`)).toEqual({
         servicePrincipalId: sp,
@@ -191,6 +196,7 @@ describe("provisioning resources: exact inputs", () => {
           ...ad,
         ],
         graphBaseUrl: GRAPH,
+        tenantId,
       });
       const loaded = loadSpecOrThrow(path.join(ROOT, `config/tenants/${tenant}.yaml`));
       expect(inputsOf(plan, `${app}-schema`)).toEqual({
@@ -199,11 +205,13 @@ describe("provisioning resources: exact inputs", () => {
         appKey: "employees",
         provisioning: schemaSpecOf(loaded.provisioning.employees),
         graphBaseUrl: GRAPH,
+        tenantId,
       });
       expect(inputsOf(plan, `${app}-start`)).toEqual({
         servicePrincipalId: sp,
         jobId: job,
         graphBaseUrl: GRAPH,
+        tenantId,
       });
       // Role ids are read from Microsoft Graph's service principal by value.
       for (const [slug, role] of [
