@@ -85,13 +85,51 @@ export async function createWorkflow(
   body: WorkflowBody,
 ): Promise<WorkflowState> {
   const taskDefinitionIds = await resolveTaskDefinitionIds(client, body);
-  const created = await call(
-    client,
-    "POST",
-    `${LCW_PATH}/workflows`,
-    substitute(body, taskDefinitionIds),
-  );
+  let created: Json;
+  try {
+    created = await call(
+      client,
+      "POST",
+      `${LCW_PATH}/workflows`,
+      substitute(body, taskDefinitionIds),
+    );
+  } catch (e) {
+    if ((e as { status?: number }).status === 409) await explainNameConflict(client, body, e);
+    throw e;
+  }
   return { id: String(created.id), version: Number(created.version ?? 1), taskDefinitionIds };
+}
+
+/**
+ * Display names are unique per tenant, soft-deleted workflows included (reference section 1.6):
+ * say which workflow holds the name and what to do, rather than Graph's bare 409.
+ */
+async function explainNameConflict(
+  client: GraphLike,
+  body: WorkflowBody,
+  cause: unknown,
+): Promise<never> {
+  const name = body.displayName.toLowerCase();
+  const holder = async (path: string) => {
+    const { value } = await call<{ value: Json[] }>(client, "GET", path);
+    return value.find((w) => String(w.displayName).toLowerCase() === name);
+  };
+  const shown = JSON.stringify(body.displayName);
+  const live = await holder(`${LCW_PATH}/workflows`).catch(() => undefined);
+  if (live) {
+    throw new Error(
+      `a workflow named ${shown} already exists (id ${String(live.id)}) and is not managed by this stack; rename it in the spec, or delete it in Entra and run again`,
+      { cause },
+    );
+  }
+  const deleted = await holder(`${LCW_PATH}/deletedItems/workflows`).catch(() => undefined);
+  if (deleted) {
+    throw new Error(
+      `a deleted workflow still holds the name ${shown} (id ${String(deleted.id)}, in deleted items for 30 days); restore it (POST ${LCW_PATH}/deletedItems/workflows/${String(deleted.id)}/restore), purge it (DELETE ${LCW_PATH}/deletedItems/workflows/${String(deleted.id)}), or rename the workflow; set purgeOnDelete to free names on delete`,
+      { cause },
+    );
+  }
+  throw cause;
 }
 
 /**

@@ -130,9 +130,26 @@ test("throttling and a transient failure are retried: the workflow is created on
 });
 
 test("a refusal from Graph is reported with its status, message and request id", async () => {
-  await workflows.create(inputs("onboard"));
+  // Seven failures: the first try and the client's six retries.
+  emulator.faults.add({ method: "POST", status: 500, times: 7, retryAfterSeconds: 0 });
   await expect(workflows.create(inputs("onboard"))).rejects.toThrow(
-    /^Graph POST \/v1\.0\/identityGovernance\/lifecycleWorkflows\/workflows failed: 409 Conflict: a workflow named 'Onboard' already exists \(request-id [0-9a-f-]{36}\)$/,
+    /^Graph POST \/v1\.0\/identityGovernance\/lifecycleWorkflows\/workflows failed: 500 ServiceUnavailable: injected fault \(request-id [0-9a-f-]{36}\)$/,
+  );
+  expect(emulator.requests.map((r) => r.status)).toEqual([500, 500, 500, 500, 500, 500, 500]);
+});
+
+test("a name taken by a workflow outside the stack is a clear error, not a bare 409", async () => {
+  const { id } = await workflows.create(inputs("onboard"));
+  await expect(workflows.create(inputs("onboard"))).rejects.toThrow(
+    `a workflow named "Onboard" already exists (id ${id}) and is not managed by this stack; rename it in the spec, or delete it in Entra and run again`,
+  );
+});
+
+test("a name held by a soft-deleted workflow says how to free it", async () => {
+  const { id, outs } = await workflows.create(inputs("onboard"));
+  await workflows.delete(id, outs);
+  await expect(workflows.create(inputs("onboard"))).rejects.toThrow(
+    `a deleted workflow still holds the name "Onboard" (id ${id}, in deleted items for 30 days); restore it (POST /identityGovernance/lifecycleWorkflows/deletedItems/workflows/${id}/restore), purge it (DELETE /identityGovernance/lifecycleWorkflows/deletedItems/workflows/${id}), or rename the workflow; set purgeOnDelete to free names on delete`,
   );
 });
 
