@@ -249,6 +249,26 @@ test("an out-of-band edit shows up as drift on read", async () => {
     versioned: { "tasks[2]": "delete" },
     patched: { displayName: "update" },
   });
+  // The next `pulumi up` (refresh, then diff against the spec) puts it back with one new version.
+  const spec = inputs("onboard");
+  const live = read.props as LifecycleWorkflowOutputs;
+  expect(await workflows.diff(id, live, spec)).toEqual({
+    changes: true,
+    replaces: [],
+    detailedDiff: {
+      displayName: { kind: "UPDATE", inputDiff: true },
+      "tasks[2]": { kind: "ADD", inputDiff: true },
+    },
+  });
+  forget();
+  const repaired = await workflows.update(id, live, spec);
+  expect(calls()).toEqual([
+    `POST /identityGovernance/lifecycleWorkflows/workflows/${id}/createNewVersion`,
+  ]);
+  expect(repaired.outs.version).toBe(3);
+  expect((await workflows.read(id, repaired.outs as LifecycleWorkflowOutputs)).props).toEqual(
+    repaired.outs,
+  );
 });
 
 test("a workflow deleted out of band reads as gone", async () => {
