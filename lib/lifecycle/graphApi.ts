@@ -259,6 +259,13 @@ export async function readCustomTaskExtension(
       if (EXTENSION_SERVER_FIELDS.includes(key) || value === null) continue;
       if (key in desired) body[key] = value;
     }
+    // The trigger URL carries the trigger's SAS signature; a read that leaves it out is not
+    // drift (whether Graph echoes it is undocumented), one that shows another URL is.
+    const endpoint = body.endpointConfiguration as Json | undefined;
+    const wanted = desired.endpointConfiguration?.url;
+    if (endpoint && endpoint.url == null && wanted !== undefined) {
+      body.endpointConfiguration = { ...endpoint, url: wanted };
+    }
     return body as CustomTaskExtensionBody;
   } catch (e) {
     if (isNotFound(e)) return undefined;

@@ -364,6 +364,18 @@ customTaskExtensions:
     await extensions.delete(id, outs);
     expect(state.customTaskExtensions.size).toBe(0);
   });
+
+  test("a read that leaves out the trigger URL is not drift; another URL is", async () => {
+    const news = { ...body, graphBaseUrl: emulator.url };
+    const { id, outs } = await extensions.create(news);
+    const stored = state.customTaskExtensions.get(id)!;
+    const { url: _url, ...withoutUrl } = stored.endpointConfiguration as Record<string, unknown>;
+    stored.endpointConfiguration = withoutUrl;
+    expect((await extensions.read(id, outs)).props).toEqual(outs);
+    stored.endpointConfiguration = { ...withoutUrl, url: "https://elsewhere.example/?sig=x" };
+    const drifted = (await extensions.read(id, outs)).props;
+    expect(await extensions.diff(id, drifted, news)).toEqual({ changes: true, replaces: [] });
+  });
 });
 
 describe("tenant settings", () => {
