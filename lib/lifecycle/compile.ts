@@ -14,6 +14,7 @@ import type {
 import type { CustomTaskExtension, TenantSpec, Workflow } from "../spec/schema";
 import {
   GUID,
+  placeholderDisplayName,
   TaskDefinition,
   taskById,
   taskByName,
@@ -282,7 +283,7 @@ export const DEFAULT_SETTINGS: SettingsBody = {
 };
 
 export interface PlannedRequest {
-  method: "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH";
   path: string;
   body: unknown;
   note?: string;
@@ -311,10 +312,22 @@ export function planLifecycleRequests(
     });
   }
   for (const [key, workflow] of Object.entries(spec.lifecycleWorkflows)) {
+    const body = compileWorkflow(workflow, resolver, `lifecycleWorkflows.${key}`);
+    const lookedUp = body.tasks
+      .map((t) => placeholderDisplayName(t.taskDefinitionId))
+      .filter((name): name is string => name !== undefined);
+    if (lookedUp.length > 0) {
+      // What createWorkflow does first (lib/lifecycle/graphApi.ts): unconfirmed ids by name.
+      requests.push({
+        method: "GET",
+        path: `${LCW_PATH}/taskDefinitions`,
+        note: `ids of ${lookedUp.map((n) => JSON.stringify(n)).join(", ")} for lifecycle workflow ${key}, looked up by display name`,
+      });
+    }
     requests.push({
       method: "POST",
       path: `${LCW_PATH}/workflows`,
-      body: compileWorkflow(workflow, resolver, `lifecycleWorkflows.${key}`),
+      body,
       note: `lifecycle workflow ${key}`,
     });
   }

@@ -81,9 +81,10 @@ const expected = (key: string) =>
   compileWorkflow(spec().lifecycleWorkflows[key], placeholderResolver, `lifecycleWorkflows.${key}`);
 const lifecycle = () => plan.graphRequests.filter((r) => r.path.includes("/lifecycleWorkflows/"));
 
-test("the lifecycle requests, in deploy order: the extension first, the workflows, the settings", () => {
+test("the lifecycle requests, in deploy order: the extension, the task look-up and the workflows, the settings", () => {
   expect(lifecycle().map((r) => `${r.method} ${r.path} (${r.note})`)).toEqual([
     "POST /identityGovernance/lifecycleWorkflows/customTaskExtensions (custom task extension hybrid)",
+    'GET /identityGovernance/lifecycleWorkflows/taskDefinitions (ids of "Update user attributes" for lifecycle workflow pre-hire, looked up by display name)',
     "POST /identityGovernance/lifecycleWorkflows/workflows (lifecycle workflow pre-hire)",
     "POST /identityGovernance/lifecycleWorkflows/workflows (lifecycle workflow move)",
     "POST /identityGovernance/lifecycleWorkflows/workflows (lifecycle workflow leave)",
