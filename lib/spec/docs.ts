@@ -42,6 +42,10 @@ to the file that names them, then lays this file over them:
 
 A value that comes from a base file is reported at its position in the base file.
 
+Within one file, YAML anchors and aliases (\`mappings: &employee\` ... \`mappings: *employee\`) and
+merge keys (\`<<: *employee\`, the map's own keys winning) share values between apps; a value
+reached through an alias is reported where its anchor is written.
+
 ## Variables
 
 Any string value may use these variables; they are substituted in the merged file, before

@@ -5,7 +5,18 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar } from "yaml";
+import {
+  Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Node,
+  Pair,
+  parseAllDocuments,
+  Scalar,
+} from "yaml";
 import { z } from "zod";
 import { runChecks } from "./checks";
 import { Diagnostic, formatDiagnostic, formatPath, sortDiagnostics, suggest } from "./diagnostics";
@@ -207,7 +218,13 @@ const YAML_MESSAGES: Record<string, string> = {
 
 function parseFile(file: string, text: string, out: Collector): Parsed | undefined {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const documents = parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    // `<<: *anchor` merge keys, as most YAML users know them from YAML 1.1 tools.
+    merge: true,
+  });
   const list = Array.isArray(documents) ? documents : [];
   if (list.length === 0 || list.every((d) => d.contents === null)) {
     out.at(file, lineCounter, 0, "", "the file is empty; a tenant spec needs at least `tenant:`");
@@ -242,10 +259,8 @@ function parseFile(file: string, text: string, out: Collector): Parsed | undefin
     return undefined;
   }
   const origins: Origins = new Map();
-  const value = toPlain(document.contents, [], { file, lineCounter, text }, origins) as Record<
-    string,
-    unknown
-  >;
+  const source: Source = { file, lineCounter, text, document, out, resolving: new Set() };
+  const value = toPlain(document.contents, [], source, origins) as Record<string, unknown>;
   return { value, origins };
 }
 
@@ -259,7 +274,33 @@ interface Source {
   file: string;
   lineCounter: LineCounter;
   text: string;
+  document: Document;
+  out: Collector;
+  /** Anchors being expanded, against an alias inside its own anchor. */
+  resolving: Set<Node>;
 }
+
+/**
+ * An alias as the node its anchor names: the value, and its positions, are where the anchor
+ * is written. Undefined (reported) for an alias without an anchor or inside its own anchor.
+ */
+function resolveAlias(node: Node | null, source: Source): Node | null | undefined {
+  if (!isAlias(node)) return node;
+  const target = node.resolve(source.document);
+  const problem = !target
+    ? `YAML: the alias *${node.source} has no anchor &${node.source} before it`
+    : source.resolving.has(target)
+      ? `YAML: the alias *${node.source} is inside its own anchor`
+      : undefined;
+  if (problem) {
+    source.out.at(source.file, source.lineCounter, node.range?.[0] ?? 0, "", problem);
+    return undefined;
+  }
+  return target as Node;
+}
+
+const isMergeKey = (pair: Pair): boolean =>
+  isScalar(pair.key) && typeof pair.key.value === "symbol";
 
 function toPlain(
   node: Node | null,
@@ -268,6 +309,16 @@ function toPlain(
   origins: Origins,
   keyOffset?: number,
 ): unknown {
+  if (isAlias(node)) {
+    const target = resolveAlias(node, source);
+    if (target === undefined) return null;
+    source.resolving.add(target as Node);
+    try {
+      return toPlain(target, at, source, origins, keyOffset);
+    } finally {
+      source.resolving.delete(target as Node);
+    }
+  }
   const { file, lineCounter, text } = source;
   const valueOffset = node?.range?.[0] ?? keyOffset ?? 0;
   const origin: Origin = { file, lineCounter, keyOffset, valueOffset };
@@ -288,7 +339,27 @@ function toPlain(
   origins.set(keyOf(at), origin);
   if (isMap(node)) {
     const result: Record<string, unknown> = {};
+    // Merged maps first, the first-listed winning; the map's own keys override them all.
+    for (const pair of node.items.filter(isMergeKey)) {
+      const value = pair.value as Node | null;
+      const sources = isSeq(value) ? [...value.items].reverse() : [value];
+      for (const item of sources) {
+        const merged = toPlain(item as Node, at, source, origins, (item as Node)?.range?.[0]);
+        if (isPlainMap(merged)) Object.assign(result, merged);
+        else {
+          source.out.at(
+            file,
+            lineCounter,
+            (item as Node)?.range?.[0] ?? valueOffset,
+            formatPath(at),
+            "YAML: a `<<` merge key needs an alias of a map, like `<<: *defaults`",
+          );
+        }
+      }
+      origins.set(keyOf(at), origin);
+    }
     for (const pair of node.items) {
+      if (isMergeKey(pair)) continue;
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const child = [...at, key];
       result[key] = toPlain(
@@ -600,6 +671,13 @@ function reportIssue(
           where,
           out,
         );
+      return;
+    }
+    case "invalid_key": {
+      // The key itself is wrong: point at it and say what a key must look like.
+      const key = String(at[at.length - 1]);
+      const why = issue.issues.map((i) => lowerFirst(i.message)).join("; ");
+      put(at, `the key \`${key}\` ${why}`, true);
       return;
     }
     case "too_small":

@@ -83,6 +83,12 @@ describe("loadSpec: each bad input gets one positioned error", () => {
     ]);
   });
 
+  it("a key that breaks its map's naming rule, at the key", () => {
+    expect(errors("key.yaml", TENANT + app().replace("  emp:", "  Emp_1:"))).toEqual([
+      "key.yaml:3:3: provisioning.Emp_1: the key `Emp_1` must be a key of a-z, 0-9 and -",
+    ]);
+  });
+
   it("unknown keys, with did-you-mean, and a misspelt required key is one error", () => {
     const allowed =
       "(allowed: $schema, extends, tenant, azure, provisioning, lifecycleWorkflows, customTaskExtensions, lifecycleWorkflowSettings, graph)";
@@ -492,6 +498,71 @@ describe("SelectUniqueValue", () => {
       "        apply: onCreate\n";
     expect(errors("suv.yaml", text)).toEqual([
       'suv.yaml:11:9: provisioning.ad.mappings.sAMAccountName: SelectUniqueValue can\'t be applied to an attribute with a matching precedence: "sAMAccountName" is a matching target',
+    ]);
+  });
+});
+
+describe("YAML anchors, aliases and merge keys", () => {
+  const twoApps = (second: string) =>
+    TENANT +
+    "provisioning:\n" +
+    "  emp:\n" +
+    "    displayName: &name HR\n" +
+    "    notificationEmail: alerts@contoso.com\n" +
+    "    mappings: &mappings\n" +
+    '      employeeId: "[externalId]"\n' +
+    '      displayName: "[displayNme]"\n' +
+    "  ctr:\n" +
+    second;
+
+  it("an alias is the anchored value, and its errors point at the anchor", () => {
+    const text = twoApps(
+      "    displayName: *name\n" +
+        "    notificationEmail: alerts@contoso.com\n" +
+        "    mappings: *mappings\n",
+    );
+    expect(errors("alias.yaml", text)).toEqual([
+      "alias.yaml:8:21: provisioning.ctr.mappings.displayName: unknown attribute [displayNme]; did you mean [displayName]?",
+      "alias.yaml:8:21: provisioning.emp.mappings.displayName: unknown attribute [displayNme]; did you mean [displayName]?",
+    ]);
+    const fixed = text.replace("displayNme", "displayName");
+    write("alias-ok.yaml", fixed);
+    const { spec } = loadSpec("alias-ok.yaml", { cwd: dir });
+    expect(spec!.provisioning.ctr.displayName).toBe("HR");
+    expect(spec!.provisioning.ctr.mappings).toEqual(spec!.provisioning.emp.mappings);
+  });
+
+  it("`<<: *anchor` merges, the map's own keys winning", () => {
+    const text = twoApps(
+      "    displayName: Contractors\n" +
+        "    notificationEmail: alerts@contoso.com\n" +
+        "    mappings:\n" +
+        "      <<: *mappings\n" +
+        '      displayName: "[userName]"\n',
+    ).replace("displayNme", "displayName");
+    write("merge-key.yaml", text);
+    const { spec, diagnostics } = loadSpec("merge-key.yaml", { cwd: dir });
+    expect(diagnostics).toEqual([]);
+    expect(spec!.provisioning.ctr.mappings).toEqual({
+      employeeId: "[externalId]",
+      displayName: "[userName]",
+    });
+  });
+
+  it("an alias without its anchor, or inside it", () => {
+    expect(errors("no-anchor.yaml", "tenant: *defaults\n")).toEqual([
+      "no-anchor.yaml:1:9: YAML: the alias *defaults has no anchor &defaults before it",
+    ]);
+    expect(errors("own-anchor.yaml", "tenant: &t\n  name: *t\n")).toEqual([
+      "own-anchor.yaml:2:9: YAML: the alias *t is inside its own anchor",
+    ]);
+  });
+
+  it("a merge of something that is not a map", () => {
+    expect(
+      errors("merge-bad.yaml", twoApps("    <<: *name\n").replace("displayNme", "displayName")),
+    ).toEqual([
+      "merge-bad.yaml:10:9: provisioning.ctr: YAML: a `<<` merge key needs an alias of a map, like `<<: *defaults`",
     ]);
   });
 });
