@@ -285,7 +285,7 @@ export const DEFAULT_SETTINGS: SettingsBody = {
 export interface PlannedRequest {
   method: "GET" | "POST" | "PATCH";
   path: string;
-  body: unknown;
+  body?: unknown;
   note?: string;
 }
 
