@@ -6,6 +6,8 @@
 import type {
   SynchronizationJob,
   SynchronizationSchema,
+  SynchronizationSecret,
+  SynchronizationSecretKeyStringValuePair,
   SynchronizationTemplate,
 } from "@microsoft/microsoft-graph-types";
 import { resolveOperatorNames, type OperatorNames } from "./operators";
@@ -87,10 +89,11 @@ export async function createJob(
   servicePrincipalId: string,
   templateId: string,
 ): Promise<SynchronizationJob> {
+  const body: Pick<SynchronizationJob, "templateId"> = { templateId };
   const job = await client.request<SynchronizationJob>(
     "POST",
     syncPaths.jobs(servicePrincipalId),
-    { templateId },
+    body,
     { retryNotFound: true },
   );
   if (!job?.id) throw new Error(`Graph created a synchronization job without an id`);
@@ -156,7 +159,7 @@ export async function applySchema(
   }
   // Compiled twice from the same input: the schema to PUT, and the part kept for drift checks.
   const managed = compileManaged(app, operatorNames, appKey);
-  const schema = compileSchema(current, app, { operatorNames });
+  const schema: SynchronizationSchema = compileSchema(current, app, { operatorNames });
   await client.request("PUT", syncPaths.schema(servicePrincipalId, jobId), schema);
   return { managed: normalizeManaged(managed), operatorNames };
 }
@@ -197,14 +200,19 @@ export async function writeSecrets(
   previouslyManaged: readonly string[] = [],
 ): Promise<void> {
   const existing = await readSecrets(client, servicePrincipalId);
-  await client.request("PUT", syncPaths.secrets(servicePrincipalId), {
-    value: mergeSecrets(existing, desired, previouslyManaged),
-  });
+  // Keys are Graph's synchronizationSecret names; the AD ones come from configuration.
+  const body: { value: SynchronizationSecretKeyStringValuePair[] } = {
+    value: mergeSecrets(existing, desired, previouslyManaged).map(({ key, value }) => ({
+      key: key as SynchronizationSecret,
+      value,
+    })),
+  };
+  await client.request("PUT", syncPaths.secrets(servicePrincipalId), body);
 }
 
 /**
  * Starts the job unless it already runs: Microsoft warns against calling start on a running job
- * (reference 2.5). Returns the job's status code afterwards as far as known.
+ * (reference 2.5).
  */
 export async function startJob(
   client: GraphLike,
