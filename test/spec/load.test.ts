@@ -436,6 +436,13 @@ describe("expression errors point at the character in the YAML file", () => {
     expect(errors("expr.yaml", mapping(yaml))).toEqual([`expr.yaml:${expected}`]);
   });
 
+  it("in a file with a byte-order mark and CRLF line ends", () => {
+    const text = mapping('      displayName: >-\n        Join(" ",\n        [name.givenNam])\n');
+    expect(errors("crlf.yaml", "\ufeff" + text.replace(/\n/g, "\r\n"))).toEqual([
+      "crlf.yaml:9:9: provisioning.emp.mappings.displayName: unknown attribute [name.givenNam]; did you mean [name.givenName]?",
+    ]);
+  });
+
   it("in an uploader column, and in a base file", () => {
     write(
       "expr-base/base.yaml",
