@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import type { CliIo } from "../../cli/io";
 import { register } from "../../cli/commands/expr";
+import { run } from "../../cli/main";
 
 async function runExpr(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -130,6 +131,19 @@ describe("inbound expr", () => {
       out: "",
       err: 'CDate: expression "soon" is not a date/time (use e.g. 2021-08-24T10:00:00Z or 8/24/2021 10:00:00 AM)\n',
     });
+  });
+
+  it("is a usage error (exit 2) without an expression or with an unknown option", async () => {
+    const viaMain = async (args: string[]) => {
+      let err = "";
+      const io: CliIo = { out: () => {}, err: (t) => (err += t), isTTY: false, env: {}, cwd: "/" };
+      return { code: await run(["node", "inbound", ...args], io), err };
+    };
+    expect(await viaMain(["expr"])).toEqual({
+      code: 2,
+      err: "error: missing required argument 'expression'\n(run `inbound --help` for usage)\n",
+    });
+    expect((await viaMain(["expr", "[a]", "--grpah"])).code).toBe(2);
   });
 
   it("exits 2 for bad --input", async () => {
