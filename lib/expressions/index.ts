@@ -36,4 +36,4 @@ export { printExpression } from "./printer";
 export { FUNCTIONS, findFunction, signature } from "./functions";
 export type { FunctionParam, FunctionSpec } from "./functions";
 export { evaluateExpression } from "./evaluate";
-export { checkMappingExpressions } from "./specChecks";
+export { checkMappingExpressions, checkSourceAttributes } from "./specChecks";

@@ -87,3 +87,40 @@ export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
     }
   }
 }
+
+/**
+ * The other places a provisioning app names a source attribute: scope clauses and matching
+ * sources. Entra resolves them against the API's SCIM schema, so they are checked against the
+ * same catalog as the mappings. (`ext:` without a scimExtension is reported by
+ * lib/provisioning/checks.ts.)
+ */
+export function checkSourceAttributes(ctx: ExpressionCheckContext): void {
+  for (const [appKey, app] of Object.entries(ctx.spec.provisioning ?? {})) {
+    const catalog = scimAttributeCatalog(app.scimExtension);
+    const check = (name: string, path: (string | number)[]) => {
+      if (name.startsWith("ext:") && !app.scimExtension) return;
+      const diagnostics = checkExpression(`[${name}]`, {
+        attributes: catalog,
+        extensionUrn: app.scimExtension?.urn,
+      });
+      for (const d of diagnostics) ctx.report(path, d.message);
+    };
+    app.scope?.anyOf.forEach((group, g) =>
+      group.allOf.forEach((clause, c) =>
+        check(clause.attribute, [
+          "provisioning",
+          appKey,
+          "scope",
+          "anyOf",
+          g,
+          "allOf",
+          c,
+          "attribute",
+        ]),
+      ),
+    );
+    (app.matching ?? []).forEach((rule, i) =>
+      check(rule.source, ["provisioning", appKey, "matching", i, "source"]),
+    );
+  }
+}

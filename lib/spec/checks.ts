@@ -3,7 +3,7 @@
  * Each area keeps its own checks beside its code; this is the one list of them.
  */
 import type { TenantSpec } from "./schema";
-import { checkMappingExpressions } from "../expressions";
+import { checkMappingExpressions, checkSourceAttributes } from "../expressions";
 import { lifecycleChecks } from "../lifecycle/checks";
 import { provisioningChecks } from "../provisioning/checks";
 import { checkUploaderColumns } from "../upload/checks";
@@ -58,6 +58,7 @@ export const specChecks: CheckFn[] = [
   checkAzureSectionPresent,
   checkMatchingTargetsUnique,
   checkMappingExpressions,
+  checkSourceAttributes,
   ...provisioningChecks,
   checkUploaderColumns,
   logicAppUploaderChecks,

@@ -101,7 +101,8 @@ Once the file has the right shape, \`validate\` checks what the field types cann
   arguments, Entra's documented limitations, the 10,000-character limit (see
   [expressions.md](expressions.md)); provisioning mappings read only SCIM core, enterprise and
   \`scimExtension\` attributes, uploader columns only the columns of \`csv.header\` when it is given;
-- an \`ext:\` attribute needs a \`scimExtension\` that declares it;
+- an \`ext:\` attribute needs a \`scimExtension\` that declares it; scope clauses and matching
+  sources name attributes the API has (SCIM core, enterprise, \`scimExtension\`);
 - matching targets are mapped, and each is the target of one rule only;
 - SelectUniqueValue only for \`target: activeDirectory\`, with \`apply: onCreate\`, and not on a
   matching target;

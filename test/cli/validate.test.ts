@@ -156,6 +156,20 @@ const BAD: [string, string | Buffer | (() => void), string][] = [
     'bad.yaml:9:46: lifecycleWorkflows.leave.tasks[0].runCustomTaskExtension.extension: extension "hybrid" is not a key of customTaskExtensions; defined: hybrid-offboarding',
   ],
   [
+    "a scope clause naming an attribute the API does not have",
+    app(
+      EXTENSION +
+        "    scope:\n" +
+        '      anyOf: [{ allOf: [{ attribute: "ext:HireDat", operator: isNotNull }] }]\n',
+    ),
+    "bad.yaml:10:38: provisioning.emp.scope.anyOf[0].allOf[0].attribute: unknown attribute [ext:HireDat]; did you mean [ext:HireDate]?",
+  ],
+  [
+    "a matching source the API does not have",
+    app("    matching: [{ source: extrenalId, target: employeeId }]\n"),
+    "bad.yaml:6:26: provisioning.emp.matching[0].source: unknown attribute [extrenalId]; did you mean [externalId]?",
+  ],
+  [
     "duplicate matching targets",
     app(
       "    matching:\n" +
