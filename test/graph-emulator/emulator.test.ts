@@ -16,6 +16,22 @@ import { contosoSpec } from "../provisioning/helpers";
 import { GraphEmulator, startGraphEmulator } from ".";
 import { GRAPH_APP_ID, GRAPH_APP_ROLES, TEMPLATE_NAMES } from "./routes/directory";
 
+// The providers build their own client; only its sleep between retries is made instant, so that
+// the replication delay and the throttling below cost no wall time.
+jest.mock("../../lib/graph", () => {
+  const actual = jest.requireActual("../../lib/graph");
+  return {
+    ...actual,
+    graphClientFromInputs: (inputs: { graphBaseUrl: string; tenantId?: string }) =>
+      actual.createGraphClient({
+        baseUrl: inputs.graphBaseUrl,
+        tenantId: inputs.tenantId,
+        token: process.env.INBOUND_GRAPH_TOKEN,
+        sleep: async () => undefined,
+      }),
+  };
+});
+
 let emulator: GraphEmulator;
 let graph: GraphClient;
 
@@ -162,6 +178,78 @@ it("refuses PATCH on a schema and unknown schema fields, as Graph does", async (
   expect(unknown!.message).toMatch(
     /400 BadRequest: Invalid property 'mappings' on synchronizationSchema/,
   );
+});
+
+it("refuses unknown properties and enum values in every body, as Graph does", async () => {
+  await start();
+  const [template] = emulator.state.directory.applicationTemplates;
+  const instantiate = `/applicationTemplates/${template.id}/instantiate`;
+  expect(
+    (await failure(graph.post(instantiate, { displayName: "x", owner: "me" })))!.message,
+  ).toMatch(
+    /400 BadRequest: Property 'owner' does not exist on type 'microsoft.graph.applicationTemplate.instantiate'/,
+  );
+  const sp = (await graph.post<{ servicePrincipal: { id: string } }>(instantiate, {
+    displayName: "x",
+  }))!.servicePrincipal.id;
+  const jobs = `/servicePrincipals/${sp}/synchronization/jobs`;
+  expect(
+    (await failure(graph.post(jobs, { templateId: "API2AAD", enabled: true })))!.message,
+  ).toMatch(/Property 'enabled' does not exist on type 'microsoft.graph.synchronizationJob'/);
+  expect(
+    (await failure(
+      graph.put(`/servicePrincipals/${sp}/synchronization/secrets`, {
+        value: [{ key: "SyncAll", value: "True", type: "string" }],
+      }),
+    ))!.message,
+  ).toMatch(
+    /Property 'type' does not exist on type 'microsoft.graph.synchronizationSecretKeyStringValuePair'/,
+  );
+
+  const job = await graph.post<{ id: string }>(jobs, { templateId: "API2AAD" });
+  const path = `${jobs}/${job!.id}/schema`;
+  type Schema = {
+    synchronizationRules: {
+      objectMappings: {
+        flowTypes: string;
+        scope: unknown;
+        attributeMappings: Record<string, unknown>[];
+      }[];
+    }[];
+  };
+  const put = async (edit: (schema: Schema) => void) => {
+    const schema = await graph.get<Schema>(path);
+    edit(schema);
+    return (await failure(graph.put(path, schema)))?.message;
+  };
+  const user = (schema: Schema) => schema.synchronizationRules[0].objectMappings[0];
+  // Fields of Microsoft's Node sample that the Graph docs do not have (reference 4.3).
+  expect(await put((s) => (user(s).attributeMappings[0].mappingType = "Direct"))).toMatch(
+    /Property 'mappingType' does not exist on type 'microsoft.graph.attributeMapping'/,
+  );
+  expect(await put((s) => (user(s).attributeMappings[0].flowType = "Add"))).toMatch(
+    /Invalid value 'Add' of attributeMapping employeeId.flowType; expected one of Always, ObjectAddOnly/,
+  );
+  expect(await put((s) => (user(s).flowTypes = "Add, Update, Remove"))).toMatch(
+    /Invalid value 'Remove' of objectMapping .*\.flowTypes/,
+  );
+  const clause = (operatorName: string, sourceOperandName: string) => (s: Schema) =>
+    (user(s).scope = {
+      groups: [
+        {
+          name: "g",
+          clauses: [{ operatorName, sourceOperandName, targetOperand: { values: [] } }],
+        },
+      ],
+    });
+  // The offline best guess is not what this job offers: only the looked-up name is accepted.
+  expect(await put(clause("IS TRUE", "active"))).toMatch(
+    /Unsupported operator 'IS TRUE' in scoping filter g/,
+  );
+  expect(await put(clause("IS_TRUE", "enterprise:department"))).toMatch(
+    /Attribute 'enterprise:department' of scoping filter g is not an attribute of the source object/,
+  );
+  expect(await put(clause("IS_TRUE", "active"))).toBeUndefined();
 });
 
 it("secrets PUT replaces the whole collection", async () => {

@@ -72,6 +72,18 @@ const error = (status: number, code: string, message: string): EmulatorResponse 
   body: { error: { code, message } },
 });
 
+/** A property the body's Graph type does not have, as Graph words the error. */
+function unknownProperty(body: Json, type: string, known: string[]): EmulatorResponse | undefined {
+  const extra = Object.keys(body).find((k) => !k.startsWith("@odata.") && !known.includes(k));
+  return extra
+    ? error(
+        400,
+        "BadRequest",
+        `Property '${extra}' does not exist on type 'microsoft.graph.${type}'`,
+      )
+    : undefined;
+}
+
 /** `displayName eq 'x'` / `appId eq 'x'`, the only filters these routes support, as Graph would. */
 function equalsFilter(filter: string | null): { property: string; value: string } | undefined {
   const match = /^(\w+) eq '((?:[^']|'')*)'$/.exec(filter ?? "");
@@ -100,6 +112,8 @@ export function handleDirectory(
     if (method !== "POST") return error(405, "MethodNotAllowed", method);
     const template = state.applicationTemplates.find((t) => t.id === instantiate[1]);
     if (!template) return error(404, "Request_ResourceNotFound", `template ${instantiate[1]}`);
+    const unknown = unknownProperty(body, "applicationTemplate.instantiate", ["displayName"]);
+    if (unknown) return unknown;
     if (typeof body.displayName !== "string" || !body.displayName) {
       return error(400, "BadRequest", "displayName is required");
     }
@@ -138,6 +152,12 @@ export function handleDirectory(
       };
     }
     if (method !== "POST") return error(405, "MethodNotAllowed", method);
+    const unknown = unknownProperty(body, "appRoleAssignment", [
+      "principalId",
+      "resourceId",
+      "appRoleId",
+    ]);
+    if (unknown) return unknown;
     const roles = (resource.appRoles ?? []) as Json[];
     if (!roles.some((r) => r.id === body.appRoleId)) {
       return error(

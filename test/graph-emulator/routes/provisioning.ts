@@ -3,7 +3,9 @@
  * as the documentation says the service does: jobs are created from one of the service
  * principal's templates and start disabled; PUT schema replaces the whole schema and bumps its
  * version, DELETE resets it to the template's; PUT secrets replaces the whole collection; starting
- * a job without a notification address quarantines it (reference 2.4.1).
+ * a job without a notification address quarantines it (reference 2.4.1). Bodies with properties
+ * their Graph type does not have, or enum values it does not know, are refused with 400, and so is
+ * a scoping clause with an operator the job does not offer.
  *
  * Undocumented parts are stand-ins: the template schema (test/fixtures/provisioning) and the
  * filter operator spellings, which deliberately differ from the offline best-guess table, so a
@@ -111,6 +113,200 @@ const error = (status: number, code: string, message: string): ProvisioningRespo
   body: { error: { code, message } },
 });
 
+/** The documented properties of each body type (v1.0 resource pages, reference 4.2). */
+const PROPERTIES: Record<string, string[]> = {
+  synchronizationJob: ["templateId", "schedule", "synchronizationJobSettings"],
+  secrets: ["value"],
+  synchronizationSecretKeyStringValuePair: ["key", "value"],
+  directoryDefinition: [
+    "id",
+    "name",
+    "discoverabilities",
+    "discoveryDateTime",
+    "readOnly",
+    "version",
+    "metadata",
+    "objects",
+  ],
+  objectDefinition: ["name", "supportedApis", "metadata", "attributes"],
+  attributeDefinition: [
+    "name",
+    "type",
+    "anchor",
+    "caseExact",
+    "defaultValue",
+    "flowNullValues",
+    "multivalued",
+    "mutability",
+    "required",
+    "referencedObjects",
+    "metadata",
+    "apiExpressions",
+  ],
+  synchronizationRule: [
+    "id",
+    "name",
+    "editable",
+    "priority",
+    "sourceDirectoryName",
+    "targetDirectoryName",
+    "metadata",
+    "objectMappings",
+  ],
+  objectMapping: [
+    "name",
+    "enabled",
+    "flowTypes",
+    "sourceObjectName",
+    "targetObjectName",
+    "metadata",
+    "scope",
+    "attributeMappings",
+  ],
+  attributeMapping: [
+    "targetAttributeName",
+    "source",
+    "defaultValue",
+    "exportMissingReferences",
+    "flowBehavior",
+    "flowType",
+    "matchingPriority",
+  ],
+  attributeMappingSource: ["type", "name", "expression", "parameters"],
+  stringKeyAttributeMappingSourceValuePair: ["key", "value"],
+  filter: ["groups", "inputFilterGroups", "categoryFilterGroups"],
+  filterGroup: ["name", "clauses"],
+  filterClause: ["operatorName", "sourceOperandName", "targetOperand"],
+  filterOperand: ["values"],
+};
+
+/** Enum members as enums.md lists them. */
+const ENUMS = {
+  attributeFlowType: [
+    "Always",
+    "ObjectAddOnly",
+    "MultiValueAddOnly",
+    "ValueAddOnly",
+    "AttributeAddOnly",
+  ],
+  attributeFlowBehavior: ["FlowWhenChanged", "FlowAlways"],
+  attributeMappingSourceType: ["Attribute", "Constant", "Function"],
+  attributeType: ["String", "Integer", "Reference", "Binary", "Boolean", "DateTime"],
+  mutability: ["ReadWrite", "ReadOnly", "Immutable", "WriteOnly"],
+  objectFlowTypes: ["None", "Add", "Update", "Delete"],
+};
+
+/** The first property of `value` that type `type` does not have, as Graph words the error. */
+function unknownProperty(value: unknown, type: string): string | undefined {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const known = PROPERTIES[type];
+  const extra = Object.keys(value).find((k) => !k.startsWith("@odata.") && !known.includes(k));
+  return extra && `Property '${extra}' does not exist on type 'microsoft.graph.${type}'`;
+}
+
+const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
+
+/**
+ * What Graph would refuse in a schema PUT: unknown properties at any level, enum values it does
+ * not have, an object without exactly one anchor, a scoping clause whose operator the job does
+ * not offer or whose attribute the source object lacks. Undefined when the schema is acceptable.
+ */
+function schemaProblem(schema: Json, operators: string[]): string | undefined {
+  const problems: (string | undefined)[] = [];
+  const check = (value: unknown, type: string) => problems.push(unknownProperty(value, type));
+  const member = (value: unknown, enumName: keyof typeof ENUMS, where: string) => {
+    if (value !== undefined && value !== null && !ENUMS[enumName].includes(String(value))) {
+      problems.push(
+        `Invalid value '${String(value)}' of ${where}; expected one of ${ENUMS[enumName].join(", ")}`,
+      );
+    }
+  };
+  const attributesByDirectory = new Map<string, Set<string>>();
+  for (const directory of list(schema.directories)) {
+    check(directory, "directoryDefinition");
+    for (const object of list(directory.objects)) {
+      check(object, "objectDefinition");
+      const attributes = list(object.attributes);
+      const anchors = attributes.filter((a) => a.anchor === true).length;
+      if (attributes.length > 0 && anchors !== 1) {
+        problems.push(
+          `object ${String(object.name)} of directory ${String(directory.name)} has ${anchors} anchor attributes; exactly one is required`,
+        );
+      }
+      for (const attribute of attributes) {
+        check(attribute, "attributeDefinition");
+        member(
+          attribute.type,
+          "attributeType",
+          `attributeDefinition ${String(attribute.name)}.type`,
+        );
+        member(
+          attribute.mutability,
+          "mutability",
+          `attributeDefinition ${String(attribute.name)}.mutability`,
+        );
+      }
+      if (object.name === "User") {
+        attributesByDirectory.set(
+          String(directory.name),
+          new Set(attributes.map((a) => String(a.name))),
+        );
+      }
+    }
+  }
+  const source = (value: unknown, where: string) => {
+    if (!value) return;
+    check(value, "attributeMappingSource");
+    member((value as Json).type, "attributeMappingSourceType", `${where}.type`);
+    for (const parameter of list((value as Json).parameters)) {
+      check(parameter, "stringKeyAttributeMappingSourceValuePair");
+      source(parameter.value, where);
+    }
+  };
+  for (const rule of list(schema.synchronizationRules)) {
+    check(rule, "synchronizationRule");
+    for (const mapping of list(rule.objectMappings)) {
+      check(mapping, "objectMapping");
+      for (const flow of String(mapping.flowTypes ?? "None").split(",")) {
+        member(flow.trim(), "objectFlowTypes", `objectMapping ${String(mapping.name)}.flowTypes`);
+      }
+      for (const attributeMapping of list(mapping.attributeMappings)) {
+        const where = `attributeMapping ${String(attributeMapping.targetAttributeName)}`;
+        check(attributeMapping, "attributeMapping");
+        member(attributeMapping.flowType, "attributeFlowType", `${where}.flowType`);
+        member(attributeMapping.flowBehavior, "attributeFlowBehavior", `${where}.flowBehavior`);
+        source(attributeMapping.source, `${where}.source`);
+      }
+      const scope = mapping.scope as Json | null | undefined;
+      if (!scope) continue;
+      check(scope, "filter");
+      const sourceAttributes = attributesByDirectory.get(String(rule.sourceDirectoryName));
+      for (const group of [
+        ...list(scope.groups),
+        ...list(scope.inputFilterGroups),
+        ...list(scope.categoryFilterGroups),
+      ]) {
+        check(group, "filterGroup");
+        for (const clause of list(group.clauses)) {
+          check(clause, "filterClause");
+          check(clause.targetOperand, "filterOperand");
+          if (!operators.includes(String(clause.operatorName))) {
+            problems.push(
+              `Unsupported operator '${String(clause.operatorName)}' in scoping filter ${String(group.name)}`,
+            );
+          }
+          if (sourceAttributes && !sourceAttributes.has(String(clause.sourceOperandName))) {
+            problems.push(
+              `Attribute '${String(clause.sourceOperandName)}' of scoping filter ${String(group.name)} is not an attribute of the source object`,
+            );
+          }
+        }
+      }
+    }
+  }
+  return problems.find((p) => p !== undefined);
+}
+
 export function handleProvisioning(
   state: ProvisioningState,
   request: ProvisioningRequest,
@@ -134,6 +330,12 @@ export function handleProvisioning(
     if (method === "GET") return { status: 200, body: { value: sp.secrets } };
     if (method === "PUT") {
       if (!Array.isArray(body.value)) return error(400, "BadRequest", "value must be a list");
+      const unknown =
+        unknownProperty(body, "secrets") ??
+        (body.value as unknown[])
+          .map((pair) => unknownProperty(pair, "synchronizationSecretKeyStringValuePair"))
+          .find(Boolean);
+      if (unknown) return error(400, "BadRequest", unknown);
       sp.secrets = structuredClone(body.value) as EmulatedServicePrincipal["secrets"];
       return { status: 204 };
     }
@@ -143,6 +345,8 @@ export function handleProvisioning(
     if (method === "GET")
       return { status: 200, body: { value: [...sp.jobs.values()].map((j) => j.job) } };
     if (method === "POST") {
+      const unknown = unknownProperty(body, "synchronizationJob");
+      if (unknown) return error(400, "BadRequest", unknown);
       const template = sp.templates.find((t) => t.id === body.templateId);
       if (!template)
         return error(400, "BadRequest", `unknown templateId ${String(body.templateId)}`);
@@ -190,6 +394,11 @@ export function handleProvisioning(
       if (!Array.isArray(body.directories) || !Array.isArray(body.synchronizationRules)) {
         return error(400, "BadRequest", "a schema needs directories and synchronizationRules");
       }
+      const problem = schemaProblem(
+        body,
+        state.filterOperators.map((o) => String(o.name)),
+      );
+      if (problem) return error(400, "BadRequest", problem);
       const version = Number(/Version:(\d+)/.exec(String(entry.schema.version))?.[1] ?? 0) + 1;
       entry.schema = { ...structuredClone(body), id: jobId, version: `Version:${version}` };
       return { status: 204 };
