@@ -370,6 +370,61 @@ test("secrets: merged into what is there, own keys replaced and removed, others 
   expect(sp.secrets).toEqual([{ key: "SyncAgentCompatibilityKey", value: "portal" }]);
 });
 
+test("secrets: a notification address changed in the portal is drift, and update restores it", async () => {
+  await start();
+  const sp = provisioningOf();
+  const credentials = compileSecrets(employees);
+  const inputs = { servicePrincipalId: SP, credentials, graphBaseUrl: emulator.url };
+  const created = await secrets.create(inputs);
+  sp.secrets = sp.secrets.map((s) =>
+    s.key === "SyncNotificationSettings"
+      ? { ...s, value: s.value.replace("iam-alerts@contoso.com", "someone@contoso.com") }
+      : s,
+  );
+  const drifted = await secrets.read(created.id, inputs);
+  expect((await secrets.diff(created.id, drifted.props, inputs)).detailedDiff).toEqual({
+    "credentials.SyncNotificationSettings": { kind: "UPDATE", inputDiff: true },
+  });
+  await secrets.update(created.id, drifted.props, inputs);
+  expect(sp.secrets).toEqual(credentials);
+  const fresh = await secrets.read(created.id, inputs);
+  expect((await secrets.diff(created.id, fresh.props, inputs)).changes).toBe(false);
+});
+
+test("job: diff replaces on a new service principal or template pin, update sends nothing", async () => {
+  await start();
+  const job = await createJob();
+  const inputs = {
+    servicePrincipalId: SP,
+    expectedTemplateId: "API2AAD",
+    graphBaseUrl: emulator.url,
+  };
+  expect(await jobs.diff(job.jobId, job, inputs)).toEqual({
+    changes: false,
+    replaces: [],
+    deleteBeforeReplace: true,
+  });
+  expect(
+    (await jobs.diff(job.jobId, job, { ...inputs, servicePrincipalId: "other" })).replaces,
+  ).toEqual(["servicePrincipalId"]);
+  // Pinning the template the job already has is no replacement; another one is.
+  const samePin = { ...inputs, synchronizationTemplateId: "API2AAD" };
+  expect(await jobs.diff(job.jobId, job, samePin)).toMatchObject({ changes: true, replaces: [] });
+  expect(
+    (await jobs.diff(job.jobId, job, { ...inputs, synchronizationTemplateId: "API2AD" })).replaces,
+  ).toEqual(["synchronizationTemplateId"]);
+  // Another tenant or Graph host: the state follows, the job stays.
+  const moved = { ...inputs, tenantId: "11111111-2222-3333-4444-555555555555" };
+  expect(await jobs.diff(job.jobId, job, moved)).toMatchObject({ changes: true, replaces: [] });
+  const before = emulator.requests.length;
+  expect((await jobs.update(job.jobId, job, samePin)).outs).toEqual({
+    ...samePin,
+    jobId: job.jobId,
+    templateId: "API2AAD",
+  });
+  expect(emulator.requests.length).toBe(before);
+});
+
 test("start: starts once, a paused job is seen and restarted, delete pauses", async () => {
   await start();
   const sp = provisioningOf();
