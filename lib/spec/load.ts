@@ -95,15 +95,24 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
   const parsed = loadWithExtends(file, options, out, []);
   if (!parsed) return { diagnostics: sortDiagnostics(out.diagnostics) };
   const { origins } = parsed;
+  // Without `tenant:` (a base file given to validate, a misspelt section) every `${tenant.*}`
+  // and much else would fail in its wake: only the top level is reported, with a hint.
+  const noTenant = parsed.value.tenant === undefined;
   const edits: Edits = new Map();
-  const value = substituteVariables(parsed.value, origins, out, edits);
+  const value = substituteVariables(parsed.value, origins, out, edits, noTenant);
   if (out.diagnostics.length > 0) return { diagnostics: sortDiagnostics(out.diagnostics) };
 
   const where = (p: SpecPath) => locate(origins, p, file);
   const result = tenantSpec.safeParse(value);
   if (!result.success) {
     for (const issue of withoutTypoEchoes(result.error.issues, value)) {
+      if (noTenant && issue.path.length > 1) continue;
       reportIssue(issue, value, where, out);
+    }
+    if (noTenant) {
+      for (const d of out.diagnostics) {
+        if (d.message.startsWith("missing required field `tenant`")) d.message += NO_TENANT_HINT;
+      }
     }
     return { diagnostics: sortDiagnostics(dedupe(out.diagnostics)) };
   }
@@ -501,6 +510,8 @@ const VARIABLES = [
   "azure.location",
 ];
 
+const NO_TENANT_HINT = "; a base file is checked through the tenant files that extend it";
+
 /** Per string (by path): each `${...}` replaced, as [offset in the raw string, old length, new length]. */
 type Edits = Map<string, [number, number, number][]>;
 
@@ -509,6 +520,7 @@ function substituteVariables(
   origins: Origins,
   out: Collector,
   edits: Edits,
+  noTenant: boolean,
 ): Record<string, unknown> {
   const lookup = (name: string): unknown =>
     name.split(".").reduce<unknown>((v, k) => (isPlainMap(v) ? v[k] : undefined), value);
@@ -545,6 +557,7 @@ function substituteVariables(
         return match;
       }
       const resolved = lookup(name);
+      if (resolved === undefined && noTenant && name.startsWith("tenant.")) return match;
       if (typeof resolved !== "string") {
         report(`\${${name}} is used here but \`${name}\` is not set`);
         return match;

@@ -113,8 +113,16 @@ describe("loadSpec: each bad input gets one positioned error", () => {
     expect(errors("no-id.yaml", "tenant: { name: t1, domain: contoso.com }\n")).toEqual([
       "no-id.yaml:1:9: tenant: missing required field `id` (a string)",
     ]);
-    expect(errors("no-tenant.yaml", app())).toEqual([
-      "no-tenant.yaml:1:1: missing required field `tenant` (a map)",
+    // Without a tenant, its variables and everything below the top level would fail in its
+    // wake; one error says what is missing.
+    expect(
+      errors("no-tenant.yaml", app().replace("HR", "${tenant.name} HR") + "colour: red\n"),
+    ).toEqual([
+      "no-tenant.yaml:1:1: missing required field `tenant` (a map); a base file is checked through the tenant files that extend it",
+      "no-tenant.yaml:7:1: colour: unknown key `colour` (allowed: $schema, extends, tenant, azure, provisioning, lifecycleWorkflows, customTaskExtensions, lifecycleWorkflowSettings, graph)",
+    ]);
+    expect(errors("tenat.yaml", "tenat: {}\n" + app().replace("HR", "${tenant.name} HR"))).toEqual([
+      "tenat.yaml:1:1: tenat: unknown key `tenat`; did you mean `tenant`? (allowed: $schema, extends, tenant, azure, provisioning, lifecycleWorkflows, customTaskExtensions, lifecycleWorkflowSettings, graph)",
     ]);
     expect(errors("no-email.yaml", TENANT + app().replace(/ {4}notif.*\n/, ""))).toEqual([
       "no-email.yaml:4:5: provisioning.emp: missing required field `notificationEmail` (a string)",
