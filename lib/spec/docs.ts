@@ -40,7 +40,9 @@ to the file that names them, then lays this file over them:
 - several bases are merged in the order listed, then this file over them; a base may itself
   \`extend\` another. A cycle is an error.
 
-A value that comes from a base file is reported at its position in the base file.
+A value that comes from a base file is reported at its position in the base file. A base file
+alone is not a tenant spec (it has no \`tenant:\`); it is checked through the tenant files that
+extend it.
 
 Within one file, YAML anchors and aliases (\`mappings: &employee\` ... \`mappings: *employee\`) and
 merge keys (\`<<: *employee\`, the map's own keys winning) share values between apps; a value
