@@ -6,6 +6,7 @@ import { formatDiagnostic } from "../../lib/spec/diagnostics";
 import { planGraphRequests, PlannedRequest } from "../../lib/plan";
 import { PlanError, runUnderMocks, PlannedResource } from "../plan/mockRun";
 import { offlineInvokes } from "../plan/offline";
+import { describeSchemaBody } from "../../lib/provisioning/describe";
 import { checkPolicies, PolicyViolation } from "../../policies/offline";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index.ts");
@@ -139,6 +140,10 @@ function renderText(io: CliIo, file: string, plan: Plan): string {
   for (const request of plan.graphRequests) {
     lines.push("", `${paint(io, "green", request.method)} ${request.path}`);
     if (request.note) lines.push(paint(io, "dim", `  (${request.note})`));
+    const summary = schemaSummary(request);
+    if (summary) {
+      lines.push("  what the spec sets in it:", indent(summary.join("\n"), 4), "  the whole body:");
+    }
     if (request.body !== undefined) lines.push(indent(JSON.stringify(request.body, null, 2), 4));
   }
   return lines.join("\n") + "\n";
@@ -159,14 +164,29 @@ function renderMarkdown(file: string, plan: Plan): string {
   }
   lines.push("", `**${plan.graphRequests.length} Microsoft Graph requests**`, "");
   for (const request of plan.graphRequests) {
-    lines.push(`<details><summary><code>${request.method} ${request.path}</code></summary>`, "");
+    lines.push(
+      `<details><summary><code>${request.method} ${html(request.path)}</code></summary>`,
+      "",
+    );
     if (request.note) lines.push(`_${request.note}_`, "");
+    const summary = schemaSummary(request);
+    if (summary) lines.push("What the spec sets in it:", "", "```text", ...summary, "```", "");
     if (request.body !== undefined)
       lines.push("```json", JSON.stringify(request.body, null, 2), "```");
     lines.push("", "</details>", "");
   }
   return lines.join("\n") + "\n";
 }
+
+/** For a schema PUT, the spec's part of the body in one line per item (the body is long). */
+function schemaSummary(request: PlannedRequest): string[] | undefined {
+  if (request.method !== "PUT" || !request.path.endsWith("/schema")) return undefined;
+  return describeSchemaBody(request.body);
+}
+
+// Paths carry `<...>` placeholders, which HTML would take for tags.
+const html = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function policySummary(plan: Plan): string {
   const count = (level: string) =>

@@ -451,8 +451,33 @@ describe("human and pull-request output", () => {
       "PUT /servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema",
     );
     expect(lines[put + 1]).toMatch(/^ {2}\(schema body built on a STAND-IN template schema/);
+    // What the spec sets, as the portal's mapping page would list it, then the whole body.
+    const body = at("  the whole body:");
+    expect(lines.slice(put + 2, body)).toEqual([
+      "  what the spec sets in it:",
+      "    target object actions: Add, Update",
+      "    scope (any group; all clauses of a group):",
+      `      Scope 1: ${ENTERPRISE}:department EQUALS "IT" and active IS TRUE`,
+      "    attribute mappings (12):",
+      "      accountEnabled         [active]",
+      `      department             [${ENTERPRISE}:department]`,
+      '      displayName            Join(" ", [name.givenName], [name.familyName])',
+      `      employeeHireDate       [${CONTOSO_URN}:HireDate]`,
+      "      employeeId             [externalId]  (matching 1)",
+      `      employeeLeaveDateTime  [${CONTOSO_URN}:LeaveDate]`,
+      "      givenName              [name.givenName]",
+      "      jobTitle               [title]",
+      "      mailNickname           [userName]  (on create only)",
+      "      surname                [name.familyName]",
+      `      usageLocation          [${CONTOSO_URN}:UsageLocation]  (default "NL")`,
+      '      userPrincipalName      Join("@", NormalizeDiacritics(StripSpaces(Join(".", [name.givenName], [name.familyName]))), "contoso.com")  (on create only)',
+      "    custom API attributes (3):",
+      `      ${CONTOSO_URN}:HireDate  DateTime`,
+      `      ${CONTOSO_URN}:LeaveDate  DateTime`,
+      `      ${CONTOSO_URN}:UsageLocation  String`,
+    ]);
     // Bodies are indented JSON under their request line.
-    expect(lines[put + 2]).toBe("    {");
+    expect(lines[body + 1]).toBe("    {");
     // No terminal colour codes when NO_COLOR is set or the output is not a terminal.
     expect(text).not.toMatch(/\u001b\[/);
   });
@@ -471,6 +496,12 @@ describe("human and pull-request output", () => {
       "<details><summary><code>PUT /servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema</code></summary>",
     );
     expect(markdown.match(/<\/details>/g)).toHaveLength(16);
-    expect(markdown.match(/^```json$/gm)?.length).toBe(markdown.match(/^```$/gm)?.length);
+    // The schema's summary, then every body, each in a closed fence.
+    expect(markdown).toContain(
+      "What the spec sets in it:\n\n```text\ntarget object actions: Add, Update\n",
+    );
+    const opened = (markdown.match(/^```(json|text)$/gm) ?? []).length;
+    expect(opened).toBe((markdown.match(/^```$/gm) ?? []).length);
+    expect(markdown.match(/^```text$/gm)).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@
  */
 import { BEST_GUESS_LABEL } from "../../lib/provisioning/operators";
 import { provisioningChecks } from "../../lib/provisioning/checks";
+import { describeSchemaBody } from "../../lib/provisioning/describe";
 import { planProvisioningRequests } from "../../lib/provisioning/plan";
 import { compileSecrets, mergeSecrets } from "../../lib/provisioning/secrets";
 import { STAND_IN_LABEL } from "../../lib/provisioning/templateSchema";
@@ -172,5 +173,25 @@ describe("offline checks", () => {
     reports.length = 0;
     for (const check of provisioningChecks) check({ ...ctx, spec: contosoSpec() });
     expect(reports).toEqual([]);
+  });
+});
+
+describe("describeSchemaBody", () => {
+  test("summarises the AD app's schema: precedence, default-only mappings, no scope", () => {
+    const plan = planProvisioningRequests(spec, "stores");
+    const put = plan.find((r) => r.method === "PUT" && r.path.endsWith("/schema"))!;
+    expect(describeSchemaBody(put.body)).toEqual([
+      "target object actions: Add, Update",
+      "scope: every record",
+      "attribute mappings (3):",
+      '  company         (none)  (default "Contoso")',
+      "  employeeID      [externalId]  (matching 1)",
+      "  sAMAccountName  Left([userName], 20)  (matching 2, on create only)",
+    ]);
+  });
+
+  test("anything that is not a schema with an API source rule has no summary", () => {
+    expect(describeSchemaBody(undefined)).toBeUndefined();
+    expect(describeSchemaBody({ value: [] })).toBeUndefined();
   });
 });
