@@ -84,11 +84,25 @@ export async function discoverTemplateId(
   return chooseTemplateId(page?.value ?? [], expected);
 }
 
+/**
+ * Creates the job, or adopts the one the service principal already has from the same template:
+ * the service principal is this stack's own (instantiated by it), so such a job can only be left
+ * from a create whose answer was lost (a crash, a dropped connection after Graph acted), and a
+ * second job next to it would compete for the same /bulkUpload data.
+ */
 export async function createJob(
   client: GraphLike,
   servicePrincipalId: string,
   templateId: string,
 ): Promise<SynchronizationJob> {
+  const existing = await client.request<{ value?: SynchronizationJob[] }>(
+    "GET",
+    syncPaths.jobs(servicePrincipalId),
+    undefined,
+    { retryNotFound: true },
+  );
+  const adopted = (existing?.value ?? []).find((j) => j.templateId === templateId && j.id);
+  if (adopted) return adopted;
   const body: Pick<SynchronizationJob, "templateId"> = { templateId };
   const job = await client.request<SynchronizationJob>(
     "POST",

@@ -73,6 +73,11 @@ export function planProvisioningRequests(
     });
   }
   requests.push({
+    method: "GET",
+    path: syncPaths.jobs(sp),
+    note: "a job of the same template already there (from an interrupted deploy) is adopted",
+  });
+  requests.push({
     method: "POST",
     path: syncPaths.jobs(sp),
     body: { templateId: app.synchronizationTemplateId ?? "{synchronizationTemplateId}" },

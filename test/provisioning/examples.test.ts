@@ -419,13 +419,14 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
 
   test("the template is looked up by display name and the job template discovered", () => {
     const lines = plans.contoso.graphRequests.map((r) => `${r.method} ${r.path}`);
-    expect(lines.slice(0, 4)).toEqual([
+    expect(lines.slice(0, 5)).toEqual([
       "GET /applicationTemplates?$filter=displayName eq 'API-driven provisioning to Microsoft Entra ID'",
       "POST /applicationTemplates/{applicationTemplateId}/instantiate",
       "GET /servicePrincipals/{servicePrincipalId}/synchronization/templates",
+      "GET /servicePrincipals/{servicePrincipalId}/synchronization/jobs",
       "POST /servicePrincipals/{servicePrincipalId}/synchronization/jobs",
     ]);
-    expect(plans.contoso.graphRequests[3].body).toEqual({
+    expect(plans.contoso.graphRequests[4].body).toEqual({
       templateId: "{synchronizationTemplateId}",
     });
   });
@@ -445,7 +446,7 @@ describe("human and pull-request output", () => {
     const schema = at(`      + contoso-employees-schema  ${SCHEMA}`);
     expect(tenant).toBeLessThan(app);
     expect(app).toBeLessThan(schema);
-    const requests = at("Microsoft Graph requests: 16");
+    const requests = at("Microsoft Graph requests: 17");
     expect(requests).toBeGreaterThan(schema);
     const put = at(
       "PUT /servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema",
@@ -489,13 +490,13 @@ describe("human and pull-request output", () => {
       "\n  - `contoso-employees` (inbound:provisioning:ApiProvisioningApp)\n" +
         "    - `contoso-employees-app` (azuread:index/applicationFromTemplate:ApplicationFromTemplate)\n",
     );
-    expect(markdown).toContain("**16 Microsoft Graph requests**");
+    expect(markdown).toContain("**17 Microsoft Graph requests**");
     const blocks = markdown.match(/<details><summary><code>[A-Z]+ [^<]+<\/code><\/summary>/g);
-    expect(blocks).toHaveLength(16);
+    expect(blocks).toHaveLength(17);
     expect(blocks).toContain(
       "<details><summary><code>PUT /servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema</code></summary>",
     );
-    expect(markdown.match(/<\/details>/g)).toHaveLength(16);
+    expect(markdown.match(/<\/details>/g)).toHaveLength(17);
     // The schema's summary, then every body, each in a closed fence.
     expect(markdown).toContain(
       "What the spec sets in it:\n\n```text\ntarget object actions: Add, Update\n",

@@ -18,6 +18,7 @@ describe("planProvisioningRequests", () => {
       "GET /applicationTemplates?$filter=displayName eq 'API-driven provisioning to Microsoft Entra ID'",
       "POST /applicationTemplates/{applicationTemplateId}/instantiate",
       "GET /servicePrincipals/{servicePrincipalId}/synchronization/templates",
+      "GET /servicePrincipals/{servicePrincipalId}/synchronization/jobs",
       "POST /servicePrincipals/{servicePrincipalId}/synchronization/jobs",
       "GET /servicePrincipals/{servicePrincipalId}/synchronization/secrets",
       "PUT /servicePrincipals/{servicePrincipalId}/synchronization/secrets",
@@ -30,8 +31,8 @@ describe("planProvisioningRequests", () => {
       "POST /servicePrincipals/{graphServicePrincipalId}/appRoleAssignedTo",
     ]);
     expect(plan[1].body).toEqual({ displayName: "Contoso HR inbound - employees" });
-    expect(plan[3].body).toEqual({ templateId: "{synchronizationTemplateId}" });
-    expect(plan[5].body).toEqual({
+    expect(plan[4].body).toEqual({ templateId: "{synchronizationTemplateId}" });
+    expect(plan[6].body).toEqual({
       value: [
         {
           key: "SyncNotificationSettings",
@@ -41,12 +42,12 @@ describe("planProvisioningRequests", () => {
         { key: "SkipOutOfScopeDeletions", value: "False" },
       ],
     });
-    expect(plan[5].note).toBe(
+    expect(plan[6].note).toBe(
       "merged into the live collection: keys set outside the spec are kept",
     );
     // The schema body is labelled as built on a stand-in, with guessed operator names.
-    expect(plan[8].note).toBe(`${STAND_IN_LABEL}; ${BEST_GUESS_LABEL}`);
-    const body = plan[8].body as {
+    expect(plan[9].note).toBe(`${STAND_IN_LABEL}; ${BEST_GUESS_LABEL}`);
+    const body = plan[9].body as {
       synchronizationRules: { objectMappings: { scope: unknown; flowTypes: string }[] }[];
     };
     expect(body.synchronizationRules[0].objectMappings[0].flowTypes).toBe("Add, Update");
@@ -68,7 +69,7 @@ describe("planProvisioningRequests", () => {
       ],
       inputFilterGroups: [],
     });
-    expect(plan[11]).toEqual({
+    expect(plan[12]).toEqual({
       method: "POST",
       path: "/servicePrincipals/{graphServicePrincipalId}/appRoleAssignedTo",
       body: {
@@ -91,6 +92,7 @@ describe("planProvisioningRequests", () => {
     expect(ad.map((r) => `${r.method} ${r.path.split("/").slice(-2).join("/")}`)).toEqual([
       "GET /applicationTemplates?$filter=displayName eq 'API-driven provisioning to on-premises Active Directory'",
       "POST {applicationTemplateId}/instantiate",
+      "GET synchronization/jobs",
       "POST synchronization/jobs",
       "GET synchronization/secrets",
       "PUT synchronization/secrets",
@@ -99,8 +101,8 @@ describe("planProvisioningRequests", () => {
       "GET jobs/{jobId}",
       "POST {jobId}/start",
     ]);
-    expect(ad[2].body).toEqual({ templateId: "API2AD" });
-    expect(ad[4].note).toBe(
+    expect(ad[3].body).toEqual({ templateId: "API2AD" });
+    expect(ad[5].note).toBe(
       "merged into the live collection: keys set outside the spec are kept; AD domain/OU secret keys are a BEST GUESS (UNCONFIRMED); configure them from a portal-configured app",
     );
   });

@@ -125,9 +125,10 @@ test("job: discovers the template, survives 404s right after instantiate, delete
     "GET /servicePrincipals/{sp}/synchronization/templates 404",
     "GET /servicePrincipals/{sp}/synchronization/templates 404",
     "GET /servicePrincipals/{sp}/synchronization/templates 200",
+    "GET /servicePrincipals/{sp}/synchronization/jobs 200",
     "POST /servicePrincipals/{sp}/synchronization/jobs 201",
   ]);
-  expect(emulator.requests[3].body).toEqual({ templateId: "API2AAD" });
+  expect(emulator.requests[4].body).toEqual({ templateId: "API2AAD" });
 
   const read = await jobs.read(job.jobId, job);
   expect(read).toEqual({ id: job.jobId, props: job });
@@ -143,11 +144,25 @@ test("job: a 404 on the job POST itself, just after instantiate, is retried too"
   const job = await createJob();
   expect(calls(job.jobId)).toEqual([
     "GET /servicePrincipals/{sp}/synchronization/templates 200",
+    "GET /servicePrincipals/{sp}/synchronization/jobs 200",
     "POST /servicePrincipals/{sp}/synchronization/jobs 404",
     "POST /servicePrincipals/{sp}/synchronization/jobs 404",
     "POST /servicePrincipals/{sp}/synchronization/jobs 201",
   ]);
   expect([...provisioningOf().jobs.keys()]).toEqual([job.jobId]);
+});
+
+test("job: a job left by a create whose answer was lost is adopted, not doubled", async () => {
+  await start();
+  // The first create reached Graph, but its answer never made it into the stack's state.
+  const first = await createJob();
+  const again = await createJob();
+  expect(again.jobId).toBe(first.jobId);
+  expect([...provisioningOf().jobs.keys()]).toEqual([first.jobId]);
+  expect(calls(first.jobId).slice(-2)).toEqual([
+    "GET /servicePrincipals/{sp}/synchronization/templates 200",
+    "GET /servicePrincipals/{sp}/synchronization/jobs 200",
+  ]);
 });
 
 test("job: a pinned template id is used without discovery; several templates need a choice", async () => {
@@ -165,7 +180,10 @@ test("job: a pinned template id is used without discovery; several templates nee
     graphBaseUrl: emulator.url,
   });
   expect(pinned.outs.templateId).toBe("API2AD");
-  expect(calls()).toEqual(["POST /servicePrincipals/{sp}/synchronization/jobs 201"]);
+  expect(calls()).toEqual([
+    "GET /servicePrincipals/{sp}/synchronization/jobs 200",
+    "POST /servicePrincipals/{sp}/synchronization/jobs 201",
+  ]);
   // The first template is marked default, so discovery takes it.
   const discovered = await jobs.create({
     servicePrincipalId: SP,
