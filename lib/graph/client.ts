@@ -54,6 +54,11 @@ export interface GraphClientOptions {
   /** Token scope. Default `${baseUrl}/.default`. */
   scope?: string;
   retry?: RetryOptions;
+  /**
+   * How long one attempt may wait for an answer before it is abandoned and retried like a dropped
+   * connection. Default 120 s: a stalled connection must not hang a deployment.
+   */
+  timeoutMs?: number;
   /** Injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -112,7 +117,8 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
   const getToken = tokenGetter(options, baseUrl);
 
   const bearer = new BearerMiddleware(getToken, options.userAgent ?? "inbound");
-  const retrying = new RetryMiddleware(retry, stats, sleep, random);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const retrying = new RetryMiddleware(retry, stats, sleep, random, timeoutMs);
   bearer.setNext(retrying);
   retrying.setNext(new HTTPMessageHandler());
   const client = Client.initWithMiddleware({
@@ -139,7 +145,14 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
         payload = typeof body === "string" ? body : JSON.stringify(body);
       }
       stats.requests++;
-      const response = (await send(call, method, payload)) as Response;
+      let response: Response;
+      try {
+        response = (await send(call, method, payload)) as Response;
+      } catch (error) {
+        throw (
+          connectionFailure(error, method, target.display, timeoutMs, retry.maxRetries) ?? error
+        );
+      }
       if (response.status === 404 && requestOptions.retryNotFound && notFound < NOT_FOUND_RETRIES) {
         await response.body?.cancel();
         stats.retries++;
@@ -300,6 +313,7 @@ class RetryMiddleware implements Middleware {
     private readonly stats: GraphStats,
     private readonly sleep: (ms: number) => Promise<void>,
     private readonly random: () => number,
+    private readonly timeoutMs: number,
   ) {}
   setNext(next: Middleware) {
     this.next = next;
@@ -307,6 +321,8 @@ class RetryMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       let failure: unknown;
+      // A fresh deadline per attempt: an aborted signal cannot be reused.
+      context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
       try {
         await this.next!.execute(context);
       } catch (err) {
@@ -355,6 +371,40 @@ export function retryAfterMs(
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** A plain error for a request that never got an answer, or undefined for any other error. */
+function connectionFailure(
+  error: unknown,
+  method: string,
+  path: string,
+  timeoutMs: number,
+  retries: number,
+): Error | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  // The library wraps what fetch threw into a GraphError with statusCode -1: the original error's
+  // name as its code and its text as its body, or, for an error from another realm (jest), only
+  // the text.
+  const { name, code, statusCode, message, body } = error as {
+    name?: string;
+    code?: string | null;
+    statusCode?: number;
+    message?: string;
+    body?: unknown;
+  };
+  const thrown = /^(\w*Error): ?([^]*)$/.exec(String(body ?? ""));
+  const kind = statusCode === -1 ? (code ?? thrown?.[1]) : name;
+  if (!(kind === "TypeError" || isTimeout(kind ?? undefined)) && !isConnectionError(error)) {
+    return undefined;
+  }
+  const why = isTimeout(kind ?? undefined)
+    ? `no answer within ${timeoutMs / 1000} s`
+    : `the connection failed (${message || thrown?.[2] || kind})`;
+  return new Error(`Graph ${method} ${path} failed: ${why}, ${retries + 1} attempts`, {
+    cause: error,
+  });
+}
+
+const isTimeout = (name: string | undefined) => name === "TimeoutError" || name === "AbortError";
+
 function isConnectionError(err: unknown): boolean {
   // Node's fetch reports a reset or refused connection as TypeError("fetch failed") with the socket
   // error as its cause. Checked by shape: fetch's TypeError may come from another realm (jest).
@@ -362,6 +412,7 @@ function isConnectionError(err: unknown): boolean {
   const { name, cause } = err as { name?: string; cause?: { code?: string } };
   return (
     name === "TypeError" ||
+    isTimeout(name) ||
     ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET"].includes(
       cause?.code ?? "",
     )

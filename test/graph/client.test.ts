@@ -161,6 +161,53 @@ it("retries a dropped connection", async () => {
   expect(calls).toBe(2);
 });
 
+it("abandons an attempt that gets no answer in time and retries it", async () => {
+  let calls = 0;
+  handler = (_req, _body, res) => {
+    // The first answer comes too late for the client's 50 ms deadline.
+    if (++calls === 1) setTimeout(() => json(res, 200, { late: true }), 300);
+    else json(res, 200, { ok: 1 });
+  };
+  const slow = createGraphClient({
+    baseUrl: url,
+    token: "tok",
+    timeoutMs: 50,
+    sleep: async () => {},
+  });
+  expect(await slow.get("/x")).toEqual({ ok: 1 });
+  expect(calls).toBe(2);
+  expect(slow.stats).toEqual({ requests: 1, retries: 1 });
+});
+
+it("says plainly when no attempt got an answer", async () => {
+  handler = (_req, _body, res) => void setTimeout(() => json(res, 200, {}), 200);
+  const slow = createGraphClient({
+    baseUrl: url,
+    token: "tok",
+    timeoutMs: 20,
+    retry: { maxRetries: 2 },
+    sleep: async () => {},
+  });
+  await expect(slow.get("/servicePrincipals/sp1")).rejects.toThrow(
+    "Graph GET /v1.0/servicePrincipals/sp1 failed: no answer within 0.02 s, 3 attempts",
+  );
+  // Let the late answers go out, so that the server can close.
+  await new Promise((resolve) => setTimeout(resolve, 250));
+});
+
+it("says plainly when the connection keeps failing", async () => {
+  handler = (req) => req.socket.destroy();
+  const failing = createGraphClient({
+    baseUrl: url,
+    token: "tok",
+    retry: { maxRetries: 1 },
+    sleep: async () => {},
+  });
+  await expect(failing.get("/x")).rejects.toThrow(
+    /^Graph GET \/v1\.0\/x failed: the connection failed \(.+\), 2 attempts$/,
+  );
+});
+
 it("follows @odata.nextLink across pages", async () => {
   handler = (req, _body, res) =>
     req.url!.includes("page=2")
