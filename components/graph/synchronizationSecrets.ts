@@ -20,8 +20,37 @@ export interface SynchronizationSecretsInputs extends ProvisioningGraphLocation 
 }
 
 const keysOf = (credentials: SecretPair[] | undefined) => (credentials ?? []).map((c) => c.key);
+
+/**
+ * A secret's value as compared for drift: Graph may echo a JSON value (SyncNotificationSettings)
+ * with its keys in another order, and a boolean in another case, without anything having changed.
+ */
+function comparable(value: string): string {
+  if (/^(true|false)$/i.test(value)) return value.toLowerCase();
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+      const record = parsed as Record<string, unknown>;
+      return JSON.stringify(
+        Object.fromEntries(
+          Object.keys(record)
+            .sort()
+            .map((k) => [k, record[k]]),
+        ),
+      );
+    }
+  } catch {
+    // Not JSON: compared as written.
+  }
+  return value;
+}
+
 const canonical = (credentials: SecretPair[] | undefined) =>
-  JSON.stringify([...(credentials ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)));
+  JSON.stringify(
+    [...(credentials ?? [])]
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .map((c) => [c.key, comparable(c.value)]),
+  );
 
 export const synchronizationSecretsProvider = {
   async create(inputs: SynchronizationSecretsInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -51,7 +80,7 @@ export const synchronizationSecretsProvider = {
     const after = new Map((news.credentials ?? []).map((c) => [c.key, c.value]));
     for (const [key, value] of after) {
       if (!before.has(key)) detailedDiff[`credentials.${key}`] = { kind: "ADD", inputDiff: true };
-      else if (before.get(key) !== value) {
+      else if (comparable(before.get(key)!) !== comparable(value)) {
         detailedDiff[`credentials.${key}`] = { kind: "UPDATE", inputDiff: true };
       }
     }

@@ -409,6 +409,32 @@ test("secrets: a notification address changed in the portal is drift, and update
   expect((await secrets.diff(created.id, fresh.props, inputs)).changes).toBe(false);
 });
 
+test("secrets: Graph echoing JSON in another key order, or True as true, is not drift", async () => {
+  await start();
+  const sp = provisioningOf();
+  const inputs = {
+    servicePrincipalId: SP,
+    credentials: compileSecrets(employees),
+    graphBaseUrl: emulator.url,
+  };
+  const created = await secrets.create(inputs);
+  sp.secrets = sp.secrets.map((s) =>
+    s.key === "SyncNotificationSettings"
+      ? {
+          ...s,
+          value: JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(s.value)).reverse())),
+        }
+      : { ...s, value: s.value.toLowerCase() },
+  );
+  const echoed = await secrets.read(created.id, inputs);
+  expect(echoed.props.credentials).not.toEqual(inputs.credentials);
+  expect(await secrets.diff(created.id, echoed.props, inputs)).toEqual({
+    changes: false,
+    replaces: [],
+    detailedDiff: {},
+  });
+});
+
 test("job: diff replaces on a new service principal or template pin, update sends nothing", async () => {
   await start();
   const job = await createJob();
