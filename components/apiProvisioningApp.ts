@@ -45,6 +45,7 @@ export interface ApiProvisioningAppArgs {
 export class ApiProvisioningApp extends pulumi.ComponentResource {
   /** Object id of the app's service principal (the `{servicePrincipalId}` of every URL). */
   public readonly servicePrincipalId: pulumi.Output<string>;
+  /** Id of the provisioning job, `API2AAD.<tenant>.<guid>` or `API2AD.…` as observed. */
   public readonly jobId: pulumi.Output<string>;
   /** Where the uploader posts SCIM bulk requests. */
   public readonly bulkUploadUrl: pulumi.Output<string>;
