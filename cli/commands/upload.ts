@@ -5,7 +5,7 @@ import { loadSpec } from "../../lib/spec/load";
 import { formatDiagnostic } from "../../lib/spec/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../../lib/spec/schema";
 import { createGraphClient } from "../../lib/graph";
-import { bulkBody, chunk, fetchTransport } from "../../lib/upload/bulk";
+import { bulkBody, fetchTransport } from "../../lib/upload/bulk";
 import {
   findProvisioningJob,
   graphTokenProvider,
@@ -17,6 +17,7 @@ import {
   DEFAULT_RATE,
   executePlan,
   outcome,
+  planBatches,
   planUpload,
   Progress,
   UploadPlan,
@@ -144,15 +145,21 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
 
   if (options.dryRun) {
     const target = options.endpoint ?? "<bulkUpload endpoint>";
-    chunk(plan.toSend).forEach((records, i) => {
-      io.out(`# request ${i + 1}: ${records.length} records\nPOST ${target}\n`);
-      io.out("Content-Type: application/scim+json\n\n");
-      io.out(JSON.stringify(JSON.parse(bulkBody(records)), null, 2) + "\n\n");
-    });
-    io.out(`dry run: ${plan.requests} requests, ${plan.toSend.length} records, nothing sent\n`);
+    let i = 0;
+    try {
+      for await (const records of planBatches(plan)) {
+        io.out(`# request ${++i}: ${records.length} records\nPOST ${target}\n`);
+        io.out("Content-Type: application/scim+json\n\n");
+        io.out(JSON.stringify(JSON.parse(bulkBody(records)), null, 2) + "\n\n");
+      }
+    } catch (err) {
+      io.err(`${(err as Error).message}\n`);
+      return EXIT.failed;
+    }
+    io.out(`dry run: ${plan.requests} requests, ${plan.toSend} records, nothing sent\n`);
     return outcome(plan) === "ok" ? EXIT.ok : EXIT.partial;
   }
-  if (plan.toSend.length === 0) {
+  if (plan.toSend === 0) {
     io.out(`nothing to send: ${plan.unchanged} unchanged\n`);
     await commitUnsent(plan, store);
     return outcome(plan) === "ok" ? EXIT.ok : EXIT.partial;
@@ -198,14 +205,14 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
       `resuming an interrupted run: ${plan.alreadyAccepted} records were accepted already and are not sent again`,
     );
   }
-  if (plan.lost.length > 0) {
+  if (plan.lost > 0) {
     err(
-      `${plan.lost.length} known records are no longer in the file (the uploader cannot delete; they are forgotten)`,
+      `${plan.lost} known records are no longer in the file (the uploader cannot delete; they are forgotten)`,
     );
   }
-  if (plan.disables.length > 0) err(`${plan.disables.length} users go from active to inactive`);
+  if (plan.disables > 0) err(`${plan.disables} users go from active to inactive`);
   io.out(
-    `${plan.rows} rows: ${plan.toSend.length} to send in ${plan.requests} requests, ${plan.unchanged} unchanged, ` +
+    `${plan.rows} rows: ${plan.toSend} to send in ${plan.requests} requests, ${plan.unchanged} unchanged, ` +
       `${skipped(plan)} skipped; quota ${plan.quota.remaining} of ${plan.quota.daily} calls left today\n`,
   );
 }

@@ -4,7 +4,6 @@
  * write the state at the same time. Nothing here knows the Functions SDK (functions/src/index.ts
  * does the registration), so all of it is unit-tested.
  */
-import { Readable } from "stream";
 import { provisioningApp, type ProvisioningApp } from "../../lib/spec/schema";
 import { type BulkTransport, fetchTransport } from "../../lib/upload/bulk";
 import { graphTokenProvider } from "../../lib/upload/endpoint";
@@ -194,7 +193,8 @@ async function uploadFile(
   const { log, app } = runtime;
   const { plan, problems } = await planUpload({
     app,
-    csv: Readable.from(source.read()),
+    // Read twice (plan, then send); each call of read() starts the content over.
+    csv: () => source.read(),
     store: runtime.state,
     clock,
   });
@@ -218,7 +218,7 @@ async function uploadFile(
     plan.csvProblems.length;
   const counts = {
     rows: plan.rows,
-    toSend: plan.toSend.length,
+    toSend: plan.toSend,
     unchanged: plan.unchanged,
     withheld,
     refusals: plan.refusals,
@@ -230,7 +230,7 @@ async function uploadFile(
       reason: `refused, nothing sent: ${plan.refusals.join("; ")}`,
     };
   }
-  if (plan.toSend.length === 0) {
+  if (plan.toSend === 0) {
     await commitUnsent(plan, runtime.state, clock);
     return {
       ...counts,

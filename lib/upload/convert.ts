@@ -6,7 +6,6 @@
  */
 import { compileExpression, parseExpression } from "../expressions";
 import type { ProvisioningApp } from "../spec/schema";
-import { canonicalJson } from "./canonical";
 import { convertValue, CORE_URN, ENTERPRISE_URN, resolveScimTarget, ScimTarget } from "./scim";
 
 /** A problem with the column mapping itself: nothing can be sent until it is fixed. */
@@ -146,6 +145,7 @@ export function compileConverter(
   const schemas = [CORE_URN, ENTERPRISE_URN];
   const extensionUrn = app.scimExtension?.urn;
   if (extensionUrn && slots.some((s) => s.target.urn === extensionUrn)) schemas.push(extensionUrn);
+  const shape = compileShape(slots, schemas);
   const usedColumns = [...new Set(slots.flatMap((s) => s.columns))];
   const usedIndexes = usedColumns.map((c) => headerIndex.get(c) as number);
   // One record object reused for every row: the compiled expressions are pure functions of it.
@@ -157,9 +157,10 @@ export function compileConverter(
       // An empty cell is an absent value, so Coalesce and IsPresent see it as missing.
       record[usedColumns[i]] = value === "" || value === undefined ? null : value;
     }
-    const user: ScimUser = { schemas };
+    const values: unknown[] = new Array(slots.length);
     const result: ConvertedRow = { errors: [] };
-    for (const slot of slots) {
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
       let raw: unknown;
       try {
         raw = slot.evaluate(record);
@@ -179,11 +180,11 @@ export function compileConverter(
         result.errors.push(rowError(slot, fields, line, `${typed.error}, got ${shown}`));
         continue;
       }
-      write(user, slot.target, typed.value);
+      values[i] = typed.value;
       if (slot.target.key === "externalId") result.externalId = String(typed.value);
       if (slot.target.canonical === "active") result.active = typed.value as boolean;
     }
-    if (result.errors.length === 0) result.user = user;
+    if (result.errors.length === 0) result.user = build(shape, values) as ScimUser;
     return result;
   };
 
@@ -193,25 +194,86 @@ export function compileConverter(
   };
 }
 
-function write(user: ScimUser, target: ScimTarget, value: string | number | boolean): void {
-  let container: Record<string, unknown> = user;
-  if (target.urn) {
-    container = (user[target.urn] ??= {}) as Record<string, unknown>;
-  }
-  if (target.filter) {
-    const list = (container[target.attribute] ??= []) as Record<string, unknown>[];
-    let element = list.find((e) => e[target.filter!.attribute] === target.filter!.value);
-    if (!element) {
-      element = { [target.filter.attribute]: target.filter.value };
-      list.push(element);
+/**
+ * The shape every user of this mapping has, with the keys of every object sorted and the elements
+ * of a filtered list (`addresses[type eq "work"]`) sorted by their filter value: a user built from
+ * it is already canonical, so JSON.stringify writes the canonical JSON without a sorting copy,
+ * and the order of the columns in the spec never changes a user's digest.
+ */
+interface ShapeNode {
+  key: string;
+  /** A leaf: the slot whose value goes here. */
+  slot?: number;
+  /** A leaf that is always the same (`schemas`, a list element's filter value). */
+  constant?: unknown;
+  /** A constant that does not make its object present on its own (the filter value). */
+  filler?: boolean;
+  children?: ShapeNode[];
+  /** `children` are the elements of a list, each present when it has a value besides its filter. */
+  list?: boolean;
+}
+
+function compileShape(slots: readonly Slot[], schemas: readonly string[]): ShapeNode {
+  type Draft = ShapeNode & { map?: Map<string, Draft> };
+  const root: Draft = { key: "", map: new Map() };
+  const child = (parent: Draft, key: string, list = false): Draft => {
+    let node = parent.map!.get(key);
+    if (!node?.map) {
+      node = { key, map: new Map(), list };
+      parent.map!.set(key, node);
     }
-    element[target.sub!] = value;
-  } else if (target.sub) {
-    const complex = (container[target.attribute] ??= {}) as Record<string, unknown>;
-    complex[target.sub] = value;
-  } else {
-    container[target.attribute] = value;
+    return node;
+  };
+  root.map!.set("schemas", { key: "schemas", constant: schemas });
+  slots.forEach((slot, index) => {
+    const { urn, attribute, filter, sub } = slot.target;
+    const container = urn ? child(root, urn) : root;
+    if (filter) {
+      const element = child(child(container, attribute, true), filter.value);
+      // `emails[type eq "work"].type` would set the filter attribute itself: the column wins.
+      if (element.map!.get(filter.attribute)?.slot === undefined) {
+        element.map!.set(filter.attribute, {
+          key: filter.attribute,
+          constant: filter.value,
+          filler: true,
+        });
+      }
+      element.map!.set(sub!, { key: sub!, slot: index });
+    } else if (sub) {
+      child(container, attribute).map!.set(sub, { key: sub, slot: index });
+    } else {
+      container.map!.set(attribute, { key: attribute, slot: index });
+    }
+  });
+  const freeze = (node: Draft): ShapeNode => {
+    if (!node.map) return node;
+    const keys = [...node.map.keys()].sort();
+    return { key: node.key, list: node.list, children: keys.map((k) => freeze(node.map!.get(k)!)) };
+  };
+  return freeze(root);
+}
+
+function build(node: ShapeNode, values: readonly unknown[]): unknown {
+  if (node.slot !== undefined) return values[node.slot];
+  if (!node.children) return node.constant;
+  if (node.list) {
+    let list: unknown[] | undefined;
+    for (const element of node.children) {
+      const value = build(element, values);
+      if (value !== undefined) (list ??= []).push(value);
+    }
+    return list;
   }
+  let out: Record<string, unknown> | undefined;
+  let valued = false;
+  for (const child of node.children) {
+    const value = build(child, values);
+    if (value === undefined) continue;
+    (out ??= {})[child.key] = value;
+    if (!child.filler) valued = true;
+  }
+  // A list element with no value but its filter is absent.
+  return valued ? out : undefined;
 }
 
 function rowError(slot: Slot, fields: readonly string[], line: number, detail: string): RowError {
@@ -229,7 +291,11 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The canonical JSON of a user: what is hashed for the delta and what is sent. */
+/**
+ * The canonical JSON of a user from `convert`: what is hashed for the delta and what is sent.
+ * `convert` builds users with their keys in canonical order (see compileShape), so the native
+ * JSON.stringify writes it; canonicalJson would make a sorted copy first.
+ */
 export function serializeUser(user: ScimUser): string {
-  return canonicalJson(user);
+  return JSON.stringify(user);
 }

@@ -4,7 +4,7 @@
  * of that is absorbed here so the converter sees clean fields.
  */
 import { createReadStream } from "fs";
-import type { Readable } from "stream";
+import { Readable } from "stream";
 import { parse } from "csv-parse";
 import type { Uploader } from "../spec/schema";
 
@@ -26,8 +26,16 @@ export interface CsvOptions {
 
 const NODE_ENCODING = { "utf-8": "utf8", "utf-16le": "utf16le", latin1: "latin1" } as const;
 
-export function openCsv(source: string | Readable): Readable {
-  return typeof source === "string" ? createReadStream(source) : source;
+/** A file path, a stream, or a function that opens the file (for readers that pass twice). */
+export type CsvInput = string | Readable | (() => Readable | AsyncIterable<Buffer | string>);
+
+export function openCsv(source: CsvInput): Readable {
+  if (typeof source === "string") return createReadStream(source);
+  if (typeof source === "function") {
+    const opened = source();
+    return opened instanceof Readable ? opened : Readable.from(opened);
+  }
+  return source;
 }
 
 /**
@@ -36,42 +44,79 @@ export function openCsv(source: string | Readable): Readable {
  * attributes.
  */
 export async function* readCsv(
-  source: string | Readable,
+  source: CsvInput,
   options: CsvOptions,
   onProblem: (problem: CsvProblem) => void,
 ): AsyncGenerator<{ header: string[] } | CsvRow> {
-  const parser = openCsv(source).pipe(
-    parse({
-      delimiter: options.delimiter ?? ",",
-      encoding: NODE_ENCODING[options.encoding ?? "utf-8"],
-      bom: true,
-      // Spaces around a field are noise from the export; spaces inside quotes are kept.
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-    }),
-  );
+  for await (const batch of readCsvBatches(source, options, onProblem)) yield* batch;
+}
+
+type Item = { header: string[] } | CsvRow;
+
+/**
+ * `readCsv` a chunk of the file at a time: the parser is fed and drained synchronously, so a row
+ * costs no promise of its own (on a 100k-row file, awaiting each row costs a third of the parse).
+ */
+export async function* readCsvBatches(
+  source: CsvInput,
+  options: CsvOptions,
+  onProblem: (problem: CsvProblem) => void,
+): AsyncGenerator<Item[]> {
+  const parser = parse({
+    delimiter: options.delimiter ?? ",",
+    encoding: NODE_ENCODING[options.encoding ?? "utf-8"],
+    bom: true,
+    // Spaces around a field are noise from the export; spaces inside quotes are kept.
+    trim: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    info: true,
+  });
+  let failure: Error | undefined;
+  parser.on("error", (err: Error) => (failure ??= err));
   let header: string[] | undefined;
-  for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  let previousEnd = 0;
+  type Parsed = { record: string[]; info: { lines: number } };
+  const handle = (item: Parsed, out: Item[]) => {
     const fields = item.record;
     let line = item.info.lines;
-    // csv-parse reports the line a record ends on; a quoted field may span several.
-    for (const field of fields) {
-      for (let i = field.indexOf("\n"); i !== -1; i = field.indexOf("\n", i + 1)) line--;
+    // csv-parse reports the line a record ends on; a quoted field may span several. Most rows
+    // are the line after the previous one, and need no look at their fields.
+    if (line !== previousEnd + 1) {
+      for (const field of fields) {
+        for (let i = field.indexOf("\n"); i !== -1; i = field.indexOf("\n", i + 1)) line--;
+      }
     }
+    previousEnd = item.info.lines;
     if (!header) {
       header = fields;
-      yield { header };
-      continue;
-    }
-    if (fields.length !== header.length) {
+      out.push({ header });
+    } else if (fields.length !== header.length) {
       onProblem({
         line,
         message: `has ${fields.length} fields, the header has ${header.length}; check the delimiter and quoting`,
       });
-      continue;
+    } else {
+      out.push({ line, fields });
     }
-    yield { line, fields };
+  };
+  const input = openCsv(source);
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer | string>) {
+      parser.write(chunk);
+      const batch: Item[] = [];
+      for (let item = parser.read(); item !== null; item = parser.read()) handle(item, batch);
+      if (failure) throw failure;
+      if (batch.length > 0) yield batch;
+    }
+    // The last record (no final newline) comes after the end, in a later tick.
+    parser.end();
+    const tail: Item[] = [];
+    for await (const item of parser as AsyncIterable<Parsed>) handle(item, tail);
+    if (failure) throw failure;
+    if (tail.length > 0) yield tail;
+  } finally {
+    input.destroy();
+    parser.destroy();
   }
 }

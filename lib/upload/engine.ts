@@ -1,31 +1,41 @@
 /**
- * The uploader in two steps. `planUpload` reads the whole file once and decides everything that
- * can be decided before the first call: which records are new or changed, which are withheld
- * (duplicate keys, rows that do not convert), whether the safeguard or the daily quota refuses
- * the run. `executePlan` then sends, paced, retried and checkpointed.
+ * The uploader in two streaming passes over the HR file, so that memory depends on the number of
+ * record ids (a few dozen bytes each, see records.ts) and never on the size of the records.
  *
- * Planning keeps only the records to send (as JSON) and one small entry per key, so a steady-state
- * delta run of a large population stays small in memory.
+ * `planUpload` reads the file once and decides everything that can be decided before the first
+ * call: which records are new or changed (a 16-byte digest per id against the state), which are
+ * withheld (duplicate keys, rows that do not convert), whether the safeguard or the daily quota
+ * refuses the run. `executePlan` reads the file again, converts only the lines the plan chose,
+ * checks each is still what was planned, and sends them in bulk requests, paced, retried and
+ * checkpointed; at most the requests in flight are held in memory.
  */
+import { createHash } from "crypto";
 import type { Readable } from "stream";
 import type { ProvisioningApp } from "../spec/schema";
-import {
-  BulkRecord,
-  BulkTransport,
-  bulkBody,
-  chunk,
-  describeErrorBody,
-  MAX_OPERATIONS,
-} from "./bulk";
-import { contentHash } from "./canonical";
+import { BulkRecord, BulkTransport, bulkBody, describeErrorBody, MAX_OPERATIONS } from "./bulk";
 import { compileConverter, Converter, MappingProblem, RowError, serializeUser } from "./convert";
-import { CsvProblem, readCsv } from "./csv";
+import { CsvInput, CsvOptions, CsvProblem, readCsvBatches } from "./csv";
+import {
+  ACCEPTED,
+  CONVERTED,
+  DIGEST_BYTES,
+  DUPLICATE,
+  FILE_ACTIVE,
+  FILE_INACTIVE,
+  IN_FILE,
+  KNOWN,
+  KNOWN_ACTIVE,
+  RESUMED,
+  SAME,
+  SEND,
+} from "./records";
 import { backoffDelay, Clock, parseRetryAfter, RateScheduler, systemClock } from "./scheduler";
 import {
   CHECKPOINT_PREFIX,
   commitState,
+  encodeDigest,
   loadState,
-  RecordState,
+  RecordEntry,
   StateStore,
   UploaderState,
 } from "./state";
@@ -48,7 +58,8 @@ export interface UploadPlan {
   header: string[];
   /** Data rows read (rows with a wrong field count included). */
   rows: number;
-  toSend: BulkRecord[];
+  /** Records to send. */
+  toSend: number;
   unchanged: number;
   /** Accepted by an interrupted run and not sent again. */
   alreadyAccepted: number;
@@ -58,26 +69,37 @@ export interface UploadPlan {
   /** Records in the state before the run. */
   known: number;
   /** Known records no longer in the file. */
-  lost: string[];
+  lost: number;
   /** Records that go from active to inactive. */
-  disables: string[];
+  disables: number;
   requests: number;
   quota: { daily: number; used: number; remaining: number };
   /** Why the run must not go ahead; empty when it may. */
   refusals: string[];
   state: UploaderState;
   options: PlanOptions;
+  /** What the sending pass needs to read the file again. */
+  source: { csv: Exclude<CsvInput, Readable>; options: CsvOptions; convert: Converter["convert"] };
 }
 
 export interface PlanInput {
   app: ProvisioningApp;
-  csv: string | Readable;
+  /**
+   * A file path, or a function that opens the file: it is read twice, so a one-shot stream will
+   * not do (the Function re-reads the blob it was handed).
+   */
+  csv: Exclude<CsvInput, Readable>;
   store: StateStore;
   options?: PlanOptions;
   clock?: Clock;
 }
 
 export const DEFAULT_RATE = { requestsPerWindow: 40, windowSeconds: 5, dailyQuota: 2000 };
+
+/** The delta digest: sha256 of the canonical SCIM JSON, truncated (see DIGEST_BYTES). */
+export function contentDigest(json: string): Buffer {
+  return createHash("sha256").update(json).digest().subarray(0, DIGEST_BYTES);
+}
 
 export async function planUpload(
   input: PlanInput,
@@ -90,69 +112,57 @@ export async function planUpload(
     return { problems: [{ attribute: "uploader", message: "the app has no uploader section" }] };
   }
   const state = await loadState(input.store, clock.now());
+  const { table } = state;
   const csvProblems: CsvProblem[] = [];
   const rowErrors: RowError[] = [];
-  const seen = new Map<string, number[]>();
-  const pending = new Map<string, BulkRecord>();
+  const duplicateLines = new Map<string, number[]>();
   let header: string[] = [];
   let convert: Converter["convert"] | undefined;
   let rows = 0;
-  let unchanged = 0;
-  let alreadyAccepted = 0;
 
-  const csv = readCsv(input.csv, uploader.csv, (p) => {
+  const csvOptions: CsvOptions = {
+    delimiter: uploader.csv.delimiter,
+    encoding: uploader.csv.encoding,
+  };
+  const csv = readCsvBatches(input.csv, csvOptions, (p) => {
     rows++;
     csvProblems.push(p);
   });
-  for await (const item of csv) {
-    if ("header" in item) {
-      header = item.header;
-      const compiled = compileConverter(app, header);
-      if (!compiled.converter) return { problems: compiled.problems };
-      convert = compiled.converter.convert;
-      continue;
-    }
-    rows++;
-    const row = convert!(item.fields, item.line);
-    const id = row.externalId;
-    if (id === undefined) {
-      rowErrors.push(...row.errors);
-      continue;
-    }
-    const lines = seen.get(id);
-    if (lines) {
-      // Every copy is withheld: which one HR meant cannot be known here.
-      lines.push(item.line);
-      pending.delete(id);
-      rowErrors.push(...row.errors);
-      continue;
-    }
-    seen.set(id, [item.line]);
-    if (!row.user) {
-      rowErrors.push(...row.errors);
-      continue;
-    }
-    if (options.only !== undefined && id !== options.only) continue;
-    const json = serializeUser(row.user);
-    const hash = contentHash(json);
-    const record: BulkRecord = {
-      externalId: id,
-      line: item.line,
-      json,
-      hash,
-      active: row.active ?? null,
-    };
-    if (options.only === undefined) {
-      if (state.resumed.get(id)?.[0] === hash) {
-        alreadyAccepted++;
+  for await (const batch of csv) {
+    for (const item of batch) {
+      if ("header" in item) {
+        header = item.header;
+        const compiled = compileConverter(app, header);
+        if (!compiled.converter) return { problems: compiled.problems };
+        convert = compiled.converter.convert;
         continue;
       }
-      if (!options.full && state.records.get(id)?.[0] === hash) {
-        unchanged++;
+      rows++;
+      const row = convert!(item.fields, item.line);
+      rowErrors.push(...row.errors);
+      const id = row.externalId;
+      if (id === undefined) continue;
+      const index = table.add(id);
+      const flags = table.file(index);
+      if (flags & IN_FILE) {
+        // Every copy is withheld: which one HR meant cannot be known here.
+        const lines = duplicateLines.get(id);
+        if (lines) lines.push(item.line);
+        else duplicateLines.set(id, [table.line(index), item.line]);
+        table.setFile(index, flags | DUPLICATE);
         continue;
       }
+      table.setLine(index, item.line);
+      if (!row.user || (options.only !== undefined && id !== options.only)) {
+        table.setFile(index, IN_FILE);
+        continue;
+      }
+      const digest = contentDigest(serializeUser(row.user));
+      table.setFileCheck(index, digest.readUInt32LE(0));
+      const active = row.active === true ? FILE_ACTIVE : row.active === false ? FILE_INACTIVE : 0;
+      const same = table.known(index) & KNOWN && table.isKnownDigest(index, digest) ? SAME : 0;
+      table.setFile(index, IN_FILE | CONVERTED | active | same);
     }
-    pending.set(id, record);
   }
   if (!convert) {
     return {
@@ -160,47 +170,62 @@ export async function planUpload(
     };
   }
 
-  const duplicates: Duplicate[] = [];
-  for (const [externalId, lines] of seen) {
-    if (lines.length > 1) duplicates.push({ externalId, lines });
+  let known = 0;
+  let lost = 0;
+  let disables = 0;
+  let toSend = 0;
+  let unchanged = 0;
+  let alreadyAccepted = 0;
+  for (let index = 0; index < table.size; index++) {
+    const was = table.known(index);
+    const file = table.file(index);
+    if (was & KNOWN) known++;
+    if (options.only !== undefined) continue;
+    if (was & KNOWN && !(file & IN_FILE)) lost++;
+    if (!(file & CONVERTED) || file & DUPLICATE) continue;
+    if (was & RESUMED && file & SAME) alreadyAccepted++;
+    else if (!options.full && file & SAME) unchanged++;
+    else {
+      table.setFile(index, file | SEND);
+      toSend++;
+      if (file & FILE_INACTIVE && was & KNOWN_ACTIVE) disables++;
+    }
   }
-  const toSend = [...pending.values()];
-  const known = new Map(state.records);
-  for (const [id, entry] of state.resumed) known.set(id, entry);
-  const lost = options.only === undefined ? [...known.keys()].filter((id) => !seen.has(id)) : [];
-  const disables = toSend
-    .filter((r) => r.active === false && known.get(r.externalId)?.[1] === true)
-    .map((r) => r.externalId);
 
   const refusals: string[] = [];
   if (options.only !== undefined) {
-    const lines = seen.get(options.only);
-    if (!lines) refusals.push(`externalId ${options.only} is not in the file`);
-    else if (lines.length > 1) {
+    const index = table.find(options.only);
+    const file = index === -1 ? 0 : table.file(index);
+    if (!(file & IN_FILE)) refusals.push(`externalId ${options.only} is not in the file`);
+    else if (file & DUPLICATE) {
+      const lines = duplicateLines.get(options.only)!;
       refusals.push(`externalId ${options.only} is on more than one line (${lines.join(", ")})`);
-    } else if (toSend.length === 0) {
+    } else if (!(file & CONVERTED)) {
       refusals.push(
-        `externalId ${options.only} (line ${lines[0]}) does not convert; see the errors above`,
+        `externalId ${options.only} (line ${table.line(index)}) does not convert; see the errors above`,
       );
+    } else {
+      table.setFile(index, file | SEND);
+      toSend = 1;
     }
   }
   const max = uploader.safeguard.maxDisablePercent;
-  if (known.size > 0 && !options.allowDeletes && options.only === undefined) {
-    const disablePercent = (disables.length / known.size) * 100;
+  if (known > 0 && !options.allowDeletes && options.only === undefined) {
+    const disablePercent = (disables / known) * 100;
     if (disablePercent > max) {
       refusals.push(
-        `safeguard: the run would disable ${disables.length} of ${known.size} known users (${disablePercent.toFixed(1)}%, more than maxDisablePercent ${max}%); check the HR file, or pass --allow-deletes if this is intended`,
+        `safeguard: the run would disable ${disables} of ${known} known users (${disablePercent.toFixed(1)}%, more than maxDisablePercent ${max}%); check the HR file, or pass --allow-deletes if this is intended`,
       );
     }
-    const lostPercent = (lost.length / known.size) * 100;
+    const lostPercent = (lost / known) * 100;
     if (lostPercent > max) {
       refusals.push(
-        `safeguard: ${lost.length} of ${known.size} known users are missing from the file (${lostPercent.toFixed(1)}%, more than maxDisablePercent ${max}%); is the file truncated? Pass --allow-deletes if this is intended`,
+        `safeguard: ${lost} of ${known} known users are missing from the file (${lostPercent.toFixed(1)}%, more than maxDisablePercent ${max}%); is the file truncated? Pass --allow-deletes if this is intended`,
       );
     }
   }
   const rate = { ...DEFAULT_RATE, ...uploader.rate };
-  const requests = Math.ceil(toSend.length / MAX_OPERATIONS);
+  const requests = Math.ceil(toSend / MAX_OPERATIONS);
   const used = state.calls.length;
   const remaining = Math.max(0, rate.dailyQuota - used);
   if (requests > remaining) {
@@ -208,6 +233,9 @@ export async function planUpload(
       `daily quota: the run needs ${requests} bulkUpload calls but only ${remaining} of ${rate.dailyQuota} remain (${used} made by this uploader in the last 24 h); wait, raise rate.dailyQuota if the tenant has ID Governance (6,000), or send part with --only`,
     );
   }
+  const duplicates = [...duplicateLines]
+    .map(([externalId, lines]) => ({ externalId, lines }))
+    .sort((a, b) => a.lines[0] - b.lines[0]);
 
   return {
     plan: {
@@ -219,7 +247,7 @@ export async function planUpload(
       duplicates,
       rowErrors,
       csvProblems,
-      known: known.size,
+      known,
       lost,
       disables,
       requests,
@@ -227,9 +255,73 @@ export async function planUpload(
       refusals,
       state,
       options,
+      source: { csv: input.csv, options: csvOptions, convert },
     },
     problems: [],
   };
+}
+
+/** The file changed between the planning pass and the sending pass. */
+export class SourceChanged extends Error {}
+
+/**
+ * The sending pass: the records the plan chose, in file order, in bulk-sized groups. Each is
+ * converted again and must match the planned digest: the checks were made on that content.
+ */
+export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[]> {
+  const { table } = plan.state;
+  if (plan.toSend === 0) return;
+  // One bit per CSV line: 125 KB for a million lines, where a sorted list would take 4 MB.
+  let lastLine = 0;
+  for (let index = 0; index < table.size; index++) {
+    if (table.file(index) & SEND) lastLine = Math.max(lastLine, table.line(index));
+  }
+  const chosen = new Uint8Array((lastLine >> 3) + 1);
+  for (let index = 0; index < table.size; index++) {
+    if (table.file(index) & SEND) chosen[table.line(index) >> 3] |= 1 << (table.line(index) & 7);
+  }
+  const changed = (line: number) =>
+    new SourceChanged(
+      `the CSV file changed while it was being sent (line ${line} is not what was planned); run again to send the rest`,
+    );
+  let found = 0;
+  let batch: BulkRecord[] = [];
+  reading: for await (const items of readCsvBatches(
+    plan.source.csv,
+    plan.source.options,
+    () => undefined,
+  )) {
+    for (const item of items) {
+      if ("header" in item) continue;
+      if (item.line > lastLine) break reading;
+      if (!(chosen[item.line >> 3] & (1 << (item.line & 7)))) continue;
+      found++;
+      const row = plan.source.convert(item.fields, item.line);
+      const index = row.externalId === undefined ? -1 : table.find(row.externalId);
+      if (!row.user || index === -1 || table.line(index) !== item.line) throw changed(item.line);
+      if (!(table.file(index) & SEND)) throw changed(item.line);
+      const json = serializeUser(row.user);
+      const digest = contentDigest(json);
+      if (digest.readUInt32LE(0) !== table.fileCheck(index)) throw changed(item.line);
+      batch.push({
+        externalId: row.externalId!,
+        line: item.line,
+        json,
+        hash: encodeDigest(digest),
+        active: row.active ?? null,
+      });
+      if (batch.length === MAX_OPERATIONS) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
+  if (found < plan.toSend) {
+    throw new SourceChanged(
+      `the CSV file changed while it was being sent (${plan.toSend - found} planned rows are gone); run again to send the rest`,
+    );
+  }
 }
 
 export interface RetryOptions {
@@ -255,7 +347,7 @@ export interface ExecuteOptions {
   retry?: Partial<RetryOptions>;
   clock?: Clock;
   random?: () => number;
-  /** Extra milliseconds added to the rate window (default 250). */
+  /** Extra milliseconds added to the rate window (default none: it is counted from each answer). */
   marginMs?: number;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
@@ -303,12 +395,11 @@ export async function executePlan(
   const scheduler = new RateScheduler({
     requestsPerWindow: options.rate.requestsPerWindow,
     windowMs: options.rate.windowSeconds * 1000,
-    marginMs: options.marginMs ?? 250,
+    marginMs: options.marginMs ?? 0,
     clock,
   });
-  const batches = chunk(plan.toSend);
+  const { table } = plan.state;
   const runId = `${started.toString(36)}-${Math.floor(random() * 36 ** 4).toString(36)}`;
-  const accepted = new Map<string, RecordState>();
   const failed: FailedRequest[] = [];
   const callTimes: number[] = [];
   let retries = 0;
@@ -321,9 +412,9 @@ export async function executePlan(
     options.onProgress?.({
       acceptedRecords,
       failedRecords,
-      totalRecords: plan.toSend.length,
+      totalRecords: plan.toSend,
       requestsDone: done,
-      requestsTotal: batches.length,
+      requestsTotal: plan.requests,
     });
 
   // An abort is a simulated kill: stop at once and write nothing more, checkpoints stay for resume.
@@ -354,12 +445,13 @@ export async function executePlan(
     }
   };
 
-  const sendBatch = async (records: BulkRecord[], number: number, firstSlot: boolean) => {
+  const sendBatch = async (records: BulkRecord[], number: number) => {
     const body = bulkBody(records);
     const calls: number[] = [];
     let failure: Omit<FailedRequest, "request" | "records" | "lines"> | undefined;
     for (let attempt = 0; ; attempt++) {
-      if (!(attempt === 0 && firstSlot)) await scheduler.acquire();
+      // The first attempt uses the slot the sending loop acquired for this request.
+      if (attempt > 0) await scheduler.acquire();
       let delay: number | undefined;
       try {
         const response = await call(body, calls);
@@ -387,10 +479,7 @@ export async function executePlan(
           scheduler.pauseUntil(clock.now() + retryAfter);
         }
       } catch (err) {
-        if (err instanceof Stop) {
-          failure = undefined;
-          return false;
-        }
+        if (err instanceof Stop) return;
         failure = { error: `no response: ${(err as Error).message}` };
         delay = backoffDelay(attempt + 1, { ...retry, random });
       }
@@ -398,7 +487,7 @@ export async function executePlan(
       retries++;
       await clock.sleep(delay);
     }
-    if (options.signal?.aborted) return false;
+    if (options.signal?.aborted) return;
     done++;
     if (failure) {
       failedRecords += records.length;
@@ -409,52 +498,65 @@ export async function executePlan(
         ...failure,
       });
     } else {
-      const entries: [string, string, boolean | null][] = records.map((r) => [
-        r.externalId,
-        r.hash,
-        r.active,
-      ]);
+      const entries: RecordEntry[] = records.map((r) => [r.externalId, r.hash, r.active]);
       // Written before counting the records as accepted: a crash after this line resends nothing.
       await options.store.put(
         `${CHECKPOINT_PREFIX}${runId}-${String(number).padStart(6, "0")}.json`,
         JSON.stringify({ records: entries, calls }),
       );
-      for (const [id, hash, active] of entries) accepted.set(id, [hash, active]);
+      for (const r of records) {
+        const index = table.find(r.externalId);
+        table.setKnownDigest(index, Buffer.from(r.hash, "base64url"));
+        table.setFile(index, table.file(index) | ACCEPTED);
+      }
       acceptedRecords += records.length;
     }
     progress();
-    return true;
   };
 
   const running = new Set<Promise<unknown>>();
+  const batches = planBatches(plan);
   const loop = async () => {
-    for (let i = 0; i < batches.length; i++) {
-      await scheduler.acquire();
-      if (stopped) {
-        scheduler.release();
-        break;
+    try {
+      for (let number = 1; !stopped; number++) {
+        // The next records, then a slot for them: only the requests in flight and the one
+        // waiting for a slot are ever in memory.
+        let next: IteratorResult<BulkRecord[]>;
+        try {
+          next = await batches.next();
+        } catch (err) {
+          if (!(err instanceof SourceChanged)) throw err;
+          stopped = err.message;
+          break;
+        }
+        if (next.done) break;
+        await scheduler.acquire();
+        if (stopped) {
+          scheduler.release();
+          break;
+        }
+        const task = sendBatch(next.value, number);
+        running.add(task);
+        task.finally(() => running.delete(task)).catch(() => undefined);
       }
-      const task = sendBatch(batches[i], i + 1, true);
-      running.add(task);
-      task.finally(() => running.delete(task)).catch(() => undefined);
+    } finally {
+      await batches.return(undefined);
     }
     // Surface the first error of a request (a failed checkpoint write) instead of hiding it.
     while (running.size > 0) await Promise.all([...running]);
   };
   await Promise.race([loop(), aborted]);
 
-  const sentOrFailed = acceptedRecords + failedRecords;
   if (!options.signal?.aborted) {
     await commitState(
       options.store,
       plan.state,
-      accepted,
-      plan.options.only === undefined ? plan.lost : [],
+      plan.options.only === undefined,
       callTimes,
       clock.now(),
     );
   }
-  const notAttempted = plan.toSend.length - sentOrFailed;
+  const notAttempted = plan.toSend - acceptedRecords - failedRecords;
   failed.sort((a, b) => a.request - b.request);
   return {
     accepted: acceptedRecords,
@@ -476,8 +578,7 @@ export async function commitUnsent(
   store: StateStore,
   clock: Clock = systemClock,
 ) {
-  const lost = plan.options.only === undefined ? plan.lost : [];
-  await commitState(store, plan.state, new Map(), lost, [], clock.now());
+  await commitState(store, plan.state, plan.options.only === undefined, [], clock.now());
 }
 
 /** EXIT codes of cli/io.ts, decided from a plan and its result. */
@@ -486,7 +587,7 @@ export function outcome(plan: UploadPlan, result?: UploadResult): "ok" | "partia
   const withheld =
     plan.duplicates.length > 0 || plan.rowErrors.length > 0 || plan.csvProblems.length > 0;
   if (!result) return withheld ? "partial" : "ok";
-  if (result.accepted === 0 && plan.toSend.length > 0) return "failed";
+  if (result.accepted === 0 && plan.toSend > 0) return "failed";
   if (result.failed.length > 0 || result.notAttempted > 0 || withheld) return "partial";
   return "ok";
 }

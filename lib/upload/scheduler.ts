@@ -19,14 +19,21 @@ export const systemClock: Clock = {
 export interface SchedulerOptions {
   requestsPerWindow: number;
   windowMs: number;
-  /** Added to the window: the service counts arrivals, which jitter against our departures. */
+  /** Added to the window, for a service whose clock runs a little behind ours. */
   marginMs?: number;
   maxInFlight?: number;
   clock: Clock;
 }
 
+/**
+ * A request holds its slot from the moment it starts until `windowMs` after its answer came
+ * back. The service counts arrivals, and a request arrives somewhere between our start and the
+ * answer, so counting from the answer can never put 41 arrivals in one window, however the
+ * network jitters; counting from the start would need a guess at the latency.
+ */
 export class RateScheduler {
-  private readonly starts: number[] = [];
+  /** When answered slots free up, ascending. */
+  private readonly frees: number[] = [];
   private inFlight = 0;
   private pausedUntil = 0;
   private readonly waiting: (() => void)[] = [];
@@ -37,7 +44,7 @@ export class RateScheduler {
 
   constructor(private readonly options: SchedulerOptions) {
     this.windowMs = options.windowMs + (options.marginMs ?? 0);
-    this.maxInFlight = options.maxInFlight ?? options.requestsPerWindow;
+    this.maxInFlight = Math.min(options.maxInFlight ?? Infinity, options.requestsPerWindow);
   }
 
   /** Waits for a slot and takes it; call `release` when the request is answered. */
@@ -45,15 +52,14 @@ export class RateScheduler {
     const { clock, requestsPerWindow } = this.options;
     for (;;) {
       const now = clock.now();
-      while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs) this.starts.shift();
+      while (this.frees.length > 0 && this.frees[0] <= now) this.frees.shift();
       if (this.pausedUntil > now) {
         await clock.sleep(this.pausedUntil - now);
-      } else if (this.starts.length >= requestsPerWindow) {
-        await clock.sleep(this.starts[0] + this.windowMs - now);
       } else if (this.inFlight >= this.maxInFlight) {
         await new Promise<void>((resolve) => this.waiting.push(resolve));
+      } else if (this.inFlight + this.frees.length >= requestsPerWindow) {
+        await clock.sleep(this.frees[0] - now);
       } else {
-        this.starts.push(now);
         this.history.push(now);
         this.inFlight++;
         return;
@@ -61,8 +67,10 @@ export class RateScheduler {
     }
   }
 
+  /** The request that held a slot was answered (or failed): its slot frees one window later. */
   release(): void {
     this.inFlight--;
+    this.frees.push(this.options.clock.now() + this.windowMs);
     this.waiting.shift()?.();
   }
 

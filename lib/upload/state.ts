@@ -1,7 +1,11 @@
 /**
- * What the uploader remembers between runs: per record, the hash of what was last accepted and
+ * What the uploader remembers between runs: per record, a digest of what was last accepted and
  * whether it was active (delta and the safeguard); the times of recent bulkUpload calls (the
  * daily quota); and, during a run, one checkpoint per acknowledged request (resume).
+ *
+ * The records are split into `SHARDS` documents by a hash of the id, one JSON array per line, so
+ * no document of a million-person population has to be held or parsed in one piece, and a small
+ * delta rewrites only the shards it touched.
  *
  * Storage is a `StateStore` of small named documents with atomic writes, so the same logic runs
  * over a local directory (CLI) or a blob container (the deployed Function: each document a block
@@ -9,6 +13,19 @@
  */
 import { promises as fs } from "fs";
 import * as path from "path";
+import {
+  ACCEPTED,
+  DIGEST_BYTES,
+  DIRTY,
+  FILE_ACTIVE,
+  FILE_INACTIVE,
+  IN_FILE,
+  KNOWN,
+  KNOWN_ACTIVE,
+  KNOWN_INACTIVE,
+  RecordTable,
+  RESUMED,
+} from "./records";
 
 export interface StateStore {
   /** Where the state lives, for messages. */
@@ -99,92 +116,161 @@ export class MemoryStateStore implements StateStore {
   }
 }
 
-/** Per externalId: [hash of the accepted SCIM JSON, active (or null when not mapped)]. */
-export type RecordState = [hash: string, active: boolean | null];
+/** One line of a records shard or one entry of a checkpoint: [externalId, digest, active]. */
+export type RecordEntry = [externalId: string, digest: string, active: boolean | null];
 
 export interface UploaderState {
-  records: Map<string, RecordState>;
+  /** Known records (from the shards and any interrupted run's checkpoints), then this run's. */
+  table: RecordTable;
   /** Epoch ms of bulkUpload calls in the last 24 h (retries included: each is a call). */
   calls: number[];
-  /** Records acknowledged by an interrupted run, not yet folded into `records`. */
-  resumed: Map<string, RecordState>;
   /** Checkpoint keys read, deleted once a run completes. */
   checkpointKeys: string[];
+  /** A version 1 `records.json` was read: every shard is written and it is removed. */
+  legacy: boolean;
 }
 
 export interface Checkpoint {
-  records: [string, string, boolean | null][];
+  records: RecordEntry[];
   calls: number[];
 }
 
-const RECORDS = "records.json";
+export const SHARDS = 32;
+const SHARD_PREFIX = "records/";
+const LEGACY_RECORDS = "records.json";
 const CALLS = "calls.json";
 export const CHECKPOINT_PREFIX = "checkpoint/";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+export function shardKey(shard: number): string {
+  return `${SHARD_PREFIX}${shard.toString(16).padStart(2, "0")}.jsonl`;
+}
+
+export function encodeDigest(digest: Uint8Array): string {
+  return Buffer.from(digest.buffer, digest.byteOffset, DIGEST_BYTES).toString("base64url");
+}
+
+function decodeDigest(text: string): Buffer {
+  // Version 1 kept the whole sha256; its first bytes are the same digest truncated.
+  return Buffer.from(text, "base64url").subarray(0, DIGEST_BYTES);
+}
+
+function activeFlags(active: boolean | null): number {
+  return active === true ? KNOWN_ACTIVE : active === false ? KNOWN_INACTIVE : 0;
+}
+
+function knowRecord(table: RecordTable, entry: RecordEntry, extra: number): void {
+  const [id, digest, active] = entry;
+  const index = table.add(id);
+  table.setKnown(index, KNOWN | activeFlags(active) | extra | (table.known(index) & DIRTY));
+  table.setKnownDigest(index, decodeDigest(digest));
+}
+
 export async function loadState(store: StateStore, now: number): Promise<UploaderState> {
-  const records = new Map<string, RecordState>();
-  const recordsText = await store.get(RECORDS);
-  if (recordsText) {
-    const parsed = parseDocument(store, RECORDS, recordsText) as {
-      records?: Record<string, RecordState>;
+  const table = new RecordTable();
+  const legacyText = await store.get(LEGACY_RECORDS);
+  if (legacyText) {
+    const parsed = parseDocument(store, LEGACY_RECORDS, legacyText) as {
+      records?: Record<string, [string, boolean | null]>;
     };
-    for (const [id, entry] of Object.entries(parsed.records ?? {})) records.set(id, entry);
+    for (const [id, [digest, active]] of Object.entries(parsed.records ?? {})) {
+      knowRecord(table, [id, digest, active], DIRTY);
+    }
+  }
+  for (let shard = 0; shard < SHARDS; shard++) {
+    const key = shardKey(shard);
+    const text = await store.get(key);
+    if (!text) continue;
+    let lineNumber = 0;
+    for (let start = 0; start < text.length;) {
+      let end = text.indexOf("\n", start);
+      if (end === -1) end = text.length;
+      lineNumber++;
+      if (end > start) {
+        knowRecord(
+          table,
+          parseDocument(store, key, text.slice(start, end), lineNumber) as RecordEntry,
+          0,
+        );
+      }
+      start = end + 1;
+    }
   }
   const callsText = await store.get(CALLS);
   const calls = callsText
     ? ((parseDocument(store, CALLS, callsText) as { calls?: number[] }).calls ?? [])
     : [];
-  const resumed = new Map<string, RecordState>();
   const checkpointKeys = await store.list(CHECKPOINT_PREFIX);
   for (const key of checkpointKeys) {
     const text = await store.get(key);
     if (!text) continue;
     const checkpoint = parseDocument(store, key, text) as Checkpoint;
-    for (const [id, hash, active] of checkpoint.records) resumed.set(id, [hash, active]);
+    for (const entry of checkpoint.records) knowRecord(table, entry, RESUMED | DIRTY);
     calls.push(...checkpoint.calls);
   }
   return {
-    records,
+    table,
     calls: calls.filter((t) => t > now - DAY_MS).sort((a, b) => a - b),
-    resumed,
     checkpointKeys,
+    legacy: legacyText !== undefined,
   };
 }
 
-function parseDocument(store: StateStore, key: string, text: string): unknown {
+function parseDocument(store: StateStore, key: string, text: string, line?: number): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
+    const where = line === undefined ? key : `${key}:${line}`;
     throw new Error(
-      `state document ${store.location}/${key} is not valid JSON (${(err as Error).message}); restore it or delete it and run with --full`,
+      `state document ${store.location}/${where} is not valid JSON (${(err as Error).message}); restore it or delete the state and run with --full`,
     );
   }
 }
 
 /**
- * Folds a finished run into the state: the interrupted run's records and this run's accepted
- * ones replace their entries, records that left the HR file are forgotten, and the checkpoints
- * are removed last (a crash in between only means they are folded in again).
+ * Folds a finished run into the state: the records this run had accepted take their new digest,
+ * an interrupted run's records (already folded in by `loadState`) are written down, records that
+ * left the HR file are forgotten when `forgetLost`, and the checkpoints are removed last (a crash
+ * in between only means they are folded in again, which changes nothing).
  */
 export async function commitState(
   store: StateStore,
   state: UploaderState,
-  accepted: Map<string, RecordState>,
-  forget: readonly string[],
+  forgetLost: boolean,
   calls: number[],
   now: number,
 ): Promise<void> {
-  const records = new Map(state.records);
-  for (const [id, entry] of state.resumed) records.set(id, entry);
-  for (const [id, entry] of accepted) records.set(id, entry);
-  for (const id of forget) records.delete(id);
-  const sorted = [...records.keys()].sort();
-  const out: Record<string, RecordState> = {};
-  for (const id of sorted) out[id] = records.get(id) as RecordState;
-  await store.put(RECORDS, JSON.stringify({ version: 1, records: out }));
+  const { table } = state;
+  const dirty = new Uint8Array(SHARDS);
+  const shards = new Uint8Array(table.size);
+  for (let index = 0; index < table.size; index++) {
+    let known = table.known(index);
+    const file = table.file(index);
+    if (file & ACCEPTED) {
+      const active = file & FILE_ACTIVE ? KNOWN_ACTIVE : file & FILE_INACTIVE ? KNOWN_INACTIVE : 0;
+      known = KNOWN | active | DIRTY;
+    } else if (forgetLost && known & KNOWN && !(file & IN_FILE)) {
+      known = DIRTY;
+    }
+    table.setKnown(index, known);
+    shards[index] = table.idHash(index) % SHARDS;
+    if (known & DIRTY || state.legacy) dirty[shards[index]] = 1;
+  }
+  for (let shard = 0; shard < SHARDS; shard++) {
+    if (!dirty[shard]) continue;
+    const lines: string[] = [];
+    for (let index = 0; index < table.size; index++) {
+      const known = table.known(index);
+      if (shards[index] !== shard || !(known & KNOWN)) continue;
+      const active = known & KNOWN_ACTIVE ? true : known & KNOWN_INACTIVE ? false : null;
+      lines.push(JSON.stringify([table.id(index), encodeDigest(table.knownDigest(index)), active]));
+    }
+    if (lines.length > 0) await store.put(shardKey(shard), lines.join("\n") + "\n");
+    else await store.delete(shardKey(shard));
+  }
+  if (state.legacy) await store.delete(LEGACY_RECORDS);
   const recent = [...state.calls, ...calls].filter((t) => t > now - DAY_MS).sort((a, b) => a - b);
-  await store.put(CALLS, JSON.stringify({ version: 1, calls: recent }));
+  await store.put(CALLS, JSON.stringify({ version: 2, calls: recent }));
   const fresh = await store.list(CHECKPOINT_PREFIX);
   for (const key of fresh) await store.delete(key);
 }

@@ -43,6 +43,8 @@ export interface RecordedRequest {
   status: number;
   /** Milliseconds since the emulator started. */
   at: number;
+  /** Why the request failed when the emulator made it fail: an injected fault or a rate limit. */
+  fault?: "injected" | "rateLimit";
 }
 
 export interface Fault {
@@ -135,7 +137,7 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
       } catch {
         body = text;
       }
-      const record = (status: number) =>
+      const record = (status: number, fault?: RecordedRequest["fault"]) =>
         requests.push({
           method,
           path: url.pathname,
@@ -144,9 +146,11 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
           body,
           status,
           at: Date.now() - started,
+          ...(fault ? { fault } : {}),
         });
+      let failedBy: RecordedRequest["fault"];
       const send = (answer: EmulatorResponse) => {
-        record(answer.status);
+        record(answer.status, failedBy);
         const headers: Record<string, string> = {
           "request-id": randomUUID(),
           ...answer.headers,
@@ -177,9 +181,10 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
           : 1;
       if (fault) fault.times -= 1;
       if (fault?.reset || (randomFaults && roll < (randomFaults.rateReset ?? 0))) {
-        record(0);
+        record(0, "injected");
         return req.socket.destroy();
       }
+      if (fault || (randomFaults && roll < faultShare(randomFaults))) failedBy = "injected";
       if (fault) {
         return fail(
           fault.status,
@@ -217,7 +222,9 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
         body,
       };
       if (/\/synchronization\/jobs\/[^/]+\/bulkUpload$/.test(path)) {
-        return send(bulkUpload(request, options.bulkRate, bulkTimes, state));
+        const answer = bulkUpload(request, options.bulkRate, bulkTimes, state);
+        if (answer.status === 429) failedBy = "rateLimit";
+        return send(answer);
       }
       if (/\/synchronization\/jobs\/[^/]+\/schema$/.test(path)) {
         if (method === "PATCH")
@@ -271,6 +278,11 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+/** The share of requests that random faults fail (resets, 429s and 503s). */
+function faultShare(faults: RandomFaults): number {
+  return (faults.rateReset ?? 0) + (faults.rate429 ?? 0) + (faults.rate503 ?? 0);
 }
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so fault patterns repeat. */

@@ -2,7 +2,14 @@
  * The upload, simulate and logs commands, driven in-process against a local Graph stand-in
  * (bulkUpload, the service principal lookup and provisioning logs).
  */
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "fs";
 import { createServer, Server } from "http";
 import { AddressInfo } from "net";
 import { tmpdir } from "os";
@@ -145,9 +152,13 @@ describe("inbound upload", () => {
       "60 rows: 60 to send in 2 requests, 0 unchanged, 0 skipped; quota 2000 of 2000 calls left today\n",
     );
     expect(first.out).toContain("sent 60 records");
+    const records = path.join(dir, ".inbound-state", "contoso", "employees", "records");
+    expect(readdirSync(records).every((f) => /^[0-9a-f]{2}\.jsonl$/.test(f))).toBe(true);
     expect(
-      existsSync(path.join(dir, ".inbound-state", "contoso", "employees", "records.json")),
-    ).toBe(true);
+      readdirSync(records).flatMap((f) =>
+        readFileSync(path.join(records, f), "utf8").trim().split("\n"),
+      ),
+    ).toHaveLength(60);
 
     const second = await cli(uploadCommand, args);
     expect(second.code).toBe(0);

@@ -77,6 +77,11 @@ export function csvStream(text: string): Readable {
   return Readable.from([Buffer.from(text, "utf8")]);
 }
 
+/** The text as the engine reads it: opened afresh for each of its two passes. */
+export function csvSource(text: string): () => Readable {
+  return () => csvStream(text);
+}
+
 export const HEADER =
   "WorkerID,WorkerStatus,WorkerType,UserID,FirstName,LastName,FullName,GenderPronoun,ManagerID,HireDate,OnLeave,Department,Division,CostCenter,Company,Location,JobTitle,StreetAddress,City,CountryCode,OfficePhone,Custom01,Custom02,ZipCode";
 

@@ -7,7 +7,7 @@ import { AddressInfo } from "net";
 import { fetchTransport } from "../../lib/upload/bulk";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { MemoryStateStore } from "../../lib/upload/state";
-import { csvOf, csvStream, FakeClock, makeApp, row } from "./helpers";
+import { csvOf, csvSource, FakeClock, makeApp, row } from "./helpers";
 
 interface Seen {
   contentType?: string;
@@ -62,7 +62,7 @@ async function upload(n: number) {
   const store = new MemoryStateStore();
   const { plan } = await planUpload({
     app: makeApp(),
-    csv: csvStream(csvOf(ids(n).map((id) => row(id)))),
+    csv: csvSource(csvOf(ids(n).map((id) => row(id)))),
     store,
     clock,
   });
