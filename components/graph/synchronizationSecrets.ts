@@ -60,6 +60,8 @@ export const synchronizationSecretsProvider = {
       graphClientFromInputs(inputs),
       inputs.servicePrincipalId,
       inputs.credentials,
+      [],
+      true,
     );
     return { id: `${inputs.servicePrincipalId}/secrets`, outs: inputs };
   },
@@ -116,10 +118,14 @@ export const synchronizationSecretsProvider = {
   async read(id: string, props: SynchronizationSecretsInputs): Promise<pulumi.dynamic.ReadResult> {
     const { graphClientFromInputs } = requireLib("graph");
     const api = requireLib("provisioning/graphApi");
-    const live: SecretPair[] = await api.readSecrets(
-      graphClientFromInputs(props),
-      props.servicePrincipalId,
-    );
+    let live: SecretPair[];
+    try {
+      live = await api.readSecrets(graphClientFromInputs(props), props.servicePrincipalId);
+    } catch (error) {
+      // The service principal is gone, and its secrets with it.
+      if ((error as { status?: number }).status === 404) return {};
+      throw error;
+    }
     const owned = new Set(keysOf(props.credentials));
     return { id, props: { ...props, credentials: live.filter((s) => owned.has(s.key)) } };
   },

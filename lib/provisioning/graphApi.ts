@@ -196,12 +196,20 @@ export async function readManaged(
   }
 }
 
-export async function readSecrets(client: GraphLike, servicePrincipalId: string) {
+/**
+ * The live secrets. `justCreated`: the service principal was instantiated moments ago, so a 404
+ * is replication delay and retried; otherwise it means the service principal is gone.
+ */
+export async function readSecrets(
+  client: GraphLike,
+  servicePrincipalId: string,
+  justCreated = false,
+) {
   const page = await client.request<{ value?: SecretPair[] }>(
     "GET",
     syncPaths.secrets(servicePrincipalId),
     undefined,
-    { retryNotFound: true },
+    { retryNotFound: justCreated },
   );
   return (page?.value ?? []).map(({ key, value }) => ({ key, value: String(value ?? "") }));
 }
@@ -212,8 +220,9 @@ export async function writeSecrets(
   servicePrincipalId: string,
   desired: readonly SecretPair[],
   previouslyManaged: readonly string[] = [],
+  justCreated = false,
 ): Promise<void> {
-  const existing = await readSecrets(client, servicePrincipalId);
+  const existing = await readSecrets(client, servicePrincipalId, justCreated);
   // Keys are Graph's synchronizationSecret names; the AD ones come from configuration.
   const body: { value: SynchronizationSecretKeyStringValuePair[] } = {
     value: mergeSecrets(existing, desired, previouslyManaged).map(({ key, value }) => ({

@@ -435,6 +435,25 @@ test("secrets: Graph echoing JSON in another key order, or True as true, is not 
   });
 });
 
+test("secrets: once the service principal is gone, read says so and delete is done, at once", async () => {
+  await start();
+  const inputs = {
+    servicePrincipalId: SP,
+    credentials: compileSecrets(employees),
+    graphBaseUrl: emulator.url,
+  };
+  const created = await secrets.create(inputs);
+  emulator.state.provisioning.servicePrincipals.delete(SP);
+  const before = emulator.requests.length;
+  expect(await secrets.read(created.id, inputs)).toEqual({});
+  await secrets.delete(created.id, inputs);
+  // No replication-delay retries: this 404 is not a new object's.
+  expect(calls().slice(before)).toEqual([
+    "GET /servicePrincipals/{sp}/synchronization/secrets 404",
+    "GET /servicePrincipals/{sp}/synchronization/secrets 404",
+  ]);
+});
+
 test("job: diff replaces on a new service principal or template pin, update sends nothing", async () => {
   await start();
   const job = await createJob();
