@@ -50,11 +50,14 @@ export interface RecordedRequest {
 export interface Fault {
   method?: string;
   path?: RegExp;
-  status: 429 | 500 | 503 | 404;
+  /** The error to answer with; without one (and with `delayMs`) the request is served normally. */
+  status?: 429 | 500 | 503 | 404;
   times: number;
   retryAfterSeconds?: number;
   /** Destroy the socket instead of answering (a dropped connection). */
   reset?: boolean;
+  /** Answer this much later (a slow or stalled service); the request is processed at once. */
+  delayMs?: number;
 }
 
 export interface RandomFaults {
@@ -149,15 +152,20 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
           ...(fault ? { fault } : {}),
         });
       let failedBy: RecordedRequest["fault"];
+      let delayMs = 0;
       const send = (answer: EmulatorResponse) => {
-        record(answer.status, failedBy);
-        const headers: Record<string, string> = {
-          "request-id": randomUUID(),
-          ...answer.headers,
+        const write = () => {
+          record(answer.status, failedBy);
+          const headers: Record<string, string> = {
+            "request-id": randomUUID(),
+            ...answer.headers,
+          };
+          if (answer.body !== undefined) headers["content-type"] = "application/json";
+          res.writeHead(answer.status, headers);
+          res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
         };
-        if (answer.body !== undefined) headers["content-type"] = "application/json";
-        res.writeHead(answer.status, headers);
-        res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
+        if (delayMs > 0) setTimeout(write, delayMs).unref();
+        else write();
       };
       const fail = (
         status: number,
@@ -184,8 +192,9 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
         record(0, "injected");
         return req.socket.destroy();
       }
-      if (fault || (randomFaults && roll < faultShare(randomFaults))) failedBy = "injected";
-      if (fault) {
+      delayMs = fault?.delayMs ?? 0;
+      if (fault?.status || (randomFaults && roll < faultShare(randomFaults))) failedBy = "injected";
+      if (fault?.status) {
         return fail(
           fault.status,
           fault.status === 429

@@ -27,6 +27,8 @@ import { attr, contosoSpec, templateSchemaFixture } from "./helpers";
 // replaced, so that a 429 storm takes no wall time (the delays asked for are recorded). The token
 // is the emulator's, from the environment as in CI.
 const mockSleeps: number[] = [];
+/** Per-attempt deadline of the providers' client; the client's default unless a test sets it. */
+let mockTimeoutMs: number | undefined;
 jest.mock("../../lib/graph", () => {
   const actual = jest.requireActual("../../lib/graph");
   return {
@@ -37,6 +39,7 @@ jest.mock("../../lib/graph", () => {
         version: inputs.graphVersion,
         token: process.env.INBOUND_GRAPH_TOKEN,
         sleep: async (ms: number) => void mockSleeps.push(ms),
+        timeoutMs: mockTimeoutMs,
         random: () => 0,
       }),
   };
@@ -66,6 +69,7 @@ async function start(options: EmulatorOptions = {}, templateName: string = TEMPL
   mockSleeps.length = 0;
 }
 afterEach(async () => {
+  mockTimeoutMs = undefined;
   delete process.env.INBOUND_GRAPH_TOKEN;
   await emulator?.close();
 });
@@ -329,6 +333,18 @@ test("schema: survives a 429 storm on GET, a 503 and a dropped connection on PUT
   // Retry-After is honoured; without one the backoff doubles (jitter pinned to its minimum).
   expect(mockSleeps).toEqual([2000, 2000, 2000, 2000, 500, 1000]);
   // And the spec's schema is in place.
+  const fresh = await schemas.read(created.id, created.outs as SynchronizationSchemaOutputs);
+  expect((await schemas.diff(created.id, fresh.props, schemaInputs(jobId))).changes).toBe(false);
+});
+
+test("schema: a stalled answer is abandoned at the deadline and the call retried", async () => {
+  await start();
+  const { jobId } = await createJob();
+  mockTimeoutMs = 250;
+  emulator.faults.add({ method: "GET", path: /\/schema$/, times: 1, delayMs: 1500 });
+  const created = await schemas.create(schemaInputs(jobId));
+  // One retry, after the first backoff step.
+  expect(mockSleeps).toEqual([500]);
   const fresh = await schemas.read(created.id, created.outs as SynchronizationSchemaOutputs);
   expect((await schemas.diff(created.id, fresh.props, schemaInputs(jobId))).changes).toBe(false);
 });
