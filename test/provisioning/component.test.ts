@@ -81,6 +81,7 @@ const of = (type: string) =>
 
 const spec = contosoSpec();
 const GRAPH = "https://graph.microsoft.com";
+const APP = "azuread:index/applicationFromTemplate:ApplicationFromTemplate";
 
 describe("ApiProvisioningApp", () => {
   let entra: ApiProvisioningApp;
@@ -229,6 +230,66 @@ describe("ApiProvisioningApp", () => {
     expect(await settled(entra.bulkUploadUrl)).toBe(
       "https://graph.microsoft.com/v1.0/servicePrincipals/contoso-employees-app-sp-oid/synchronization/jobs/API2AAD.contoso-employees-job/bulkUpload",
     );
+  });
+});
+
+describe("ApiProvisioningApp options", () => {
+  test("a pinned gallery template id is used as is, without the look-up by name", async () => {
+    const before = invokes.length;
+    const pinned = new ApiProvisioningApp("pinned-employees", {
+      app: {
+        ...spec.provisioning.employees,
+        applicationTemplateId: "11111111-2222-4333-8444-555555555555",
+      },
+      appKey: "employees",
+      graphBaseUrl: GRAPH,
+      tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
+    });
+    await settled(pinned.start.urn);
+    expect(invokes.slice(before)).toEqual([]);
+    expect(of(APP).find((r) => r.name === "pinned-employees-app")!.inputs).toEqual({
+      displayName: "Contoso HR inbound - employees",
+      templateId: "11111111-2222-4333-8444-555555555555",
+    });
+    // The tenant id travels with every Graph resource of the app.
+    for (const type of [
+      PROVISIONING_JOB_TYPE,
+      SYNCHRONIZATION_SECRETS_TYPE,
+      SYNCHRONIZATION_SCHEMA_TYPE,
+      PROVISIONING_JOB_START_TYPE,
+    ]) {
+      expect(of(type).find((r) => r.name.startsWith("pinned-"))!.inputs.tenantId).toBe(
+        "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
+      );
+    }
+  });
+
+  test("malformed AD secret keys in the stack config are an error naming the setting", () => {
+    pulumi.runtime.setConfig(
+      "inbound:activeDirectorySecretKeys",
+      JSON.stringify({ domainKey: "Domain" }),
+    );
+    try {
+      expect(
+        () =>
+          new ApiProvisioningApp("broken-stores", {
+            app: spec.provisioning.stores,
+            appKey: "stores",
+            graphBaseUrl: GRAPH,
+          }),
+      ).toThrow(
+        'inbound:activeDirectorySecretKeys must be {"domainKey": "...", "domainFormat": "json"|"plain", "ouKey": "..."}',
+      );
+    } finally {
+      pulumi.runtime.setConfig(
+        "inbound:activeDirectorySecretKeys",
+        JSON.stringify({
+          domainKey: "Domain",
+          domainFormat: "plain",
+          ouKey: "SyncAgentADContainer",
+        }),
+      );
+    }
   });
 });
 
