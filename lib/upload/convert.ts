@@ -168,6 +168,12 @@ export function compileConverter(
         result.errors.push(rowError(slot, fields, line, `expression failed: ${messageOf(err)}`));
         continue;
       }
+      // Most columns are strings read as they are: no conversion, no result object.
+      if (typeof raw === "string" && raw !== "" && slot.target.type === "string") {
+        values[i] = raw;
+        if (slot.target.key === "externalId") result.externalId = raw;
+        continue;
+      }
       const typed = convertValue(raw, slot.target.type);
       if (typed === undefined) {
         if (slot.target.key === "externalId") {

@@ -68,26 +68,24 @@ export async function* readCsvBatches(
     bom: true,
     // Spaces around a field are noise from the export; spaces inside quotes are kept.
     trim: true,
-    skip_empty_lines: true,
+    // Blank lines come through as [""] and are skipped below: csv-parse's own skipping and its
+    // `info` (a new object per record, a fifth of the parse) would be the only way to number
+    // the lines otherwise.
     relax_column_count: true,
-    info: true,
   });
   let failure: Error | undefined;
   parser.on("error", (err: Error) => (failure ??= err));
   let header: string[] | undefined;
-  let previousEnd = 0;
-  type Parsed = { record: string[]; info: { lines: number } };
-  const handle = (item: Parsed, out: Item[]) => {
-    const fields = item.record;
-    let line = item.info.lines;
-    // csv-parse reports the line a record ends on; a quoted field may span several. Most rows
-    // are the line after the previous one, and need no look at their fields.
-    if (line !== previousEnd + 1) {
-      for (const field of fields) {
-        for (let i = field.indexOf("\n"); i !== -1; i = field.indexOf("\n", i + 1)) line--;
-      }
+  /** The line the next record starts on. */
+  let nextLine = 1;
+  const handle = (fields: string[], out: Item[]) => {
+    const line = nextLine;
+    nextLine++;
+    // A quoted field may span lines.
+    for (const field of fields) {
+      for (let i = field.indexOf("\n"); i !== -1; i = field.indexOf("\n", i + 1)) nextLine++;
     }
-    previousEnd = item.info.lines;
+    if (fields.length === 1 && fields[0] === "") return;
     if (!header) {
       header = fields;
       out.push({ header });
@@ -105,14 +103,16 @@ export async function* readCsvBatches(
     for await (const chunk of input as AsyncIterable<Buffer | string>) {
       parser.write(chunk);
       const batch: Item[] = [];
-      for (let item = parser.read(); item !== null; item = parser.read()) handle(item, batch);
+      for (let fields = parser.read() as string[] | null; fields !== null; fields = parser.read()) {
+        handle(fields, batch);
+      }
       if (failure) throw failure;
       if (batch.length > 0) yield batch;
     }
     // The last record (no final newline) comes after the end, in a later tick.
     parser.end();
     const tail: Item[] = [];
-    for await (const item of parser as AsyncIterable<Parsed>) handle(item, tail);
+    for await (const fields of parser as AsyncIterable<string[]>) handle(fields, tail);
     if (failure) throw failure;
     if (tail.length > 0) yield tail;
   } finally {

@@ -1,6 +1,7 @@
 /**
- * The upload, simulate and logs commands, driven in-process against a local Graph stand-in
- * (bulkUpload, the service principal lookup and provisioning logs).
+ * The upload, simulate and logs commands, driven in-process against the shared Graph emulator
+ * with an API-driven app instantiated in it (bulkUpload, the lookup by display name, the
+ * provisioning logs).
  */
 import {
   copyFileSync,
@@ -10,8 +11,6 @@ import {
   readFileSync,
   writeFileSync,
 } from "fs";
-import { createServer, Server } from "http";
-import { AddressInfo } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
 import { Command } from "commander";
@@ -20,86 +19,33 @@ import type { CliIo } from "../../cli/io";
 import * as uploadCommand from "../../cli/commands/upload";
 import * as simulateCommand from "../../cli/commands/simulate";
 import * as logsCommand from "../../cli/commands/logs";
-import { csvOf, makeSpecInput, row, SAMPLE_1000 } from "./helpers";
+import { GraphEmulator, startGraphEmulator } from "../graph-emulator";
+import { csvOf, makeSpecInput, row, SAMPLE_1000, seedApiDrivenApp } from "./helpers";
 
-let server: Server;
-let base: string;
-let bulk: { ids: string[]; contentType?: string }[];
-let gets: string[];
+const DISPLAY_NAME = "Contoso HR inbound - employees";
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let text = "";
-    req.on("data", (c) => (text += c));
-    req.on("end", () => {
-      if (req.headers.authorization !== "Bearer t0ken") {
-        res.writeHead(401).end('{"error":{"code":"InvalidAuthenticationToken","message":"no"}}');
-        return;
-      }
-      const url = decodeURIComponent(req.url ?? "");
-      const json = (body: unknown) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
-      if (req.method === "POST" && url.endsWith("/bulkUpload")) {
-        bulk.push({
-          ids: JSON.parse(text).Operations.map(
-            (o: { data: { externalId: string } }) => o.data.externalId,
-          ),
-          contentType: req.headers["content-type"],
-        });
-        res.writeHead(202).end();
-        return;
-      }
-      gets.push(url);
-      if (url.startsWith("/v1.0/servicePrincipals?"))
-        return json({ value: [{ id: "sp-1", displayName: "Contoso HR inbound - employees" }] });
-      if (url === "/v1.0/servicePrincipals/sp-1/synchronization/jobs")
-        return json({ value: [{ id: "API2AAD.abc.def", templateId: "API2AAD" }] });
-      if (url.startsWith("/v1.0/auditLogs/provisioning?")) {
-        return json({
-          value: [
-            {
-              activityDateTime: "2026-01-01T10:00:00Z",
-              provisioningAction: "create",
-              sourceIdentity: { id: "1" },
-              provisioningStatusInfo: { status: "success" },
-            },
-            {
-              activityDateTime: "2026-01-01T10:01:00Z",
-              provisioningAction: "update",
-              sourceIdentity: { id: "2" },
-              provisioningStatusInfo: {
-                status: "failure",
-                errorInformation: {
-                  errorCode: "InvalidManager",
-                  reason: "The manager 9 was not found",
-                },
-              },
-            },
-            {
-              activityDateTime: "2026-01-01T10:02:00Z",
-              provisioningAction: "other",
-              sourceIdentity: { id: "3" },
-              provisioningStatusInfo: { status: "skipped" },
-            },
-          ],
-        });
-      }
-      res.writeHead(404).end('{"error":{"code":"NotFound","message":"no route"}}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
+let emulator: GraphEmulator;
+let app: { servicePrincipalId: string; jobId: string; endpoint: string };
 let dir: string;
-beforeEach(() => {
-  bulk = [];
-  gets = [];
+beforeEach(async () => {
+  emulator = await startGraphEmulator();
+  app = await seedApiDrivenApp(emulator, DISPLAY_NAME);
   dir = mkdtempSync(path.join(tmpdir(), "inbound-upload-"));
 });
+afterEach(() => emulator.close());
+
+/** externalIds of each bulk request the emulator accepted. */
+const bulk = () =>
+  emulator.state.directory.bulkUploads.map((u) =>
+    (u.body as { Operations: { data: { externalId: string } }[] }).Operations.map(
+      (o) => o.data.externalId,
+    ),
+  );
+/** The GETs the command made, as path and decoded query. */
+const gets = () =>
+  emulator.requests
+    .filter((r) => r.method === "GET")
+    .map((r) => decodeURIComponent(r.path + r.query));
 
 function writeSpec(input = makeSpecInput()): string {
   const file = path.join(dir, "tenant.yaml");
@@ -114,7 +60,7 @@ async function cli(module: { register: typeof uploadCommand.register }, args: st
     out: (t) => (out += t),
     err: (t) => (err += t),
     isTTY: false,
-    env: { INBOUND_GRAPH_TOKEN: "t0ken" },
+    env: { INBOUND_GRAPH_TOKEN: emulator.token },
     cwd: dir,
   };
   let code = -1;
@@ -124,8 +70,7 @@ async function cli(module: { register: typeof uploadCommand.register }, args: st
   return { code, out, err };
 }
 
-const endpoint = () =>
-  `${base}/v1.0/servicePrincipals/sp-1/synchronization/jobs/API2AAD.abc.def/bulkUpload`;
+const endpoint = () => app.endpoint;
 const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
 
 describe("inbound upload", () => {
@@ -146,8 +91,12 @@ describe("inbound upload", () => {
     const first = await cli(uploadCommand, args);
     expect(first.err).toBe("");
     expect(first.code).toBe(0);
-    expect(bulk.map((b) => b.ids.length)).toEqual([50, 10]);
-    expect(bulk[0].contentType).toBe("application/scim+json");
+    expect(bulk().map((ids) => ids.length)).toEqual([50, 10]);
+    const posts = emulator.requests.filter((r) => r.path.endsWith("/bulkUpload"));
+    expect(posts.map((r) => r.headers["content-type"])).toEqual([
+      "application/scim+json",
+      "application/scim+json",
+    ]);
     expect(first.out).toContain(
       "60 rows: 60 to send in 2 requests, 0 unchanged, 0 skipped; quota 2000 of 2000 calls left today\n",
     );
@@ -163,7 +112,7 @@ describe("inbound upload", () => {
     const second = await cli(uploadCommand, args);
     expect(second.code).toBe(0);
     expect(second.out).toContain("nothing to send: 60 unchanged\n");
-    expect(bulk).toHaveLength(2);
+    expect(bulk()).toHaveLength(2);
   });
 
   it("looks the endpoint up by display name when no --endpoint is given", async () => {
@@ -178,14 +127,18 @@ describe("inbound upload", () => {
       "--csv",
       "hr.csv",
       "--graph-url",
-      base,
+      emulator.url,
     ]);
+    expect(result.err).toBe("");
     expect(result.code).toBe(0);
-    expect(gets).toEqual([
+    expect(gets()).toEqual([
       "/v1.0/servicePrincipals?$filter=displayName eq 'Contoso HR inbound - employees'&$select=id,displayName",
-      "/v1.0/servicePrincipals/sp-1/synchronization/jobs",
+      `/v1.0/servicePrincipals/${app.servicePrincipalId}/synchronization/jobs`,
     ]);
-    expect(bulk.map((b) => b.ids)).toEqual([["1", "2", "3"]]);
+    expect(bulk()).toEqual([["1", "2", "3"]]);
+    expect(emulator.state.directory.bulkUploads[0].path).toBe(
+      `/servicePrincipals/${app.servicePrincipalId}/synchronization/jobs/${app.jobId}/bulkUpload`,
+    );
   });
 
   it("exits 3 on Microsoft's 1000-record sample, naming duplicate lines and sending the rest", async () => {
@@ -206,7 +159,7 @@ describe("inbound upload", () => {
     expect(result.err).toContain(
       "hr.csv: externalId 1222 is on lines 2, 499, 709, 786: none of them is sent; keep one row per person\n",
     );
-    expect(bulk.flatMap((b) => b.ids)).toHaveLength(359);
+    expect(bulk().flat()).toHaveLength(359);
     expect(result.out).toContain(
       "skipped 641 (duplicates 265 ids, invalid rows 0, malformed lines 0)",
     );
@@ -230,7 +183,7 @@ describe("inbound upload", () => {
     ];
     const dry = await cli(uploadCommand, args);
     expect(dry.code).toBe(3);
-    expect(bulk).toEqual([]);
+    expect(bulk()).toEqual([]);
     expect(dry.out).toContain("# request 1: 1 records\nPOST <bulkUpload endpoint>\n");
     expect(dry.out).toContain('"externalId": "1"');
     expect(dry.out).toContain("dry run: 1 requests, 1 records, nothing sent\n");
@@ -283,7 +236,7 @@ describe("inbound upload", () => {
       "7",
     ]);
     expect(result.code).toBe(0);
-    expect(bulk.map((b) => b.ids)).toEqual([["7"]]);
+    expect(bulk()).toEqual([["7"]]);
   });
 
   it("exits 1 with the spec path when a column does not map to SCIM", async () => {
@@ -381,6 +334,46 @@ describe("inbound simulate", () => {
 describe("inbound logs", () => {
   it("summarises provisioning logs per record", async () => {
     writeSpec();
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    emulator.state.directory.provisioningLogs.push(
+      {
+        jobId: app.jobId,
+        activityDateTime: at(30),
+        provisioningAction: "create",
+        sourceIdentity: { id: "1" },
+        provisioningStatusInfo: { status: "success" },
+      },
+      {
+        jobId: app.jobId,
+        activityDateTime: at(20),
+        provisioningAction: "update",
+        sourceIdentity: { id: "2" },
+        provisioningStatusInfo: {
+          status: "failure",
+          errorInformation: { errorCode: "InvalidManager", reason: "The manager 9 was not found" },
+        },
+      },
+      {
+        jobId: app.jobId,
+        activityDateTime: at(10),
+        provisioningAction: "other",
+        sourceIdentity: { id: "3" },
+        provisioningStatusInfo: { status: "skipped" },
+      },
+      // Another job's entry and one older than --since: neither is counted.
+      {
+        jobId: "API2AAD.other",
+        activityDateTime: at(5),
+        sourceIdentity: { id: "4" },
+        provisioningStatusInfo: { status: "success" },
+      },
+      {
+        jobId: app.jobId,
+        activityDateTime: at(3 * 24 * 60),
+        sourceIdentity: { id: "5" },
+        provisioningStatusInfo: { status: "success" },
+      },
+    );
     const result = await cli(logsCommand, [
       "logs",
       "--spec",
@@ -402,9 +395,11 @@ describe("inbound logs", () => {
       status: "failure",
       reason: "InvalidManager: The manager 9 was not found",
     });
-    expect(gets).toHaveLength(1);
-    expect(gets[0]).toMatch(
-      /^\/v1\.0\/auditLogs\/provisioning\?\$filter=jobId eq 'API2AAD\.abc\.def' and activityDateTime ge \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+    expect(gets()).toHaveLength(1);
+    expect(gets()[0]).toMatch(
+      new RegExp(
+        `^/v1\\.0/auditLogs/provisioning\\?\\$filter=jobId eq '${app.jobId.replace(/\./g, "\\.")}' and activityDateTime ge \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$`,
+      ),
     );
   });
 });

@@ -4,6 +4,7 @@ import { Readable } from "stream";
 import { tenantSpec, ProvisioningApp } from "../../lib/spec/schema";
 import type { Clock } from "../../lib/upload/scheduler";
 import type { BulkResponse, BulkTransport } from "../../lib/upload/bulk";
+import type { GraphEmulator } from "../graph-emulator";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "upload");
 export const SAMPLE_1000 = path.join(FIXTURES, "csv-with-1000-records.csv");
@@ -190,4 +191,38 @@ export function recordingTransport(
 
 export function externalIds(received: Received[]): string[] {
   return received.flatMap((r) => r.body.Operations.map((o) => String(o.data.externalId)));
+}
+
+/**
+ * Instantiates an API-driven app in the emulator and creates its job, the way the stack does, and
+ * forgets those requests so a test sees only its own.
+ */
+export async function seedApiDrivenApp(
+  emulator: GraphEmulator,
+  displayName: string,
+): Promise<{ servicePrincipalId: string; jobId: string; endpoint: string }> {
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${emulator.url}/v1.0${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${emulator.token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as Record<string, { id: string }> & { id: string };
+  };
+  const template = emulator.state.directory.applicationTemplates.find(
+    (t) => t.synchronizationTemplateId === "API2AAD",
+  )!;
+  const { servicePrincipal } = await post(`/applicationTemplates/${template.id}/instantiate`, {
+    displayName,
+  });
+  const job = await post(`/servicePrincipals/${servicePrincipal.id}/synchronization/jobs`, {
+    templateId: "API2AAD",
+  });
+  emulator.requests.length = 0;
+  return {
+    servicePrincipalId: servicePrincipal.id,
+    jobId: job.id,
+    endpoint: `${emulator.url}/v1.0/servicePrincipals/${servicePrincipal.id}/synchronization/jobs/${job.id}/bulkUpload`,
+  };
 }
