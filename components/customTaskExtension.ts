@@ -243,6 +243,7 @@ export class CustomTaskExtension extends pulumi.ComponentResource {
         callbackConfiguration: body.callbackConfiguration,
         graphBaseUrl: args.graphBaseUrl,
         graphVersion: args.graphVersion ?? "v1.0",
+        tenantId: args.tenantId,
       },
       { parent: this, dependsOn: [this.logicApp] },
     );

@@ -171,6 +171,7 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
           tasks: body.tasks,
           graphBaseUrl,
           graphVersion: "v1.0",
+          tenantId: spec.tenant.id,
           purgeOnDelete: workflow.purgeOnDelete,
         },
         { parent: this, dependsOn: uses },
@@ -181,7 +182,7 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
       const body = compileSettings(spec.lifecycleWorkflowSettings);
       this.settings = new LifecycleSettings(
         `${name}-settings`,
-        { ...body, graphBaseUrl, graphVersion: "v1.0" },
+        { ...body, graphBaseUrl, graphVersion: "v1.0", tenantId: spec.tenant.id },
         { parent: this },
       );
     }

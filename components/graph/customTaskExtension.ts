@@ -62,7 +62,9 @@ export const customTaskExtensionProvider = {
       (k) => (olds[k] ?? "v1.0") !== (news[k] ?? "v1.0"),
     );
     const changed = changedExtensionKeys(olds, news);
-    return { changes: replaces.length + changed.length > 0, replaces };
+    // A recorded tenant id is state to follow, not a different object.
+    const moved = (olds.tenantId ?? "") !== (news.tenantId ?? "");
+    return { changes: moved || replaces.length + changed.length > 0, replaces };
   },
 
   async update(

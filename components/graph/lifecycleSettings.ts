@@ -41,7 +41,8 @@ export const lifecycleSettingsProvider = {
     const changed =
       canonical(settingsBodyOf(olds)) !== canonical(settingsBodyOf(news)) ||
       olds.graphBaseUrl !== news.graphBaseUrl ||
-      (olds.graphVersion ?? "v1.0") !== (news.graphVersion ?? "v1.0");
+      (olds.graphVersion ?? "v1.0") !== (news.graphVersion ?? "v1.0") ||
+      (olds.tenantId ?? "") !== (news.tenantId ?? "");
     return { changes: changed, replaces: [] };
   },
 

@@ -24,6 +24,8 @@ export interface GraphLocation {
   graphBaseUrl: string;
   /** Graph version; Lifecycle Workflows are in v1.0. */
   graphVersion?: "v1.0" | "beta";
+  /** The spec's tenant id; absent in states written before it was recorded. */
+  tenantId?: string;
 }
 
 export type LifecycleWorkflowInputs = WorkflowBody &
@@ -93,7 +95,9 @@ export const lifecycleWorkflowProvider = {
       (k) => (olds[k] ?? "v1.0") !== (news[k] ?? "v1.0"),
     );
     const detailed = detailedDiff(changes);
-    const settingsOnly = (olds.purgeOnDelete ?? false) !== (news.purgeOnDelete ?? false);
+    const settingsOnly =
+      (olds.purgeOnDelete ?? false) !== (news.purgeOnDelete ?? false) ||
+      (olds.tenantId ?? "") !== (news.tenantId ?? "");
     return {
       changes: replaces.length > 0 || settingsOnly || Object.keys(detailed).length > 0,
       replaces,

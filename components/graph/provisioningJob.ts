@@ -19,10 +19,7 @@ export const PROVISIONING_JOB_START_MODULE = "inbound-provisioning-job-start";
 export const PROVISIONING_JOB_START_TYPE = `pulumi-nodejs:dynamic/${PROVISIONING_JOB_START_MODULE}:Resource`;
 
 /** Where Graph is, and which tenant it must be (a token for another tenant is refused). */
-export interface ProvisioningGraphLocation extends GraphLocation {
-  /** The spec's tenant id; absent in states written before it was recorded. */
-  tenantId?: string;
-}
+export type ProvisioningGraphLocation = GraphLocation;
 
 /** A change of where Graph is or which tenant: nothing to replace, but the state must follow. */
 export const graphMoved = (olds: ProvisioningGraphLocation, news: ProvisioningGraphLocation) =>

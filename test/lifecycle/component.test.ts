@@ -171,6 +171,7 @@ test("workflows get the compiled body with group and extension ids resolved at d
     ],
     graphBaseUrl: "https://graph.microsoft.com",
     graphVersion: "v1.0",
+    tenantId: spec.tenant.id,
     purgeOnDelete: false,
   });
   const [leavers] = of(LIFECYCLE_WORKFLOW_TYPE).filter((r) => r.name === "lw-workflow-leavers");
@@ -283,7 +284,7 @@ test("the Graph extension object points at the Logic App, with PoP and the callb
         },
         graphBaseUrl: "https://graph.microsoft.com",
         graphVersion: "v1.0",
-        extensionId: undefined,
+        tenantId: spec.tenant.id,
       },
     },
   ]);
@@ -297,6 +298,7 @@ test("the settings resource carries the compiled settings", () => {
         workflowScheduleIntervalInHours: 6,
         graphBaseUrl: "https://graph.microsoft.com",
         graphVersion: "v1.0",
+        tenantId: spec.tenant.id,
       },
     },
   ]);

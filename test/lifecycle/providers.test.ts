@@ -108,6 +108,26 @@ test("create POSTs the compiled body once, with the evolvable-enum header, and r
   expect(read).toEqual({ id, props: outs });
 });
 
+test("a sign-in token for another tenant than the spec's is refused before anything is sent", async () => {
+  const claims = { tid: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
+  process.env.INBOUND_GRAPH_TOKEN = `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.x`;
+  const pinned = { tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f" };
+  const message =
+    "the Azure sign-in gives tokens for tenant 72f988bf-86f1-41af-91ab-2d7cd011db47, but the spec is for tenant 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f";
+  await expect(workflows.create({ ...inputs("onboard"), ...pinned })).rejects.toThrow(message);
+  await expect(
+    settings.create({ workflowScheduleIntervalInHours: 3, graphBaseUrl: emulator.url, ...pinned }),
+  ).rejects.toThrow(message);
+  expect(emulator.requests).toEqual([]);
+});
+
+test("a tenant id recorded for the first time is followed in state, never a replacement", async () => {
+  const { outs } = await created("onboard");
+  const news = { ...inputs("onboard"), tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f" };
+  const diff = await workflows.diff("id", outs, news);
+  expect(diff).toEqual(expect.objectContaining({ changes: true, replaces: [] }));
+});
+
 test("throttling and a transient failure are retried: the workflow is created once", async () => {
   const collection = /\/lifecycleWorkflows\/workflows$/;
   emulator.faults.add({
