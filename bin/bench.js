@@ -3,11 +3,7 @@
 // their own figures; targets are stated beside each figure rather than asserted in tests.
 const fs = require("fs");
 const path = require("path");
-require("ts-node").register({
-  project: path.join(__dirname, "..", "tsconfig.json"),
-  transpileOnly: true,
-  swc: true,
-});
+require("./typescript");
 
 async function main() {
   const dir = path.join(__dirname, "..", "bench");

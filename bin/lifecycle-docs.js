@@ -3,11 +3,7 @@
 // (`npm run docs:lifecycle`), formatted as the repository's prettier check expects.
 const fs = require("fs");
 const path = require("path");
-require("ts-node").register({
-  project: path.join(__dirname, "..", "tsconfig.json"),
-  transpileOnly: true,
-  swc: true,
-});
+require("./typescript");
 const { CATALOG_DOC, withGeneratedCatalog } = require("../lib/lifecycle/catalogDoc");
 
 async function main() {
