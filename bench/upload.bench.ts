@@ -1,97 +1,232 @@
 /**
- * Uploader hot path: a generated 150,000-row HR file through CSV parsing, conversion, hashing,
- * delta planning and chunked bulk bodies, with no network. Prints records/second and peak RSS.
+ * The uploader's three figures, each beside its target (issue 5):
+ *
+ * 1. Conversion: records/s from CSV to SCIM JSON against the raw csv-parse rate on the same
+ *    100,000-row file; the conversion may cost at most 2x the parse alone.
+ * 2. Upload: records/s against the shared Graph emulator enforcing 40 requests per 5 s, against
+ *    the 400 records/s ceiling that allows; target at least 95%.
+ * 3. Memory: peak RSS of a full run and of a 1%-changed delta run over a 1,000,000-row file,
+ *    each in a child process of its own (its peak is the kernel's max RSS, not a sample); target
+ *    under 200 MB. The service is an in-process transport that accepts at once, so the run is as
+ *    fast as the engine and nothing but the engine's own memory is counted.
+ *
+ * The CSV files are generated into a temporary directory and removed afterwards.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { spawnSync } from "child_process";
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { tenantSpec } from "../lib/spec/schema";
-import { bulkBody, chunk } from "../lib/upload/bulk";
-import { planUpload } from "../lib/upload/engine";
-import { MemoryStateStore } from "../lib/upload/state";
+import { once } from "events";
+import { parse } from "csv-parse";
+import { transformFileSync } from "@swc/core";
+import { fetchTransport, MAX_OPERATIONS } from "../lib/upload/bulk";
+import { compileConverter, serializeUser } from "../lib/upload/convert";
+import { readCsvBatches } from "../lib/upload/csv";
+import { executePlan, planUpload } from "../lib/upload/engine";
+import { DirectoryStateStore } from "../lib/upload/state";
+import { startGraphEmulator } from "../test/graph-emulator";
+import { benchApp, ChildReport } from "./upload.child";
 
-const ROWS = 150_000;
+const CONVERT_ROWS = 100_000;
+const UPLOAD_RECORDS = 12_000;
+const MEMORY_ROWS = 1_000_000;
+
 const HEADER =
   "WorkerID,WorkerStatus,WorkerType,UserID,FirstName,LastName,FullName,ManagerID,HireDate,OnLeave,Department,CostCenter,Company,JobTitle,City,OfficePhone,ZipCode";
 const DEPARTMENTS = ["Sales", "IT", "Finance", "Product Engineering", "Manufacturing"];
 
-function generate(file: string): void {
-  const lines = [HEADER];
-  for (let i = 0; i < ROWS; i++) {
-    const id = String(100000 + i);
-    const d = DEPARTMENTS[i % DEPARTMENTS.length];
-    const day = String((i % 28) + 1).padStart(2, "0");
-    lines.push(
-      `${id},${i % 7 === 0 ? "Inactive" : "Active"},Employee,EMP${id},Given${i},Family${i},"Given${i} Family${i}",${100000 + (i % 500)},2019-03-${day},False,${d},CC${i % 90},Contoso,Engineer,Paris,555-${String(i % 10000).padStart(4, "0")},${75000 + (i % 999)}`,
-    );
-  }
-  writeFileSync(file, lines.join("\r\n") + "\r\n");
+function line(i: number, changed: boolean): string {
+  const id = String(100000 + i);
+  const d = DEPARTMENTS[i % DEPARTMENTS.length];
+  const day = String((i % 28) + 1).padStart(2, "0");
+  const title = changed ? "Senior Engineer" : "Engineer";
+  return `${id},${i % 7 === 0 ? "Inactive" : "Active"},Employee,EMP${id},Given${i},Family${i},"Given${i} Family${i}",${100000 + (i % 500)},2019-03-${day},False,${d},CC${i % 90},Contoso,${title},Paris,555-${String(i % 10000).padStart(4, "0")},${75000 + (i % 999)}`;
 }
 
-const app = tenantSpec.parse({
-  tenant: { name: "bench", id: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f", domain: "contoso.com" },
-  provisioning: {
-    employees: {
-      displayName: "Bench",
-      notificationEmail: "a@contoso.com",
-      scimExtension: {
-        urn: "urn:ietf:params:scim:schemas:extension:contoso:1.0:User",
-        attributes: { HireDate: "dateTime", OnLeave: "boolean" },
-      },
-      mappings: { employeeId: "[externalId]" },
-      uploader: {
-        kind: "none",
-        rate: { dailyQuota: 6000 },
-        csv: {
-          columns: {
-            externalId: "[WorkerID]",
-            userName: "[UserID]",
-            active: 'IIF([WorkerStatus]="Active", "True", "False")',
-            "name.givenName": "[FirstName]",
-            "name.familyName": "[LastName]",
-            displayName: "[FullName]",
-            title: "[JobTitle]",
-            userType: "[WorkerType]",
-            'addresses[type eq "work"].locality': "[City]",
-            'addresses[type eq "work"].postalCode': "[ZipCode]",
-            'phoneNumbers[type eq "work"].value': "[OfficePhone]",
-            "enterprise:employeeNumber": "[WorkerID]",
-            "enterprise:department": "[Department]",
-            "enterprise:costCenter": "[CostCenter]",
-            "enterprise:organization": "[Company]",
-            "enterprise:manager.value": "[ManagerID]",
-            "ext:HireDate": "[HireDate]",
-            "ext:OnLeave": "[OnLeave]",
-          },
-        },
-      },
-    },
-  },
-}).provisioning.employees;
+/** Writes `rows` HR rows with CRLF endings; with `changeEvery`, every n-th row has a new title. */
+export async function generate(file: string, rows: number, changeEvery = 0): Promise<void> {
+  const out = createWriteStream(file);
+  let chunk = HEADER + "\r\n";
+  for (let i = 0; i < rows; i++) {
+    chunk += line(i, changeEvery > 0 && i % changeEvery === 0) + "\r\n";
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, "drain");
+      chunk = "";
+    }
+  }
+  out.end(chunk);
+  await once(out, "finish");
+}
+
+const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString("en")}/s`;
+
+async function rawParse(file: string): Promise<number> {
+  let n = 0;
+  for await (const record of createReadStream(file).pipe(parse({ bom: true }))) {
+    if (record) n++;
+  }
+  return n - 1;
+}
+
+/** What the engine does to each row: read, convert, write the canonical SCIM JSON. */
+async function convertAll(file: string): Promise<number> {
+  const app = benchApp(2000);
+  let convert: ReturnType<typeof compileConverter>["converter"];
+  let n = 0;
+  let bytes = 0;
+  for await (const batch of readCsvBatches(file, app.uploader!.csv, () => undefined)) {
+    for (const item of batch) {
+      if ("header" in item) {
+        convert = compileConverter(app, item.header).converter;
+        continue;
+      }
+      const row = convert!.convert(item.fields, item.line);
+      if (!row.user) throw new Error(`line ${item.line}: ${row.errors[0]?.message}`);
+      bytes += serializeUser(row.user).length;
+      n++;
+    }
+  }
+  if (bytes === 0) throw new Error("nothing converted");
+  return n;
+}
+
+async function best<T>(runs: number, fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  let out: { value: T; seconds: number } | undefined;
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    const value = await fn();
+    const s = seconds(started);
+    if (!out || s < out.seconds) out = { value, seconds: s };
+  }
+  return out!;
+}
+
+async function conversion(dir: string): Promise<void> {
+  const file = path.join(dir, "hr-100k.csv");
+  await generate(file, CONVERT_ROWS);
+  // Best of five, alternating, so that warm-up and a busy neighbour weigh on both alike.
+  let parsed = { value: 0, seconds: Infinity };
+  let converted = { value: 0, seconds: Infinity };
+  for (let i = 0; i < 5; i++) {
+    const p = await best(1, () => rawParse(file));
+    const c = await best(1, () => convertAll(file));
+    if (p.seconds < parsed.seconds) parsed = p;
+    if (c.seconds < converted.seconds) converted = c;
+  }
+  if (parsed.value !== CONVERT_ROWS || converted.value !== CONVERT_ROWS) {
+    throw new Error(`read ${parsed.value} and converted ${converted.value} of ${CONVERT_ROWS}`);
+  }
+  const ratio = converted.seconds / parsed.seconds;
+  console.log(
+    `raw csv-parse:        ${rate(CONVERT_ROWS, parsed.seconds)} (${parsed.seconds.toFixed(2)} s for ${CONVERT_ROWS.toLocaleString("en")} rows)`,
+  );
+  console.log(
+    `CSV -> SCIM JSON:     ${rate(CONVERT_ROWS, converted.seconds)} (${converted.seconds.toFixed(2)} s); ${ratio.toFixed(2)}x the parse alone (target <= 2x) ${ratio <= 2 ? "ok" : "MISSED"}`,
+  );
+}
+
+async function upload(dir: string): Promise<void> {
+  const file = path.join(dir, "hr-upload.csv");
+  await generate(file, UPLOAD_RECORDS);
+  const emulator = await startGraphEmulator({ bulkRate: { requests: 40, windowMs: 5000 } });
+  try {
+    const endpoint = `${emulator.url}/v1.0/servicePrincipals/sp-1/synchronization/jobs/API2AAD.bench/bulkUpload`;
+    const store = new DirectoryStateStore(path.join(dir, "state-upload"));
+    const app = benchApp(2000);
+    const { plan } = await planUpload({ app, csv: file, store });
+    if (!plan || plan.refusals.length > 0) throw new Error("the upload plan was refused");
+    const result = await executePlan(plan, {
+      transport: fetchTransport(endpoint, async () => emulator.token),
+      store,
+      rate: { requestsPerWindow: 40, windowSeconds: 5 },
+    });
+    const bulk = emulator.requests.filter((r) => r.path.endsWith("/bulkUpload"));
+    const accepted = bulk.filter((r) => r.status === 202);
+    const throttled = bulk.filter((r) => r.status === 429).length;
+    if (result.accepted !== UPLOAD_RECORDS) throw new Error(`accepted ${result.accepted}`);
+    // The first window's 40 requests go out at once, so records/elapsed would flatter the rate;
+    // compare the time the last request started with the earliest the limit allows it to.
+    const requests = accepted.length;
+    const span = (accepted[requests - 1].at - accepted[0].at) / 1000;
+    const earliest = (Math.ceil(requests / 40) - 1) * 5;
+    const share = (earliest / span) * 100;
+    console.log(
+      `upload:               ${UPLOAD_RECORDS.toLocaleString("en")} records in ${requests} requests of <= ${MAX_OPERATIONS}, ${throttled} throttled, ${(result.elapsedMs / 1000).toFixed(1)} s`,
+    );
+    console.log(
+      `                      last request started at ${span.toFixed(2)} s, the 40-per-5 s limit allows ${earliest} s: ${Math.round((400 * share) / 100)} records/s, ${share.toFixed(1)}% of the 400 records/s ceiling (target >= 95%) ${share >= 95 && throttled === 0 ? "ok" : "MISSED"}`,
+    );
+  } finally {
+    await emulator.close();
+  }
+}
+
+const ROOT = path.join(__dirname, "..");
+
+/** lib/ and the child module as CommonJS, the way `npm run build` and the Function ship them. */
+export function compileChild(dir: string): string {
+  const out = path.join(dir, "js");
+  const compile = (rel: string) => {
+    const { code } = transformFileSync(path.join(ROOT, rel), {
+      jsc: { parser: { syntax: "typescript" }, target: "es2022" },
+      module: { type: "commonjs" },
+    });
+    const target = path.join(out, rel.replace(/\.ts$/, ".js"));
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, code);
+  };
+  for (const entry of readdirSync(path.join(ROOT, "lib"), {
+    recursive: true,
+    withFileTypes: true,
+  })) {
+    if (entry.isFile() && entry.name.endsWith(".ts")) {
+      compile(path.relative(ROOT, path.join(entry.parentPath, entry.name)));
+    }
+  }
+  compile("bench/upload.child.ts");
+  return path.join(out, "bench", "upload.child.js");
+}
+
+export function runChild(module: string, file: string, stateDir: string): ChildReport {
+  const script = `require(${JSON.stringify(module)}).memoryChild(${JSON.stringify(file)}, ${JSON.stringify(stateDir)}).catch((err) => { console.error(err); process.exit(1); });`;
+  const child = spawnSync(process.execPath, ["-e", script], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },
+  });
+  if (child.status !== 0) throw new Error(`memory run failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split("\n").pop()!) as ChildReport;
+}
+
+async function memory(dir: string): Promise<void> {
+  const file = path.join(dir, "hr-1m.csv");
+  const changed = path.join(dir, "hr-1m-changed.csv");
+  await generate(file, MEMORY_ROWS);
+  await generate(changed, MEMORY_ROWS, 100);
+  const stateDir = path.join(dir, "state-1m");
+  const module = compileChild(dir);
+  const show = (label: string, r: ChildReport) =>
+    console.log(
+      `${label} ${r.rows.toLocaleString("en")} rows, ${r.sent.toLocaleString("en")} sent in ${r.requests.toLocaleString("en")} requests, ${r.unchanged.toLocaleString("en")} unchanged, ${r.seconds.toFixed(1)} s: peak RSS ${r.peakMB.toFixed(0)} MB (Node and the modules alone: ${r.baselineMB.toFixed(0)} MB; target < 200 MB) ${r.peakMB < 200 ? "ok" : "MISSED"}`,
+    );
+  show("memory, full run:    ", runChild(module, file, stateDir));
+  show("memory, 1% changed:  ", runChild(module, changed, stateDir));
+}
 
 export async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "inbound-bench-"));
-  const file = path.join(dir, "hr.csv");
   try {
-    generate(file);
-    let peak = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    const started = process.hrtime.bigint();
-    const { plan, problems } = await planUpload({ app, csv: file, store: new MemoryStateStore() });
-    if (!plan || problems.length > 0) throw new Error(JSON.stringify(problems));
-    let bytes = 0;
-    for (const batch of chunk(plan.toSend)) bytes += bulkBody(batch).length;
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
-    console.log(`rows: ${plan.rows}, to send: ${plan.toSend.length}, requests: ${plan.requests}`);
-    console.log(
-      `CSV -> SCIM -> bulk bodies: ${Math.round(plan.rows / seconds).toLocaleString("en")} records/s (${seconds.toFixed(2)} s; target >= 20,000/s)`,
-    );
-    console.log(`bulk bodies: ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
-    console.log(
-      `peak RSS: ${(peak / 1024 / 1024).toFixed(0)} MiB; a full run holds every record to send, a delta run only the changed ones`,
-    );
+    await conversion(dir);
+    await upload(dir);
+    await memory(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

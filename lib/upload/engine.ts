@@ -488,7 +488,6 @@ export async function executePlan(
       await clock.sleep(delay);
     }
     if (options.signal?.aborted) return;
-    done++;
     if (failure) {
       failedRecords += records.length;
       failed.push({
@@ -511,6 +510,7 @@ export async function executePlan(
       }
       acceptedRecords += records.length;
     }
+    done++;
     progress();
   };
 

@@ -53,13 +53,17 @@ function writeSpec(input = makeSpecInput()): string {
   return file;
 }
 
-async function cli(module: { register: typeof uploadCommand.register }, args: string[]) {
+async function cli(
+  module: { register: typeof uploadCommand.register },
+  args: string[],
+  isTTY = false,
+) {
   let out = "";
   let err = "";
   const io: CliIo = {
     out: (t) => (out += t),
     err: (t) => (err += t),
-    isTTY: false,
+    isTTY,
     env: { INBOUND_GRAPH_TOKEN: emulator.token },
     cwd: dir,
   };
@@ -113,6 +117,36 @@ describe("inbound upload", () => {
     expect(second.code).toBe(0);
     expect(second.out).toContain("nothing to send: 60 unchanged\n");
     expect(bulk()).toHaveLength(2);
+  });
+
+  it("shows a progress bar on a terminal only, and a summary either way", async () => {
+    writeSpec();
+    writeFileSync(
+      path.join(dir, "hr.csv"),
+      csvOf([...ids(60).map((id) => row(id)), row("61", { OnLeave: "maybe" })]),
+    );
+    const args = ["upload", "--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"];
+    args.push("--endpoint", endpoint(), "--state", "piped");
+    emulator.faults.add({ path: /\/bulkUpload$/, status: 503, times: 1 });
+    const piped = await cli(uploadCommand, args);
+    expect(piped.code).toBe(3);
+    expect(piped.out).not.toContain("\r");
+    expect(piped.out).toMatch(
+      /sent 60 records \(accepted for processing; see `inbound logs` in 5-10 minutes\)\nunchanged 0\nskipped 1 \(duplicates 0 ids, invalid rows 1, malformed lines 0\)\nfailed 0, not attempted 0\nrequests 3, retries 1, elapsed \d+\.\d s\n$/,
+    );
+    expect(piped.err).toBe(
+      'hr.csv:62: skipped: ext:OnLeave (column OnLeave): expected a boolean (True or False), got "…"\n',
+    );
+
+    const terminal = await cli(uploadCommand, [...args.slice(0, -1), "terminal"], true);
+    // The smaller request may be answered first.
+    expect(terminal.out).toMatch(
+      /^61 rows: [^\r]*\n\r\[(#{25}\.{5}|#{5}\.{25})\] (50|10)\/60 records, 1\/2 requests\r\[/,
+    );
+    expect(terminal.out).toContain(
+      "\r[##############################] 60/60 records, 2/2 requests\n",
+    );
+    expect(terminal.out).toContain("sent 60 records");
   });
 
   it("looks the endpoint up by display name when no --endpoint is given", async () => {

@@ -1,0 +1,99 @@
+/**
+ * One run of the uploader over a large file, for the memory figure of upload.bench.ts: the bench
+ * compiles this module and lib/ to plain JavaScript and runs it in a child process of its own, so
+ * that the peak is the engine's (plus Node's) and not the bench's or a TypeScript loader's.
+ */
+import { executePlan, planUpload } from "../lib/upload/engine";
+import { DirectoryStateStore } from "../lib/upload/state";
+import { tenantSpec } from "../lib/spec/schema";
+
+const MB = 1024 * 1024;
+const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+
+export function benchApp(dailyQuota: number) {
+  return tenantSpec.parse({
+    tenant: { name: "bench", id: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f", domain: "contoso.com" },
+    provisioning: {
+      employees: {
+        displayName: "Bench",
+        notificationEmail: "a@contoso.com",
+        scimExtension: {
+          urn: "urn:ietf:params:scim:schemas:extension:contoso:1.0:User",
+          attributes: { HireDate: "dateTime", OnLeave: "boolean" },
+        },
+        mappings: { employeeId: "[externalId]" },
+        uploader: {
+          kind: "none",
+          rate: { dailyQuota },
+          csv: {
+            columns: {
+              externalId: "[WorkerID]",
+              userName: "[UserID]",
+              active: 'IIF([WorkerStatus]="Active", "True", "False")',
+              "name.givenName": "[FirstName]",
+              "name.familyName": "[LastName]",
+              displayName: "[FullName]",
+              title: "[JobTitle]",
+              userType: "[WorkerType]",
+              'addresses[type eq "work"].locality': "[City]",
+              'addresses[type eq "work"].postalCode': "[ZipCode]",
+              'phoneNumbers[type eq "work"].value': "[OfficePhone]",
+              "enterprise:employeeNumber": "[WorkerID]",
+              "enterprise:department": "[Department]",
+              "enterprise:costCenter": "[CostCenter]",
+              "enterprise:organization": "[Company]",
+              "enterprise:manager.value": "[ManagerID]",
+              "ext:HireDate": "[HireDate]",
+              "ext:OnLeave": "[OnLeave]",
+            },
+          },
+        },
+      },
+    },
+  }).provisioning.employees;
+}
+
+export interface ChildReport {
+  rows: number;
+  sent: number;
+  requests: number;
+  unchanged: number;
+  seconds: number;
+  baselineMB: number;
+  peakMB: number;
+}
+
+/** One run in this (child) process; prints a ChildReport as JSON. */
+export async function memoryChild(file: string, stateDir: string): Promise<void> {
+  const baseline = process.memoryUsage().rss;
+  const started = process.hrtime.bigint();
+  const store = new DirectoryStateStore(stateDir);
+  const { plan } = await planUpload({ app: benchApp(1_000_000), csv: file, store });
+  if (!plan || plan.refusals.length > 0) throw new Error(`refused: ${plan?.refusals.join("; ")}`);
+  let operations = 0;
+  const result = await executePlan(plan, {
+    transport: async (body) => {
+      for (let i = body.indexOf('"method"'); i !== -1; i = body.indexOf('"method"', i + 1)) {
+        operations++;
+      }
+      return { status: 202, body: "" };
+    },
+    store,
+    rate: { requestsPerWindow: 40, windowSeconds: 0.001 },
+    marginMs: 0,
+  });
+  if (operations !== plan.toSend || result.accepted !== plan.toSend) {
+    throw new Error(`sent ${operations} operations for ${plan.toSend} records`);
+  }
+  const report: ChildReport = {
+    rows: plan.rows,
+    sent: result.accepted,
+    requests: result.calls,
+    unchanged: plan.unchanged,
+    seconds: seconds(started),
+    baselineMB: baseline / MB,
+    // ru_maxrss, in kilobytes on Linux: the true peak, not a sample.
+    peakMB: (process.resourceUsage().maxRSS * 1024) / MB,
+  };
+  process.stdout.write(JSON.stringify(report) + "\n");
+}
