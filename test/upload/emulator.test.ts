@@ -174,11 +174,18 @@ describe("a run killed mid-way", () => {
         stdio: "ignore",
       },
     );
-    const exited = new Promise((resolve) => cli.on("exit", resolve));
+    let exitCode: number | null | undefined;
+    const exited = new Promise((resolve) =>
+      cli.on("exit", (code) => {
+        exitCode = code;
+        resolve(code);
+      }),
+    );
     // Mid-way: once the service has taken 60 of the 120 requests.
-    while (emulator.state.directory.bulkUploads.length < 60) {
+    while (emulator.state.directory.bulkUploads.length < 60 && exitCode === undefined) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    expect(exitCode).toBeUndefined();
     cli.kill("SIGKILL");
     await exited;
 
