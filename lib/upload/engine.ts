@@ -266,7 +266,7 @@ export class SourceChanged extends Error {}
 
 /**
  * The sending pass: the records the plan chose, in file order, in bulk-sized groups. Each is
- * converted again and must match the planned digest: the checks were made on that content.
+ * converted again and must still be what was planned: the safeguard judged that content.
  */
 export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[]> {
   const { table } = plan.state;
@@ -292,7 +292,15 @@ export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[
     () => undefined,
   )) {
     for (const item of items) {
-      if ("header" in item) continue;
+      if ("header" in item) {
+        // The converter reads columns by position in the planned header.
+        if (item.header.join("\n") !== plan.header.join("\n")) {
+          throw new SourceChanged(
+            "the CSV file changed while it was being sent (its header is not the one planned); run again",
+          );
+        }
+        continue;
+      }
       if (item.line > lastLine) break reading;
       if (!(chosen[item.line >> 3] & (1 << (item.line & 7)))) continue;
       found++;
