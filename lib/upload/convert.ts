@@ -34,6 +34,8 @@ export interface ConvertedRow {
   user?: ScimUser;
   /** `active` of the user when the mapping sets it. */
   active?: boolean;
+  /** From `convertJson`, instead of `user`: its canonical JSON. */
+  json?: string;
   errors: RowError[];
 }
 
@@ -48,6 +50,12 @@ export interface Converter {
    * object is new for each call.
    */
   convert(fields: readonly string[], line: number): ConvertedRow;
+  /**
+   * The same, with the user's canonical JSON (`json`, what is sent and digested) written straight
+   * from the values instead of `user`: building the object only to stringify it costs more than
+   * the rest of the conversion together.
+   */
+  convertJson(fields: readonly string[], line: number): ConvertedRow;
 }
 
 interface Slot {
@@ -151,14 +159,14 @@ export function compileConverter(
   // One record object reused for every row: the compiled expressions are pure functions of it.
   const record: Record<string, unknown> = Object.create(null);
 
-  const convert = (fields: readonly string[], line: number): ConvertedRow => {
+  /** Evaluates every slot into `values`; problems go to `result.errors`. */
+  const evaluate = (fields: readonly string[], line: number, result: ConvertedRow): unknown[] => {
     for (let i = 0; i < usedColumns.length; i++) {
       const value = fields[usedIndexes[i]];
       // An empty cell is an absent value, so Coalesce and IsPresent see it as missing.
       record[usedColumns[i]] = value === "" || value === undefined ? null : value;
     }
     const values: unknown[] = new Array(slots.length);
-    const result: ConvertedRow = { errors: [] };
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
       let raw: unknown;
@@ -190,12 +198,29 @@ export function compileConverter(
       if (slot.target.key === "externalId") result.externalId = String(typed.value);
       if (slot.target.canonical === "active") result.active = typed.value as boolean;
     }
+    return values;
+  };
+  const convert = (fields: readonly string[], line: number): ConvertedRow => {
+    const result: ConvertedRow = { errors: [] };
+    const values = evaluate(fields, line, result);
     if (result.errors.length === 0) result.user = build(shape, values) as ScimUser;
+    return result;
+  };
+  const convertJson = (fields: readonly string[], line: number): ConvertedRow => {
+    const result: ConvertedRow = { errors: [] };
+    const values = evaluate(fields, line, result);
+    if (result.errors.length === 0) result.json = emit(shape, values);
     return result;
   };
 
   return {
-    converter: { columns: usedColumns, targets: slots.map((s) => s.target), schemas, convert },
+    converter: {
+      columns: usedColumns,
+      targets: slots.map((s) => s.target),
+      schemas,
+      convert,
+      convertJson,
+    },
     problems,
   };
 }
@@ -217,6 +242,9 @@ interface ShapeNode {
   children?: ShapeNode[];
   /** `children` are the elements of a list, each present when it has a value besides its filter. */
   list?: boolean;
+  /** `"key":`, and the constant as JSON, written once here rather than for every row. */
+  prefix?: string;
+  constantJson?: string;
 }
 
 function compileShape(slots: readonly Slot[], schemas: readonly string[]): ShapeNode {
@@ -236,14 +264,12 @@ function compileShape(slots: readonly Slot[], schemas: readonly string[]): Shape
     const container = urn ? child(root, urn) : root;
     if (filter) {
       const element = child(child(container, attribute, true), filter.value);
-      // `emails[type eq "work"].type` would set the filter attribute itself: the column wins.
-      if (element.map!.get(filter.attribute)?.slot === undefined) {
-        element.map!.set(filter.attribute, {
-          key: filter.attribute,
-          constant: filter.value,
-          filler: true,
-        });
-      }
+      // resolveScimTarget refuses a column for the filter attribute itself, so this is its only value.
+      element.map!.set(filter.attribute, {
+        key: filter.attribute,
+        constant: filter.value,
+        filler: true,
+      });
       element.map!.set(sub!, { key: sub!, slot: index });
     } else if (sub) {
       child(container, attribute).map!.set(sub, { key: sub, slot: index });
@@ -252,9 +278,14 @@ function compileShape(slots: readonly Slot[], schemas: readonly string[]): Shape
     }
   });
   const freeze = (node: Draft): ShapeNode => {
-    if (!node.map) return node;
+    const prefix = `${JSON.stringify(node.key)}:`;
+    if (!node.map) {
+      const constantJson = node.slot === undefined ? JSON.stringify(node.constant) : undefined;
+      return { ...node, prefix, constantJson };
+    }
     const keys = [...node.map.keys()].sort();
-    return { key: node.key, list: node.list, children: keys.map((k) => freeze(node.map!.get(k)!)) };
+    const children = keys.map((k) => freeze(node.map!.get(k)!));
+    return { key: node.key, list: node.list, children, prefix };
   };
   return freeze(root);
 }
@@ -280,6 +311,29 @@ function build(node: ShapeNode, values: readonly unknown[]): unknown {
   }
   // A list element with no value but its filter is absent.
   return valued ? out : undefined;
+}
+
+/**
+ * `JSON.stringify(build(node, values))`, without the object. Concatenation beats collecting
+ * parts and joining them: V8 keeps the pieces as a rope until the digest reads it once.
+ */
+function emit(node: ShapeNode, values: readonly unknown[]): string | undefined {
+  if (node.slot !== undefined) {
+    const value = values[node.slot];
+    return value === undefined ? undefined : JSON.stringify(value);
+  }
+  if (!node.children) return node.constantJson;
+  let out: string | undefined;
+  let valued = false;
+  for (const child of node.children) {
+    const value = emit(child, values);
+    if (value === undefined) continue;
+    const part = node.list ? value : child.prefix + value;
+    out = out === undefined ? part : `${out},${part}`;
+    if (node.list || !child.filler) valued = true;
+  }
+  if (!valued || out === undefined) return undefined;
+  return node.list ? `[${out}]` : `{${out}}`;
 }
 
 function rowError(slot: Slot, fields: readonly string[], line: number, detail: string): RowError {

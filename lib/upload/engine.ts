@@ -13,7 +13,7 @@ import { createHash } from "crypto";
 import type { Readable } from "stream";
 import type { ProvisioningApp } from "../spec/schema";
 import { BulkRecord, BulkTransport, bulkBody, describeErrorBody, MAX_OPERATIONS } from "./bulk";
-import { compileConverter, Converter, MappingProblem, RowError, serializeUser } from "./convert";
+import { compileConverter, Converter, MappingProblem, RowError } from "./convert";
 import { CsvInput, CsvOptions, CsvProblem, readCsvBatches } from "./csv";
 import {
   ACCEPTED,
@@ -79,7 +79,11 @@ export interface UploadPlan {
   state: UploaderState;
   options: PlanOptions;
   /** What the sending pass needs to read the file again. */
-  source: { csv: Exclude<CsvInput, Readable>; options: CsvOptions; convert: Converter["convert"] };
+  source: {
+    csv: Exclude<CsvInput, Readable>;
+    options: CsvOptions;
+    convert: Converter["convertJson"];
+  };
 }
 
 export interface PlanInput {
@@ -117,7 +121,7 @@ export async function planUpload(
   const rowErrors: RowError[] = [];
   const duplicateLines = new Map<string, number[]>();
   let header: string[] = [];
-  let convert: Converter["convert"] | undefined;
+  let convert: Converter["convertJson"] | undefined;
   let rows = 0;
 
   const csvOptions: CsvOptions = {
@@ -134,7 +138,7 @@ export async function planUpload(
         header = item.header;
         const compiled = compileConverter(app, header);
         if (!compiled.converter) return { problems: compiled.problems };
-        convert = compiled.converter.convert;
+        convert = compiled.converter.convertJson;
         continue;
       }
       rows++;
@@ -153,11 +157,11 @@ export async function planUpload(
         continue;
       }
       table.setLine(index, item.line);
-      if (!row.user || (options.only !== undefined && id !== options.only)) {
+      if (row.json === undefined || (options.only !== undefined && id !== options.only)) {
         table.setFile(index, IN_FILE);
         continue;
       }
-      const digest = contentDigest(serializeUser(row.user));
+      const digest = contentDigest(row.json);
       table.setFileCheck(index, digest.readUInt32LE(0));
       const active = row.active === true ? FILE_ACTIVE : row.active === false ? FILE_INACTIVE : 0;
       const same = table.known(index) & KNOWN && table.isKnownDigest(index, digest) ? SAME : 0;
@@ -306,9 +310,11 @@ export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[
       found++;
       const row = plan.source.convert(item.fields, item.line);
       const index = row.externalId === undefined ? -1 : table.find(row.externalId);
-      if (!row.user || index === -1 || table.line(index) !== item.line) throw changed(item.line);
+      const json = row.json;
+      if (json === undefined || index === -1 || table.line(index) !== item.line) {
+        throw changed(item.line);
+      }
       if (!(table.file(index) & SEND)) throw changed(item.line);
-      const json = serializeUser(row.user);
       const digest = contentDigest(json);
       if (digest.readUInt32LE(0) !== table.fileCheck(index)) throw changed(item.line);
       batch.push({

@@ -3,7 +3,15 @@ import { compileConverter } from "../../lib/upload/convert";
 import { readCsv } from "../../lib/upload/csv";
 import { convertValue, resolveScimTarget } from "../../lib/upload/scim";
 import { canonicalJson } from "../../lib/upload/canonical";
-import { COLUMNS, csvStream, EXT_URN, makeApp, SAMPLE_2, SAMPLE_5_CRLF } from "./helpers";
+import {
+  COLUMNS,
+  csvStream,
+  EXT_URN,
+  makeApp,
+  SAMPLE_1000,
+  SAMPLE_2,
+  SAMPLE_5_CRLF,
+} from "./helpers";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -310,5 +318,39 @@ describe("compileConverter", () => {
     const a = compileConverter(makeApp(), header).converter!.convert(fields, 2);
     const b = compileConverter(makeApp(reversed), header).converter!.convert(fields, 2);
     expect(canonicalJson(a.user)).toBe(canonicalJson(b.user));
+  });
+
+  it("writes, from the values, exactly the canonical JSON of the user it builds", async () => {
+    // Lists with several elements, both orders of the columns, empty cells.
+    const columns = {
+      ...COLUMNS,
+      'addresses[type eq "home"].locality': "[Location]",
+      'addresses[type eq "home"].streetAddress': "[StreetAddress]",
+      'emails[type eq "work"].value': 'Append([UserID], "@contoso.com")',
+      "enterprise:costCenter": "[CostCenter]",
+    };
+    const { out } = await rows(SAMPLE_1000);
+    const sampleHeader = (out[0] as { header: string[] }).header;
+    const orders = [columns, Object.fromEntries(Object.entries(columns).reverse())];
+    const [forward, backward] = orders.map((c) => {
+      const { converter, problems } = compileConverter(makeApp(c), sampleHeader);
+      expect(problems).toEqual([]);
+      return converter!;
+    });
+    const records = out.slice(1) as { line: number; fields: string[] }[];
+    records.push({ line: 9999, fields: sampleHeader.map((h) => (h === "WorkerID" ? "7" : "")) });
+    let compared = 0;
+    for (const { line, fields } of records) {
+      const built = forward.convert(fields, line);
+      const written = forward.convertJson(fields, line);
+      expect(written.errors).toEqual(built.errors);
+      if (!built.user) continue;
+      const canonical = canonicalJson(built.user);
+      expect(written.json).toBe(canonical);
+      expect(JSON.stringify(built.user)).toBe(canonical);
+      expect(backward.convertJson(fields, line).json).toBe(canonical);
+      compared++;
+    }
+    expect(compared).toBe(1001);
   });
 });
