@@ -208,11 +208,7 @@ export function runChild(module: string, file: string, stateDir: string): ChildR
 
 /** RSS of the engine's modules loaded the way bin/inbound.js loads them. */
 function loaderBaselineMB(): number {
-  const script = `require("ts-node").register(${JSON.stringify({
-    project: path.join(ROOT, "tsconfig.json"),
-    transpileOnly: true,
-    swc: true,
-  })});
+  const script = `require(${JSON.stringify(path.join(ROOT, "bin", "typescript.js"))});
 require(${JSON.stringify(path.join(ROOT, "lib", "upload", "engine.ts"))});
 require(${JSON.stringify(path.join(ROOT, "lib", "spec", "schema.ts"))});
 process.stdout.write(String(process.memoryUsage().rss / 1048576));`;
