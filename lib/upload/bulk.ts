@@ -38,12 +38,6 @@ export function bulkBody(records: readonly BulkRecord[]): string {
   return body + TAIL;
 }
 
-export function chunk<T>(items: readonly T[], size = MAX_OPERATIONS): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export interface BulkResponse {
   status: number;
   retryAfter?: string;

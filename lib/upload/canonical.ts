@@ -1,9 +1,9 @@
 /**
  * Canonical JSON: object keys sorted by code unit at every level, no whitespace. Two users that
  * differ only in the order their columns are listed in the spec hash the same, so reordering the
- * spec does not resend the whole population.
+ * spec does not resend the whole population. The converter writes this form directly
+ * (convert.ts, compileShape); this is its definition, which the tests hold it to.
  */
-import { createHash } from "crypto";
 
 export function canonicalJson(value: unknown): string {
   // Rebuilding with sorted keys and letting the native JSON.stringify write it is faster than
@@ -20,9 +20,4 @@ function sorted(value: unknown): unknown {
     if (record[key] !== undefined) out[key] = sorted(record[key]);
   }
   return out;
-}
-
-/** sha256 of the text, base64url: 43 characters instead of hex's 64 in the state file. */
-export function contentHash(text: string): string {
-  return createHash("sha256").update(text).digest("base64url");
 }
