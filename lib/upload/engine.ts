@@ -461,6 +461,11 @@ export async function executePlan(
 
   const sendBatch = async (records: BulkRecord[], number: number) => {
     const body = bulkBody(records);
+    // Only what the checkpoint and a failure report need outlives the body: a request may be in
+    // flight for seconds, and the users' JSON is in the body already.
+    const entries: RecordEntry[] = records.map((r) => [r.externalId, r.hash, r.active]);
+    const lines = records.map((r) => r.line);
+    records = [];
     const calls: number[] = [];
     let failure: Omit<FailedRequest, "request" | "records" | "lines"> | undefined;
     for (let attempt = 0; ; attempt++) {
@@ -503,26 +508,20 @@ export async function executePlan(
     }
     if (options.signal?.aborted) return;
     if (failure) {
-      failedRecords += records.length;
-      failed.push({
-        request: number,
-        records: records.length,
-        lines: records.map((r) => r.line),
-        ...failure,
-      });
+      failedRecords += entries.length;
+      failed.push({ request: number, records: entries.length, lines, ...failure });
     } else {
-      const entries: RecordEntry[] = records.map((r) => [r.externalId, r.hash, r.active]);
       // Written before counting the records as accepted: a crash after this line resends nothing.
       await options.store.put(
         `${CHECKPOINT_PREFIX}${runId}-${String(number).padStart(6, "0")}.json`,
         JSON.stringify({ records: entries, calls }),
       );
-      for (const r of records) {
-        const index = table.find(r.externalId);
-        table.setKnownDigest(index, Buffer.from(r.hash, "base64url"));
+      for (const [externalId, digest] of entries) {
+        const index = table.find(externalId);
+        table.setKnownDigest(index, Buffer.from(digest, "base64url"));
         table.setFile(index, table.file(index) | ACCEPTED);
       }
-      acceptedRecords += records.length;
+      acceptedRecords += entries.length;
     }
     done++;
     progress();
