@@ -27,6 +27,7 @@ interface PlannedResource {
 interface PlanJson {
   resources: PlannedResource[];
   graphRequests: { method: string; path: string; body?: unknown; note?: string }[];
+  policyViolations: unknown[];
 }
 
 async function inbound(...args: string[]): Promise<string> {
@@ -129,6 +130,13 @@ describe("resource tree: exact types, names and parents", () => {
     expect(tree(plans["contoso-ad"])).toEqual(sorted(appTree("contoso-ad")));
   });
 });
+
+test.each(["contoso", "fabrikam", "contoso-ad"])(
+  "%s meets the policy pack: the trees above hold every kind of resource its rules check",
+  (tenant) => {
+    expect(plans[tenant].policyViolations).toEqual([]);
+  },
+);
 
 describe("provisioning resources: exact inputs", () => {
   const cases = [
