@@ -9,7 +9,8 @@ import { resolveScimTarget } from "./scim";
 
 export interface CheckContext {
   spec: TenantSpec;
-  report(path: (string | number)[], message: string): void;
+  /** `offset`: where in the string the problem is, so the loader can point at it. */
+  report(path: (string | number)[], message: string, offset?: number): void;
 }
 
 export function checkUploaderColumns(ctx: CheckContext): void {
@@ -30,10 +31,8 @@ export function checkUploaderColumns(ctx: CheckContext): void {
       const previous = targets.get(target.canonical);
       if (previous) ctx.report([...base, attribute], `sets the same attribute as "${previous}"`);
       targets.set(target.canonical, attribute);
-      const parsed = parseExpression(expression);
-      if (!parsed.ast) {
-        const why = parsed.diagnostics.map((d: { message: string }) => d.message).join("; ");
-        ctx.report([...base, attribute], `expression does not parse: ${why}`);
+      for (const d of parseExpression(expression).diagnostics) {
+        ctx.report([...base, attribute], d.message, d.offset);
       }
     }
   }

@@ -179,6 +179,15 @@ const BAD: [string, string | Buffer | (() => void), string][] = [
     'bad.yaml:8:37: provisioning.emp.matching[1].target: "employeeId" is already the target of matching[0]; each matching rule needs its own target attribute',
   ],
   [
+    "an uploader column expression that does not parse, pointed at inside the string",
+    app(
+      "    uploader:\n" +
+        "      kind: none\n" +
+        '      csv: { columns: { externalId: "Join(\\"-\\", [WorkerID]" } }\n',
+    ),
+    'bad.yaml:8:60: provisioning.emp.uploader.csv.columns.externalId: missing ")" to close Join( opened at column 5',
+  ],
+  [
     "a logicApp uploader with an expression it cannot run",
     AZURE +
       app(
