@@ -43,7 +43,7 @@ async function logs(options: LogsOptions, io: CliIo): Promise<number> {
   let entries: ProvisioningLogEntry[];
   try {
     const job = await resolveJob(io, loaded.spec, loaded.app, options);
-    const graph = graphClient(io, job.graphBaseUrl);
+    const graph = graphClient(io, job.graphBaseUrl, loaded.spec.tenant.id);
     entries = await graph.getAllPages<ProvisioningLogEntry>(provisioningLogsPath(job.jobId, since));
   } catch (err) {
     io.err(`${(err as Error).message}\n`);

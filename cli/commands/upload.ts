@@ -95,21 +95,17 @@ export async function resolveJob(
 ): Promise<JobRef & { graphBaseUrl: string }> {
   if (options.endpoint) return jobFromEndpoint(options.endpoint);
   const graphBaseUrl = (options.graphUrl ?? spec.graph.baseUrl).replace(/\/+$/, "");
-  const graph = graphClient(io, graphBaseUrl);
+  const graph = graphClient(io, graphBaseUrl, spec.tenant.id);
   const job = await findProvisioningJob(graph, graphBaseUrl, app.displayName);
   return { ...job, graphBaseUrl };
 }
 
-export function graphClient(io: CliIo, graphBaseUrl: string, version: "v1.0" | "beta" = "v1.0") {
-  const token = io.env.INBOUND_GRAPH_TOKEN;
-  if (token) return createGraphClient({ baseUrl: graphBaseUrl, version, token });
-  const provider = graphTokenProvider(io.env, graphBaseUrl);
+/** A Graph client for the spec's tenant: a token for another tenant is refused. */
+export function graphClient(io: CliIo, graphBaseUrl: string, tenantId: string) {
   return createGraphClient({
     baseUrl: graphBaseUrl,
-    version,
-    credential: {
-      getToken: async () => ({ token: await provider(), expiresOnTimestamp: Date.now() + 60_000 }),
-    },
+    token: io.env.INBOUND_GRAPH_TOKEN || undefined,
+    tenantId,
   });
 }
 
@@ -172,7 +168,14 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     io.err(`${(err as Error).message}\n`);
     return EXIT.failed;
   }
-  const token = graphTokenProvider(io.env, job.graphBaseUrl);
+  const token = graphTokenProvider(io.env, job.graphBaseUrl, spec.tenant.id);
+  // A sign-in that fails, or is for another tenant, stops the run before the first record.
+  try {
+    await token();
+  } catch (err) {
+    io.err(`${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
   const bar = progressBar(io);
   const result = await executePlan(plan, {
     transport: fetchTransport(job.endpoint, token),

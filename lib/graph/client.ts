@@ -18,14 +18,12 @@ import {
   ResponseType,
 } from "@microsoft/microsoft-graph-client";
 import { errorFromResponse, GraphRequestError } from "./errors";
+import { tokenGetter, type TokenSource } from "./token";
+
+export type { TokenSource } from "./token";
 
 export type GraphVersion = "v1.0" | "beta";
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-/** The subset of @azure/identity's TokenCredential the client needs. */
-export interface TokenSource {
-  getToken(scope: string): Promise<{ token: string } | null>;
-}
 
 export interface RetryOptions {
   /** Retries after the first attempt. Default 6. */
@@ -242,51 +240,6 @@ export function resolvePath(
   if (match) return { version: match[1], path: match[2], display: rest };
   const relative = rest.startsWith("/") ? rest : `/${rest}`;
   return { version, path: relative, display: `/${version}${relative}` };
-}
-
-function tokenGetter(options: GraphClientOptions, baseUrl: string): () => Promise<string> {
-  const { tenantId } = options;
-  if (options.token) {
-    const token = options.token;
-    return async () => checkTenant(token, tenantId);
-  }
-  const scope = options.scope ?? `${baseUrl}/.default`;
-  let credential = options.credential;
-  return async () => {
-    if (!credential) {
-      // Created on first use, never at module load: dynamic providers must not capture it.
-      const { DefaultAzureCredential } = require("@azure/identity");
-      credential = new DefaultAzureCredential(tenantId ? { tenantId } : {}) as TokenSource;
-    }
-    const token = await credential.getToken(scope);
-    if (!token) throw new Error(`no Azure credential could get a token for ${scope}`);
-    return checkTenant(token.token, tenantId);
-  };
-}
-
-/** The `tid` claim of a JWT access token; undefined for anything that is not one. */
-export function tokenTenant(token: string): string | undefined {
-  const payload = token.split(".")[1];
-  if (!payload) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as {
-      tid?: unknown;
-    };
-    return typeof claims.tid === "string" ? claims.tid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function checkTenant(token: string, tenantId: string | undefined): string {
-  const tid = tokenTenant(token);
-  if (tenantId && tid && tid.toLowerCase() !== tenantId.toLowerCase()) {
-    throw new Error(
-      `the Azure sign-in gives tokens for tenant ${tid}, but the spec is for tenant ${tenantId}; ` +
-        `sign in to that tenant (az login --tenant ${tenantId}) or set AZURE_TENANT_ID`,
-    );
-  }
-  return token;
 }
 
 class BearerMiddleware implements Middleware {

@@ -1,4 +1,5 @@
-export { backoff, createGraphClient, resolvePath, retryAfterMs, tokenTenant } from "./client";
+export { backoff, createGraphClient, resolvePath, retryAfterMs } from "./client";
+export { tokenGetter, tokenTenant } from "./token";
 export type {
   GraphClient,
   GraphClientOptions,

@@ -3,7 +3,7 @@
  * the preferred input; looking the app up by display name needs Application.Read.All and
  * Synchronization.Read.All besides the upload permission (lifecycle reference section 5.5).
  */
-import { DefaultAzureCredential } from "@azure/identity";
+import { tokenGetter } from "../graph/token";
 import type { GraphClient } from "../graph";
 import { parseBulkUploadUrl } from "./logs";
 
@@ -74,20 +74,17 @@ export function jobFromEndpoint(endpoint: string): JobRef & { graphBaseUrl: stri
 /**
  * Bearer tokens for Graph: INBOUND_GRAPH_TOKEN as is when set (CI, tests), else
  * DefaultAzureCredential (managed identity in Azure, the developer's login locally), which caches
- * and refreshes, so asking per call is cheap and survives a long run.
+ * and refreshes, so asking per call is cheap and survives a long run. With `tenantId` (the spec's
+ * tenant.id) a token for any other tenant is refused before it is used: an HR file is never sent
+ * to whichever tenant the operator happens to be signed in to.
  */
 export function graphTokenProvider(
   env: NodeJS.ProcessEnv,
   graphBaseUrl: string,
+  tenantId?: string,
 ): () => Promise<string> {
-  const fixed = env.INBOUND_GRAPH_TOKEN;
-  if (fixed) return async () => fixed;
-  const credential = new DefaultAzureCredential();
-  const scope = `${new URL(graphBaseUrl).origin}/.default`;
-  return async () => {
-    const token = await credential.getToken(scope);
-    if (!token)
-      throw new Error(`no token for ${scope}; sign in with az login or set INBOUND_GRAPH_TOKEN`);
-    return token.token;
-  };
+  return tokenGetter(
+    { token: env.INBOUND_GRAPH_TOKEN || undefined, tenantId },
+    new URL(graphBaseUrl).origin,
+  );
 }

@@ -57,6 +57,7 @@ async function cli(
   module: { register: typeof uploadCommand.register },
   args: string[],
   isTTY = false,
+  env: NodeJS.ProcessEnv = { INBOUND_GRAPH_TOKEN: emulator.token },
 ) {
   let out = "";
   let err = "";
@@ -64,7 +65,7 @@ async function cli(
     out: (t) => (out += t),
     err: (t) => (err += t),
     isTTY,
-    env: { INBOUND_GRAPH_TOKEN: emulator.token },
+    env,
     cwd: dir,
   };
   let code = -1;
@@ -78,6 +79,29 @@ const endpoint = () => app.endpoint;
 const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
 
 describe("inbound upload", () => {
+  it("refuses a sign-in for another tenant than the spec's before sending a record", async () => {
+    writeSpec();
+    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(3).map((id) => row(id))));
+    const claims = { tid: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
+    const env = {
+      INBOUND_GRAPH_TOKEN: `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.x`,
+    };
+    const refusal =
+      "the Azure sign-in gives tokens for tenant 72f988bf-86f1-41af-91ab-2d7cd011db47, but the spec is for tenant 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f";
+    const base = ["--spec", "tenant.yaml", "--app", "employees"];
+    const lookedUp = await cli(uploadCommand, ["upload", ...base, "--csv", "hr.csv"], false, env);
+    expect(lookedUp.code).toBe(1);
+    expect(lookedUp.err).toContain(refusal);
+    const direct = ["upload", ...base, "--csv", "hr.csv", "--endpoint", endpoint()];
+    const sent = await cli(uploadCommand, direct, false, env);
+    expect(sent.code).toBe(1);
+    expect(sent.err).toContain(refusal);
+    const logs = await cli(logsCommand, ["logs", ...base, "--endpoint", endpoint()], false, env);
+    expect(logs.code).toBe(1);
+    expect(logs.err).toContain(refusal);
+    expect(emulator.requests).toEqual([]);
+  });
+
   it("sends, then sends nothing on a re-run, keeping state under .inbound-state/<tenant>/<app>", async () => {
     writeSpec();
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(60).map((id) => row(id))));

@@ -1,0 +1,69 @@
+/**
+ * Where Graph bearer tokens come from, and the check that they are for the spec's tenant. Kept
+ * apart from the client: the deployed uploader function uses it without the Graph SDK.
+ */
+
+/** The subset of @azure/identity's TokenCredential the client needs. */
+export interface TokenSource {
+  getToken(scope: string): Promise<{ token: string } | null>;
+}
+
+export interface TokenOptions {
+  /** A bearer token used as is (tests, CI, `INBOUND_GRAPH_TOKEN`). */
+  token?: string;
+  /** The Entra tenant the calls are meant for: a token for another tenant is refused. */
+  tenantId?: string;
+  /** Where tokens come from when no static token is given. Default: DefaultAzureCredential. */
+  credential?: TokenSource;
+  /** Token scope. Default `${baseUrl}/.default`. */
+  scope?: string;
+}
+
+/**
+ * Bearer tokens for `baseUrl`: the static token, or the credential's (DefaultAzureCredential by
+ * default), each checked against `tenantId` before it is used.
+ */
+export function tokenGetter(options: TokenOptions, baseUrl: string): () => Promise<string> {
+  const { tenantId } = options;
+  if (options.token) {
+    const token = options.token;
+    return async () => checkTenant(token, tenantId);
+  }
+  const scope = options.scope ?? `${baseUrl}/.default`;
+  let credential = options.credential;
+  return async () => {
+    if (!credential) {
+      // Created on first use, never at module load: dynamic providers must not capture it.
+      const { DefaultAzureCredential } = require("@azure/identity");
+      credential = new DefaultAzureCredential(tenantId ? { tenantId } : {}) as TokenSource;
+    }
+    const token = await credential.getToken(scope);
+    if (!token) throw new Error(`no Azure credential could get a token for ${scope}`);
+    return checkTenant(token.token, tenantId);
+  };
+}
+
+/** The `tid` claim of a JWT access token; undefined for anything that is not one. */
+export function tokenTenant(token: string): string | undefined {
+  const payload = token.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as {
+      tid?: unknown;
+    };
+    return typeof claims.tid === "string" ? claims.tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkTenant(token: string, tenantId: string | undefined): string {
+  const tid = tokenTenant(token);
+  if (tenantId && tid && tid.toLowerCase() !== tenantId.toLowerCase()) {
+    throw new Error(
+      `the Azure sign-in gives tokens for tenant ${tid}, but the spec is for tenant ${tenantId}; ` +
+        `sign in to that tenant (az login --tenant ${tenantId}) or set AZURE_TENANT_ID`,
+    );
+  }
+  return token;
+}
