@@ -1,22 +1,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Command } from "commander";
-import type { CliIo } from "../../cli/io";
-import { register } from "../../cli/commands/schema";
 import { editorJsonSchemaText } from "../../lib/spec/jsonSchema";
 import { tenantSpecDocs } from "../../lib/spec/docs";
+import { inbound } from "./harness";
 
-async function inboundSchema(args: string[], cwd: string) {
-  let out = "";
-  let err = "";
-  let code = -1;
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), isTTY: false, env: {}, cwd };
-  const program = new Command().exitOverride();
-  register(program, io, (c) => (code = c));
-  await program.parseAsync(["node", "inbound", "schema", ...args]);
-  return { code, out, err };
-}
+const inboundSchema = (args: string[], cwd: string) => inbound(["schema", ...args], { cwd });
 
 let dir: string;
 beforeAll(() => {

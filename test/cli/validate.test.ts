@@ -1,26 +1,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { run } from "../../cli/main";
-import type { CliIo } from "../../cli/io";
+import { inbound as runCli } from "./harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TENANT =
   "tenant: { name: t1, id: 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, domain: contoso.com }\n";
 
-async function inbound(args: string[], cwd = ROOT, isTTY = false) {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY,
-    env: {},
-    cwd,
-  };
-  const code = await run(["node", "inbound", ...args], io);
-  return { code, out, err };
-}
+const inbound = (args: string[], cwd = ROOT, isTTY = false) => runCli(args, { cwd, isTTY });
 
 /** A tenant file whose app passes every check, with `extra` lines inside the app. */
 const app = (extra = "", mappings = "") =>

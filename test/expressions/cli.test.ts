@@ -1,24 +1,6 @@
-import { Command } from "commander";
-import type { CliIo } from "../../cli/io";
-import { register } from "../../cli/commands/expr";
-import { run } from "../../cli/main";
+import { inbound } from "../cli/harness";
 
-async function runExpr(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  let code = -1;
-  const io: CliIo = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-    env: {},
-    cwd: "/",
-  };
-  const program = new Command().exitOverride();
-  register(program, io, (c) => (code = c));
-  await program.parseAsync(["node", "inbound", "expr", ...args]);
-  return { code, out, err };
-}
+const runExpr = (args: string[]) => inbound(["expr", ...args], { cwd: "/" });
 
 describe("inbound expr", () => {
   it("prints the value as JSON", async () => {
@@ -135,9 +117,8 @@ describe("inbound expr", () => {
 
   it("is a usage error (exit 2) without an expression or with an unknown option", async () => {
     const viaMain = async (args: string[]) => {
-      let err = "";
-      const io: CliIo = { out: () => {}, err: (t) => (err += t), isTTY: false, env: {}, cwd: "/" };
-      return { code: await run(["node", "inbound", ...args], io), err };
+      const { code, err } = await inbound(args, { cwd: "/" });
+      return { code, err };
     };
     expect(await viaMain(["expr"])).toEqual({
       code: 2,

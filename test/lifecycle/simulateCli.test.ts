@@ -5,9 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Command } from "commander";
-import type { CliIo } from "../../cli/io";
-import * as simulateCommand from "../../cli/commands/simulate";
+import { inbound } from "../cli/harness";
 
 const SPEC = `tenant: { name: contoso, id: 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, domain: contoso.com }
 provisioning:
@@ -64,33 +62,11 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function simulate(...extra: string[]) {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-    env: {},
-    cwd: dir,
-  };
-  let code = -1;
-  const program = new Command().exitOverride();
-  simulateCommand.register(program, io, (c) => (code = c));
-  await program.parseAsync([
-    "node",
-    "inbound",
-    "simulate",
-    "--spec",
-    "tenant.yaml",
-    "--app",
-    "employees",
-    "--csv",
-    "hr.csv",
-    ...extra,
-  ]);
-  return { code, out, err };
-}
+const simulate = (...extra: string[]) =>
+  inbound(
+    ["simulate", "--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv", ...extra],
+    { cwd: dir },
+  );
 
 test("text: each user's workflows, in date order, with the date, the time and why", async () => {
   const { code, out, err } = await simulate("--workflows");

@@ -13,12 +13,8 @@ import {
 } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { Command } from "commander";
 import { stringify } from "yaml";
-import type { CliIo } from "../../cli/io";
-import * as uploadCommand from "../../cli/commands/upload";
-import * as simulateCommand from "../../cli/commands/simulate";
-import * as logsCommand from "../../cli/commands/logs";
+import { inbound } from "../cli/harness";
 import { GraphEmulator, startGraphEmulator } from "../graph-emulator";
 import { csvOf, makeSpecInput, row, SAMPLE_1000, seedApiDrivenApp } from "./helpers";
 
@@ -53,27 +49,11 @@ function writeSpec(input = makeSpecInput()): string {
   return file;
 }
 
-async function cli(
-  module: { register: typeof uploadCommand.register },
+const cli = (
   args: string[],
   isTTY = false,
   env: NodeJS.ProcessEnv = { INBOUND_GRAPH_TOKEN: emulator.token },
-) {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY,
-    env,
-    cwd: dir,
-  };
-  let code = -1;
-  const program = new Command().exitOverride();
-  module.register(program, io, (c) => (code = c));
-  await program.parseAsync(["node", "inbound", ...args]);
-  return { code, out, err };
-}
+) => inbound(args, { cwd: dir, isTTY, env });
 
 const endpoint = () => app.endpoint;
 const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
@@ -89,14 +69,14 @@ describe("inbound upload", () => {
     const refusal =
       "the Azure sign-in gives tokens for tenant 72f988bf-86f1-41af-91ab-2d7cd011db47, but the spec is for tenant 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f";
     const base = ["--spec", "tenant.yaml", "--app", "employees"];
-    const lookedUp = await cli(uploadCommand, ["upload", ...base, "--csv", "hr.csv"], false, env);
+    const lookedUp = await cli(["upload", ...base, "--csv", "hr.csv"], false, env);
     expect(lookedUp.code).toBe(1);
     expect(lookedUp.err).toContain(refusal);
     const direct = ["upload", ...base, "--csv", "hr.csv", "--endpoint", endpoint()];
-    const sent = await cli(uploadCommand, direct, false, env);
+    const sent = await cli(direct, false, env);
     expect(sent.code).toBe(1);
     expect(sent.err).toContain(refusal);
-    const logs = await cli(logsCommand, ["logs", ...base, "--endpoint", endpoint()], false, env);
+    const logs = await cli(["logs", ...base, "--endpoint", endpoint()], false, env);
     expect(logs.code).toBe(1);
     expect(logs.err).toContain(refusal);
     expect(emulator.requests).toEqual([]);
@@ -116,7 +96,7 @@ describe("inbound upload", () => {
       "--endpoint",
       endpoint(),
     ];
-    const first = await cli(uploadCommand, args);
+    const first = await cli(args);
     expect(first.err).toBe("");
     expect(first.code).toBe(0);
     expect(bulk().map((ids) => ids.length)).toEqual([50, 10]);
@@ -137,7 +117,7 @@ describe("inbound upload", () => {
       ),
     ).toHaveLength(60);
 
-    const second = await cli(uploadCommand, args);
+    const second = await cli(args);
     expect(second.code).toBe(0);
     expect(second.out).toContain("nothing to send: 60 unchanged\n");
     expect(bulk()).toHaveLength(2);
@@ -152,7 +132,7 @@ describe("inbound upload", () => {
     const args = ["upload", "--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"];
     args.push("--endpoint", endpoint(), "--state", "piped");
     emulator.faults.add({ path: /\/bulkUpload$/, status: 503, times: 1 });
-    const piped = await cli(uploadCommand, args);
+    const piped = await cli(args);
     expect(piped.code).toBe(3);
     expect(piped.out).not.toContain("\r");
     expect(piped.out).toMatch(
@@ -162,7 +142,7 @@ describe("inbound upload", () => {
       'hr.csv:62: skipped: ext:OnLeave (column OnLeave): expected a boolean (True or False), got "…"\n',
     );
 
-    const terminal = await cli(uploadCommand, [...args.slice(0, -1), "terminal"], true);
+    const terminal = await cli([...args.slice(0, -1), "terminal"], true);
     // The smaller request may be answered first.
     expect(terminal.out).toMatch(
       /^61 rows: [^\r]*\n\r\[(#{25}\.{5}|#{5}\.{25})\] (50|10)\/60 records, 1\/2 requests\r\[/,
@@ -176,7 +156,7 @@ describe("inbound upload", () => {
   it("looks the endpoint up by display name when no --endpoint is given", async () => {
     writeSpec();
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(3).map((id) => row(id))));
-    const result = await cli(uploadCommand, [
+    const result = await cli([
       "upload",
       "--spec",
       "tenant.yaml",
@@ -202,7 +182,7 @@ describe("inbound upload", () => {
   it("exits 3 on Microsoft's 1000-record sample, naming duplicate lines and sending the rest", async () => {
     writeSpec();
     copyFileSync(SAMPLE_1000, path.join(dir, "hr.csv"));
-    const result = await cli(uploadCommand, [
+    const result = await cli([
       "upload",
       "--spec",
       "tenant.yaml",
@@ -239,7 +219,7 @@ describe("inbound upload", () => {
       "hr.csv",
       "--dry-run",
     ];
-    const dry = await cli(uploadCommand, args);
+    const dry = await cli(args);
     expect(dry.code).toBe(3);
     expect(bulk()).toEqual([]);
     expect(dry.out).toContain("# request 1: 1 records\nPOST <bulkUpload endpoint>\n");
@@ -248,7 +228,7 @@ describe("inbound upload", () => {
     expect(dry.err).toContain("hr.csv:3: skipped: ext:HireDate (column HireDate): expected a date");
     expect(dry.err).not.toContain("31/12/2020");
     expect(existsSync(path.join(dir, ".inbound-state"))).toBe(false);
-    const verbose = await cli(uploadCommand, [...args, "--verbose"]);
+    const verbose = await cli([...args, "--verbose"]);
     expect(verbose.err).toContain('got "31/12/2020"');
   });
 
@@ -266,21 +246,21 @@ describe("inbound upload", () => {
       endpoint(),
     ];
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
-    expect((await cli(uploadCommand, args)).code).toBe(0);
+    expect((await cli(args)).code).toBe(0);
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(5).map((id) => row(id))));
-    const refused = await cli(uploadCommand, args);
+    const refused = await cli(args);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain(
       "refused: safeguard: 5 of 10 known users are missing from the file",
     );
     expect(refused.err).toContain("nothing was sent\n");
-    expect((await cli(uploadCommand, [...args, "--allow-deletes"])).code).toBe(0);
+    expect((await cli([...args, "--allow-deletes"])).code).toBe(0);
   });
 
   it("sends one record with --only", async () => {
     writeSpec();
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
-    const result = await cli(uploadCommand, [
+    const result = await cli([
       "upload",
       "--spec",
       "tenant.yaml",
@@ -301,7 +281,7 @@ describe("inbound upload", () => {
     const input = makeSpecInput({ externalId: "[WorkerID]", "name.nick": "[FirstName]" });
     writeSpec(input);
     writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1")]));
-    const result = await cli(uploadCommand, [
+    const result = await cli([
       "upload",
       "--spec",
       "tenant.yaml",
@@ -319,7 +299,7 @@ describe("inbound upload", () => {
 
   it("exits 1 naming the apps when --app is wrong", async () => {
     writeSpec();
-    const result = await cli(uploadCommand, [
+    const result = await cli([
       "upload",
       "--spec",
       "tenant.yaml",
@@ -351,7 +331,7 @@ describe("inbound simulate", () => {
       ),
     );
     writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1"), row("2", { Department: "HR" })]));
-    const result = await cli(simulateCommand, [
+    const result = await cli([
       "simulate",
       "--spec",
       "tenant.yaml",
@@ -373,7 +353,7 @@ describe("inbound simulate", () => {
       ["2", false],
     ]);
     expect(parsed.records[0].user.employeeId).toBe("1");
-    const table = await cli(simulateCommand, [
+    const table = await cli([
       "simulate",
       "--spec",
       "tenant.yaml",
@@ -432,7 +412,7 @@ describe("inbound logs", () => {
         provisioningStatusInfo: { status: "success" },
       },
     );
-    const result = await cli(logsCommand, [
+    const result = await cli([
       "logs",
       "--spec",
       "tenant.yaml",
@@ -477,7 +457,7 @@ describe("inbound simulate --workflows", () => {
     };
     writeSpec(input);
     writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1", { HireDate: "2030-06-10" })]));
-    const result = await cli(simulateCommand, [
+    const result = await cli([
       "simulate",
       "--spec",
       "tenant.yaml",
