@@ -25,6 +25,14 @@ export type { TokenSource } from "./token";
 export type GraphVersion = "v1.0" | "beta";
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
+/**
+ * Per-request record of attempts the service may have acted on without the caller learning the
+ * outcome (no answer, or a 500/502/504), so that a create can recognise its own lost success.
+ */
+class AttemptRecord {
+  unanswered = 0;
+}
+
 export interface RetryOptions {
   /** Retries after the first attempt. Default 6. */
   maxRetries?: number;
@@ -140,6 +148,8 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
       for (const [name, value] of Object.entries(requestOptions.headers ?? {})) {
         call = call.header(name, value);
       }
+      const attempts = new AttemptRecord();
+      call = call.middlewareOptions([attempts]);
       let payload: string | undefined;
       if (body !== undefined) {
         call = call.header("Content-Type", requestOptions.contentType ?? "application/json");
@@ -160,7 +170,11 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
         await sleep(backoff(notFound, retry, random));
         continue;
       }
-      if (!response.ok) throw await errorFromResponse(method, target.display, response);
+      if (!response.ok) {
+        const error = await errorFromResponse(method, target.display, response);
+        error.unansweredAttempts = attempts.unanswered;
+        throw error;
+      }
       if (response.status === 204 || response.status === 202) {
         const text = await response.text();
         return (text ? JSON.parse(text) : undefined) as T | undefined;
@@ -286,6 +300,11 @@ class RetryMiddleware implements Middleware {
         failure = err;
       }
       const status = context.response?.status;
+      if (failure !== undefined || status === 500 || status === 502 || status === 504) {
+        const record = context.middlewareControl?.getMiddlewareOptions(AttemptRecord) as
+          AttemptRecord | undefined;
+        if (record) record.unanswered++;
+      }
       const transient =
         failure !== undefined ||
         status === 429 ||

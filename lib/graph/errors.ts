@@ -1,5 +1,11 @@
 /** A Graph call that failed for good (after any retries), with what is needed to report it. */
 export class GraphRequestError extends Error {
+  /**
+   * Earlier attempts of this call that the service may have acted on without answering (dropped
+   * connections, 500/502/504): a 409 on a create after one may be the create's own success.
+   */
+  unansweredAttempts = 0;
+
   constructor(
     readonly method: string,
     readonly path: string,

@@ -85,6 +85,7 @@ export async function createWorkflow(
   body: WorkflowBody,
 ): Promise<WorkflowState> {
   const taskDefinitionIds = await resolveTaskDefinitionIds(client, body);
+  const started = Date.now();
   let created: Json;
   try {
     created = await call(
@@ -94,10 +95,48 @@ export async function createWorkflow(
       substitute(body, taskDefinitionIds),
     );
   } catch (e) {
-    if ((e as { status?: number }).status === 409) await explainNameConflict(client, body, e);
+    const failure = e as { status?: number; unansweredAttempts?: number };
+    if (failure.status !== 409) throw e;
+    if ((failure.unansweredAttempts ?? 0) > 0) {
+      const own = await ownLostCreate(client, body, taskDefinitionIds, started);
+      if (own) return own;
+    }
+    await explainNameConflict(client, body, e);
     throw e;
   }
   return { id: String(created.id), version: Number(created.version ?? 1), taskDefinitionIds };
+}
+
+/** How far the service's clock may be behind ours when it stamps createdDateTime. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * A create whose answer was lost (a timeout, a connection dropped after Graph acted) is retried
+ * and meets its own workflow's name. The holder is this create's own when it was made after the
+ * create started and is exactly the workflow asked for; anything else belongs to someone else,
+ * and only a 409 that followed an unanswered attempt is looked at this way.
+ */
+async function ownLostCreate(
+  client: GraphLike,
+  body: WorkflowBody,
+  taskDefinitionIds: Record<string, string>,
+  started: number,
+): Promise<WorkflowState | undefined> {
+  const name = body.displayName.toLowerCase();
+  const listed = await call<{ value: Json[] }>(client, "GET", `${LCW_PATH}/workflows`).catch(
+    () => ({ value: [] as Json[] }),
+  );
+  const holder = listed.value.find((w) => String(w.displayName).toLowerCase() === name);
+  if (!holder || !(Date.parse(String(holder.createdDateTime)) >= started - CLOCK_SKEW_MS)) {
+    return undefined;
+  }
+  const live = await readWorkflow(client, String(holder.id), body, taskDefinitionIds);
+  if (!live) return undefined;
+  const changes = workflowChanges(body, live.body);
+  if (Object.keys(changes.patched).length + Object.keys(changes.versioned).length > 0) {
+    return undefined;
+  }
+  return { id: String(holder.id), version: live.version, taskDefinitionIds };
 }
 
 /**

@@ -58,6 +58,11 @@ export interface Fault {
   reset?: boolean;
   /** Answer this much later (a slow or stalled service); the request is processed at once. */
   delayMs?: number;
+  /**
+   * Process the request, then drop the connection instead of answering: Graph acted, and the
+   * caller cannot know it (a timeout or reset after a create).
+   */
+  lostAnswer?: boolean;
 }
 
 export interface RandomFaults {
@@ -153,7 +158,12 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
         });
       let failedBy: RecordedRequest["fault"];
       let delayMs = 0;
+      let loseAnswer = false;
       const send = (answer: EmulatorResponse) => {
+        if (loseAnswer) {
+          record(answer.status, "injected");
+          return req.socket.destroy();
+        }
         const write = () => {
           record(answer.status, failedBy);
           const headers: Record<string, string> = {
@@ -193,6 +203,7 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
         return req.socket.destroy();
       }
       delayMs = fault?.delayMs ?? 0;
+      loseAnswer = fault?.lostAnswer ?? false;
       if (fault?.status || (randomFaults && roll < faultShare(randomFaults))) failedBy = "injected";
       if (fault?.status) {
         return fail(

@@ -108,6 +108,37 @@ test("create POSTs the compiled body once, with the evolvable-enum header, and r
   expect(read).toEqual({ id, props: outs });
 });
 
+test("a create whose answer was lost is retried and adopts the workflow it made, once", async () => {
+  emulator.faults.add({
+    method: "POST",
+    path: /\/lifecycleWorkflows\/workflows$/,
+    times: 1,
+    lostAnswer: true,
+  });
+  const news = inputs("onboard");
+  const { id } = await workflows.create(news);
+  expect([...state.workflows.keys()]).toEqual([id]);
+  const posts = emulator.requests.filter((r) => r.method === "POST").map((r) => r.status);
+  expect(posts).toEqual([201, 409]);
+});
+
+test("after a lost answer, a same-named workflow of another definition is not adopted", async () => {
+  const someoneElses = await graph.post<{ id: string }>(
+    "/identityGovernance/lifecycleWorkflows/workflows",
+    { ...bodyOf(inputs("onboard")), description: "made in the portal" },
+  );
+  emulator.faults.add({
+    method: "POST",
+    path: /\/lifecycleWorkflows\/workflows$/,
+    times: 1,
+    lostAnswer: true,
+  });
+  await expect(workflows.create(inputs("onboard"))).rejects.toThrow(
+    `a workflow named "Onboard" already exists (id ${someoneElses!.id}) and is not managed by this stack`,
+  );
+  expect([...state.workflows.keys()]).toEqual([someoneElses!.id]);
+});
+
 test("a sign-in token for another tenant than the spec's is refused before anything is sent", async () => {
   const claims = { tid: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
   process.env.INBOUND_GRAPH_TOKEN = `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.x`;
