@@ -12,7 +12,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { loadSpecOrThrow } from "../../lib/spec/load";
 import { schemaSpecOf } from "../../lib/provisioning/managed";
-import { attr, CONTOSO_URN, mapping } from "./helpers";
+import { attr, CONTOSO_URN, customAttribute, mapping } from "./helpers";
 
 const ROOT = path.join(__dirname, "..", "..");
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -399,19 +399,8 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
       .find((d) => d.name === source)!
       .objects.find((o) => o.name === "User")!;
     const custom = user.attributes.filter((a) => a.name.startsWith(CONTOSO_URN));
-    const definition = (name: string, type: string) => ({
-      anchor: false,
-      apiExpressions: [],
-      caseExact: false,
-      flowNullValues: false,
-      metadata: [],
-      multivalued: false,
-      mutability: "ReadWrite",
-      name: `${CONTOSO_URN}:${name}`,
-      referencedObjects: [],
-      required: false,
-      type,
-    });
+    const definition = (name: string, type: string) =>
+      customAttribute(`${CONTOSO_URN}:${name}`, type);
     expect(custom).toEqual([
       definition("HireDate", "DateTime"),
       definition("LeaveDate", "DateTime"),

@@ -23,6 +23,21 @@ export const attr = (name: string) => ({
   parameters: [],
 });
 
+/** A custom SCIM extension attribute as the schema resource adds it to the API directory. */
+export const customAttribute = (name: string, type: string) => ({
+  anchor: false,
+  apiExpressions: [],
+  caseExact: false,
+  flowNullValues: false,
+  metadata: [],
+  multivalued: false,
+  mutability: "ReadWrite",
+  name,
+  referencedObjects: [],
+  required: false,
+  type,
+});
+
 export const mapping = (
   targetAttributeName: string,
   source: unknown,

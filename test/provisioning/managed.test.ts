@@ -12,7 +12,14 @@ import {
 } from "../../lib/provisioning/managed";
 import { resolveOperatorNames } from "../../lib/provisioning/operators";
 import { compileSchema } from "../../lib/provisioning/schema";
-import { attr, CONTOSO_URN, contosoSpec, mapping, templateSchemaFixture } from "./helpers";
+import {
+  attr,
+  CONTOSO_URN,
+  contosoSpec,
+  customAttribute,
+  mapping,
+  templateSchemaFixture,
+} from "./helpers";
 
 const spec = contosoSpec();
 const employees = spec.provisioning.employees;
@@ -71,19 +78,9 @@ describe("compileManaged", () => {
         mapping("mailNickname", attr("userName"), { flowType: "ObjectAddOnly" }),
         mapping("usageLocation", attr(`${CONTOSO_URN}:UsageLocation`), { defaultValue: "NL" }),
       ],
-      customAttributes: ["HireDate", "LeaveDate", "UsageLocation"].map((name) => ({
-        anchor: false,
-        apiExpressions: [],
-        caseExact: false,
-        flowNullValues: false,
-        metadata: [],
-        multivalued: false,
-        mutability: "ReadWrite",
-        name: `${CONTOSO_URN}:${name}`,
-        referencedObjects: [],
-        required: false,
-        type: name === "UsageLocation" ? "String" : "DateTime",
-      })),
+      customAttributes: ["HireDate", "LeaveDate", "UsageLocation"].map((name) =>
+        customAttribute(`${CONTOSO_URN}:${name}`, name === "UsageLocation" ? "String" : "DateTime"),
+      ),
     });
   });
 

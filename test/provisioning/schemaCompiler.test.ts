@@ -5,6 +5,7 @@
  */
 import type { SynchronizationSchema } from "@microsoft/microsoft-graph-types";
 import { provisioningApp } from "../../lib/spec/schema";
+import { attr, customAttribute } from "./helpers";
 import {
   apiSourceRule,
   compileSchema,
@@ -45,26 +46,6 @@ const contoso = provisioningApp.parse({
     mailNickname: { expression: "[userName]", apply: "onCreate" },
     companyName: { default: "Contoso" },
   },
-});
-
-const attr = (name: string) => ({
-  type: "Attribute",
-  name,
-  expression: `[${name}]`,
-  parameters: [],
-});
-const customAttr = (name: string, type: string) => ({
-  anchor: false,
-  apiExpressions: [],
-  caseExact: false,
-  flowNullValues: false,
-  metadata: [],
-  multivalued: false,
-  mutability: "ReadWrite",
-  name,
-  referencedObjects: [],
-  required: false,
-  type,
 });
 
 /**
@@ -225,8 +206,8 @@ describe("compileSchema", () => {
     expect(sourceUser(compiled).attributes).toEqual([
       { name: "externalId", type: "String", anchor: true },
       { name: `${ENTERPRISE}:department`, type: "String" },
-      customAttr(`${URN}:HireDate`, "DateTime"),
-      customAttr(`${URN}:UsageLocation`, "String"),
+      customAttribute(`${URN}:HireDate`, "DateTime"),
+      customAttribute(`${URN}:UsageLocation`, "String"),
     ]);
     expect(compiled.directories![0]).toEqual(template().directories![0]);
   });
