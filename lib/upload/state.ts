@@ -256,12 +256,20 @@ export async function commitState(
     shards[index] = table.idHash(index) % SHARDS;
     if (known & DIRTY || state.legacy) dirty[shards[index]] = 1;
   }
+  // The records of each shard in table order, by counting sort: one pass, not one per shard.
+  const starts = new Int32Array(SHARDS + 1);
+  for (let index = 0; index < table.size; index++) starts[shards[index] + 1]++;
+  for (let shard = 0; shard < SHARDS; shard++) starts[shard + 1] += starts[shard];
+  const order = new Int32Array(table.size);
+  const next = starts.slice(0, SHARDS);
+  for (let index = 0; index < table.size; index++) order[next[shards[index]]++] = index;
   for (let shard = 0; shard < SHARDS; shard++) {
     if (!dirty[shard]) continue;
     const lines: string[] = [];
-    for (let index = 0; index < table.size; index++) {
+    for (let at = starts[shard]; at < starts[shard + 1]; at++) {
+      const index = order[at];
       const known = table.known(index);
-      if (shards[index] !== shard || !(known & KNOWN)) continue;
+      if (!(known & KNOWN)) continue;
       const active = known & KNOWN_ACTIVE ? true : known & KNOWN_INACTIVE ? false : null;
       lines.push(JSON.stringify([table.id(index), encodeDigest(table.knownDigest(index)), active]));
     }
