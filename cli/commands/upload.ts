@@ -102,10 +102,11 @@ export async function resolveJob(
 
 /** A Graph client for the spec's tenant: a token for another tenant is refused. */
 export function graphClient(io: CliIo, graphBaseUrl: string, tenantId: string) {
+  const token = graphTokenProvider(io.env, graphBaseUrl, tenantId);
   return createGraphClient({
     baseUrl: graphBaseUrl,
-    token: io.env.INBOUND_GRAPH_TOKEN || undefined,
     tenantId,
+    credential: { getToken: async () => ({ token: await token() }) },
   });
 }
 

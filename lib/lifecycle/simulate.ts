@@ -43,6 +43,14 @@ function parseDate(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+// Simulation asks for every user: each workflow's rule is parsed once, not once per user.
+const parsedRules = new Map<string, ReturnType<typeof parseScopeRule>>();
+function parsedRule(rule: string): ReturnType<typeof parseScopeRule> {
+  let parsed = parsedRules.get(rule);
+  if (!parsed) parsedRules.set(rule, (parsed = parseScopeRule(rule)));
+  return parsed;
+}
+
 const days = (n: number) => (n === 1 || n === -1 ? `${Math.abs(n)} day` : `${Math.abs(n)} days`);
 
 /**
@@ -60,7 +68,7 @@ export function workflowFirings(
     if (!workflow.enabled) continue;
     let scopeReason = "";
     if (workflow.scope !== undefined) {
-      const parsed = parseScopeRule(workflow.scope);
+      const parsed = parsedRule(workflow.scope);
       if (!parsed.ast || !evaluateRule(parsed.ast, user)) continue;
       scopeReason = ` and the user matches ${workflow.scope}`;
     }

@@ -29,7 +29,7 @@ const NODE_ENCODING = { "utf-8": "utf8", "utf-16le": "utf16le", latin1: "latin1"
 /** A file path, a stream, or a function that opens the file (for readers that pass twice). */
 export type CsvInput = string | Readable | (() => Readable | AsyncIterable<Buffer | string>);
 
-export function openCsv(source: CsvInput): Readable {
+function openCsv(source: CsvInput): Readable {
   if (typeof source === "string") return createReadStream(source);
   if (typeof source === "function") {
     const opened = source();

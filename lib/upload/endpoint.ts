@@ -83,8 +83,12 @@ export function graphTokenProvider(
   graphBaseUrl: string,
   tenantId?: string,
 ): () => Promise<string> {
-  return tokenGetter(
-    { token: env.INBOUND_GRAPH_TOKEN || undefined, tenantId },
-    new URL(graphBaseUrl).origin,
-  );
+  const origin = new URL(graphBaseUrl).origin;
+  const token = env.INBOUND_GRAPH_TOKEN || undefined;
+  // One sign-in per process and tenant: the job lookup, the upload and the logs share its cache.
+  const key = JSON.stringify([origin, tenantId, token]);
+  let provider = providers.get(key);
+  if (!provider) providers.set(key, (provider = tokenGetter({ token, tenantId }, origin)));
+  return provider;
 }
+const providers = new Map<string, () => Promise<string>>();

@@ -101,7 +101,7 @@ export interface PlanInput {
 export const DEFAULT_RATE = { requestsPerWindow: 40, windowSeconds: 5, dailyQuota: 2000 };
 
 /** The delta digest: sha256 of the canonical SCIM JSON, truncated (see DIGEST_BYTES). */
-export function contentDigest(json: string): Buffer {
+function contentDigest(json: string): Buffer {
   return createHash("sha256").update(json).digest().subarray(0, DIGEST_BYTES);
 }
 
@@ -266,7 +266,7 @@ export async function planUpload(
 }
 
 /** The file changed between the planning pass and the sending pass. */
-export class SourceChanged extends Error {}
+class SourceChanged extends Error {}
 
 /**
  * The sending pass: the records the plan chose, in file order, in bulk-sized groups. Each is
