@@ -45,11 +45,6 @@ export function groupUses(workflow: Workflow): Map<string, string[]> {
   return uses;
 }
 
-/** Display names of the groups a workflow refers to (its trigger and group/team arguments). */
-export function groupNames(workflow: Workflow): string[] {
-  return [...groupUses(workflow).keys()];
-}
-
 /** What the group look-up needs: azuread.getGroup's shape. */
 export type GetGroup = (args: {
   displayName: string;

@@ -29,18 +29,18 @@ export async function checkPolicies(
 ): Promise<PolicyViolation[]> {
   const found: PolicyViolation[] = [];
   for (const resource of resources) {
+    const args = {
+      type: resource.type,
+      name: resource.name,
+      props: resource.inputs,
+      urn: `urn:pulumi:offline::inbound::${resource.type}::${resource.name}`,
+      opts: {},
+      isType: () => false,
+      asType: () => undefined,
+      getConfig: () => ({}),
+      notApplicable: () => undefined,
+    } as unknown as ResourceValidationArgs;
     for (const rule of rules) {
-      const args = {
-        type: resource.type,
-        name: resource.name,
-        props: resource.inputs,
-        urn: `urn:pulumi:offline::inbound::${resource.type}::${resource.name}`,
-        opts: {},
-        isType: () => false,
-        asType: () => undefined,
-        getConfig: () => ({}),
-        notApplicable: () => undefined,
-      } as unknown as ResourceValidationArgs;
       const validators = Array.isArray(rule.validateResource)
         ? rule.validateResource
         : [rule.validateResource];

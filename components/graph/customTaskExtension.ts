@@ -10,7 +10,7 @@ import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { CustomTaskExtensionBody } from "../../lib/lifecycle/compile";
 import { canonical } from "../../lib/lifecycle/diff";
-import type { GraphLocation } from "./lifecycleWorkflow";
+import { tenantMoved, type GraphLocation } from "./lifecycleWorkflow";
 
 export const CUSTOM_TASK_EXTENSION_MODULE = "inbound-custom-task-extension";
 export const CUSTOM_TASK_EXTENSION_TYPE = `pulumi-nodejs:dynamic/${CUSTOM_TASK_EXTENSION_MODULE}:Resource`;
@@ -63,7 +63,7 @@ export const customTaskExtensionProvider = {
     );
     const changed = changedExtensionKeys(olds, news);
     // A recorded tenant id is state to follow, not a different object.
-    const moved = (olds.tenantId ?? "") !== (news.tenantId ?? "");
+    const moved = tenantMoved(olds, news);
     return { changes: moved || replaces.length + changed.length > 0, replaces };
   },
 

@@ -8,7 +8,7 @@ import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SettingsBody } from "../../lib/lifecycle/compile";
 import { canonical } from "../../lib/lifecycle/diff";
-import type { GraphLocation } from "./lifecycleWorkflow";
+import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
 
 export const LIFECYCLE_SETTINGS_MODULE = "inbound-lifecycle-settings";
 export const LIFECYCLE_SETTINGS_TYPE = `pulumi-nodejs:dynamic/${LIFECYCLE_SETTINGS_MODULE}:Resource`;
@@ -39,10 +39,7 @@ export const lifecycleSettingsProvider = {
     news: LifecycleSettingsInputs,
   ): Promise<pulumi.dynamic.DiffResult> {
     const changed =
-      canonical(settingsBodyOf(olds)) !== canonical(settingsBodyOf(news)) ||
-      olds.graphBaseUrl !== news.graphBaseUrl ||
-      (olds.graphVersion ?? "v1.0") !== (news.graphVersion ?? "v1.0") ||
-      (olds.tenantId ?? "") !== (news.tenantId ?? "");
+      canonical(settingsBodyOf(olds)) !== canonical(settingsBodyOf(news)) || graphMoved(olds, news);
     return { changes: changed, replaces: [] };
   },
 

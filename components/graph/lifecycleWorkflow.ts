@@ -28,6 +28,16 @@ export interface GraphLocation {
   tenantId?: string;
 }
 
+/** The recorded tenant changed: nothing to replace, but the state must follow. */
+export const tenantMoved = (olds: GraphLocation, news: GraphLocation) =>
+  (olds.tenantId ?? "") !== (news.tenantId ?? "");
+
+/** A change of where Graph is or which tenant: nothing to replace, but the state must follow. */
+export const graphMoved = (olds: GraphLocation, news: GraphLocation) =>
+  olds.graphBaseUrl !== news.graphBaseUrl ||
+  (olds.graphVersion ?? "v1.0") !== (news.graphVersion ?? "v1.0") ||
+  tenantMoved(olds, news);
+
 export type LifecycleWorkflowInputs = WorkflowBody &
   GraphLocation & {
     /** Also delete the workflow from deleted items when it is deleted. */
@@ -96,8 +106,7 @@ export const lifecycleWorkflowProvider = {
     );
     const detailed = detailedDiff(changes);
     const settingsOnly =
-      (olds.purgeOnDelete ?? false) !== (news.purgeOnDelete ?? false) ||
-      (olds.tenantId ?? "") !== (news.tenantId ?? "");
+      (olds.purgeOnDelete ?? false) !== (news.purgeOnDelete ?? false) || tenantMoved(olds, news);
     return {
       changes: replaces.length > 0 || settingsOnly || Object.keys(detailed).length > 0,
       replaces,

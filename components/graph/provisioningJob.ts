@@ -11,7 +11,7 @@
  */
 import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
-import type { GraphLocation } from "./lifecycleWorkflow";
+import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
 
 export const PROVISIONING_JOB_MODULE = "inbound-provisioning-job";
 export const PROVISIONING_JOB_TYPE = `pulumi-nodejs:dynamic/${PROVISIONING_JOB_MODULE}:Resource`;
@@ -19,15 +19,7 @@ export const PROVISIONING_JOB_START_MODULE = "inbound-provisioning-job-start";
 export const PROVISIONING_JOB_START_TYPE = `pulumi-nodejs:dynamic/${PROVISIONING_JOB_START_MODULE}:Resource`;
 
 /** Where Graph is, and which tenant it must be (a token for another tenant is refused). */
-export type ProvisioningGraphLocation = GraphLocation;
-
-/** A change of where Graph is or which tenant: nothing to replace, but the state must follow. */
-export const graphMoved = (olds: ProvisioningGraphLocation, news: ProvisioningGraphLocation) =>
-  olds.graphBaseUrl !== news.graphBaseUrl ||
-  (olds.graphVersion ?? "v1.0") !== (news.graphVersion ?? "v1.0") ||
-  (olds.tenantId ?? "") !== (news.tenantId ?? "");
-
-export interface ProvisioningJobInputs extends ProvisioningGraphLocation {
+export interface ProvisioningJobInputs extends GraphLocation {
   /** Object id of the provisioning app's service principal. */
   servicePrincipalId: string;
   /** Template id to use as is; when absent it is discovered. */
@@ -117,7 +109,7 @@ export class ProvisioningJob extends pulumi.dynamic.Resource {
 
 // ---------------------------------------------------------------------------------------------
 
-export interface ProvisioningJobStartInputs extends ProvisioningGraphLocation {
+export interface ProvisioningJobStartInputs extends GraphLocation {
   servicePrincipalId: string;
   jobId: string;
 }

@@ -14,12 +14,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ManagedSchema } from "../../lib/provisioning/managed";
 import type { SchemaChange, SchemaSpec } from "../../lib/provisioning/schema";
 import type { OperatorNames } from "../../lib/provisioning/operators";
-import { graphMoved, type ProvisioningGraphLocation } from "./provisioningJob";
+import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
 
 export const SYNCHRONIZATION_SCHEMA_MODULE = "inbound-synchronization-schema";
 export const SYNCHRONIZATION_SCHEMA_TYPE = `pulumi-nodejs:dynamic/${SYNCHRONIZATION_SCHEMA_MODULE}:Resource`;
 
-export interface SynchronizationSchemaInputs extends ProvisioningGraphLocation {
+export interface SynchronizationSchemaInputs extends GraphLocation {
   /** Object id of the provisioning app's service principal. */
   servicePrincipalId: string;
   jobId: string;

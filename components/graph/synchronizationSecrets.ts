@@ -8,12 +8,12 @@
 import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretPair } from "../../lib/provisioning/secrets";
-import { graphMoved, type ProvisioningGraphLocation } from "./provisioningJob";
+import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
 
 export const SYNCHRONIZATION_SECRETS_MODULE = "inbound-synchronization-secrets";
 export const SYNCHRONIZATION_SECRETS_TYPE = `pulumi-nodejs:dynamic/${SYNCHRONIZATION_SECRETS_MODULE}:Resource`;
 
-export interface SynchronizationSecretsInputs extends ProvisioningGraphLocation {
+export interface SynchronizationSecretsInputs extends GraphLocation {
   servicePrincipalId: string;
   /** The secrets the spec decides (lib/provisioning/secrets compileSecrets). */
   credentials: SecretPair[];

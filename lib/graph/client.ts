@@ -18,7 +18,7 @@ import {
   ResponseType,
 } from "@microsoft/microsoft-graph-client";
 import { errorFromResponse, GraphRequestError } from "./errors";
-import { tokenGetter, type TokenSource } from "./token";
+import { tokenGetter, type TokenOptions } from "./token";
 
 export type { TokenSource } from "./token";
 
@@ -42,23 +42,12 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-export interface GraphClientOptions {
+/** Token options (lib/graph/token.ts): a static token or a credential, pinned to `tenantId`. */
+export interface GraphClientOptions extends TokenOptions {
   /** Graph endpoint; national clouds use other hosts. Default https://graph.microsoft.com. */
   baseUrl?: string;
   /** Default version for relative paths. Default v1.0. */
   version?: GraphVersion;
-  /** A bearer token used as is (tests, CI, `INBOUND_GRAPH_TOKEN`). */
-  token?: string;
-  /**
-   * The Entra tenant the calls are meant for (spec `tenant.id`). DefaultAzureCredential asks for a
-   * token of this tenant, and any token whose `tid` claim names another tenant is refused before
-   * it is sent, so a spec is never applied to whichever tenant the operator is signed in to.
-   */
-  tenantId?: string;
-  /** Where tokens come from when no static token is given. Default: DefaultAzureCredential. */
-  credential?: TokenSource;
-  /** Token scope. Default `${baseUrl}/.default`. */
-  scope?: string;
   retry?: RetryOptions;
   /**
    * How long one attempt may wait for an answer before it is abandoned and retried like a dropped

@@ -1,5 +1,5 @@
 export { backoff, createGraphClient, resolvePath, retryAfterMs } from "./client";
-export { tokenGetter, tokenTenant } from "./token";
+export { tokenTenant } from "./token";
 export type {
   GraphClient,
   GraphClientOptions,

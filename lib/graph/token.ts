@@ -11,7 +11,11 @@ export interface TokenSource {
 export interface TokenOptions {
   /** A bearer token used as is (tests, CI, `INBOUND_GRAPH_TOKEN`). */
   token?: string;
-  /** The Entra tenant the calls are meant for: a token for another tenant is refused. */
+  /**
+   * The Entra tenant the calls are meant for (spec `tenant.id`). DefaultAzureCredential asks for a
+   * token of this tenant, and any token whose `tid` claim names another tenant is refused before
+   * it is sent, so a spec is never applied to whichever tenant the operator is signed in to.
+   */
   tenantId?: string;
   /** Where tokens come from when no static token is given. Default: DefaultAzureCredential. */
   credential?: TokenSource;

@@ -1,7 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { SYNCHRONIZATION_SECRETS_MODULE } from "../../components/graph/synchronizationSecrets";
-
-const SECRETS_TYPE = `pulumi-nodejs:dynamic/${SYNCHRONIZATION_SECRETS_MODULE}:Resource`;
+import { SYNCHRONIZATION_SECRETS_TYPE as SECRETS_TYPE } from "../../components/graph/synchronizationSecrets";
 
 /**
  * An HR export that arrives empty or truncated must not disable half the company. Entra's

@@ -2,13 +2,12 @@ import { logicAppTriggerAuthorized } from "../../policies/rules/logicAppTriggerA
 import { provisioningDeletionGuard } from "../../policies/rules/provisioningDeletionGuard";
 import { provisioningDeletesDeliberate } from "../../policies/rules/provisioningDeletesDeliberate";
 import { SYNCHRONIZATION_SCHEMA_TYPE } from "../../components/graph/synchronizationSchema";
-import { SYNCHRONIZATION_SECRETS_MODULE } from "../../components/graph/synchronizationSecrets";
+import { SYNCHRONIZATION_SECRETS_TYPE as SECRETS } from "../../components/graph/synchronizationSecrets";
 import { checkPolicies } from "../../policies/offline";
 import { rules } from "../../policies/rules";
 import { violations } from "./harness";
 
 const WORKFLOW = "azure-native:logic:Workflow";
-const SECRETS = `pulumi-nodejs:dynamic/${SYNCHRONIZATION_SECRETS_MODULE}:Resource`;
 
 const requestTrigger = { definition: { triggers: { manual: { type: "Request", kind: "Http" } } } };
 const policy = (claims: { name: string; value: string }[]) => ({
