@@ -25,28 +25,26 @@ export function checkMatchingTargetsMapped(ctx: CheckContext): void {
 
 /** `ext:` short forms need a scimExtension to expand against. */
 export function checkExtensionShortForms(ctx: CheckContext): void {
+  const message =
+    "uses an `ext:` attribute but the app has no `scimExtension`; add one with its urn and attributes";
   for (const [key, app] of Object.entries(ctx.spec.provisioning)) {
     if (app.scimExtension) continue;
-    const uses = (text: string) => /\[ext:/.test(text);
     for (const [target, mapping] of Object.entries(app.mappings)) {
       const text = typeof mapping === "string" ? mapping : (mapping.expression ?? "");
-      if (uses(text)) {
-        ctx.report(
-          ["provisioning", key, "mappings", target],
-          "uses an `ext:` attribute but the app has no `scimExtension`; add one with its urn and attributes",
-        );
-      }
+      if (/\[ext:/.test(text)) ctx.report(["provisioning", key, "mappings", target], message);
     }
     app.scope?.anyOf.forEach((group, g) =>
       group.allOf.forEach((clause, c) => {
         if (clause.attribute.startsWith("ext:")) {
-          ctx.report(
-            ["provisioning", key, "scope", "anyOf", g, "allOf", c, "attribute"],
-            "uses an `ext:` attribute but the app has no `scimExtension`; add one with its urn and attributes",
-          );
+          ctx.report(["provisioning", key, "scope", "anyOf", g, "allOf", c, "attribute"], message);
         }
       }),
     );
+    app.matching.forEach((rule, i) => {
+      if (rule.source.startsWith("ext:")) {
+        ctx.report(["provisioning", key, "matching", i, "source"], message);
+      }
+    });
   }
 }
 

@@ -157,6 +157,11 @@ const BAD: [string, string | Buffer | (() => void), string][] = [
     "bad.yaml:6:26: provisioning.emp.matching[0].source: unknown attribute [extrenalId]; did you mean [externalId]?",
   ],
   [
+    "an ext: matching source without a scimExtension",
+    app("    matching:\n" + "      - { source: ext:Badge, target: employeeId }\n"),
+    "bad.yaml:7:19: provisioning.emp.matching[0].source: uses an `ext:` attribute but the app has no `scimExtension`; add one with its urn and attributes",
+  ],
+  [
     "duplicate matching targets",
     app(
       "    matching:\n" +
