@@ -97,12 +97,12 @@ export async function createWorkflow(
   } catch (e) {
     const failure = e as { status?: number; unansweredAttempts?: number };
     if (failure.status !== 409) throw e;
-    if ((failure.unansweredAttempts ?? 0) > 0) {
-      const own = await ownLostCreate(client, body, taskDefinitionIds, started);
+    const holder = await workflowNamed(client, `${LCW_PATH}/workflows`, body.displayName);
+    if (holder && (failure.unansweredAttempts ?? 0) > 0) {
+      const own = await ownLostCreate(client, holder, body, taskDefinitionIds, started);
       if (own) return own;
     }
-    await explainNameConflict(client, body, e);
-    throw e;
+    return explainNameConflict(client, holder, body, e);
   }
   return { id: String(created.id), version: Number(created.version ?? 1), taskDefinitionIds };
 }
@@ -118,18 +118,12 @@ const CLOCK_SKEW_MS = 5 * 60_000;
  */
 async function ownLostCreate(
   client: GraphLike,
+  holder: Json,
   body: WorkflowBody,
   taskDefinitionIds: Record<string, string>,
   started: number,
 ): Promise<WorkflowState | undefined> {
-  const name = body.displayName.toLowerCase();
-  const listed = await call<{ value: Json[] }>(client, "GET", `${LCW_PATH}/workflows`).catch(
-    () => ({ value: [] as Json[] }),
-  );
-  const holder = listed.value.find((w) => String(w.displayName).toLowerCase() === name);
-  if (!holder || !(Date.parse(String(holder.createdDateTime)) >= started - CLOCK_SKEW_MS)) {
-    return undefined;
-  }
+  if (!(Date.parse(String(holder.createdDateTime)) >= started - CLOCK_SKEW_MS)) return undefined;
   const live = await readWorkflow(client, String(holder.id), body, taskDefinitionIds);
   if (!live) return undefined;
   const changes = workflowChanges(body, live.body);
@@ -139,29 +133,43 @@ async function ownLostCreate(
   return { id: String(holder.id), version: live.version, taskDefinitionIds };
 }
 
+/** The workflow in a collection with this display name (case-insensitive); none on failure. */
+async function workflowNamed(
+  client: GraphLike,
+  path: string,
+  displayName: string,
+): Promise<Json | undefined> {
+  const name = displayName.toLowerCase();
+  try {
+    const { value } = await call<{ value: Json[] }>(client, "GET", path);
+    return value.find((w) => String(w.displayName).toLowerCase() === name);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Display names are unique per tenant, soft-deleted workflows included (reference section 1.6):
  * say which workflow holds the name and what to do, rather than Graph's bare 409.
  */
 async function explainNameConflict(
   client: GraphLike,
+  live: Json | undefined,
   body: WorkflowBody,
   cause: unknown,
 ): Promise<never> {
-  const name = body.displayName.toLowerCase();
-  const holder = async (path: string) => {
-    const { value } = await call<{ value: Json[] }>(client, "GET", path);
-    return value.find((w) => String(w.displayName).toLowerCase() === name);
-  };
   const shown = JSON.stringify(body.displayName);
-  const live = await holder(`${LCW_PATH}/workflows`).catch(() => undefined);
   if (live) {
     throw new Error(
       `a workflow named ${shown} already exists (id ${String(live.id)}) and is not managed by this stack; rename it in the spec, or delete it in Entra and run again`,
       { cause },
     );
   }
-  const deleted = await holder(`${LCW_PATH}/deletedItems/workflows`).catch(() => undefined);
+  const deleted = await workflowNamed(
+    client,
+    `${LCW_PATH}/deletedItems/workflows`,
+    body.displayName,
+  );
   if (deleted) {
     throw new Error(
       `a deleted workflow still holds the name ${shown} (id ${String(deleted.id)}, in deleted items for 30 days); restore it (POST ${LCW_PATH}/deletedItems/workflows/${String(deleted.id)}/restore), purge it (DELETE ${LCW_PATH}/deletedItems/workflows/${String(deleted.id)}), or rename the workflow; set purgeOnDelete to free names on delete`,
