@@ -48,5 +48,30 @@ export function checkExtensionShortForms(ctx: CheckContext): void {
   }
 }
 
+/**
+ * Entra matches incoming records on each rule in turn; two rules on the same target attribute
+ * (Entra attribute names are case-insensitive) would be one rule with an ambiguous source.
+ */
+export function checkMatchingTargetsUnique({ spec, report }: CheckContext): void {
+  for (const [key, app] of Object.entries(spec.provisioning)) {
+    const seen = new Map<string, number>();
+    app.matching.forEach((rule, index) => {
+      const earlier = seen.get(rule.target.toLowerCase());
+      if (earlier === undefined) {
+        seen.set(rule.target.toLowerCase(), index);
+        return;
+      }
+      report(
+        ["provisioning", key, "matching", index, "target"],
+        `"${rule.target}" is already the target of matching[${earlier}]; each matching rule needs its own target attribute`,
+      );
+    });
+  }
+}
+
 /** The checks of this area, for lib/spec/checks.ts. */
-export const provisioningChecks = [checkMatchingTargetsMapped, checkExtensionShortForms];
+export const provisioningChecks = [
+  checkMatchingTargetsMapped,
+  checkMatchingTargetsUnique,
+  checkExtensionShortForms,
+];

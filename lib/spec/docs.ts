@@ -4,6 +4,7 @@
  * cannot drift from the code. `inbound schema --docs` writes it; a test keeps it in sync.
  */
 import { JsonSchema, tenantSpecJsonSchema } from "./jsonSchema";
+import { VARIABLES } from "./load";
 
 export const DOCS_FILE = "docs/tenant-spec.md";
 
@@ -55,12 +56,7 @@ validation, so a base file can use values that only the tenant file sets:
 
 | variable | value |
 |---|---|
-| \`\${tenant.name}\` | \`tenant.name\` |
-| \`\${tenant.id}\` | \`tenant.id\` |
-| \`\${tenant.domain}\` | \`tenant.domain\` |
-| \`\${azure.subscriptionId}\` | \`azure.subscriptionId\` |
-| \`\${azure.resourceGroup}\` | \`azure.resourceGroup\` |
-| \`\${azure.location}\` | \`azure.location\` |
+${VARIABLES.map((v) => `| \`\${${v}}\` | \`${v}\` |`).join("\n")}
 
 \`$\${\` writes a literal \`\${\`. Any other \`\${...}\` is an error. Keys are never substituted.
 

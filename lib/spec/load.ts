@@ -501,7 +501,8 @@ function copyIn(value: unknown, at: SpecPath, origins: Origins, overOrigins: Ori
 // --------------------------------------------------------------------------------------------
 // variables
 
-const VARIABLES = [
+/** The `${...}` variables a spec string may use. */
+export const VARIABLES = [
   "tenant.name",
   "tenant.id",
   "tenant.domain",
