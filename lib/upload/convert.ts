@@ -200,16 +200,16 @@ export function compileConverter(
     }
     return values;
   };
-  const convert = (fields: readonly string[], line: number): ConvertedRow => {
-    const result: ConvertedRow = { errors: [] };
-    const values = evaluate(fields, line, result);
-    if (result.errors.length === 0) result.user = build(shape, values) as ScimUser;
-    return result;
-  };
   const convertJson = (fields: readonly string[], line: number): ConvertedRow => {
     const result: ConvertedRow = { errors: [] };
     const values = evaluate(fields, line, result);
     if (result.errors.length === 0) result.json = emit(shape, values);
+    return result;
+  };
+  // The object is the JSON read back: one walk of the shape to keep right, not two in lockstep.
+  const convert = (fields: readonly string[], line: number): ConvertedRow => {
+    const { json, ...result } = convertJson(fields, line);
+    if (json !== undefined) result.user = JSON.parse(json) as ScimUser;
     return result;
   };
 
@@ -290,31 +290,8 @@ function compileShape(slots: readonly Slot[], schemas: readonly string[]): Shape
   return freeze(root);
 }
 
-function build(node: ShapeNode, values: readonly unknown[]): unknown {
-  if (node.slot !== undefined) return values[node.slot];
-  if (!node.children) return node.constant;
-  if (node.list) {
-    let list: unknown[] | undefined;
-    for (const element of node.children) {
-      const value = build(element, values);
-      if (value !== undefined) (list ??= []).push(value);
-    }
-    return list;
-  }
-  let out: Record<string, unknown> | undefined;
-  let valued = false;
-  for (const child of node.children) {
-    const value = build(child, values);
-    if (value === undefined) continue;
-    (out ??= {})[child.key] = value;
-    if (!child.filler) valued = true;
-  }
-  // A list element with no value but its filter is absent.
-  return valued ? out : undefined;
-}
-
 /**
- * `JSON.stringify(build(node, values))`, without the object. Concatenation beats collecting
+ * The canonical JSON of the user the shape gives for `values`, written without building it. Concatenation beats collecting
  * parts and joining them: V8 keeps the pieces as a rope until the digest reads it once.
  */
 function emit(node: ShapeNode, values: readonly unknown[]): string | undefined {
