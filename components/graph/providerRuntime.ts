@@ -13,8 +13,21 @@ const LIB_DIR = path.resolve(__dirname, "..", "..", "lib");
 const TS_NODE = require.resolve("ts-node");
 const TSCONFIG = path.resolve(__dirname, "..", "..", "tsconfig.json");
 
+/**
+ * The lib modules providers load, by the name `requireLib` takes. Type-only imports: nothing is
+ * loaded here, but a renamed or removed function is a compile error at its call in a provider.
+ */
+export interface LibModules {
+  graph: typeof import("../../lib/graph");
+  "lifecycle/diff": typeof import("../../lib/lifecycle/diff");
+  "lifecycle/graphApi": typeof import("../../lib/lifecycle/graphApi");
+  "provisioning/graphApi": typeof import("../../lib/provisioning/graphApi");
+  "provisioning/managed": typeof import("../../lib/provisioning/managed");
+  "spec/schema": typeof import("../../lib/spec/schema");
+}
+
 /** Loads `lib/<relative>` (e.g. "graph", "lifecycle/graphApi") in any process. */
-export function requireLib(relative: string) {
+export function requireLib<K extends keyof LibModules>(relative: K): LibModules[K] {
   const extensions = (require as NodeJS.Require).extensions as NodeJS.RequireExtensions | undefined;
   // Node's own require always knows ".js"; jest's (which transforms .ts itself) has an empty
   // `extensions`, and registering ts-node there would hook the test worker's real loader.

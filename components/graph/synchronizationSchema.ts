@@ -92,7 +92,7 @@ export const synchronizationSchemaProvider = {
     // An operator the last deploy did not look up compiles to a name no real one has, so the
     // scope shows as changed and update looks it up.
     const operatorNames: Record<string, string> = {};
-    for (const op of SCOPE_OPERATORS as string[]) operatorNames[op] = `{${op}}`;
+    for (const op of SCOPE_OPERATORS) operatorNames[op] = `{${op}}`;
     Object.assign(operatorNames, olds.operatorNames ?? {});
     const wanted = managed.compileManaged(news.provisioning, operatorNames, news.appKey);
     const changes: SchemaChange[] = olds.managed

@@ -22,16 +22,38 @@ export interface GraphLocationInputs {
   tenantId?: string;
 }
 
+/** Builds the client of a dynamic provider method from the resource's inputs. */
+export type GraphClientFactory = (inputs: GraphLocationInputs) => GraphClient;
+
 /**
- * The client a dynamic provider method builds for itself. Credentials never travel in resource
- * inputs or state: `INBOUND_GRAPH_TOKEN` if set (CI, tests), else the ambient Azure login that
- * DefaultAzureCredential finds (az login, workload identity, managed identity).
+ * Credentials never travel in resource inputs or state: `INBOUND_GRAPH_TOKEN` if set (CI, tests),
+ * else the ambient Azure login that DefaultAzureCredential finds (az login, workload identity,
+ * managed identity).
  */
-export function graphClientFromInputs(inputs: GraphLocationInputs): GraphClient {
-  return createGraphClient({
+const ambientClient: GraphClientFactory = (inputs) =>
+  createGraphClient({
     baseUrl: inputs.graphBaseUrl,
     version: inputs.graphVersion,
     token: process.env.INBOUND_GRAPH_TOKEN || undefined,
     tenantId: inputs.tenantId,
   });
+
+let factory: GraphClientFactory = ambientClient;
+
+/**
+ * The one place that builds clients for the dynamic providers. `inbound plan` swaps in a recording
+ * client (lib/graph/recording.ts) so that the providers' own code, unchanged, says what a deploy
+ * would send; tests swap in clients with instant retries.
+ */
+export function graphClientFromInputs(inputs: GraphLocationInputs): GraphClient {
+  return factory(inputs);
+}
+
+/** Routes every provider client through `next` until the returned restore function is called. */
+export function useGraphClientFactory(next: GraphClientFactory): () => void {
+  const previous = factory;
+  factory = next;
+  return () => {
+    factory = previous;
+  };
 }

@@ -3,6 +3,7 @@
  * `request` signature. Every call sends `Prefer: include-unknown-enum-members`: without it a v1.0
  * read returns a mover workflow's category as `unknownFutureValue` (reference section 1.9).
  */
+import type { GraphClient, HttpMethod } from "../graph/client";
 import {
   DEFAULT_SETTINGS,
   LCW_PATH,
@@ -13,20 +14,18 @@ import {
 import { normaliseWorkflow, PATCHABLE, workflowChanges } from "./diff";
 import { placeholderDisplayName } from "./tasks";
 
-export interface GraphLike {
-  request<T = unknown>(
-    method: string,
-    path: string,
-    body?: unknown,
-    options?: { headers?: Record<string, string> },
-  ): Promise<T>;
-}
+/** Only `request` is used, so a recording client (inbound plan) needs nothing more. */
+type GraphLike = Pick<GraphClient, "request">;
 
 type Json = Record<string, unknown>;
 
 const headers = { Prefer: "include-unknown-enum-members" };
-const call = <T = Json>(client: GraphLike, method: string, path: string, body?: unknown) =>
-  client.request<T>(method, path, body, { headers });
+const call = async <T = Json>(
+  client: GraphLike,
+  method: HttpMethod,
+  path: string,
+  body?: unknown,
+): Promise<T> => (await client.request<T>(method, path, body, { headers })) as T;
 
 export function isNotFound(error: unknown): boolean {
   const e = error as { status?: number; statusCode?: number } | undefined;

@@ -10,6 +10,7 @@ import type {
   SynchronizationSecretKeyStringValuePair,
   SynchronizationTemplate,
 } from "@microsoft/microsoft-graph-types";
+import type { GraphClient } from "../graph/client";
 import { resolveOperatorNames, type OperatorNames } from "./operators";
 import {
   compileManaged,
@@ -21,14 +22,8 @@ import {
 import { compileSchema, type SchemaSpec } from "./schema";
 import { mergeSecrets, type SecretPair } from "./secrets";
 
-export interface GraphLike {
-  request<T>(
-    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
-    path: string,
-    body?: unknown,
-    options?: { headers?: Record<string, string>; retryNotFound?: boolean },
-  ): Promise<T | undefined>;
-}
+/** Only `request` is used, so a recording client (inbound plan) needs nothing more. */
+type GraphLike = Pick<GraphClient, "request">;
 
 export const syncPaths = {
   templates: (sp: string) => `/servicePrincipals/${sp}/synchronization/templates`,
@@ -94,7 +89,7 @@ export async function createJob(
   client: GraphLike,
   servicePrincipalId: string,
   templateId: string,
-): Promise<SynchronizationJob> {
+): Promise<SynchronizationJob & { id: string }> {
   const existing = await client.request<{ value?: SynchronizationJob[] }>(
     "GET",
     syncPaths.jobs(servicePrincipalId),
@@ -102,7 +97,7 @@ export async function createJob(
     { retryNotFound: true },
   );
   const adopted = (existing?.value ?? []).find((j) => j.templateId === templateId && j.id);
-  if (adopted) return adopted;
+  if (adopted) return { ...adopted, id: adopted.id! };
   const body: Pick<SynchronizationJob, "templateId"> = { templateId };
   const job = await client.request<SynchronizationJob>(
     "POST",
@@ -111,7 +106,7 @@ export async function createJob(
     { retryNotFound: true },
   );
   if (!job?.id) throw new Error(`Graph created a synchronization job without an id`);
-  return job;
+  return { ...job, id: job.id };
 }
 
 /** The job, or undefined when it no longer exists. */
