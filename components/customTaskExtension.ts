@@ -8,12 +8,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as logic from "@pulumi/azure-native/logic";
+import { GRAPH_APP_ID } from "../lib/graph";
 import { compileCustomTaskExtension } from "../lib/lifecycle/compile";
 import type { CustomTaskExtension as ExtensionSpec } from "../lib/spec/schema";
 import { CustomTaskExtensionObject } from "./graph/customTaskExtension";
 
 /** Microsoft Graph's application id (the resource service principal of every Graph permission). */
-export const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 /** The first-party app that calls custom task extensions (the `appid` claim of its token). */
 export const LIFECYCLE_WORKFLOWS_APP_ID = "ce79fdc4-cd1d-4ea5-8139-e74d7dbe0bb7";
 /** Graph permission the Logic App's identity uses to resume the task. */

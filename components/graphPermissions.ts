@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
-import { GRAPH_APP_ID, UPLOADER_ROLES } from "../lib/provisioning/plan";
+import { GRAPH_APP_ID } from "../lib/graph";
+import { UPLOADER_ROLES } from "../lib/provisioning/graphApi";
 
 export const GRAPH_APP_ROLE_GRANTS_TYPE = "inbound:provisioning:GraphAppRoleGrants";
 

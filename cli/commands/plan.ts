@@ -3,9 +3,9 @@ import { Command } from "commander";
 import { CliIo, EXIT, paint } from "../io";
 import { loadSpec } from "../../lib/spec/load";
 import { formatDiagnostic } from "../../lib/spec/diagnostics";
-import { planGraphRequests, PlannedRequest } from "../../lib/plan";
 import { PlanError, runUnderMocks, PlannedResource } from "../plan/mockRun";
 import { offlineInvokes } from "../plan/offline";
+import { recordProviderCreates, type PlannedRequest } from "../plan/graphRequests";
 import { describeSchemaBody } from "../../lib/provisioning/describe";
 import { checkPolicies, PolicyViolation } from "../../policies/offline";
 
@@ -86,6 +86,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
         if (!loaded.spec) return done(EXIT.failed);
         const spec = loaded.spec;
         let run;
+        const recording = recordProviderCreates();
         try {
           run = await runUnderMocks({
             program: PROGRAM,
@@ -93,15 +94,18 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
             stack: options.stack ?? spec.tenant.name,
             invoke: offlineInvokes(spec),
             computedOutputs,
+            create: recording.create,
           });
         } catch (err) {
           if (!(err instanceof PlanError)) throw err;
           for (const message of err.messages) io.err(`${file}: the program fails: ${message}\n`);
           return done(EXIT.failed);
+        } finally {
+          recording.close();
         }
         const plan: Plan = {
           resources: run.resources,
-          graphRequests: planGraphRequests(spec),
+          graphRequests: recording.requests(run.resources.map((r) => r.name)),
           policyViolations: await checkPolicies(run.resources),
         };
         if (options.json) io.out(JSON.stringify(plan, null, 2) + "\n");
@@ -136,10 +140,21 @@ function renderText(io: CliIo, file: string, plan: Plan): string {
     );
     lines.push(`  ${level} ${v.policy} on ${v.resource}: ${v.message}`);
   }
-  lines.push("", paint(io, "bold", `Microsoft Graph requests: ${plan.graphRequests.length}`));
+  lines.push(
+    "",
+    paint(io, "bold", `Microsoft Graph requests: ${plan.graphRequests.length}`),
+    paint(io, "dim", REQUESTS_NOTE),
+  );
+  let resource: string | undefined;
   for (const request of plan.graphRequests) {
+    if (request.resource !== resource) {
+      resource = request.resource;
+      lines.push("", paint(io, "bold", `${resource}:`));
+    }
     lines.push("", `${paint(io, "green", request.method)} ${request.path}`);
-    if (request.note) lines.push(paint(io, "dim", `  (${request.note})`));
+    for (const [name, value] of Object.entries(request.headers ?? {})) {
+      lines.push(paint(io, "dim", `  ${name}: ${value}`));
+    }
     const summary = schemaSummary(request);
     if (summary) {
       lines.push("  what the spec sets in it:", indent(summary.join("\n"), 4), "  the whole body:");
@@ -163,12 +178,16 @@ function renderMarkdown(file: string, plan: Plan): string {
     lines.push(`- **${v.enforcementLevel}** \`${v.policy}\` on \`${v.resource}\`: ${v.message}`);
   }
   lines.push("", `**${plan.graphRequests.length} Microsoft Graph requests**`, "");
+  lines.push(`_${REQUESTS_NOTE}_`, "");
   for (const request of plan.graphRequests) {
     lines.push(
-      `<details><summary><code>${request.method} ${html(request.path)}</code></summary>`,
+      `<details><summary><code>${request.method} ${html(request.path)}</code> (${html(request.resource)})</summary>`,
       "",
     );
-    if (request.note) lines.push(`_${request.note}_`, "");
+    const headers = Object.entries(request.headers ?? {});
+    if (headers.length > 0) {
+      lines.push("```http", ...headers.map(([name, value]) => `${name}: ${value}`), "```", "");
+    }
     const summary = schemaSummary(request);
     if (summary) lines.push("What the spec sets in it:", "", "```text", ...summary, "```", "");
     if (request.body !== undefined)
@@ -177,6 +196,11 @@ function renderMarkdown(file: string, plan: Plan): string {
   }
   return lines.join("\n") + "\n";
 }
+
+const REQUESTS_NOTE =
+  "What inbound's own Graph resources send, recorded from their providers run against stand-in " +
+  "answers (<placeholders> are ids and names the tenant gives at deploy time); the azuread and " +
+  "azure-native resources above are created by their own providers.";
 
 /** For a schema PUT, the spec's part of the body in one line per item (the body is long). */
 function schemaSummary(request: PlannedRequest): string[] | undefined {

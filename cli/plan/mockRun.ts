@@ -33,6 +33,15 @@ export interface MockRunOptions {
     name: string,
     inputs: Record<string, unknown>,
   ) => Record<string, unknown>;
+  /**
+   * Creates a resource for real (inbound's own Graph resources, through a recording client), or
+   * returns undefined to leave it to `computedOutputs`.
+   */
+  create?: (
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+  ) => Promise<{ id: string; outs: Record<string, unknown> } | undefined>;
 }
 
 /** The program failed while it was being planned: what `pulumi preview` would report. */
@@ -62,7 +71,7 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
   pulumi.runtime.setAllConfig(options.config);
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
+      async newResource(args) {
         // The serialized dynamic provider is implementation, not configuration.
         const { __provider: _provider, ...inputs } = args.inputs as Record<string, unknown>;
         if (args.type !== "pulumi:pulumi:Stack") {
@@ -73,6 +82,8 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
             inputs,
           });
         }
+        const created = await options.create?.(args.type, args.name, inputs);
+        if (created) return { id: created.id, state: { ...inputs, ...created.outs } };
         const computed = options.computedOutputs?.(args.type, args.name, inputs) ?? {};
         return { id: `${args.name}-id`, state: { ...inputs, ...computed } };
       },

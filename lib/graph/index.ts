@@ -11,8 +11,13 @@ export type {
   TokenSource,
 } from "./client";
 export { GraphRequestError } from "./errors";
+export { createRecordingClient } from "./recording";
+export type { RecordedRequest, RecordingClientOptions, StandIn } from "./recording";
 
 import { createGraphClient, GraphClient, GraphVersion } from "./client";
+
+/** Microsoft Graph's own application (client) id, the same in every tenant. */
+export const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 
 /** Where Graph is, as a dynamic resource carries it in its inputs. */
 export interface GraphLocationInputs {

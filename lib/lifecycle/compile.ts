@@ -14,7 +14,6 @@ import type {
 import type { CustomTaskExtension, TenantSpec, Workflow } from "../spec/schema";
 import {
   GUID,
-  placeholderDisplayName,
   TaskDefinition,
   taskById,
   taskByName,
@@ -281,63 +280,3 @@ export const DEFAULT_SETTINGS: SettingsBody = {
   workflowScheduleIntervalInHours: 3,
   emailSettings: { useCompanyBranding: false },
 };
-
-export interface PlannedRequest {
-  method: "GET" | "POST" | "PATCH";
-  path: string;
-  body?: unknown;
-  note?: string;
-}
-
-/**
- * Every Graph request a deployment of the spec's lifecycle part sends, in order: extensions
- * first (workflows refer to their ids), then workflows, then the tenant settings.
- */
-export function planLifecycleRequests(
-  spec: TenantSpec,
-  resolver: LifecycleResolver = placeholderResolver,
-): PlannedRequest[] {
-  const requests: PlannedRequest[] = [];
-  for (const [key, extension] of Object.entries(spec.customTaskExtensions)) {
-    requests.push({
-      method: "POST",
-      path: `${LCW_PATH}/customTaskExtensions`,
-      body: compileCustomTaskExtension(extension, {
-        subscriptionId: spec.azure?.subscriptionId ?? "<azure.subscriptionId>",
-        resourceGroupName:
-          extension.logicApp.resourceGroup ?? spec.azure?.resourceGroup ?? "<azure.resourceGroup>",
-        url: `<callbackUrl:${extension.logicApp.name}>`,
-      }),
-      note: `custom task extension ${key}`,
-    });
-  }
-  for (const [key, workflow] of Object.entries(spec.lifecycleWorkflows)) {
-    const body = compileWorkflow(workflow, resolver, `lifecycleWorkflows.${key}`);
-    const lookedUp = body.tasks
-      .map((t) => placeholderDisplayName(t.taskDefinitionId))
-      .filter((name): name is string => name !== undefined);
-    if (lookedUp.length > 0) {
-      // What createWorkflow does first (lib/lifecycle/graphApi.ts): unconfirmed ids by name.
-      requests.push({
-        method: "GET",
-        path: `${LCW_PATH}/taskDefinitions`,
-        note: `ids of ${lookedUp.map((n) => JSON.stringify(n)).join(", ")} for lifecycle workflow ${key}, looked up by display name`,
-      });
-    }
-    requests.push({
-      method: "POST",
-      path: `${LCW_PATH}/workflows`,
-      body,
-      note: `lifecycle workflow ${key}`,
-    });
-  }
-  if (spec.lifecycleWorkflowSettings) {
-    requests.push({
-      method: "PATCH",
-      path: `${LCW_PATH}/settings`,
-      body: compileSettings(spec.lifecycleWorkflowSettings),
-      note: "tenant Lifecycle Workflows settings",
-    });
-  }
-  return requests;
-}

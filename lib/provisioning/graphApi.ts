@@ -37,6 +37,15 @@ export const syncPaths = {
   secrets: (sp: string) => `/servicePrincipals/${sp}/synchronization/secrets`,
 };
 
+/** The gallery templates of API-driven provisioning, looked up by display name. */
+export const APPLICATION_TEMPLATE_NAMES = {
+  entra: "API-driven provisioning to Microsoft Entra ID",
+  activeDirectory: "API-driven provisioning to on-premises Active Directory",
+} as const;
+
+/** The uploader's Graph app roles: it posts to /bulkUpload and reads the provisioning logs. */
+export const UPLOADER_ROLES = ["SynchronizationData-User.Upload", "ProvisioningLog.Read.All"];
+
 /** The job template prefix each target's job ids are observed to carry (reference 2.2). */
 export const EXPECTED_TEMPLATE = { entra: "API2AAD", activeDirectory: "API2AD" } as const;
 

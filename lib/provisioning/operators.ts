@@ -9,9 +9,9 @@ export type ScopeOperator = (typeof SCOPE_OPERATORS)[number];
 export type OperatorNames = Partial<Record<ScopeOperator, string>>;
 
 /**
- * BEST GUESS, for offline plans only: the portal's operator labels (reference 4.4) written as the
- * one documented API name (`EQUALS`) suggests. Never sent to Graph: deploys use
- * `resolveOperatorNames` on the live filterOperators list.
+ * BEST GUESS, for offline plans only: the portal's operator labels written as the one documented
+ * API name (`EQUALS`) suggests. The plan's stand-in answer to `GET .../filterOperators` lists
+ * them; deploys resolve names on the job's own list.
  */
 export const BEST_GUESS_OPERATOR_NAMES: Record<ScopeOperator, string> = {
   equals: "EQUALS",
@@ -28,10 +28,6 @@ export const BEST_GUESS_OPERATOR_NAMES: Record<ScopeOperator, string> = {
   endsWith: "ENDS_WITH",
   lessThan: "Less_Than",
 };
-
-/** The label the offline plan prints next to anything computed from the best-guess table. */
-export const BEST_GUESS_LABEL =
-  "operator names are a BEST GUESS for this offline plan; deploys read them from GET .../schema/filterOperators";
 
 // "IS TRUE", "IS_TRUE", "IsTrue" and "isTrue" are the same operator: compare letters only.
 const letters = (name: string) => name.toLowerCase().replace(/[^a-z]/g, "");

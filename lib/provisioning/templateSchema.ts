@@ -7,9 +7,6 @@
 import type { AttributeDefinition, SynchronizationSchema } from "@microsoft/microsoft-graph-types";
 import type { ProvisioningApp } from "../spec/schema";
 
-export const STAND_IN_LABEL =
-  "schema body built on a STAND-IN template schema (placeholders in {braces}); deploys GET the job's real schema and replace only the parts shown";
-
 const attribute = (
   name: string,
   type: AttributeDefinition["type"] = "String",

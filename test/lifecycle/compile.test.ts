@@ -9,8 +9,6 @@ import {
   compileCustomTaskExtension,
   compileSettings,
   compileWorkflow,
-  placeholderResolver,
-  planLifecycleRequests,
   type LifecycleResolver,
 } from "../../lib/lifecycle/compile";
 import { lifecycleChecks } from "../../lib/lifecycle/checks";
@@ -204,42 +202,4 @@ lifecycleWorkflowSettings:
   expect(compileSettings(spec.lifecycleWorkflowSettings!)).toEqual(
     fixture("lifecycleWorkflows-settings.patch.json"),
   );
-});
-
-test("the plan lists extensions, workflows and settings with placeholders for deploy-time ids", () => {
-  const spec = specFrom(`
-lifecycleWorkflows:
-  joiners:
-    category: joiner
-    displayName: Joiners
-    trigger: { attribute: employeeHireDate, offsetDays: -3 }
-    scope: "(department eq 'IT')"
-    tasks:
-      - addUserToGroups: { groups: [All Employees] }
-      - runCustomTaskExtension: { extension: hybrid }
-customTaskExtensions:
-  hybrid:
-    displayName: Hybrid
-    logicApp: { name: la-hybrid }
-lifecycleWorkflowSettings: { workflowScheduleIntervalInHours: 6 }
-`);
-  const plan = planLifecycleRequests(spec, placeholderResolver);
-  expect(plan.map((r) => `${r.method} ${r.path} (${r.note})`)).toEqual([
-    "POST /identityGovernance/lifecycleWorkflows/customTaskExtensions (custom task extension hybrid)",
-    "POST /identityGovernance/lifecycleWorkflows/workflows (lifecycle workflow joiners)",
-    "PATCH /identityGovernance/lifecycleWorkflows/settings (tenant Lifecycle Workflows settings)",
-  ]);
-  expect((plan[0].body as { endpointConfiguration: unknown }).endpointConfiguration).toEqual({
-    "@odata.type": "#microsoft.graph.logicAppTriggerEndpointConfiguration",
-    subscriptionId: "c500b67c-e9b7-4ad2-a90d-77d41385ae55",
-    resourceGroupName: "RG-LCM",
-    logicAppWorkflowName: "la-hybrid",
-    url: "<callbackUrl:la-hybrid>",
-  });
-  const tasks = (plan[1].body as { tasks: { arguments: unknown }[] }).tasks;
-  expect(tasks.map((t) => t.arguments)).toEqual([
-    [{ name: "groupID", value: "<group:All Employees>" }],
-    [{ name: "customTaskExtensionID", value: "<customTaskExtension:hybrid>" }],
-  ]);
-  expect(plan[2].body).toEqual({ workflowScheduleIntervalInHours: 6 });
 });

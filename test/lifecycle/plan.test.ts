@@ -1,8 +1,8 @@
 /**
  * `inbound plan` for the lifecycle part, through the real program under Pulumi's mocks in its own
- * process (as the command runs it): each workflow's request is the exact body the compiler makes,
- * with deploy-time ids as named placeholders, the workflow resources carry that same body, and
- * the text output prints it in full.
+ * process (as the command runs it): the requests are recorded from the lifecycle providers' own
+ * `create`, so each workflow's POST is the exact body the compiler makes with what the tenant
+ * answers filled in (stand-ins offline), and the text output prints it in full.
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
@@ -54,7 +54,7 @@ lifecycleWorkflowSettings:
 
 interface PlanJson {
   resources: { type: string; name: string; inputs: Record<string, unknown> }[];
-  graphRequests: { method: string; path: string; body?: unknown; note?: string }[];
+  graphRequests: { resource: string; method: string; path: string; body?: unknown }[];
 }
 
 let dir: string;
@@ -81,22 +81,34 @@ const expected = (key: string) =>
   compileWorkflow(spec().lifecycleWorkflows[key], placeholderResolver, `lifecycleWorkflows.${key}`);
 const lifecycle = () => plan.graphRequests.filter((r) => r.path.includes("/lifecycleWorkflows/"));
 
-test("the lifecycle requests, in deploy order: the extension, the task look-up and the workflows, the settings", () => {
-  expect(lifecycle().map((r) => `${r.method} ${r.path} (${r.note})`)).toEqual([
-    "POST /identityGovernance/lifecycleWorkflows/customTaskExtensions (custom task extension hybrid)",
-    'GET /identityGovernance/lifecycleWorkflows/taskDefinitions (ids of "Update user attributes" for lifecycle workflow pre-hire, looked up by display name)',
-    "POST /identityGovernance/lifecycleWorkflows/workflows (lifecycle workflow pre-hire)",
-    "POST /identityGovernance/lifecycleWorkflows/workflows (lifecycle workflow move)",
-    "POST /identityGovernance/lifecycleWorkflows/workflows (lifecycle workflow leave)",
-    "PATCH /identityGovernance/lifecycleWorkflows/settings (tenant Lifecycle Workflows settings)",
+const EXTENSION_ID = "<fabrikam-lifecycle-extension-hybrid-object.id>";
+const LCW = "/v1.0/identityGovernance/lifecycleWorkflows";
+const workflowPost = (key: string) =>
+  lifecycle().find(
+    (r) => r.method === "POST" && r.resource === `fabrikam-lifecycle-workflow-${key}`,
+  )!;
+/** The compiled body with the extension id the (stand-in) create answered. */
+const sent = (key: string) =>
+  JSON.parse(
+    JSON.stringify(expected(key)).replace("<customTaskExtension:hybrid>", EXTENSION_ID),
+  ) as unknown;
+
+test("the lifecycle requests, in the order Pulumi creates the resources", () => {
+  expect(lifecycle().map((r) => `${r.resource}: ${r.method} ${r.path}`)).toEqual([
+    `fabrikam-lifecycle-settings: PATCH ${LCW}/settings`,
+    `fabrikam-lifecycle-extension-hybrid-object: POST ${LCW}/customTaskExtensions`,
+    `fabrikam-lifecycle-workflow-move: POST ${LCW}/workflows`,
+    `fabrikam-lifecycle-workflow-leave: POST ${LCW}/workflows`,
+    // Only pre-hire has a task whose id is looked up by display name.
+    `fabrikam-lifecycle-workflow-pre-hire: GET ${LCW}/taskDefinitions`,
+    `fabrikam-lifecycle-workflow-pre-hire: POST ${LCW}/workflows`,
   ]);
 });
 
 test.each(["pre-hire", "move", "leave"])(
   "%s: the plan shows the exact body, deploy-time ids as named placeholders",
   (key) => {
-    const request = lifecycle().find((r) => r.note === `lifecycle workflow ${key}`)!;
-    expect(request.body).toEqual(expected(key));
+    expect(workflowPost(key).body).toEqual(sent(key));
   },
 );
 
@@ -144,29 +156,17 @@ test("each workflow resource carries the body the plan shows", () => {
     const inputs = Object.fromEntries(
       keys.filter((k) => k in resource.inputs).map((k) => [k, resource.inputs[k]]),
     );
-    // Under mocks the extension's id is the resource's placeholder output; the plan names the key.
-    const shown = JSON.parse(
-      JSON.stringify(inputs).replace(
-        "<fabrikam-lifecycle-extension-hybrid-object.extensionId>",
-        "<customTaskExtension:hybrid>",
-      ),
-    );
-    expect(shown).toEqual(expected(key));
+    expect(inputs).toEqual(sent(key));
   }
 });
 
-test("the text output prints every workflow body in full", () => {
+test("the text output prints every workflow body in full, under its resource", () => {
   for (const key of ["pre-hire", "move", "leave"]) {
-    const body = JSON.stringify(
-      lifecycle().find((r) => r.note === `lifecycle workflow ${key}`)!.body,
-      null,
-      2,
-    )
+    const body = JSON.stringify(workflowPost(key).body, null, 2)
       .split("\n")
       .map((line) => `    ${line}`)
       .join("\n");
-    expect(text).toContain(
-      `POST /identityGovernance/lifecycleWorkflows/workflows\n  (lifecycle workflow ${key})\n${body}\n`,
-    );
+    const headers = "  Prefer: include-unknown-enum-members\n  Content-Type: application/json\n";
+    expect(text).toContain(`POST ${LCW}/workflows\n${headers}${body}\n`);
   }
 });

@@ -17,6 +17,9 @@ import { attr, CONTOSO_URN, customAttribute, mapping } from "./helpers";
 const ROOT = path.join(__dirname, "..", "..");
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const GRAPH = "https://graph.microsoft.com";
+const SYNC =
+  "/v1.0/servicePrincipals/<contoso-employees-app.servicePrincipalObjectId>/synchronization";
+const JOB_PATH = `${SYNC}/jobs/<contoso-employees-job.jobId>`;
 
 interface PlannedResource {
   type: string;
@@ -26,7 +29,13 @@ interface PlannedResource {
 }
 interface PlanJson {
   resources: PlannedResource[];
-  graphRequests: { method: string; path: string; body?: unknown; note?: string }[];
+  graphRequests: {
+    resource: string;
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+  }[];
   policyViolations: unknown[];
 }
 
@@ -302,9 +311,7 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
     const puts = plans.contoso.graphRequests.filter(
       (r) => r.method === "PUT" && r.path.endsWith("/schema"),
     );
-    expect(puts.map((r) => r.path)).toEqual([
-      "/servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema",
-    ]);
+    expect(puts.map((r) => r.path)).toEqual([`${JOB_PATH}/schema`]);
     return puts[0].body as {
       directories: { name: string; objects: { name: string; attributes: { name: string }[] }[] }[];
       synchronizationRules: {
@@ -414,17 +421,33 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
     }
   });
 
-  test("the template is looked up by display name and the job template discovered", () => {
-    const lines = plans.contoso.graphRequests.map((r) => `${r.method} ${r.path}`);
-    expect(lines.slice(0, 5)).toEqual([
-      "GET /applicationTemplates?$filter=displayName eq 'API-driven provisioning to Microsoft Entra ID'",
-      "POST /applicationTemplates/{applicationTemplateId}/instantiate",
-      "GET /servicePrincipals/{servicePrincipalId}/synchronization/templates",
-      "GET /servicePrincipals/{servicePrincipalId}/synchronization/jobs",
-      "POST /servicePrincipals/{servicePrincipalId}/synchronization/jobs",
+  test("every request the providers send, resource by resource, as recorded from them", () => {
+    const lines = plans.contoso.graphRequests.map(
+      (r) => `${r.resource}: ${r.method} ${r.path} ${JSON.stringify(r.headers ?? {})}`,
+    );
+    const json = JSON.stringify({ "Content-Type": "application/json" });
+    const lcw = JSON.stringify({
+      Prefer: "include-unknown-enum-members",
+      "Content-Type": "application/json",
+    });
+    expect(lines).toEqual([
+      `contoso-employees-job: GET ${SYNC}/templates {}`,
+      `contoso-employees-job: GET ${SYNC}/jobs {}`,
+      `contoso-employees-job: POST ${SYNC}/jobs ${json}`,
+      `contoso-employees-schema: GET ${JOB_PATH}/schema {}`,
+      `contoso-employees-schema: GET ${JOB_PATH}/schema/filterOperators {}`,
+      `contoso-employees-schema: PUT ${JOB_PATH}/schema ${json}`,
+      `contoso-employees-secrets: GET ${SYNC}/secrets {}`,
+      `contoso-employees-secrets: PUT ${SYNC}/secrets ${json}`,
+      `contoso-lifecycle-extension-hybrid-offboarding-object: POST /v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions ${lcw}`,
+      `contoso-employees-start: GET ${JOB_PATH} {}`,
+      `contoso-employees-start: POST ${JOB_PATH}/start {}`,
+      `contoso-lifecycle-workflow-onboard-pre-hire: POST /v1.0/identityGovernance/lifecycleWorkflows/workflows ${lcw}`,
+      `contoso-lifecycle-workflow-offboard-on-last-day: POST /v1.0/identityGovernance/lifecycleWorkflows/workflows ${lcw}`,
     ]);
-    expect(plans.contoso.graphRequests[4].body).toEqual({
-      templateId: "{synchronizationTemplateId}",
+    // The job is made from the template the templates list offered (a stand-in id offline).
+    expect(plans.contoso.graphRequests[2].body).toEqual({
+      templateId: "<contoso-employees-job.templateId>",
     });
   });
 });
@@ -443,12 +466,12 @@ describe("human and pull-request output", () => {
     const schema = at(`      + contoso-employees-schema  ${SCHEMA}`);
     expect(tenant).toBeLessThan(app);
     expect(app).toBeLessThan(schema);
-    const requests = at("Microsoft Graph requests: 17");
+    const requests = at("Microsoft Graph requests: 13");
     expect(requests).toBeGreaterThan(schema);
-    const put = at(
-      "PUT /servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema",
-    );
-    expect(lines[put + 1]).toMatch(/^ {2}\(schema body built on a STAND-IN template schema/);
+    const put = at(`PUT ${JOB_PATH}/schema`);
+    // Under the heading of the resource whose provider sends it.
+    expect(lines.lastIndexOf("contoso-employees-schema:", put)).toBeGreaterThan(requests);
+    expect(lines[put + 1]).toBe("  Content-Type: application/json");
     // What the spec sets, as the portal's mapping page would list it, then the whole body.
     const body = at("  the whole body:");
     expect(lines.slice(put + 2, body)).toEqual([
@@ -487,18 +510,21 @@ describe("human and pull-request output", () => {
       "\n  - `contoso-employees` (inbound:provisioning:ApiProvisioningApp)\n" +
         "    - `contoso-employees-app` (azuread:index/applicationFromTemplate:ApplicationFromTemplate)\n",
     );
-    expect(markdown).toContain("**17 Microsoft Graph requests**");
-    const blocks = markdown.match(/<details><summary><code>[A-Z]+ [^<]+<\/code><\/summary>/g);
-    expect(blocks).toHaveLength(17);
-    expect(blocks).toContain(
-      "<details><summary><code>PUT /servicePrincipals/{servicePrincipalId}/synchronization/jobs/{jobId}/schema</code></summary>",
+    expect(markdown).toContain("**13 Microsoft Graph requests**");
+    const blocks = markdown.match(
+      /<details><summary><code>[A-Z]+ [^<]+<\/code> \([^)]+\)<\/summary>/g,
     );
-    expect(markdown.match(/<\/details>/g)).toHaveLength(17);
+    expect(blocks).toHaveLength(13);
+    const escaped = (text: string) => text.replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    expect(blocks).toContain(
+      `<details><summary><code>PUT ${escaped(JOB_PATH)}/schema</code> (contoso-employees-schema)</summary>`,
+    );
+    expect(markdown.match(/<\/details>/g)).toHaveLength(13);
     // The schema's summary, then every body, each in a closed fence.
     expect(markdown).toContain(
       "What the spec sets in it:\n\n```text\ntarget object actions: Add, Update\n",
     );
-    const opened = (markdown.match(/^```(json|text)$/gm) ?? []).length;
+    const opened = (markdown.match(/^```(json|text|http)$/gm) ?? []).length;
     expect(opened).toBe((markdown.match(/^```$/gm) ?? []).length);
     expect(markdown.match(/^```text$/gm)).toHaveLength(1);
   });
