@@ -1,23 +1,23 @@
 /**
  * A custom task extension as Lifecycle Workflows needs it (lifecycle reference section 3): a
  * Consumption Logic App whose HTTP trigger only admits Lifecycle Workflows' PoP token, which
- * resumes the waiting task with its system-assigned managed identity; the Graph permission that
- * identity needs for the resume call; and the Graph customTaskExtension object pointing at the
- * Logic App.
+ * resumes the waiting task with its system-assigned managed identity; and the Graph
+ * customTaskExtension object pointing at the Logic App, which authorizes that identity (and only
+ * it) to resume the task through `callbackConfiguration.authorizedApps`, Microsoft's default and
+ * recommended response authorization
+ * (https://learn.microsoft.com/en-us/entra/id-governance/lifecycle-workflow-extensibility#response-authorization).
+ * No Graph app role is granted: the tenant-wide LifecycleWorkflows.ReadWrite.All would let the
+ * identity resume, read and change every workflow.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as logic from "@pulumi/azure-native/logic";
-import { GRAPH_APP_ID } from "../lib/graph";
 import { compileCustomTaskExtension } from "../lib/lifecycle/compile";
 import type { CustomTaskExtension as ExtensionSpec } from "../lib/spec/schema";
 import { CustomTaskExtensionObject } from "./graph/customTaskExtension";
 
-/** Microsoft Graph's application id (the resource service principal of every Graph permission). */
 /** The first-party app that calls custom task extensions (the `appid` claim of its token). */
 export const LIFECYCLE_WORKFLOWS_APP_ID = "ce79fdc4-cd1d-4ea5-8139-e74d7dbe0bb7";
-/** Graph permission the Logic App's identity uses to resume the task. */
-export const RESUME_PERMISSION = "LifecycleWorkflows.ReadWrite.All";
 export const POP_POLICY_NAME = "AzureADLifecycleWorkflowsAuthPOPAuthPolicy";
 /** Lifecycle Workflows calls the trigger named `manual` (reference section 3.2). */
 export const TRIGGER_NAME = "manual";
@@ -164,6 +164,8 @@ export function extensionDefinition(graphBaseUrl: string, actions: Record<string
 export class CustomTaskExtension extends pulumi.ComponentResource {
   public readonly logicApp: logic.Workflow;
   public readonly extension: CustomTaskExtensionObject;
+  /** appId of the Logic App's managed identity: the one app allowed to resume the task. */
+  public readonly resumedBy: pulumi.Output<string>;
   /** The Graph id that `runCustomTaskExtension` tasks refer to. */
   public readonly extensionId: pulumi.Output<string>;
 
@@ -191,22 +193,18 @@ export class CustomTaskExtension extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const graph = azuread.getServicePrincipalOutput({ clientId: GRAPH_APP_ID }, { parent: this });
-    new azuread.AppRoleAssignment(
-      `${name}-resume-permission`,
-      {
-        // Looked up by value: Graph's role ids are not hard-coded anywhere in this project.
-        appRoleId: graph.appRoleIds[RESUME_PERMISSION],
-        principalObjectId: this.logicApp.identity.apply((identity) => {
-          if (!identity?.principalId) {
-            throw new Error(`the Logic App ${spec.logicApp.name} has no system-assigned identity`);
-          }
-          return identity.principalId;
-        }),
-        resourceObjectId: graph.objectId,
-      },
+    const principalId = this.logicApp.identity.apply((identity) => {
+      if (!identity?.principalId) {
+        throw new Error(`the Logic App ${spec.logicApp.name} has no system-assigned identity`);
+      }
+      return identity.principalId;
+    });
+    // ARM gives the identity's object id; authorizedApps names it by its appId (client id),
+    // which its service principal carries.
+    this.resumedBy = azuread.getServicePrincipalOutput(
+      { objectId: principalId },
       { parent: this },
-    );
+    ).clientId;
 
     // Graph wants the trigger URL when an app rather than a user creates the extension; it holds
     // the trigger's SAS signature, so it stays secret in the state.
@@ -232,6 +230,10 @@ export class CustomTaskExtension extends pulumi.ComponentResource {
         compileCustomTaskExtension(spec, { ...location, ...(value ? { url: value } : {}) })
           .endpointConfiguration,
     );
+    const callbackConfiguration = this.resumedBy.apply(
+      (resumedBy) =>
+        compileCustomTaskExtension(spec, { ...location, resumedBy }).callbackConfiguration,
+    );
     this.extension = new CustomTaskExtensionObject(
       `${name}-object`,
       {
@@ -240,7 +242,7 @@ export class CustomTaskExtension extends pulumi.ComponentResource {
         endpointConfiguration,
         authenticationConfiguration: body.authenticationConfiguration,
         clientConfiguration: body.clientConfiguration,
-        callbackConfiguration: body.callbackConfiguration,
+        callbackConfiguration,
         graphBaseUrl: args.graphBaseUrl,
         graphVersion: args.graphVersion ?? "v1.0",
         tenantId: args.tenantId,
@@ -248,6 +250,10 @@ export class CustomTaskExtension extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.logicApp] },
     );
     this.extensionId = this.extension.extensionId;
-    this.registerOutputs({ extensionId: this.extensionId, logicAppName: this.logicApp.name });
+    this.registerOutputs({
+      extensionId: this.extensionId,
+      logicAppName: this.logicApp.name,
+      resumedBy: this.resumedBy,
+    });
   }
 }

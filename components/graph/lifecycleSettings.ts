@@ -1,8 +1,10 @@
 /**
  * The tenant's Lifecycle Workflows settings (`PATCH /identityGovernance/lifecycleWorkflows/
  * settings`) as a Pulumi dynamic resource. There is one settings object per tenant, so create and
- * update are the same PATCH, and delete hands the tenant back Entra's defaults (a 3-hour schedule,
- * unbranded mail).
+ * update are the same PATCH, and delete hands the tenant back Entra's defaults for what the spec
+ * managed (a 3-hour schedule; no sender domain and no branding). The PATCH always carries both
+ * properties Graph requires, reading from the tenant what the spec leaves out
+ * (lib/lifecycle/graphApi.ts, patchSettings).
  */
 import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";

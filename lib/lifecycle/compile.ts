@@ -6,7 +6,6 @@
  */
 import type {
   CustomExtensionClientConfiguration,
-  EmailSettings,
   IdentityGovernanceNamespace as IG,
   KeyValuePair,
   LogicAppTriggerEndpointConfiguration,
@@ -201,13 +200,21 @@ export function compileWorkflow(
   };
 }
 
+/**
+ * An application allowed to resume a waiting task. The element type is Graph's `application`;
+ * the customTaskExtensionCallbackConfiguration page describes the collection as "unique
+ * identifiers or appIds", and a managed identity has no application object, only its appId
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-customtaskextensioncallbackconfiguration).
+ */
+export type AuthorizedApp = { "@odata.type": "#microsoft.graph.application"; id: string };
+
 export type CustomTaskExtensionBody = {
   displayName: string;
   description?: string;
   endpointConfiguration: Typed<LogicAppTriggerEndpointConfiguration>;
   authenticationConfiguration: { "@odata.type": string };
   clientConfiguration: Typed<CustomExtensionClientConfiguration>;
-  callbackConfiguration: Typed<{ timeoutDuration: string }>;
+  callbackConfiguration: Typed<{ timeoutDuration: string; authorizedApps?: AuthorizedApp[] }>;
 };
 
 export interface LogicAppLocation {
@@ -215,11 +222,16 @@ export interface LogicAppLocation {
   resourceGroupName: string;
   /** The trigger's callback URL; Graph wants it when an app (not a user) creates the extension. */
   url?: string;
+  /** appId (client id) of the Logic App's managed identity, which resumes the waiting task. */
+  resumedBy?: string;
 }
 
 /**
  * The body of `POST .../customTaskExtensions`: PoP authentication (the only kind new extensions
- * get, reference section 3.1), launch-and-wait with the spec's callback timeout.
+ * get, reference section 3.1), launch-and-wait with the spec's callback timeout. The Logic App's
+ * managed identity is listed in `authorizedApps`: the response authorization Microsoft makes the
+ * default and recommends, instead of a tenant-wide LifecycleWorkflows.ReadWrite.All grant
+ * (https://learn.microsoft.com/en-us/entra/id-governance/lifecycle-workflow-extensibility#response-authorization).
  */
 export function compileCustomTaskExtension(
   extension: CustomTaskExtension,
@@ -247,17 +259,41 @@ export function compileCustomTaskExtension(
     callbackConfiguration: {
       "@odata.type": `${NS}.customTaskExtensionCallbackConfiguration`,
       timeoutDuration: extension.callbackTimeout,
+      ...(location.resumedBy !== undefined
+        ? {
+            authorizedApps: [
+              { "@odata.type": "#microsoft.graph.application", id: location.resumedBy },
+            ],
+          }
+        : {}),
     },
   };
 }
 
+/** Graph's emailSettings; `senderDomain` null is no custom domain (mail comes from Microsoft's). */
+export interface EmailSettingsBody {
+  senderDomain?: string | null;
+  useCompanyBranding?: boolean;
+}
+
+/** The settings as the spec sets them: the schedule always, the mail settings when written. */
 export type SettingsBody = Required<
   Pick<IG.LifecycleManagementSettings, "workflowScheduleIntervalInHours">
 > & {
-  emailSettings?: EmailSettings;
+  emailSettings?: EmailSettingsBody;
 };
 
-/** The body of `PATCH /identityGovernance/lifecycleWorkflows/settings`. */
+/**
+ * What the PATCH carries: both properties the update page marks Required
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecyclemanagementsettings-update),
+ * the mail settings whole.
+ */
+export interface CompleteSettingsBody {
+  workflowScheduleIntervalInHours: number;
+  emailSettings: { senderDomain: string | null; useCompanyBranding: boolean };
+}
+
+/** The body of `PATCH /identityGovernance/lifecycleWorkflows/settings`, as far as the spec sets it. */
 export function compileSettings(
   settings: NonNullable<TenantSpec["lifecycleWorkflowSettings"]>,
 ): SettingsBody {
@@ -275,8 +311,44 @@ export function compileSettings(
   return body;
 }
 
-/** What Entra has when nobody set anything: a 3-hour schedule and unbranded mail. */
-export const DEFAULT_SETTINGS: SettingsBody = {
+/**
+ * What a tenant has when nobody set anything. The 3-hour schedule is the documented default
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-lifecyclemanagementsettings);
+ * the emailSettings page documents no default, and describes a custom sender domain and the
+ * company banner as opt-ins replacing Microsoft's (https://learn.microsoft.com/en-us/graph/api/resources/emailsettings),
+ * so the untouched state is no domain and no branding.
+ */
+export const DEFAULT_SETTINGS: CompleteSettingsBody = {
   workflowScheduleIntervalInHours: 3,
-  emailSettings: { useCompanyBranding: false },
+  emailSettings: { senderDomain: null, useCompanyBranding: false },
 };
+
+/**
+ * The PATCH body for `desired`: what the spec sets, and for what it leaves out (the mail
+ * settings, or the sender domain), the tenant's `live` values, so that a PATCH that must carry
+ * both required properties changes nothing the spec does not own. `live` is the GET answer;
+ * whatever it lacks falls back to the defaults.
+ */
+export function completeSettings(
+  desired: SettingsBody,
+  live: { emailSettings?: EmailSettingsBody | null } | undefined,
+): CompleteSettingsBody {
+  const current = live?.emailSettings ?? {};
+  const wanted = desired.emailSettings ?? {};
+  const pick = <K extends keyof EmailSettingsBody>(key: K) =>
+    wanted[key] !== undefined ? wanted[key] : current[key];
+  return {
+    workflowScheduleIntervalInHours: desired.workflowScheduleIntervalInHours,
+    emailSettings: {
+      senderDomain: pick("senderDomain") ?? DEFAULT_SETTINGS.emailSettings.senderDomain,
+      useCompanyBranding:
+        pick("useCompanyBranding") ?? DEFAULT_SETTINGS.emailSettings.useCompanyBranding,
+    },
+  };
+}
+
+/** Whether `desired` already sets everything the PATCH carries, so nothing need be read. */
+export function settingsAreComplete(desired: SettingsBody): boolean {
+  const email = desired.emailSettings;
+  return email?.senderDomain !== undefined && email.useCompanyBranding !== undefined;
+}

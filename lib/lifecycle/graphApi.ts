@@ -5,14 +5,17 @@
  */
 import type { GraphClient, HttpMethod } from "../graph/client";
 import {
+  completeSettings,
   DEFAULT_SETTINGS,
   LCW_PATH,
+  settingsAreComplete,
+  type CompleteSettingsBody,
   type CustomTaskExtensionBody,
   type SettingsBody,
   type WorkflowBody,
 } from "./compile";
 import { normaliseWorkflow, PATCHABLE, workflowChanges } from "./diff";
-import { placeholderDisplayName } from "./tasks";
+import { placeholderDisplayName, sameTaskName } from "./tasks";
 
 /** Only `request` is used, so a recording client (inbound plan) needs nothing more. */
 type GraphLike = Pick<GraphClient, "request">;
@@ -35,7 +38,12 @@ export function isNotFound(error: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // task definitions whose ids are looked up by display name
 
-/** Placeholder → id for every `<taskDefinition:Name>` in the body, from `GET /taskDefinitions`. */
+/**
+ * Placeholder → id for every `<taskDefinition:Name>` in the body, from `GET /taskDefinitions`.
+ * Names compare case-insensitively and with or without the " (Preview)" Microsoft appends to
+ * tasks in preview (the Update user attributes how-to names its task "Update user attributes
+ * (Preview)"), so a task keeps resolving when it enters or leaves preview.
+ */
 export async function resolveTaskDefinitionIds(
   client: GraphLike,
   body: WorkflowBody,
@@ -48,7 +56,7 @@ export async function resolveTaskDefinitionIds(
   const ids: Record<string, string> = {};
   for (const placeholder of wanted) {
     const name = placeholderDisplayName(placeholder)!;
-    const hit = value.find((d) => String(d.displayName).toLowerCase() === name.toLowerCase());
+    const hit = value.find((d) => sameTaskName(String(d.displayName), name));
     if (!hit) {
       throw new Error(
         `this tenant has no Lifecycle Workflows task named ${JSON.stringify(name)}; available: ${value.map((d) => String(d.displayName)).join(", ")}`,
@@ -312,6 +320,13 @@ export async function readCustomTaskExtension(
     if (endpoint && endpoint.url == null && wanted !== undefined) {
       body.endpointConfiguration = { ...endpoint, url: wanted };
     }
+    // authorizedApps is typed as a collection of application objects, which a read need not
+    // expand: a read without it is not drift, one that lists other apps is.
+    const callback = body.callbackConfiguration as Json | undefined;
+    const apps = desired.callbackConfiguration?.authorizedApps;
+    if (callback && callback.authorizedApps == null && apps !== undefined) {
+      body.callbackConfiguration = { ...callback, authorizedApps: apps };
+    }
     return body as CustomTaskExtensionBody;
   } catch (e) {
     if (isNotFound(e)) return undefined;
@@ -339,8 +354,24 @@ export async function deleteCustomTaskExtension(client: GraphLike, id: string): 
 // ---------------------------------------------------------------------------------------------
 // tenant settings
 
-export async function patchSettings(client: GraphLike, body: SettingsBody): Promise<void> {
-  await call(client, "PATCH", `${LCW_PATH}/settings`, body);
+const SETTINGS_PATH = `${LCW_PATH}/settings`;
+
+/**
+ * PATCHes the settings with both properties the update page marks Required
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecyclemanagementsettings-update).
+ * What the spec leaves out is read from the tenant first (read-modify-write), so the PATCH does
+ * not reset it. Returns what was sent.
+ */
+export async function patchSettings(
+  client: GraphLike,
+  desired: SettingsBody,
+): Promise<CompleteSettingsBody> {
+  const live = settingsAreComplete(desired)
+    ? undefined
+    : await call<Json>(client, "GET", SETTINGS_PATH);
+  const body = completeSettings(desired, live);
+  await call(client, "PATCH", SETTINGS_PATH, body);
+  return body;
 }
 
 /** The settings as they are, limited to the properties `desired` sets. */
@@ -348,7 +379,7 @@ export async function readSettings(
   client: GraphLike,
   desired: SettingsBody,
 ): Promise<SettingsBody> {
-  const found = await call(client, "GET", `${LCW_PATH}/settings`);
+  const found = await call(client, "GET", SETTINGS_PATH);
   const body: Json = { workflowScheduleIntervalInHours: found.workflowScheduleIntervalInHours };
   if (desired.emailSettings) {
     const email = (found.emailSettings ?? {}) as Json;
@@ -359,13 +390,19 @@ export async function readSettings(
   return body as SettingsBody;
 }
 
-/** Removing the settings from the spec hands the tenant back Entra's defaults. */
+/**
+ * Removing the settings from the spec hands the tenant back Entra's defaults for what the spec
+ * managed: the schedule, and the whole mail settings (sender domain included) when the spec set
+ * them. Mail settings the spec never set are carried over from the tenant as they are.
+ */
 export async function restoreDefaultSettings(
   client: GraphLike,
   managedEmail: boolean,
-): Promise<void> {
-  const body: SettingsBody = managedEmail
-    ? DEFAULT_SETTINGS
-    : { workflowScheduleIntervalInHours: DEFAULT_SETTINGS.workflowScheduleIntervalInHours };
-  await patchSettings(client, body);
+): Promise<CompleteSettingsBody> {
+  return patchSettings(
+    client,
+    managedEmail
+      ? DEFAULT_SETTINGS
+      : { workflowScheduleIntervalInHours: DEFAULT_SETTINGS.workflowScheduleIntervalInHours },
+  );
 }

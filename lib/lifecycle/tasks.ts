@@ -1,9 +1,16 @@
 /**
  * The built-in Lifecycle Workflows tasks under the spec's friendly names. Ids, display names,
- * descriptions and categories are those of the v1.0 `GET /taskDefinitions` response (lifecycle
- * reference section 2.1); argument names and ranges come from the task-arguments concepts page.
- * Tasks that only a 2026 localized page lists (section 2.2) carry no id: their GUIDs are
- * unconfirmed, so they are looked up by display name at deploy time.
+ * descriptions and categories are those of the v1.0 `GET /taskDefinitions` response
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecycleworkflowscontainer-list-taskdefinitions);
+ * argument names and ranges come from the task-arguments concepts page
+ * (https://learn.microsoft.com/en-us/graph/identitygovernance-lifecycleworkflows-task-arguments).
+ *
+ * Tasks added since carry the id Microsoft documents in a Graph request body: Update user
+ * attributes (https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes).
+ * The others of 2026 appear only as rows of the localized task table
+ * (https://learn.microsoft.com/ja-jp/entra/id-governance/lifecycle-workflow-tasks), with ids no
+ * request example or English page confirms; they carry no id and are looked up by display name
+ * at deploy time (lib/lifecycle/graphApi.ts), which costs one read and cannot send a wrong id.
  *
  * On the wire every argument is a `{ name, value }` pair whose value is a string; lists are one
  * comma-separated string.
@@ -378,13 +385,15 @@ export const TASKS: readonly TaskDefinition[] = [
     categories: ["leaver", "mover"],
     arguments: [],
   },
-  // Section 2.2: no confirmed GUIDs or arguments; looked up by display name at deploy time.
+  // Its arguments (`attributeUpdates`, a JSON string) pass through as written.
   {
     name: "updateUserAttributes",
     displayName: "Update user attributes",
-    description: "Update user attributes",
+    description: "Update or clear user attribute values including custom attributes",
+    taskDefinitionId: "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
     categories: ["joiner", "leaver", "mover"],
   },
+  // Ids unconfirmed (see the top of this file) and arguments unknown: looked up by display name.
   {
     name: "sendSponsorshipChangeEmailToManager",
     displayName: "Send email to manager about sponsorship changes",
@@ -445,6 +454,17 @@ export function taskById(taskDefinitionId: string): TaskDefinition | undefined {
 
 export function tasksForCategory(category: WorkflowCategory): string[] {
   return TASKS.filter((t) => t.categories.includes(category)).map((t) => t.name);
+}
+
+const PREVIEW = /\s*\(preview\)\s*$/i;
+
+/**
+ * Whether two task display names name the same task: case aside, and with or without the
+ * " (Preview)" Microsoft appends while a task is in preview.
+ */
+export function sameTaskName(a: string, b: string): boolean {
+  const bare = (name: string) => name.trim().replace(PREVIEW, "").toLowerCase();
+  return bare(a) === bare(b);
 }
 
 /** Placeholder for a task definition id that is looked up by display name at deploy time. */

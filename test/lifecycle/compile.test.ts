@@ -8,6 +8,9 @@ import * as path from "path";
 import {
   compileCustomTaskExtension,
   compileSettings,
+  completeSettings,
+  DEFAULT_SETTINGS,
+  settingsAreComplete,
   compileWorkflow,
   type LifecycleResolver,
 } from "../../lib/lifecycle/compile";
@@ -160,20 +163,39 @@ customTaskExtensions:
 test("an unconfirmed task gets a placeholder id unless the resolver knows it", () => {
   const spec = specFrom(`
 lifecycleWorkflows:
-  attrs:
-    category: joiner
-    displayName: Attributes
-    trigger: { attribute: createdDateTime, offsetDays: 0 }
-    tasks: [updateUserAttributes]
+  inactive:
+    category: leaver
+    displayName: Inactive
+    trigger: { attribute: lastSignInDateTime, offsetDays: 90 }
+    tasks: [sendInactivityEmail]
 `);
-  const workflow = spec.lifecycleWorkflows.attrs;
+  const workflow = spec.lifecycleWorkflows.inactive;
   expect(compileWorkflow(workflow, resolver).tasks[0].taskDefinitionId).toBe(
-    "<taskDefinition:Update user attributes>",
+    "<taskDefinition:Send email about user inactivity>",
   );
   expect(
     compileWorkflow(workflow, { ...resolver, taskDefinitionId: (n) => `id:${n}` }).tasks[0]
       .taskDefinitionId,
-  ).toBe("id:Update user attributes");
+  ).toBe("id:Send email about user inactivity");
+});
+
+test("Update user attributes is sent by the id of Microsoft's Graph example, its argument as written", () => {
+  const spec = specFrom(`
+lifecycleWorkflows:
+  attrs:
+    category: joiner
+    displayName: Attributes
+    trigger: { attribute: createdDateTime, offsetDays: 0 }
+    tasks:
+      - updateUserAttributes:
+          attributeUpdates: '[{"attribute":"department","value":"Sales"}]'
+`);
+  const [task] = compileWorkflow(spec.lifecycleWorkflows.attrs, resolver).tasks;
+  // https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes
+  expect([task.taskDefinitionId, task.arguments]).toEqual([
+    "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
+    [{ name: "attributeUpdates", value: '[{"attribute":"department","value":"Sales"}]' }],
+  ]);
 });
 
 test("custom task extension with PoP authentication (v1.0 update example)", () => {
@@ -191,6 +213,83 @@ customTaskExtensions:
       resourceGroupName: spec.customTaskExtensions["manager-access"].logicApp.resourceGroup!,
     }),
   ).toEqual(fixture("customTaskExtension-pop.request.json"));
+});
+
+test("the Logic App identity is the authorized app of the callback, by its appId", () => {
+  const spec = specFrom(`
+customTaskExtensions:
+  hybrid: { displayName: Hybrid, logicApp: { name: la-hybrid }, callbackTimeout: PT1H }
+`);
+  const body = compileCustomTaskExtension(spec.customTaskExtensions.hybrid, {
+    subscriptionId: "c500b67c-e9b7-4ad2-a90d-77d41385ae55",
+    resourceGroupName: "RG-LCM",
+    resumedBy: "4d8d0b4e-1d1f-4c5b-9b55-6b1f0e0c2a11",
+  });
+  expect(body.callbackConfiguration).toEqual({
+    "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
+    timeoutDuration: "PT1H",
+    authorizedApps: [
+      { "@odata.type": "#microsoft.graph.application", id: "4d8d0b4e-1d1f-4c5b-9b55-6b1f0e0c2a11" },
+    ],
+  });
+});
+
+describe("the settings PATCH always carries both required properties", () => {
+  const live = { emailSettings: { senderDomain: "fabrikam.com", useCompanyBranding: true } };
+  test.each([
+    [
+      "schedule only: the tenant's mail settings",
+      { workflowScheduleIntervalInHours: 6 },
+      live,
+      { senderDomain: "fabrikam.com", useCompanyBranding: true },
+    ],
+    [
+      "branding without a domain: the tenant's domain",
+      { workflowScheduleIntervalInHours: 6, emailSettings: { useCompanyBranding: false } },
+      live,
+      { senderDomain: "fabrikam.com", useCompanyBranding: false },
+    ],
+    [
+      "everything set: the spec's",
+      {
+        workflowScheduleIntervalInHours: 6,
+        emailSettings: { senderDomain: "contoso.com", useCompanyBranding: false },
+      },
+      live,
+      { senderDomain: "contoso.com", useCompanyBranding: false },
+    ],
+    [
+      "a tenant answer without mail settings: the defaults",
+      { workflowScheduleIntervalInHours: 6 },
+      {},
+      { senderDomain: null, useCompanyBranding: false },
+    ],
+    [
+      "a default that clears the domain: null is sent, not the tenant's",
+      DEFAULT_SETTINGS,
+      live,
+      { senderDomain: null, useCompanyBranding: false },
+    ],
+  ])("%s", (_title, desired, tenant, emailSettings) => {
+    expect(completeSettings(desired, tenant)).toEqual({
+      workflowScheduleIntervalInHours: desired.workflowScheduleIntervalInHours,
+      emailSettings,
+    });
+  });
+
+  test("only settings the spec sets whole skip the read", () => {
+    expect(
+      [
+        { workflowScheduleIntervalInHours: 6 },
+        { workflowScheduleIntervalInHours: 6, emailSettings: { useCompanyBranding: true } },
+        {
+          workflowScheduleIntervalInHours: 6,
+          emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
+        },
+        DEFAULT_SETTINGS,
+      ].map(settingsAreComplete),
+    ).toEqual([false, false, true, true]);
+  });
 });
 
 test("settings (Graph PowerShell example)", () => {

@@ -35,9 +35,10 @@ beforeAll(async () => {
               displayName: args.inputs.displayName,
             };
           case "azuread:index/getServicePrincipal:getServicePrincipal":
+            // The Logic App identity's service principal, looked up by its object id.
             return {
-              objectId: "graph-sp",
-              appRoleIds: { "LifecycleWorkflows.ReadWrite.All": "role-lcw-readwrite" },
+              objectId: args.inputs.objectId,
+              clientId: `appid-of-${args.inputs.objectId}`,
             };
           case "azure-native:logic:listWorkflowTriggerCallbackUrl":
             return { value: `https://logic.example/${args.inputs.workflowName}/manual?sig=s` };
@@ -97,7 +98,6 @@ test("registers exactly these resources, named after the component and the spec 
       "inbound:lifecycle:LifecycleWorkflows lw",
       "inbound:lifecycle:CustomTaskExtension lw-extension-hybrid",
       "azure-native:logic:Workflow lw-extension-hybrid-logic-app",
-      "azuread:index/appRoleAssignment:AppRoleAssignment lw-extension-hybrid-resume-permission",
       `${CUSTOM_TASK_EXTENSION_TYPE} lw-extension-hybrid-object`,
       `${LIFECYCLE_WORKFLOW_TYPE} lw-workflow-onboard`,
       `${LIFECYCLE_WORKFLOW_TYPE} lw-workflow-leavers`,
@@ -240,16 +240,20 @@ test("the Logic App admits only Lifecycle Workflows' PoP token and resumes the t
       },
     },
   });
-  expect(of("azuread:index/appRoleAssignment:AppRoleAssignment")).toEqual([
-    {
-      name: "lw-extension-hybrid-resume-permission",
-      inputs: {
-        appRoleId: "role-lcw-readwrite",
-        principalObjectId: "lw-extension-hybrid-logic-app-principal",
-        resourceObjectId: "graph-sp",
-      },
-    },
-  ]);
+});
+
+test("no Graph app role is granted: the identity is authorized on the extension alone", async () => {
+  // Microsoft's default response authorization lists the Logic App's identity in authorizedApps;
+  // a tenant-wide LifecycleWorkflows.ReadWrite.All grant is what "No authorization" would need.
+  expect(registered.filter((r) => r.type.startsWith("azuread:"))).toEqual([]);
+  expect(
+    invokes
+      .filter((i) => i.token === "azuread:index/getServicePrincipal:getServicePrincipal")
+      .map((i) => i.inputs),
+  ).toEqual([{ objectId: "lw-extension-hybrid-logic-app-principal" }]);
+  await expect(settled(component.extensions.hybrid.resumedBy)).resolves.toBe(
+    "appid-of-lw-extension-hybrid-logic-app-principal",
+  );
 });
 
 test("the Graph extension object points at the Logic App, with PoP and the callback timeout", () => {
@@ -281,6 +285,12 @@ test("the Graph extension object points at the Logic App, with PoP and the callb
           "@odata.type":
             "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
           timeoutDuration: "PT30M",
+          authorizedApps: [
+            {
+              "@odata.type": "#microsoft.graph.application",
+              id: "appid-of-lw-extension-hybrid-logic-app-principal",
+            },
+          ],
         },
         graphBaseUrl: "https://graph.microsoft.com",
         graphVersion: "v1.0",

@@ -162,9 +162,13 @@ test("delete is soft: deleted items list it, restore brings it back with its tas
   expect((await create()).id).not.toBe(id);
 });
 
-test("task definitions are the documented 25, filterable by category", async () => {
+test("task definitions are the documented 25 and the six of 2026, filterable by category", async () => {
   const all = await graph.get<{ value: Json[] }>(`${LCW}/taskDefinitions`);
-  expect(all.value).toHaveLength(25);
+  expect(all.value).toHaveLength(31);
+  // Preview tasks carry the suffix Microsoft's pages give them.
+  expect(all.value.map((d) => d.displayName).filter((n) => /\(Preview\)$/.test(String(n)))).toEqual(
+    ["Update user attributes (Preview)", "Send email about unsponsored guest removal (Preview)"],
+  );
   const movers = await graph.get<{ value: Json[] }>(
     `${LCW}/taskDefinitions?$filter=${encodeURIComponent("category has 'mover'")}`,
   );
@@ -172,7 +176,7 @@ test("task definitions are the documented 25, filterable by category", async () 
   expect(movers.value.map((d) => d.displayName)).toContain(
     "Send email to notify manager of user move",
   );
-  expect(movers.value.length).toBeLessThan(25);
+  expect(movers.value.length).toBeLessThan(31);
 });
 
 test("custom task extensions: create, PATCH, and no delete while a workflow runs one", async () => {
@@ -200,11 +204,33 @@ test("custom task extensions: create, PATCH, and no delete while a workflow runs
 });
 
 test("settings: the schedule interval must be 1-24 hours", async () => {
+  const email = { senderDomain: null, useCompanyBranding: false };
   expect(
-    await failure(graph.patch(`${LCW}/settings`, { workflowScheduleIntervalInHours: 25 })),
+    await failure(
+      graph.patch(`${LCW}/settings`, { workflowScheduleIntervalInHours: 25, emailSettings: email }),
+    ),
   ).toEqual([400, "workflowScheduleIntervalInHours must be 1-24"]);
   await graph.patch(`${LCW}/settings`, fixture("lifecycleWorkflows-settings.patch.json"));
   expect(await graph.get(`${LCW}/settings`)).toEqual(
     fixture("lifecycleWorkflows-settings.patch.json"),
   );
+});
+
+test("settings: a PATCH must carry both required properties; emailSettings is replaced whole", async () => {
+  expect(
+    await failure(graph.patch(`${LCW}/settings`, { workflowScheduleIntervalInHours: 6 })),
+  ).toEqual([400, "'emailSettings' is required"]);
+  expect(await failure(graph.patch(`${LCW}/settings`, {}))).toEqual([
+    400,
+    "'workflowScheduleIntervalInHours' and 'emailSettings' are required",
+  ]);
+  await graph.patch(`${LCW}/settings`, fixture("lifecycleWorkflows-settings.patch.json"));
+  await graph.patch(`${LCW}/settings`, {
+    workflowScheduleIntervalInHours: 6,
+    emailSettings: { useCompanyBranding: false },
+  });
+  expect(await graph.get(`${LCW}/settings`)).toEqual({
+    workflowScheduleIntervalInHours: 6,
+    emailSettings: { senderDomain: null, useCompanyBranding: false },
+  });
 });

@@ -73,6 +73,12 @@ lifecycleWorkflows:
     trigger: { attribute: createdDateTime }
     scope: "(userType eq 'Member')"
     tasks: [updateUserAttributes]
+  guests:
+    category: leaver
+    displayName: Guests
+    trigger: { attribute: employeeLeaveDateTime }
+    scope: "(userType eq 'Guest')"
+    tasks: [sendUnsponsoredGuestRemovalEmail]
 `);
 
 function inputs(
@@ -348,14 +354,20 @@ test("delete with purgeOnDelete also purges it from deleted items", async () => 
   expect(state.workflows.size).toBe(0);
 });
 
-test("an unconfirmed task is looked up by display name, and reads back as its placeholder", async () => {
-  state.taskDefinitions.push({
-    id: "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
-    displayName: "Update user attributes",
-    category: "joiner,leaver,mover",
-    parameters: [],
-  });
-  const news = inputs("attrs");
+test("a task whose id Microsoft documents is sent by that id, with no look-up", async () => {
+  const { id, outs } = await workflows.create(inputs("attrs"));
+  expect(calls()).toEqual(["POST /identityGovernance/lifecycleWorkflows/workflows"]);
+  expect(
+    (sent()[0].body as { tasks: { taskDefinitionId: string }[] }).tasks[0].taskDefinitionId,
+  ).toBe("2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b");
+  expect(outs.taskDefinitionIds).toEqual({});
+  expect((await workflows.read(id, outs)).props).toEqual(outs);
+});
+
+test("an unconfirmed task is looked up by display name, (Preview) or not, and reads back as its placeholder", async () => {
+  // The tenant lists it as "Send email about unsponsored guest removal (Preview)"; the catalog
+  // names it without the suffix.
+  const news = inputs("guests");
   const { id, outs } = await workflows.create(news);
   expect(calls()).toEqual([
     "GET /identityGovernance/lifecycleWorkflows/taskDefinitions",
@@ -363,17 +375,35 @@ test("an unconfirmed task is looked up by display name, and reads back as its pl
   ]);
   expect(
     (sent()[1].body as { tasks: { taskDefinitionId: string }[] }).tasks[0].taskDefinitionId,
-  ).toBe("2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b");
+  ).toBe("a8e4c7f2-9d1b-4a3e-b5c6-8f2e7a9d4c1b");
   expect(outs.taskDefinitionIds).toEqual({
-    "<taskDefinition:Update user attributes>": "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
+    "<taskDefinition:Send email about unsponsored guest removal>":
+      "a8e4c7f2-9d1b-4a3e-b5c6-8f2e7a9d4c1b",
   });
   expect((await workflows.read(id, outs)).props.tasks).toEqual(news.tasks);
 });
 
+test("a task named with (Preview) still resolves once the tenant drops the suffix", async () => {
+  const definition = state.taskDefinitions.find(
+    (d) => d.id === "a8e4c7f2-9d1b-4a3e-b5c6-8f2e7a9d4c1b",
+  )!;
+  definition.displayName = "Send email about unsponsored guest removal";
+  const news = inputs("guests", (w) => {
+    w.tasks[0].taskDefinitionId =
+      "<taskDefinition:Send email about unsponsored guest removal (Preview)>";
+  });
+  const { outs } = await workflows.create(news);
+  expect(Object.values(outs.taskDefinitionIds)).toEqual(["a8e4c7f2-9d1b-4a3e-b5c6-8f2e7a9d4c1b"]);
+});
+
 test("a tenant without an unconfirmed task gets an error naming the task and what exists", async () => {
-  await expect(workflows.create(inputs("attrs"))).rejects.toThrow(
-    /^this tenant has no Lifecycle Workflows task named "Update user attributes"; available: Add user to groups, Disable user account, /,
+  state.taskDefinitions = state.taskDefinitions.filter(
+    (d) => d.id !== "a8e4c7f2-9d1b-4a3e-b5c6-8f2e7a9d4c1b",
   );
+  await expect(workflows.create(inputs("guests"))).rejects.toThrow(
+    /^this tenant has no Lifecycle Workflows task named "Send email about unsponsored guest removal"; available: Add user to groups, Disable user account, /,
+  );
+  expect(calls()).toEqual(["GET /identityGovernance/lifecycleWorkflows/taskDefinitions"]);
 });
 
 describe("custom task extension object", () => {
@@ -385,6 +415,48 @@ customTaskExtensions:
     subscriptionId: "c500b67c-e9b7-4ad2-a90d-77d41385ae55",
     resourceGroupName: "RG-LCM",
     url: "https://prod.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=s",
+    resumedBy: "4d8d0b4e-1d1f-4c5b-9b55-6b1f0e0c2a11",
+  });
+
+  test("the Logic App's identity is the one app authorized to resume, and Graph takes it", async () => {
+    const { id } = await extensions.create({ ...body, graphBaseUrl: emulator.url });
+    expect(state.customTaskExtensions.get(id)!.callbackConfiguration).toEqual({
+      "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
+      timeoutDuration: "PT1H",
+      authorizedApps: [
+        {
+          "@odata.type": "#microsoft.graph.application",
+          id: "4d8d0b4e-1d1f-4c5b-9b55-6b1f0e0c2a11",
+        },
+      ],
+    });
+  });
+
+  test("a read that does not expand authorizedApps is not drift; another app is", async () => {
+    const news = { ...body, graphBaseUrl: emulator.url };
+    const { id, outs } = await extensions.create(news);
+    const stored = state.customTaskExtensions.get(id)!;
+    const { authorizedApps: _apps, ...withoutApps } = stored.callbackConfiguration as Record<
+      string,
+      unknown
+    >;
+    stored.callbackConfiguration = withoutApps;
+    expect((await extensions.read(id, outs)).props).toEqual(outs);
+    stored.callbackConfiguration = {
+      ...withoutApps,
+      authorizedApps: [{ "@odata.type": "#microsoft.graph.application", id: "someone-else" }],
+    };
+    const drifted = (await extensions.read(id, outs)).props;
+    expect(await extensions.diff(id, drifted, news)).toEqual({ changes: true, replaces: [] });
+  });
+
+  test("the emulator refuses authorizedApps that are not applications, as Graph's types do", async () => {
+    await expect(
+      graph.request("POST", "/identityGovernance/lifecycleWorkflows/customTaskExtensions", {
+        ...body,
+        callbackConfiguration: { ...body.callbackConfiguration, authorizedApps: ["an-app-id"] },
+      }),
+    ).rejects.toMatchObject({ status: 400 });
   });
 
   test("create, drift, PATCH update and delete", async () => {
@@ -435,26 +507,116 @@ describe("tenant settings", () => {
     emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
     graphBaseUrl: "",
   };
+  const own = () => ({ ...news, graphBaseUrl: emulator.url });
 
-  test("create PATCHes, read shows drift, delete restores the defaults", async () => {
-    const own = { ...news, graphBaseUrl: emulator.url };
-    const { id, outs } = await settings.create(own);
+  test("settings the spec sets whole are PATCHed as they are, with no read first", async () => {
+    const { id, outs } = await settings.create(own());
     expect(id).toBe("lifecycleWorkflowSettings");
+    expect(sent().map((r) => [r.method, r.path, r.body])).toEqual([
+      [
+        "PATCH",
+        "/identityGovernance/lifecycleWorkflows/settings",
+        {
+          workflowScheduleIntervalInHours: 6,
+          emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
+        },
+      ],
+    ]);
     expect(state.settings).toEqual({
       workflowScheduleIntervalInHours: 6,
       emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
     });
-    expect((await settings.read(id, outs)).props).toEqual(own);
+    expect((await settings.read(id, outs)).props).toEqual(own());
+  });
 
+  test("a spec with the schedule only reads the mail settings and sends them back unchanged", async () => {
+    state.settings.emailSettings = { senderDomain: "fabrikam.com", useCompanyBranding: true };
+    await settings.create({ workflowScheduleIntervalInHours: 12, graphBaseUrl: emulator.url });
+    expect(sent().map((r) => [r.method, r.path, r.body])).toEqual([
+      ["GET", "/identityGovernance/lifecycleWorkflows/settings", undefined],
+      [
+        "PATCH",
+        "/identityGovernance/lifecycleWorkflows/settings",
+        {
+          workflowScheduleIntervalInHours: 12,
+          emailSettings: { senderDomain: "fabrikam.com", useCompanyBranding: true },
+        },
+      ],
+    ]);
+    expect(state.settings.workflowScheduleIntervalInHours).toBe(12);
+  });
+
+  test("mail settings without a sender domain keep the tenant's, on create and on update", async () => {
+    state.settings.emailSettings = { senderDomain: "fabrikam.com", useCompanyBranding: false };
+    const branded = {
+      workflowScheduleIntervalInHours: 3,
+      emailSettings: { useCompanyBranding: true },
+      graphBaseUrl: emulator.url,
+    };
+    const { id, outs } = await settings.create(branded);
+    expect(state.settings.emailSettings).toEqual({
+      senderDomain: "fabrikam.com",
+      useCompanyBranding: true,
+    });
+    forget();
+    await settings.update(id, outs, { ...branded, workflowScheduleIntervalInHours: 4 });
+    expect(sent().map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /identityGovernance/lifecycleWorkflows/settings",
+      "PATCH /identityGovernance/lifecycleWorkflows/settings",
+    ]);
+    expect(state.settings).toEqual({
+      workflowScheduleIntervalInHours: 4,
+      emailSettings: { senderDomain: "fabrikam.com", useCompanyBranding: true },
+    });
+  });
+
+  test("the emulator refuses a PATCH without one of the required properties, as Graph does", async () => {
+    await expect(
+      graph.request("PATCH", "/identityGovernance/lifecycleWorkflows/settings", {
+        workflowScheduleIntervalInHours: 6,
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+    await expect(
+      graph.request("PATCH", "/identityGovernance/lifecycleWorkflows/settings", {
+        emailSettings: { senderDomain: null, useCompanyBranding: false },
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+  });
+
+  test("read shows drift; delete restores the defaults, sender domain included", async () => {
+    const { id, outs } = await settings.create(own());
     state.settings.workflowScheduleIntervalInHours = 12;
     const live = (await settings.read(id, outs)).props;
     expect(live.workflowScheduleIntervalInHours).toBe(12);
-    expect((await settings.diff(id, live, own)).changes).toBe(true);
+    expect((await settings.diff(id, live, own())).changes).toBe(true);
 
+    forget();
+    await settings.delete(id, outs);
+    expect(sent().map((r) => [r.method, r.body])).toEqual([
+      [
+        "PATCH",
+        {
+          workflowScheduleIntervalInHours: 3,
+          emailSettings: { senderDomain: null, useCompanyBranding: false },
+        },
+      ],
+    ]);
+    expect(state.settings).toEqual({
+      workflowScheduleIntervalInHours: 3,
+      emailSettings: { senderDomain: null, useCompanyBranding: false },
+    });
+  });
+
+  test("delete of settings that never set mail restores the schedule and leaves the mail as it is", async () => {
+    const { id, outs } = await settings.create({
+      workflowScheduleIntervalInHours: 12,
+      graphBaseUrl: emulator.url,
+    });
+    state.settings.emailSettings = { senderDomain: "fabrikam.com", useCompanyBranding: true };
     await settings.delete(id, outs);
     expect(state.settings).toEqual({
       workflowScheduleIntervalInHours: 3,
-      emailSettings: { useCompanyBranding: false },
+      emailSettings: { senderDomain: "fabrikam.com", useCompanyBranding: true },
     });
   });
 });

@@ -1,4 +1,4 @@
-import { TASKS } from "../../lib/lifecycle/tasks";
+import { sameTaskName, TASKS } from "../../lib/lifecycle/tasks";
 import { fixture } from "./helpers";
 
 interface Definition {
@@ -10,8 +10,10 @@ interface Definition {
 }
 const definitions = fixture<{ value: Definition[] }>("taskDefinitions-v1.0.response.json").value;
 
-test("every confirmed task is one of the API's 25 definitions, with its name, description and categories", () => {
-  const confirmed = TASKS.filter((t) => t.taskDefinitionId);
+const inResponse = (id?: string) => definitions.some((d) => d.id === id);
+
+test("each of the API's 25 definitions is a catalog task, with its name, description and categories", () => {
+  const confirmed = TASKS.filter((t) => inResponse(t.taskDefinitionId));
   expect(confirmed.map((t) => t.taskDefinitionId).sort()).toEqual(
     definitions.map((d) => d.id).sort(),
   );
@@ -35,13 +37,34 @@ test("every confirmed task is one of the API's 25 definitions, with its name, de
   }
 });
 
+test("beyond the 25, only the id Microsoft gives in a Graph request body is hard-coded", () => {
+  // https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes
+  expect(
+    TASKS.filter((t) => t.taskDefinitionId && !inResponse(t.taskDefinitionId)).map((t) => [
+      t.name,
+      t.taskDefinitionId,
+      t.arguments,
+    ]),
+  ).toEqual([["updateUserAttributes", "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b", undefined]]);
+});
+
 test("unconfirmed tasks carry no GUID and no argument list", () => {
   expect(TASKS.filter((t) => !t.taskDefinitionId).map((t) => [t.name, t.arguments])).toEqual([
-    ["updateUserAttributes", undefined],
     ["sendSponsorshipChangeEmailToManager", undefined],
     ["sendSponsorChangeEmailToCoSponsors", undefined],
     ["transferAgentSponsorshipsToManager", undefined],
     ["sendInactivityEmail", undefined],
     ["sendUnsponsoredGuestRemovalEmail", undefined],
   ]);
+});
+
+test.each([
+  ["Update user attributes", "Update user attributes (Preview)", true],
+  ["Update user attributes (Preview)", "Update user attributes", true],
+  ["update USER attributes", "Update user attributes (preview)", true],
+  ["Update user attributes", "Update user attributes", true],
+  ["Update user attributes", "Update user", false],
+  ["Preview", "Update user attributes (Preview)", false],
+])("task name %j matches %j: %s", (a, b, same) => {
+  expect(sameTaskName(a, b)).toBe(same);
 });

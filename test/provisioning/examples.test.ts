@@ -118,7 +118,6 @@ describe("resource tree: exact types, names and parents", () => {
         ...appTree("contoso"),
         ["inbound:lifecycle:CustomTaskExtension", ext, "contoso-lifecycle"],
         ["azure-native:logic:Workflow", `${ext}-logic-app`, ext],
-        [GRANT, `${ext}-resume-permission`, ext],
         ["pulumi-nodejs:dynamic/inbound-custom-task-extension:Resource", `${ext}-object`, ext],
         [
           "pulumi-nodejs:dynamic/inbound-lifecycle-workflow:Resource",
@@ -455,7 +454,7 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
 describe("human and pull-request output", () => {
   test("npm start prints the resource tree indented by parent, then the Graph requests", () => {
     const lines = text.split("\n");
-    expect(lines[0]).toBe(`Plan for config/tenants/contoso.yaml: 31 resources`);
+    expect(lines[0]).toBe(`Plan for config/tenants/contoso.yaml: 30 resources`);
     const at = (line: string) => {
       const index = lines.indexOf(line);
       expect({ line, found: index >= 0 }).toEqual({ line, found: true });
@@ -505,7 +504,7 @@ describe("human and pull-request output", () => {
 
   test("--markdown gives a nested list and one collapsible block per request", () => {
     expect(markdown.startsWith("### inbound plan: `config/tenants/contoso.yaml`\n")).toBe(true);
-    expect(markdown).toContain("**31 resources**");
+    expect(markdown).toContain("**30 resources**");
     expect(markdown).toContain(
       "\n  - `contoso-employees` (inbound:provisioning:ApiProvisioningApp)\n" +
         "    - `contoso-employees-app` (azuread:index/applicationFromTemplate:ApplicationFromTemplate)\n",

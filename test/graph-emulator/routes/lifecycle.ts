@@ -45,6 +45,57 @@ const FIXTURE = path.join(
   "taskDefinitions-v1.0.response.json",
 );
 
+/**
+ * Task definitions a 2026 tenant has beyond the 25 of the v1.0 response, named as Microsoft's
+ * pages name them: preview tasks carry " (Preview)" in their display name (the Update user
+ * attributes and unsponsored guest removal how-tos). Ids as the localized task table lists them
+ * (https://learn.microsoft.com/ja-jp/entra/id-governance/lifecycle-workflow-tasks).
+ */
+export const NEWER_TASK_DEFINITIONS: readonly Json[] = [
+  {
+    id: "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
+    displayName: "Update user attributes (Preview)",
+    description: "Update or clear user attribute values including custom attributes",
+    category: "joiner,leaver,mover",
+    parameters: [{ name: "attributeUpdates", values: [], valueType: "string" }],
+  },
+  {
+    id: "b8c4e1f9-3a7d-4b2e-9c5f-8d6a9b1c2e3f",
+    displayName: "Send email to manager about sponsorship changes",
+    description: "Send email to manager about sponsorship changes",
+    category: "leaver,mover",
+    parameters: [],
+  },
+  {
+    id: "ad3b85cd-75b1-43e7-b4b9-0e52faba3944",
+    displayName: "Send email to co-sponsors about sponsor changes",
+    description: "Send email to co-sponsors about sponsor changes",
+    category: "leaver,mover",
+    parameters: [],
+  },
+  {
+    id: "b8f4c3d5-9e7a-4b1c-8f2d-6a5e8b9c7f4a",
+    displayName: "Transfer agent identity sponsorships to manager",
+    description: "Transfer agent identity sponsorships to manager",
+    category: "leaver,mover",
+    parameters: [],
+  },
+  {
+    id: "92f74cb4-f1b6-4ec0-b766-96210f56edc2",
+    displayName: "Send email about user inactivity",
+    description: "Send email about user inactivity",
+    category: "leaver",
+    parameters: [],
+  },
+  {
+    id: "a8e4c7f2-9d1b-4a3e-b5c6-8f2e7a9d4c1b",
+    displayName: "Send email about unsponsored guest removal (Preview)",
+    description: "Send email about unsponsored guest removal",
+    category: "leaver",
+    parameters: [],
+  },
+];
+
 export function createLifecycleState(): LifecycleState {
   const definitions = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as { value: Json[] };
   return {
@@ -57,7 +108,7 @@ export function createLifecycleState(): LifecycleState {
       workflowScheduleIntervalInHours: 3,
       emailSettings: { senderDomain: null, useCompanyBranding: false },
     },
-    taskDefinitions: definitions.value,
+    taskDefinitions: [...definitions.value, ...NEWER_TASK_DEFINITIONS.map((d) => ({ ...d }))],
   };
 }
 
@@ -334,6 +385,30 @@ function deletedRoutes(
   return error(405, "MethodNotAllowed", req.method);
 }
 
+/**
+ * `callbackConfiguration.authorizedApps` is a collection of application objects, each naming an
+ * app by id or appId (identitygovernance-customtaskextensioncallbackconfiguration); anything else
+ * is refused.
+ */
+function invalidAuthorizedApps(body: Json | undefined): LifecycleResponse | undefined {
+  const apps = (body?.callbackConfiguration as Json | undefined)?.authorizedApps;
+  if (apps === undefined) return undefined;
+  const valid =
+    Array.isArray(apps) &&
+    apps.every(
+      (app) =>
+        typeof app === "object" &&
+        app !== null &&
+        typeof (app as Json).id === "string" &&
+        [undefined, "#microsoft.graph.application"].includes(
+          (app as Json)["@odata.type"] as string | undefined,
+        ),
+    );
+  return valid
+    ? undefined
+    : error(400, "InvalidRequest", "authorizedApps must be a collection of applications");
+}
+
 function extensionRoutes(
   state: LifecycleState,
   req: LifecycleRequest,
@@ -349,6 +424,8 @@ function extensionRoutes(
         if (body[key] === undefined)
           return error(400, "InvalidRequest", `property '${key}' is required`);
       }
+      const refused = invalidAuthorizedApps(body);
+      if (refused) return refused;
       const now = new Date().toISOString();
       const extension = {
         ...body,
@@ -365,6 +442,8 @@ function extensionRoutes(
   if (!extension) return notFound(`customTaskExtension ${id}`);
   if (req.method === "GET") return { status: 200, body: extension };
   if (req.method === "PATCH") {
+    const refused = invalidAuthorizedApps(req.body as Json);
+    if (refused) return refused;
     state.customTaskExtensions.set(id, {
       ...extension,
       ...(req.body as Json),
@@ -398,6 +477,37 @@ function listDefinitions(definitions: Json[], req: LifecycleRequest): LifecycleR
   return { status: 200, body: { value } };
 }
 
+/**
+ * The update page marks both properties Required
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecyclemanagementsettings-update),
+ * so a PATCH without one is refused; emailSettings, a complex value, is replaced whole.
+ */
+function patchSettings(state: LifecycleState, body: Json): LifecycleResponse {
+  const missing = ["workflowScheduleIntervalInHours", "emailSettings"].filter(
+    (key) => body?.[key] === undefined,
+  );
+  if (missing.length > 0) {
+    return error(
+      400,
+      "InvalidRequest",
+      `${missing.map((k) => `'${k}'`).join(" and ")} ${missing.length > 1 ? "are" : "is"} required`,
+    );
+  }
+  const interval = body.workflowScheduleIntervalInHours;
+  if (typeof interval !== "number" || interval < 1 || interval > 24) {
+    return error(400, "InvalidRequest", "workflowScheduleIntervalInHours must be 1-24");
+  }
+  const email = body.emailSettings as Json | null;
+  if (email === null || typeof email !== "object" || Array.isArray(email)) {
+    return error(400, "InvalidRequest", "emailSettings must be an emailSettings object");
+  }
+  state.settings = {
+    workflowScheduleIntervalInHours: interval,
+    emailSettings: { senderDomain: null, useCompanyBranding: false, ...email },
+  };
+  return { status: 204 };
+}
+
 /** Handles a Lifecycle Workflows request, or returns undefined for paths outside this area. */
 export function handleLifecycle(
   state: LifecycleState,
@@ -422,18 +532,7 @@ export function handleLifecycle(
       return listDefinitions(state.taskDefinitions, req);
     case "settings":
       if (req.method === "GET") return { status: 200, body: state.settings };
-      if (req.method === "PATCH") {
-        const body = req.body as Json;
-        const interval = body.workflowScheduleIntervalInHours;
-        if (
-          interval !== undefined &&
-          (typeof interval !== "number" || interval < 1 || interval > 24)
-        ) {
-          return error(400, "InvalidRequest", "workflowScheduleIntervalInHours must be 1-24");
-        }
-        state.settings = { ...state.settings, ...body };
-        return { status: 204 };
-      }
+      if (req.method === "PATCH") return patchSettings(state, req.body as Json);
       return error(405, "MethodNotAllowed", req.method);
     default:
       return notFound(req.path);
