@@ -65,7 +65,10 @@ export function loadApp(
   appKey: string,
 ): { spec: TenantSpec; app: ProvisioningApp } | undefined {
   const loaded = loadSpec(file, { cwd: io.cwd });
-  for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + "\n");
+  // Warnings are for review (`validate`, `plan`); a scheduled run reports what stops it.
+  for (const d of loaded.diagnostics) {
+    if (d.severity === "error") io.err(formatDiagnostic(d) + "\n");
+  }
   if (!loaded.spec) return undefined;
   const app = loaded.spec.provisioning[appKey];
   if (!app) {

@@ -13,6 +13,8 @@ export interface ExpressionCheckContext {
   spec: TenantSpec;
   /** `offset`: where in the expression string the problem is, for the loader to position it. */
   report(path: (string | number)[], message: string, offset?: number): void;
+  /** A sample HR header given to `validate`; takes the place of `csv.header`. */
+  csvHeader?: readonly string[];
 }
 
 function usesFunction(ast: Expr, name: string): boolean {
@@ -72,7 +74,7 @@ export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
       }
     }
     const columns = app.uploader?.csv.columns ?? {};
-    const header = app.uploader?.csv.header;
+    const header = ctx.csvHeader ?? app.uploader?.csv.header;
     const csvCatalog = header ? csvColumnCatalog(header) : undefined;
     for (const [attribute, text] of Object.entries(columns)) {
       // Parse errors are reported by the uploader's own check; only the rest is added here.

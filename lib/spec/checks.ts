@@ -8,6 +8,7 @@ import { lifecycleChecks } from "../lifecycle/checks";
 import { provisioningChecks } from "../provisioning/checks";
 import { checkUploaderColumns } from "../upload/checks";
 import { logicAppUploaderChecks } from "../../components/uploader/checks";
+import { checkLineage } from "../lineage/checks";
 
 export type SpecPath = (string | number)[];
 
@@ -15,6 +16,10 @@ export interface CheckContext {
   spec: TenantSpec;
   /** `offset`: position inside the string value at `path`, for errors inside an expression. */
   report(path: SpecPath, message: string, offset?: number): void;
+  /** A problem that does not stop a deploy: printed, exit 0 unless `validate --strict`. */
+  warn(path: SpecPath, message: string, offset?: number): void;
+  /** A sample HR header (`validate --csv-header`), checked like `uploader.csv.header`. */
+  csvHeader?: readonly string[];
 }
 
 export type CheckFn = (ctx: CheckContext) => void;
@@ -41,8 +46,9 @@ export const specChecks: CheckFn[] = [
   checkUploaderColumns,
   logicAppUploaderChecks,
   ...lifecycleChecks,
+  checkLineage,
 ];
 
-export function runChecks(spec: TenantSpec, report: CheckContext["report"]): void {
-  for (const check of specChecks) check({ spec, report });
+export function runChecks(context: CheckContext): void {
+  for (const check of specChecks) check(context);
 }

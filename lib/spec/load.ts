@@ -31,6 +31,8 @@ export interface LoadOptions {
   cwd?: string;
   readFile?: (file: string) => Buffer;
   maxBytes?: number;
+  /** A sample HR header to check the uploader's column expressions against. */
+  csvHeader?: readonly string[];
 }
 
 export interface LoadResult {
@@ -72,6 +74,7 @@ class Collector {
     offset: number,
     pathText: string,
     message: string,
+    severity: Diagnostic["severity"] = "error",
   ) {
     const pos = lineCounter ? lineCounter.linePos(offset) : { line: 1, col: 1 };
     this.diagnostics.push({
@@ -80,7 +83,7 @@ class Collector {
       column: pos.col,
       path: pathText,
       message,
-      severity: "error",
+      severity,
     });
   }
 }
@@ -116,16 +119,25 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
     }
     return { diagnostics: sortDiagnostics(dedupe(out.diagnostics)) };
   }
-  runChecks(result.data, (p, message, offset) => {
-    const origin = where(p);
-    const at =
-      origin.scalar && offset !== undefined
-        ? scalarOffset(origin, rawOffset(edits.get(keyOf(p)), offset))
-        : origin.valueOffset;
-    out.at(origin.file, origin.lineCounter, at, formatPath(p), message);
+  const at =
+    (severity: Diagnostic["severity"]) => (p: SpecPath, message: string, offset?: number) => {
+      const origin = where(p);
+      const position =
+        origin.scalar && offset !== undefined
+          ? scalarOffset(origin, rawOffset(edits.get(keyOf(p)), offset))
+          : origin.valueOffset;
+      out.at(origin.file, origin.lineCounter, position, formatPath(p), message, severity);
+    };
+  runChecks({
+    spec: result.data,
+    report: at("error"),
+    warn: at("warning"),
+    csvHeader: options.csvHeader,
   });
-  if (out.diagnostics.length > 0) return { diagnostics: sortDiagnostics(dedupe(out.diagnostics)) };
-  return { spec: result.data, diagnostics: [] };
+  const diagnostics = sortDiagnostics(dedupe(out.diagnostics));
+  // Warnings alone leave a spec to deploy; the caller decides whether they fail (--strict).
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
+  return { spec: result.data, diagnostics };
 }
 
 /** For the Pulumi program: a spec, or an error that lists every problem. */

@@ -557,6 +557,17 @@ export const tenantSpec = z
       .default({})
       .describe("Custom task extensions by key."),
     lifecycleWorkflowSettings: lifecycleWorkflowSettings.optional(),
+    attributesSetElsewhere: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_/]*$/, { message: "must be an Entra user attribute" }),
+        z.string().min(1),
+      )
+      .default({})
+      .describe(
+        "Entra user attribute: what sets it, for attributes that workflows read but no provisioning app of this spec writes (e.g. `employeeLeaveDateTime: Entra Connect from on-premises AD`). `validate` then trusts that they are set.",
+      ),
     graph: z
       .strictObject({
         baseUrl: z

@@ -293,7 +293,7 @@ describe("inbound upload", () => {
     ]);
     expect(result.code).toBe(1);
     expect(result.err).toBe(
-      'tenant.yaml:30:22: provisioning.employees.uploader.csv.columns["name.nick"]: "name.nick": nick is not a sub-attribute of name (known: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix)\n',
+      'tenant.yaml:29:22: provisioning.employees.uploader.csv.columns["name.nick"]: "name.nick": nick is not a sub-attribute of name (known: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix)\n',
     );
   });
 

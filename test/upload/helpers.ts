@@ -57,7 +57,7 @@ export function makeSpecInput(
           givenName: "[name.givenName]",
           department: "[enterprise:department]",
           employeeHireDate: "[ext:HireDate]",
-          usageLocation: { expression: "[ext:UsageLocation]", default: "NL" },
+          usageLocation: { default: "NL" },
         },
         uploader: { kind: "none", csv: { columns }, ...uploader },
         ...app,
