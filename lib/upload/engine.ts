@@ -35,6 +35,7 @@ import {
   commitState,
   encodeDigest,
   SENT_PREFIX,
+  SendJournal,
   loadState,
   RecordEntry,
   StateStore,
@@ -471,7 +472,8 @@ export async function executePlan(
   aborted.catch(() => undefined);
 
   /** One HTTP call in a slot already acquired; the slot is released whatever happens. */
-  const call = async (body: string, calls: number[], name: string) => {
+  const journal = new SendJournal(options.store, `${SENT_PREFIX}${runId}.json`);
+  const call = async (body: string, calls: number[]) => {
     try {
       if (stopped) throw new Stop(stopped);
       if (callTimes.length >= plan.quota.remaining) {
@@ -479,15 +481,14 @@ export async function executePlan(
         throw new Stop(stopped);
       }
       const now = clock.now();
-      calls.push(now);
       // Recorded before it is sent: a call that cannot be counted is not made.
       try {
-        await options.store.put(`${SENT_PREFIX}${name}`, JSON.stringify({ calls }));
+        await journal.record(now);
       } catch (err) {
-        calls.pop();
-        stateFailure(`${SENT_PREFIX}${name}`, err, "this request was not sent");
+        stateFailure(journal.key, err, "the requests not yet sent were not sent");
         throw new Stop(stopped!);
       }
+      calls.push(now);
       callTimes.push(now);
       return await options.transport(body);
     } finally {
@@ -510,7 +511,7 @@ export async function executePlan(
       if (attempt > 0) await scheduler.acquire();
       let delay: number | undefined;
       try {
-        const response = await call(body, calls, name);
+        const response = await call(body, calls);
         if (response.status >= 200 && response.status < 300) {
           failure = undefined;
           break;

@@ -269,11 +269,47 @@ export const CALLS = "calls.json";
 const CALLS_VERSION = 2;
 export const CHECKPOINT_PREFIX = "checkpoint/";
 /**
- * One document per request, rewritten before each attempt with the times of its attempts: a call
- * counts against the quota and the rate window from the moment it is sent, even when the run dies
- * before its checkpoint.
+ * One document per run, `sent/<run>.json`, rewritten before each call with the times of the run's
+ * calls: a call counts against the quota and the rate window from the moment it is sent, even when
+ * the run dies before its checkpoint.
  */
 export const SENT_PREFIX = "sent/";
+
+/** The run a checkpoint or journal key belongs to (`checkpoint/<run>-<n>.json`, `sent/<run>.json`). */
+function runOf(key: string): string {
+  return key.replace(/^[^/]+\//, "").replace(/(-\d{6})?\.json$/, "");
+}
+
+/**
+ * The send journal of one run, written by group commit: the calls that start while a write is
+ * under way share the next one, so a window's 40 starts cost a write or two, not 40. A call is made
+ * only once a write that holds its time has succeeded.
+ */
+export class SendJournal {
+  private readonly times: number[] = [];
+  private written = 0;
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: StateStore,
+    readonly key: string,
+  ) {}
+
+  async record(time: number): Promise<void> {
+    this.times.push(time);
+    const need = this.times.length;
+    while (this.written < need) {
+      this.writing ??= this.write().finally(() => (this.writing = undefined));
+      await this.writing;
+    }
+  }
+
+  private async write(): Promise<void> {
+    const count = this.times.length;
+    await this.store.put(this.key, JSON.stringify({ calls: this.times.slice(0, count) }));
+    this.written = count;
+  }
+}
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -410,8 +446,8 @@ export async function loadState(store: StateStore, now: number): Promise<Uploade
   }
   const checkpointKeys = await store.list(CHECKPOINT_PREFIX);
   const sentKeys = await store.list(SENT_PREFIX);
-  // A request's calls are in its send journal; its checkpoint repeats them.
-  const journaled = new Set(sentKeys.map((k) => k.slice(SENT_PREFIX.length)));
+  // A run's calls are in its send journal; its checkpoints repeat them.
+  const journaled = new Set(sentKeys.map(runOf));
   for (const key of sentKeys) {
     const text = await store.get(key);
     if (text === undefined) continue;
@@ -430,7 +466,7 @@ export async function loadState(store: StateStore, now: number): Promise<Uploade
       if (!isEntry(entry)) throw new StateDamaged(where(key), "has a malformed record");
       knowRecord(table, entry, RESUMED | DIRTY);
     }
-    if (!journaled.has(key.slice(CHECKPOINT_PREFIX.length))) calls.push(...checkpoint.calls);
+    if (!journaled.has(runOf(key))) calls.push(...checkpoint.calls);
   }
   return {
     table,
@@ -561,13 +597,10 @@ export async function resetState(
     (k) => k !== LOCK_FILE && !k.startsWith("backup-") && k !== PROBE,
   );
   const calls: number[] = [];
-  const journaled = new Set(
-    keys.filter((k) => k.startsWith(SENT_PREFIX)).map((k) => k.slice(SENT_PREFIX.length)),
-  );
+  const journaled = new Set(keys.filter((k) => k.startsWith(SENT_PREFIX)).map(runOf));
   for (const key of keys) {
     const text = (await store.get(key)) ?? "";
-    const repeats =
-      key.startsWith(CHECKPOINT_PREFIX) && journaled.has(key.slice(CHECKPOINT_PREFIX.length));
+    const repeats = key.startsWith(CHECKPOINT_PREFIX) && journaled.has(runOf(key));
     if (
       !repeats &&
       (key === CALLS || key.startsWith(SENT_PREFIX) || key.startsWith(CHECKPOINT_PREFIX))
