@@ -156,6 +156,18 @@ describe("handleTrigger", () => {
     expect(await h.state.list("")).toEqual([]);
   });
 
+  test("damaged state fails the run, naming the blob and the way out, and sends nothing", async () => {
+    const h = harness();
+    await h.state.put("calls.json", '{"version":2,"calls":[');
+    const report = await handleTrigger(h.runtime, "timer", source());
+    expect(report.status).toBe("failed");
+    expect(report.reason).toMatch(
+      /^state document memory\/calls\.json is not valid JSON \(.+\); restore the state container's blobs from a copy, or delete them \(every record is then sent again\)$/,
+    );
+    expect(h.bodies).toEqual([]);
+    expect(h.events).toEqual(["lock", "release"]);
+  });
+
   test("skips when there is no file, without taking the lock", async () => {
     const h = harness();
     const report = await handleTrigger(h.runtime, "timer", undefined);
