@@ -12,17 +12,8 @@ import {
   jobFromEndpoint,
   JobRef,
 } from "../../lib/upload/endpoint";
-import {
-  commitUnsent,
-  DEFAULT_RATE,
-  executePlan,
-  outcome,
-  planBatches,
-  planUpload,
-  Progress,
-  UploadPlan,
-  UploadResult,
-} from "../../lib/upload/engine";
+import { planBatches, Progress, UploadPlan } from "../../lib/upload/engine";
+import { RunOutcome, runUpload, summarize } from "../../lib/upload/run";
 import type { MappingProblem } from "../../lib/upload/convert";
 import { DirectoryStateStore } from "../../lib/upload/state";
 
@@ -37,6 +28,7 @@ export interface UploadCliOptions {
   dryRun?: boolean;
   only?: string;
   allowDeletes?: boolean;
+  resetState?: boolean;
   verbose?: boolean;
 }
 
@@ -54,6 +46,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .option("--dry-run", "print the requests without sending anything")
     .option("--only <externalId>", "send this one record")
     .option("--allow-deletes", "override the safeguard against disabling or losing many users")
+    .option(
+      "--reset-state",
+      "move a damaged state aside (kept as a backup) and send every record again",
+    )
     .option("--verbose", "show HR field values in messages")
     .action(async (options: UploadCliOptions) => done(await upload(options, io)));
 }
@@ -125,25 +121,43 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     io.cwd,
     options.state ?? path.join(".inbound-state", spec.tenant.name, options.app),
   );
-  const store = new DirectoryStateStore(stateDir);
-  const { plan, problems } = await planUpload({
+  const bar = progressBar(io);
+  const run = await runUpload({
     app,
     csv: path.resolve(io.cwd, options.csv),
-    store,
+    store: new DirectoryStateStore(stateDir),
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
+    dryRun: options.dryRun,
+    resetState: options.resetState,
+    recovery: `restore the state directory ${stateDir} from a backup, or run again with --reset-state (the state is moved aside and every record is sent again)`,
+    onPlan: (plan) => reportPlan(io, plan, options),
+    onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),
+    onProgress: bar.update,
+    connect: async () => {
+      const job = await resolveJob(io, spec, app, options);
+      const token = graphTokenProvider(io.env, job.graphBaseUrl, spec.tenant.id);
+      // A sign-in that fails, or is for another tenant, stops the run before the first record.
+      await token();
+      return fetchTransport(
+        job.endpoint,
+        token,
+        fetch,
+        app.uploader!.requests.timeoutSeconds * 1000,
+      );
+    },
   });
-  if (!plan) {
-    printProblems(io, options.spec, options.app, problems);
+  bar.finish();
+  const { plan, result } = run;
+  if (run.problems.length > 0) {
+    printProblems(io, options.spec, options.app, run.problems);
     return EXIT.failed;
   }
-  reportPlan(io, plan, options);
-  if (plan.refusals.length > 0) {
+  if (plan && plan.refusals.length > 0) {
     for (const r of plan.refusals) io.err(paint(io, "red", `refused: ${r}`) + "\n");
     io.err("nothing was sent\n");
     return EXIT.failed;
   }
-
-  if (options.dryRun) {
+  if (plan && options.dryRun && run.status !== "failed") {
     const target = options.endpoint ?? "<bulkUpload endpoint>";
     let i = 0;
     try {
@@ -157,40 +171,14 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
       return EXIT.failed;
     }
     io.out(`dry run: ${plan.requests} requests, ${plan.toSend} records, nothing sent\n`);
-    return outcome(plan) === "ok" ? EXIT.ok : EXIT.partial;
-  }
-  if (plan.toSend === 0) {
+  } else if (plan && result) {
+    reportResult(io, run);
+  } else if (plan && run.status !== "failed") {
     io.out(`nothing to send: ${plan.unchanged} unchanged\n`);
-    await commitUnsent(plan, store);
-    return outcome(plan) === "ok" ? EXIT.ok : EXIT.partial;
+  } else if (run.error) {
+    io.err(`${run.error}\n`);
   }
-
-  let job: JobRef & { graphBaseUrl: string };
-  try {
-    job = await resolveJob(io, spec, app, options);
-  } catch (err) {
-    io.err(`${(err as Error).message}\n`);
-    return EXIT.failed;
-  }
-  const token = graphTokenProvider(io.env, job.graphBaseUrl, spec.tenant.id);
-  // A sign-in that fails, or is for another tenant, stops the run before the first record.
-  try {
-    await token();
-  } catch (err) {
-    io.err(`${(err as Error).message}\n`);
-    return EXIT.failed;
-  }
-  const bar = progressBar(io);
-  const result = await executePlan(plan, {
-    transport: fetchTransport(job.endpoint, token),
-    store,
-    rate: { ...DEFAULT_RATE, ...app.uploader.rate },
-    onProgress: bar.update,
-  });
-  bar.finish();
-  reportResult(io, plan, result);
-  const status = outcome(plan, result);
-  return status === "ok" ? EXIT.ok : status === "partial" ? EXIT.partial : EXIT.failed;
+  return run.status === "ok" ? EXIT.ok : run.status === "partial" ? EXIT.partial : EXIT.failed;
 }
 
 function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): void {
@@ -220,18 +208,13 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
   if (plan.disables > 0) err(`${plan.disables} users go from active to inactive`);
   io.out(
     `${plan.rows} rows: ${plan.toSend} to send in ${plan.requests} requests, ${plan.unchanged} unchanged, ` +
-      `${skipped(plan)} skipped; quota ${plan.quota.remaining} of ${plan.quota.daily} calls left today\n`,
+      `${summarize(plan).skipped} skipped; quota ${plan.quota.remaining} of ${plan.quota.daily} calls left today\n`,
   );
 }
 
-function skipped(plan: UploadPlan): number {
-  const duplicateRows = plan.duplicates.reduce((n, d) => n + d.lines.length, 0);
-  const errorLines = new Set(plan.rowErrors.map((e) => e.line));
-  for (const d of plan.duplicates) d.lines.forEach((l) => errorLines.delete(l));
-  return duplicateRows + errorLines.size + plan.csvProblems.length;
-}
-
-function reportResult(io: CliIo, plan: UploadPlan, result: UploadResult): void {
+function reportResult(io: CliIo, run: RunOutcome): void {
+  const result = run.result!;
+  const summary = run.summary;
   for (const f of result.failed) {
     const lines = `lines ${f.lines[0]}-${f.lines[f.lines.length - 1]}`;
     io.err(
@@ -242,14 +225,14 @@ function reportResult(io: CliIo, plan: UploadPlan, result: UploadResult): void {
     );
   }
   if (result.stopped) io.err(paint(io, "yellow", `stopped: ${result.stopped}`) + "\n");
-  const failedRecords = result.failed.reduce((n, f) => n + f.records, 0);
   io.out(
     [
-      `sent ${result.accepted} records (accepted for processing; see \`inbound logs\` in 5-10 minutes)`,
-      `unchanged ${plan.unchanged}`,
-      `skipped ${skipped(plan)} (duplicates ${plan.duplicates.length} ids, invalid rows ${new Set(plan.rowErrors.map((e) => e.line)).size}, malformed lines ${plan.csvProblems.length})`,
-      `failed ${failedRecords}, not attempted ${result.notAttempted}`,
-      `requests ${result.calls}, retries ${result.retries}, elapsed ${(result.elapsedMs / 1000).toFixed(1)} s`,
+      `sent ${summary.accepted} records (accepted for processing; see \`inbound logs\` in 5-10 minutes)`,
+      `unchanged ${summary.unchanged}`,
+      `skipped ${summary.skipped} (duplicates ${summary.duplicateIds} ids, invalid rows ${summary.invalidRows}, malformed lines ${summary.malformedLines})`,
+      `failed ${summary.failedRecords}, not attempted ${summary.notAttempted}` +
+        (summary.unrecorded > 0 ? `, accepted but not recorded ${summary.unrecorded}` : ""),
+      `requests ${summary.calls}, retries ${summary.retries}, elapsed ${(summary.elapsedMs / 1000).toFixed(1)} s`,
     ].join("\n") + "\n",
   );
 }

@@ -1,22 +1,16 @@
 /**
- * The deployed uploader: runs lib/upload's engine on one HR export, the way `inbound upload`
- * does, with the state in blob storage and a lock so a blob-triggered run and a timer run never
- * write the state at the same time. Nothing here knows the Functions SDK (functions/src/index.ts
+ * The deployed uploader: runs lib/upload's runUpload on one HR export, exactly as `inbound upload`
+ * does, with the state in blob storage and its lock a lease, so a blob-triggered run and a timer
+ * run never write the state at the same time. Nothing here knows the Functions SDK (functions/src/index.ts
  * does the registration), so all of it is unit-tested.
  */
 import { provisioningApp, type ProvisioningApp } from "../../lib/spec/schema";
 import { type BulkTransport, fetchTransport } from "../../lib/upload/bulk";
 import { graphTokenProvider } from "../../lib/upload/endpoint";
-import {
-  commitUnsent,
-  DEFAULT_RATE,
-  executePlan,
-  outcome,
-  planUpload,
-} from "../../lib/upload/engine";
+import { runUpload, type RunSummary, summarize } from "../../lib/upload/run";
 import { type Clock, systemClock } from "../../lib/upload/scheduler";
 import type { StateStore } from "../../lib/upload/state";
-import type { CsvSource, Lock } from "./blob";
+import type { CsvSource } from "./blob";
 
 export interface FunctionSettings {
   appKey: string;
@@ -74,7 +68,12 @@ export function readSettings(env: NodeJS.ProcessEnv): FunctionSettings {
  * user-assigned identity through AZURE_CLIENT_ID.
  */
 export function graphTransport(settings: FunctionSettings, env: NodeJS.ProcessEnv): BulkTransport {
-  return fetchTransport(settings.bulkUploadUrl, graphTokenProvider(env, settings.graphBaseUrl));
+  return fetchTransport(
+    settings.bulkUploadUrl,
+    graphTokenProvider(env, settings.graphBaseUrl),
+    fetch,
+    (settings.app.uploader?.requests.timeoutSeconds ?? 100) * 1000,
+  );
 }
 
 export interface Logger {
@@ -86,10 +85,9 @@ export interface Logger {
 export interface UploaderRuntime {
   appKey: string;
   app: ProvisioningApp;
+  /** The state, and through it the run lock (a lease on its `lock` blob). */
   state: StateStore;
   transport: BulkTransport;
-  /** The run lock; undefined when another run holds it. */
-  lock(): Promise<Lock | undefined>;
   log: Logger;
   clock?: Clock;
 }
@@ -120,143 +118,112 @@ export interface RunReport {
 export const LAST_RUN_KEY = "runs/last.json";
 /** A file this old is probably not today's export: the run goes ahead, with a warning. */
 export const STALE_AFTER_MS = 48 * 60 * 60 * 1000;
-export const LOCK_KEY = "lock";
-
-function emptyReport(trigger: Trigger, started: number, file?: string): RunReport {
-  const at = new Date(started).toISOString();
-  return {
-    trigger,
-    file,
-    status: "skipped",
-    rows: 0,
-    toSend: 0,
-    accepted: 0,
-    unchanged: 0,
-    withheld: 0,
-    failedRequests: 0,
-    notAttempted: 0,
-    calls: 0,
-    refusals: [],
-    startedAt: at,
-    finishedAt: at,
-  };
-}
 
 /**
- * One run over one file. Never throws for what the report can say (refusal, mapping problem,
- * failed requests); index.ts fails the invocation when `status` is `failed`, so it shows in
- * monitoring.
+ * One trigger over one file: lib/upload's runUpload, as `inbound upload` runs it, with the state
+ * in blob storage. Never throws for what the report can say (refusal, mapping problem, failed
+ * requests); index.ts fails the invocation when `status` is `failed`, so it shows in monitoring.
  */
-export async function runUpload(
+export async function handleTrigger(
   runtime: UploaderRuntime,
   trigger: Trigger,
   source: CsvSource | undefined,
 ): Promise<RunReport> {
   const clock = runtime.clock ?? systemClock;
-  const { log } = runtime;
-  const report = emptyReport(trigger, clock.now(), source?.name);
-  const finish = (patch: Partial<RunReport>): RunReport => {
-    Object.assign(report, patch, { finishedAt: new Date(clock.now()).toISOString() });
-    const line = `${runtime.appKey}: ${trigger} run on ${report.file ?? "(no file)"}: ${report.status}`;
-    (report.status === "failed" ? log.error : report.status === "partial" ? log.warn : log.info)(
-      report.reason ? `${line}: ${report.reason}` : line,
+  const { log, app } = runtime;
+  const started = new Date(clock.now()).toISOString();
+  const finish = (report: Omit<RunReport, "trigger" | "file" | "startedAt" | "finishedAt">) => {
+    const full: RunReport = {
+      trigger,
+      file: source?.name,
+      ...report,
+      startedAt: started,
+      finishedAt: new Date(clock.now()).toISOString(),
+    };
+    const line = `${runtime.appKey}: ${trigger} run on ${full.file ?? "(no file)"}: ${full.status}`;
+    (full.status === "failed" ? log.error : full.status === "partial" ? log.warn : log.info)(
+      full.reason ? `${line}: ${full.reason}` : line,
     );
-    return report;
+    return full;
   };
-  if (!source) return finish({ reason: "no .csv file at the top of the drop container" });
-
-  const lock = await runtime.lock();
-  if (!lock) {
+  if (!source) {
     return finish({
-      reason: "another run holds the lock; the next scheduled run picks the file up",
+      ...counts(summarize()),
+      refusals: [],
+      status: "skipped",
+      reason: "no .csv file at the top of the drop container",
     });
   }
-  try {
-    if (source.lastModified && clock.now() - source.lastModified.getTime() > STALE_AFTER_MS) {
-      log.warn(
-        `${source.name} was last modified ${source.lastModified.toISOString()}, more than 48 h ago; is the HR export still running?`,
-      );
-    }
-    const result = finish(await uploadFile(runtime, source, clock));
-    await runtime.state.put(LAST_RUN_KEY, JSON.stringify(result, null, 2));
-    return result;
-  } finally {
-    await lock.release();
+  if (source.lastModified && clock.now() - source.lastModified.getTime() > STALE_AFTER_MS) {
+    log.warn(
+      `${source.name} was last modified ${source.lastModified.toISOString()}, more than 48 h ago; is the HR export still running?`,
+    );
   }
-}
-
-async function uploadFile(
-  runtime: UploaderRuntime,
-  source: CsvSource,
-  clock: Clock,
-): Promise<Partial<RunReport>> {
-  const { log, app } = runtime;
-  const { plan, problems } = await planUpload({
+  const run = await runUpload({
     app,
     // Read twice (plan, then send); each call of read() starts the content over.
     csv: () => source.read(),
     store: runtime.state,
+    recovery:
+      "restore the state container's blobs from a copy, or delete them (every record is then sent again)",
     clock,
+    connect: async () => runtime.transport,
+    onNotice: (text) => log.warn(text),
+    onPlan: (plan) => {
+      // Values are never logged: the engine's row messages are already redacted.
+      for (const p of plan.csvProblems) {
+        log.warn(`${source.name}:${p.line}: skipped: the row ${p.message}`);
+      }
+      for (const e of plan.rowErrors) {
+        log.warn(`${source.name}:${e.line}: skipped: ${e.attribute}: ${e.message}`);
+      }
+      for (const d of plan.duplicates) {
+        log.warn(
+          `${source.name}: externalId ${d.externalId} is on lines ${d.lines.join(", ")}: none is sent`,
+        );
+      }
+    },
   });
-  if (!plan) {
-    const why = problems.map((p) => `csv.columns["${p.attribute}"]: ${p.message}`).join("; ");
-    return { status: "failed", reason: `the column mapping does not fit the file: ${why}` };
-  }
-  // Values are never logged: the engine's row messages are already redacted.
-  for (const p of plan.csvProblems)
-    log.warn(`${source.name}:${p.line}: skipped: the row ${p.message}`);
-  for (const e of plan.rowErrors)
-    log.warn(`${source.name}:${e.line}: skipped: ${e.attribute}: ${e.message}`);
-  for (const d of plan.duplicates) {
-    log.warn(
-      `${source.name}: externalId ${d.externalId} is on lines ${d.lines.join(", ")}: none is sent`,
-    );
-  }
-  const withheld =
-    plan.duplicates.reduce((n, d) => n + d.lines.length, 0) +
-    new Set(plan.rowErrors.map((e) => e.line)).size +
-    plan.csvProblems.length;
-  const counts = {
-    rows: plan.rows,
-    toSend: plan.toSend,
-    unchanged: plan.unchanged,
-    withheld,
-    refusals: plan.refusals,
-  };
-  if (plan.refusals.length > 0) {
-    return {
-      ...counts,
-      status: "failed",
-      reason: `refused, nothing sent: ${plan.refusals.join("; ")}`,
-    };
-  }
-  if (plan.toSend === 0) {
-    await commitUnsent(plan, runtime.state, clock);
-    return {
-      ...counts,
-      status: outcome(plan),
-      reason: `nothing to send: ${plan.unchanged} unchanged`,
-    };
-  }
-  const result = await executePlan(plan, {
-    transport: runtime.transport,
-    store: runtime.state,
-    rate: { ...DEFAULT_RATE, ...app.uploader?.rate },
-    clock,
-  });
-  for (const f of result.failed) {
+  for (const f of run.result?.failed ?? []) {
     log.error(
       `request ${f.request} failed (${f.records} records, lines ${f.lines[0]}-${f.lines[f.lines.length - 1]}): ${f.status ?? "no response"} ${f.error}${f.requestId ? ` [request-id ${f.requestId}]` : ""}`,
     );
   }
+  const refusals = run.plan?.refusals ?? [];
+  let reason = run.error;
+  if (run.problems.length > 0) {
+    const why = run.problems.map((p) => `csv.columns["${p.attribute}"]: ${p.message}`).join("; ");
+    reason = `the column mapping does not fit the file: ${why}`;
+  } else if (run.plan && !run.result && run.status !== "failed") {
+    reason = `nothing to send: ${run.plan.unchanged} unchanged`;
+  }
+  if (run.heldBy) {
+    return finish({
+      ...counts(run.summary),
+      refusals,
+      status: "skipped",
+      reason: "another run holds the lock; the next scheduled run picks the file up",
+    });
+  }
+  const report = finish({ ...counts(run.summary), refusals, status: run.status, reason });
+  try {
+    await runtime.state.put(LAST_RUN_KEY, JSON.stringify(report, null, 2));
+  } catch (err) {
+    log.error(`the run report could not be written to ${LAST_RUN_KEY}: ${(err as Error).message}`);
+  }
+  return report;
+}
+
+function counts(summary: RunSummary) {
   return {
-    ...counts,
-    status: outcome(plan, result),
-    reason: result.stopped ? `stopped: ${result.stopped}` : undefined,
-    accepted: result.accepted,
-    failedRequests: result.failed.length,
-    notAttempted: result.notAttempted,
-    calls: result.calls,
+    rows: summary.rows,
+    toSend: summary.toSend,
+    accepted: summary.accepted,
+    unchanged: summary.unchanged,
+    withheld: summary.skipped,
+    failedRequests: summary.failedRequests,
+    notAttempted: summary.notAttempted,
+    calls: summary.calls,
   };
 }
 

@@ -6,7 +6,7 @@
  * used), so this file type-checks and is unit-tested without that package; functions/src/index.ts
  * passes real ContainerClients.
  */
-import type { StateStore } from "../../lib/upload/state";
+import type { LockAttempt, StateStore } from "../../lib/upload/state";
 
 export interface BlobItemLike {
   name: string;
@@ -47,12 +47,28 @@ async function readAll(stream: AsyncIterable<Buffer | string>): Promise<string> 
   return Buffer.concat(parts).toString("utf8");
 }
 
+/** The lock blob in the state container. */
+export const LOCK_KEY = "lock";
+
 /** Each state document is one block blob; a single-shot upload replaces it atomically. */
 export class BlobStateStore implements StateStore {
   readonly location: string;
 
-  constructor(private readonly container: ContainerClientLike) {
+  constructor(
+    private readonly container: ContainerClientLike,
+    private readonly lockOptions: LockOptions = {},
+  ) {
     this.location = container.url;
+  }
+
+  /**
+   * The run lock is a lease on the `lock` blob (see acquireBlobLock). The holder is not written
+   * down: a leased blob can only be written with the lease id, and the lease expires by itself
+   * within a minute of its holder dying, so there is never a stale lock to judge.
+   */
+  async lock(): Promise<LockAttempt> {
+    const lock = await acquireBlobLock(this.container, LOCK_KEY, this.lockOptions);
+    return lock ? { lock } : { heldBy: `another run (a lease on ${this.location}/${LOCK_KEY})` };
   }
 
   async get(key: string): Promise<string | undefined> {

@@ -8,14 +8,13 @@ import { ContainerClient } from "@azure/storage-blob";
 import { DefaultAzureCredential } from "@azure/identity";
 import {
   graphTransport,
-  LOCK_KEY,
+  handleTrigger,
   readSettings,
   RunReport,
-  runUpload,
   Trigger,
   UploaderRuntime,
 } from "./adapter";
-import { acquireBlobLock, BlobStateStore, CsvSource, newestCsv } from "./blob";
+import { BlobStateStore, CsvSource, newestCsv } from "./blob";
 import { FUNCTION_NAMES } from "../../components/uploader/azure";
 
 const settings = readSettings(process.env);
@@ -34,12 +33,10 @@ function runtime(context: InvocationContext): UploaderRuntime {
   return {
     appKey: settings.appKey,
     app: settings.app,
-    state: new BlobStateStore(stateContainer),
+    state: new BlobStateStore(stateContainer, {
+      onRenewFailure: (e) => log.warn(`lock renewal failed: ${String(e)}`),
+    }),
     transport,
-    lock: () =>
-      acquireBlobLock(stateContainer, LOCK_KEY, {
-        onRenewFailure: (e) => log.warn(`lock renewal failed: ${String(e)}`),
-      }),
     log,
   };
 }
@@ -49,7 +46,7 @@ async function run(
   trigger: Trigger,
   source: CsvSource | undefined,
 ): Promise<void> {
-  const report: RunReport = await runUpload(runtime(context), trigger, source);
+  const report: RunReport = await handleTrigger(runtime(context), trigger, source);
   // A failed run fails the invocation, so it shows in monitoring and alerts.
   if (report.status === "failed") throw new Error(report.reason ?? "upload failed");
 }

@@ -277,6 +277,27 @@ const uploader = z
       })
       .default({ requestsPerWindow: 40, windowSeconds: 5, dailyQuota: 2000 })
       .describe("API rate limits; the uploader stays under them."),
+    requests: z
+      .strictObject({
+        timeoutSeconds: z
+          .number()
+          .min(1)
+          .max(600)
+          .default(100)
+          .describe(
+            "How long one bulkUpload request may wait for an answer before it is retried (Microsoft's Graph SDKs wait 100 s).",
+          ),
+        stopAfterRepeatedErrors: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe(
+            "Stop the run when this many requests in a row are answered with the same 400 or 404 (401 and 403 stop at once): the rest would fail too, and each costs a call of the daily quota.",
+          ),
+      })
+      .default({ timeoutSeconds: 100, stopAfterRepeatedErrors: 3 })
+      .describe("How bulkUpload requests give up."),
     csv: csvSettings,
   })
   .describe("The uploader that turns the HR CSV into SCIM bulk requests.");

@@ -50,31 +50,48 @@ export type BulkTransport = (body: string) => Promise<BulkResponse>;
 
 export const SCIM_CONTENT_TYPE = "application/scim+json";
 
+/**
+ * How long one request may wait for its answer: 100 s, the per-request default of Microsoft's
+ * Graph SDKs (microsoft/kiota-http-go#24 "Adds a default 100 secs timeout per request", after
+ * .NET's HttpClient.Timeout). A stalled connection is then retried like a dropped one instead of
+ * holding a rate slot, and the run, for ever.
+ */
+export const DEFAULT_TIMEOUT_MS = 100_000;
+
 /** The real transport: `fetch` to the bulkUpload URL with a bearer token asked for per call. */
 export function fetchTransport(
   endpoint: string,
   token: () => Promise<string>,
   fetchImpl: typeof fetch = fetch,
+  timeoutMs: number = DEFAULT_TIMEOUT_MS,
 ): BulkTransport {
   return async (body) => {
-    const response = await fetchImpl(endpoint, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${await token()}`,
-        "content-type": SCIM_CONTENT_TYPE,
-        accept: "application/json",
-      },
-      body,
-    });
-    return {
-      status: response.status,
-      retryAfter: response.headers.get("retry-after") ?? undefined,
-      requestId:
-        response.headers.get("request-id") ??
-        response.headers.get("client-request-id") ??
-        undefined,
-      body: await response.text(),
-    };
+    // AbortSignal.timeout's timer does not keep the process alive.
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await fetchImpl(endpoint, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${await token()}`,
+          "content-type": SCIM_CONTENT_TYPE,
+          accept: "application/json",
+        },
+        body,
+        signal,
+      });
+      return {
+        status: response.status,
+        retryAfter: response.headers.get("retry-after") ?? undefined,
+        requestId:
+          response.headers.get("request-id") ??
+          response.headers.get("client-request-id") ??
+          undefined,
+        body: await response.text(),
+      };
+    } catch (err) {
+      if (signal.aborted) throw new Error(`no answer within ${timeoutMs / 1000} s`);
+      throw err;
+    }
   };
 }
 

@@ -34,6 +34,8 @@ import {
   CHECKPOINT_PREFIX,
   commitState,
   encodeDigest,
+  SENT_PREFIX,
+  SendJournal,
   loadState,
   RecordEntry,
   StateStore,
@@ -345,6 +347,11 @@ export interface RetryOptions {
   capMs: number;
   /** A longer `Retry-After` stops the run: the daily quota is probably spent. */
   maxRetryAfterMs: number;
+  /**
+   * This many requests in a row answered with the same 400 or 404 stop the run: the rest would
+   * be refused the same way, and each costs a call of the daily quota. (401 and 403 stop at once.)
+   */
+  stopAfterRepeatedErrors: number;
 }
 
 export const DEFAULT_RETRY: RetryOptions = {
@@ -352,7 +359,11 @@ export const DEFAULT_RETRY: RetryOptions = {
   baseMs: 1000,
   capMs: 60_000,
   maxRetryAfterMs: 10 * 60_000,
+  stopAfterRepeatedErrors: 3,
 };
+
+/** Answers that no retry and no other batch will turn into a success. */
+const HOPELESS = new Set([400, 401, 403, 404]);
 
 export interface ExecuteOptions {
   transport: BulkTransport;
@@ -390,9 +401,16 @@ export interface UploadResult {
   failed: FailedRequest[];
   /** Records not sent because the run stopped early. */
   notAttempted: number;
+  /**
+   * Records Graph accepted whose checkpoint could not be written: the next run sends them again
+   * (harmless: bulkUpload creates or updates by externalId).
+   */
+  unrecorded: number;
   calls: number;
   retries: number;
   stopped?: string;
+  /** A state write failed: the run stopped, and the state is as its checkpoints left it. */
+  stateFailed?: true;
   elapsedMs: number;
 }
 
@@ -412,6 +430,8 @@ export async function executePlan(
     marginMs: options.marginMs ?? 0,
     clock,
   });
+  // A run that starts seconds after the last one shares the service's window with it.
+  scheduler.seed(plan.state.calls);
   const { table } = plan.state;
   const runId = `${started.toString(36)}-${Math.floor(random() * 36 ** 4).toString(36)}`;
   const failed: FailedRequest[] = [];
@@ -421,6 +441,15 @@ export async function executePlan(
   let done = 0;
   let acceptedRecords = 0;
   let failedRecords = 0;
+  let unrecorded = 0;
+  /** The status of the last requests that ended in a hopeless answer, and how many in a row. */
+  let repeated = { status: 0, count: 0 };
+  /** A state write failed: nothing more is sent, and the state is left as the checkpoints have it. */
+  let stateFailed = false;
+  const stateFailure = (key: string, err: unknown, what: string) => {
+    stateFailed = true;
+    stopped ??= `the state could not be written (${options.store.location}/${key}: ${(err as Error).message}); ${what}`;
+  };
 
   const progress = () =>
     options.onProgress?.({
@@ -443,6 +472,7 @@ export async function executePlan(
   aborted.catch(() => undefined);
 
   /** One HTTP call in a slot already acquired; the slot is released whatever happens. */
+  const journal = new SendJournal(options.store, `${SENT_PREFIX}${runId}.json`);
   const call = async (body: string, calls: number[]) => {
     try {
       if (stopped) throw new Stop(stopped);
@@ -451,8 +481,15 @@ export async function executePlan(
         throw new Stop(stopped);
       }
       const now = clock.now();
-      callTimes.push(now);
+      // Recorded before it is sent: a call that cannot be counted is not made.
+      try {
+        await journal.record(now);
+      } catch (err) {
+        stateFailure(journal.key, err, "the requests not yet sent were not sent");
+        throw new Stop(stopped!);
+      }
       calls.push(now);
+      callTimes.push(now);
       return await options.transport(body);
     } finally {
       scheduler.release();
@@ -467,6 +504,7 @@ export async function executePlan(
     const lines = records.map((r) => r.line);
     records = [];
     const calls: number[] = [];
+    const name = `${runId}-${String(number).padStart(6, "0")}.json`;
     let failure: Omit<FailedRequest, "request" | "records" | "lines"> | undefined;
     for (let attempt = 0; ; attempt++) {
       // The first attempt uses the slot the sending loop acquired for this request.
@@ -510,12 +548,36 @@ export async function executePlan(
     if (failure) {
       failedRecords += entries.length;
       failed.push({ request: number, records: entries.length, lines, ...failure });
+      if (failure.status !== undefined && HOPELESS.has(failure.status)) {
+        repeated =
+          repeated.status === failure.status
+            ? { status: failure.status, count: repeated.count + 1 }
+            : { status: failure.status, count: 1 };
+        if (repeated.count >= retry.stopAfterRepeatedErrors) {
+          stopped ??= `bulkUpload answered ${failure.status} to ${repeated.count} requests in a row (${failure.error}); the rest would be refused the same way, so the run stops instead of spending the daily quota`;
+        }
+      } else {
+        repeated = { status: 0, count: 0 };
+      }
     } else {
+      repeated = { status: 0, count: 0 };
       // Written before counting the records as accepted: a crash after this line resends nothing.
-      await options.store.put(
-        `${CHECKPOINT_PREFIX}${runId}-${String(number).padStart(6, "0")}.json`,
-        JSON.stringify({ records: entries, calls }),
-      );
+      try {
+        await options.store.put(
+          `${CHECKPOINT_PREFIX}${name}`,
+          JSON.stringify({ records: entries, calls }),
+        );
+      } catch (err) {
+        unrecorded += entries.length;
+        stateFailure(
+          `${CHECKPOINT_PREFIX}${name}`,
+          err,
+          `request ${number} (lines ${lines[0]}-${lines[lines.length - 1]}) was accepted but not recorded and is sent again next run`,
+        );
+        done++;
+        progress();
+        return;
+      }
       for (const [externalId, digest] of entries) {
         const index = table.find(externalId);
         table.setKnownDigest(index, Buffer.from(digest, "base64url"));
@@ -560,24 +622,31 @@ export async function executePlan(
   };
   await Promise.race([loop(), aborted]);
 
-  if (!options.signal?.aborted) {
-    await commitState(
-      options.store,
-      plan.state,
-      plan.options.only === undefined,
-      callTimes,
-      clock.now(),
-    );
+  if (!options.signal?.aborted && !stateFailed) {
+    try {
+      await commitState(
+        options.store,
+        plan.state,
+        plan.options.only === undefined,
+        callTimes,
+        clock.now(),
+      );
+    } catch (err) {
+      stateFailed = true;
+      stopped ??= `the state could not be written at the end of the run (${(err as Error).message}); every accepted request has its checkpoint, which the next run folds in`;
+    }
   }
-  const notAttempted = plan.toSend - acceptedRecords - failedRecords;
+  const notAttempted = plan.toSend - acceptedRecords - failedRecords - unrecorded;
   failed.sort((a, b) => a.request - b.request);
   return {
     accepted: acceptedRecords,
     failed,
     notAttempted,
+    unrecorded,
     calls: callTimes.length,
     retries,
     stopped,
+    ...(stateFailed ? { stateFailed: true as const } : {}),
     elapsedMs: clock.now() - started,
   };
 }
@@ -600,7 +669,9 @@ export function outcome(plan: UploadPlan, result?: UploadResult): "ok" | "partia
   const withheld =
     plan.duplicates.length > 0 || plan.rowErrors.length > 0 || plan.csvProblems.length > 0;
   if (!result) return withheld ? "partial" : "ok";
-  if (result.accepted === 0 && plan.toSend > 0) return "failed";
-  if (result.failed.length > 0 || result.notAttempted > 0 || withheld) return "partial";
+  if (result.stateFailed || (result.accepted === 0 && plan.toSend > 0)) return "failed";
+  if (result.failed.length > 0 || result.notAttempted > 0 || result.unrecorded > 0 || withheld) {
+    return "partial";
+  }
   return "ok";
 }

@@ -74,6 +74,20 @@ export class RateScheduler {
     this.waiting.shift()?.();
   }
 
+  /**
+   * Counts the calls of an earlier run (epoch ms of their starts) still inside the window. Their
+   * answers are not known, so each frees one window after its start: a run resumed after a kill
+   * sees the calls that were on the wire, not an empty window.
+   */
+  seed(starts: readonly number[]): void {
+    const now = this.options.clock.now();
+    for (const start of starts) {
+      const free = start + this.windowMs;
+      if (free > now) this.frees.push(free);
+    }
+    this.frees.sort((a, b) => a - b);
+  }
+
   /** Holds every new start until `until` (epoch ms). */
   pauseUntil(until: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, until);

@@ -11,7 +11,8 @@
  * over a local directory (CLI) or a blob container (the deployed Function: each document a block
  * blob, `put` an upload, `list` a prefix listing; see docs/uploader.md).
  */
-import { promises as fs } from "fs";
+import { constants as fsConstants, promises as fs } from "fs";
+import { hostname } from "os";
 import * as path from "path";
 import {
   ACCEPTED,
@@ -36,13 +37,43 @@ export interface StateStore {
   /** Keys that start with `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
+  /**
+   * Takes the run lock, so that two runs over the same state never interleave checkpoints;
+   * released by the run that took it.
+   */
+  lock(): Promise<LockAttempt>;
 }
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/** The lock, with a notice when a dead run's lock was taken over; or who holds it. */
+export type LockAttempt = { lock: HeldLock; notice?: string } | { heldBy: string };
+
+/** Who holds a lock file: enough to find the process, or to see that it is gone. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+/** The subset of `fs.promises` the directory store uses; injectable to simulate a full disk. */
+export type StateFs = Pick<
+  typeof fs,
+  "readFile" | "open" | "rename" | "mkdir" | "readdir" | "rm" | "unlink"
+>;
 
 const KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 /** A directory on disk; keys with `/` are subdirectories. */
 export class DirectoryStateStore implements StateStore {
-  constructor(readonly location: string) {}
+  constructor(
+    readonly location: string,
+    private readonly fsImpl: StateFs = fs,
+    /** Whether a process still runs (a stale lock's holder); injectable for tests. */
+    private readonly alive: (pid: number) => boolean = processAlive,
+  ) {}
 
   private file(key: string): string {
     if (!KEY.test(key) || key.split("/").includes("..")) throw new Error(`bad state key ${key}`);
@@ -51,7 +82,7 @@ export class DirectoryStateStore implements StateStore {
 
   async get(key: string): Promise<string | undefined> {
     try {
-      return await fs.readFile(this.file(key), "utf8");
+      return await this.fsImpl.readFile(this.file(key), "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw err;
@@ -60,25 +91,36 @@ export class DirectoryStateStore implements StateStore {
 
   async put(key: string, text: string): Promise<void> {
     const file = this.file(key);
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    // The state says who works where and when: only its owner may read it.
+    await this.fsImpl.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    const handle = await fs.open(temp, "w");
     try {
-      await handle.writeFile(text, "utf8");
-      // The rename is only atomic for what has reached the disk.
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await this.fsImpl.open(temp, "w", 0o600);
+      try {
+        await handle.writeFile(text, "utf8");
+        // The rename is only atomic for what has reached the disk.
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.fsImpl.rename(temp, file);
+    } catch (err) {
+      // A full disk must not also leave half-written files behind.
+      await this.fsImpl.rm(temp, { force: true }).catch(() => undefined);
+      throw err;
     }
-    await fs.rename(temp, file);
   }
 
   async list(prefix: string): Promise<string[]> {
+    return (await this.walk()).filter((key) => !key.endsWith(".tmp") && key.startsWith(prefix));
+  }
+
+  private async walk(): Promise<string[]> {
     const out: string[] = [];
     const walk = async (dir: string, rel: string): Promise<void> => {
       let entries;
       try {
-        entries = await fs.readdir(dir, { withFileTypes: true });
+        entries = await this.fsImpl.readdir(dir, { withFileTypes: true });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
         throw err;
@@ -86,7 +128,7 @@ export class DirectoryStateStore implements StateStore {
       for (const entry of entries) {
         const key = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.isDirectory()) await walk(path.join(dir, entry.name), key);
-        else if (!entry.name.endsWith(".tmp") && key.startsWith(prefix)) out.push(key);
+        else out.push(key);
       }
     };
     await walk(this.location, "");
@@ -94,7 +136,81 @@ export class DirectoryStateStore implements StateStore {
   }
 
   async delete(key: string): Promise<void> {
-    await fs.rm(this.file(key), { force: true });
+    await this.fsImpl.rm(this.file(key), { force: true });
+  }
+
+  /**
+   * A lock file created with O_EXCL, naming its holder. A lock left by a process that is gone
+   * (same host, no such pid) is taken over; one from another host cannot be judged from here and
+   * is reported like a live one.
+   */
+  async lock(): Promise<LockAttempt> {
+    await this.fsImpl.mkdir(this.location, { recursive: true, mode: 0o700 });
+    const file = path.join(this.location, LOCK_FILE);
+    const me: LockHolder = {
+      pid: process.pid,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+    };
+    let notice: string | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const handle = await this.fsImpl.open(
+          file,
+          fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY,
+          0o600,
+        );
+        try {
+          await handle.writeFile(JSON.stringify(me), "utf8");
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw err;
+      }
+      const holder = await this.readHolder(file);
+      if (holder && (holder.host !== me.host || this.alive(holder.pid))) {
+        return {
+          heldBy: `process ${holder.pid} on ${holder.host}, started ${holder.startedAt} (lock file ${file})`,
+        };
+      }
+      notice = holder
+        ? `took over the lock of process ${holder.pid} on ${holder.host} (started ${holder.startedAt}), which is no longer running`
+        : `took over the unreadable lock file ${file}`;
+      await this.fsImpl.rm(file, { force: true });
+    }
+    // Holding the lock, any temp file is a dead run's: it never became a document.
+    for (const key of await this.walk()) {
+      if (key.endsWith(".tmp")) await this.fsImpl.rm(this.file(key), { force: true });
+    }
+    return {
+      lock: { release: () => this.fsImpl.rm(file, { force: true }) },
+      notice,
+    };
+  }
+
+  private async readHolder(file: string): Promise<LockHolder | undefined> {
+    try {
+      const holder = JSON.parse(await this.fsImpl.readFile(file, "utf8")) as LockHolder;
+      return Number.isInteger(holder.pid) && typeof holder.host === "string" ? holder : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The run lock of a directory store; not a state document (no `.json`, never listed by prefix). */
+export const LOCK_FILE = "lock";
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -114,6 +230,12 @@ export class MemoryStateStore implements StateStore {
   async delete(key: string): Promise<void> {
     this.documents.delete(key);
   }
+  private locked = false;
+  async lock(): Promise<LockAttempt> {
+    if (this.locked) return { heldBy: "another run in this process" };
+    this.locked = true;
+    return { lock: { release: async () => void (this.locked = false) } };
+  }
 }
 
 /** One line of a records shard or one entry of a checkpoint: [externalId, digest, active]. */
@@ -122,12 +244,17 @@ export type RecordEntry = [externalId: string, digest: string, active: boolean |
 export interface UploaderState {
   /** Known records (from the shards and any interrupted run's checkpoints), then this run's. */
   table: RecordTable;
-  /** Epoch ms of bulkUpload calls in the last 24 h (retries included: each is a call). */
+  /**
+   * Epoch ms of bulkUpload calls in the last 24 h (retries included: each is a call), sent and
+   * not only acknowledged ones: the quota, and the rate window a new run inherits.
+   */
   calls: number[];
-  /** Checkpoint keys read, deleted once a run completes. */
+  /** Checkpoint and send-journal keys read, deleted once a run completes. */
   checkpointKeys: string[];
   /** A version 1 `records.json` was read: every shard is written and it is removed. */
   legacy: boolean;
+  /** Shards that exist in the store (possibly empty); the manifest of the next commit. */
+  shards: Set<number>;
 }
 
 export interface Checkpoint {
@@ -138,9 +265,65 @@ export interface Checkpoint {
 export const SHARDS = 32;
 const SHARD_PREFIX = "records/";
 const LEGACY_RECORDS = "records.json";
-const CALLS = "calls.json";
+export const CALLS = "calls.json";
+const CALLS_VERSION = 2;
 export const CHECKPOINT_PREFIX = "checkpoint/";
+/**
+ * One document per run, `sent/<run>.json`, rewritten before each call with the times of the run's
+ * calls: a call counts against the quota and the rate window from the moment it is sent, even when
+ * the run dies before its checkpoint.
+ */
+export const SENT_PREFIX = "sent/";
+
+/** The run a checkpoint or journal key belongs to (`checkpoint/<run>-<n>.json`, `sent/<run>.json`). */
+function runOf(key: string): string {
+  return key.replace(/^[^/]+\//, "").replace(/(-\d{6})?\.json$/, "");
+}
+
+/**
+ * The send journal of one run, written by group commit: the calls that start while a write is
+ * under way share the next one, so a window's 40 starts cost a write or two, not 40. A call is made
+ * only once a write that holds its time has succeeded.
+ */
+export class SendJournal {
+  private readonly times: number[] = [];
+  private written = 0;
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: StateStore,
+    readonly key: string,
+  ) {}
+
+  async record(time: number): Promise<void> {
+    this.times.push(time);
+    const need = this.times.length;
+    while (this.written < need) {
+      this.writing ??= this.write().finally(() => (this.writing = undefined));
+      await this.writing;
+    }
+  }
+
+  private async write(): Promise<void> {
+    const count = this.times.length;
+    await this.store.put(this.key, JSON.stringify({ calls: this.times.slice(0, count) }));
+    this.written = count;
+  }
+}
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The state cannot be read as it is. Names the document; `recovery` (set by the caller that
+ * knows its own commands) says how to get going again.
+ */
+export class StateDamaged extends Error {
+  constructor(
+    readonly document: string,
+    readonly problem: string,
+  ) {
+    super(`state document ${document} ${problem}`);
+  }
+}
 
 export function shardKey(shard: number): string {
   return `${SHARD_PREFIX}${shard.toString(16).padStart(2, "0")}.jsonl`;
@@ -166,53 +349,131 @@ function knowRecord(table: RecordTable, entry: RecordEntry, extra: number): void
   table.setKnownDigest(index, decodeDigest(digest));
 }
 
+const isEntry = (value: unknown): value is RecordEntry =>
+  Array.isArray(value) &&
+  value.length === 3 &&
+  typeof value[0] === "string" &&
+  typeof value[1] === "string" &&
+  /^[A-Za-z0-9_-]{11,}$/.test(value[1]) &&
+  (value[2] === true || value[2] === false || value[2] === null);
+
+const isTimes = (value: unknown): value is number[] =>
+  Array.isArray(value) && value.every((t) => typeof t === "number" && Number.isFinite(t));
+
 export async function loadState(store: StateStore, now: number): Promise<UploaderState> {
+  const where = (key: string, line?: number) =>
+    `${store.location}/${key}${line === undefined ? "" : `:${line}`}`;
   const table = new RecordTable();
   const legacyText = await store.get(LEGACY_RECORDS);
   if (legacyText) {
     const parsed = parseDocument(store, LEGACY_RECORDS, legacyText) as {
-      records?: Record<string, [string, boolean | null]>;
+      version?: unknown;
+      records?: unknown;
     };
-    for (const [id, [digest, active]] of Object.entries(parsed.records ?? {})) {
-      knowRecord(table, [id, digest, active], DIRTY);
+    if (parsed?.version !== 1) {
+      throw new StateDamaged(
+        where(LEGACY_RECORDS),
+        `has version ${String(parsed?.version)}, not 1`,
+      );
+    }
+    const records = parsed.records ?? {};
+    if (typeof records !== "object" || Array.isArray(records)) {
+      throw new StateDamaged(where(LEGACY_RECORDS), "has no records map");
+    }
+    for (const [id, value] of Object.entries(records as Record<string, unknown>)) {
+      const entry = Array.isArray(value) ? [id, ...value] : undefined;
+      if (!isEntry(entry)) {
+        throw new StateDamaged(
+          where(LEGACY_RECORDS),
+          `has a malformed record for ${JSON.stringify(id)}`,
+        );
+      }
+      knowRecord(table, entry, DIRTY);
     }
   }
+  const callsText = await store.get(CALLS);
+  let calls: number[] = [];
+  let manifest: number[] | undefined;
+  if (callsText !== undefined) {
+    const parsed = parseDocument(store, CALLS, callsText) as {
+      version?: unknown;
+      calls?: unknown;
+      shards?: unknown;
+    };
+    if (parsed?.version !== 1 && parsed?.version !== CALLS_VERSION) {
+      throw new StateDamaged(
+        where(CALLS),
+        `has version ${String(parsed?.version)}; this inbound reads versions 1 and ${CALLS_VERSION}`,
+      );
+    }
+    if (!isTimes(parsed.calls ?? []))
+      throw new StateDamaged(where(CALLS), "has malformed call times");
+    calls = [...((parsed.calls as number[] | undefined) ?? [])];
+    if (parsed.shards !== undefined) {
+      if (!isTimes(parsed.shards))
+        throw new StateDamaged(where(CALLS), "has a malformed shard list");
+      manifest = parsed.shards;
+    }
+  }
+  const shards = new Set<number>();
   for (let shard = 0; shard < SHARDS; shard++) {
     const key = shardKey(shard);
     const text = await store.get(key);
-    if (!text) continue;
+    if (text === undefined) {
+      if (manifest?.includes(shard)) {
+        throw new StateDamaged(where(key), "is missing (the last run wrote it)");
+      }
+      continue;
+    }
+    shards.add(shard);
     let lineNumber = 0;
     for (let start = 0; start < text.length;) {
       let end = text.indexOf("\n", start);
       if (end === -1) end = text.length;
       lineNumber++;
       if (end > start) {
-        knowRecord(
-          table,
-          parseDocument(store, key, text.slice(start, end), lineNumber) as RecordEntry,
-          0,
-        );
+        const entry = parseDocument(store, key, text.slice(start, end), lineNumber);
+        if (!isEntry(entry)) {
+          throw new StateDamaged(
+            where(key, lineNumber),
+            "is not a record (expected [externalId, digest, active])",
+          );
+        }
+        knowRecord(table, entry, 0);
       }
       start = end + 1;
     }
   }
-  const callsText = await store.get(CALLS);
-  const calls = callsText
-    ? ((parseDocument(store, CALLS, callsText) as { calls?: number[] }).calls ?? [])
-    : [];
   const checkpointKeys = await store.list(CHECKPOINT_PREFIX);
+  const sentKeys = await store.list(SENT_PREFIX);
+  // A run's calls are in its send journal; its checkpoints repeat them.
+  const journaled = new Set(sentKeys.map(runOf));
+  for (const key of sentKeys) {
+    const text = await store.get(key);
+    if (text === undefined) continue;
+    const sent = parseDocument(store, key, text) as { calls?: unknown };
+    if (!isTimes(sent?.calls)) throw new StateDamaged(where(key), "has no call times");
+    calls.push(...sent.calls);
+  }
   for (const key of checkpointKeys) {
     const text = await store.get(key);
-    if (!text) continue;
-    const checkpoint = parseDocument(store, key, text) as Checkpoint;
-    for (const entry of checkpoint.records) knowRecord(table, entry, RESUMED | DIRTY);
-    calls.push(...checkpoint.calls);
+    if (text === undefined) continue;
+    const checkpoint = parseDocument(store, key, text) as Partial<Checkpoint>;
+    if (!Array.isArray(checkpoint?.records) || !isTimes(checkpoint.calls)) {
+      throw new StateDamaged(where(key), "is not a checkpoint (expected records and calls)");
+    }
+    for (const entry of checkpoint.records) {
+      if (!isEntry(entry)) throw new StateDamaged(where(key), "has a malformed record");
+      knowRecord(table, entry, RESUMED | DIRTY);
+    }
+    if (!journaled.has(runOf(key))) calls.push(...checkpoint.calls);
   }
   return {
     table,
     calls: calls.filter((t) => t > now - DAY_MS).sort((a, b) => a - b),
-    checkpointKeys,
+    checkpointKeys: [...checkpointKeys, ...sentKeys],
     legacy: legacyText !== undefined,
+    shards,
   };
 }
 
@@ -221,8 +482,9 @@ function parseDocument(store: StateStore, key: string, text: string, line?: numb
     return JSON.parse(text);
   } catch (err) {
     const where = line === undefined ? key : `${key}:${line}`;
-    throw new Error(
-      `state document ${store.location}/${where} is not valid JSON (${(err as Error).message}); restore it or delete the state and run with --full`,
+    throw new StateDamaged(
+      `${store.location}/${where}`,
+      `is not valid JSON (${(err as Error).message})`,
     );
   }
 }
@@ -273,12 +535,87 @@ export async function commitState(
       const active = known & KNOWN_ACTIVE ? true : known & KNOWN_INACTIVE ? false : null;
       lines.push(JSON.stringify([table.id(index), encodeDigest(table.knownDigest(index)), active]));
     }
-    if (lines.length > 0) await store.put(shardKey(shard), lines.join("\n") + "\n");
-    else await store.delete(shardKey(shard));
+    // An emptied shard stays, empty: a shard the manifest lists is never legitimately missing.
+    if (lines.length > 0 || state.shards.has(shard)) {
+      await store.put(shardKey(shard), lines.length > 0 ? lines.join("\n") + "\n" : "");
+      state.shards.add(shard);
+    }
   }
   if (state.legacy) await store.delete(LEGACY_RECORDS);
   const recent = [...state.calls, ...calls].filter((t) => t > now - DAY_MS).sort((a, b) => a - b);
-  await store.put(CALLS, JSON.stringify({ version: 2, calls: recent }));
-  const fresh = await store.list(CHECKPOINT_PREFIX);
-  for (const key of fresh) await store.delete(key);
+  await store.put(
+    CALLS,
+    JSON.stringify({
+      version: CALLS_VERSION,
+      calls: recent,
+      shards: [...state.shards].sort((a, b) => a - b),
+    }),
+  );
+  // The journal goes after the checkpoints: a crash in between leaves calls counted twice at
+  // worst, never a call not counted.
+  for (const key of await store.list(CHECKPOINT_PREFIX)) await store.delete(key);
+  for (const key of await store.list(SENT_PREFIX)) await store.delete(key);
+}
+
+/** A document of the size of one checkpoint: proves there is room for the next one. */
+function probeText(now: number): string {
+  const entry: RecordEntry = ["x".repeat(64), "A".repeat(11), true];
+  return JSON.stringify({
+    records: Array.from({ length: 50 }, () => entry),
+    calls: Array.from({ length: 8 }, () => now),
+  });
+}
+
+const PROBE = "probe.json";
+
+/**
+ * Writes, reads back and deletes a checkpoint-sized document, the way every checkpoint is written
+ * (for a directory: write, fsync, rename, delete), so that a read-only or full store stops the
+ * run before its first request instead of after Graph accepted records that cannot be recorded.
+ */
+export async function proveWritable(store: StateStore, now: number): Promise<void> {
+  const text = probeText(now);
+  await store.put(PROBE, text);
+  if ((await store.get(PROBE)) !== text) {
+    throw new Error(`${store.location}/${PROBE} did not read back what was written`);
+  }
+  await store.delete(PROBE);
+}
+
+/**
+ * Sets the state aside for `--reset-state`: every document moves under `backup-<time>/` (nothing
+ * is deleted, so a damaged state can still be examined or restored), and the call times that can
+ * still be read are kept, so the daily quota and the rate window still hold. Every record is
+ * then sent again, as on a first run.
+ */
+export async function resetState(
+  store: StateStore,
+  now: number,
+): Promise<{ backup: string; documents: number }> {
+  const backup = `backup-${new Date(now).toISOString().replace(/[:.]/g, "-")}`;
+  const keys = (await store.list("")).filter(
+    (k) => k !== LOCK_FILE && !k.startsWith("backup-") && k !== PROBE,
+  );
+  const calls: number[] = [];
+  const journaled = new Set(keys.filter((k) => k.startsWith(SENT_PREFIX)).map(runOf));
+  for (const key of keys) {
+    const text = (await store.get(key)) ?? "";
+    const repeats = key.startsWith(CHECKPOINT_PREFIX) && journaled.has(runOf(key));
+    if (
+      !repeats &&
+      (key === CALLS || key.startsWith(SENT_PREFIX) || key.startsWith(CHECKPOINT_PREFIX))
+    ) {
+      try {
+        const times = (JSON.parse(text) as { calls?: unknown }).calls;
+        if (isTimes(times)) calls.push(...times);
+      } catch {
+        // damaged: its calls are lost with it
+      }
+    }
+    await store.put(`${backup}/${key}`, text);
+  }
+  for (const key of keys) await store.delete(key);
+  const recent = calls.filter((t) => t > now - DAY_MS).sort((a, b) => a - b);
+  await store.put(CALLS, JSON.stringify({ version: CALLS_VERSION, calls: recent, shards: [] }));
+  return { backup: `${store.location}/${backup}`, documents: keys.length };
 }

@@ -193,13 +193,16 @@ describe("a run killed mid-way", () => {
 
     const atKill = delivered();
     const checkpointed = new Set(
-      readdirSync(path.join(state, "checkpoint")).flatMap((f) =>
-        (
-          JSON.parse(readFileSync(path.join(state, "checkpoint", f), "utf8")) as {
-            records: [string][];
-          }
-        ).records.map(([id]) => id),
-      ),
+      // A temp file the kill left half-written is not a checkpoint (the store never lists it).
+      readdirSync(path.join(state, "checkpoint"))
+        .filter((f) => f.endsWith(".json"))
+        .flatMap((f) =>
+          (
+            JSON.parse(readFileSync(path.join(state, "checkpoint", f), "utf8")) as {
+              records: [string][];
+            }
+          ).records.map(([id]) => id),
+        ),
     );
     // In flight: taken by the service, not yet acknowledged to the uploader's checkpoint.
     const inFlight = atKill.filter((id) => !checkpointed.has(id));
@@ -221,6 +224,11 @@ describe("a run killed mid-way", () => {
       io,
     );
     expect(out).toContain(`${checkpointed.size} records were accepted already`);
+    // The killed run's lock is taken over, and its temp files are gone.
+    expect(out).toMatch(/took over the lock of process \d+ on .*, which is no longer running/);
+    expect(
+      readdirSync(state, { recursive: true }).filter((f) => String(f).endsWith(".tmp")),
+    ).toEqual([]);
     expect(code).toBe(0);
     const resent = delivered(uploads);
     // Nothing acknowledged is sent again; what is sent again was in flight; nothing is lost.

@@ -108,9 +108,7 @@ describe("state", () => {
     await store.put(shardKey(3), '["1","AAAAAAAAAAA",true]\n["2",\n');
     await expect(
       planUpload({ app: makeApp(), csv: csvSource(csvOf([row("1")])), store }),
-    ).rejects.toThrow(
-      /^state document memory\/records\/03\.jsonl:2 is not valid JSON .*; restore it or delete the state and run with --full$/,
-    );
+    ).rejects.toThrow(/^state document memory\/records\/03\.jsonl:2 is not valid JSON \(.*\)$/);
   });
 });
 

@@ -4,9 +4,9 @@
  */
 import {
   bufferCsvSource,
+  handleTrigger,
   LAST_RUN_KEY,
   readSettings,
-  runUpload,
   UploaderRuntime,
 } from "../../functions/src/adapter";
 import type { BulkResponse } from "../../lib/upload/bulk";
@@ -29,6 +29,11 @@ function harness(options: { lockHeld?: boolean } = {}) {
   const logs: string[] = [];
   const events: string[] = [];
   const state = new MemoryStateStore();
+  state.lock = async () => {
+    events.push("lock");
+    if (options.lockHeld) return { heldBy: "another run (a lease on memory/lock)" };
+    return { lock: { release: async () => void events.push("release") } };
+  };
   const runtime: UploaderRuntime = {
     appKey: "employees",
     app: simpleApp(),
@@ -36,11 +41,6 @@ function harness(options: { lockHeld?: boolean } = {}) {
     transport: async (body): Promise<BulkResponse> => {
       bodies.push(body);
       return { status: 202, body: "" };
-    },
-    lock: async () => {
-      events.push("lock");
-      if (options.lockHeld) return undefined;
-      return { release: async () => void events.push("release") };
     },
     log: {
       info: (m) => logs.push(`info ${m}`),
@@ -55,10 +55,10 @@ function harness(options: { lockHeld?: boolean } = {}) {
 const source = (csv = CSV, modified = new Date(NOW - 60_000)) =>
   bufferCsvSource("hr-2025-03-01.csv", Buffer.from(csv), modified);
 
-describe("runUpload", () => {
+describe("handleTrigger", () => {
   test("a first run sends every record in one request, records the state and the report, and releases the lock", async () => {
     const h = harness();
-    const report = await runUpload(h.runtime, "blob", source());
+    const report = await handleTrigger(h.runtime, "blob", source());
     expect(report).toEqual({
       trigger: "blob",
       file: "hr-2025-03-01.csv",
@@ -99,8 +99,8 @@ describe("runUpload", () => {
 
   test("the same file again sends nothing: the delta state is in the store", async () => {
     const h = harness();
-    await runUpload(h.runtime, "blob", source());
-    const report = await runUpload(h.runtime, "timer", source());
+    await handleTrigger(h.runtime, "blob", source());
+    const report = await handleTrigger(h.runtime, "timer", source());
     expect(h.bodies).toHaveLength(1);
     expect(report).toMatchObject({
       trigger: "timer",
@@ -117,10 +117,10 @@ describe("runUpload", () => {
 
   test("the safeguard refuses a file that disables everyone, sends nothing and reports failed", async () => {
     const h = harness();
-    await runUpload(h.runtime, "blob", source());
+    await handleTrigger(h.runtime, "blob", source());
     const leavers =
       "WorkerID,UserID,Active\n1001,ann@contoso.com,False\n1002,bob@contoso.com,False\n";
-    const report = await runUpload(h.runtime, "blob", source(leavers));
+    const report = await handleTrigger(h.runtime, "blob", source(leavers));
     expect(h.bodies).toHaveLength(1);
     expect(report.status).toBe("failed");
     expect(report.refusals).toEqual([
@@ -135,7 +135,7 @@ describe("runUpload", () => {
 
   test("a file that lacks a mapped column fails with the mapping named; the lock is released", async () => {
     const h = harness();
-    const report = await runUpload(h.runtime, "timer", source("WorkerID,Mail\n1,a@b.c\n"));
+    const report = await handleTrigger(h.runtime, "timer", source("WorkerID,Mail\n1,a@b.c\n"));
     expect(report.status).toBe("failed");
     expect(report.reason).toMatch(
       /^the column mapping does not fit the file: csv\.columns\["userName"\]: /,
@@ -147,7 +147,7 @@ describe("runUpload", () => {
 
   test("skips without reading when another run holds the lock", async () => {
     const h = harness({ lockHeld: true });
-    const report = await runUpload(h.runtime, "timer", source());
+    const report = await handleTrigger(h.runtime, "timer", source());
     expect(report).toMatchObject({
       status: "skipped",
       reason: "another run holds the lock; the next scheduled run picks the file up",
@@ -156,9 +156,21 @@ describe("runUpload", () => {
     expect(await h.state.list("")).toEqual([]);
   });
 
+  test("damaged state fails the run, naming the blob and the way out, and sends nothing", async () => {
+    const h = harness();
+    await h.state.put("calls.json", '{"version":2,"calls":[');
+    const report = await handleTrigger(h.runtime, "timer", source());
+    expect(report.status).toBe("failed");
+    expect(report.reason).toMatch(
+      /^state document memory\/calls\.json is not valid JSON \(.+\); restore the state container's blobs from a copy, or delete them \(every record is then sent again\)$/,
+    );
+    expect(h.bodies).toEqual([]);
+    expect(h.events).toEqual(["lock", "release"]);
+  });
+
   test("skips when there is no file, without taking the lock", async () => {
     const h = harness();
-    const report = await runUpload(h.runtime, "timer", undefined);
+    const report = await handleTrigger(h.runtime, "timer", undefined);
     expect(report).toMatchObject({
       status: "skipped",
       reason: "no .csv file at the top of the drop container",
@@ -171,7 +183,7 @@ describe("runUpload", () => {
 
   test("warns about a file older than 48 hours and still processes it", async () => {
     const h = harness();
-    const report = await runUpload(
+    const report = await handleTrigger(
       h.runtime,
       "timer",
       source(CSV, new Date("2025-02-26T00:00:00Z")),

@@ -1,0 +1,225 @@
+/**
+ * One upload run, the same for `inbound upload` and the deployed Function: take the state's lock,
+ * prove the state can be written, plan, find the job and sign in, send, and sum up. The callers
+ * only say where the file and the state are, how to reach Graph, and how to print what happened;
+ * every guarantee of docs/uploader.md "What can go wrong" lives here or below.
+ */
+import type { Readable } from "stream";
+import type { ProvisioningApp } from "../spec/schema";
+import type { BulkTransport } from "./bulk";
+import type { MappingProblem } from "./convert";
+import type { CsvInput } from "./csv";
+import {
+  commitUnsent,
+  DEFAULT_RATE,
+  executePlan,
+  outcome,
+  planUpload,
+  PlanOptions,
+  Progress,
+  RetryOptions,
+  UploadPlan,
+  UploadResult,
+} from "./engine";
+import { Clock, systemClock } from "./scheduler";
+import { HeldLock, proveWritable, resetState, StateDamaged, StateStore } from "./state";
+
+export interface RunInput {
+  app: ProvisioningApp;
+  /** Read twice (plan, then send): a path or a function that opens the file afresh. */
+  csv: Exclude<CsvInput, Readable>;
+  store: StateStore;
+  options?: PlanOptions;
+  /**
+   * Finds the job and signs in, and returns how to post a body. Called only when there is
+   * something to send, after the lock is held and the state proved writable.
+   */
+  connect(): Promise<BulkTransport>;
+  /** Plan only: no lock, no write, nothing sent; the caller shows the plan. */
+  dryRun?: boolean;
+  /** Set the state aside first (`--reset-state`): every record is sent again. */
+  resetState?: boolean;
+  /** How the caller's user recovers from damaged state, appended to the message. */
+  recovery: string;
+  /** The plan, once made and before anything is sent or refused. */
+  onPlan?(plan: UploadPlan): void;
+  /** Something the operator should know that is not an error (a stale lock taken over). */
+  onNotice?(message: string): void;
+  onProgress?(progress: Progress): void;
+  retry?: Partial<RetryOptions>;
+  clock?: Clock;
+  random?: () => number;
+  signal?: AbortSignal;
+}
+
+/** The counts both callers report, computed in one place. */
+export interface RunSummary {
+  /** Data rows read. */
+  rows: number;
+  toSend: number;
+  unchanged: number;
+  /** Rows withheld: every copy of a duplicated id, rows that do not convert, malformed lines. */
+  skipped: number;
+  duplicateIds: number;
+  invalidRows: number;
+  malformedLines: number;
+  accepted: number;
+  failedRecords: number;
+  failedRequests: number;
+  notAttempted: number;
+  unrecorded: number;
+  calls: number;
+  retries: number;
+  elapsedMs: number;
+}
+
+export interface RunOutcome {
+  status: "ok" | "partial" | "failed";
+  /** Another run holds the lock: nothing was read or sent. */
+  heldBy?: string;
+  /** Why the run failed or stopped, in one line (refusals are in `plan.refusals`). */
+  error?: string;
+  problems: MappingProblem[];
+  plan?: UploadPlan;
+  result?: UploadResult;
+  summary: RunSummary;
+}
+
+export function summarize(plan?: UploadPlan, result?: UploadResult): RunSummary {
+  const lines = new Set<number>();
+  for (const d of plan?.duplicates ?? []) d.lines.forEach((l) => lines.add(l));
+  // A duplicate that also fails to convert is one skipped row, not two.
+  const invalid = new Set((plan?.rowErrors ?? []).map((e) => e.line));
+  for (const e of plan?.rowErrors ?? []) lines.add(e.line);
+  const malformed = plan?.csvProblems.length ?? 0;
+  return {
+    rows: plan?.rows ?? 0,
+    toSend: plan?.toSend ?? 0,
+    unchanged: plan?.unchanged ?? 0,
+    skipped: lines.size + malformed,
+    duplicateIds: plan?.duplicates.length ?? 0,
+    invalidRows: invalid.size,
+    malformedLines: malformed,
+    accepted: result?.accepted ?? 0,
+    failedRecords: (result?.failed ?? []).reduce((n, f) => n + f.records, 0),
+    failedRequests: result?.failed.length ?? 0,
+    notAttempted: result?.notAttempted ?? 0,
+    unrecorded: result?.unrecorded ?? 0,
+    calls: result?.calls ?? 0,
+    retries: result?.retries ?? 0,
+    elapsedMs: result?.elapsedMs ?? 0,
+  };
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export async function runUpload(input: RunInput): Promise<RunOutcome> {
+  const clock = input.clock ?? systemClock;
+  const { store } = input;
+  const failed = (error: string, patch: Partial<RunOutcome> = {}): RunOutcome => ({
+    status: "failed",
+    error,
+    problems: [],
+    summary: summarize(patch.plan, patch.result),
+    ...patch,
+  });
+  const uploader = input.app.uploader;
+  if (!uploader) return failed("the app has no uploader section");
+
+  let held: HeldLock | undefined;
+  if (!input.dryRun) {
+    let attempt;
+    try {
+      attempt = await store.lock();
+    } catch (err) {
+      return failed(
+        `the state at ${store.location} cannot be locked (${message(err)}); nothing was sent`,
+      );
+    }
+    if ("heldBy" in attempt) {
+      return failed(
+        `another upload of this app is running: ${attempt.heldBy}; nothing was sent, run again when it has finished`,
+        { heldBy: attempt.heldBy },
+      );
+    }
+    held = attempt.lock;
+    if (attempt.notice) input.onNotice?.(attempt.notice);
+  }
+  try {
+    if (!input.dryRun) {
+      try {
+        await proveWritable(store, clock.now());
+        if (input.resetState) {
+          const reset = await resetState(store, clock.now());
+          input.onNotice?.(
+            `--reset-state: ${reset.documents} state documents moved to ${reset.backup}; every record is sent again`,
+          );
+        }
+      } catch (err) {
+        return failed(
+          `the state at ${store.location} cannot be written (${message(err)}); nothing was sent: free space or fix its permissions, then run again`,
+        );
+      }
+    }
+    let planned;
+    try {
+      planned = await planUpload({
+        app: input.app,
+        csv: input.csv,
+        store,
+        options: input.options,
+        clock,
+      });
+    } catch (err) {
+      if (err instanceof StateDamaged) return failed(`${err.message}; ${input.recovery}`);
+      throw err;
+    }
+    const { plan, problems } = planned;
+    if (!plan) return { ...failed("the column mapping does not fit the file"), problems };
+    input.onPlan?.(plan);
+    if (plan.refusals.length > 0) {
+      return failed(`refused, nothing sent: ${plan.refusals.join("; ")}`, { plan });
+    }
+    const done = (result?: UploadResult): RunOutcome => ({
+      status: outcome(plan, result),
+      error: result?.stopped ? `stopped: ${result.stopped}` : undefined,
+      problems: [],
+      plan,
+      result,
+      summary: summarize(plan, result),
+    });
+    if (input.dryRun) return done();
+    if (plan.toSend === 0) {
+      try {
+        await commitUnsent(plan, store, clock);
+      } catch (err) {
+        return failed(`the state could not be written (${message(err)}); nothing was sent`, {
+          plan,
+        });
+      }
+      return done();
+    }
+    let transport: BulkTransport;
+    try {
+      transport = await input.connect();
+    } catch (err) {
+      return failed(message(err), { plan });
+    }
+    const result = await executePlan(plan, {
+      transport,
+      store,
+      rate: { ...DEFAULT_RATE, ...uploader.rate },
+      retry: {
+        stopAfterRepeatedErrors: uploader.requests.stopAfterRepeatedErrors,
+        ...input.retry,
+      },
+      clock,
+      random: input.random,
+      signal: input.signal,
+      onProgress: input.onProgress,
+    });
+    return done(result);
+  } finally {
+    await held?.release();
+  }
+}
