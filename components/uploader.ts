@@ -97,7 +97,9 @@ export const UPLOADER_DEFAULTS = {
   instanceMemoryMB: 2048,
   // One run at a time is what the state expects; the second instance covers a slow cold start.
   maximumInstanceCount: 2,
-  nodeVersion: "20",
+  // Node 20 left Azure Functions support on 30 April 2026; 22 is GA until April 2027
+  // (learn.microsoft.com/azure/azure-functions/supported-languages, docs/uploader-azure.md).
+  nodeVersion: "22",
 } as const;
 
 export class Uploader extends pulumi.ComponentResource {

@@ -324,7 +324,7 @@ describe("kind: function", () => {
           },
         },
       },
-      runtime: { name: "node", version: "20" },
+      runtime: { name: "node", version: "22" },
       scaleAndConcurrency: { instanceMemoryMB: 2048, maximumInstanceCount: 2 },
     });
     expect(site.siteConfig.minTlsVersion).toBe("1.2");
