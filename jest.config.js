@@ -9,6 +9,7 @@ module.exports = {
     "<rootDir>/policies",
   ],
   testMatch: ["**/*.test.ts"],
+  globalSetup: "<rootDir>/test/globalSetup.js",
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   // Two cores here and in CI: more workers only add contention.
   maxWorkers: 2,

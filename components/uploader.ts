@@ -23,6 +23,7 @@ import {
   roleDefinitionResourceId,
   storageAccountNameProblem,
   uploaderNames,
+  withoutSas,
 } from "./uploader/azure";
 import { buildLogicAppDefinition } from "./uploader/logicAppDefinition";
 
@@ -32,7 +33,7 @@ export const UPLOADER_TYPE = "inbound:uploader:Uploader";
 export interface UploaderHttpTriggerArgs {
   /**
    * Entra ID authorization policy: callers present a token with this audience (`aud`), issued
-   * by the tenant (`iss`), instead of the SAS signature in the callback URL.
+   * by the tenant (`iss`); the SAS signature of the callback URL is refused.
    */
   readonly audience: string;
   /** Token issuer. Defaults to `https://sts.windows.net/<tenantId>/` (v1 tokens, as Logic Apps checks). */
@@ -82,7 +83,11 @@ export interface UploaderArgs {
     readonly instanceMemoryMB?: 512 | 2048 | 4096;
     readonly maximumInstanceCount?: number;
   };
-  /** `logicApp` kind: Entra ID authorization of the HTTP trigger. Defaults to SAS only. */
+  /**
+   * `logicApp` kind: Entra ID authorization of the HTTP trigger. Defaults to the spec's
+   * `uploader.httpTrigger`; one of the two is required, since the trigger never runs on the
+   * callback URL's signature alone.
+   */
   readonly httpTrigger?: UploaderHttpTriggerArgs;
 }
 
@@ -92,7 +97,9 @@ export const UPLOADER_DEFAULTS = {
   instanceMemoryMB: 2048,
   // One run at a time is what the state expects; the second instance covers a slow cold start.
   maximumInstanceCount: 2,
-  nodeVersion: "20",
+  // Node 20 left Azure Functions support on 30 April 2026; 22 is GA until April 2027
+  // (learn.microsoft.com/azure/azure-functions/supported-languages, docs/uploader-azure.md).
+  nodeVersion: "22",
 } as const;
 
 export class Uploader extends pulumi.ComponentResource {
@@ -107,7 +114,10 @@ export class Uploader extends pulumi.ComponentResource {
   public readonly dropContainerUrl?: pulumi.Output<string>;
   /** Name of the function app or the Logic App. */
   public readonly appName?: pulumi.Output<string>;
-  /** The Logic App trigger's callback URL (secret: it carries a SAS signature). */
+  /**
+   * The Logic App trigger's URL, to call with `Authorization: Bearer <token>`. The SAS query
+   * parameters are removed (a call with both is refused); kept secret all the same.
+   */
   public readonly triggerUrl?: pulumi.Output<string>;
 
   constructor(name: string, args: UploaderArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -394,7 +404,13 @@ export class Uploader extends pulumi.ComponentResource {
             dropContainerUrl: dropUrl,
           }),
         );
-      const trigger = args.httpTrigger;
+      const trigger = args.httpTrigger ?? specHttpTrigger(uploader.httpTrigger);
+      if (!trigger) {
+        throw new pulumi.ResourceError(
+          `uploader.kind logicApp needs uploader.httpTrigger (audience, callerAppId): the push trigger must demand an Entra ID token, not only the callback URL's signature`,
+          this,
+        );
+      }
       const workflow = new logic.Workflow(
         `${name}-logic-app`,
         {
@@ -403,22 +419,22 @@ export class Uploader extends pulumi.ComponentResource {
           state: "Enabled",
           identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
           definition,
-          accessControl: trigger
-            ? { triggers: triggerAccessControl(trigger, args.tenantId) }
-            : undefined,
+          accessControl: { triggers: triggerAccessControl(trigger, args.tenantId) },
         },
         { parent: this },
       );
       this.appName = workflow.name;
       this.triggerUrl = pulumi.secret(
-        logic.listWorkflowTriggerCallbackUrlOutput(
-          {
-            resourceGroupName: args.resourceGroupName,
-            workflowName: workflow.name,
-            triggerName: LOGIC_APP_TRIGGER,
-          },
-          { parent: this },
-        ).value,
+        logic
+          .listWorkflowTriggerCallbackUrlOutput(
+            {
+              resourceGroupName: args.resourceGroupName,
+              workflowName: workflow.name,
+              triggerName: LOGIC_APP_TRIGGER,
+            },
+            { parent: this },
+          )
+          .value.apply((url) => (url ? withoutSas(url) : url)),
       );
     }
 
@@ -432,6 +448,25 @@ export class Uploader extends pulumi.ComponentResource {
       triggerUrl: this.triggerUrl,
     });
   }
+}
+
+type SpecHttpTrigger = NonNullable<NonNullable<ProvisioningApp["uploader"]>["httpTrigger"]>;
+
+/** The spec's form: one caller, named by client id in the claim its token version carries. */
+export function specHttpTrigger(
+  trigger: SpecHttpTrigger | undefined,
+): UploaderHttpTriggerArgs | undefined {
+  if (!trigger) return undefined;
+  // v2.0 access tokens name the client in `azp`; v1 tokens (the default issuer) in `appid`.
+  const clientClaim = trigger.issuer?.replace(/\/+$/, "").endsWith("/v2.0") ? "azp" : "appid";
+  return {
+    audience: trigger.audience,
+    ...(trigger.issuer !== undefined ? { issuer: trigger.issuer } : {}),
+    claims: { [clientClaim]: trigger.callerAppId },
+    ...(trigger.allowedCallerIpRanges
+      ? { allowedCallerIpRanges: trigger.allowedCallerIpRanges }
+      : {}),
+  };
 }
 
 function triggerAccessControl(trigger: UploaderHttpTriggerArgs, tenantId: string) {

@@ -81,3 +81,17 @@ export function storageAccountNameProblem(name: string): string | undefined {
 export function graphAudience(graphBaseUrl: string): string {
   return new URL(graphBaseUrl).origin;
 }
+
+/** Query parameters of a callback URL that make up its shared access signature. */
+const SAS_PARAMETERS = ["sp", "sv", "sig"];
+
+/**
+ * The trigger URL without its SAS: a call that carries both a signature and a bearer token is
+ * refused, and the workflow accepts only the token (Microsoft Learn, "Secure access and data in
+ * Azure Logic Apps", logic-apps-securing-a-logic-app#enable-oauth-with-microsoft-entra-id).
+ */
+export function withoutSas(callbackUrl: string): string {
+  const url = new URL(callbackUrl);
+  for (const name of SAS_PARAMETERS) url.searchParams.delete(name);
+  return url.toString();
+}

@@ -26,13 +26,30 @@ export interface SpecCheckContext {
 }
 
 /**
- * Rejects, for every app with `uploader.kind: logicApp`, each `csv.columns` expression that is
- * not a plain `[Column]` reference or a string constant.
+ * Rejects, for every app with `uploader.kind: logicApp`, a push trigger that would not demand an
+ * Entra ID token from the HR system, and each `csv.columns` expression that is not a plain
+ * `[Column]` reference or a string constant.
  */
 export function logicAppUploaderChecks(ctx: SpecCheckContext): void {
   for (const [appKey, app] of Object.entries(ctx.spec.provisioning)) {
     const uploader = app.uploader;
     if (uploader?.kind !== "logicApp") continue;
+    const trigger = uploader.httpTrigger;
+    if (!trigger) {
+      // Without a policy the callback URL's signature is the only key to creating accounts.
+      ctx.report(
+        ["provisioning", appKey, "uploader", "kind"],
+        'a logicApp uploader\'s push trigger must demand an Entra ID token: add httpTrigger: { audience: "api://<app the HR system gets its token for>", callerAppId: "<the HR system\'s client id>" } (docs/uploader-azure.md)',
+      );
+    } else if (
+      trigger.issuer !== undefined &&
+      !trigger.issuer.toLowerCase().includes(ctx.spec.tenant.id.toLowerCase())
+    ) {
+      ctx.report(
+        ["provisioning", appKey, "uploader", "httpTrigger", "issuer"],
+        `issuer ${JSON.stringify(trigger.issuer)} does not name tenant.id ${ctx.spec.tenant.id}: tokens from another tenant would be accepted; leave it out to use https://sts.windows.net/${ctx.spec.tenant.id}/`,
+      );
+    }
     for (const [attribute, expression] of Object.entries(uploader.csv.columns)) {
       if (simpleMapping(expression)) continue;
       ctx.report(

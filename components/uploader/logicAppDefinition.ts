@@ -9,6 +9,12 @@
  *
  * Unlike Microsoft's CSV2SCIMBulkUpload sample (lifecycle reference 5.2), no loop variable is
  * mutated: chunk i is `take(skip(ops, i*50), 50)`, so the loop is simple and its math is testable.
+ *
+ * The trigger runs only for a bearer token (the authorization policy on the workflow checks its
+ * claims), and every operation that sees a record keeps its inputs and outputs out of run
+ * history (Microsoft Learn, "Secure access and data in Azure Logic Apps":
+ * logic-apps-securing-a-logic-app#enable-oauth-with-microsoft-entra-id and
+ * #secure-data-in-run-history-by-using-obfuscation).
  */
 import { MAX_OPERATIONS } from "../../lib/upload/bulk";
 import {
@@ -117,6 +123,24 @@ export function secondsBetweenCalls(app: ProvisioningApp): number {
   return Math.max(1, Math.ceil(rate.windowSeconds / rate.requestsPerWindow));
 }
 
+/**
+ * Hides an operation's inputs and outputs in run history, where anyone with read access to the
+ * Logic App would otherwise find the HR records (and the caller's token, in the trigger's).
+ */
+export const SECURE_DATA = { secureData: { properties: ["inputs", "outputs"] } } as const;
+
+/**
+ * The trigger condition that turns away a call authorized by the URL's SAS alone: such a call has
+ * no bearer token. A Consumption workflow cannot switch SAS off in the API version azure-native
+ * exposes (2019-05-01), so this is Microsoft's documented way to make OAuth the only option
+ * (logic-apps-securing-a-logic-app#enable-microsoft-entra-id-oauth-as-the-only-option-to-call-a-request-endpoint).
+ */
+export const BEARER_ONLY_CONDITION =
+  "@startsWith(triggerOutputs()?['headers']?['Authorization'], 'Bearer')";
+
+/** Operations that do not support secure inputs/outputs, and see no record: loop and pause. */
+export const UNSECURABLE_TYPES = ["Foreach", "Wait"] as const;
+
 /** Expression: how many chunks of MAX_OPERATIONS the operations make (ceil(n / 50)). */
 export const CHUNK_COUNT = `@range(0, div(add(length(body('Build_operations')), ${MAX_OPERATIONS - 1}), ${MAX_OPERATIONS}))`;
 /** Expression: the operations of chunk `item()`. */
@@ -146,8 +170,11 @@ export function buildLogicAppDefinition(input: LogicAppDefinitionInput): Record<
             },
           },
         },
-        // Rejects a push that does not match the schema with 400 instead of starting a run.
-        operationOptions: "EnableSchemaValidation",
+        // Schema validation rejects a push that does not match with 400 instead of starting a
+        // run; the Authorization header must be in the outputs for the condition to read it.
+        operationOptions: "EnableSchemaValidation, IncludeAuthorizationHeadersInOutputs",
+        conditions: [{ expression: BEARER_ONLY_CONDITION }],
+        runtimeConfiguration: SECURE_DATA,
       },
     },
     actions: {
@@ -169,6 +196,7 @@ export function buildLogicAppDefinition(input: LogicAppDefinitionInput): Record<
             audience: STORAGE_AUDIENCE,
           },
         },
+        runtimeConfiguration: SECURE_DATA,
       },
       Build_operations: {
         type: "Select",
@@ -182,6 +210,7 @@ export function buildLogicAppDefinition(input: LogicAppDefinitionInput): Record<
             data: scimUserTemplate(input.app),
           },
         },
+        runtimeConfiguration: SECURE_DATA,
       },
       Send_chunks: {
         type: "Foreach",
@@ -213,6 +242,7 @@ export function buildLogicAppDefinition(input: LogicAppDefinitionInput): Record<
                 maximumInterval: "PT5M",
               },
             },
+            runtimeConfiguration: SECURE_DATA,
           },
           Pace: {
             type: "Wait",

@@ -298,6 +298,37 @@ const uploader = z
       })
       .default({ timeoutSeconds: 100, stopAfterRepeatedErrors: 3 })
       .describe("How bulkUpload requests give up."),
+    httpTrigger: z
+      .strictObject({
+        audience: z
+          .string()
+          .min(1)
+          .describe(
+            "The `aud` the caller's token must carry: the Application ID URI (or client id) of the app registration the HR system requests its token for, e.g. `api://contoso-hr-push`.",
+          ),
+        callerAppId: guid().describe(
+          "Client id of the HR system's app registration or managed identity: only its tokens are accepted (`appid` claim, `azp` for a v2.0 issuer).",
+        ),
+        issuer: z
+          .string()
+          .regex(/^https:\/\/(sts\.windows\.net|login\.microsoftonline\.com)\//, {
+            message:
+              "must start with https://sts.windows.net/ or https://login.microsoftonline.com/ (the issuers Logic Apps accepts)",
+          })
+          .optional()
+          .describe(
+            "Token issuer. Defaults to `https://sts.windows.net/<tenant.id>/` (v1 tokens).",
+          ),
+        allowedCallerIpRanges: z
+          .array(z.string().min(1))
+          .min(1)
+          .optional()
+          .describe("Caller IP ranges (`x.x.x.x/n` or `x.x.x.x-y.y.y.y`). Defaults to any."),
+      })
+      .optional()
+      .describe(
+        "`logicApp` kind (required there): the push trigger accepts only an Entra ID token from this caller; the callback URL's signature alone is refused.",
+      ),
     csv: csvSettings,
   })
   .describe("The uploader that turns the HR CSV into SCIM bulk requests.");

@@ -3,12 +3,14 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 /**
  * A Logic App with a Request trigger can be called by anyone who holds its callback URL. Ours
  * receive HR records or act for Lifecycle Workflows, so each must also demand an Entra token:
- * an authorization policy that at least pins the token issuer to a tenant.
+ * an authorization policy that pins the token issuer to a tenant (`iss`) and the token to the
+ * resource it was issued for (`aud`): without the audience, a token the caller obtained for any
+ * other API of the tenant (Azure Resource Manager, Graph) would do.
  */
 export const logicAppTriggerAuthorized: ResourceValidationPolicy = {
   name: "inbound-logic-app-trigger-authorized",
   description:
-    "Logic Apps with an HTTP Request trigger require an Entra ID authorization policy with an issuer claim.",
+    "Logic Apps with an HTTP Request trigger require an Entra ID authorization policy with issuer and audience claims.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     if (args.type !== "azure-native:logic:Workflow") return;
@@ -36,9 +38,15 @@ export const logicAppTriggerAuthorized: ResourceValidationPolicy = {
       return;
     }
     for (const [name, policy] of policies) {
-      if (!(policy.claims ?? []).some((claim) => claim.name === "iss")) {
+      const claims = new Set((policy.claims ?? []).map((claim) => claim.name));
+      if (!claims.has("iss")) {
         reportViolation(
           `Authorization policy ${name} has no "iss" claim: without it a token from any tenant is accepted.`,
+        );
+      }
+      if (!claims.has("aud")) {
+        reportViolation(
+          `Authorization policy ${name} has no "aud" claim: without it a token issued for any other API of the tenant is accepted.`,
         );
       }
     }

@@ -185,12 +185,13 @@ const BAD: [string, string | Buffer | (() => void), string][] = [
       app(
         "    uploader:\n" +
           "      kind: logicApp\n" +
+          "      httpTrigger: { audience: api://hr, callerAppId: 99999999-0000-0000-0000-000000000001 }\n" +
           "      csv:\n" +
           "        columns:\n" +
           '          externalId: "[WorkerID]"\n' +
           "          displayName: 'Join(\" \", [First], [Last])'\n",
       ),
-    'bad.yaml:12:24: provisioning.emp.uploader.csv.columns.displayName: displayName: "Join(\\" \\", [First], [Last])" cannot run in a Logic App uploader, which copies only a plain column like "[WorkerID]" or a constant like "\\"work\\""; simplify it, or use uploader.kind: function',
+    'bad.yaml:13:24: provisioning.emp.uploader.csv.columns.displayName: displayName: "Join(\\" \\", [First], [Last])" cannot run in a Logic App uploader, which copies only a plain column like "[WorkerID]" or a constant like "\\"work\\""; simplify it, or use uploader.kind: function',
   ],
 ];
 

@@ -15,10 +15,13 @@ const policy = (claims: { name: string; value: string }[]) => ({
 });
 
 describe("inbound-logic-app-trigger-authorized", () => {
-  it("accepts a Request trigger behind an Entra policy with an issuer", async () => {
+  it("accepts a Request trigger behind an Entra policy with an issuer and an audience", async () => {
     const props = {
       ...requestTrigger,
-      accessControl: policy([{ name: "iss", value: "https://sts.windows.net/t/" }]),
+      accessControl: policy([
+        { name: "iss", value: "https://sts.windows.net/t/" },
+        { name: "aud", value: "api://hr" },
+      ]),
     };
     expect(await violations(logicAppTriggerAuthorized, WORKFLOW, props)).toEqual([]);
   });
@@ -33,6 +36,16 @@ describe("inbound-logic-app-trigger-authorized", () => {
     const props = { ...requestTrigger, accessControl: policy([{ name: "aud", value: "api" }]) };
     expect(await violations(logicAppTriggerAuthorized, WORKFLOW, props)).toEqual([
       'Authorization policy hr has no "iss" claim: without it a token from any tenant is accepted.',
+    ]);
+  });
+
+  it("refuses a policy that accepts a token issued for any API of the tenant", async () => {
+    const props = {
+      ...requestTrigger,
+      accessControl: policy([{ name: "iss", value: "https://sts.windows.net/t/" }]),
+    };
+    expect(await violations(logicAppTriggerAuthorized, WORKFLOW, props)).toEqual([
+      'Authorization policy hr has no "aud" claim: without it a token issued for any other API of the tenant is accepted.',
     ]);
   });
 

@@ -4,9 +4,12 @@ import {
   roleDefinitionResourceId,
   storageAccountNameProblem,
   uploaderNames,
+  withoutSas,
 } from "../../components/uploader/azure";
 import { tenantSpec } from "../../lib/spec/schema";
-import { TENANT_ID } from "./fixtures";
+import { HR_SYSTEM_APP_ID, TENANT_ID } from "./fixtures";
+
+const httpTrigger = { audience: "api://contoso-hr-push", callerAppId: HR_SYSTEM_APP_ID };
 
 function spec(uploaders: Record<string, Record<string, unknown>>) {
   const provisioning = Object.fromEntries(
@@ -41,6 +44,7 @@ describe("logicAppUploaderChecks", () => {
       reports({
         employees: {
           kind: "logicApp",
+          httpTrigger,
           csv: {
             columns: {
               externalId: "[WorkerID]",
@@ -59,6 +63,7 @@ describe("logicAppUploaderChecks", () => {
       reports({
         employees: {
           kind: "logicApp",
+          httpTrigger,
           csv: {
             columns: {
               externalId: "[WorkerID]",
@@ -82,12 +87,85 @@ describe("logicAppUploaderChecks", () => {
     ]);
   });
 
+  test("a logicApp uploader without httpTrigger is refused at its kind: its URL's signature must not be the only key", () => {
+    expect(
+      reports({ employees: { kind: "logicApp", csv: { columns: { externalId: "[WorkerID]" } } } }),
+    ).toEqual([
+      {
+        path: ["provisioning", "employees", "uploader", "kind"],
+        message:
+          'a logicApp uploader\'s push trigger must demand an Entra ID token: add httpTrigger: { audience: "api://<app the HR system gets its token for>", callerAppId: "<the HR system\'s client id>" } (docs/uploader-azure.md)',
+      },
+    ]);
+  });
+
+  test("an issuer of another tenant is refused; this tenant's v1 or v2.0 issuer passes", () => {
+    const withIssuer = (issuer: string) =>
+      reports({
+        employees: {
+          kind: "logicApp",
+          httpTrigger: { ...httpTrigger, issuer },
+          csv: { columns: { externalId: "[WorkerID]" } },
+        },
+      });
+    expect(withIssuer(`https://sts.windows.net/${TENANT_ID}/`)).toEqual([]);
+    expect(withIssuer(`https://login.microsoftonline.com/${TENANT_ID.toUpperCase()}/v2.0`)).toEqual(
+      [],
+    );
+    expect(withIssuer("https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/")).toEqual([
+      {
+        path: ["provisioning", "employees", "uploader", "httpTrigger", "issuer"],
+        message: `issuer "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/" does not name tenant.id ${TENANT_ID}: tokens from another tenant would be accepted; leave it out to use https://sts.windows.net/${TENANT_ID}/`,
+      },
+    ]);
+  });
+
+  test("the schema takes only the issuers Logic Apps accepts and a GUID caller", () => {
+    const parse = (trigger: Record<string, unknown>) =>
+      tenantSpec.safeParse({
+        tenant: { name: "contoso", id: TENANT_ID, domain: "contoso.com" },
+        provisioning: {
+          employees: {
+            displayName: "HR",
+            notificationEmail: "alerts@contoso.com",
+            mappings: { employeeId: "[externalId]" },
+            uploader: {
+              kind: "logicApp",
+              httpTrigger: trigger,
+              csv: { columns: { externalId: "[W]" } },
+            },
+          },
+        },
+      });
+    expect(parse(httpTrigger).success).toBe(true);
+    const issues = (trigger: Record<string, unknown>) =>
+      parse(trigger).error?.issues.map((i) => `${i.path.slice(3).join(".")}: ${i.message}`);
+    expect(issues({ ...httpTrigger, issuer: "https://evil.example/" })).toEqual([
+      "httpTrigger.issuer: must start with https://sts.windows.net/ or https://login.microsoftonline.com/ (the issuers Logic Apps accepts)",
+    ]);
+    expect(issues({ audience: "api://x", callerAppId: "hr-system" })).toEqual([
+      "httpTrigger.callerAppId: must be a GUID like 00000000-0000-0000-0000-000000000000",
+    ]);
+    expect(issues({ callerAppId: HR_SYSTEM_APP_ID })?.[0]).toMatch(/^httpTrigger.audience: /);
+  });
+
   test("leaves function and none uploaders alone", () => {
     const columns = { externalId: "[WorkerID]", displayName: 'Join(" ", [FirstName], [LastName])' };
     expect(
       reports({ a: { kind: "function", csv: { columns } }, b: { kind: "none", csv: { columns } } }),
     ).toEqual([]);
   });
+});
+
+test("withoutSas drops the signature's query parameters and keeps the rest", () => {
+  expect(
+    withoutSas(
+      "https://prod-01.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=s3cret",
+    ),
+  ).toBe(
+    "https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01",
+  );
+  expect(withoutSas("https://h.example/invoke?sig=x")).toBe("https://h.example/invoke");
 });
 
 test("simpleMapping tells columns from constants and unescapes", () => {

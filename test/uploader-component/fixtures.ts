@@ -3,6 +3,8 @@ import { provisioningApp, type ProvisioningApp } from "../../lib/spec/schema";
 
 export const TENANT_ID = "11111111-2222-3333-4444-555555555555";
 export const SUBSCRIPTION_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+/** Client id of the HR system that pushes records to the Logic App uploader. */
+export const HR_SYSTEM_APP_ID = "99999999-0000-0000-0000-000000000001";
 export const BULK_UPLOAD_URL =
   "https://graph.microsoft.com/v1.0/servicePrincipals/sp-1/synchronization/jobs/API2AAD.abc.def/bulkUpload";
 
@@ -37,6 +39,7 @@ export const logicApp = () =>
     {
       kind: "logicApp",
       rate: { requestsPerWindow: 2, windowSeconds: 5 },
+      httpTrigger: { audience: "api://contoso-hr-push", callerAppId: HR_SYSTEM_APP_ID },
       csv: {
         columns: {
           externalId: "[WorkerID]",

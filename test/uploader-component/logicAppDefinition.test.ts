@@ -1,4 +1,5 @@
 import {
+  BEARER_ONLY_CONDITION,
   buildLogicAppDefinition,
   CHUNK_COUNT,
   CHUNK_OPERATIONS,
@@ -137,6 +138,7 @@ describe("bulkUpload call", () => {
           maximumInterval: "PT5M",
         },
       },
+      runtimeConfiguration: { secureData: { properties: ["inputs", "outputs"] } },
     });
   });
 
@@ -152,7 +154,7 @@ describe("bulkUpload call", () => {
   });
 });
 
-test("trigger: schema-validated POST of a non-empty records array", () => {
+test("trigger: schema-validated POST of a non-empty records array, bearer token only, hidden from run history", () => {
   expect(definition().triggers).toEqual({
     manual: {
       type: "Request",
@@ -165,9 +167,46 @@ test("trigger: schema-validated POST of a non-empty records array", () => {
           properties: { records: { type: "array", minItems: 1, items: { type: "object" } } },
         },
       },
-      operationOptions: "EnableSchemaValidation",
+      operationOptions: "EnableSchemaValidation, IncludeAuthorizationHeadersInOutputs",
+      conditions: [
+        { expression: "@startsWith(triggerOutputs()?['headers']?['Authorization'], 'Bearer')" },
+      ],
+      runtimeConfiguration: { secureData: { properties: ["inputs", "outputs"] } },
     },
   });
+  expect(BEARER_ONLY_CONDITION).toBe(definition().triggers.manual.conditions[0].expression);
+});
+
+/** Every trigger and action of a definition, nested loop actions included, by name. */
+function operations(def: Json): [string, Json][] {
+  const found: [string, Json][] = Object.entries(def.triggers);
+  const walk = (actions: Record<string, Json>) => {
+    for (const [name, action] of Object.entries(actions)) {
+      found.push([name, action]);
+      if (action.actions) walk(action.actions);
+    }
+  };
+  walk(def.actions);
+  return found;
+}
+
+test("run history keeps no HR record: every operation that supports it secures inputs and outputs", () => {
+  const secured = operations(definition())
+    .filter(([, op]) => op.runtimeConfiguration?.secureData)
+    .map(([name, op]) => [name, op.runtimeConfiguration.secureData.properties]);
+  expect(secured).toEqual([
+    ["manual", ["inputs", "outputs"]],
+    ["Archive_request", ["inputs", "outputs"]],
+    ["Build_operations", ["inputs", "outputs"]],
+    ["Post_bulkUpload", ["inputs", "outputs"]],
+  ]);
+  // The rest are the loop and the pause, which Logic Apps cannot secure; neither reads a record.
+  const others = operations(definition()).filter(([, op]) => !op.runtimeConfiguration?.secureData);
+  expect(others.map(([name, op]) => [name, op.type])).toEqual([
+    ["Send_chunks", "Foreach"],
+    ["Pace", "Wait"],
+  ]);
+  expect(JSON.stringify(definition().actions.Send_chunks.actions.Pace)).not.toMatch(/trigger|body/);
 });
 
 test("the pushed payload is archived to the drop container with the identity before anything is sent", () => {
@@ -191,6 +230,7 @@ test("the pushed payload is archived to the drop container with the identity bef
         audience: "https://storage.azure.com/",
       },
     },
+    runtimeConfiguration: { secureData: { properties: ["inputs", "outputs"] } },
   });
   expect(actions.Build_operations.runAfter).toEqual({ Archive_request: ["Succeeded"] });
   expect(actions.Build_operations.inputs.from).toBe("@triggerBody()?['records']");

@@ -6,12 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Uploader, UPLOADER_TYPE } from "../../components/uploader";
 import { CHUNK_OPERATIONS } from "../../components/uploader/logicAppDefinition";
+import { logicAppTriggerAuthorized } from "../../policies/rules/logicAppTriggerAuthorized";
 import { storageAccountLockedDown } from "../../policies/rules/storageAccountLockedDown";
 import { violations } from "../policies/harness";
 import {
   app,
   BULK_UPLOAD_URL,
   functionApp,
+  HR_SYSTEM_APP_ID,
   logicApp,
   SUBSCRIPTION_ID,
   TENANT_ID,
@@ -91,7 +93,7 @@ beforeAll(async () => {
         if (args.token === "azure-native:logic:listWorkflowTriggerCallbackUrl") {
           return {
             value:
-              "https://prod-01.westeurope.logic.azure.com/workflows/w/triggers/manual/paths/invoke?sig=s3cret",
+              "https://prod-01.westeurope.logic.azure.com/workflows/w/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=s3cret",
           };
         }
         if (args.token === "azure-native:web:listWebAppHostKeys") {
@@ -322,7 +324,7 @@ describe("kind: function", () => {
           },
         },
       },
-      runtime: { name: "node", version: "20" },
+      runtime: { name: "node", version: "22" },
       scaleAndConcurrency: { instanceMemoryMB: 2048, maximumInstanceCount: 2 },
     });
     expect(site.siteConfig.minTlsVersion).toBe("1.2");
@@ -436,12 +438,12 @@ describe("kind: logicApp", () => {
     });
   });
 
-  test("workflow: user-assigned identity, MI auth to Graph in 50-operation chunks, secret trigger URL", async () => {
+  test("workflow: user-assigned identity, MI auth to Graph in 50-operation chunks, trigger URL without its SAS", async () => {
     const uploader = await build("la", logicApp());
     const url = uploader.triggerUrl!;
     expect(await pulumi.isSecret(url)).toBe(true);
     expect(await settled(url)).toBe(
-      "https://prod-01.westeurope.logic.azure.com/workflows/w/triggers/manual/paths/invoke?sig=s3cret",
+      "https://prod-01.westeurope.logic.azure.com/workflows/w/triggers/manual/paths/invoke?api-version=2016-10-01",
     );
     expect(await settled(uploader.appName)).toBe("contoso-employees-uploader");
     expect(invokes).toEqual([
@@ -461,7 +463,6 @@ describe("kind: logicApp", () => {
       type: "UserAssigned",
       userAssignedIdentities: [IDENTITY_ID],
     });
-    expect(workflow.accessControl).toBeUndefined();
     const post = workflow.definition.actions.Send_chunks.actions.Post_bulkUpload.inputs;
     expect(post.uri).toBe(BULK_UPLOAD_URL);
     expect(post.authentication).toEqual({
@@ -476,7 +477,68 @@ describe("kind: logicApp", () => {
     );
   });
 
-  test("httpTrigger adds an Entra ID authorization policy and caller IP ranges", async () => {
+  test("the spec's httpTrigger demands a token from the tenant, for the audience, from the HR system only; the policy pack agrees", async () => {
+    const uploader = await build("la", logicApp());
+    await settled(uploader.appName);
+    const workflow = the("azure-native:logic:Workflow");
+    expect(workflow.accessControl).toEqual({
+      triggers: {
+        openAuthenticationPolicies: {
+          policies: {
+            "hr-caller": {
+              type: "AAD",
+              claims: [
+                { name: "iss", value: `https://sts.windows.net/${TENANT_ID}/` },
+                { name: "aud", value: "api://contoso-hr-push" },
+                { name: "appid", value: HR_SYSTEM_APP_ID },
+              ],
+            },
+          },
+        },
+      },
+    });
+    expect(
+      await violations(logicAppTriggerAuthorized, "azure-native:logic:Workflow", workflow),
+    ).toEqual([]);
+  });
+
+  test("a v2.0 issuer pins the caller by azp, the claim v2.0 tokens carry", async () => {
+    const spec = logicApp();
+    spec.uploader!.httpTrigger = {
+      audience: "api://contoso-hr-push",
+      callerAppId: HR_SYSTEM_APP_ID,
+      issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`,
+      allowedCallerIpRanges: ["203.0.113.0/24"],
+    };
+    const uploader = await build("v2", spec);
+    await settled(uploader.appName);
+    expect(the("azure-native:logic:Workflow").accessControl.triggers).toEqual({
+      openAuthenticationPolicies: {
+        policies: {
+          "hr-caller": {
+            type: "AAD",
+            claims: [
+              { name: "iss", value: `https://login.microsoftonline.com/${TENANT_ID}/v2.0` },
+              { name: "aud", value: "api://contoso-hr-push" },
+              { name: "azp", value: HR_SYSTEM_APP_ID },
+            ],
+          },
+        },
+      },
+      allowedCallerIpAddresses: [{ addressRange: "203.0.113.0/24" }],
+    });
+  });
+
+  test("without an httpTrigger there is no Logic App: the signature alone never starts a run", async () => {
+    const spec = logicApp();
+    delete spec.uploader!.httpTrigger;
+    await expect(build("open", spec)).rejects.toThrow(
+      "uploader.kind logicApp needs uploader.httpTrigger (audience, callerAppId): the push trigger must demand an Entra ID token, not only the callback URL's signature",
+    );
+    expect(inputsOf("azure-native:logic:Workflow")).toEqual([]);
+  });
+
+  test("httpTrigger in the args overrides the spec's: audience, claims and caller IP ranges", async () => {
     const uploader = await build("auth", logicApp(), {
       graphBaseUrl: "https://graph.microsoft.us",
       httpTrigger: {
