@@ -28,7 +28,7 @@ import {
   type ExpressionCompiler,
   type SchemaSpec,
 } from "./schema";
-import { mergeSecrets, type SecretPair } from "./secrets";
+import { secretsToWrite, type SecretPair } from "./secrets";
 
 /** Only `request` is used, so a recording client (inbound plan) needs nothing more. */
 type GraphLike = Pick<GraphClient, "request">;
@@ -331,7 +331,11 @@ export async function readSecrets(
   return (page?.value ?? []).map(({ key, value }) => ({ key, value: String(value ?? "") }));
 }
 
-/** Read-modify-write of the whole secrets collection (PATCH is not supported). */
+/**
+ * Read-modify-write of the whole secrets collection (PATCH is not supported). Nothing is sent
+ * when the live collection already holds what is wanted; a masked credential that would have to
+ * be sent back stops the write (lib/provisioning/secrets secretsToWrite).
+ */
 export async function writeSecrets(
   client: GraphLike,
   servicePrincipalId: string,
@@ -340,12 +344,11 @@ export async function writeSecrets(
   justCreated = false,
 ): Promise<void> {
   const existing = await readSecrets(client, servicePrincipalId, justCreated);
+  const pairs = secretsToWrite(existing, desired, previouslyManaged);
+  if (!pairs) return;
   // Keys are Graph's synchronizationSecret names; the AD ones come from configuration.
   const body: { value: SynchronizationSecretKeyStringValuePair[] } = {
-    value: mergeSecrets(existing, desired, previouslyManaged).map(({ key, value }) => ({
-      key: key as SynchronizationSecret,
-      value,
-    })),
+    value: pairs.map(({ key, value }) => ({ key: key as SynchronizationSecret, value })),
   };
   await client.request("PUT", syncPaths.secrets(servicePrincipalId), body);
 }
