@@ -10,7 +10,7 @@
  * The provider is a plain object whose methods `require` their modules and build their Graph
  * client from the inputs: nothing live is captured when Pulumi serializes it.
  */
-import { requireLib } from "./providerRuntime";
+import { providerWarn, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { ManagedSchema } from "../../lib/provisioning/managed";
 import type { SchemaChange, SchemaSpec } from "../../lib/provisioning/schema";
@@ -77,7 +77,7 @@ export const synchronizationSchemaProvider = {
       inputs.provisioning,
       inputs.appKey,
     );
-    for (const warning of warnings) pulumi.log.warn(warning);
+    for (const warning of warnings) providerWarn(warning);
     return {
       id: `${inputs.servicePrincipalId}/${inputs.jobId}/schema`,
       outs: { ...inputs, ...applied },
@@ -124,7 +124,7 @@ export const synchronizationSchemaProvider = {
       news.provisioning,
       news.appKey,
     );
-    for (const warning of warnings) pulumi.log.warn(warning);
+    for (const warning of warnings) providerWarn(warning);
     return { outs: { ...news, ...applied } };
   },
 

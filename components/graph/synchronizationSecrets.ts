@@ -5,7 +5,7 @@
  * kept, and on delete only its own keys are removed. azuread.SynchronizationSecret writes its
  * credentials as the whole collection, which would drop those.
  */
-import { requireLib } from "./providerRuntime";
+import { providerWarn, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretPair } from "../../lib/provisioning/secrets";
 import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
@@ -148,7 +148,7 @@ export const synchronizationSecretsProvider = {
     } catch (error) {
       // Removing our keys would mean sending masked credentials back: leave the collection.
       if ((error as { code?: string }).code === "MaskedSecrets") {
-        pulumi.log.warn(
+        providerWarn(
           `synchronization secrets of ${props.servicePrincipalId} left in place: ${(error as Error).message}`,
         );
         return;
