@@ -12,6 +12,7 @@ import * as path from "path";
 const LIB_DIR = path.resolve(__dirname, "..", "..", "lib");
 const TS_NODE = require.resolve("ts-node");
 const TSCONFIG = path.resolve(__dirname, "..", "..", "tsconfig.json");
+const PULUMI = require.resolve("@pulumi/pulumi");
 
 /**
  * The lib modules providers load, by the name `requireLib` takes. Type-only imports: nothing is
@@ -35,4 +36,13 @@ export function requireLib<K extends keyof LibModules>(relative: K): LibModules[
     require(TS_NODE).register({ project: TSCONFIG, transpileOnly: true, swc: true });
   }
   return require(LIB_DIR + "/" + relative);
+}
+
+/**
+ * A warning on the Pulumi console from inside a provider method. `@pulumi/pulumi` is loaded by
+ * absolute path: a module captured by the closure serializer is re-required by its bare name,
+ * which a provider process started elsewhere cannot resolve.
+ */
+export function providerWarn(message: string): void {
+  (require(PULUMI) as typeof import("@pulumi/pulumi")).log.warn(message);
 }

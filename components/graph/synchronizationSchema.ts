@@ -1,15 +1,16 @@
 /**
  * A provisioning job's synchronization schema as a Pulumi dynamic resource (reference section 4).
  *
- * Create and update GET the job's schema and the job's filter operators, compile the spec's part
- * into it (lib/provisioning/schema) and PUT the whole object back. Read extracts that part from
+ * Create and update GET the job's schema and the job's filter operators, have Graph parse the
+ * mapping expressions, compile the spec's part into it (lib/provisioning/schema) and PUT the whole
+ * object back. Read extracts that part from
  * the live schema, so a mapping edited in the portal shows up as drift, per mapping, on the next
  * refresh. Delete resets the schema to the template's default.
  *
  * The provider is a plain object whose methods `require` their modules and build their Graph
  * client from the inputs: nothing live is captured when Pulumi serializes it.
  */
-import { requireLib } from "./providerRuntime";
+import { providerWarn, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { ManagedSchema } from "../../lib/provisioning/managed";
 import type { SchemaChange, SchemaSpec } from "../../lib/provisioning/schema";
@@ -69,13 +70,14 @@ export const synchronizationSchemaProvider = {
   async create(inputs: SynchronizationSchemaInputs): Promise<pulumi.dynamic.CreateResult> {
     const { graphClientFromInputs } = requireLib("graph");
     const api = requireLib("provisioning/graphApi");
-    const applied = await api.applySchema(
+    const { warnings, ...applied } = await api.applySchema(
       graphClientFromInputs(inputs),
       inputs.servicePrincipalId,
       inputs.jobId,
       inputs.provisioning,
       inputs.appKey,
     );
+    for (const warning of warnings) providerWarn(warning);
     return {
       id: `${inputs.servicePrincipalId}/${inputs.jobId}/schema`,
       outs: { ...inputs, ...applied },
@@ -115,13 +117,14 @@ export const synchronizationSchemaProvider = {
   ): Promise<pulumi.dynamic.UpdateResult> {
     const { graphClientFromInputs } = requireLib("graph");
     const api = requireLib("provisioning/graphApi");
-    const applied = await api.applySchema(
+    const { warnings, ...applied } = await api.applySchema(
       graphClientFromInputs(news),
       news.servicePrincipalId,
       news.jobId,
       news.provisioning,
       news.appKey,
     );
+    for (const warning of warnings) providerWarn(warning);
     return { outs: { ...news, ...applied } };
   },
 

@@ -5,7 +5,7 @@
  * kept, and on delete only its own keys are removed. azuread.SynchronizationSecret writes its
  * credentials as the whole collection, which would drop those.
  */
-import { requireLib } from "./providerRuntime";
+import { providerWarn, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretPair } from "../../lib/provisioning/secrets";
 import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
@@ -126,8 +126,13 @@ export const synchronizationSecretsProvider = {
       if ((error as { status?: number }).status === 404) return {};
       throw error;
     }
-    const owned = new Set(keysOf(props.credentials));
-    return { id, props: { ...props, credentials: live.filter((s) => owned.has(s.key)) } };
+    const owned = new Map((props.credentials ?? []).map((c) => [c.key, c.value]));
+    // A masked value (Graph masks credentials on read) says nothing about the real one: it is
+    // not drift, so the value last written stands.
+    const credentials = live
+      .filter((s) => owned.has(s.key))
+      .map((s) => (/^\*+$/.test(s.value) ? { key: s.key, value: owned.get(s.key)! } : s));
+    return { id, props: { ...props, credentials } };
   },
 
   async delete(_id: string, props: SynchronizationSecretsInputs): Promise<void> {
@@ -141,6 +146,13 @@ export const synchronizationSecretsProvider = {
         keysOf(props.credentials),
       );
     } catch (error) {
+      // Removing our keys would mean sending masked credentials back: leave the collection.
+      if ((error as { code?: string }).code === "MaskedSecrets") {
+        providerWarn(
+          `synchronization secrets of ${props.servicePrincipalId} left in place: ${(error as Error).message}`,
+        );
+        return;
+      }
       // The service principal is gone, and its secrets with it.
       if ((error as { status?: number }).status !== 404) throw error;
     }

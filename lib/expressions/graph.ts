@@ -9,6 +9,7 @@ import type { AttributeMappingSource } from "@microsoft/microsoft-graph-types";
 import { Expr, ExpressionError } from "./ast";
 import { canonicalAttributeName } from "./attributes";
 import { findFunction, paramAt } from "./functions";
+import { parseExpression } from "./parser";
 import { printExpression, quoteString } from "./printer";
 
 export interface GraphCompileOptions {
@@ -97,4 +98,77 @@ export function compileToGraph(
   options: GraphCompileOptions = {},
 ): AttributeMappingSource {
   return toSource(canonicalizeAttributes(ast, options.extensionUrn));
+}
+
+/** The parse of `text`, or an error listing the parser's diagnostics. */
+function parseOrThrow(text: string): Expr {
+  const parsed = parseExpression(text);
+  if (!parsed.ast || parsed.diagnostics.length > 0) {
+    const messages = parsed.diagnostics.map((d) => `column ${d.column}: ${d.message}`);
+    throw new ExpressionError(messages.join("; ") || "the expression could not be parsed");
+  }
+  return parsed.ast;
+}
+
+/**
+ * The text a deployment sends to Graph's parseExpression for a spec expression: short attribute
+ * forms expanded (`[ext:X]` → `[<urn>:X]`, Graph knows no short forms), function names in their
+ * documented casing, canonical spacing. Throws ExpressionError for text that does not parse.
+ */
+export function graphExpressionText(text: string, extensionUrn?: string): string {
+  return printExpression(canonicalizeAttributes(parseOrThrow(text), extensionUrn));
+}
+
+/**
+ * The offline compiler from text: the attributeMappingSource `compileToGraph` builds for `text`.
+ * `validate` and `inbound plan` use it where a deployment asks Graph's parseExpression (a plan's
+ * recording client answers parseExpression with it for the request's `expression`).
+ */
+export function compileExpressionText(text: string, extensionUrn?: string): AttributeMappingSource {
+  return compileToGraph(parseOrThrow(text), { extensionUrn });
+}
+
+type Source = AttributeMappingSource | null | undefined;
+
+/** A tree printed as an expression from its nodes, ignoring parameter keys (positional). */
+function printTree(source: Source): string {
+  if (!source) return "";
+  const type = source.type ?? "Attribute";
+  if (type === "Attribute") return `[${source.name ?? ""}]`;
+  if (type === "Constant") return quoteString(source.name ?? "");
+  const args = (source.parameters ?? []).map((p) => printTree(p.value));
+  return `${source.name ?? ""}(${args.join(", ")})`;
+}
+
+/**
+ * What a mapping source means, as text, for drift: Graph stores a tree under its own parameter
+ * keys (`source`, `Find`, `Replacement`, ...) and our offline compiler under documented names, so
+ * trees are compared by the expression they stand for, never by key spelling. A function is
+ * compared by its `expression` re-printed canonically (that keeps omitted arguments in place,
+ * which a tree without keys cannot show); a tree whose text does not parse, and attributes and
+ * constants, are printed from their nodes.
+ */
+export function sourceExpressionKey(source: Source): string {
+  if (!source) return "";
+  if ((source.type ?? "Attribute") === "Function" && source.expression) {
+    try {
+      return printExpression(canonicalizeAttributes(parseOrThrow(source.expression)));
+    } catch {
+      // Not text our parser reads (a portal edit, say): the nodes say what it is.
+    }
+  }
+  return printTree(source);
+}
+
+/**
+ * A tree with its parameter keys and texts left out: type, name and the arguments in order. Two
+ * trees with the same shape differ in nothing but how they key and print parameters.
+ */
+export function sourceShape(source: Source): unknown {
+  if (!source) return null;
+  return {
+    type: source.type ?? "Attribute",
+    name: source.name ?? "",
+    parameters: (source.parameters ?? []).map((p) => sourceShape(p.value)),
+  };
 }

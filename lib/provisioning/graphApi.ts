@@ -4,6 +4,8 @@
  * in components/graph/ call these.
  */
 import type {
+  AttributeMappingSource,
+  ParseExpressionResponse,
   SynchronizationJob,
   SynchronizationSchema,
   SynchronizationSecret,
@@ -11,7 +13,8 @@ import type {
   SynchronizationTemplate,
 } from "@microsoft/microsoft-graph-types";
 import type { GraphClient } from "../graph/client";
-import { resolveOperatorNames, type OperatorNames } from "./operators";
+import { graphExpressionText, sourceShape } from "../expressions/graph";
+import { resolveOperatorNames, type OperatorEntry, type OperatorNames } from "./operators";
 import {
   compileManaged,
   extractManaged,
@@ -19,8 +22,13 @@ import {
   operatorsUsed,
   type ManagedSchema,
 } from "./managed";
-import { compileSchema, type SchemaSpec } from "./schema";
-import { mergeSecrets, type SecretPair } from "./secrets";
+import {
+  compileSchema,
+  defaultExpressionCompiler,
+  type ExpressionCompiler,
+  type SchemaSpec,
+} from "./schema";
+import { secretsToWrite, type SecretPair } from "./secrets";
 
 /** Only `request` is used, so a recording client (inbound plan) needs nothing more. */
 type GraphLike = Pick<GraphClient, "request">;
@@ -31,6 +39,7 @@ export const syncPaths = {
   job: (sp: string, job: string) => `/servicePrincipals/${sp}/synchronization/jobs/${job}`,
   schema: (sp: string, job: string) => `${syncPaths.job(sp, job)}/schema`,
   filterOperators: (sp: string, job: string) => `${syncPaths.job(sp, job)}/schema/filterOperators`,
+  parseExpression: (sp: string, job: string) => `${syncPaths.job(sp, job)}/schema/parseExpression`,
   start: (sp: string, job: string) => `${syncPaths.job(sp, job)}/start`,
   pause: (sp: string, job: string) => `${syncPaths.job(sp, job)}/pause`,
   bulkUpload: (sp: string, job: string) => `${syncPaths.job(sp, job)}/bulkUpload`,
@@ -145,13 +154,112 @@ export async function deleteIfPresent(client: GraphLike, path: string): Promise<
 }
 
 export interface AppliedSchema {
-  /** The managed part as sent, normalised. */
+  /** The managed part as sent (Graph's parsed trees), normalised. */
   managed: ManagedSchema;
   /** The operator names used, as the job's filterOperators spells them. */
   operatorNames: OperatorNames;
+  /**
+   * Mappings whose tree from Graph's parseExpression differs from the offline compiler's in more
+   * than parameter keys: what is deployed is Graph's, what `inbound plan` and `validate` show is
+   * the offline one. For the provider to log; not part of the resource's state.
+   */
+  warnings: string[];
 }
 
-/** GET schema and filterOperators, compile, PUT the whole schema (reference 4.1). */
+/** What Graph's parseExpression answers (parseExpressionResponse). */
+type ParseExpressionAnswer = Pick<
+  ParseExpressionResponse,
+  "parsingSucceeded" | "parsedExpression" | "error"
+>;
+
+/**
+ * The attributeMappingSource of each distinct mapping expression, as Graph parses it
+ * (https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationschema-parseexpression):
+ * Graph keys the parameters of the trees it stores its own way (`Replace` → `source`, `Find`,
+ * `Replacement`), which the function reference does not document for every function, so the tree
+ * the engine runs is the one Graph builds. One call per distinct text, one at a time: a schema
+ * has tens of mappings, and sequential calls stay far inside Graph's throttling limits while the
+ * client retries any 429 like every call. Keyed by the spec's expression text.
+ */
+async function parseMappingExpressions(
+  client: GraphLike,
+  servicePrincipalId: string,
+  jobId: string,
+  app: SchemaSpec,
+  appKey: string,
+): Promise<Map<string, AttributeMappingSource>> {
+  const urn = app.scimExtension?.urn;
+  // Graph text → the targets using it (for error messages), in the spec's (sorted) order.
+  const targetsOf = new Map<string, string[]>();
+  const textOf = new Map<string, string>();
+  for (const target of Object.keys(app.mappings).sort()) {
+    const mapping = app.mappings[target];
+    const expression = typeof mapping === "string" ? mapping : mapping.expression;
+    if (expression === undefined) continue;
+    let text: string;
+    try {
+      text = graphExpressionText(expression, urn);
+    } catch (error) {
+      throw new Error(`provisioning.${appKey}.mappings.${target}: ${(error as Error).message}`);
+    }
+    textOf.set(expression, text);
+    targetsOf.set(text, [...(targetsOf.get(text) ?? []), target]);
+  }
+  const parsed = new Map<string, AttributeMappingSource>();
+  for (const [text, targets] of targetsOf) {
+    const body: { expression: string } = { expression: text };
+    const answer = await client.request<ParseExpressionAnswer>(
+      "POST",
+      syncPaths.parseExpression(servicePrincipalId, jobId),
+      body,
+    );
+    if (!answer?.parsingSucceeded || !answer.parsedExpression) {
+      const why = answer?.error?.message ?? answer?.error?.code ?? "no reason given";
+      throw new Error(
+        `provisioning.${appKey}.mappings.${targets.join(", ")}: Graph could not parse the expression ${JSON.stringify(text)}: ${why}`,
+      );
+    }
+    parsed.set(text, answer.parsedExpression);
+  }
+  const byExpression = new Map<string, AttributeMappingSource>();
+  for (const [expression, text] of textOf) byExpression.set(expression, parsed.get(text)!);
+  return byExpression;
+}
+
+/**
+ * Where Graph's tree and the offline compiler's differ in more than parameter keys: the plan
+ * and the evaluator describe the offline tree, so a difference is worth a warning. Not an error:
+ * Graph's tree is the authority on what the engine runs.
+ */
+function treeDifferences(
+  app: SchemaSpec,
+  appKey: string,
+  graphTrees: Map<string, AttributeMappingSource>,
+): string[] {
+  const offline = defaultExpressionCompiler();
+  const warnings: string[] = [];
+  for (const target of Object.keys(app.mappings).sort()) {
+    const mapping = app.mappings[target];
+    const expression = typeof mapping === "string" ? mapping : mapping.expression;
+    const tree = expression === undefined ? undefined : graphTrees.get(expression);
+    if (!tree || expression === undefined) continue;
+    const mine = offline.toSource(expression, app.scimExtension?.urn);
+    if (JSON.stringify(sourceShape(mine)) !== JSON.stringify(sourceShape(tree))) {
+      warnings.push(
+        `provisioning.${appKey}.mappings.${target}: Graph parses ${JSON.stringify(tree.expression ?? expression)} ` +
+          `into a different tree than the offline compiler (Graph: ${JSON.stringify(sourceShape(tree))}; ` +
+          `offline: ${JSON.stringify(sourceShape(mine))}). Graph's tree is deployed; ` +
+          "`inbound plan` and `inbound validate` describe the offline one",
+      );
+    }
+  }
+  return warnings;
+}
+
+/**
+ * GET schema and filterOperators, have Graph parse the mapping expressions, compile, PUT the
+ * whole schema (reference 4.1).
+ */
 export async function applySchema(
   client: GraphLike,
   servicePrincipalId: string,
@@ -169,17 +277,31 @@ export async function applySchema(
   const used = operatorsUsed(app);
   let operatorNames: OperatorNames = {};
   if (used.length > 0) {
-    const operators = await client.request<{ value: { name?: string }[] }>(
+    const operators = await client.request<{ value: OperatorEntry[] }>(
       "GET",
       syncPaths.filterOperators(servicePrincipalId, jobId),
     );
     operatorNames = resolveOperatorNames(operators?.value ?? [], used);
   }
-  // Compiled twice from the same input: the schema to PUT, and the part kept for drift checks.
-  const managed = compileManaged(app, operatorNames, appKey);
-  const schema: SynchronizationSchema = compileSchema(current, app, { operatorNames });
+  // Checked offline first, so a spec error is reported before anything is asked of Graph.
+  compileManaged(app, operatorNames, appKey);
+  const trees = await parseMappingExpressions(client, servicePrincipalId, jobId, app, appKey);
+  const offline = defaultExpressionCompiler();
+  const compiler: ExpressionCompiler = {
+    toSource: (text) => {
+      const tree = trees.get(text);
+      if (!tree) throw new Error(`no tree was parsed for ${JSON.stringify(text)}`);
+      return tree;
+    },
+    canonicalName: offline.canonicalName,
+  };
+  const schema: SynchronizationSchema = compileSchema(current, app, { operatorNames, compiler });
   await client.request("PUT", syncPaths.schema(servicePrincipalId, jobId), schema);
-  return { managed: normalizeManaged(managed), operatorNames };
+  return {
+    managed: normalizeManaged(extractManaged(schema)),
+    operatorNames,
+    warnings: treeDifferences(app, appKey, trees),
+  };
 }
 
 /** The live managed part, normalised; undefined when the job is gone. */
@@ -218,7 +340,11 @@ export async function readSecrets(
   return (page?.value ?? []).map(({ key, value }) => ({ key, value: String(value ?? "") }));
 }
 
-/** Read-modify-write of the whole secrets collection (PATCH is not supported). */
+/**
+ * Read-modify-write of the whole secrets collection (PATCH is not supported). Nothing is sent
+ * when the live collection already holds what is wanted; a masked credential that would have to
+ * be sent back stops the write (lib/provisioning/secrets secretsToWrite).
+ */
 export async function writeSecrets(
   client: GraphLike,
   servicePrincipalId: string,
@@ -227,12 +353,11 @@ export async function writeSecrets(
   justCreated = false,
 ): Promise<void> {
   const existing = await readSecrets(client, servicePrincipalId, justCreated);
+  const pairs = secretsToWrite(existing, desired, previouslyManaged);
+  if (!pairs) return;
   // Keys are Graph's synchronizationSecret names; the AD ones come from configuration.
   const body: { value: SynchronizationSecretKeyStringValuePair[] } = {
-    value: mergeSecrets(existing, desired, previouslyManaged).map(({ key, value }) => ({
-      key: key as SynchronizationSecret,
-      value,
-    })),
+    value: pairs.map(({ key, value }) => ({ key: key as SynchronizationSecret, value })),
   };
   await client.request("PUT", syncPaths.secrets(servicePrincipalId), body);
 }

@@ -1,6 +1,6 @@
 /**
  * The part of a synchronization schema the spec owns ("managed"): the API source's User object
- * mapping's attribute mappings, target object actions (flowTypes) and scope, and the custom SCIM
+ * mapping's attribute mappings, target object actions (flowTypes) and scope groups, and the custom SCIM
  * extension attributes of the API source directory. The dynamic resource stores it and reads it
  * back from the live schema, so drift shows per mapping. Built on lib/provisioning/schema.
  */
@@ -11,6 +11,7 @@ import type {
   SynchronizationSchema,
 } from "@microsoft/microsoft-graph-types";
 import type { OperatorNames, ScopeOperator } from "./operators";
+import { sourceExpressionKey } from "../expressions/graph";
 import {
   apiSourceRule,
   compileAttributeMappings,
@@ -26,7 +27,9 @@ import {
 export interface ManagedSchema {
   /** objectMapping.flowTypes, e.g. "Add, Update". */
   flowTypes: string;
-  /** objectMapping.scope; null takes every record. */
+  /**
+   * objectMapping.scope, its `groups` only (the rest is the template's); null takes every record.
+   */
   scope: Filter | null;
   attributeMappings: AttributeMapping[];
   /** Custom SCIM extension attributes of the API source directory's User object. */
@@ -82,7 +85,7 @@ export function extractManaged(schema: SynchronizationSchema): ManagedSchema {
     ?.objects?.find((o) => o.name === "User");
   return {
     flowTypes: String(mapping?.flowTypes ?? ""),
-    scope: mapping?.scope ?? null,
+    scope: mapping?.scope?.groups?.length ? { groups: mapping.scope.groups } : null,
     attributeMappings: mapping?.attributeMappings ?? [],
     customAttributes: (user?.attributes ?? []).filter((a) => isCustomAttribute(a.name)),
   };
@@ -132,11 +135,8 @@ function normalizeFilter(filter: Filter | null | undefined): Filter | null {
         clauses: (g.clauses ?? []).map((c) => canonical(c) as Json).sort(byText(JSON.stringify)),
       }))
       .sort(byText(JSON.stringify));
-  const out = canonical({
-    groups: groups(filter?.groups),
-    inputFilterGroups: groups(filter?.inputFilterGroups),
-    categoryFilterGroups: groups(filter?.categoryFilterGroups),
-  }) as Filter | undefined;
+  // Only `groups` is the spec's; input and category filter groups are the template's.
+  const out = canonical({ groups: groups(filter?.groups) }) as Filter | undefined;
   // No groups at all is the same as no scope.
   return out && Object.keys(out).length > 0 ? out : null;
 }
@@ -190,8 +190,11 @@ export function diffManaged(a: ManagedSchema, b: ManagedSchema): SchemaChange[] 
   const na = normalizeManaged(a);
   const nb = normalizeManaged(b);
   const changes: SchemaChange[] = [];
-  const keyed = <T>(items: T[], key: (t: T) => string) =>
-    new Map(items.map((item) => [key(item), JSON.stringify(item)]));
+  const keyed = <T>(items: T[], key: (t: T) => string, view: (t: T) => unknown = (t) => t) =>
+    new Map(items.map((item) => [key(item), JSON.stringify(view(item))]));
+  // A source is compared by the expression it stands for: Graph keys a parsed tree's parameters
+  // its own way (`Find`, `Replacement`, ...), which is no change to the mapping.
+  const mappingView = (m: AttributeMapping) => ({ ...m, source: sourceExpressionKey(m.source) });
   const compare = (left: Map<string, string>, right: Map<string, string>, label: string) => {
     for (const [key, value] of left) {
       if (!right.has(key)) changes.push({ mapping: label + key, change: "removed" });
@@ -202,8 +205,8 @@ export function diffManaged(a: ManagedSchema, b: ManagedSchema): SchemaChange[] 
     }
   };
   compare(
-    keyed(na.attributeMappings, (m) => m.targetAttributeName ?? ""),
-    keyed(nb.attributeMappings, (m) => m.targetAttributeName ?? ""),
+    keyed(na.attributeMappings, (m) => m.targetAttributeName ?? "", mappingView),
+    keyed(nb.attributeMappings, (m) => m.targetAttributeName ?? "", mappingView),
     "mappings.",
   );
   if (JSON.stringify(na.scope) !== JSON.stringify(nb.scope)) {

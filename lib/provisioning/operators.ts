@@ -33,16 +33,30 @@ export const BEST_GUESS_OPERATOR_NAMES: Record<ScopeOperator, string> = {
 const letters = (name: string) => name.toLowerCase().replace(/[^a-z]/g, "");
 
 /**
+ * One entry of `GET .../schema/filterOperators`. The filterOperatorSchema page documents `name`
+ * (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-filteroperatorschema),
+ * but in the v1.0 metadata the type is an entity with an `id` and no `name`, so either may carry
+ * the operator's spelling.
+ */
+export interface OperatorEntry {
+  name?: string | null;
+  id?: string | null;
+}
+
+/**
  * Maps each spec operator in `needed` to the API name in `available` (the `value` of
- * `GET .../schema/filterOperators`). Throws, naming the operator and listing what the tenant
- * offers, when one cannot be matched.
+ * `GET .../schema/filterOperators`), read from `name` or else `id`. Throws, naming the operator
+ * and listing what the job offers, when one cannot be matched.
  */
 export function resolveOperatorNames(
-  available: readonly { name?: string | null }[],
+  available: readonly OperatorEntry[],
   needed: readonly ScopeOperator[],
 ): OperatorNames {
   const byLetters = new Map<string, string>();
-  for (const op of available) if (op.name) byLetters.set(letters(op.name), op.name);
+  for (const op of available) {
+    const name = op.name || op.id;
+    if (name && !byLetters.has(letters(name))) byLetters.set(letters(name), name);
+  }
   const result: OperatorNames = {};
   const missing: string[] = [];
   for (const operator of needed) {

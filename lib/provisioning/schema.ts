@@ -4,8 +4,8 @@
  *
  * Graph's schema API only offers a whole-object PUT (reference 4.1), so compilation takes the job's
  * current schema and returns a full new one in which exactly the parts the spec owns are replaced:
- * the API source's User object mapping (all attribute mappings, the scope, the target object
- * actions) and the custom SCIM extension attributes of the API source directory. Everything else
+ * the API source's User object mapping (all attribute mappings, the scope's `groups`, the target
+ * object actions) and the custom SCIM extension attributes of the API source directory. Everything else
  * (other rules, the target directory's definition) is kept as the service wrote it.
  *
  * Pure: no Pulumi, no network. Expressions are compiled through lib/expressions unless a compiler
@@ -86,20 +86,12 @@ export type SchemaSpec = Pick<
  * testable with an injected compiler) on its own.
  */
 export function defaultExpressionCompiler(): ExpressionCompiler {
-  const expressions = require("../expressions");
+  const expressions = require("../expressions/graph") as typeof import("../expressions/graph");
+  const attributes =
+    require("../expressions/attributes") as typeof import("../expressions/attributes");
   return {
-    toSource(text, extensionUrn) {
-      const parsed = expressions.parseExpression(text);
-      if (!parsed.ast || parsed.diagnostics.length > 0) {
-        const messages = parsed.diagnostics.map((d: { message: string; column?: number }) =>
-          d.column !== undefined ? `column ${d.column}: ${d.message}` : d.message,
-        );
-        throw new Error(messages.join("; ") || "the expression could not be parsed");
-      }
-      return expressions.compileToGraph(parsed.ast, { extensionUrn }) as AttributeMappingSource;
-    },
-    canonicalName: (name, extensionUrn) =>
-      expressions.canonicalAttributeName(name, extensionUrn) as string,
+    toSource: (text, extensionUrn) => expressions.compileExpressionText(text, extensionUrn),
+    canonicalName: (name, extensionUrn) => attributes.canonicalAttributeName(name, extensionUrn),
   };
 }
 
@@ -211,7 +203,13 @@ function operandValues(clause: ScopeClause): string[] {
   return values.map((v) => (typeof v === "boolean" ? (v ? "True" : "False") : String(v)));
 }
 
-/** The spec's `scope` as a Graph filter (groups OR-ed, clauses AND-ed); null takes everyone. */
+/**
+ * The spec's `scope` as the `groups` of a Graph filter (groups OR-ed, clauses AND-ed); null takes
+ * everyone. Only `groups` is the spec's: `inputFilterGroups` and `categoryFilterGroups`
+ * (experimental, per the filter resource page
+ * https://learn.microsoft.com/en-us/graph/api/resources/synchronization-filter) stay as the
+ * template has them.
+ */
 export function compileScope(
   app: SchemaSpec,
   operatorNames: OperatorNames,
@@ -220,7 +218,6 @@ export function compileScope(
   if (!app.scope) return null;
   const urn = app.scimExtension?.urn;
   return {
-    categoryFilterGroups: [],
     groups: app.scope.anyOf.map((group, g) => ({
       name: group.name ?? `Scope ${g + 1}`,
       clauses: group.allOf.map((clause, c) => {
@@ -238,8 +235,24 @@ export function compileScope(
         };
       }),
     })),
-    inputFilterGroups: [],
   };
+}
+
+/**
+ * `current` scope with its `groups` replaced by the spec's, everything else the template (or the
+ * portal) put there kept. Null when neither has anything.
+ */
+export function mergeScope(
+  current: Filter | null | undefined,
+  groups: Filter | null,
+): Filter | null {
+  const rest: Filter = { ...(current ?? {}) };
+  delete rest.groups;
+  const kept = Object.values(rest).some((v) =>
+    Array.isArray(v) ? v.length > 0 : v !== null && v !== undefined,
+  );
+  if (!groups) return kept ? { ...rest, groups: [] } : null;
+  return { ...rest, groups: groups.groups };
 }
 
 /**
@@ -286,7 +299,7 @@ export function compileSchema<T extends SchemaPart>(
   mapping.attributeMappings = compileAttributeMappings(app, compiler);
   // objectFlowTypes is a flags enum: Graph writes combinations comma-separated.
   mapping.flowTypes = compileFlowTypes(app.actions) as ObjectMapping["flowTypes"];
-  mapping.scope = compileScope(app, options.operatorNames, compiler);
+  mapping.scope = mergeScope(mapping.scope, compileScope(app, options.operatorNames, compiler));
 
   const directory = (schema.directories ?? []).find((d) => d.name === rule.sourceDirectoryName);
   if (!directory) {

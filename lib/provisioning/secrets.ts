@@ -71,6 +71,48 @@ export function compileSecrets(
 }
 
 /**
+ * Graph answers GET .../synchronization/secrets with credential-type values masked (`*****`;
+ * https://learn.microsoft.com/en-us/graph/api/synchronization-synchronization-secrets). A value
+ * made only of asterisks is taken for the mask.
+ */
+export function isMaskedSecret(value: string | null | undefined): boolean {
+  return typeof value === "string" && /^\*+$/.test(value);
+}
+
+/** Raised before a write that would have to send a masked value back. */
+export class MaskedSecretsError extends Error {
+  readonly code = "MaskedSecrets";
+  constructor(readonly keys: string[]) {
+    super(
+      `the synchronization secrets of this service principal include ${keys.join(", ")}, which Graph ` +
+        "returns masked; its secrets collection can only be replaced whole (PUT, no PATCH), so " +
+        "writing it would replace those credentials with the mask or drop them. Nothing was written: " +
+        "remove those secrets in the portal, or set the spec's settings there",
+    );
+    this.name = "MaskedSecretsError";
+  }
+}
+
+/**
+ * What to PUT, or undefined when the live collection already holds what is wanted (no write).
+ * The body is `mergeSecrets`: the keys the spec owns plus every other live key unchanged, since a
+ * PUT replaces the whole collection. A live value that is masked is never sent back: if a key
+ * the spec does not own is masked, its real value cannot be carried, and MaskedSecretsError is
+ * thrown before anything is written. Pure.
+ */
+export function secretsToWrite(
+  existing: readonly SecretPair[],
+  desired: readonly SecretPair[],
+  previouslyManaged: readonly string[] = [],
+): SecretPair[] | undefined {
+  const merged = mergeSecrets(existing, desired, previouslyManaged);
+  if (JSON.stringify(merged) === JSON.stringify(existing)) return undefined;
+  const masked = merged.filter((s) => isMaskedSecret(s.value)).map((s) => s.key);
+  if (masked.length > 0) throw new MaskedSecretsError(masked);
+  return merged;
+}
+
+/**
  * The collection to PUT: `existing` with `desired` written over it and keys this resource managed
  * before (`previouslyManaged`) but no longer wants removed. Pure.
  */

@@ -250,6 +250,99 @@ it("refuses unknown properties and enum values in every body, as Graph does", as
     /Attribute 'enterprise:department' of scoping filter g is not an attribute of the source object/,
   );
   expect(await put(clause("IS_TRUE", "active"))).toBeUndefined();
+
+  // The v1.0 metadata: a rule may carry containerFilter and groupFilter, a directory no metadata.
+  const rule = (s: Schema) => s.synchronizationRules[0] as unknown as Record<string, unknown>;
+  expect(
+    await put((s) => {
+      rule(s).containerFilter = { includedContainers: ["OU=HR,DC=contoso,DC=com"] };
+      rule(s).groupFilter = { includedGroups: [] };
+    }),
+  ).toBeUndefined();
+  expect(await put((s) => (rule(s).groupFilter = { groups: [] }))).toMatch(
+    /Property 'groups' does not exist on type 'microsoft.graph.groupFilter'/,
+  );
+  expect(
+    await put(
+      (s) =>
+        ((s as unknown as { directories: Record<string, unknown>[] }).directories[0].metadata = []),
+    ),
+  ).toMatch(/Property 'metadata' does not exist on type 'microsoft.graph.directoryDefinition'/);
+});
+
+it("parseExpression answers with Graph-keyed trees, and says when it cannot parse", async () => {
+  await start();
+  const [template] = emulator.state.directory.applicationTemplates;
+  const sp = (await graph.post<{ servicePrincipal: { id: string } }>(
+    `/applicationTemplates/${template.id}/instantiate`,
+    { displayName: "x" },
+  ))!.servicePrincipal.id;
+  const job = await graph.post<{ id: string }>(`/servicePrincipals/${sp}/synchronization/jobs`, {
+    templateId: "API2AAD",
+  });
+  const schema = `/servicePrincipals/${sp}/synchronization/jobs/${job!.id}/schema`;
+  const parse = (expression: string) =>
+    graph.post<Record<string, unknown>>(`${schema}/parseExpression`, { expression });
+  type Tree = { name: string; parameters: { key: string; value: Tree }[] };
+  const keys = (tree: Tree) => tree.parameters.map((p) => p.key);
+
+  // Microsoft's parseExpression example, answered as it documents.
+  const replace = await parse('Replace([preferredLanguage], "-", , , "_", , )');
+  expect(replace).toEqual({
+    error: null,
+    evaluationResult: null,
+    evaluationSucceeded: false,
+    parsingSucceeded: true,
+    parsedExpression: {
+      expression: 'Replace([preferredLanguage], "-", , , "_", , )',
+      name: "Replace",
+      parameters: [
+        {
+          key: "source",
+          value: {
+            expression: "[preferredLanguage]",
+            name: "preferredLanguage",
+            parameters: [],
+            type: "Attribute",
+          },
+        },
+        {
+          key: "Find",
+          value: { expression: '"-"', name: "-", parameters: [], type: "Constant" },
+        },
+        {
+          key: "Replacement",
+          value: { expression: '"_"', name: "_", parameters: [], type: "Constant" },
+        },
+      ],
+      type: "Function",
+    },
+  });
+  expect(keys((await parse("Mid([userPrincipalName], 1, 8)"))!.parsedExpression as Tree)).toEqual([
+    "source",
+    "start",
+    "length",
+  ]);
+  // No known key: the stand-in catalog's, which GET .../functions serves.
+  const iif = (await parse('IIF(IsPresent([title]), [title], "Staff")'))!.parsedExpression as Tree;
+  expect(keys(iif)).toEqual(["Condition", "ValueIfTrue", "ValueIfFalse"]);
+  expect(keys(iif.parameters[0].value)).toEqual(["Expression"]);
+  const catalog = await graph.get<{ value: { name: string; parameters: { name: string }[] }[] }>(
+    `${schema}/functions`,
+  );
+  expect(catalog.value.find((f) => f.name === "IIF")!.parameters.map((p) => p.name)).toEqual(
+    keys(iif),
+  );
+
+  expect(await parse("Nope([a])")).toMatchObject({
+    parsingSucceeded: false,
+    parsedExpression: null,
+    error: { message: "Unknown function 'Nope'" },
+  });
+  expect((await parse("Join("))!.parsingSucceeded).toBe(false);
+  expect(
+    (await failure(graph.post(`${schema}/parseExpression`, { text: "[a]" })))!.message,
+  ).toMatch(/Property 'text' does not exist on parseExpression/);
 });
 
 it("secrets PUT replaces the whole collection", async () => {
@@ -271,6 +364,21 @@ it("secrets PUT replaces the whole collection", async () => {
   expect(emulator.state.provisioning.servicePrincipals.get(sp)!.secrets).toEqual([
     { key: "B", value: "3" },
   ]);
+  // Credentials are stored as sent and read back masked, as Graph does.
+  await graph.put(`/servicePrincipals/${sp}/synchronization/secrets`, {
+    value: [
+      { key: "SecretToken", value: "t0ken" },
+      { key: "SyncAll", value: "True" },
+    ],
+  });
+  expect(
+    (await graph.get<{ value: unknown[] }>(`/servicePrincipals/${sp}/synchronization/secrets`))
+      .value,
+  ).toEqual([
+    { key: "SecretToken", value: "*****" },
+    { key: "SyncAll", value: "True" },
+  ]);
+  expect(emulator.state.provisioning.servicePrincipals.get(sp)!.secrets[0].value).toBe("t0ken");
 });
 
 it("bulkUpload: SCIM content type, at most 50 operations, throttled past the rate", async () => {

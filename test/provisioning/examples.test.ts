@@ -379,7 +379,6 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
     const [user] = schemaPut().synchronizationRules[0].objectMappings;
     expect(user.flowTypes).toBe("Add, Update");
     expect(user.scope).toEqual({
-      categoryFilterGroups: [],
       groups: [
         {
           name: "Scope 1",
@@ -394,7 +393,6 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
           ],
         },
       ],
-      inputFilterGroups: [],
     });
   });
 

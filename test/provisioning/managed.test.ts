@@ -10,6 +10,7 @@ import {
   operatorsUsed,
   schemaSpecOf,
 } from "../../lib/provisioning/managed";
+import type { AttributeMappingSource } from "@microsoft/microsoft-graph-types";
 import { resolveOperatorNames } from "../../lib/provisioning/operators";
 import { compileSchema } from "../../lib/provisioning/schema";
 import {
@@ -31,7 +32,6 @@ describe("compileManaged", () => {
     expect(compileManaged(employees, operatorNames, "employees")).toEqual({
       flowTypes: "Add, Update",
       scope: {
-        categoryFilterGroups: [],
         groups: [
           {
             name: "Scope 1",
@@ -50,7 +50,6 @@ describe("compileManaged", () => {
             ],
           },
         ],
-        inputFilterGroups: [],
       },
       // Ordered by target attribute (the protobuf transport does not keep key order).
       attributeMappings: [
@@ -142,6 +141,18 @@ describe("resolveOperatorNames", () => {
     });
   });
 
+  test("reads an operator's spelling from id when the list has no name (the v1.0 metadata)", () => {
+    const available = [{ id: "EQUALS" }, { id: "IS_TRUE" }, { name: "", id: "NOT_EQUALS" }];
+    expect(resolveOperatorNames(available, ["equals", "isTrue", "notEquals"])).toEqual({
+      equals: "EQUALS",
+      isTrue: "IS_TRUE",
+      notEquals: "NOT_EQUALS",
+    });
+    expect(() => resolveOperatorNames([{ id: "EQUALS" }, { id: "IS_TRUE" }], ["lessThan"])).toThrow(
+      "(GET .../schema/filterOperators returned: EQUALS, IS_TRUE)",
+    );
+  });
+
   test("names the missing operator and lists what the job offers", () => {
     expect(() => resolveOperatorNames([{ name: "EQUALS" }], ["equals", "lessThan"])).toThrow(
       "scope operator(s) lessThan are not offered by this provisioning job (GET .../schema/filterOperators returned: EQUALS); use another operator in the spec's scope",
@@ -194,5 +205,50 @@ describe("extract, normalise and diff", () => {
       { mapping: "scope", change: "removed" },
       { mapping: `attributes.${CONTOSO_URN}:UsageLocation`, change: "removed" },
     ]);
+  });
+
+  test("a tree Graph keyed its own way is the same expression, not drift", () => {
+    const app = {
+      ...employees,
+      mappings: {
+        ...employees.mappings,
+        mailNickname: 'Replace([userName], "@", , , "_", , )',
+        jobTitle: 'IIF([title] = "", "Staff", [title])',
+      },
+    };
+    const wanted = compileManaged(app, operatorNames, "employees");
+    const rekeyed = structuredClone(wanted);
+    // Every parameter renamed, as Graph's parseExpression stores its own keys.
+    const rename = (source: AttributeMappingSource | null | undefined): void => {
+      for (const [i, p] of (source?.parameters ?? []).entries()) {
+        p.key = `GraphKey${i}`;
+        rename(p.value);
+      }
+    };
+    for (const m of rekeyed.attributeMappings) rename(m.source);
+    expect(JSON.stringify(rekeyed)).not.toEqual(JSON.stringify(wanted));
+    expect(diffManaged(rekeyed, wanted)).toEqual([]);
+
+    // Moving an argument to another (omitted) position is a change, though the keys are gone.
+    const moved = structuredClone(rekeyed);
+    const nickname = moved.attributeMappings.find((m) => m.targetAttributeName === "mailNickname")!;
+    nickname.source!.expression = 'Replace([userName], , "@", , "_", , )';
+    expect(diffManaged(moved, wanted)).toEqual([
+      { mapping: "mappings.mailNickname", change: "changed" },
+    ]);
+  });
+
+  test("input and category filter groups are the template's: not managed, not drift", () => {
+    const template = templateSchemaFixture();
+    const objectMapping = template.synchronizationRules[0].objectMappings[0];
+    const theirs = [{ name: "portal", clauses: [] }];
+    objectMapping.scope = { inputFilterGroups: theirs, categoryFilterGroups: theirs, groups: [] };
+    const withTheirs = compileSchema(template, employees, { operatorNames });
+    const scope = withTheirs.synchronizationRules[0].objectMappings[0].scope;
+    expect(scope.inputFilterGroups).toEqual(theirs);
+    expect(scope.categoryFilterGroups).toEqual(theirs);
+    expect(scope.groups).toHaveLength(1);
+    expect(extractManaged(withTheirs).scope).toEqual({ groups: scope.groups });
+    expect(diffManaged(extractManaged(withTheirs), extractManaged(compiled))).toEqual([]);
   });
 });

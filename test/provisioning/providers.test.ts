@@ -21,7 +21,8 @@ import { compileSecrets } from "../../lib/provisioning/secrets";
 import { startGraphEmulator, type EmulatorOptions, type GraphEmulator } from "../graph-emulator";
 import { TEMPLATE_NAMES } from "../graph-emulator/routes/directory";
 import { diffSchemas } from "../../lib/provisioning/schema";
-import { attr, contosoSpec, templateSchemaFixture } from "./helpers";
+import * as pulumi from "@pulumi/pulumi";
+import { attr, CONTOSO_URN, contosoSpec, templateSchemaFixture } from "./helpers";
 
 // The providers build their own client from their inputs; only the sleep between retries is
 // replaced, so that a 429 storm takes no wall time (the delays asked for are recorded). The token
@@ -280,6 +281,211 @@ test("schema: create, no drift, out-of-band edit detected per mapping, update re
   ]);
 });
 
+type Tree = { key?: string; name?: string; expression?: string; parameters?: Param[] };
+type Param = { key: string; value: Tree };
+
+test("schema: trees come from Graph's parseExpression, once per distinct expression; a refresh is no drift", async () => {
+  await start();
+  const { jobId } = await createJob();
+  const inputs = schemaInputs(jobId);
+  // Two mappings with the same expression: one call for both.
+  inputs.provisioning = {
+    ...inputs.provisioning,
+    mappings: { ...inputs.provisioning.mappings, jobTitle: "[ext:HireDate]" },
+  };
+  const created = await schemas.create(inputs);
+  const parses = emulator.requests.filter((r) => r.path.endsWith("/schema/parseExpression"));
+  // The spec's text with short forms expanded, as Graph reads no `ext:` or `enterprise:`.
+  expect(parses.map((r) => (r.body as { expression: string }).expression).sort()).toEqual(
+    [
+      "[active]",
+      "[externalId]",
+      "[name.givenName]",
+      "[userName]",
+      'Join(" ", [name.givenName], [name.familyName])',
+      `[${CONTOSO_URN}:HireDate]`,
+      `[${CONTOSO_URN}:UsageLocation]`,
+      "[urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department]",
+    ].sort(),
+  );
+  expect(parses.every((r) => r.status === 200)).toBe(true);
+  // Every parse before the PUT.
+  const put = emulator.requests.findIndex((r) => r.method === "PUT");
+  expect(emulator.requests.findIndex((r) => r.path.endsWith("/parseExpression"))).toBeLessThan(put);
+
+  // What is deployed is Graph's tree, keyed Graph's way, not the offline compiler's.
+  const live = liveMapping(jobId).synchronizationRules[0].objectMappings[0].attributeMappings;
+  const join = live.find((m) => m.targetAttributeName === "displayName")!.source as Tree;
+  expect(join.parameters!.map((p) => p.key)).toEqual(["Separator", "Source", "Source"]);
+
+  // Refresh, then diff: nothing to do, so `up` does not send the schema again.
+  const fresh = await schemas.read(created.id, created.outs as SynchronizationSchemaOutputs);
+  expect(fresh.props).toEqual(created.outs);
+  expect(await schemas.diff(created.id, fresh.props, inputs)).toEqual({
+    changes: false,
+    replaces: [],
+    deleteBeforeReplace: false,
+    detailedDiff: {},
+  });
+});
+
+test("schema: a Replace is deployed with Graph's documented keys and reads back as no drift", async () => {
+  await start();
+  const { jobId } = await createJob();
+  const inputs = schemaInputs(jobId);
+  inputs.provisioning = {
+    ...inputs.provisioning,
+    mappings: {
+      ...inputs.provisioning.mappings,
+      preferredLanguage: 'Replace([preferredLanguage], "-", , , "_", , )',
+    },
+  };
+  const created = await schemas.create(inputs);
+  const live = liveMapping(jobId).synchronizationRules[0].objectMappings[0].attributeMappings;
+  const replace = live.find((m) => m.targetAttributeName === "preferredLanguage")!.source as Tree;
+  // As Microsoft's parseExpression example shows it.
+  expect(replace).toEqual({
+    expression: 'Replace([preferredLanguage], "-", , , "_", , )',
+    name: "Replace",
+    parameters: [
+      { key: "source", value: attr("preferredLanguage") },
+      {
+        key: "Find",
+        value: { expression: '"-"', name: "-", parameters: [], type: "Constant" },
+      },
+      {
+        key: "Replacement",
+        value: { expression: '"_"', name: "_", parameters: [], type: "Constant" },
+      },
+    ],
+    type: "Function",
+  });
+  const fresh = await schemas.read(created.id, created.outs as SynchronizationSchemaOutputs);
+  expect((await schemas.diff(created.id, fresh.props, inputs)).changes).toBe(false);
+});
+
+test("schema: an expression Graph cannot parse is an error naming app and mapping; nothing is PUT", async () => {
+  await start();
+  const { jobId } = await createJob();
+  emulator.state.provisioning.parseAnswer = (expression) =>
+    expression.startsWith("Join(")
+      ? {
+          error: { code: "ExpressionParsingFailed", message: "Unexpected token at 5" },
+          parsedExpression: null,
+          parsingSucceeded: false,
+        }
+      : undefined;
+  await expect(schemas.create(schemaInputs(jobId))).rejects.toThrow(
+    'provisioning.employees.mappings.displayName: Graph could not parse the expression "Join(\\" \\", [name.givenName], [name.familyName])": Unexpected token at 5',
+  );
+  expect(emulator.requests.filter((r) => r.method === "PUT")).toEqual([]);
+});
+
+test("schema: a tree Graph builds differently from the offline compiler is deployed and reported", async () => {
+  await start();
+  const { jobId } = await createJob();
+  // Graph nests the arguments in a way the offline compiler does not.
+  emulator.state.provisioning.parseAnswer = (expression) =>
+    expression.startsWith("Join(")
+      ? {
+          parsingSucceeded: true,
+          error: null,
+          parsedExpression: {
+            type: "Function",
+            name: "Join",
+            expression,
+            parameters: [
+              { key: "separator", value: { type: "Constant", name: " ", parameters: [] } },
+              { key: "source", value: attr("name.givenName") },
+            ],
+          },
+        }
+      : undefined;
+  const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => undefined as never);
+  try {
+    const created = await schemas.create(schemaInputs(jobId));
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(
+      /^provisioning\.employees\.mappings\.displayName: Graph parses .* into a different tree than the offline compiler/,
+    );
+    // The warning is a log line, not state.
+    expect(created.outs).not.toHaveProperty("warnings");
+    const live = liveMapping(jobId).synchronizationRules[0].objectMappings[0].attributeMappings;
+    const join = live.find((m) => m.targetAttributeName === "displayName")!.source as Tree;
+    expect(join.parameters).toHaveLength(2);
+  } finally {
+    warn.mockRestore();
+  }
+});
+
+test("schema: the template's filter groups, containerFilter and groupFilter are kept and are no drift", async () => {
+  await start();
+  const template = provisioningOf().templates[0].schema as ReturnType<typeof templateSchemaFixture>;
+  const rule = template.synchronizationRules[0];
+  rule.containerFilter = { includedContainers: ["OU=HR,DC=contoso,DC=com"] };
+  rule.groupFilter = { includedGroups: [] };
+  const theirs = [
+    {
+      name: "template",
+      clauses: [
+        { operatorName: "EQUALS", sourceOperandName: "userName", targetOperand: { values: ["x"] } },
+      ],
+    },
+  ];
+  rule.objectMappings[0].scope = { inputFilterGroups: theirs, categoryFilterGroups: [] };
+  const { jobId } = await createJob();
+  const created = await schemas.create(schemaInputs(jobId));
+  const liveRule = liveMapping(jobId).synchronizationRules[0] as unknown as typeof rule;
+  expect(liveRule.containerFilter).toEqual(rule.containerFilter);
+  expect(liveRule.groupFilter).toEqual(rule.groupFilter);
+  expect(liveRule.objectMappings[0].scope.inputFilterGroups).toEqual(theirs);
+  expect(liveRule.objectMappings[0].scope.groups).toHaveLength(1);
+
+  // Someone changes the template's part in the portal: not ours, so not drift.
+  liveRule.objectMappings[0].scope.inputFilterGroups = [];
+  liveRule.containerFilter = { includedContainers: [] };
+  const fresh = await schemas.read(created.id, created.outs as SynchronizationSchemaOutputs);
+  expect((await schemas.diff(created.id, fresh.props, schemaInputs(jobId))).changes).toBe(false);
+});
+
+test("schema: a filterOperators list without `name` (the v1.0 metadata) is read by id", async () => {
+  await start();
+  const ops = emulator.state.provisioning;
+  ops.filterOperators = ops.filterOperators.map(({ name, ...rest }) => ({ id: name, ...rest }));
+  const { jobId } = await createJob();
+  const created = await schemas.create(schemaInputs(jobId));
+  expect((created.outs as SynchronizationSchemaOutputs).operatorNames).toEqual({
+    equals: "EQUALS",
+    isTrue: "IS_TRUE",
+  });
+  // An operator the job does not offer: the message lists what it does.
+  ops.filterOperators = ops.filterOperators.filter((o) => o.id !== "IS_TRUE");
+  await expect(schemas.update(created.id, created.outs, schemaInputs(jobId))).rejects.toThrow(
+    "scope operator(s) isTrue are not offered by this provisioning job (GET .../schema/filterOperators returned: EQUALS, NOT_EQUALS, IS_FALSE,",
+  );
+});
+
+test("the emulator refuses metadata on a directory, as the v1.0 metadata has none", async () => {
+  await start();
+  const { jobId } = await createJob();
+  const schema = structuredClone(provisioningOf().jobs.get(jobId)!.schema) as {
+    directories: Record<string, unknown>[];
+  };
+  schema.directories[0].metadata = [];
+  const response = await fetch(
+    `${emulator.url}/v1.0/servicePrincipals/${SP}/synchronization/jobs/${jobId}/schema`,
+    {
+      method: "PUT",
+      headers: { authorization: `Bearer ${emulator.token}`, "content-type": "application/json" },
+      body: JSON.stringify(schema),
+    },
+  );
+  expect(response.status).toBe(400);
+  expect(JSON.stringify(await response.json())).toContain(
+    "Property 'metadata' does not exist on type 'microsoft.graph.directoryDefinition'",
+  );
+});
+
 test("schema: a spec change is reported per mapping before anything is sent", async () => {
   await start();
   const { jobId } = await createJob();
@@ -449,6 +655,80 @@ test("secrets: Graph echoing JSON in another key order, or True as true, is not 
     replaces: [],
     detailedDiff: {},
   });
+});
+
+test("secrets: a masked credential is never written back; nothing is overwritten", async () => {
+  await start();
+  const sp = provisioningOf();
+  sp.secrets = [
+    { key: "SecretToken", value: "the real token" },
+    { key: "SyncAgentCompatibilityKey", value: "portal" },
+  ];
+  const inputs = {
+    servicePrincipalId: SP,
+    credentials: compileSecrets(employees),
+    graphBaseUrl: emulator.url,
+  };
+  // Graph shows the credential masked.
+  const listed = await fetch(
+    `${emulator.url}/v1.0/servicePrincipals/${SP}/synchronization/secrets`,
+    {
+      headers: { authorization: `Bearer ${emulator.token}` },
+    },
+  );
+  expect(((await listed.json()) as { value: unknown[] }).value).toContainEqual({
+    key: "SecretToken",
+    value: "*****",
+  });
+  await expect(secrets.create(inputs)).rejects.toThrow(
+    "the synchronization secrets of this service principal include SecretToken, which Graph returns masked",
+  );
+  expect(emulator.requests.filter((r) => r.method === "PUT")).toEqual([]);
+  expect(sp.secrets[0]).toEqual({ key: "SecretToken", value: "the real token" });
+  // Our keys written before someone added the credential: destroy leaves the collection rather
+  // than failing or sending the mask.
+  sp.secrets.push(...inputs.credentials);
+  const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => undefined as never);
+  try {
+    await secrets.delete(`${SP}/secrets`, inputs);
+    expect(warn).toHaveBeenCalledTimes(1);
+  } finally {
+    warn.mockRestore();
+  }
+  expect(emulator.requests.filter((r) => r.method === "PUT")).toEqual([]);
+});
+
+test("secrets: nothing is sent when the tenant already holds the spec's values", async () => {
+  await start();
+  const inputs = {
+    servicePrincipalId: SP,
+    credentials: compileSecrets(employees),
+    graphBaseUrl: emulator.url,
+  };
+  await secrets.create(inputs);
+  const before = emulator.requests.length;
+  await secrets.update(`${SP}/secrets`, inputs, inputs);
+  expect(calls().slice(before)).toEqual([
+    "GET /servicePrincipals/{sp}/synchronization/secrets 200",
+  ]);
+});
+
+test("secrets: a value of ours that Graph reads back masked is not drift", async () => {
+  await start();
+  const inputs = {
+    servicePrincipalId: SP,
+    credentials: [{ key: "SecretToken", value: "ours" }, ...compileSecrets(employees)],
+    graphBaseUrl: emulator.url,
+  };
+  const created = await secrets.create(inputs);
+  expect(provisioningOf().secrets[0]).toEqual({ key: "SecretToken", value: "ours" });
+  const fresh = await secrets.read(created.id, inputs);
+  expect(fresh.props).toEqual(inputs);
+  expect((await secrets.diff(created.id, fresh.props, inputs)).changes).toBe(false);
+  // And our own masked key is rewritten with our value, never with the mask.
+  const changed = { ...inputs, credentials: [{ key: "SecretToken", value: "rotated" }] };
+  await secrets.update(created.id, fresh.props, changed);
+  expect(provisioningOf().secrets).toContainEqual({ key: "SecretToken", value: "rotated" });
 });
 
 test("secrets: once the service principal is gone, read says so and delete is done, at once", async () => {

@@ -184,7 +184,6 @@ describe("compileSchema", () => {
   test("target object actions and scope, with the operator names given", () => {
     expect(userMappingOf(compiled).flowTypes).toBe("Add, Update");
     expect(userMappingOf(compiled).scope).toEqual({
-      categoryFilterGroups: [],
       groups: [
         {
           name: "Scope 1",
@@ -198,7 +197,6 @@ describe("compileSchema", () => {
           ],
         },
       ],
-      inputFilterGroups: [],
     });
   });
 
@@ -317,6 +315,23 @@ describe("compileSchema", () => {
     const scoped = compileSchema(template(), contoso, OPERATORS);
     const { scope: _scope, ...unscoped } = contoso;
     expect(userMappingOf(compileSchema(scoped, unscoped, OPERATORS)).scope).toBeNull();
+  });
+
+  test("only scope.groups is the spec's: the template's other filter groups stay", () => {
+    const shipped = template();
+    const theirs = [{ name: "template", clauses: [] }];
+    userMappingOf(shipped).scope = { inputFilterGroups: theirs, categoryFilterGroups: [] };
+    expect(userMappingOf(compileSchema(shipped, contoso, OPERATORS)).scope).toEqual({
+      inputFilterGroups: theirs,
+      categoryFilterGroups: [],
+      groups: userMappingOf(compiled).scope!.groups,
+    });
+    const { scope: _scope, ...unscoped } = contoso;
+    expect(userMappingOf(compileSchema(shipped, unscoped, OPERATORS)).scope).toEqual({
+      inputFilterGroups: theirs,
+      categoryFilterGroups: [],
+      groups: [],
+    });
   });
 });
 

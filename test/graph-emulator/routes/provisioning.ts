@@ -7,13 +7,19 @@
  * their Graph type does not have, or enum values it does not know, are refused with 400, and so is
  * a scoping clause with an operator the job does not offer.
  *
- * Undocumented parts are stand-ins: the template schema (test/fixtures/provisioning) and the
+ * Undocumented parts are stand-ins: the template schema (test/fixtures/provisioning), the
  * filter operator spellings, which deliberately differ from the offline best-guess table, so a
- * test passes only if the deploy-time lookup is used.
+ * test passes only if the deploy-time lookup is used, and the parameter keys of parsed expression
+ * trees where Microsoft shows none (see GRAPH_PARAMETER_KEYS). GET secrets masks credentials, as
+ * Graph does.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { randomUUID } from "crypto";
+import type { Expr } from "../../../lib/expressions/ast";
+import { FUNCTIONS, findFunction } from "../../../lib/expressions/functions";
+import { parseExpression } from "../../../lib/expressions/parser";
+import { printExpression, quoteString } from "../../../lib/expressions/printer";
 
 export interface ProvisioningRequest {
   method: string;
@@ -46,7 +52,170 @@ export interface EmulatedServicePrincipal {
 
 export interface ProvisioningState {
   servicePrincipals: Map<string, EmulatedServicePrincipal>;
+  /** Served by GET .../filterOperators; an entry's spelling is its `name`, else its `id`. */
   filterOperators: Json[];
+  /** A test's own parseExpression answer for an expression, instead of the emulator's parse. */
+  parseAnswer?: (expression: string) => Json | undefined;
+}
+
+/**
+ * Secret keys whose values GET answers masked: the credential members of the synchronizationSecret
+ * enum (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationsecretkeystringvaluepair).
+ */
+export const CREDENTIAL_SECRET_KEYS = [
+  "Password",
+  "SecretToken",
+  "AppKey",
+  "ClientSecret",
+  "ConsumerSecret",
+  "Oauth2AccessToken",
+  "Oauth2RefreshToken",
+  "Oauth2ClientSecret",
+  "Oauth2AuthorizationCode",
+  "ConnectionString",
+];
+export const SECRET_MASK = "*****";
+
+/**
+ * Parameter keys of the trees parseExpression builds, per function, by argument position. Only
+ * Microsoft's samples show real keys: `Replace` → source/Find/Replacement (the parseExpression
+ * example, https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationschema-parseexpression),
+ * `Mid` → source/start/length (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-attributemappingsource),
+ * `Append` → source/suffix (the functions example,
+ * https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationschema-functions).
+ * No real key is known for any other function (nor for Replace's regex arguments): those are keyed
+ * by this emulator's catalog (GET .../schema/functions), whose names are the function reference's
+ * capitalised, a stand-in spelled unlike lib/expressions' keys on purpose, so that a test passes
+ * only if drift ignores parameter keys.
+ */
+const GRAPH_PARAMETER_KEYS: Record<string, (string | undefined)[]> = {
+  Replace: ["source", "Find", undefined, undefined, "Replacement"],
+  Mid: ["source", "start", "length"],
+  Append: ["source", "suffix"],
+};
+
+const capitalised = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+
+/** The stand-in catalog's parameter name at argument `index` of `name` (repeating tails too). */
+function catalogKey(name: string, index: number): string {
+  const spec = findFunction(name);
+  const known = GRAPH_PARAMETER_KEYS[spec?.name ?? name]?.[index];
+  if (known) return known;
+  if (!spec) return `Arg${index + 1}`;
+  const params = spec.params;
+  const rest = spec.rest?.params ?? [];
+  const param =
+    index < params.length
+      ? params[index]
+      : rest.length > 0
+        ? rest[(index - params.length) % rest.length]
+        : undefined;
+  return param ? capitalised(param.name) : `Arg${index + 1}`;
+}
+
+/** GET .../schema/functions: the catalog the stand-in keys come from. */
+function functionCatalog(): Json[] {
+  return FUNCTIONS.map((f) => ({
+    name: f.name,
+    parameters: [...f.params, ...(f.rest?.params ?? [])].map((p, i) => ({
+      name: catalogKey(f.name, i),
+      required: p.required,
+      allowMultipleOccurrences: i >= f.params.length,
+      type: "String",
+    })),
+  }));
+}
+
+/** The attributeMappingSource Graph's parser builds for an expression, Graph-keyed. */
+function graphTree(ast: Expr): Json {
+  const constant = (value: string): Json => ({
+    expression: quoteString(value),
+    name: value,
+    parameters: [],
+    type: "Constant",
+  });
+  switch (ast.kind) {
+    case "attribute":
+      return { expression: `[${ast.name}]`, name: ast.name, parameters: [], type: "Attribute" };
+    case "string":
+      return constant(ast.value);
+    case "number":
+      return constant(ast.text);
+    case "boolean":
+      return constant(ast.value ? "True" : "False");
+    case "identifier":
+      return constant(ast.name);
+    case "comparison":
+      return {
+        expression: printExpression(ast),
+        name: ast.op,
+        parameters: [
+          { key: "Left", value: graphTree(ast.left) },
+          { key: "Right", value: graphTree(ast.right) },
+        ],
+        type: "Function",
+      };
+    case "call": {
+      const name = findFunction(ast.name)?.name ?? ast.name;
+      const parameters: Json[] = [];
+      ast.args.forEach((arg, i) => {
+        if (arg) parameters.push({ key: catalogKey(name, i), value: graphTree(arg) });
+      });
+      return { expression: printExpression(ast), name, parameters, type: "Function" };
+    }
+  }
+}
+
+/** POST .../schema/parseExpression: a parseExpressionResponse, 200 whether or not it parsed. */
+function parseExpressionAnswer(state: ProvisioningState, body: Json): ProvisioningResponse {
+  const unknown = Object.keys(body).find(
+    (k) => !["expression", "targetAttributeDefinition", "testInputObject"].includes(k),
+  );
+  if (unknown) {
+    return error(400, "BadRequest", `Property '${unknown}' does not exist on parseExpression`);
+  }
+  if (typeof body.expression !== "string") {
+    return error(400, "BadRequest", "expression must be a string");
+  }
+  const own = state.parseAnswer?.(body.expression);
+  if (own) return { status: 200, body: own };
+  const parsed = parseExpression(body.expression);
+  const unknownFunction = (ast: Expr | undefined): string | undefined => {
+    if (!ast) return undefined;
+    if (ast.kind === "comparison") return unknownFunction(ast.left) ?? unknownFunction(ast.right);
+    if (ast.kind !== "call") return undefined;
+    if (!findFunction(ast.name)) return ast.name;
+    for (const arg of ast.args) {
+      const found = unknownFunction(arg ?? undefined);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const problem =
+    parsed.diagnostics[0]?.message ??
+    (unknownFunction(parsed.ast) && `Unknown function '${unknownFunction(parsed.ast)}'`);
+  if (!parsed.ast || problem) {
+    return {
+      status: 200,
+      body: {
+        error: { code: "ExpressionParsingFailed", message: problem ?? "parsing failed" },
+        evaluationResult: null,
+        evaluationSucceeded: false,
+        parsedExpression: null,
+        parsingSucceeded: false,
+      },
+    };
+  }
+  return {
+    status: 200,
+    body: {
+      error: null,
+      evaluationResult: null,
+      evaluationSucceeded: false,
+      parsedExpression: graphTree(parsed.ast),
+      parsingSucceeded: true,
+    },
+  };
 }
 
 const TEMPLATE_SCHEMA = path.join(
@@ -118,6 +287,7 @@ const PROPERTIES: Record<string, string[]> = {
   synchronizationJob: ["templateId", "schedule", "synchronizationJobSettings"],
   secrets: ["value"],
   synchronizationSecretKeyStringValuePair: ["key", "value"],
+  // No `metadata`: the v1.0 metadata's directoryDefinition has none (the beta's has).
   directoryDefinition: [
     "id",
     "name",
@@ -125,7 +295,6 @@ const PROPERTIES: Record<string, string[]> = {
     "discoveryDateTime",
     "readOnly",
     "version",
-    "metadata",
     "objects",
   ],
   objectDefinition: ["name", "supportedApis", "metadata", "attributes"],
@@ -152,7 +321,11 @@ const PROPERTIES: Record<string, string[]> = {
     "targetDirectoryName",
     "metadata",
     "objectMappings",
+    "containerFilter",
+    "groupFilter",
   ],
+  containerFilter: ["includedContainers"],
+  groupFilter: ["includedGroups"],
   objectMapping: [
     "name",
     "enabled",
@@ -265,6 +438,8 @@ function schemaProblem(schema: Json, operators: string[]): string | undefined {
   };
   for (const rule of list(schema.synchronizationRules)) {
     check(rule, "synchronizationRule");
+    check(rule.containerFilter, "containerFilter");
+    check(rule.groupFilter, "groupFilter");
     for (const mapping of list(rule.objectMappings)) {
       check(mapping, "objectMapping");
       for (const flow of String(mapping.flowTypes ?? "None").split(",")) {
@@ -327,7 +502,13 @@ export function handleProvisioning(
     return { status: 200, body: { value: sp.templates } };
 
   if (rest === "/secrets") {
-    if (method === "GET") return { status: 200, body: { value: sp.secrets } };
+    if (method === "GET") {
+      const masked = sp.secrets.map(({ key, value }) => ({
+        key,
+        value: CREDENTIAL_SECRET_KEYS.includes(key) ? SECRET_MASK : value,
+      }));
+      return { status: 200, body: { value: masked } };
+    }
     if (method === "PUT") {
       if (!Array.isArray(body.value)) return error(400, "BadRequest", "value must be a list");
       const unknown =
@@ -396,7 +577,7 @@ export function handleProvisioning(
       }
       const problem = schemaProblem(
         body,
-        state.filterOperators.map((o) => String(o.name)),
+        state.filterOperators.map((o) => String(o.name ?? o.id)),
       );
       if (problem) return error(400, "BadRequest", problem);
       const version = Number(/Version:(\d+)/.exec(String(entry.schema.version))?.[1] ?? 0) + 1;
@@ -412,5 +593,10 @@ export function handleProvisioning(
   if (action === "/schema/filterOperators" && method === "GET") {
     return { status: 200, body: { value: state.filterOperators } };
   }
+  if (action === "/schema/functions" && method === "GET") {
+    return { status: 200, body: { value: functionCatalog() } };
+  }
+  if (action === "/schema/parseExpression" && method === "POST")
+    return parseExpressionAnswer(state, body);
   return error(405, "MethodNotAllowed", `${method} ${request.path}`);
 }
