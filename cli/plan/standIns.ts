@@ -5,7 +5,7 @@
  * Graph creates. A request with no stand-in fails the plan, so no answer is ever made up silently.
  */
 import type { HttpMethod, StandIn } from "../../lib/graph";
-import { defaultExpressionCompiler } from "../../lib/provisioning/schema";
+import { compileExpressionText } from "../../lib/expressions/graph";
 import { BEST_GUESS_OPERATOR_NAMES } from "../../lib/provisioning/operators";
 import { templateSchema } from "../../lib/provisioning/templateSchema";
 import { DEFAULT_SETTINGS } from "../../lib/lifecycle/compile";
@@ -47,7 +47,7 @@ export function standIns(resource: StandInResource): StandIn {
         const { expression } = body as { expression: string };
         return {
           parsingSucceeded: true,
-          parsedExpression: defaultExpressionCompiler().toSource(expression, undefined),
+          parsedExpression: compileExpressionText(expression),
           error: null,
         };
       }

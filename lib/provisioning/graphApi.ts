@@ -13,6 +13,7 @@ import type {
   SynchronizationTemplate,
 } from "@microsoft/microsoft-graph-types";
 import type { GraphClient } from "../graph/client";
+import { suggest } from "../spec/diagnostics";
 import { graphExpressionText, sourceShape } from "../expressions/graph";
 import { resolveOperatorNames, type OperatorEntry, type OperatorNames } from "./operators";
 import {
@@ -27,6 +28,8 @@ import {
   defaultExpressionCompiler,
   type ExpressionCompiler,
   type SchemaSpec,
+  apiSourceRule,
+  unknownTargetAttributes,
 } from "./schema";
 import { secretsToWrite, type SecretPair } from "./secrets";
 
@@ -285,6 +288,18 @@ export async function applySchema(
   }
   // Checked offline first, so a spec error is reported before anything is asked of Graph.
   compileManaged(app, operatorNames, appKey);
+  const unknown = unknownTargetAttributes(current, app);
+  if (unknown.length > 0) {
+    const rule = apiSourceRule(current);
+    throw new Error(
+      unknown
+        .map(({ target, known }) => {
+          const hint = suggest(target, known);
+          return `provisioning.${appKey}.mappings.${target}: this job's target directory "${rule.targetDirectoryName}" has no attribute "${target}"${hint ? `; did you mean "${hint}"?` : ""}`;
+        })
+        .join("\n"),
+    );
+  }
   const trees = await parseMappingExpressions(client, servicePrincipalId, jobId, app, appKey);
   const offline = defaultExpressionCompiler();
   const compiler: ExpressionCompiler = {

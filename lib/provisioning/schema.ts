@@ -124,6 +124,29 @@ export function apiSourceRule(
   return candidates[0];
 }
 
+/**
+ * The mapping targets the job's target directory does not have. The offline catalog
+ * (lib/lineage/targets.ts) is documentation; the job's own schema, read at deploy time, is the
+ * authority. A target directory that lists no attributes (as the stand-in of an offline plan)
+ * checks nothing.
+ */
+export function unknownTargetAttributes(
+  schema: SchemaPart,
+  app: Pick<ProvisioningApp, "mappings">,
+  sourceDirectoryName?: string,
+): { target: string; known: string[] }[] {
+  const rule = apiSourceRule(schema, sourceDirectoryName);
+  const objectName = userMapping(rule).targetObjectName ?? "User";
+  const directory = (schema.directories ?? []).find((d) => d.name === rule.targetDirectoryName);
+  const object = directory?.objects?.find((o) => o.name === objectName);
+  const known = (object?.attributes ?? []).map((a) => a.name ?? "").filter(Boolean);
+  if (known.length === 0) return [];
+  const lower = new Set(known.map((n) => n.toLowerCase()));
+  return Object.keys(app.mappings)
+    .filter((target) => !lower.has(target.toLowerCase()))
+    .map((target) => ({ target, known }));
+}
+
 function userMapping(rule: SynchronizationRule): ObjectMapping {
   const mapping = (rule.objectMappings ?? []).find((m) => m.sourceObjectName === "User");
   if (!mapping) {

@@ -433,6 +433,10 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
       `contoso-employees-job: POST ${SYNC}/jobs ${json}`,
       `contoso-employees-schema: GET ${JOB_PATH}/schema {}`,
       `contoso-employees-schema: GET ${JOB_PATH}/schema/filterOperators {}`,
+      // One parse per distinct mapping expression: Graph builds the trees the PUT carries.
+      ...Array(12).fill(
+        `contoso-employees-schema: POST ${JOB_PATH}/schema/parseExpression ${json}`,
+      ),
       `contoso-employees-schema: PUT ${JOB_PATH}/schema ${json}`,
       `contoso-employees-secrets: GET ${SYNC}/secrets {}`,
       `contoso-employees-secrets: PUT ${SYNC}/secrets ${json}`,
@@ -446,6 +450,12 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
     expect(plans.contoso.graphRequests[2].body).toEqual({
       templateId: "<contoso-employees-job.templateId>",
     });
+    const parsed = plans.contoso.graphRequests
+      .filter((r) => r.path.endsWith("/parseExpression"))
+      .map((r) => (r.body as { expression: string }).expression);
+    expect(parsed).toContain("[externalId]");
+    expect(parsed).toContain(`[${ENTERPRISE}:department]`);
+    expect(new Set(parsed).size).toBe(parsed.length);
   });
 });
 
@@ -463,7 +473,7 @@ describe("human and pull-request output", () => {
     const schema = at(`      + contoso-employees-schema  ${SCHEMA}`);
     expect(tenant).toBeLessThan(app);
     expect(app).toBeLessThan(schema);
-    const requests = at("Microsoft Graph requests: 13");
+    const requests = at("Microsoft Graph requests: 25");
     expect(requests).toBeGreaterThan(schema);
     const put = at(`PUT ${JOB_PATH}/schema`);
     // Under the heading of the resource whose provider sends it.
@@ -507,16 +517,16 @@ describe("human and pull-request output", () => {
       "\n  - `contoso-employees` (inbound:provisioning:ApiProvisioningApp)\n" +
         "    - `contoso-employees-app` (azuread:index/applicationFromTemplate:ApplicationFromTemplate)\n",
     );
-    expect(markdown).toContain("**13 Microsoft Graph requests**");
+    expect(markdown).toContain("**25 Microsoft Graph requests**");
     const blocks = markdown.match(
       /<details><summary><code>[A-Z]+ [^<]+<\/code> \([^)]+\)<\/summary>/g,
     );
-    expect(blocks).toHaveLength(13);
+    expect(blocks).toHaveLength(25);
     const escaped = (text: string) => text.replace(/</g, "&lt;").replace(/>/g, "&gt;");
     expect(blocks).toContain(
       `<details><summary><code>PUT ${escaped(JOB_PATH)}/schema</code> (contoso-employees-schema)</summary>`,
     );
-    expect(markdown.match(/<\/details>/g)).toHaveLength(13);
+    expect(markdown.match(/<\/details>/g)).toHaveLength(25);
     // The schema's summary, then every body, each in a closed fence.
     expect(markdown).toContain(
       "What the spec sets in it:\n\n```text\ntarget object actions: Add, Update\n",
