@@ -1,6 +1,6 @@
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, paint } from "../io";
+import { CliIo, EXIT, paint, safeText } from "../io";
 import { loadSpec } from "../../lib/spec/load";
 import { formatDiagnostic } from "../../lib/spec/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../../lib/spec/schema";
@@ -123,12 +123,16 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     options.state ?? path.join(".inbound-state", spec.tenant.name, options.app),
   );
   const store = new DirectoryStateStore(stateDir);
-  const { plan, problems } = await planUpload({
+  const { plan, problems, csvError } = await planUpload({
     app,
     csv: path.resolve(io.cwd, options.csv),
     store,
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
   });
+  if (csvError) {
+    io.err(`${options.csv}: ${csvError.message}\nnothing was sent\n`);
+    return EXIT.failed;
+  }
   if (!plan) {
     printProblems(io, options.spec, options.app, problems);
     return EXIT.failed;
@@ -196,12 +200,12 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
   for (const e of plan.rowErrors) {
     const columns = e.columns.length ? ` (column ${e.columns.join(", ")})` : "";
     err(
-      `${options.csv}:${e.line}: skipped: ${e.attribute}${columns}: ${options.verbose ? e.detail : e.message}`,
+      `${options.csv}:${e.line}: skipped: ${e.attribute}${columns}: ${options.verbose ? safeText(e.detail) : e.message}`,
     );
   }
   for (const d of plan.duplicates) {
     err(
-      `${options.csv}: externalId ${d.externalId} is on lines ${d.lines.join(", ")}: none of them is sent; keep one row per person`,
+      `${options.csv}: externalId ${safeText(d.externalId)} is on lines ${d.lines.join(", ")}: none of them is sent; keep one row per person`,
     );
   }
   if (plan.alreadyAccepted > 0) {

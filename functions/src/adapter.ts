@@ -191,13 +191,16 @@ async function uploadFile(
   clock: Clock,
 ): Promise<Partial<RunReport>> {
   const { log, app } = runtime;
-  const { plan, problems } = await planUpload({
+  const { plan, problems, csvError } = await planUpload({
     app,
     // Read twice (plan, then send); each call of read() starts the content over.
     csv: () => source.read(),
     store: runtime.state,
     clock,
   });
+  if (csvError) {
+    return { status: "failed", reason: `${source.name}: ${csvError.message}; nothing was sent` };
+  }
   if (!plan) {
     const why = problems.map((p) => `csv.columns["${p.attribute}"]: ${p.message}`).join("; ");
     return { status: "failed", reason: `the column mapping does not fit the file: ${why}` };
