@@ -1,6 +1,7 @@
 import * as path from "path";
 import { Command } from "commander";
 import { CliIo, EXIT, paint, safeText } from "../io";
+import { delimiterArgument, withDelimiter } from "../delimiter";
 import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
 import { simulate, SimulatedRecord } from "../../lib/upload/simulate";
 import { loadApp, printProblems } from "./upload";
@@ -20,10 +21,16 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       "also show when each lifecycle workflow would run for each user in scope",
     )
     .option("--verbose", "show HR field values in error messages")
+    .option(
+      "--delimiter <char>",
+      "CSV delimiter instead of the spec's (tab: tab)",
+      delimiterArgument,
+    )
     .action(async (options: SimulateOptions) => {
       const loaded = loadApp(io, options.spec, options.app);
       if (!loaded) return done(EXIT.failed);
-      const result = await simulate(loaded.app, path.resolve(io.cwd, options.csv));
+      const app = withDelimiter(loaded.app, options.delimiter);
+      const result = await simulate(app, path.resolve(io.cwd, options.csv));
       if (result.csvError) {
         io.err(`${options.csv}: ${result.csvError.message}\n`);
         return done(EXIT.failed);
@@ -65,6 +72,7 @@ interface SimulateOptions {
   json?: boolean;
   workflows?: boolean;
   verbose?: boolean;
+  delimiter?: string;
 }
 
 function withoutDetails<T extends SimulatedRecord>(record: T): T {

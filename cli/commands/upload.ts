@@ -1,6 +1,7 @@
 import * as path from "path";
 import { Command } from "commander";
 import { CliIo, EXIT, paint, safeText } from "../io";
+import { delimiterArgument, withDelimiter } from "../delimiter";
 import { loadSpec } from "../../lib/spec/load";
 import { formatDiagnostic } from "../../lib/spec/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../../lib/spec/schema";
@@ -38,6 +39,7 @@ export interface UploadCliOptions {
   only?: string;
   allowDeletes?: boolean;
   verbose?: boolean;
+  delimiter?: string;
 }
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
@@ -55,6 +57,11 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .option("--only <externalId>", "send this one record")
     .option("--allow-deletes", "override the safeguard against disabling or losing many users")
     .option("--verbose", "show HR field values in messages")
+    .option(
+      "--delimiter <char>",
+      "CSV delimiter instead of the spec's (tab: tab)",
+      delimiterArgument,
+    )
     .action(async (options: UploadCliOptions) => done(await upload(options, io)));
 }
 
@@ -113,7 +120,8 @@ export function graphClient(io: CliIo, graphBaseUrl: string, tenantId: string) {
 export async function upload(options: UploadCliOptions, io: CliIo): Promise<number> {
   const loaded = loadApp(io, options.spec, options.app);
   if (!loaded) return EXIT.failed;
-  const { spec, app } = loaded;
+  const { spec } = loaded;
+  const app = withDelimiter(loaded.app, options.delimiter);
   if (!app.uploader) {
     io.err(`${options.spec}: provisioning.${options.app} has no uploader section\n`);
     return EXIT.failed;

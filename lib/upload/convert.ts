@@ -133,6 +133,17 @@ export function compileConverter(
     }
     const referenced = referencedAttributes(parsed.ast);
     const missing = referenced.filter((c) => !headerIndex.has(c));
+    if (missing.length > 0 && header.length === 1) {
+      // Once, not once per mapping: the delimiter is wrong, not the mapping.
+      if (!problems.some((p) => p.message.startsWith("the file's header is one column"))) {
+        const shown = header[0].length > 60 ? `${header[0].slice(0, 60)}…` : header[0];
+        problems.push({
+          attribute: key,
+          message: `the file's header is one column (${JSON.stringify(shown)}), so the columns the mappings read are not found: the file is not delimited by ${JSON.stringify(app.uploader?.csv.delimiter ?? ",")} nor by any of , ; tab |; set uploader.csv.delimiter (or --delimiter) to the file's`,
+        });
+      }
+      continue;
+    }
     if (missing.length > 0) {
       problems.push({
         attribute: key,

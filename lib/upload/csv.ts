@@ -85,8 +85,24 @@ export async function* readCsvBatches(
   options: CsvOptions,
   onProblem: (problem: CsvProblem) => void,
 ): AsyncGenerator<Item[]> {
-  const delimiter = options.delimiter ?? ",";
   const encoding = options.encoding ?? "utf-8";
+  const input = openCsv(source);
+  const chunks = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  // The header line decides the delimiter; the chunks read to find it are parsed first.
+  const head: (Buffer | string)[] = [];
+  let headIsAll: boolean;
+  try {
+    headIsAll = await readHead(chunks, head);
+  } catch (err) {
+    input.destroy();
+    throw err;
+  }
+  const delimiter = headerDelimiter(firstLine(head, encoding), options.delimiter ?? ",");
+  async function* all(): AsyncGenerator<Buffer | string> {
+    yield* head;
+    if (headIsAll) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
   const parser = parse({
     delimiter,
     encoding: NODE_ENCODING[encoding],
@@ -141,9 +157,8 @@ export async function* readCsvBatches(
     const err = parser.errored;
     return err ? parseFailure(err, nextLine, header) : undefined;
   };
-  const input = openCsv(source);
   try {
-    for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    for await (const chunk of all()) {
       text?.check(chunk);
       parser.write(chunk);
       const batch: Item[] = [];
@@ -176,6 +191,54 @@ export async function* readCsvBatches(
     input.destroy();
     parser.destroy();
   }
+}
+
+/** Delimiters HR exports use: Excel writes `;` where the decimal separator is a comma. */
+const DELIMITERS = [",", ";", "\t", "|"];
+
+/** Reads chunks into `head` until the first line is in it; true when that was the whole input. */
+async function readHead(
+  chunks: AsyncIterator<Buffer | string>,
+  head: (Buffer | string)[],
+): Promise<boolean> {
+  let bytes = 0;
+  for (;;) {
+    const next = await chunks.next();
+    if (next.done) return true;
+    head.push(next.value);
+    bytes += next.value.length;
+    const newline =
+      typeof next.value === "string" ? next.value.indexOf("\n") : next.value.indexOf(10);
+    // A header longer than this is not one; the parser will say what it is.
+    if (newline !== -1 || bytes > 1 << 20) return false;
+  }
+}
+
+function firstLine(head: (Buffer | string)[], encoding: NonNullable<CsvOptions["encoding"]>) {
+  const text = Buffer.concat(head.map((c) => (typeof c === "string" ? Buffer.from(c) : c)))
+    .toString(NODE_ENCODING[encoding])
+    .replace(/^\ufeff/, "");
+  const end = text.indexOf("\n");
+  return (end === -1 ? text : text.slice(0, end)).replace(/\r$/, "");
+}
+
+/**
+ * The delimiter the header is written with: the configured one when the header contains it,
+ * otherwise the candidate that splits it most. A header read as one column is never what a
+ * mapping of several columns means, and every row would then be reported on its own.
+ */
+export function headerDelimiter(header: string, configured: string): string {
+  if (header.includes(configured)) return configured;
+  let best = configured;
+  let most = 0;
+  for (const candidate of DELIMITERS) {
+    const count = header.split(candidate).length - 1;
+    if (count > most) {
+      best = candidate;
+      most = count;
+    }
+  }
+  return best;
 }
 
 /** The header, refused when it names a column twice: an expression would read one of the two. */

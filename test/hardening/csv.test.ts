@@ -285,3 +285,43 @@ describe("privacy", () => {
     });
   });
 });
+
+describe("delimiter", () => {
+  const semicolons = (text: string) => text.replace(/,/g, ";");
+
+  it("reads a ;-delimited export (Excel's default in much of Europe) with the spec's default", async () => {
+    writeSpec();
+    writeCsv(semicolons(csvOf([row("1"), row("2")])));
+    const result = await upload();
+    expect(result.err).toBe("");
+    expect(result.code).toBe(0);
+    expect(sentIds()).toEqual(["1", "2"]);
+  });
+
+  it("says once that the header is one column when no delimiter splits it", async () => {
+    writeSpec();
+    writeCsv(csvOf([row("1"), row("2")]).replace(/,/g, "#"));
+    const result = await simulate();
+    expect(result.code).toBe(1);
+    expect(result.err.trim().split("\n")).toHaveLength(1);
+    expect(result.err).toContain(
+      'the file\'s header is one column ("WorkerID#WorkerStatus#WorkerType#UserID#FirstName#LastName#F…"), so the columns the mappings read are not found: the file is not delimited by "," nor by any of , ; tab |; set uploader.csv.delimiter (or --delimiter) to the file\'s',
+    );
+  });
+
+  it("takes --delimiter over the spec's and over what the header suggests", async () => {
+    const columns = { ...COLUMNS, displayName: "[Full, Name]" };
+    writeSpec(makeSpecInput(columns));
+    const text = semicolons(csvOf([row("1", { FullName: "Ada, Countess" })]))
+      .replace("FullName", "Full, Name")
+      .replace("Ada; Countess", "Ada, Countess");
+    writeCsv(text);
+    const guessed = await upload("--dry-run");
+    expect(guessed.code).toBe(1);
+    const given = await upload("--dry-run", "--delimiter", ";");
+    expect(given.err).toBe("");
+    expect(given.out).toContain('"displayName": "Ada, Countess"');
+    const bad = await upload("--delimiter", ";;");
+    expect(bad.code).toBe(2);
+  });
+});
