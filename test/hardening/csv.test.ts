@@ -9,6 +9,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { Readable } from "stream";
 import { stringify } from "yaml";
+import { bufferCsvSource, runUpload } from "../../functions/src/adapter";
 import { readCsv } from "../../lib/upload/csv";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { MemoryStateStore } from "../../lib/upload/state";
@@ -117,6 +118,31 @@ describe("encoding", () => {
     );
     const bom = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("id\n1\n", "utf16le")]);
     await expect(read([bom])).rejects.toThrow("set uploader.csv.encoding: utf-16le");
+  });
+});
+
+describe("the deployed Function", () => {
+  it("refuses a file in the wrong encoding with its position, sending nothing", async () => {
+    const bodies: string[] = [];
+    const runtime = {
+      appKey: "employees",
+      app: makeApp(),
+      state: new MemoryStateStore(),
+      transport: async (body: string) => {
+        bodies.push(body);
+        return { status: 202, body: "" };
+      },
+      lock: async () => ({ release: async () => undefined }),
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      clock: new FakeClock(),
+    };
+    const latin1 = Buffer.from(csvOf([row("1"), row("2", { City: "Malmö" })]), "latin1");
+    const report = await runUpload(runtime, "blob", bufferCsvSource("hr.csv", latin1, new Date()));
+    expect(report.status).toBe("failed");
+    expect(report.reason).toBe(
+      "hr.csv: line 3, column 19 (City): byte 0xF6 is not valid UTF-8 (uploader.csv.encoding is utf-8); if the file is a Latin-1 (ISO 8859-1) export, set uploader.csv.encoding: latin1; nothing was sent",
+    );
+    expect(bodies).toEqual([]);
   });
 });
 
