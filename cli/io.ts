@@ -38,3 +38,26 @@ export type Colour = keyof typeof codes;
 export function paint(io: CliIo, colour: Colour, text: string): string {
   return io.isTTY ? `\u001b[${codes[colour]}m${text}\u001b[0m` : text;
 }
+
+/**
+ * Terminal control sequences (CSI such as colours and cursor moves, OSC such as window titles
+ * and hyperlinks, and the 8-bit C1 forms of both) and every other C0/C1 control but tab and
+ * newline: text from the service or the HR file must not be able to rewrite the terminal, hide
+ * lines or fake output.
+ */
+const CONTROLS = new RegExp(
+  [
+    "\\u001b\\[[0-?]*[ -/]*[@-~]",
+    "\\u009b[0-?]*[ -/]*[@-~]",
+    "[\\u001b][\\]PX^_][\\s\\S]*?(?:\\u0007|\\u001b\\\\|\\u009c)",
+    "[\\u009d\\u0090\\u0098\\u009e\\u009f][\\s\\S]*?(?:\\u0007|\\u001b\\\\|\\u009c)",
+    "\\u001b[ -/]*[0-~]?",
+    "[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]",
+  ].join("|"),
+  "g",
+);
+
+/** `text` with terminal control sequences removed; newlines and tabs are kept. */
+export function safeText(text: string): string {
+  return text.replace(CONTROLS, "");
+}

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { CliIo, EXIT } from "../io";
+import { CliIo, EXIT, safeText } from "../io";
 import {
   parseSince,
   ProvisioningLogEntry,
@@ -51,7 +51,10 @@ async function logs(options: LogsOptions, io: CliIo): Promise<number> {
   }
   const summary = summariseLogs(entries);
   if (options.json) {
-    io.out(JSON.stringify(summary, null, 2) + "\n");
+    // JSON escapes C0 controls but not C1 ones (U+009B is a CSI on many terminals).
+    const clean = (_key: string, value: unknown) =>
+      typeof value === "string" ? safeText(value) : value;
+    io.out(JSON.stringify(summary, clean, 2) + "\n");
     return EXIT.ok;
   }
   if (summary.records.length === 0) {
@@ -60,9 +63,16 @@ async function logs(options: LogsOptions, io: CliIo): Promise<number> {
     );
     return EXIT.ok;
   }
-  const width = Math.max(10, ...summary.records.map((r) => r.externalId.length));
+  // Every field comes from the service, and externalId from the HR file through it.
+  const records = summary.records.map((r) => ({
+    externalId: safeText(r.externalId),
+    status: safeText(r.status),
+    action: r.action === undefined ? undefined : safeText(r.action),
+    reason: r.reason === undefined ? undefined : safeText(r.reason),
+  }));
+  const width = Math.max(10, ...records.map((r) => r.externalId.length));
   io.out(`${"externalId".padEnd(width)}  ${"status".padEnd(8)}  ${"action".padEnd(8)}  reason\n`);
-  for (const r of summary.records) {
+  for (const r of records) {
     io.out(
       `${r.externalId.padEnd(width)}  ${r.status.padEnd(8)}  ${(r.action ?? "").padEnd(8)}  ${r.reason ?? ""}\n`.trimEnd() +
         "\n",
@@ -70,7 +80,7 @@ async function logs(options: LogsOptions, io: CliIo): Promise<number> {
   }
   io.out(
     Object.entries(summary.counts)
-      .map(([status, n]) => `${status} ${n}`)
+      .map(([status, n]) => `${safeText(status)} ${n}`)
       .join(", ") + "\n",
   );
   return EXIT.ok;

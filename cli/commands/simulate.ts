@@ -1,6 +1,7 @@
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, paint } from "../io";
+import { CliIo, EXIT, paint, safeText } from "../io";
+import { delimiterArgument, withDelimiter } from "../delimiter";
 import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
 import { simulate, SimulatedRecord } from "../../lib/upload/simulate";
 import { loadApp, printProblems } from "./upload";
@@ -19,10 +20,21 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       "--workflows",
       "also show when each lifecycle workflow would run for each user in scope",
     )
+    .option("--verbose", "show HR field values in error messages")
+    .option(
+      "--delimiter <char>",
+      "CSV delimiter instead of the spec's (tab: tab)",
+      delimiterArgument,
+    )
     .action(async (options: SimulateOptions) => {
       const loaded = loadApp(io, options.spec, options.app);
       if (!loaded) return done(EXIT.failed);
-      const result = await simulate(loaded.app, path.resolve(io.cwd, options.csv));
+      const app = withDelimiter(loaded.app, options.delimiter);
+      const result = await simulate(app, path.resolve(io.cwd, options.csv));
+      if (result.csvError) {
+        io.err(`${options.csv}: ${result.csvError.message}\n`);
+        return done(EXIT.failed);
+      }
       if (result.problems.length > 0) {
         printProblems(io, options.spec, options.app, result.problems);
         return done(EXIT.failed);
@@ -35,11 +47,13 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
             : record,
       );
       if (options.json) {
-        io.out(JSON.stringify({ records, csvProblems: result.csvProblems }, null, 2) + "\n");
+        // The records are the output; the values in error details are kept for --verbose.
+        const shown = options.verbose ? records : records.map(withoutDetails);
+        io.out(JSON.stringify({ records: shown, csvProblems: result.csvProblems }, null, 2) + "\n");
       } else {
         for (const p of result.csvProblems)
           io.out(`line ${p.line}: skipped: the row ${p.message}\n`);
-        for (const record of records) io.out(renderRecord(io, record));
+        for (const record of records) io.out(renderRecord(io, record, options.verbose));
         const inScope = result.records.filter((r) => r.scope?.inScope).length;
         const invalid = result.records.filter((r) => !r.scim).length;
         io.out(
@@ -57,16 +71,32 @@ interface SimulateOptions {
   csv: string;
   json?: boolean;
   workflows?: boolean;
+  verbose?: boolean;
+  delimiter?: string;
+}
+
+function withoutDetails<T extends SimulatedRecord>(record: T): T {
+  const hide = <E extends { detail: string }>(error: E): Omit<E, "detail"> => {
+    const copy: Partial<E> = { ...error };
+    delete copy.detail;
+    return copy as Omit<E, "detail">;
+  };
+  return {
+    ...record,
+    errors: record.errors.map(hide),
+    mappingErrors: record.mappingErrors.map(hide),
+  };
 }
 
 function renderRecord(
   io: CliIo,
   record: SimulatedRecord & { workflows?: WorkflowFiring[] },
+  verbose = false,
 ): string {
-  const head = `line ${record.line}  externalId ${record.externalId ?? "(none)"}`;
+  const head = `line ${record.line}  externalId ${safeText(record.externalId ?? "(none)")}`;
   if (!record.scim) {
     const errors = record.errors.map(
-      (e) => `  ${e.attribute} (column ${e.columns.join(", ")}): ${e.detail}`,
+      (e) => `  ${e.attribute} (column ${e.columns.join(", ")}): ${verbose ? e.detail : e.message}`,
     );
     return [`${head}  ${paint(io, "red", "invalid")}`, ...errors, ""].join("\n") + "\n";
   }
@@ -80,7 +110,7 @@ function renderRecord(
     lines.push(`  ${attribute} = ${JSON.stringify(value)}${note}`);
   }
   for (const e of record.mappingErrors)
-    lines.push(`  ${e.attribute}: ${paint(io, "red", e.message)}`);
+    lines.push(`  ${e.attribute}: ${paint(io, "red", verbose ? e.detail : e.message)}`);
   if (record.workflows) lines.push(...renderFirings(io, record.workflows));
   return lines.join("\n") + "\n\n";
 }

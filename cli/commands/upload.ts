@@ -1,6 +1,7 @@
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, paint } from "../io";
+import { CliIo, EXIT, paint, safeText } from "../io";
+import { delimiterArgument, withDelimiter } from "../delimiter";
 import { loadSpec } from "../../lib/spec/load";
 import { formatDiagnostic } from "../../lib/spec/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../../lib/spec/schema";
@@ -30,6 +31,7 @@ export interface UploadCliOptions {
   allowDeletes?: boolean;
   resetState?: boolean;
   verbose?: boolean;
+  delimiter?: string;
 }
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
@@ -51,6 +53,11 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       "move a damaged state aside (kept as a backup) and send every record again",
     )
     .option("--verbose", "show HR field values in messages")
+    .option(
+      "--delimiter <char>",
+      "CSV delimiter instead of the spec's (tab: tab)",
+      delimiterArgument,
+    )
     .action(async (options: UploadCliOptions) => done(await upload(options, io)));
 }
 
@@ -112,7 +119,8 @@ export function graphClient(io: CliIo, graphBaseUrl: string, tenantId: string) {
 export async function upload(options: UploadCliOptions, io: CliIo): Promise<number> {
   const loaded = loadApp(io, options.spec, options.app);
   if (!loaded) return EXIT.failed;
-  const { spec, app } = loaded;
+  const { spec } = loaded;
+  const app = withDelimiter(loaded.app, options.delimiter);
   if (!app.uploader) {
     io.err(`${options.spec}: provisioning.${options.app} has no uploader section\n`);
     return EXIT.failed;
@@ -125,6 +133,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
   const run = await runUpload({
     app,
     csv: path.resolve(io.cwd, options.csv),
+    csvName: options.csv,
     store: new DirectoryStateStore(stateDir),
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
     dryRun: options.dryRun,
@@ -187,12 +196,12 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
   for (const e of plan.rowErrors) {
     const columns = e.columns.length ? ` (column ${e.columns.join(", ")})` : "";
     err(
-      `${options.csv}:${e.line}: skipped: ${e.attribute}${columns}: ${options.verbose ? e.detail : e.message}`,
+      `${options.csv}:${e.line}: skipped: ${e.attribute}${columns}: ${options.verbose ? safeText(e.detail) : e.message}`,
     );
   }
   for (const d of plan.duplicates) {
     err(
-      `${options.csv}: externalId ${d.externalId} is on lines ${d.lines.join(", ")}: none of them is sent; keep one row per person`,
+      `${options.csv}: externalId ${safeText(d.externalId)} is on lines ${d.lines.join(", ")}: none of them is sent; keep one row per person`,
     );
   }
   if (plan.alreadyAccepted > 0) {

@@ -163,6 +163,7 @@ export async function handleTrigger(
     app,
     // Read twice (plan, then send); each call of read() starts the content over.
     csv: () => source.read(),
+    csvName: source.name,
     store: runtime.state,
     recovery:
       "restore the state container's blobs from a copy, or delete them (every record is then sent again)",

@@ -20,9 +20,12 @@ export interface RowError {
   line: number;
   attribute: string;
   columns: string[];
-  /** Safe to log: the row's field values are replaced with "…". */
+  /**
+   * Safe to log: written without any value, neither the row's fields nor what an expression made
+   * of them (a transformed value would slip past any search for the fields).
+   */
   message: string;
-  /** The same with values, for --verbose. */
+  /** The same with the value, for --verbose. */
   detail: string;
 }
 
@@ -130,6 +133,17 @@ export function compileConverter(
     }
     const referenced = referencedAttributes(parsed.ast);
     const missing = referenced.filter((c) => !headerIndex.has(c));
+    if (missing.length > 0 && header.length === 1) {
+      // Once, not once per mapping: the delimiter is wrong, not the mapping.
+      if (!problems.some((p) => p.message.startsWith("the file's header is one column"))) {
+        const shown = header[0].length > 60 ? `${header[0].slice(0, 60)}…` : header[0];
+        problems.push({
+          attribute: key,
+          message: `the file's header is one column (${JSON.stringify(shown)}), so the columns the mappings read are not found: the file is not delimited by ${JSON.stringify(app.uploader?.csv.delimiter ?? ",")} nor by any of , ; tab |; set uploader.csv.delimiter (or --delimiter) to the file's`,
+        });
+      }
+      continue;
+    }
     if (missing.length > 0) {
       problems.push({
         attribute: key,
@@ -173,7 +187,7 @@ export function compileConverter(
       try {
         raw = slot.evaluate(record);
       } catch (err) {
-        result.errors.push(rowError(slot, fields, line, `expression failed: ${messageOf(err)}`));
+        result.errors.push(rowError(slot, line, expressionFailure(err)));
         continue;
       }
       // Most columns are strings read as they are: no conversion, no result object.
@@ -185,13 +199,19 @@ export function compileConverter(
       const typed = convertValue(raw, slot.target.type);
       if (typed === undefined) {
         if (slot.target.key === "externalId") {
-          result.errors.push(rowError(slot, fields, line, "externalId is empty"));
+          const empty = "externalId is empty";
+          result.errors.push(rowError(slot, line, { message: empty, detail: empty }));
         }
         continue;
       }
       if ("error" in typed) {
         const shown = typeof raw === "string" ? JSON.stringify(raw) : String(raw);
-        result.errors.push(rowError(slot, fields, line, `${typed.error}, got ${shown}`));
+        result.errors.push(
+          rowError(slot, line, {
+            message: `${typed.error} (value hidden; --verbose shows it)`,
+            detail: `${typed.error}, got ${shown}`,
+          }),
+        );
         continue;
       }
       values[i] = typed.value;
@@ -313,15 +333,19 @@ function emit(node: ShapeNode, values: readonly unknown[]): string | undefined {
   return node.list ? `[${out}]` : `{${out}}`;
 }
 
-function rowError(slot: Slot, fields: readonly string[], line: number, detail: string): RowError {
-  let message = detail;
-  // Longest first, so a value that contains another is redacted whole.
-  const values = slot.columnIndexes
-    .map((i) => fields[i])
-    .filter((v): v is string => typeof v === "string" && v.length > 0)
-    .sort((a, b) => b.length - a.length);
-  for (const value of values) message = message.split(value).join("…");
-  return { line, attribute: slot.target.key, columns: slot.columns, message, detail };
+function rowError(slot: Slot, line: number, text: { message: string; detail: string }): RowError {
+  return { line, attribute: slot.target.key, columns: slot.columns, ...text };
+}
+
+/**
+ * An expression's error without its values: the evaluator's messages quote the arguments
+ * (`FormatDateTime: ... got "31/12/2020"`), so only the function's name is kept.
+ */
+export function expressionFailure(err: unknown): { message: string; detail: string } {
+  const detail = `expression failed: ${messageOf(err)}`;
+  const fn = /^([A-Za-z]+): /.exec(messageOf(err))?.[1];
+  const message = `expression failed${fn ? ` in ${fn}` : ""} (details hidden; --verbose shows them)`;
+  return { message, detail };
 }
 
 function messageOf(err: unknown): string {

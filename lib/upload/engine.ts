@@ -14,7 +14,7 @@ import type { Readable } from "stream";
 import type { ProvisioningApp } from "../spec/schema";
 import { BulkRecord, BulkTransport, bulkBody, describeErrorBody, MAX_OPERATIONS } from "./bulk";
 import { compileConverter, Converter, MappingProblem, RowError } from "./convert";
-import { CsvInput, CsvOptions, CsvProblem, readCsvBatches } from "./csv";
+import { CsvFileError, CsvInput, CsvOptions, CsvProblem, readCsvBatches } from "./csv";
 import {
   ACCEPTED,
   CONVERTED,
@@ -107,9 +107,31 @@ function contentDigest(json: string): Buffer {
   return createHash("sha256").update(json).digest().subarray(0, DIGEST_BYTES);
 }
 
-export async function planUpload(
-  input: PlanInput,
-): Promise<{ plan?: UploadPlan; problems: MappingProblem[] }> {
+/**
+ * `problems` are faults of the column mapping (spec paths); `csvError` is a fault of the file
+ * itself (bad bytes, a stray quote, a duplicate column, a truncated last record), found in this
+ * first pass so that nothing of such a file is ever sent.
+ */
+export interface PlanOutcome {
+  plan?: UploadPlan;
+  problems: MappingProblem[];
+  csvError?: CsvFileError;
+}
+
+/** The batches up to a fault of the file, which goes to `onFault` instead of being thrown. */
+async function* untilFault<T>(
+  batches: AsyncGenerator<T>,
+  onFault: (err: CsvFileError) => void,
+): AsyncGenerator<T> {
+  try {
+    yield* batches;
+  } catch (err) {
+    if (!(err instanceof CsvFileError)) throw err;
+    onFault(err);
+  }
+}
+
+export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   const { app } = input;
   const options = input.options ?? {};
   const clock = input.clock ?? systemClock;
@@ -130,10 +152,14 @@ export async function planUpload(
     delimiter: uploader.csv.delimiter,
     encoding: uploader.csv.encoding,
   };
-  const csv = readCsvBatches(input.csv, csvOptions, (p) => {
-    rows++;
-    csvProblems.push(p);
-  });
+  let csvError: CsvFileError | undefined;
+  const csv = untilFault(
+    readCsvBatches(input.csv, csvOptions, (p) => {
+      rows++;
+      csvProblems.push(p);
+    }),
+    (err) => (csvError = err),
+  );
   for await (const batch of csv) {
     for (const item of batch) {
       if ("header" in item) {
@@ -170,9 +196,11 @@ export async function planUpload(
       table.setFile(index, IN_FILE | CONVERTED | active | same);
     }
   }
+  if (csvError) return { problems: [], csvError };
   if (!convert) {
     return {
-      problems: [{ attribute: "csv", message: "the CSV file is empty: it has no header row" }],
+      problems: [],
+      csvError: new CsvFileError(1, "the file is empty: it has no header row"),
     };
   }
 
@@ -292,11 +320,17 @@ export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[
     );
   let found = 0;
   let batch: BulkRecord[] = [];
-  reading: for await (const items of readCsvBatches(
-    plan.source.csv,
-    plan.source.options,
-    () => undefined,
-  )) {
+  // The first pass read the whole file through the same reader, so a fault here means the file
+  // changed: it stops the run like any other change, keeping every checkpoint.
+  const file = untilFault(
+    readCsvBatches(plan.source.csv, plan.source.options, () => undefined),
+    (err) => {
+      throw new SourceChanged(
+        `the CSV file changed while it was being sent (${err.message}); run again to send the rest`,
+      );
+    },
+  );
+  reading: for await (const items of file) {
     for (const item of items) {
       if ("header" in item) {
         // The converter reads columns by position in the planned header.

@@ -28,6 +28,8 @@ export interface RunInput {
   app: ProvisioningApp;
   /** Read twice (plan, then send): a path or a function that opens the file afresh. */
   csv: Exclude<CsvInput, Readable>;
+  /** The HR file as its user names it, for messages. */
+  csvName: string;
   store: StateStore;
   options?: PlanOptions;
   /**
@@ -174,7 +176,9 @@ export async function runUpload(input: RunInput): Promise<RunOutcome> {
       if (err instanceof StateDamaged) return failed(`${err.message}; ${input.recovery}`);
       throw err;
     }
-    const { plan, problems } = planned;
+    const { plan, problems, csvError } = planned;
+    // A malformed file is found by the first pass, before anything is sent.
+    if (csvError) return failed(`${input.csvName}: ${csvError.message}; nothing was sent`);
     if (!plan) return { ...failed("the column mapping does not fit the file"), problems };
     input.onPlan?.(plan);
     if (plan.refusals.length > 0) {

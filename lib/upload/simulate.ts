@@ -6,8 +6,8 @@
 import type { Readable } from "stream";
 import { compileExpression, parseExpression } from "../expressions";
 import type { ProvisioningApp } from "../spec/schema";
-import { compileConverter, MappingProblem, RowError, ScimUser } from "./convert";
-import { CsvProblem, readCsv } from "./csv";
+import { compileConverter, expressionFailure, MappingProblem, RowError, ScimUser } from "./convert";
+import { CsvFileError, CsvProblem, readCsv } from "./csv";
 import type { ScimTarget } from "./scim";
 import { evaluateScope, ScopeResult } from "./scope";
 
@@ -21,13 +21,16 @@ export interface SimulatedRecord {
   onCreateOnly: string[];
   scope?: ScopeResult;
   errors: RowError[];
-  mappingErrors: { attribute: string; message: string }[];
+  /** `message` without values, `detail` with them (for --verbose), as in RowError. */
+  mappingErrors: { attribute: string; message: string; detail: string }[];
 }
 
 export interface Simulation {
   records: SimulatedRecord[];
   csvProblems: CsvProblem[];
   problems: MappingProblem[];
+  /** A fault of the whole file (see CsvFileError): the records read before it are dropped. */
+  csvError?: CsvFileError;
 }
 
 interface CompiledMapping {
@@ -99,6 +102,15 @@ export function flattenUser(
 }
 
 export async function simulate(app: ProvisioningApp, csv: string | Readable): Promise<Simulation> {
+  try {
+    return await simulateRows(app, csv);
+  } catch (err) {
+    if (!(err instanceof CsvFileError)) throw err;
+    return { records: [], csvProblems: [], problems: [], csvError: err };
+  }
+}
+
+async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promise<Simulation> {
   if (!app.uploader) {
     return {
       records: [],
@@ -136,10 +148,7 @@ export async function simulate(app: ProvisioningApp, csv: string | Readable): Pr
       try {
         value = mapping.evaluate ? mapping.evaluate(flat) : undefined;
       } catch (err) {
-        record.mappingErrors.push({
-          attribute: mapping.attribute,
-          message: (err as Error).message,
-        });
+        record.mappingErrors.push({ attribute: mapping.attribute, ...expressionFailure(err) });
         continue;
       }
       if (value === null || value === undefined || value === "") value = mapping.fallback;

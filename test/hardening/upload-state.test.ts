@@ -89,6 +89,7 @@ describe("a state directory that cannot be written", () => {
       const run = await runUpload({
         app: makeApp(),
         csv: csvSource(csvOf(ids(3).map((id) => row(id)))),
+        csvName: "hr.csv",
         store: new DirectoryStateStore(state, failingFs(failure)),
         recovery: "",
         connect,
@@ -122,6 +123,7 @@ describe("a state directory that cannot be written", () => {
     const run = await runUpload({
       app: makeApp(),
       csv: csvSource(csv),
+      csvName: "hr.csv",
       store,
       recovery: "",
       clock,
@@ -143,6 +145,7 @@ describe("a state directory that cannot be written", () => {
     const next = await runUpload({
       app: makeApp(),
       csv: csvSource(csv),
+      csvName: "hr.csv",
       store: memory,
       recovery: "",
       clock,

@@ -30,7 +30,7 @@ test("a target the job does not have stops applySchema before the PUT, with a di
   const log: RecordedRequest[] = [];
   const client = createRecordingClient({
     log,
-    answer: (method, path, body) => {
+    answer: (_method, path, body) => {
       if (path.endsWith("/schema")) return schemaWithTargets(listed);
       if (path.endsWith("/filterOperators"))
         return { value: [{ name: "EQUALS" }, { name: "IS TRUE" }] };

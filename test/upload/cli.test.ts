@@ -144,7 +144,7 @@ describe("inbound upload", () => {
       /sent 60 records \(accepted for processing; see `inbound logs` in 5-10 minutes\)\nunchanged 0\nskipped 1 \(duplicates 0 ids, invalid rows 1, malformed lines 0\)\nfailed 0, not attempted 0\nrequests 3, retries 1, elapsed \d+\.\d s\n$/,
     );
     expect(piped.err).toBe(
-      'hr.csv:62: skipped: ext:OnLeave (column OnLeave): expected a boolean (True or False), got "…"\n',
+      "hr.csv:62: skipped: ext:OnLeave (column OnLeave): expected a boolean (True or False) (value hidden; --verbose shows it)\n",
     );
 
     const terminal = await cli([...args.slice(0, -1), "terminal"], true);

@@ -246,7 +246,7 @@ describe("compileConverter", () => {
     });
   });
 
-  it("reports a type error with line, attribute and CSV column, redacting the value", () => {
+  it("reports a type error with line, attribute and CSV column, without the value", () => {
     const converter = compileConverter(makeApp(), header).converter!;
     const fields = header.map((h) =>
       h === "WorkerID" ? "9" : h === "HireDate" ? "31/12/2020" : h === "OnLeave" ? "maybe" : "x",
@@ -259,9 +259,14 @@ describe("compileConverter", () => {
         12,
         "ext:HireDate",
         ["HireDate"],
-        'expected a date yyyy-MM-dd or an ISO 8601 date-time; convert other formats with FormatDateTime([column], , "<in>", "yyyy-MM-dd"), got "…"',
+        'expected a date yyyy-MM-dd or an ISO 8601 date-time; convert other formats with FormatDateTime([column], , "<in>", "yyyy-MM-dd") (value hidden; --verbose shows it)',
       ],
-      [12, "ext:OnLeave", ["OnLeave"], 'expected a boolean (True or False), got "…"'],
+      [
+        12,
+        "ext:OnLeave",
+        ["OnLeave"],
+        "expected a boolean (True or False) (value hidden; --verbose shows it)",
+      ],
     ]);
     expect(result.errors[0].detail).toContain('got "31/12/2020"');
   });
