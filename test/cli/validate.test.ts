@@ -316,7 +316,7 @@ describe("inbound validate", () => {
     expect(await inbound(["validate", "--jsn", "good.yaml"], dir)).toEqual({
       code: 2,
       out: "",
-      err: "error: unknown option '--jsn'\n(Did you mean --json?)\n(run `inbound --help` for usage)\n",
+      err: "error: unknown option '--jsn'\n(Did you mean --json?)\n(run `inbound validate --help` for usage)\n",
     });
     expect((await inbound(["valdate", "good.yaml"], dir)).code).toBe(2);
   });
@@ -325,7 +325,7 @@ describe("inbound validate", () => {
     expect(await inbound(["validate"])).toEqual({
       code: 2,
       out: "",
-      err: "error: missing required argument 'spec'\n(run `inbound --help` for usage)\n",
+      err: "error: missing required argument 'spec'\n(run `inbound validate --help` for usage)\n",
     });
   });
 });
