@@ -22,6 +22,11 @@ interface CommandEntry {
  */
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: "init",
+    summary: "Write a starter tenant file, the column mappings proposed from an HR file's header",
+    load: () => import("./commands/init"),
+  },
+  {
     name: "validate",
     summary:
       "Check tenant spec files offline: YAML, schema, extends, variables, expressions, workflows",
