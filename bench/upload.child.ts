@@ -10,8 +10,9 @@ import { tenantSpec } from "../lib/spec/schema";
 const MB = 1024 * 1024;
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
-export function benchApp(dailyQuota: number) {
-  return tenantSpec.parse({
+/** The bench's tenant spec, as a tenant file would hold it. */
+export function benchSpecInput(rate: Record<string, number>) {
+  return {
     tenant: { name: "bench", id: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f", domain: "contoso.com" },
     provisioning: {
       employees: {
@@ -24,7 +25,7 @@ export function benchApp(dailyQuota: number) {
         mappings: { employeeId: "[externalId]" },
         uploader: {
           kind: "none",
-          rate: { dailyQuota },
+          rate,
           csv: {
             columns: {
               externalId: "[WorkerID]",
@@ -50,7 +51,11 @@ export function benchApp(dailyQuota: number) {
         },
       },
     },
-  }).provisioning.employees;
+  };
+}
+
+export function benchApp(dailyQuota: number) {
+  return tenantSpec.parse(benchSpecInput({ dailyQuota })).provisioning.employees;
 }
 
 export interface ChildReport {

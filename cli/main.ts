@@ -1,19 +1,82 @@
 import { Command, CommanderError } from "commander";
 import { CliIo, EXIT, processIo } from "./io";
-import * as validate from "./commands/validate";
-import * as plan from "./commands/plan";
-import * as expr from "./commands/expr";
-import * as upload from "./commands/upload";
-import * as simulate from "./commands/simulate";
-import * as logs from "./commands/logs";
-import * as schema from "./commands/schema";
+import { version } from "../package.json";
 
 /** A command module: adds its subcommand to the program and reports its exit code through `done`. */
 export interface CommandModule {
   register(program: Command, io: CliIo, done: (code: number) => void): void;
 }
 
-const commands: CommandModule[] = [validate, expr, plan, upload, simulate, logs, schema];
+interface CommandEntry {
+  name: string;
+  /** The line in `inbound --help`; the command's own help shows its module's description. */
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+/**
+ * Every command, in the order `inbound --help` lists them. A command module is loaded only when
+ * its command runs: `plan` needs Pulumi (and with it gRPC, about 150 MB and two seconds), which
+ * `validate`, `expr` and `--help` must not pay for, and `upload` reads a million rows in the memory
+ * Pulumi would otherwise hold.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "init",
+    summary: "Write a starter tenant file, the column mappings proposed from an HR file's header",
+    load: () => import("./commands/init"),
+  },
+  {
+    name: "validate",
+    summary:
+      "Check tenant spec files offline: YAML, schema, extends, variables, expressions, workflows",
+    load: () => import("./commands/validate"),
+  },
+  {
+    name: "expr",
+    summary: "Evaluate, check or compile an Entra attribute-mapping expression offline",
+    load: () => import("./commands/expr"),
+  },
+  {
+    name: "plan",
+    summary: "Show offline what `pulumi up` would create, and the exact Graph requests",
+    load: () => import("./commands/plan"),
+  },
+  {
+    name: "upload",
+    summary: "Send the HR CSV to the app's bulkUpload endpoint: only new or changed records",
+    load: () => import("./commands/upload"),
+  },
+  {
+    name: "simulate",
+    summary:
+      "Show offline, per HR record, the SCIM record, the user the mappings produce, and the scope",
+    load: () => import("./commands/simulate"),
+  },
+  {
+    name: "logs",
+    summary: "Summarise the provisioning logs per uploaded record (success, failure, skipped)",
+    load: () => import("./commands/logs"),
+  },
+  {
+    name: "schema",
+    summary:
+      "Print the tenant spec's JSON Schema, or regenerate config/tenant-spec.schema.json and docs/tenant-spec.md",
+    load: () => import("./commands/schema"),
+  },
+];
+
+/**
+ * The command a command line runs (`inbound help upload` asks for upload's help): the first word
+ * that is not an option, as the program itself takes no option with a value.
+ */
+function invokedCommand(args: readonly string[]): string | undefined {
+  const words = args.filter((a) => !a.startsWith("-"));
+  return words[0] === "help" ? words[1] : words[0];
+}
+
+/** What a usage error of `command` ends with: where its usage is. */
+export const usageHint = (command: string) => `(run \`${command} --help\` for usage)`;
 
 /**
  * Runs the CLI and resolves to the process exit code. Never calls process.exit itself, so tests
@@ -23,13 +86,23 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   let code: number = EXIT.ok;
   const program = new Command("inbound")
     .description("HR-driven identity for Microsoft Entra ID, as code")
+    .version(version, "-V, --version", "print inbound's version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError("(run `inbound --help` for usage)");
-  for (const command of commands) {
-    command.register(program, io, (c) => (code = c));
+    .showHelpAfterError(usageHint("inbound"));
+  const invoked = invokedCommand(argv.slice(2));
+  for (const entry of COMMANDS) {
+    if (entry.name === invoked) {
+      (await entry.load()).register(program, io, (c) => (code = c));
+      program.commands.find((c) => c.name() === entry.name)?.summary(entry.summary);
+    } else {
+      // Enough for the command list and for did-you-mean on a misspelt command.
+      program.command(entry.name).summary(entry.summary);
+    }
   }
-  program.commands.forEach((c) => c.exitOverride());
+  for (const command of program.commands) {
+    command.exitOverride().showHelpAfterError(usageHint(`inbound ${command.name()}`));
+  }
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -39,5 +112,8 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     }
     throw err;
   }
+  // A command that finds its options unusable (a malformed --input, --since) says what is wrong;
+  // where the usage is written is the same for every command, so it is said here.
+  if (code === EXIT.usage && invoked !== undefined) io.err(usageHint(`inbound ${invoked}`) + "\n");
   return code;
 }

@@ -10,13 +10,7 @@
  * Responses are taken raw, so status codes (202 from bulkUpload, 204 from PUT schema) and request
  * ids reach the caller unchanged.
  */
-import {
-  Client,
-  Context,
-  HTTPMessageHandler,
-  Middleware,
-  ResponseType,
-} from "@microsoft/microsoft-graph-client";
+import type { Client, Context, Middleware } from "@microsoft/microsoft-graph-client";
 import { errorFromResponse, GraphRequestError } from "./errors";
 import { tokenGetter, type TokenOptions } from "./token";
 
@@ -114,6 +108,10 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
   const stats: GraphStats = { requests: 0, retries: 0 };
   const getToken = tokenGetter(options, baseUrl);
 
+  // Loaded on the first client, not with this module: the CLI's offline commands reach this file
+  // through the uploader's modules and must not pay the SDK's load time.
+  const { Client, HTTPMessageHandler, ResponseType } =
+    require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
   const bearer = new BearerMiddleware(getToken, options.userAgent ?? "inbound");
   const timeoutMs = options.timeoutMs ?? 120_000;
   const retrying = new RetryMiddleware(retry, stats, sleep, random, timeoutMs);

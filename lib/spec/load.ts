@@ -237,6 +237,58 @@ const YAML_MESSAGES: Record<string, string> = {
   DUPLICATE_KEY: "this key appears twice in the same map; keep one",
 };
 
+/**
+ * A YAML error in our words, at the line to change. Indentation is the mistake people make most
+ * in YAML, and the library names it by its grammar ("Nested mappings are not allowed in compact
+ * mappings", at the line above the one to fix), so those are told as what to do.
+ */
+function yamlError(
+  error: Document["errors"][number],
+  text: string,
+  lines: LineCounter,
+): { offset: number; message: string } {
+  const starts = lines.lineStarts;
+  const lineText = (n: number) => text.slice(starts[n - 1], starts[n] ?? text.length).trimEnd();
+  const content = (n: number) => !/^\s*(#|$)/.test(lineText(n));
+  const indent = (n: number) => /^ */.exec(lineText(n))![0].length;
+  /** A line's key and the column it starts at (after any `- `), if the line holds one. */
+  const keyOf = (n: number) => {
+    const m = /^([ -]*)([^\s#][^:#]*?)\s*:(\s|$)/.exec(lineText(n));
+    return m ? { key: m[2], column: m[1].length + 1 } : undefined;
+  };
+  const { line } = lines.linePos(error.pos[0]);
+  const tooDeep = (target: number, keyLine: number, key: { key: string; column: number }) => ({
+    offset: starts[target - 1] + indent(target),
+    message: `this line is indented more than the key above it, \`${key.key}\` (line ${keyLine}), which already has a value; YAML nests by indentation: align it with \`${key.key}\` (column ${key.column})`,
+  });
+  if (error.code === "BLOCK_AS_IMPLICIT_KEY" || error.code === "MULTILINE_IMPLICIT_KEY") {
+    // Reported at the value of a key; the line to fix is the first key indented under it.
+    const above = keyOf(line);
+    let below = line + 1;
+    while (below <= starts.length && !(content(below) && keyOf(below))) below++;
+    if (above && below <= starts.length) return tooDeep(below, line, above);
+  }
+  if (error.code === "BAD_INDENT" && error.message.startsWith("All mapping items")) {
+    // Reported at the start of the line, or of the blank and comment lines before it.
+    let target = line;
+    while (target <= starts.length && !content(target)) target++;
+    let previous = target - 1;
+    while (previous > 0 && !content(previous)) previous--;
+    const above = previous > 0 ? keyOf(previous) : undefined;
+    if (above && target <= starts.length) {
+      if (indent(target) > indent(previous)) return tooDeep(target, previous, above);
+      return {
+        offset: starts[target - 1] + indent(target),
+        message: `this line is indented less than the key above it, \`${above.key}\` (line ${previous}), but more than the map that holds it; YAML nests by indentation: align it with \`${above.key}\` (column ${above.column}) or with the key it belongs under`,
+      };
+    }
+  }
+  return {
+    offset: error.pos[0],
+    message: YAML_MESSAGES[error.code] ?? lowerFirst(error.message.split("\n")[0]),
+  };
+}
+
 function parseFile(file: string, text: string, out: Collector): Parsed | undefined {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, {
@@ -263,9 +315,13 @@ function parseFile(file: string, text: string, out: Collector): Parsed | undefin
   }
   const document = list[0];
   if (document.errors.length > 0) {
+    const said = new Set<string>();
     for (const error of document.errors) {
-      const message = YAML_MESSAGES[error.code] ?? lowerFirst(error.message.split("\n")[0]);
-      out.at(file, lineCounter, error.pos[0], "", `YAML: ${message}`);
+      const { offset, message } = yamlError(error, text, lineCounter);
+      // The library reports one indentation mistake under two codes at the same place.
+      if (said.has(`${offset} ${message}`)) continue;
+      said.add(`${offset} ${message}`);
+      out.at(file, lineCounter, offset, "", `YAML: ${message}`);
     }
     return undefined;
   }

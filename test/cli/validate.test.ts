@@ -46,6 +46,21 @@ const BAD: [string, string | Buffer | (() => void), string][] = [
     "bad.yaml:2:1: YAML: tabs cannot indent YAML; indent with spaces",
   ],
   [
+    "a key indented under a key that already has a value",
+    "tenant:\n  name: t1\n    id: 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f\n",
+    "bad.yaml:3:5: YAML: this line is indented more than the key above it, `name` (line 2), which already has a value; YAML nests by indentation: align it with `name` (column 3)",
+  ],
+  [
+    "a list item's key indented past the item's first key, after a comment",
+    "tenant:\n  name: t1\nprovisioning:\n  emp:\n    matching:\n      - source: externalId\n        # the Entra side\n           target: employeeId\n",
+    "bad.yaml:8:12: YAML: this line is indented more than the key above it, `source` (line 6), which already has a value; YAML nests by indentation: align it with `source` (column 9)",
+  ],
+  [
+    "a key indented less than the keys before it",
+    "tenant:\n    name: t1\n  id: 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f\n",
+    "bad.yaml:3:3: YAML: this line is indented less than the key above it, `name` (line 2), but more than the map that holds it; YAML nests by indentation: align it with `name` (column 5) or with the key it belongs under",
+  ],
+  [
     "duplicate keys",
     TENANT + "provisioning: {}\nprovisioning: {}\n",
     "bad.yaml:3:1: YAML: this key appears twice in the same map; keep one",
@@ -317,7 +332,7 @@ describe("inbound validate", () => {
     expect(await inbound(["validate", "--jsn", "good.yaml"], dir)).toEqual({
       code: 2,
       out: "",
-      err: "error: unknown option '--jsn'\n(Did you mean --json?)\n(run `inbound --help` for usage)\n",
+      err: "error: unknown option '--jsn'\n(Did you mean --json?)\n(run `inbound validate --help` for usage)\n",
     });
     expect((await inbound(["valdate", "good.yaml"], dir)).code).toBe(2);
   });
@@ -326,7 +341,7 @@ describe("inbound validate", () => {
     expect(await inbound(["validate"])).toEqual({
       code: 2,
       out: "",
-      err: "error: missing required argument 'spec'\n(run `inbound --help` for usage)\n",
+      err: "error: missing required argument 'spec'\n(run `inbound validate --help` for usage)\n",
     });
   });
 });

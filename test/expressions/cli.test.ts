@@ -122,7 +122,7 @@ describe("inbound expr", () => {
     };
     expect(await viaMain(["expr"])).toEqual({
       code: 2,
-      err: "error: missing required argument 'expression'\n(run `inbound --help` for usage)\n",
+      err: "error: missing required argument 'expression'\n(run `inbound expr --help` for usage)\n",
     });
     expect((await viaMain(["expr", "[a]", "--grpah"])).code).toBe(2);
   });

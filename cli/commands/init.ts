@@ -1,0 +1,239 @@
+/**
+ * `inbound init [--csv hr.csv] [--out FILE] [--force]`: a starter tenant file. From an HR file's
+ * header it proposes each column's SCIM attribute and the Entra attributes they set, and writes the
+ * columns it could not place as comments; without a file, the smallest spec that validates.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Command } from "commander";
+import { parse } from "csv-parse/sync";
+import { CliIo, EXIT } from "../io";
+import { proposeMappings, Proposal } from "../init/propose";
+
+interface InitOptions {
+  csv?: string;
+  out?: string;
+  force?: boolean;
+}
+
+const SCHEMA = path.resolve(__dirname, "..", "..", "config", "tenant-spec.schema.json");
+/** A header line longer than this is not a header: the file is not what it was said to be. */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+export function register(program: Command, io: CliIo, done: (code: number) => void): void {
+  program
+    .command("init")
+    .description(
+      "Write a starter tenant file; with --csv, the column → SCIM → Entra mappings are proposed from the HR file's header",
+    )
+    .option("--csv <file>", "an HR export whose header line names the columns")
+    .option("--out <file>", "write the tenant file here (default: standard output)")
+    .option("--force", "with --out, replace an existing file")
+    .action((options: InitOptions) => done(init(options, io)));
+}
+
+export function init(options: InitOptions, io: CliIo): number {
+  let text: string;
+  if (options.csv === undefined) {
+    text = render(undefined, undefined);
+  } else {
+    const header = readHeader(path.resolve(io.cwd, options.csv));
+    if ("error" in header) {
+      io.err(`${options.csv}: ${header.error}\n`);
+      return EXIT.failed;
+    }
+    const proposal = proposeMappings(header.columns);
+    if (!proposal.placed.some((p) => p.scim === "externalId")) {
+      io.err(
+        `${options.csv}:1: no column can carry the worker id every record needs (externalId); name one, e.g. WorkerID\n`,
+      );
+      return EXIT.failed;
+    }
+    text = render({ file: options.csv, ...header }, proposal);
+  }
+  if (options.out === undefined) {
+    io.out(withSchemaLine(text, io.cwd));
+    return EXIT.ok;
+  }
+  const target = path.resolve(io.cwd, options.out);
+  try {
+    // "wx" refuses an existing file in the same step that creates it, so nothing is overwritten
+    // between a check and the write.
+    fs.writeFileSync(target, withSchemaLine(text, path.dirname(target)), {
+      flag: options.force ? "w" : "wx",
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    io.err(
+      code === "EEXIST"
+        ? `inbound init: ${options.out} exists; add --force to replace it\n`
+        : `inbound init: cannot write ${options.out}: ${code ?? String(err)}\n`,
+    );
+    return EXIT.failed;
+  }
+  io.out(`wrote ${options.out}; next: inbound validate ${options.out}\n`);
+  return EXIT.ok;
+}
+
+interface Header {
+  columns: string[];
+  delimiter: string;
+  encoding: "utf-8" | "utf-16le";
+}
+
+/** The header line of an HR file, its delimiter and encoding; or what stops it being read. */
+export function readHeader(file: string): Header | { error: string } {
+  let bytes: Buffer;
+  try {
+    const fd = fs.openSync(file, "r");
+    try {
+      bytes = Buffer.alloc(MAX_HEADER_BYTES);
+      bytes = bytes.subarray(0, fs.readSync(fd, bytes, 0, MAX_HEADER_BYTES, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    return { error: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+  }
+  // Excel's "Unicode text" export is UTF-16LE with a byte-order mark.
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe;
+  const decoded = utf16 ? bytes.subarray(2).toString("utf16le") : bytes.toString("utf8");
+  const text = decoded.replace(/^\uFEFF/, "");
+  const end = text.search(/\r?\n/);
+  if (end === -1 && bytes.length === MAX_HEADER_BYTES) {
+    return { error: `line 1: no end of line in the first ${MAX_HEADER_BYTES} bytes; is it a CSV?` };
+  }
+  const line = end === -1 ? text : text.slice(0, end);
+  if (line.trim() === "") return { error: "line 1: the header line is empty" };
+  const delimiter = guessDelimiter(line);
+  let columns: string[];
+  try {
+    [columns] = parse(line, { delimiter, relax_quotes: true }) as string[][];
+  } catch (err) {
+    return { error: `line 1: ${(err as Error).message}` };
+  }
+  return { columns, delimiter, encoding: utf16 ? "utf-16le" : "utf-8" };
+}
+
+/** The candidate that splits the header (outside quotes) most often; a comma on a tie. */
+function guessDelimiter(line: string): string {
+  const unquoted = line.replace(/"[^"]*"/g, "");
+  let best = ",";
+  for (const d of [";", "\t", "|"]) {
+    if (unquoted.split(d).length > unquoted.split(best).length) best = d;
+  }
+  return best;
+}
+
+/** A YAML scalar for a spec value: single quotes around text with double quotes, else JSON's. */
+function quote(value: string): string {
+  return value.includes('"') && !value.includes("'") ? `'${value}'` : JSON.stringify(value);
+}
+
+/** A YAML key: plain where YAML reads it back unchanged, quoted otherwise. */
+function key(name: string): string {
+  return /^[A-Za-z][A-Za-z0-9_.:-]*$/.test(name) ? name : quote(name);
+}
+
+/** Comment text on one line, whatever the column name holds. */
+const oneLine = (s: string) => s.replace(/[\r\n]+/g, " ");
+
+/** `text` padded so that its comment starts at the column the example tenant files use. */
+const commented = (text: string, comment: string) => `${text.padEnd(40)} # ${comment}`;
+
+function render(csv: ({ file: string } & Header) | undefined, proposal: Proposal | undefined) {
+  const lines: string[] = [];
+  const push = (...l: string[]) => lines.push(...l);
+  push(
+    csv
+      ? `# A starter tenant file from \`inbound init --csv ${oneLine(path.basename(csv.file))}\`: the mappings are`
+      : "# A starter tenant file from `inbound init`: run `inbound init --csv hr.csv` to have the",
+    csv
+      ? "# proposed from the HR file's column names. Check each one, replace the placeholders, then"
+      : "# column mappings proposed from your HR file's header. Replace the placeholders, then",
+    "# run `inbound validate` on this file. Every field: docs/tenant-spec.md.",
+    "",
+    "tenant:",
+    commented("  name: my-tenant", "short name used in resource names; [a-z0-9-]"),
+    commented("  id: 00000000-0000-0000-0000-000000000000", "your Microsoft Entra tenant id"),
+    commented("  domain: example.com", "a verified domain; ${tenant.domain} in strings"),
+    "",
+    commented("provisioning:", "one API-driven provisioning app per HR population"),
+    "  employees:",
+    "    displayName: ${tenant.name} HR inbound - employees",
+    commented("    target: entra", "entra | activeDirectory"),
+    commented("    notificationEmail: it-alerts@example.com", "who hears of quarantine"),
+  );
+  const extension = Object.entries(proposal?.extension ?? {});
+  if (extension.length > 0) {
+    push(
+      commented("    scimExtension:", "custom attributes the HR file sends besides SCIM's"),
+      "      urn: urn:ietf:params:scim:schemas:extension:${tenant.name}:1.0:User",
+      "      attributes:",
+      ...extension.map(([name, type]) => `        ${key(name)}: ${type}`),
+    );
+  }
+  push(
+    commented("    matching:", "how an HR record finds its Entra user"),
+    "      - source: externalId",
+    "        target: employeeId",
+    commented("    mappings:", "Entra attribute: expression over SCIM attributes"),
+  );
+  for (const m of proposal?.mappings ?? [{ target: "employeeId", expression: "[externalId]" }]) {
+    push(
+      m.apply
+        ? `      ${m.target}: { expression: ${quote(m.expression)}, apply: ${m.apply} }`
+        : `      ${m.target}: ${quote(m.expression)}`,
+    );
+  }
+  push(
+    "    uploader:",
+    commented("      kind: none", "none (the CLI) | function | logicApp; both need azure:"),
+    "      csv:",
+  );
+  if (csv) {
+    if (csv.delimiter !== ",") push(`        delimiter: ${quote(csv.delimiter)}`);
+    if (csv.encoding !== "utf-8") push(`        encoding: ${csv.encoding}`);
+    push(commented("        header:", "validate checks the columns read against it"));
+    push(...flowList(csv.columns.map(quote), "          "));
+  }
+  push(commented("        columns:", "SCIM attribute: expression over the HR file's columns"));
+  if (!proposal) {
+    push(commented('          externalId: "[WorkerID]"', "your HR file's worker id column"));
+  } else {
+    for (const p of proposal.placed) {
+      const line = `          ${key(p.scim)}: ${quote(p.expression)}`;
+      const note =
+        p.column === proposal.guessedExternalId
+          ? "no column looks like a worker id: check this one is unique per person"
+          : p.note;
+      push(note ? commented(line, note) : line);
+    }
+    for (const u of proposal.unplaced) {
+      push(`          # ${oneLine(u.column)}: not placed: ${u.reason}`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** A YAML flow sequence of `items`, one `[...]` over as many lines of about 100 characters as needed. */
+function flowList(items: string[], indent: string): string[] {
+  const lines: string[] = [];
+  let line = `${indent}[`;
+  items.forEach((item, i) => {
+    const text = item + (i < items.length - 1 ? "," : "]");
+    if (line.length + text.length + 1 > 100 && !line.endsWith("[")) {
+      lines.push(line);
+      line = `${indent} ${text}`;
+    } else {
+      line += line.endsWith("[") ? text : ` ${text}`;
+    }
+  });
+  return [...lines, line];
+}
+
+/** The editor's schema line, relative to where the file is (or is printed from). */
+function withSchemaLine(text: string, dir: string): string {
+  const schema = path.relative(dir, SCHEMA).split(path.sep).join("/");
+  return `# yaml-language-server: $schema=${schema}\n${text}`;
+}
