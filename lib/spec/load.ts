@@ -724,8 +724,25 @@ function substituteVariables(
 ): Record<string, unknown> {
   const lookup = (name: string): unknown =>
     name.split(".").reduce<unknown>((v, k) => (isPlainMap(v) ? v[k] : undefined), value);
+  // A variable's own value may use other variables (`domain: ${tenant.name}.example`): it is
+  // substituted once, where it is written, and that result is what every use gets.
+  const resolved = new Map<string, unknown>();
+  const resolving: string[] = [];
+  const variable = (name: string): unknown => {
+    if (resolved.has(name)) return resolved.get(name);
+    const raw = lookup(name);
+    if (typeof raw !== "string") return raw;
+    resolving.push(name);
+    const result = substitute(raw, name.split("."));
+    resolving.pop();
+    resolved.set(name, result);
+    return result;
+  };
   const walk = (v: unknown, at: SpecPath): unknown => {
-    if (typeof v === "string") return substitute(v, at);
+    if (typeof v === "string") {
+      const name = at.join(".");
+      return at.length === 2 && VARIABLES.includes(name) ? variable(name) : substitute(v, at);
+    }
     if (Array.isArray(v)) return v.map((item, i) => walk(item, [...at, i]));
     if (isPlainMap(v))
       return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, [...at, k])]));
@@ -756,14 +773,21 @@ function substituteVariables(
         );
         return match;
       }
-      const resolved = lookup(name);
-      if (resolved === undefined && noTenant && name.startsWith("tenant.")) return match;
-      if (typeof resolved !== "string") {
+      if (resolving.includes(name)) {
+        const cycle = [...resolving.slice(resolving.indexOf(name)), name];
+        report(
+          `variables defined through each other: ${cycle.join(" -> ")}; give one of them a value without variables`,
+        );
+        return match;
+      }
+      const found = variable(name);
+      if (found === undefined && noTenant && name.startsWith("tenant.")) return match;
+      if (typeof found !== "string") {
         report(`\${${name}} is used here but \`${name}\` is not set`);
         return match;
       }
-      changes.push([offset, match.length, resolved.length]);
-      return resolved;
+      changes.push([offset, match.length, found.length]);
+      return found;
     };
     return text.replace(/\$?\$\{([^}]*)\}/g, replace);
   };

@@ -97,6 +97,20 @@ describe("YAML aliases", () => {
   });
 });
 
+describe("large files", () => {
+  it("a map of 50,000 keys is checked for duplicates in linear time", () => {
+    const keys = Array.from({ length: 50_000 }, (_, i) => `  k${i}: v\n`).join("");
+    write("keys.yaml", `${TENANT}x:\n${keys}  k49999: again\n`);
+    const started = Date.now();
+    const { diagnostics } = loadSpec("keys.yaml", { cwd: dir });
+    // The library's own check (uniqueKeys) took 45 s here: it compares every key with every other.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      "keys.yaml:50003:3: YAML: this key appears twice in the same map; keep one",
+    ]);
+  });
+});
+
 describe("extends", () => {
   it("loads each file of a 25-file diamond once", () => {
     // Levels of two files, each extending both files of the next level: 2^12 paths to the bottom.
@@ -210,5 +224,118 @@ describe("bounded reads", () => {
     write("real.yaml", TENANT);
     fs.symlinkSync(path.join(dir, "real.yaml"), path.join(dir, "link.yaml"));
     expect(loadSpec("link.yaml", { cwd: dir }).diagnostics.map(formatDiagnostic)).toEqual([]);
+  });
+});
+
+/** A tenant file with one app, `extra` lines inside the app and `mappings` lines in its mappings. */
+const app = (extra = "", mappings = "") =>
+  TENANT +
+  "provisioning:\n" +
+  "  emp:\n" +
+  "    displayName: HR\n" +
+  "    notificationEmail: alerts@contoso.com\n" +
+  extra +
+  "    mappings:\n" +
+  '      employeeId: "[externalId]"\n' +
+  mappings;
+
+const uploader = (columns: string) =>
+  "    uploader:\n" +
+  "      kind: none\n" +
+  "      csv:\n" +
+  "        columns:\n" +
+  '          externalId: "[WorkerID]"\n' +
+  columns;
+
+const EXTENSION =
+  "    scimExtension:\n" +
+  "      urn: urn:ietf:params:scim:schemas:extension:contoso:1.0:User\n" +
+  "      attributes: { HireDate: dateTime }\n";
+
+describe("names of object-prototype members", () => {
+  it.each([
+    [
+      "a custom SCIM attribute",
+      app(EXTENSION.replace("HireDate: dateTime", "HireDate: dateTime, toString: string")),
+      "bad.yaml:8:41: provisioning.emp.scimExtension.attributes.toString: the name `toString` is reserved: every JavaScript object has a `toString` of its own, which the tools would read in its place; rename it",
+    ],
+    [
+      "a mapping target",
+      app("", '      constructor: "[externalId]"\n'),
+      "bad.yaml:8:7: provisioning.emp.mappings.constructor: the name `constructor` is reserved: every JavaScript object has a `constructor` of its own, which the tools would read in its place; rename it",
+    ],
+    [
+      "an uploader column",
+      app(uploader('          __proto__: "[WorkerID]"\n')),
+      "bad.yaml:11:11: provisioning.emp.uploader.csv.columns.__proto__: the name `__proto__` is reserved: every JavaScript object has a `__proto__` of its own, which the tools would read in its place; rename it",
+    ],
+    [
+      "a sub-attribute of an uploader column",
+      app(uploader('          name.constructor: "[First]"\n')),
+      'bad.yaml:11:29: provisioning.emp.uploader.csv.columns["name.constructor"]: "name.constructor": constructor is not a sub-attribute of name (known: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix)',
+    ],
+    [
+      "a custom attribute an uploader column names",
+      app(EXTENSION + uploader('          ext:hasOwnProperty: "[Badge]"\n')),
+      'bad.yaml:14:31: provisioning.emp.uploader.csv.columns.ext:hasOwnProperty: "ext:hasOwnProperty": hasOwnProperty is not in scimExtension.attributes (known: HireDate)',
+    ],
+  ])("%s is refused", async (_name, text, expected) => {
+    write("bad.yaml", text);
+    expect(await validate("bad.yaml")).toEqual({ code: 1, out: "", err: expected + "\n" });
+  });
+});
+
+describe("variables inside variables", () => {
+  it("a variable's value may use other variables; every use gets the substituted value", () => {
+    write(
+      "vars.yaml",
+      "tenant:\n" +
+        "  name: t1\n" +
+        "  id: 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f\n" +
+        '  domain: "${tenant.name}.contoso.com"\n' +
+        "azure:\n" +
+        "  subscriptionId: 6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f\n" +
+        '  resourceGroup: "rg-${tenant.domain}"\n' +
+        "  location: westeurope\n" +
+        "customTaskExtensions:\n" +
+        "  x:\n" +
+        '    displayName: "Offboard ${azure.resourceGroup}"\n' +
+        "    logicApp: { name: la-x }\n",
+    );
+    const { spec, diagnostics } = loadSpec("vars.yaml", { cwd: dir });
+    expect(diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(spec!.tenant.domain).toBe("t1.contoso.com");
+    expect(spec!.azure!.resourceGroup).toBe("rg-t1.contoso.com");
+    expect(spec!.customTaskExtensions.x.displayName).toBe("Offboard rg-t1.contoso.com");
+  });
+
+  it("a cycle of variables is reported where it closes", async () => {
+    write(
+      "cycle.yaml",
+      TENANT +
+        "azure:\n" +
+        "  subscriptionId: 6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f\n" +
+        '  resourceGroup: "rg-${azure.location}"\n' +
+        '  location: "${azure.resourceGroup}"\n',
+    );
+    expect(await validate("cycle.yaml")).toEqual({
+      code: 1,
+      out: "",
+      err: "cycle.yaml:5:14: azure.location: variables defined through each other: azure.resourceGroup -> azure.location -> azure.resourceGroup; give one of them a value without variables\n",
+    });
+  });
+
+  it("an unknown variable inside a variable's value is reported there, once", async () => {
+    write(
+      "unknown.yaml",
+      TENANT.replace("domain: contoso.com", 'domain: "${tenant.nam}.contoso.com"') +
+        "lifecycleWorkflowSettings:\n" +
+        '  emailSettings: { senderDomain: "${tenant.domain}" }\n',
+    );
+    expect(await validate("unknown.yaml")).toEqual({
+      code: 1,
+      out: "",
+      err: "unknown.yaml:1:72: tenant.domain: unknown variable ${tenant.nam}; did you mean ${tenant.name}? (known: tenant.name, tenant.id, tenant.domain, azure.subscriptionId, azure.resourceGroup, azure.location; write $${ for a literal ${)\n",
+    });
   });
 });
