@@ -1,6 +1,6 @@
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, paint } from "../io";
+import { CliIo, EXIT, paint, refuseIrregularFile } from "../io";
 import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
 import { simulate, SimulatedRecord } from "../../lib/upload/simulate";
 import { loadApp, printProblems } from "./upload";
@@ -22,7 +22,9 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .action(async (options: SimulateOptions) => {
       const loaded = loadApp(io, options.spec, options.app);
       if (!loaded) return done(EXIT.failed);
-      const result = await simulate(loaded.app, path.resolve(io.cwd, options.csv));
+      const csv = path.resolve(io.cwd, options.csv);
+      if (refuseIrregularFile(io, "--csv", options.csv, csv)) return done(EXIT.failed);
+      const result = await simulate(loaded.app, csv);
       if (result.problems.length > 0) {
         printProblems(io, options.spec, options.app, result.problems);
         return done(EXIT.failed);

@@ -1,6 +1,6 @@
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, paint } from "../io";
+import { CliIo, EXIT, graphUrlArgument, paint, refuseIrregularFile } from "../io";
 import { loadSpec } from "../../lib/spec/load";
 import { formatDiagnostic } from "../../lib/spec/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../../lib/spec/schema";
@@ -47,8 +47,12 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .requiredOption("--spec <file>", "tenant spec file")
     .requiredOption("--app <name>", "provisioning app key in the spec")
     .requiredOption("--csv <file>", "HR export")
-    .option("--endpoint <url>", "the app's bulkUpload URL (a stack output)")
-    .option("--graph-url <url>", "Graph base URL for looking the app up by display name")
+    .option("--endpoint <url>", "the app's bulkUpload URL (a stack output)", graphUrlArgument)
+    .option(
+      "--graph-url <url>",
+      "Graph base URL for looking the app up by display name",
+      graphUrlArgument,
+    )
     .option("--state <dir>", "state directory (default .inbound-state/<tenant>/<app>)")
     .option("--full", "send every record, changed or not")
     .option("--dry-run", "print the requests without sending anything")
@@ -122,10 +126,12 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     io.cwd,
     options.state ?? path.join(".inbound-state", spec.tenant.name, options.app),
   );
+  const csv = path.resolve(io.cwd, options.csv);
+  if (refuseIrregularFile(io, "--csv", options.csv, csv)) return EXIT.failed;
   const store = new DirectoryStateStore(stateDir);
   const { plan, problems } = await planUpload({
     app,
-    csv: path.resolve(io.cwd, options.csv),
+    csv,
     store,
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
   });
