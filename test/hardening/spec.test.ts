@@ -9,6 +9,8 @@ import * as path from "path";
 import { inbound as runCli } from "../cli/harness";
 import { loadSpec, MAX_EXTENDS_DEPTH } from "../../lib/spec/load";
 import { formatDiagnostic } from "../../lib/spec/diagnostics";
+import { findFunction } from "../../lib/expressions";
+import { NON_DETERMINISTIC_FUNCTIONS } from "../../lib/upload/checks";
 
 const TENANT =
   "tenant: { name: t1, id: 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, domain: contoso.com }\n";
@@ -337,5 +339,36 @@ describe("variables inside variables", () => {
       out: "",
       err: "unknown.yaml:1:72: tenant.domain: unknown variable ${tenant.nam}; did you mean ${tenant.name}? (known: tenant.name, tenant.id, tenant.domain, azure.subscriptionId, azure.resourceGroup, azure.location; write $${ for a literal ${)\n",
     });
+  });
+});
+
+describe("non-deterministic column expressions", () => {
+  const why =
+    "() gives a different value each time it runs: the uploader sends only the records that changed since its last run, and with this column every record changes on every run, so everyone is re-sent every time; compute the value from CSV columns, or use a constant";
+
+  it.each([
+    ["Guid()", `          userName: "Guid()"\n`, "11:22", "userName", "Guid"],
+    ["Now()", `          title: 'Join(" ", [Title], now())'\n`, "11:38", "title", "now"],
+    [
+      "RandomString()",
+      `          nickName: "Append([First], RandomString(4, 1, 0, 1, 1))"\n`,
+      "11:38",
+      "nickName",
+      "RandomString",
+    ],
+  ])(
+    "%s in csv.columns is a validate error inside the string",
+    async (_n, column, at, key, name) => {
+      write("bad.yaml", app(uploader(column)));
+      expect(await validate("bad.yaml")).toEqual({
+        code: 1,
+        out: "",
+        err: `bad.yaml:${at}: provisioning.emp.uploader.csv.columns.${key}: ${name}${why}\n`,
+      });
+    },
+  );
+
+  it("names only functions of the catalogue", () => {
+    for (const name of NON_DETERMINISTIC_FUNCTIONS) expect(findFunction(name)).toBeDefined();
   });
 });
