@@ -241,6 +241,8 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set(
 const YAML_MESSAGES: Record<string, string> = {
   TAB_AS_INDENT: "tabs cannot indent YAML; indent with spaces",
   DUPLICATE_KEY: "this key appears twice in the same map; keep one",
+  // The library's parser recurses per level and reports its own stack overflow with this code.
+  RESOURCE_EXHAUSTION: "the values nest too deeply to be read; a tenant spec nests a few levels",
 };
 
 function parseFile(file: string, text: string, out: Collector): Parsed | undefined {

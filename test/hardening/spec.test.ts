@@ -113,6 +113,17 @@ describe("large files", () => {
   });
 });
 
+describe("deep nesting", () => {
+  it("is a positioned error, not a crash", async () => {
+    write("deep.yaml", `${TENANT}x: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`);
+    const result = await validate("deep.yaml");
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      /^deep\.yaml:2:\d+: YAML: the values nest too deeply to be read; a tenant spec nests a few levels\n$/,
+    );
+  });
+});
+
 describe("extends", () => {
   it("loads each file of a 25-file diamond once", () => {
     // Levels of two files, each extending both files of the next level: 2^12 paths to the bottom.
