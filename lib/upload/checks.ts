@@ -52,7 +52,11 @@ export function checkUploaderColumns(ctx: CheckContext): void {
  * functions.ts): a new GUID, the clock, random text. The uploader's delta compares each record
  * with the hash of what it sent last time, so a column computed with one of them never matches.
  */
-export const NON_DETERMINISTIC_FUNCTIONS: ReadonlySet<string> = new Set(["guid", "now", "randomstring"]);
+export const NON_DETERMINISTIC_FUNCTIONS: ReadonlySet<string> = new Set([
+  "guid",
+  "now",
+  "randomstring",
+]);
 
 /** The calls of those functions in an expression, in the order written. */
 function nonDeterministicCalls(ast: Expr | undefined): Call[] {
