@@ -1,3 +1,7 @@
+import { InvalidArgumentError } from "commander";
+import { graphUrlProblem } from "../lib/graph/hosts";
+import { regularFileProblem } from "../lib/spec/files";
+
 /**
  * What a command may touch of the outside world. Commands never use `process` directly, so tests
  * run them in-process with captured streams, and colour is decided once, from the real TTY.
@@ -60,4 +64,29 @@ const CONTROLS = new RegExp(
 /** `text` with terminal control sequences removed; newlines and tabs are kept. */
 export function safeText(text: string): string {
   return text.replace(CONTROLS, "");
+}
+
+/**
+ * Commander parser of an option naming a Graph URL (`--endpoint`, `--graph-url`): the URL
+ * receives the Graph token, so anything but Graph is a usage error before anything runs.
+ */
+export function graphUrlArgument(value: string): string {
+  const problem = graphUrlProblem(value);
+  if (problem) throw new InvalidArgumentError(`It receives the Graph token, so it ${problem}.`);
+  return value;
+}
+
+/**
+ * Refuses an input file that is not a regular file (a device, a FIFO, `/dev/stdin`), which
+ * would be read forever or wait for a writer; true when it was refused and said so.
+ */
+export function refuseIrregularFile(
+  io: CliIo,
+  option: string,
+  file: string,
+  onDisk: string,
+): boolean {
+  const problem = regularFileProblem(onDisk);
+  if (problem) io.err(`${option} ${file}: ${problem}\n`);
+  return problem !== undefined;
 }

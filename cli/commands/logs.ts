@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { CliIo, EXIT, safeText } from "../io";
+import { CliIo, EXIT, graphUrlArgument, safeText } from "../io";
 import {
   parseSince,
   ProvisioningLogEntry,
@@ -25,8 +25,12 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .requiredOption("--app <name>", "provisioning app key in the spec")
     .option("--since <when>", "how far back: 30m, 1h, 2d or an ISO date-time", "1h")
     .option("--json", "machine-readable output")
-    .option("--endpoint <url>", "the app's bulkUpload URL (names the job without a lookup)")
-    .option("--graph-url <url>", "Graph base URL")
+    .option(
+      "--endpoint <url>",
+      "the app's bulkUpload URL (names the job without a lookup)",
+      graphUrlArgument,
+    )
+    .option("--graph-url <url>", "Graph base URL", graphUrlArgument)
     .action(async (options: LogsOptions) => done(await logs(options, io)));
 }
 

@@ -1,6 +1,6 @@
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, paint, safeText } from "../io";
+import { CliIo, EXIT, paint, refuseIrregularFile, safeText } from "../io";
 import { delimiterArgument, withDelimiter } from "../delimiter";
 import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
 import { simulate, SimulatedRecord } from "../../lib/upload/simulate";
@@ -29,8 +29,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .action(async (options: SimulateOptions) => {
       const loaded = loadApp(io, options.spec, options.app);
       if (!loaded) return done(EXIT.failed);
+      const csv = path.resolve(io.cwd, options.csv);
+      if (refuseIrregularFile(io, "--csv", options.csv, csv)) return done(EXIT.failed);
       const app = withDelimiter(loaded.app, options.delimiter);
-      const result = await simulate(app, path.resolve(io.cwd, options.csv));
+      const result = await simulate(app, csv);
       if (result.csvError) {
         io.err(`${options.csv}: ${result.csvError.message}\n`);
         return done(EXIT.failed);

@@ -1,6 +1,6 @@
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, paint, safeText } from "../io";
+import { CliIo, EXIT, graphUrlArgument, paint, refuseIrregularFile, safeText } from "../io";
 import { delimiterArgument, withDelimiter } from "../delimiter";
 import { loadSpec } from "../../lib/spec/load";
 import { formatDiagnostic } from "../../lib/spec/diagnostics";
@@ -41,8 +41,12 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .requiredOption("--spec <file>", "tenant spec file")
     .requiredOption("--app <name>", "provisioning app key in the spec")
     .requiredOption("--csv <file>", "HR export")
-    .option("--endpoint <url>", "the app's bulkUpload URL (a stack output)")
-    .option("--graph-url <url>", "Graph base URL for looking the app up by display name")
+    .option("--endpoint <url>", "the app's bulkUpload URL (a stack output)", graphUrlArgument)
+    .option(
+      "--graph-url <url>",
+      "Graph base URL for looking the app up by display name",
+      graphUrlArgument,
+    )
     .option("--state <dir>", "state directory (default .inbound-state/<tenant>/<app>)")
     .option("--full", "send every record, changed or not")
     .option("--dry-run", "print the requests without sending anything")
@@ -129,10 +133,12 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     io.cwd,
     options.state ?? path.join(".inbound-state", spec.tenant.name, options.app),
   );
+  const csv = path.resolve(io.cwd, options.csv);
+  if (refuseIrregularFile(io, "--csv", options.csv, csv)) return EXIT.failed;
   const bar = progressBar(io);
   const run = await runUpload({
     app,
-    csv: path.resolve(io.cwd, options.csv),
+    csv,
     csvName: options.csv,
     store: new DirectoryStateStore(stateDir),
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },

@@ -12,6 +12,7 @@
  */
 import type { Client, Context, Middleware } from "@microsoft/microsoft-graph-client";
 import { errorFromResponse, GraphRequestError } from "./errors";
+import { mayCarryToken, tokenRefusal } from "./hosts";
 import { tokenGetter, type TokenOptions } from "./token";
 
 export type { TokenSource } from "./token";
@@ -112,7 +113,7 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
   // through the uploader's modules and must not pay the SDK's load time.
   const { Client, HTTPMessageHandler, ResponseType } =
     require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
-  const bearer = new BearerMiddleware(getToken, options.userAgent ?? "inbound");
+  const bearer = new BearerMiddleware(getToken, options.userAgent ?? "inbound", baseUrl);
   const timeoutMs = options.timeoutMs ?? 120_000;
   const retrying = new RetryMiddleware(retry, stats, sleep, random, timeoutMs);
   bearer.setNext(retrying);
@@ -129,6 +130,9 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     body?: unknown,
     requestOptions: RequestOptions = {},
   ): Promise<T | undefined> {
+    // An absolute URL (a nextLink, a URL from a caller) is checked here as well as in the bearer
+    // middleware: the request builder would read an http:// URL as a path under the base.
+    if (/^https?:\/\//i.test(path) && !mayCarryToken(path, baseUrl)) throw tokenRefusal(path);
     const target = resolvePath(baseUrl, version, path);
     for (let notFound = 0; ; notFound++) {
       let call = client.api(target.path).version(target.version).responseType(ResponseType.RAW);
@@ -243,16 +247,32 @@ export function resolvePath(
   return { version, path: relative, display: `/${version}${relative}` };
 }
 
+/**
+ * Every request passes here, whatever built it (a relative path, an absolute `@odata.nextLink`,
+ * a URL a caller passed): the URL it is about to be sent to is checked before the token is
+ * attached, and a request for any other host is refused unsent. Redirects need no check here:
+ * fetch drops the Authorization header when a redirect leaves the origin
+ * (https://fetch.spec.whatwg.org/#http-redirect-fetch).
+ */
 class BearerMiddleware implements Middleware {
   private next?: Middleware;
   constructor(
     private readonly getToken: () => Promise<string>,
     private readonly userAgent: string,
+    private readonly baseUrl: string,
   ) {}
   setNext(next: Middleware) {
     this.next = next;
   }
   async execute(context: Context): Promise<void> {
+    const url = typeof context.request === "string" ? context.request : context.request.url;
+    if (!mayCarryToken(url, this.baseUrl)) {
+      // A GraphClientError reaches the caller as it is; the library wraps any other error. The
+      // SDK is loaded by now: createGraphClient required it to build this chain.
+      const { GraphClientError } =
+        require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
+      throw new GraphClientError(tokenRefusal(url).message);
+    }
     const headers = new Headers(
       context.options?.headers as ConstructorParameters<typeof Headers>[0],
     );

@@ -1,5 +1,6 @@
 export { backoff, createGraphClient, resolvePath, retryAfterMs } from "./client";
 export { tokenTenant } from "./token";
+export { GRAPH_HOSTS, graphUrlProblem, isGraphHost, mayCarryToken } from "./hosts";
 export type {
   GraphClient,
   GraphClientOptions,

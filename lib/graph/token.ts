@@ -3,6 +3,8 @@
  * apart from the client: the deployed uploader function uses it without the Graph SDK.
  */
 
+import { graphUrlProblem } from "./hosts";
+
 /** The subset of @azure/identity's TokenCredential the client needs. */
 export interface TokenSource {
   getToken(scope: string): Promise<{ token: string } | null>;
@@ -28,6 +30,11 @@ export interface TokenOptions {
  * default), each checked against `tenantId` before it is used.
  */
 export function tokenGetter(options: TokenOptions, baseUrl: string): () => Promise<string> {
+  // Whoever asks for a Graph token is about to send it to `baseUrl`: refused here, before any
+  // credential is asked, when that is not Graph.
+  const problem = graphUrlProblem(baseUrl);
+  if (problem)
+    throw new Error(`refused to get a Graph token for ${baseUrl}: the Graph URL ${problem}`);
   const { tenantId } = options;
   if (options.token) {
     const token = options.token;

@@ -4,7 +4,7 @@
  * cannot drift from the code. `inbound schema --docs` writes it; a test keeps it in sync.
  */
 import { JsonSchema, tenantSpecJsonSchema } from "./jsonSchema";
-import { VARIABLES } from "./load";
+import { MAX_ALIAS_COUNT, MAX_ALIASED_VALUES, MAX_EXTENDS_DEPTH, VARIABLES } from "./load";
 
 export const DOCS_FILE = "docs/tenant-spec.md";
 
@@ -39,7 +39,8 @@ to the file that names them, then lays this file over them:
 - **lists replace**: \`actions\`, \`matching\`, \`tasks\`... are taken whole from the last file that
   sets them.
 - several bases are merged in the order listed, then this file over them; a base may itself
-  \`extend\` another. A cycle is an error.
+  \`extend\` another. A cycle is an error, and so is a chain of more than ${MAX_EXTENDS_DEPTH} files; a base reached
+  by several paths (two bases sharing a third) is read and merged once.
 
 A value that comes from a base file is reported at its position in the base file. A base file
 alone is not a tenant spec (it has no \`tenant:\`); it is checked through the tenant files that
@@ -47,7 +48,15 @@ extend it.
 
 Within one file, YAML anchors and aliases (\`mappings: &employee\` ... \`mappings: *employee\`) and
 merge keys (\`<<: *employee\`, the map's own keys winning) share values between apps; a value
-reached through an alias is reported where its anchor is written.
+reached through an alias is reported where its anchor is written. Aliases that multiply (anchors
+of aliases of anchors, a "billion laughs" file) are refused at the alias that passes the yaml
+library's limit (\`maxAliasCount\`: ${MAX_ALIAS_COUNT} aliased values per anchor), and at ${MAX_ALIASED_VALUES.toLocaleString("en-US")} values added by
+aliases in all.
+
+Each file, base files included, must be a regular file of at most 1 MB: a device (\`/dev/zero\`),
+a FIFO or \`/dev/stdin\` is refused, never read. No key may be named like a member of every
+JavaScript object (\`constructor\`, \`toString\`, \`valueOf\`, \`hasOwnProperty\`, \`__proto__\`...): the
+tools would find the built-in member under that name, so it is refused where it is written.
 
 ## Variables
 
@@ -57,6 +66,10 @@ validation, so a base file can use values that only the tenant file sets:
 | variable | value |
 |---|---|
 ${VARIABLES.map((v) => `| \`\${${v}}\` | \`${v}\` |`).join("\n")}
+
+A variable's own value may use the others (\`domain: \${tenant.name}.contoso.com\`,
+\`resourceGroup: rg-\${tenant.name}\`); every use gets the substituted value. Variables defined
+through each other are an error where the cycle closes.
 
 \`$\${\` writes a literal \`\${\`. Any other \`\${...}\` is an error. Keys are never substituted.
 
@@ -104,8 +117,14 @@ Once the file has the right shape, \`validate\` checks what the field types cann
 - matching targets are mapped, and each is the target of one rule only;
 - SelectUniqueValue only for \`target: activeDirectory\`, with \`apply: onCreate\`, and not on a
   matching target;
-- the uploader maps \`externalId\` and each SCIM attribute once; a \`logicApp\` uploader copies only
-  plain columns or constants; a \`function\` or \`logicApp\` uploader needs \`azure\`;
+- the uploader maps \`externalId\` and each SCIM attribute once; its columns use no \`Guid()\`,
+  \`Now()\` or \`RandomString()\` (a value that changes every run makes every record look changed, so
+  everyone would be re-sent on every run); a \`logicApp\` uploader copies only plain columns or
+  constants; a \`function\` or \`logicApp\` uploader needs \`azure\`;
+- \`graph.baseUrl\` receives the Graph token, so it must be \`https://\` on a Microsoft Graph host of
+  a [national cloud](https://learn.microsoft.com/en-us/graph/deployments) (\`graph.microsoft.com\`,
+  \`graph.microsoft.us\`, \`dod-graph.microsoft.us\`, \`microsoftgraph.chinacloudapi.cn\`), or
+  \`http://127.0.0.1\`, \`localhost\` or \`[::1]\` (any port) for the emulator;
 - workflow tasks exist for the workflow's category, with known arguments, and
   \`runCustomTaskExtension\` names a key of \`customTaskExtensions\`; scope rules parse; triggers
   fit the category.

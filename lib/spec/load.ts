@@ -3,11 +3,12 @@
  * schema, then the cross-reference checks. Every problem is reported at once, positioned in the
  * file that holds the bad value; bad input never throws.
  */
-import * as fs from "fs";
 import * as path from "path";
 import {
+  Alias,
   Document,
   isAlias,
+  isPair,
   isMap,
   isScalar,
   isSeq,
@@ -16,9 +17,11 @@ import {
   Pair,
   parseAllDocuments,
   Scalar,
+  visit,
 } from "yaml";
 import { z } from "zod";
 import { runChecks } from "./checks";
+import { readBoundedFile } from "./files";
 import { Diagnostic, formatDiagnostic, formatPath, sortDiagnostics, suggest } from "./diagnostics";
 import { scalarSourceOffsets, ScalarStyle } from "./scalarPositions";
 import { tenantSpec, TenantSpec } from "./schema";
@@ -159,43 +162,48 @@ function readText(
   file: string,
   options: LoadOptions,
   out: Collector,
-  from?: (code: string) => void,
+  from?: (problem: string) => void,
 ): string | undefined {
-  let bytes: Buffer;
   const onDisk = path.resolve(options.cwd ?? process.cwd(), file);
-  try {
-    if (options.readFile) {
-      bytes = options.readFile(onDisk);
-    } else {
-      const size = fs.statSync(onDisk).size;
-      const limit = options.maxBytes ?? MAX_SPEC_BYTES;
-      if (size > limit) {
-        out.at(
-          file,
-          undefined,
-          0,
-          "",
-          `the file is ${megabytes(size)}; a tenant spec may be at most ${megabytes(limit)} (is this the right file?)`,
-        );
-        return undefined;
-      }
-      bytes = fs.readFileSync(onDisk);
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    if (from) from(code);
-    else out.at(file, undefined, 0, "", `cannot read the file: ${code}`);
-    return undefined;
-  }
   const limit = options.maxBytes ?? MAX_SPEC_BYTES;
-  if (bytes.length > limit) {
+  const tooLarge = (size: number) =>
     out.at(
       file,
       undefined,
       0,
       "",
-      `the file is ${megabytes(bytes.length)}; a tenant spec may be at most ${megabytes(limit)} (is this the right file?)`,
+      `the file is ${megabytes(size)}; a tenant spec may be at most ${megabytes(limit)} (is this the right file?)`,
     );
+  let bytes: Buffer;
+  if (options.readFile) {
+    try {
+      bytes = options.readFile(onDisk);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      if (from) from(code);
+      else out.at(file, undefined, 0, "", `cannot read the file: ${code}`);
+      return undefined;
+    }
+  } else {
+    const read = readBoundedFile(onDisk, limit);
+    if ("error" in read) {
+      if (from) from(read.error);
+      else out.at(file, undefined, 0, "", `cannot read the file: ${read.error}`);
+      return undefined;
+    }
+    if ("problem" in read) {
+      if (from) from(read.problem);
+      else out.at(file, undefined, 0, "", `cannot read the file: ${read.problem}`);
+      return undefined;
+    }
+    if ("tooLarge" in read) {
+      tooLarge(read.tooLarge);
+      return undefined;
+    }
+    bytes = read.bytes;
+  }
+  if (bytes.length > limit) {
+    tooLarge(bytes.length);
     return undefined;
   }
   try {
@@ -232,9 +240,21 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return 0;
 }
 
+/**
+ * Names no key of a spec may have: those of Object.prototype's members (`constructor`,
+ * `toString`, `__proto__`...). A SCIM attribute, a mapping target or a column named so would be
+ * looked up in a plain object and find the built-in instead, or (`__proto__`) replace the
+ * object's prototype.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(
+  Object.getOwnPropertyNames(Object.prototype),
+);
+
 const YAML_MESSAGES: Record<string, string> = {
   TAB_AS_INDENT: "tabs cannot indent YAML; indent with spaces",
   DUPLICATE_KEY: "this key appears twice in the same map; keep one",
+  // The library's parser recurses per level and reports its own stack overflow with this code.
+  RESOURCE_EXHAUSTION: "the values nest too deeply to be read; a tenant spec nests a few levels",
 };
 
 /**
@@ -294,7 +314,9 @@ function parseFile(file: string, text: string, out: Collector): Parsed | undefin
   const documents = parseAllDocuments(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    // Checked in toPlain instead: the library compares each key with every other (quadratic, so
+    // minutes for a 1 MB file of keys).
+    uniqueKeys: false,
     // `<<: *anchor` merge keys, as most YAML users know them from YAML 1.1 tools.
     merge: true,
   });
@@ -336,8 +358,20 @@ function parseFile(file: string, text: string, out: Collector): Parsed | undefin
     return undefined;
   }
   const origins: Origins = new Map();
-  const source: Source = { file, lineCounter, text, document, out, resolving: new Set() };
+  const source: Source = {
+    file,
+    lineCounter,
+    text,
+    document,
+    out,
+    resolving: new Set(),
+    targets: aliasTargets(document),
+    anchors: new Map(),
+    expanded: 0,
+    exhausted: false,
+  };
   const value = toPlain(document.contents, [], source, origins) as Record<string, unknown>;
+  if (source.exhausted) return undefined;
   return { value, origins };
 }
 
@@ -347,6 +381,20 @@ function lowerFirst(text: string): string {
   return first + text.slice(1).replace(/\.$/, "");
 }
 
+/**
+ * Aliases are expanded here, not by the yaml library's toJS, to keep every value's position; so
+ * the library's guard against "billion laughs" files (a few lines of anchors that alias each
+ * other expand to billions of values) is applied here, with the library's own rule and limit:
+ * its `maxAliasCount` (default 100; https://eemeli.org/yaml/#tojs-options) bounds, per anchor,
+ * how often it is aliased times how much the aliases inside it expand.
+ */
+export const MAX_ALIAS_COUNT = 100;
+/**
+ * And a plain bound on what aliases add in all, which the copying expansion here (the library
+ * shares one value) needs besides: a real spec's aliases add a few hundred values.
+ */
+export const MAX_ALIASED_VALUES = 100_000;
+
 interface Source {
   file: string;
   lineCounter: LineCounter;
@@ -355,23 +403,82 @@ interface Source {
   out: Collector;
   /** Anchors being expanded, against an alias inside its own anchor. */
   resolving: Set<Node>;
+  /** Each alias's anchor, found in one pass (the library's resolve walks the whole document). */
+  targets: Map<Alias, Node>;
+  /** Per anchor, as the library counts: how often it is aliased, and how much its aliases weigh. */
+  anchors: Map<Node, { count: number; aliasCount: number }>;
+  /** Values added by expanding aliases, and the alias written in the file being expanded. */
+  expanded: number;
+  outermost?: Alias;
+  /** An alias limit was hit: the conversion stops, and the file is reported at the alias. */
+  exhausted: boolean;
+}
+
+/** The anchor each alias names: the last one with its name before it, in document order. */
+function aliasTargets(document: Document): Map<Alias, Node> {
+  const latest = new Map<string, Node>();
+  const targets = new Map<Alias, Node>();
+  visit(document, {
+    Node: (_key, node) => {
+      if (isAlias(node)) {
+        const target = latest.get(node.source);
+        if (target) targets.set(node, target);
+      } else if (node.anchor) {
+        latest.set(node.anchor, node);
+      }
+    },
+  });
+  return targets;
+}
+
+/** The library's getAliasCount: how much one copy of `node` multiplies the aliases inside it. */
+function aliasWeight(node: unknown, source: Source): number {
+  if (isAlias(node)) {
+    const target = source.targets.get(node);
+    const data = target && source.anchors.get(target);
+    return data ? data.count * data.aliasCount : 0;
+  }
+  if (isMap(node) || isSeq(node)) {
+    let weight = 0;
+    for (const item of node.items as unknown[])
+      weight = Math.max(weight, aliasWeight(item, source));
+    return weight;
+  }
+  if (isPair(node)) return Math.max(aliasWeight(node.key, source), aliasWeight(node.value, source));
+  return 1;
 }
 
 /**
  * An alias as the node its anchor names: the value, and its positions, are where the anchor
- * is written. Undefined (reported) for an alias without an anchor or inside its own anchor.
+ * is written. Undefined (reported) for an alias without an anchor, inside its own anchor, or
+ * past the limits above.
  */
 function resolveAlias(node: Node | null, source: Source): Node | null | undefined {
   if (!isAlias(node)) return node;
-  const target = node.resolve(source.document);
-  const problem = !target
-    ? `YAML: the alias *${node.source} has no anchor &${node.source} before it`
-    : source.resolving.has(target)
-      ? `YAML: the alias *${node.source} is inside its own anchor`
-      : undefined;
-  if (problem) {
+  const target = source.targets.get(node);
+  const report = (problem: string) =>
     source.out.at(source.file, source.lineCounter, node.range?.[0] ?? 0, "", problem);
+  if (!target) {
+    report(`YAML: the alias *${node.source} has no anchor &${node.source} before it`);
     return undefined;
+  }
+  if (source.resolving.has(target)) {
+    report(`YAML: the alias *${node.source} is inside its own anchor`);
+    return undefined;
+  }
+  // Counted where the alias is written, not again each time an enclosing anchor is copied.
+  if (source.resolving.size === 0) {
+    let data = source.anchors.get(target);
+    if (!data) source.anchors.set(target, (data = { count: 1, aliasCount: 0 }));
+    data.count += 1;
+    if (data.aliasCount === 0) data.aliasCount = aliasWeight(target, source);
+    if (data.count * data.aliasCount > MAX_ALIAS_COUNT) {
+      report(
+        `YAML: the alias *${node.source} makes the file expand too much (the yaml library's limit of ${MAX_ALIAS_COUNT} aliased values, against "billion laughs" files); use fewer aliases`,
+      );
+      source.exhausted = true;
+      return undefined;
+    }
   }
   return target as Node;
 }
@@ -386,15 +493,32 @@ function toPlain(
   origins: Origins,
   keyOffset?: number,
 ): unknown {
+  if (source.exhausted) return null;
   if (isAlias(node)) {
     const target = resolveAlias(node, source);
     if (target === undefined) return null;
+    if (source.resolving.size === 0) source.outermost = node;
     source.resolving.add(target as Node);
     try {
       return toPlain(target, at, source, origins, keyOffset);
     } finally {
       source.resolving.delete(target as Node);
     }
+  }
+  if (source.resolving.size > 0 && ++source.expanded > MAX_ALIASED_VALUES) {
+    const alias = source.outermost!;
+    source.out.at(
+      source.file,
+      source.lineCounter,
+      alias.range?.[0] ?? 0,
+      "",
+      `YAML: the aliases expand to more than ${MAX_ALIASED_VALUES} values, at the alias *${alias.source} (a "billion laughs" file?); use fewer aliases`,
+    );
+    source.exhausted = true;
+    return null;
+  }
+  if (node?.anchor && source.resolving.size === 0 && !source.anchors.has(node)) {
+    source.anchors.set(node, { count: 1, aliasCount: 0 });
   }
   const { file, lineCounter, text } = source;
   const valueOffset = node?.range?.[0] ?? keyOffset ?? 0;
@@ -435,10 +559,32 @@ function toPlain(
       }
       origins.set(keyOf(at), origin);
     }
+    // Checked once, where the map is written, not again in each copy an alias makes of it.
+    const written = source.resolving.size === 0;
+    const seen = new Set<string>();
     for (const pair of node.items) {
       if (isMergeKey(pair)) continue;
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const child = [...at, key];
+      const keyAt = (pair.key as Node | null)?.range?.[0] ?? valueOffset;
+      if (seen.has(key)) {
+        if (written)
+          source.out.at(file, lineCounter, keyAt, "", `YAML: ${YAML_MESSAGES.DUPLICATE_KEY}`);
+        continue;
+      }
+      seen.add(key);
+      if (RESERVED_NAMES.has(key)) {
+        if (written) {
+          source.out.at(
+            file,
+            lineCounter,
+            keyAt,
+            formatPath(child),
+            `the name \`${key}\` is reserved: every JavaScript object has a \`${key}\` of its own, which the tools would read in its place; rename it`,
+          );
+        }
+        continue;
+      }
       result[key] = toPlain(
         pair.value as Node | null,
         child,
@@ -461,16 +607,46 @@ function toPlain(
 // --------------------------------------------------------------------------------------------
 // extends
 
+/**
+ * How deep `extends` may nest. Real layouts use two or three levels (company, region, tenant);
+ * the limit turns a runaway chain into a message instead of a stack overflow.
+ */
+export const MAX_EXTENDS_DEPTH = 16;
+
+/**
+ * Each file of an `extends` graph is read and merged once, however many files extend it: a
+ * diamond (two bases that share a base, repeated) would otherwise be loaded once per path, which
+ * is exponential in its depth. `undefined`: the file failed, and said why, the first time.
+ */
+type Loaded = Map<string, Parsed | undefined>;
+
 function loadWithExtends(
   file: string,
   options: LoadOptions,
   out: Collector,
   chain: string[],
-  from?: (code: string) => void,
+  from?: (problem: string) => void,
+  loaded: Loaded = new Map(),
 ): Parsed | undefined {
   const resolved = path.resolve(options.cwd ?? process.cwd(), file);
+  if (loaded.has(resolved)) return loaded.get(resolved);
   const text = readText(file, options, out, from);
+  // Not remembered: a file that cannot be read is reported at each `extends` that names it.
   if (text === undefined) return undefined;
+  const result = extendsOf(file, text, resolved, options, out, chain, loaded);
+  loaded.set(resolved, result);
+  return result;
+}
+
+function extendsOf(
+  file: string,
+  text: string,
+  resolved: string,
+  options: LoadOptions,
+  out: Collector,
+  chain: string[],
+  loaded: Loaded,
+): Parsed | undefined {
   const parsed = parseFile(file, text, out);
   if (!parsed) return undefined;
   const raw = parsed.value.extends;
@@ -479,6 +655,8 @@ function loadWithExtends(
   const bases = Array.isArray(raw) ? raw : [raw];
   let merged: Parsed = { value: {}, origins: new Map() };
   let ok = true;
+  const cwd = options.cwd ?? process.cwd();
+  const show = (files: string[]) => files.map((f) => path.relative(cwd, f)).join(" -> ");
   bases.forEach((base, i) => {
     const at: SpecPath = Array.isArray(raw) ? ["extends", i] : ["extends"];
     const origin = parsed.origins.get(keyOf(at))!;
@@ -490,27 +668,37 @@ function loadWithExtends(
       return;
     }
     const target = path.isAbsolute(base) ? base : path.join(path.dirname(file), base);
-    const cwd = options.cwd ?? process.cwd();
     const targetResolved = path.resolve(cwd, target);
     if ([...chain, resolved].includes(targetResolved)) {
+      report(`extends cycle: ${show([...chain, resolved, targetResolved])}`);
+      ok = false;
+      return;
+    }
+    if (chain.length + 1 >= MAX_EXTENDS_DEPTH) {
       report(
-        `extends cycle: ${[...chain, resolved, targetResolved].map((f) => path.relative(cwd, f)).join(" -> ")}`,
+        `extends nests more than ${MAX_EXTENDS_DEPTH} files deep (${show([...chain, resolved, targetResolved])}); merge some of the base files`,
       );
       ok = false;
       return;
     }
-    const loaded = loadWithExtends(target, options, out, [...chain, resolved], (code) =>
-      report(
-        code === "ENOENT"
-          ? `the base file ${base} does not exist (looked for ${target})`
-          : `cannot read the base file ${base} (${target}): ${code}`,
-      ),
+    const baseParsed = loadWithExtends(
+      target,
+      options,
+      out,
+      [...chain, resolved],
+      (problem) =>
+        report(
+          problem === "ENOENT"
+            ? `the base file ${base} does not exist (looked for ${target})`
+            : `cannot read the base file ${base} (${target}): ${problem}`,
+        ),
+      loaded,
     );
-    if (!loaded) {
+    if (!baseParsed) {
       ok = false;
       return;
     }
-    merged = merge(merged, loaded, []);
+    merged = merge(merged, baseParsed, []);
   });
   if (!ok) return undefined;
   for (const key of [...parsed.origins.keys()])
@@ -544,26 +732,39 @@ function mergeValue(
     if (o) origins.set(here, o);
     const result: Record<string, unknown> = { ...base };
     for (const [key, value] of Object.entries(over)) {
-      result[key] =
-        key in base
-          ? mergeValue(base[key], value, [...at, key], origins, overOrigins)
-          : copyIn(value, [...at, key], origins, overOrigins);
+      result[key] = Object.hasOwn(base, key)
+        ? mergeValue(base[key], value, [...at, key], origins, overOrigins)
+        : copyIn(value, [...at, key], origins, overOrigins);
     }
     return result;
   }
   // Replaced: the base's positions under this path no longer describe anything.
-  const prefix = here.slice(0, -1);
-  for (const key of [...origins.keys()])
-    if (key === here || key.startsWith(prefix + ",")) origins.delete(key);
+  forEachPath(base, at, (p) => origins.delete(keyOf(p)));
   return copyIn(over, at, origins, overOrigins);
 }
 
 function copyIn(value: unknown, at: SpecPath, origins: Origins, overOrigins: Origins): unknown {
-  const here = keyOf(at);
-  const prefix = here.slice(0, -1);
-  for (const [key, origin] of overOrigins)
-    if (key === here || key.startsWith(prefix + ",")) origins.set(key, origin);
+  forEachPath(value, at, (p) => {
+    const key = keyOf(p);
+    const origin = overOrigins.get(key);
+    if (origin) origins.set(key, origin);
+  });
   return value;
+}
+
+/**
+ * Every path in `value` under `at`, `at` included. Walking the value, not scanning every known
+ * position for a prefix, keeps a merge linear in the size of the files.
+ */
+function forEachPath(value: unknown, at: SpecPath, visit: (p: SpecPath) => void): void {
+  const stack: [unknown, SpecPath][] = [[value, at]];
+  while (stack.length > 0) {
+    const [v, p] = stack.pop()!;
+    visit(p);
+    if (Array.isArray(v)) v.forEach((item, i) => stack.push([item, [...p, i]]));
+    else if (isPlainMap(v))
+      for (const [k, item] of Object.entries(v)) stack.push([item, [...p, k]]);
+  }
 }
 
 // --------------------------------------------------------------------------------------------
@@ -593,8 +794,25 @@ function substituteVariables(
 ): Record<string, unknown> {
   const lookup = (name: string): unknown =>
     name.split(".").reduce<unknown>((v, k) => (isPlainMap(v) ? v[k] : undefined), value);
+  // A variable's own value may use other variables (`domain: ${tenant.name}.example`): it is
+  // substituted once, where it is written, and that result is what every use gets.
+  const resolved = new Map<string, unknown>();
+  const resolving: string[] = [];
+  const variable = (name: string): unknown => {
+    if (resolved.has(name)) return resolved.get(name);
+    const raw = lookup(name);
+    if (typeof raw !== "string") return raw;
+    resolving.push(name);
+    const result = substitute(raw, name.split("."));
+    resolving.pop();
+    resolved.set(name, result);
+    return result;
+  };
   const walk = (v: unknown, at: SpecPath): unknown => {
-    if (typeof v === "string") return substitute(v, at);
+    if (typeof v === "string") {
+      const name = at.join(".");
+      return at.length === 2 && VARIABLES.includes(name) ? variable(name) : substitute(v, at);
+    }
     if (Array.isArray(v)) return v.map((item, i) => walk(item, [...at, i]));
     if (isPlainMap(v))
       return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, [...at, k])]));
@@ -625,14 +843,21 @@ function substituteVariables(
         );
         return match;
       }
-      const resolved = lookup(name);
-      if (resolved === undefined && noTenant && name.startsWith("tenant.")) return match;
-      if (typeof resolved !== "string") {
+      if (resolving.includes(name)) {
+        const cycle = [...resolving.slice(resolving.indexOf(name)), name];
+        report(
+          `variables defined through each other: ${cycle.join(" -> ")}; give one of them a value without variables`,
+        );
+        return match;
+      }
+      const found = variable(name);
+      if (found === undefined && noTenant && name.startsWith("tenant.")) return match;
+      if (typeof found !== "string") {
         report(`\${${name}} is used here but \`${name}\` is not set`);
         return match;
       }
-      changes.push([offset, match.length, resolved.length]);
-      return resolved;
+      changes.push([offset, match.length, found.length]);
+      return found;
     };
     return text.replace(/\$?\$\{([^}]*)\}/g, replace);
   };

@@ -7,6 +7,7 @@
  * object Delete is off, the uploader's safeguard is on.
  */
 import { z } from "zod";
+import { graphUrlProblem } from "../graph/hosts";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // RFC 5322 is far wider; this is what Entra accepts for a notification address in practice.
@@ -624,8 +625,14 @@ export const tenantSpec = z
       .strictObject({
         baseUrl: z
           .url()
+          .superRefine((url, ctx) => {
+            const problem = graphUrlProblem(url);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          })
           .default("https://graph.microsoft.com")
-          .describe("Graph endpoint; national clouds use other hosts."),
+          .describe(
+            "Graph endpoint, which receives the Graph token: https:// on a Microsoft Graph host of a national cloud (graph.microsoft.com, graph.microsoft.us, dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn), or http://127.0.0.1, localhost or [::1] for the emulator.",
+          ),
       })
       .default({ baseUrl: "https://graph.microsoft.com" })
       .describe("Microsoft Graph endpoint."),

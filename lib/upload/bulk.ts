@@ -4,6 +4,7 @@
  * Bodies are assembled from each user's canonical JSON (already built for the delta hash)
  * instead of serializing the users a second time.
  */
+import { graphUrlProblem } from "../graph/hosts";
 import { BULK_REQUEST_URN } from "./scim";
 
 /** The API's limit (graph reference section 3.2). */
@@ -58,13 +59,20 @@ export const SCIM_CONTENT_TYPE = "application/scim+json";
  */
 export const DEFAULT_TIMEOUT_MS = 100_000;
 
-/** The real transport: `fetch` to the bulkUpload URL with a bearer token asked for per call. */
+/**
+ * The real transport: `fetch` to the bulkUpload URL with a bearer token asked for per call. It
+ * sends its own Authorization header, so it checks the host itself: an endpoint that is not
+ * Graph is refused before any token is asked for (lib/graph/hosts.ts).
+ */
 export function fetchTransport(
   endpoint: string,
   token: () => Promise<string>,
   fetchImpl: typeof fetch = fetch,
   timeoutMs: number = DEFAULT_TIMEOUT_MS,
 ): BulkTransport {
+  const problem = graphUrlProblem(endpoint);
+  if (problem)
+    throw new Error(`refused to send a Graph token to ${endpoint}: the endpoint ${problem}`);
   return async (body) => {
     // AbortSignal.timeout's timer does not keep the process alive.
     const signal = AbortSignal.timeout(timeoutMs);

@@ -4,6 +4,7 @@
  * the columns exist can only be known from the CSV header, at upload time.)
  */
 import { parseExpression } from "../expressions";
+import type { Call, Expr } from "../expressions/ast";
 import type { TenantSpec } from "../spec/schema";
 import { resolveScimTarget } from "./scim";
 
@@ -31,9 +32,45 @@ export function checkUploaderColumns(ctx: CheckContext): void {
       const previous = targets.get(target.canonical);
       if (previous) ctx.report([...base, attribute], `sets the same attribute as "${previous}"`);
       targets.set(target.canonical, attribute);
-      for (const d of parseExpression(expression).diagnostics) {
+      const parsed = parseExpression(expression);
+      for (const d of parsed.diagnostics) {
         ctx.report([...base, attribute], d.message, d.offset);
+      }
+      for (const call of nonDeterministicCalls(parsed.ast)) {
+        ctx.report(
+          [...base, attribute],
+          `${call.name}() gives a different value each time it runs: the uploader sends only the records that changed since its last run, and with this column every record changes on every run, so everyone is re-sent every time; compute the value from CSV columns, or use a constant`,
+          call.nameSpan.offset,
+        );
       }
     }
   }
+}
+
+/**
+ * The catalogue's functions whose value is not a function of the record (lib/expressions/
+ * functions.ts): a new GUID, the clock, random text. The uploader's delta compares each record
+ * with the hash of what it sent last time, so a column computed with one of them never matches.
+ */
+export const NON_DETERMINISTIC_FUNCTIONS: ReadonlySet<string> = new Set([
+  "guid",
+  "now",
+  "randomstring",
+]);
+
+/** The calls of those functions in an expression, in the order written. */
+function nonDeterministicCalls(ast: Expr | undefined): Call[] {
+  const found: Call[] = [];
+  // A stack, not recursion: expressions may nest deeply.
+  const stack: Expr[] = ast ? [ast] : [];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.kind === "call") {
+      if (NON_DETERMINISTIC_FUNCTIONS.has(node.name.toLowerCase())) found.push(node);
+      for (const arg of node.args) if (arg) stack.push(arg);
+    } else if (node.kind === "comparison") {
+      stack.push(node.left, node.right);
+    }
+  }
+  return found.sort((a, b) => a.nameSpan.offset - b.nameSpan.offset);
 }

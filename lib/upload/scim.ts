@@ -98,6 +98,13 @@ export interface ScimTarget {
   short: string;
 }
 
+/**
+ * `map[key]` for the map's own keys only: a column key like `name.constructor` or
+ * `ext:toString` must not find Object.prototype's member and pass for an attribute.
+ */
+const own = <T>(map: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
+  map && Object.hasOwn(map, key) ? map[key] : undefined;
+
 // attribute, optional [sub eq "value"], optional .sub
 const PATH =
   /^([A-Za-z][A-Za-z0-9_$-]*)(?:\[\s*([A-Za-z][A-Za-z0-9_]*)\s+eq\s+"([^"]*)"\s*\])?(?:\.([A-Za-z$][A-Za-z0-9_]*))?$/;
@@ -148,7 +155,7 @@ export function resolveScimTarget(
   const base = { key, urn, attribute, short, canonical };
 
   if (urn && urn !== ENTERPRISE_URN) {
-    const type = extension?.attributes[attribute];
+    const type = own(extension?.attributes, attribute);
     if (!type) {
       const known = Object.keys(extension?.attributes ?? {}).join(", ") || "none";
       return {
@@ -164,7 +171,7 @@ export function resolveScimTarget(
   }
 
   const catalog = urn ? ENTERPRISE : CORE;
-  const definition = catalog[attribute];
+  const definition = own(catalog, attribute);
   if (!definition) {
     const where = urn ? "enterprise extension" : "core User schema";
     return {
@@ -177,8 +184,8 @@ export function resolveScimTarget(
         error: `"${key}": ${attribute} is multi-valued; address one element and sub-attribute, like ${attribute}[type eq "work"].${Object.keys(definition.sub ?? {})[0]}`,
       };
     }
-    const filterType = definition.sub?.[filterAttribute];
-    const subType = definition.sub?.[sub];
+    const filterType = own(definition.sub, filterAttribute);
+    const subType = own(definition.sub, sub);
     if (filterType !== "string") {
       return {
         error: `"${key}": filter on ${attribute}.${filterAttribute} is not supported; filter on a string sub-attribute such as type`,
@@ -204,10 +211,10 @@ export function resolveScimTarget(
   }
   if (definition.type === "complex") {
     const known = Object.keys(definition.sub ?? {}).join(", ");
-    if (sub && !definition.sub?.[sub]) {
+    if (sub && !own(definition.sub, sub)) {
       return { error: `"${key}": ${sub} is not a sub-attribute of ${attribute} (known: ${known})` };
     }
-    const subType = sub ? definition.sub?.[sub] : undefined;
+    const subType = sub ? own(definition.sub, sub) : undefined;
     if (!subType) {
       return {
         error: `"${key}": ${attribute} is complex; name a sub-attribute (${Object.keys(definition.sub ?? {}).join(", ")})`,

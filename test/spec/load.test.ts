@@ -138,7 +138,7 @@ describe("loadSpec: each bad input gets one positioned error", () => {
   it("an `extends` of something that is not a readable file", () => {
     fs.mkdirSync(path.join(dir, "a-dir"), { recursive: true });
     expect(errors("dir-base.yaml", "extends: a-dir\n" + TENANT)).toEqual([
-      "dir-base.yaml:1:10: extends: cannot read the base file a-dir (a-dir): EISDIR",
+      "dir-base.yaml:1:10: extends: cannot read the base file a-dir (a-dir): it is a directory, not a regular file; save the data to a file and name that",
     ]);
   });
 
