@@ -20,6 +20,11 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       "--workflows",
       "also show when each lifecycle workflow would run for each user in scope",
     )
+    .option(
+      "--upcoming <window>",
+      "only the workflow runs due from now within this window (7d, 30d, 12h); implies --workflows",
+    )
+    .option("--details", "each record in full (SCIM record, every mapped value), not one line")
     .option("--verbose", "show HR field values in error messages")
     .option(
       "--delimiter <char>",
@@ -42,10 +47,22 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
         return done(EXIT.failed);
       }
       const now = new Date();
+      let until: number | undefined;
+      if (options.upcoming !== undefined) {
+        const window = /^(\d+)\s*([hd])$/.exec(options.upcoming.trim());
+        if (!window) {
+          io.err(`--upcoming ${options.upcoming} is not a window like 7d, 30d or 12h\n`);
+          return done(EXIT.usage);
+        }
+        until = now.getTime() + Number(window[1]) * (window[2] === "d" ? 86_400_000 : 3_600_000);
+      }
+      const due = (f: WorkflowFiring) =>
+        until === undefined || (Date.parse(f.date) >= now.getTime() && Date.parse(f.date) <= until);
+      const showWorkflows = options.workflows || until !== undefined;
       const records: (SimulatedRecord & { workflows?: WorkflowFiring[] })[] = result.records.map(
         (record) =>
-          options.workflows && record.user && record.scope?.inScope
-            ? { ...record, workflows: workflowFirings(loaded.spec, record.user, now) }
+          showWorkflows && record.user && record.scope?.inScope && !record.withheld
+            ? { ...record, workflows: workflowFirings(loaded.spec, record.user, now).filter(due) }
             : record,
       );
       if (options.json) {
@@ -55,14 +72,25 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       } else {
         for (const p of result.csvProblems)
           io.out(`line ${p.line}: skipped: the row ${p.message}\n`);
-        for (const record of records) io.out(renderRecord(io, record, options.verbose));
-        const inScope = result.records.filter((r) => r.scope?.inScope).length;
-        const invalid = result.records.filter((r) => !r.scim).length;
+        if (options.details) {
+          for (const record of records) io.out(renderRecord(io, record, options.verbose));
+        } else {
+          io.out(renderTable(io, records, showWorkflows, options.verbose));
+        }
+        const withheld = result.records.filter((r) => r.withheld).length;
+        const invalid = result.records.filter((r) => !r.scim && !r.withheld).length;
+        const inScope = result.records.filter((r) => r.scope?.inScope && !r.withheld).length;
+        const conflicts = result.records.filter((r) => r.conflicts.length > 0).length;
         io.out(
-          `${result.records.length} records: ${inScope} in scope, ${result.records.length - inScope - invalid} out of scope, ${invalid} invalid\n`,
+          `${result.records.length} records: ${inScope} in scope, ${result.records.length - inScope - invalid - withheld} out of scope, ${invalid} invalid` +
+            (withheld ? `, ${withheld} withheld as duplicates` : "") +
+            (conflicts ? `, ${conflicts} sharing an account name` : "") +
+            "\n",
         );
       }
-      const failed = result.csvProblems.length > 0 || result.records.some((r) => !r.scim);
+      const failed =
+        result.csvProblems.length > 0 ||
+        result.records.some((r) => !r.scim || r.withheld || r.conflicts.length > 0);
       done(failed ? EXIT.partial : EXIT.ok);
     });
 }
@@ -73,6 +101,8 @@ interface SimulateOptions {
   csv: string;
   json?: boolean;
   workflows?: boolean;
+  upcoming?: string;
+  details?: boolean;
   verbose?: boolean;
   delimiter?: string;
 }
@@ -90,12 +120,59 @@ function withoutDetails<T extends SimulatedRecord>(record: T): T {
   };
 }
 
+/** The default view: one line per record, aligned, so thousands of rows stay readable. */
+function renderTable(
+  io: CliIo,
+  records: (SimulatedRecord & { workflows?: WorkflowFiring[] })[],
+  workflows: boolean | undefined,
+  verbose = false,
+): string {
+  const rows = records.map((r) => {
+    const account = r.user?.userPrincipalName ?? r.user?.sAMAccountName ?? r.user?.displayName;
+    let status: string;
+    if (r.withheld) status = paint(io, "red", `withheld: ${r.withheld}`);
+    else if (!r.scim) {
+      const why = r.errors.map((e) => `${e.attribute}: ${verbose ? e.detail : e.message}`);
+      status = paint(io, "red", `invalid: ${why.join("; ")}`);
+    } else if (r.scope?.inScope) status = paint(io, "green", "in scope");
+    else status = paint(io, "yellow", r.scope?.reason ?? "out of scope");
+    const notes = [...r.conflicts, ...r.mappingErrors.map((e) => `${e.attribute}: ${e.message}`)];
+    const runs =
+      workflows && r.workflows
+        ? r.workflows
+            .map((f) => `${f.workflow} ${f.date.slice(0, 16).replace("T", " ")}`)
+            .join(", ") || "-"
+        : undefined;
+    return [
+      String(r.line),
+      safeText(r.externalId ?? "(none)"),
+      account === undefined ? "-" : safeText(String(account)),
+      status + (notes.length ? paint(io, "red", `  (${notes.join("; ")})`) : ""),
+      ...(runs === undefined ? [] : [runs]),
+    ];
+  });
+  const head = [
+    "line",
+    "externalId",
+    "account",
+    "status",
+    ...(workflows ? ["workflows (UTC)"] : []),
+  ];
+  const widths = head.map((h, i) =>
+    i === head.length - 1 ? 0 : Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
+  return [line(head), ...rows.map(line)].join("\n") + "\n";
+}
+
 function renderRecord(
   io: CliIo,
   record: SimulatedRecord & { workflows?: WorkflowFiring[] },
   verbose = false,
 ): string {
   const head = `line ${record.line}  externalId ${safeText(record.externalId ?? "(none)")}`;
+  if (record.withheld) return `${head}  ${paint(io, "red", `withheld: ${record.withheld}`)}\n\n`;
   if (!record.scim) {
     const errors = record.errors.map(
       (e) => `  ${e.attribute} (column ${e.columns.join(", ")}): ${verbose ? e.detail : e.message}`,
@@ -113,6 +190,7 @@ function renderRecord(
   }
   for (const e of record.mappingErrors)
     lines.push(`  ${e.attribute}: ${paint(io, "red", verbose ? e.detail : e.message)}`);
+  for (const c of record.conflicts) lines.push(`  ${paint(io, "red", c)}`);
   if (record.workflows) lines.push(...renderFirings(io, record.workflows));
   return lines.join("\n") + "\n\n";
 }

@@ -23,6 +23,10 @@ export interface SimulatedRecord {
   errors: RowError[];
   /** `message` without values, `detail` with them (for --verbose), as in RowError. */
   mappingErrors: { attribute: string; message: string; detail: string }[];
+  /** Why `upload` would not send it: its externalId is on other lines too. */
+  withheld?: string;
+  /** Account names the mappings give this record and another one too. */
+  conflicts: string[];
 }
 
 export interface Simulation {
@@ -137,6 +141,7 @@ async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promi
       errors: row.errors,
       mappingErrors: [],
       onCreateOnly: [],
+      conflicts: [],
     };
     records.push(record);
     if (!row.user) continue;
@@ -159,5 +164,59 @@ async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promi
     record.user = user;
     record.scope = evaluateScope(app.scope, (attribute) => flat[attribute]);
   }
+  withholdDuplicates(records);
+  flagSharedAccountNames(records, app.target);
   return { records, csvProblems, problems: [] };
+}
+
+/**
+ * As `upload` does (lib/upload/engine.ts): every copy of an externalId that is on more than one
+ * line is withheld, since which one HR meant cannot be known.
+ */
+function withholdDuplicates(records: SimulatedRecord[]): void {
+  const lines = new Map<string, number[]>();
+  for (const r of records) {
+    if (r.externalId === undefined) continue;
+    const seen = lines.get(r.externalId);
+    if (seen) seen.push(r.line);
+    else lines.set(r.externalId, [r.line]);
+  }
+  for (const r of records) {
+    const all = r.externalId === undefined ? [] : lines.get(r.externalId)!;
+    if (all.length < 2) continue;
+    const others = all.filter((l) => l !== r.line);
+    r.withheld = `externalId also on line${others.length > 1 ? "s" : ""} ${others.join(", ")}: upload sends none of them`;
+  }
+}
+
+/**
+ * The attributes that name an account and must be unique in the target: two people given the
+ * same one means the second create fails (or, with a matching attribute, updates the first).
+ */
+const ACCOUNT_NAMES = {
+  entra: ["userPrincipalName", "mailNickname"],
+  activeDirectory: ["userPrincipalName", "sAMAccountName", "cn"],
+} as const;
+
+function flagSharedAccountNames(records: SimulatedRecord[], target: ProvisioningApp["target"]) {
+  for (const attribute of ACCOUNT_NAMES[target]) {
+    const holders = new Map<string, SimulatedRecord[]>();
+    for (const r of records) {
+      const value = r.user?.[attribute];
+      if (r.withheld || typeof value !== "string" || value === "") continue;
+      const key = value.toLowerCase();
+      const list = holders.get(key);
+      if (list) list.push(r);
+      else holders.set(key, [r]);
+    }
+    for (const list of holders.values()) {
+      if (list.length < 2) continue;
+      for (const r of list) {
+        const others = list.filter((o) => o !== r).map((o) => o.line);
+        r.conflicts.push(
+          `${attribute} ${JSON.stringify(r.user![attribute])} is also given to line${others.length > 1 ? "s" : ""} ${others.join(", ")}`,
+        );
+      }
+    }
+  }
 }

@@ -69,7 +69,7 @@ const simulate = (...extra: string[]) =>
   );
 
 test("text: each user's workflows, in date order, with the date, the time and why", async () => {
-  const { code, out, err } = await simulate("--workflows");
+  const { code, out, err } = await simulate("--workflows", "--details");
   expect([code, err]).toEqual([0, ""]);
   const workflows = out
     .split("\n")
@@ -127,7 +127,80 @@ test("JSON: the same firings on each record", async () => {
 });
 
 test("without --workflows nothing about workflows is shown", async () => {
-  const { out } = await simulate();
+  const { out } = await simulate("--details");
   expect(out).not.toMatch(/workflows/);
   expect(out).toContain("line 2  externalId 1");
+});
+
+describe("simulate agrees with upload, one line per record", () => {
+  const write = (csv: string, extraMapping = "") => {
+    fs.writeFileSync(
+      path.join(dir, "tenant.yaml"),
+      SPEC.replace(
+        '      employeeId: "[externalId]"\n',
+        '      employeeId: "[externalId]"\n' + extraMapping,
+      ),
+    );
+    fs.writeFileSync(path.join(dir, "hr.csv"), csv);
+  };
+
+  test("the default is a table: a header and one line per record, then the counts", async () => {
+    const { code, out } = await simulate();
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^line {2}externalId {2}account {2}status$/);
+    expect(lines.slice(1, 4).map((l) => l.split(/ {2,}/).slice(0, 2))).toEqual([
+      ["2", "1"],
+      ["3", "2"],
+      ["4", "3"],
+    ]);
+    expect(lines[4]).toBe("3 records: 3 in scope, 0 out of scope, 0 invalid");
+  });
+
+  test("every copy of a duplicated externalId is withheld, as upload does", async () => {
+    write("WorkerID,UserID,Department,HireDate,LeaveDate\n1,a,IT,,\n2,b,IT,,\n1,c,IT,,\n");
+    const { code, out } = await simulate();
+    expect(code).toBe(3);
+    expect(out).toContain("withheld: externalId also on line 4: upload sends none of them");
+    expect(out).toContain("withheld: externalId also on line 2: upload sends none of them");
+    expect(out).toContain(
+      "3 records: 1 in scope, 0 out of scope, 0 invalid, 2 withheld as duplicates\n",
+    );
+    const json = JSON.parse((await simulate("--json")).out);
+    expect(json.records.map((r: { withheld?: string }) => Boolean(r.withheld))).toEqual([
+      true,
+      false,
+      true,
+    ]);
+  });
+
+  test("two people given the same account name are flagged on both lines", async () => {
+    write(
+      "WorkerID,UserID,Department,HireDate,LeaveDate\n1,ann@contoso.com,IT,,\n2,Ann@Contoso.com,IT,,\n3,bob@contoso.com,IT,,\n",
+      '      userPrincipalName: { expression: "[userName]", apply: onCreate }\n',
+    );
+    const { code, out } = await simulate();
+    expect(code).toBe(3);
+    expect(out).toContain('userPrincipalName "ann@contoso.com" is also given to line 3');
+    expect(out).toContain('userPrincipalName "Ann@Contoso.com" is also given to line 2');
+    expect(out).toContain(", 2 sharing an account name\n");
+  });
+
+  test("--upcoming shows only the workflow runs due from now within the window", async () => {
+    const soon = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const later = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
+    write(
+      "WorkerID,UserID,Department,HireDate,LeaveDate\n" +
+        `1,a,IT,${soon},\n` +
+        `2,b,IT,${later},\n`,
+    );
+    const { code, out } = await simulate("--upcoming", "30d");
+    expect(code).toBe(0);
+    const rows = out.split("\n").filter((l) => /^\d/.test(l));
+    expect(rows[0]).toMatch(/pre-hire \d{4}-\d{2}-\d{2} 00:00$/);
+    expect(rows[1]).toMatch(/ -$/);
+    const bad = await simulate("--upcoming", "soon");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^--upcoming soon is not a window like 7d, 30d or 12h\n/);
+  });
 });

@@ -366,6 +366,7 @@ describe("inbound simulate", () => {
       "employees",
       "--csv",
       "hr.csv",
+      "--details",
     ]);
     expect(table.out).toContain(
       'line 3  externalId 2  out of scope: group 1: enterprise:department equals "IT" is false (value "HR")\n',
