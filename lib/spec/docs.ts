@@ -38,6 +38,9 @@ to the file that names them, then lays this file over them:
   by key, so a tenant file can add one mapping or change one field of a base's app.
 - **lists replace**: \`actions\`, \`matching\`, \`tasks\`... are taken whole from the last file that
   sets them.
+- **\`null\` removes**: a key set to \`null\` removes what the base set there, e.g.
+  \`csv: { columns: { enterprise:organization: null } }\` drops an inherited column, and
+  \`mappings: { department: null }\` an inherited mapping.
 - several bases are merged in the order listed, then this file over them; a base may itself
   \`extend\` another. A cycle is an error, and so is a chain of more than ${MAX_EXTENDS_DEPTH} files; a base reached
   by several paths (two bases sharing a third) is read and merged once.

@@ -732,6 +732,13 @@ function mergeValue(
     if (o) origins.set(here, o);
     const result: Record<string, unknown> = { ...base };
     for (const [key, value] of Object.entries(over)) {
+      if (value === null && Object.hasOwn(base, key)) {
+        // `key: null` in an extending file removes what a base file set there (an inherited
+        // column or mapping): YAML has no other way to say "not this one".
+        forEachPath(base[key], [...at, key], (p) => origins.delete(keyOf(p)));
+        delete result[key];
+        continue;
+      }
       result[key] = Object.hasOwn(base, key)
         ? mergeValue(base[key], value, [...at, key], origins, overOrigins)
         : copyIn(value, [...at, key], origins, overOrigins);

@@ -588,3 +588,47 @@ describe("YAML anchors, aliases and merge keys", () => {
     ]);
   });
 });
+
+describe("`key: null` in an extending file removes what the base set", () => {
+  const base =
+    "provisioning:\n" +
+    "  emp:\n" +
+    "    mappings:\n" +
+    '      employeeId: "[externalId]"\n' +
+    '      department: "[enterprise:department]"\n' +
+    "    uploader:\n" +
+    "      kind: none\n" +
+    "      csv:\n" +
+    "        columns:\n" +
+    '          externalId: "[WorkerID]"\n' +
+    '          enterprise:department: "[Department]"\n' +
+    '          enterprise:organization: "[Company]"\n';
+
+  it("drops an inherited column and an inherited mapping", () => {
+    write("base/b.yaml", base);
+    const file = write(
+      "nulls.yaml",
+      "extends: base/b.yaml\n" +
+        TENANT +
+        "provisioning:\n" +
+        "  emp:\n" +
+        "    displayName: HR\n" +
+        "    notificationEmail: alerts@contoso.com\n" +
+        "    mappings: { department: null }\n" +
+        "    uploader: { csv: { columns: { enterprise:organization: null } } }\n",
+    );
+    const { spec, diagnostics } = loadSpec(file, { cwd: dir });
+    expect(diagnostics).toEqual([]);
+    expect(Object.keys(spec!.provisioning.emp.mappings)).toEqual(["employeeId"]);
+    expect(Object.keys(spec!.provisioning.emp.uploader!.csv.columns)).toEqual([
+      "externalId",
+      "enterprise:department",
+    ]);
+  });
+
+  it("a null that removes nothing is still a wrong value, at its line", () => {
+    expect(errors("lone-null.yaml", TENANT + app("    deletionThreshold: null\n"))).toEqual([
+      "lone-null.yaml:6:24: provisioning.emp.deletionThreshold: expected a number, got null",
+    ]);
+  });
+});
