@@ -1,6 +1,6 @@
 // The Pulumi program: the stack's config names one tenant spec; everything else comes from it.
 import * as pulumi from "@pulumi/pulumi";
-import { loadSpecOrThrow } from "./lib/spec/load";
+import { loadSpecOrThrow } from "./lib/loader/load";
 import { Tenant } from "./components/tenant";
 
 const config = new pulumi.Config("inbound");

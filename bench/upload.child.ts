@@ -5,7 +5,7 @@
  */
 import { executePlan, planUpload } from "../lib/upload/engine";
 import { DirectoryStateStore } from "../lib/upload/state";
-import { tenantSpec } from "../lib/spec/schema";
+import { tenantSpec } from "../lib/model/schema";
 
 const MB = 1024 * 1024;
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;

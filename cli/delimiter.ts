@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "commander";
-import type { ProvisioningApp } from "../lib/spec/schema";
+import type { ProvisioningApp } from "../lib/model/schema";
 
 /** Commander parser of `--delimiter`: one character; `tab` and `\t` name the tab. */
 export function delimiterArgument(value: string): string {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "commander";
 import { graphUrlProblem } from "../lib/graph/hosts";
-import { regularFileProblem } from "../lib/spec/files";
+import { regularFileProblem } from "../lib/loader/files";
 
 /**
  * What a command may touch of the outside world. Commands never use `process` directly, so tests

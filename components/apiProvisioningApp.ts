@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
-import type { ProvisioningApp } from "../lib/spec/schema";
+import type { ProvisioningApp } from "../lib/model/schema";
 import { EXPECTED_TEMPLATE } from "../lib/provisioning/graphApi";
 import { APPLICATION_TEMPLATE_NAMES } from "../lib/provisioning/graphApi";
 import { schemaSpecOf } from "../lib/provisioning/managed";

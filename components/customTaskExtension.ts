@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as logic from "@pulumi/azure-native/logic";
 import { compileCustomTaskExtension } from "../lib/lifecycle/compile";
-import type { CustomTaskExtension as ExtensionSpec } from "../lib/spec/schema";
+import type { CustomTaskExtension as ExtensionSpec } from "../lib/model/schema";
 import { CustomTaskExtensionObject } from "./graph/customTaskExtension";
 
 /** The first-party app that calls custom task extensions (the `appid` claim of its token). */

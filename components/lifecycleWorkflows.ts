@@ -11,7 +11,7 @@ import {
   entryDefinition,
   taskEntry,
 } from "../lib/lifecycle/compile";
-import type { TenantSpec, Workflow } from "../lib/spec/schema";
+import type { TenantSpec, Workflow } from "../lib/model/schema";
 import { CustomTaskExtension } from "./customTaskExtension";
 import { LifecycleSettings } from "./graph/lifecycleSettings";
 import { LifecycleWorkflow } from "./graph/lifecycleWorkflow";

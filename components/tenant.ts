@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as azureNative from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
-import type { TenantSpec } from "../lib/spec/schema";
+import type { TenantSpec } from "../lib/model/schema";
 import { ApiProvisioningApp } from "./apiProvisioningApp";
 import { GraphAppRoleGrants } from "./graphPermissions";
 import { LifecycleWorkflows } from "./lifecycleWorkflows";
@@ -11,7 +11,7 @@ import { Uploader } from "./uploader";
 export const TENANT_TYPE = "inbound:index:Tenant";
 
 export interface TenantArgs {
-  /** The loaded, validated tenant spec (see lib/spec/load.ts). */
+  /** The loaded, validated tenant spec (see lib/loader/load.ts). */
   readonly spec: TenantSpec;
 }
 

@@ -13,7 +13,7 @@ import * as logic from "@pulumi/azure-native/logic";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
-import type { ProvisioningApp } from "../lib/spec/schema";
+import type { ProvisioningApp } from "../lib/model/schema";
 import {
   CONTAINER,
   FUNCTION_NAMES,

@@ -1,8 +1,8 @@
 import * as path from "path";
 import { Command } from "commander";
 import { CliIo, EXIT, paint } from "../io";
-import { loadSpec } from "../../lib/spec/load";
-import { formatDiagnostic } from "../../lib/spec/diagnostics";
+import { loadSpec } from "../../lib/loader/load";
+import { formatDiagnostic } from "../../lib/model/diagnostics";
 import { PlanError, runUnderMocks, PlannedResource } from "../plan/mockRun";
 import { offlineInvokes } from "../plan/offline";
 import { recordProviderCreates, type PlannedRequest } from "../plan/graphRequests";

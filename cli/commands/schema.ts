@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { CliIo, EXIT } from "../io";
-import { editorJsonSchemaText, SCHEMA_FILE } from "../../lib/spec/jsonSchema";
-import { DOCS_FILE, tenantSpecDocs } from "../../lib/spec/docs";
+import { editorJsonSchemaText, SCHEMA_FILE } from "../../lib/loader/jsonSchema";
+import { DOCS_FILE, tenantSpecDocs } from "../../lib/loader/docs";
 
 /** The generated files belong to the project, wherever the command is run from. */
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");

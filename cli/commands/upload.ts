@@ -2,9 +2,9 @@ import * as path from "path";
 import { Command } from "commander";
 import { CliIo, EXIT, graphUrlArgument, paint, refuseIrregularFile, safeText } from "../io";
 import { delimiterArgument, withDelimiter } from "../delimiter";
-import { loadSpec } from "../../lib/spec/load";
-import { formatDiagnostic } from "../../lib/spec/diagnostics";
-import type { ProvisioningApp, TenantSpec } from "../../lib/spec/schema";
+import { loadSpec } from "../../lib/loader/load";
+import { formatDiagnostic } from "../../lib/model/diagnostics";
+import type { ProvisioningApp, TenantSpec } from "../../lib/model/schema";
 import { createGraphClient } from "../../lib/graph";
 import { bulkBody, fetchTransport } from "../../lib/upload/bulk";
 import {

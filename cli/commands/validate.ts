@@ -3,8 +3,8 @@ import * as path from "path";
 import { Command } from "commander";
 import { parse } from "csv-parse/sync";
 import { CliIo, EXIT, paint } from "../io";
-import { loadSpec } from "../../lib/spec/load";
-import { Diagnostic, formatDiagnostic } from "../../lib/spec/diagnostics";
+import { loadSpec } from "../../lib/loader/load";
+import { Diagnostic, formatDiagnostic } from "../../lib/model/diagnostics";
 
 interface ValidateOptions {
   json?: boolean;

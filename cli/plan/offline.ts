@@ -3,7 +3,7 @@
  * ids, group ids, template ids) are shown as `<...>` placeholders, so a reviewer sees exactly what
  * is looked up at deploy time instead of a made-up GUID.
  */
-import type { TenantSpec } from "../../lib/spec/schema";
+import type { TenantSpec } from "../../lib/model/schema";
 import type { InvokeAnswer } from "./mockRun";
 
 export function offlineInvokes(spec: TenantSpec): InvokeAnswer {

@@ -10,7 +10,7 @@ import { BEST_GUESS_OPERATOR_NAMES } from "../../lib/provisioning/operators";
 import { templateSchema } from "../../lib/provisioning/templateSchema";
 import { DEFAULT_SETTINGS } from "../../lib/lifecycle/compile";
 import { TASKS, taskDefinitionPlaceholder } from "../../lib/lifecycle/tasks";
-import type { ProvisioningApp } from "../../lib/spec/schema";
+import type { ProvisioningApp } from "../../lib/model/schema";
 
 /** The resource whose provider is being run. */
 export interface StandInResource {

@@ -24,7 +24,7 @@ export interface LibModules {
   "lifecycle/graphApi": typeof import("../../lib/lifecycle/graphApi");
   "provisioning/graphApi": typeof import("../../lib/provisioning/graphApi");
   "provisioning/managed": typeof import("../../lib/provisioning/managed");
-  "spec/schema": typeof import("../../lib/spec/schema");
+  "model/schema": typeof import("../../lib/model/schema");
 }
 
 /** Loads `lib/<relative>` (e.g. "graph", "lifecycle/graphApi") in any process. */

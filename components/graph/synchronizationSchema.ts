@@ -90,7 +90,7 @@ export const synchronizationSchemaProvider = {
     news: SynchronizationSchemaInputs,
   ): Promise<pulumi.dynamic.DiffResult & { detailedDiff: Record<string, PropertyDiff> }> {
     const managed = requireLib("provisioning/managed");
-    const { SCOPE_OPERATORS } = requireLib("spec/schema");
+    const { SCOPE_OPERATORS } = requireLib("model/schema");
     // An operator the last deploy did not look up compiles to a name no real one has, so the
     // scope shows as changed and update looks it up.
     const operatorNames: Record<string, string> = {};

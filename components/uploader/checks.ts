@@ -3,7 +3,7 @@
  * equivalent of Entra's expression functions, so only a column copied as is, or a constant, can
  * be expressed (the function uploader runs lib/expressions and has no such limit).
  */
-import type { TenantSpec } from "../../lib/spec/schema";
+import type { CheckContext } from "../../lib/model/checks";
 
 export type SimpleMapping = { column: string } | { constant: string };
 
@@ -19,18 +19,12 @@ export function simpleMapping(expression: string): SimpleMapping | undefined {
   return undefined;
 }
 
-/** The check-function shape of lib/spec/checks.ts. */
-export interface SpecCheckContext {
-  spec: TenantSpec;
-  report(path: (string | number)[], message: string): void;
-}
-
 /**
  * Rejects, for every app with `uploader.kind: logicApp`, a push trigger that would not demand an
  * Entra ID token from the HR system, and each `csv.columns` expression that is not a plain
  * `[Column]` reference or a string constant.
  */
-export function logicAppUploaderChecks(ctx: SpecCheckContext): void {
+export function logicAppUploaderChecks(ctx: CheckContext): void {
   for (const [appKey, app] of Object.entries(ctx.spec.provisioning)) {
     const uploader = app.uploader;
     if (uploader?.kind !== "logicApp") continue;

@@ -24,7 +24,7 @@ import {
   resolveScimTarget,
   ScimTarget,
 } from "../../lib/upload/scim";
-import type { ProvisioningApp } from "../../lib/spec/schema";
+import type { ProvisioningApp } from "../../lib/model/schema";
 import { LOGIC_APP_TRIGGER } from "./azure";
 import { simpleMapping } from "./checks";
 

@@ -4,7 +4,7 @@
  * run never write the state at the same time. Nothing here knows the Functions SDK (functions/src/index.ts
  * does the registration), so all of it is unit-tested.
  */
-import { provisioningApp, type ProvisioningApp } from "../../lib/spec/schema";
+import { provisioningApp, type ProvisioningApp } from "../../lib/model/schema";
 import { type BulkTransport, fetchTransport } from "../../lib/upload/bulk";
 import { graphTokenProvider } from "../../lib/upload/endpoint";
 import { runUpload, type RunSummary, summarize } from "../../lib/upload/run";

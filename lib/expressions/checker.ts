@@ -9,6 +9,7 @@ import { Call, diagnosticAt, Expr, ExpressionDiagnostic, Span } from "./ast";
 import { DATE_INTERVALS, isDateInterval } from "./dates";
 import { findFunction, FUNCTIONS, FunctionSpec, paramAt, signature } from "./functions";
 import { parseExpression } from "./parser";
+import { suggest } from "../model/diagnostics";
 
 /** Entra's limit for one attribute-mapping expression. */
 export const MAX_EXPRESSION_LENGTH = 10000;
@@ -26,36 +27,6 @@ export interface CheckOptions {
   extensionUrn?: string;
   /** The source text, for line/column of diagnostics when an AST is given. */
   text?: string;
-}
-
-/** Levenshtein distance, for "did you mean" suggestions. */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
-}
-
-/** The closest candidate within a distance proportional to the name's length, if any. */
-export function suggest(name: string, candidates: Iterable<string>): string | undefined {
-  const lower = name.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(lower, c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
 }
 
 const NULL_TESTS = new Set(["isnull", "isnullorempty", "ispresent"]);

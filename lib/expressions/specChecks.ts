@@ -1,21 +1,13 @@
 /**
  * Tenant-spec checks of the expressions in provisioning mappings and uploader columns, in the
- * shape lib/spec/checks.ts collects: `(ctx) => void`, reporting at a spec path.
+ * shape lib/loader/validate.ts collects: `(ctx) => void`, reporting at a spec path.
  */
-import type { TenantSpec } from "../spec/schema";
+import type { CheckContext } from "../model/checks";
 import { Expr } from "./ast";
 import { csvColumnCatalog, scimAttributeCatalog } from "./attributes";
 import { checkExpression } from "./checker";
 import { findFunction } from "./functions";
 import { parseExpression } from "./parser";
-
-export interface ExpressionCheckContext {
-  spec: TenantSpec;
-  /** `offset`: where in the expression string the problem is, for the loader to position it. */
-  report(path: (string | number)[], message: string, offset?: number): void;
-  /** A sample HR header given to `validate`; takes the place of `csv.header`. */
-  csvHeader?: readonly string[];
-}
 
 function usesFunction(ast: Expr, name: string): boolean {
   if (ast.kind === "call") {
@@ -36,7 +28,7 @@ const NO_EXTENSION = /refers to the custom SCIM extension, but no extension URN 
  * every uploader column expression must be usable outside Entra, and read only the columns of
  * `csv.header` when the spec declares it.
  */
-export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
+export function checkMappingExpressions(ctx: CheckContext): void {
   for (const [appKey, app] of Object.entries(ctx.spec.provisioning ?? {})) {
     const catalog = scimAttributeCatalog(app.scimExtension);
     for (const [target, mapping] of Object.entries(app.mappings ?? {})) {
@@ -96,7 +88,7 @@ export function checkMappingExpressions(ctx: ExpressionCheckContext): void {
  * same catalog as the mappings. (`ext:` without a scimExtension is reported by
  * lib/provisioning/checks.ts.)
  */
-export function checkSourceAttributes(ctx: ExpressionCheckContext): void {
+export function checkSourceAttributes(ctx: CheckContext): void {
   for (const [appKey, app] of Object.entries(ctx.spec.provisioning ?? {})) {
     const catalog = scimAttributeCatalog(app.scimExtension);
     const check = (name: string, path: (string | number)[]) => {

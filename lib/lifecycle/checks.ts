@@ -1,12 +1,12 @@
 /**
- * Offline checks of the lifecycle part of a spec, in the shape lib/spec/checks.ts runs: each
+ * Offline checks of the lifecycle part of a spec, in the shape lib/loader/validate.ts runs: each
  * reports at the property path of the offending value, with a message that lists what is
  * allowed. Graph would refuse most of these only at deploy time, one at a time.
  */
-import type { CheckFn, SpecPath } from "./checkTypes";
+import type { CheckFn, SpecPath } from "../model/checks";
 import { entryDefinition, taskEntry } from "./compile";
 import { parseScopeRule } from "./scopeRule";
-import { didYouMean } from "./suggest";
+import { didYouMean } from "../model/diagnostics";
 import {
   argumentProblem,
   GUID,
@@ -225,7 +225,7 @@ export const checkUniqueNames: CheckFn = ({ spec, report }) => {
   }
 };
 
-/** All lifecycle checks, for lib/spec/checks.ts. */
+/** All lifecycle checks, for lib/loader/validate.ts. */
 export const lifecycleChecks: CheckFn[] = [
   checkTasks,
   checkScopeRules,

@@ -10,7 +10,7 @@ import type {
   KeyValuePair,
   LogicAppTriggerEndpointConfiguration,
 } from "@microsoft/microsoft-graph-types";
-import type { CustomTaskExtension, TenantSpec, Workflow } from "../spec/schema";
+import type { CustomTaskExtension, TenantSpec, Workflow } from "../model/schema";
 import {
   GUID,
   TaskDefinition,

@@ -5,7 +5,7 @@
  * column in the rule text. The dynamic-group syntax (`-eq`, `-not`, `-in [...]`) is not accepted
  * by Lifecycle Workflows, so it is reported with the spelling to use instead.
  */
-import { didYouMean } from "./suggest";
+import { didYouMean } from "../model/diagnostics";
 
 export type Literal = string | number | boolean | null;
 

@@ -5,7 +5,7 @@
  * the user's attributes; group and attribute-change triggers fire on events, not dates, and are
  * reported only when the caller says the event happened.
  */
-import type { TenantSpec } from "../spec/schema";
+import type { TenantSpec } from "../model/schema";
 import { evaluateRule, parseScopeRule, type UserRecord } from "./scopeRule";
 import type { WorkflowCategory } from "./tasks";
 

@@ -15,7 +15,7 @@
  * On the wire every argument is a `{ name, value }` pair whose value is a string; lists are one
  * comma-separated string.
  */
-import { WORKFLOW_CATEGORIES } from "../spec/schema";
+import { WORKFLOW_CATEGORIES } from "../model/schema";
 
 export type WorkflowCategory = (typeof WORKFLOW_CATEGORIES)[number];
 

@@ -8,22 +8,15 @@
  * column sends writes nothing, so a leaver workflow timed on it never fires and the leaver keeps
  * their access. Each break is reported at the place that would have to change.
  */
-import type { ProvisioningApp, TenantSpec } from "../spec/schema";
-import { suggest } from "../spec/diagnostics";
+import type { CheckContext } from "../model/checks";
+import type { ProvisioningApp, TenantSpec } from "../model/schema";
+import { suggest } from "../model/diagnostics";
 import { canonicalAttributeName } from "../expressions/attributes";
 import { parseExpression } from "../expressions/parser";
 import { referencedAttributes } from "../upload/convert";
 import { resolveScimTarget } from "../upload/scim";
 import { parseScopeRule, type RuleNode } from "../lifecycle/scopeRule";
 import { TARGET_LABEL, targetAttribute, targetAttributeNames } from "./targets";
-
-type SpecPath = (string | number)[];
-
-export interface LineageContext {
-  spec: TenantSpec;
-  report(path: SpecPath, message: string, offset?: number): void;
-  warn(path: SpecPath, message: string, offset?: number): void;
-}
 
 /**
  * Entra user attributes that have a value without any mapping of ours: set by Entra itself, by
@@ -44,7 +37,7 @@ const SET_BY_ENTRA = [
   "mailNickname",
 ].map((a) => a.toLowerCase());
 
-export function checkLineage(ctx: LineageContext): void {
+export function checkLineage(ctx: CheckContext): void {
   for (const [appKey, app] of Object.entries(ctx.spec.provisioning)) {
     checkTargets(ctx, appKey, app);
     checkSent(ctx, appKey, app);
@@ -55,7 +48,7 @@ export function checkLineage(ctx: LineageContext): void {
 // ---------------------------------------------------------------------------------------------
 // target attributes
 
-function checkTargets(ctx: LineageContext, appKey: string, app: ProvisioningApp): void {
+function checkTargets(ctx: CheckContext, appKey: string, app: ProvisioningApp): void {
   const base = ["provisioning", appKey];
   for (const [target, mapping] of Object.entries(app.mappings)) {
     const known = targetAttribute(app.target, target);
@@ -109,7 +102,7 @@ function canonical(name: string, app: ProvisioningApp): string | undefined {
   }
 }
 
-function checkSent(ctx: LineageContext, appKey: string, app: ProvisioningApp): void {
+function checkSent(ctx: CheckContext, appKey: string, app: ProvisioningApp): void {
   const sent = sentAttributes(app);
   // Without an uploader the caller builds the SCIM records: what it sends is not in the spec.
   if (!sent) return;
@@ -203,7 +196,7 @@ function ruleProperties(node: RuleNode, out: { path: string[]; column: number }[
   }
 }
 
-function checkWorkflowInputs(ctx: LineageContext): void {
+function checkWorkflowInputs(ctx: CheckContext): void {
   const entraApps = Object.entries(ctx.spec.provisioning).filter(([, a]) => a.target === "entra");
   // With no app of ours writing Entra users, their attributes come from elsewhere (Entra Connect
   // from AD, the portal): nothing to trace.
@@ -268,7 +261,7 @@ function checkWorkflowInputs(ctx: LineageContext): void {
  * `yyyy-MM-dd` as midnight UTC (SCIM's dateTime needs a time), so the workflow runs at the very
  * start of the last day, a working day early for most people.
  */
-function warnDateOnlyLeave(ctx: LineageContext, workflowKey: string, offsetDays: number): void {
+function warnDateOnlyLeave(ctx: CheckContext, workflowKey: string, offsetDays: number): void {
   if (offsetDays !== 0) return;
   for (const [appKey, app] of Object.entries(ctx.spec.provisioning)) {
     if (app.target !== "entra") continue;

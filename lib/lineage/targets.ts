@@ -17,7 +17,7 @@
  *   `parentDistinguishedName` and `accountDisabled` of the provisioning agent, and the
  *   extension attributes by pattern (https://learn.microsoft.com/en-us/windows/win32/adschema/classes-user).
  */
-import type { ProvisioningApp } from "../spec/schema";
+import type { ProvisioningApp } from "../model/schema";
 
 export type TargetType = "String" | "Boolean" | "DateTime" | "Reference" | "Integer";
 

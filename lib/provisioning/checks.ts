@@ -1,13 +1,8 @@
 /**
  * Offline checks of the `provisioning` section that the schema alone cannot express, in the form
- * lib/spec/checks.ts collects: `(ctx) => void`, reporting with a path into the spec.
+ * lib/loader/validate.ts collects: `(ctx) => void`, reporting with a path into the spec.
  */
-import type { TenantSpec } from "../spec/schema";
-
-export interface CheckContext {
-  spec: TenantSpec;
-  report(path: (string | number)[], message: string): void;
-}
+import type { CheckContext } from "../model/checks";
 
 /** Every matching target must be mapped: Entra matches on the mapping's value. */
 export function checkMatchingTargetsMapped(ctx: CheckContext): void {
@@ -69,7 +64,7 @@ export function checkMatchingTargetsUnique({ spec, report }: CheckContext): void
   }
 }
 
-/** The checks of this area, for lib/spec/checks.ts. */
+/** The checks of this area, for lib/loader/validate.ts. */
 export const provisioningChecks = [
   checkMatchingTargetsMapped,
   checkMatchingTargetsUnique,

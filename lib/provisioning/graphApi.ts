@@ -13,7 +13,7 @@ import type {
   SynchronizationTemplate,
 } from "@microsoft/microsoft-graph-types";
 import type { GraphClient } from "../graph/client";
-import { suggest } from "../spec/diagnostics";
+import { suggest } from "../model/diagnostics";
 import { graphExpressionText, sourceShape } from "../expressions/graph";
 import { resolveOperatorNames, type OperatorEntry, type OperatorNames } from "./operators";
 import {

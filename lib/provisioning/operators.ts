@@ -3,7 +3,7 @@
  * documented only for EQUALS (reference 4.4, UNCONFIRMED item 9), so the real table is read at
  * deploy time from `GET .../jobs/{jobId}/schema/filterOperators`.
  */
-import type { SCOPE_OPERATORS } from "../spec/schema";
+import type { SCOPE_OPERATORS } from "../model/schema";
 
 export type ScopeOperator = (typeof SCOPE_OPERATORS)[number];
 export type OperatorNames = Partial<Record<ScopeOperator, string>>;

@@ -21,7 +21,7 @@ import type {
   SynchronizationRule,
   SynchronizationSchema,
 } from "@microsoft/microsoft-graph-types";
-import type { ProvisioningApp, ScopeClause } from "../spec/schema";
+import type { ProvisioningApp, ScopeClause } from "../model/schema";
 import type { OperatorNames, ScopeOperator } from "./operators";
 
 /** The spec's custom attribute types and their Graph attributeType. */

@@ -3,7 +3,7 @@
  * resource reads the live collection, merges the keys the spec owns into it and writes it back;
  * keys set by someone else (the portal's agent settings, say) survive.
  */
-import type { ProvisioningApp } from "../spec/schema";
+import type { ProvisioningApp } from "../model/schema";
 
 export interface SecretPair {
   key: string;

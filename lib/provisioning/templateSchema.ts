@@ -5,7 +5,7 @@
  * placeholder names, so `inbound plan` can print a PUT body of the right form.
  */
 import type { AttributeDefinition, SynchronizationSchema } from "@microsoft/microsoft-graph-types";
-import type { ProvisioningApp } from "../spec/schema";
+import type { ProvisioningApp } from "../model/schema";
 
 const attribute = (
   name: string,

@@ -1,18 +1,12 @@
 /**
- * Offline checks of the uploader part of a spec, in the shape of lib/spec/checks.ts: each column
+ * Offline checks of the uploader part of a spec, in the shape of lib/loader/validate.ts: each column
  * key must be a SCIM attribute, externalId must be mapped, every expression must parse. (Whether
  * the columns exist can only be known from the CSV header, at upload time.)
  */
 import { parseExpression } from "../expressions";
 import type { Call, Expr } from "../expressions/ast";
-import type { TenantSpec } from "../spec/schema";
+import type { CheckContext } from "../model/checks";
 import { resolveScimTarget } from "./scim";
-
-export interface CheckContext {
-  spec: TenantSpec;
-  /** `offset`: where in the string the problem is, so the loader can point at it. */
-  report(path: (string | number)[], message: string, offset?: number): void;
-}
 
 export function checkUploaderColumns(ctx: CheckContext): void {
   for (const [key, app] of Object.entries(ctx.spec.provisioning)) {

@@ -5,7 +5,7 @@
  * per-record hot path.
  */
 import { compileExpression, parseExpression } from "../expressions";
-import type { ProvisioningApp } from "../spec/schema";
+import type { ProvisioningApp } from "../model/schema";
 import { convertValue, CORE_URN, ENTERPRISE_URN, resolveScimTarget, ScimTarget } from "./scim";
 
 /** A problem with the column mapping itself: nothing can be sent until it is fixed. */

@@ -9,7 +9,7 @@ import { createReadStream } from "fs";
 import { Readable } from "stream";
 import { TextDecoder } from "util";
 import { CsvError, parse } from "csv-parse";
-import type { Uploader } from "../spec/schema";
+import type { Uploader } from "../model/schema";
 
 export interface CsvRow {
   /** 1-based line where the row starts. */

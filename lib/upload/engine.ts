@@ -11,7 +11,7 @@
  */
 import { createHash } from "crypto";
 import type { Readable } from "stream";
-import type { ProvisioningApp } from "../spec/schema";
+import type { ProvisioningApp } from "../model/schema";
 import { BulkRecord, BulkTransport, bulkBody, describeErrorBody, MAX_OPERATIONS } from "./bulk";
 import { compileConverter, Converter, MappingProblem, RowError } from "./convert";
 import { CsvFileError, CsvInput, CsvOptions, CsvProblem, readCsvBatches } from "./csv";

@@ -5,7 +5,7 @@
  * every guarantee of docs/uploader.md "What can go wrong" lives here or below.
  */
 import type { Readable } from "stream";
-import type { ProvisioningApp } from "../spec/schema";
+import type { ProvisioningApp } from "../model/schema";
 import type { BulkTransport } from "./bulk";
 import type { MappingProblem } from "./convert";
 import type { CsvInput } from "./csv";

@@ -6,7 +6,7 @@
  * Types follow RFC 7643 (core User section 4.1, enterprise extension section 4.3); the custom
  * extension's types come from the spec's `scimExtension.attributes`.
  */
-import type { ProvisioningApp } from "../spec/schema";
+import type { ProvisioningApp } from "../model/schema";
 
 export const CORE_URN = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

@@ -5,7 +5,7 @@
  * notRegexMatch's documented "false when empty"). Regular expressions are JavaScript's, matched
  * anywhere in the value like .NET's Regex.IsMatch.
  */
-import type { ProvisioningApp, ScopeClause } from "../spec/schema";
+import type { ProvisioningApp, ScopeClause } from "../model/schema";
 
 export interface ClauseResult {
   clause: ScopeClause;

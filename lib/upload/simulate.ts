@@ -5,7 +5,7 @@
  */
 import type { Readable } from "stream";
 import { compileExpression, parseExpression } from "../expressions";
-import type { ProvisioningApp } from "../spec/schema";
+import type { ProvisioningApp } from "../model/schema";
 import { compileConverter, expressionFailure, MappingProblem, RowError, ScimUser } from "./convert";
 import { CsvFileError, CsvProblem, readCsv } from "./csv";
 import type { ScimTarget } from "./scim";

@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { editorJsonSchemaText } from "../../lib/spec/jsonSchema";
-import { tenantSpecDocs } from "../../lib/spec/docs";
+import { editorJsonSchemaText } from "../../lib/loader/jsonSchema";
+import { tenantSpecDocs } from "../../lib/loader/docs";
 import { inbound } from "./harness";
 
 const inboundSchema = (args: string[], cwd: string) => inbound(["schema", ...args], { cwd });

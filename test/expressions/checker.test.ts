@@ -7,7 +7,7 @@ import {
   parseExpression,
   scimAttributeCatalog,
 } from "../../lib/expressions";
-import type { TenantSpec } from "../../lib/spec/schema";
+import type { TenantSpec } from "../../lib/model/schema";
 
 const EXT = "urn:ietf:params:scim:schemas:extension:contoso:1.0:User";
 const catalog = scimAttributeCatalog({
@@ -308,6 +308,9 @@ describe("checkMappingExpressions", () => {
     const reports: [string, string, number?][] = [];
     checkMappingExpressions({
       spec,
+      warn: (p: (string | number)[], m: string) => {
+        throw new Error(`unexpected warning at ${p.join(".")}: ${m}`);
+      },
       report: (p, m, offset) =>
         reports.push(offset === undefined ? [p.join("."), m] : [p.join("."), m, offset]),
     });

@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { inbound as runCli } from "../cli/harness";
-import { loadSpec, MAX_EXTENDS_DEPTH } from "../../lib/spec/load";
-import { formatDiagnostic } from "../../lib/spec/diagnostics";
+import { loadSpec, MAX_EXTENDS_DEPTH } from "../../lib/loader/load";
+import { formatDiagnostic } from "../../lib/model/diagnostics";
 import { findFunction } from "../../lib/expressions";
 import { NON_DETERMINISTIC_FUNCTIONS } from "../../lib/upload/checks";
 

@@ -2,8 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { tenantSpec, type TenantSpec } from "../../lib/spec/schema";
-import type { CheckFn, SpecPath } from "../../lib/lifecycle/checkTypes";
+import { tenantSpec, type TenantSpec } from "../../lib/model/schema";
+import type { CheckFn, SpecPath } from "../../lib/model/checks";
 import type { GraphEmulator } from "../graph-emulator";
 
 const BASE = {
@@ -36,6 +36,9 @@ export function runChecks(checks: CheckFn[], spec: TenantSpec): string[] {
   for (const check of checks) {
     check({
       spec,
+      warn: (p: (string | number)[], m: string) => {
+        throw new Error(`unexpected warning at ${p.join(".")}: ${m}`);
+      },
       report: (p, message, offset) =>
         found.push(
           `${formatPath(p)}: ${offset === undefined ? "" : `column ${offset + 1}: `}${message}`,

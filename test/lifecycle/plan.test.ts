@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { compileWorkflow, placeholderResolver } from "../../lib/lifecycle/compile";
-import { loadSpecOrThrow } from "../../lib/spec/load";
+import { loadSpecOrThrow } from "../../lib/loader/load";
 import { LIFECYCLE_WORKFLOW_TYPE } from "../../components/graph/lifecycleWorkflow";
 
 const ROOT = path.join(__dirname, "..", "..");

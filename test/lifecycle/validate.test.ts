@@ -3,8 +3,8 @@
  * `file:line:col: path: message` a user sees from `inbound validate`, so that the position (the
  * key of the offending task or argument, the token inside a scope rule) is part of what is tested.
  */
-import { loadSpec } from "../../lib/spec/load";
-import { formatDiagnostic } from "../../lib/spec/diagnostics";
+import { loadSpec } from "../../lib/loader/load";
+import { formatDiagnostic } from "../../lib/model/diagnostics";
 
 const HEAD = `tenant: { name: contoso, id: 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, domain: contoso.com }
 lifecycleWorkflows:

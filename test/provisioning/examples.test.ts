@@ -10,7 +10,7 @@
 import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
-import { loadSpecOrThrow } from "../../lib/spec/load";
+import { loadSpecOrThrow } from "../../lib/loader/load";
 import { schemaSpecOf } from "../../lib/provisioning/managed";
 import { attr, CONTOSO_URN, customAttribute, mapping } from "./helpers";
 

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { tenantSpec, type TenantSpec } from "../../lib/spec/schema";
+import { tenantSpec, type TenantSpec } from "../../lib/model/schema";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "provisioning");
 

@@ -55,6 +55,9 @@ describe("offline checks", () => {
     const reports: [string, string][] = [];
     const ctx = {
       spec: broken,
+      warn: (p: (string | number)[], m: string) => {
+        throw new Error(`unexpected warning at ${p.join(".")}: ${m}`);
+      },
       report: (path: (string | number)[], message: string) =>
         reports.push([path.join("."), message]),
     };

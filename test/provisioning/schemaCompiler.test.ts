@@ -4,7 +4,7 @@
  * normalisation and per-mapping diff that drift detection relies on.
  */
 import type { SynchronizationSchema } from "@microsoft/microsoft-graph-types";
-import { provisioningApp } from "../../lib/spec/schema";
+import { provisioningApp } from "../../lib/model/schema";
 import { attr, customAttribute } from "./helpers";
 import {
   apiSourceRule,

@@ -1,7 +1,7 @@
 /** Shared test material for the uploader: a spec app over Microsoft's sample columns, a fake clock. */
 import * as path from "path";
 import { Readable } from "stream";
-import { tenantSpec, ProvisioningApp } from "../../lib/spec/schema";
+import { tenantSpec, ProvisioningApp } from "../../lib/model/schema";
 import type { Clock } from "../../lib/upload/scheduler";
 import type { BulkResponse, BulkTransport } from "../../lib/upload/bulk";
 import type { GraphEmulator } from "../graph-emulator";

@@ -1,6 +1,6 @@
 import { evaluateClause, evaluateScope } from "../../lib/upload/scope";
 import { simulate } from "../../lib/upload/simulate";
-import { ScopeClause, tenantSpec } from "../../lib/spec/schema";
+import { ScopeClause, tenantSpec } from "../../lib/model/schema";
 import { checkUploaderColumns } from "../../lib/upload/checks";
 import { csvOf, csvStream, EXT_URN, makeApp, makeSpecInput, row } from "./helpers";
 
@@ -124,7 +124,11 @@ describe("checkUploaderColumns", () => {
       }),
     );
     const reports: [string, string][] = [];
-    checkUploaderColumns({ spec, report: (p, m) => reports.push([p.join("."), m]) });
+    checkUploaderColumns({
+      spec,
+      report: (p, m) => reports.push([p.join("."), m]),
+      warn: (p, m) => reports.push([p.join("."), `warning: ${m}`]),
+    });
     expect(reports).toEqual([
       [
         "provisioning.employees.uploader.csv.columns",

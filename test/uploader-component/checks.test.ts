@@ -6,7 +6,7 @@ import {
   uploaderNames,
   withoutSas,
 } from "../../components/uploader/azure";
-import { tenantSpec } from "../../lib/spec/schema";
+import { tenantSpec } from "../../lib/model/schema";
 import { HR_SYSTEM_APP_ID, TENANT_ID } from "./fixtures";
 
 const httpTrigger = { audience: "api://contoso-hr-push", callerAppId: HR_SYSTEM_APP_ID };
@@ -33,6 +33,9 @@ function reports(uploaders: Record<string, Record<string, unknown>>) {
   const found: { path: (string | number)[]; message: string }[] = [];
   logicAppUploaderChecks({
     spec: spec(uploaders),
+    warn: (p: (string | number)[], m: string) => {
+      throw new Error(`unexpected warning at ${p.join(".")}: ${m}`);
+    },
     report: (path, message) => found.push({ path, message }),
   });
   return found;

@@ -1,5 +1,5 @@
 /** Spec sections shared by the uploader tests, validated by the real schema. */
-import { provisioningApp, type ProvisioningApp } from "../../lib/spec/schema";
+import { provisioningApp, type ProvisioningApp } from "../../lib/model/schema";
 
 export const TENANT_ID = "11111111-2222-3333-4444-555555555555";
 export const SUBSCRIPTION_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";

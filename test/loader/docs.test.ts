@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { DOCS_FILE, tenantSpecDocs } from "../../lib/spec/docs";
-import { tenantSpecJsonSchema } from "../../lib/spec/jsonSchema";
-import { loadSpec } from "../../lib/spec/load";
-import { formatDiagnostic } from "../../lib/spec/diagnostics";
+import { DOCS_FILE, tenantSpecDocs } from "../../lib/loader/docs";
+import { tenantSpecJsonSchema } from "../../lib/loader/jsonSchema";
+import { loadSpec } from "../../lib/loader/load";
+import { formatDiagnostic } from "../../lib/model/diagnostics";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const docs = tenantSpecDocs();
@@ -14,10 +14,10 @@ const rows = docs
 const row = (field: string) => rows.find((r) => r.startsWith(`| \`${field}\` |`));
 
 describe("docs/tenant-spec.md", () => {
-  it("is in sync with lib/spec/schema.ts", () => {
+  it("is in sync with lib/model/schema.ts", () => {
     const committed = fs.readFileSync(path.join(ROOT, DOCS_FILE), "utf8");
     if (committed !== docs) {
-      throw new Error(`${DOCS_FILE} is out of date with lib/spec/schema.ts: run npm run schema`);
+      throw new Error(`${DOCS_FILE} is out of date with lib/model/schema.ts: run npm run schema`);
     }
   });
 

@@ -7,7 +7,7 @@ import {
   SCHEMA_FILE,
   SCHEMA_ID,
   tenantSpecJsonSchema,
-} from "../../lib/spec/jsonSchema";
+} from "../../lib/loader/jsonSchema";
 import { schemaErrors } from "./jsonSchemaCheck";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -21,10 +21,10 @@ const configFiles = ["config/tenants", "config/base"].flatMap((d) =>
 const readYaml = (file: string) => parse(fs.readFileSync(path.join(ROOT, file), "utf8"));
 
 describe("config/tenant-spec.schema.json", () => {
-  it("is in sync with lib/spec/schema.ts", () => {
+  it("is in sync with lib/model/schema.ts", () => {
     const committed = fs.readFileSync(path.join(ROOT, SCHEMA_FILE), "utf8");
     if (committed !== editorJsonSchemaText()) {
-      throw new Error(`${SCHEMA_FILE} is out of date with lib/spec/schema.ts: run npm run schema`);
+      throw new Error(`${SCHEMA_FILE} is out of date with lib/model/schema.ts: run npm run schema`);
     }
   });
 
@@ -34,7 +34,7 @@ describe("config/tenant-spec.schema.json", () => {
     expect(schema.$id).toBe(SCHEMA_ID);
     expect(schema.title).toBe("inbound tenant spec");
     expect(schema.description).toBe(
-      "One Entra tenant's HR-driven identity flow. Generated from lib/spec/schema.ts by `npm run schema`; do not edit by hand. No field is marked required here: a file that `extends` a base gets fields from it, which an editor cannot see; `inbound validate` checks the merged file. Strings containing a `${...}` variable pass the pattern checks here, since variables are substituted before validation.",
+      "One Entra tenant's HR-driven identity flow. Generated from lib/model/schema.ts by `npm run schema`; do not edit by hand. No field is marked required here: a file that `extends` a base gets fields from it, which an editor cannot see; `inbound validate` checks the merged file. Strings containing a `${...}` variable pass the pattern checks here, since variables are substituted before validation.",
     );
     expect(editorJsonSchemaText()).not.toContain('"required"');
     expect(editorJsonSchemaText()).not.toContain(String(Number.MAX_SAFE_INTEGER));

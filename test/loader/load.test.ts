@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { loadSpec, loadSpecOrThrow } from "../../lib/spec/load";
-import { formatDiagnostic } from "../../lib/spec/diagnostics";
+import { loadSpec, loadSpecOrThrow } from "../../lib/loader/load";
+import { formatDiagnostic } from "../../lib/model/diagnostics";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TENANT =

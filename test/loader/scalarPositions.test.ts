@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { isMap, isScalar, parseDocument, Scalar, stringify } from "yaml";
-import { scalarSourceOffsets, ScalarStyle } from "../../lib/spec/scalarPositions";
+import { scalarSourceOffsets, ScalarStyle } from "../../lib/loader/scalarPositions";
 
 /** The value of `key: ...` in `text`, and the source offset of each of its characters. */
 function offsets(text: string): { value: string; offsets: number[] | undefined } {

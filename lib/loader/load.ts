@@ -20,11 +20,17 @@ import {
   visit,
 } from "yaml";
 import { z } from "zod";
-import { runChecks } from "./checks";
+import { runChecks } from "./validate";
 import { readBoundedFile } from "./files";
-import { Diagnostic, formatDiagnostic, formatPath, sortDiagnostics, suggest } from "./diagnostics";
+import {
+  Diagnostic,
+  formatDiagnostic,
+  formatPath,
+  sortDiagnostics,
+  suggest,
+} from "../model/diagnostics";
 import { scalarSourceOffsets, ScalarStyle } from "./scalarPositions";
-import { tenantSpec, TenantSpec } from "./schema";
+import { tenantSpec, TenantSpec } from "../model/schema";
 
 /** Specs are small; anything larger is a wrong file, and is refused before it is parsed. */
 export const MAX_SPEC_BYTES = 1024 * 1024;

@@ -59,8 +59,11 @@ export function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The closest candidate, if it is close enough to be a plausible typo. */
-export function suggest(word: string, candidates: readonly string[]): string | undefined {
+/**
+ * The closest candidate (case-insensitive), if it is close enough to be a plausible typo: within a
+ * third of the word's length, at least 2. The one "did you mean" of the project.
+ */
+export function suggest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
@@ -73,4 +76,10 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3))
     ? best
     : undefined;
+}
+
+/** `; did you mean "x"?`, or "" when nothing is close. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const hit = suggest(word, candidates);
+  return hit === undefined ? "" : `; did you mean ${JSON.stringify(hit)}?`;
 }

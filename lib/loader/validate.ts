@@ -2,27 +2,13 @@
  * Cross-reference checks: what the schema alone cannot say, run once the spec has its shape.
  * Each area keeps its own checks beside its code; this is the one list of them.
  */
-import type { TenantSpec } from "./schema";
+import type { CheckContext, CheckFn } from "../model/checks";
 import { checkMappingExpressions, checkSourceAttributes } from "../expressions";
 import { lifecycleChecks } from "../lifecycle/checks";
 import { provisioningChecks } from "../provisioning/checks";
 import { checkUploaderColumns } from "../upload/checks";
 import { logicAppUploaderChecks } from "../../components/uploader/checks";
 import { checkLineage } from "../lineage/checks";
-
-export type SpecPath = (string | number)[];
-
-export interface CheckContext {
-  spec: TenantSpec;
-  /** `offset`: position inside the string value at `path`, for errors inside an expression. */
-  report(path: SpecPath, message: string, offset?: number): void;
-  /** A problem that does not stop a deploy: printed, exit 0 unless `validate --strict`. */
-  warn(path: SpecPath, message: string, offset?: number): void;
-  /** A sample HR header (`validate --csv-header`), checked like `uploader.csv.header`. */
-  csvHeader?: readonly string[];
-}
-
-export type CheckFn = (ctx: CheckContext) => void;
 
 /** Azure resources need to know where to go. */
 export function checkAzureSectionPresent({ spec, report }: CheckContext): void {

@@ -4,7 +4,7 @@
  * config/tenant-spec.schema.json; a test keeps the committed copy in sync.
  */
 import { z } from "zod";
-import { tenantSpec } from "./schema";
+import { tenantSpec } from "../model/schema";
 
 export const SCHEMA_ID = "urn:inbound:tenant-spec";
 export const SCHEMA_TITLE = "inbound tenant spec";
@@ -15,7 +15,7 @@ export const SCHEMA_FILE = "config/tenant-spec.schema.json";
 export type JsonSchema = Record<string, unknown>;
 
 const EDITOR_NOTE = [
-  "Generated from lib/spec/schema.ts by `npm run schema`; do not edit by hand.",
+  "Generated from lib/model/schema.ts by `npm run schema`; do not edit by hand.",
   "No field is marked required here: a file that `extends` a base gets fields from it, which an editor cannot see;",
   "`inbound validate` checks the merged file.",
   "Strings containing a `${...}` variable pass the pattern checks here, since variables are substituted before validation.",
