@@ -177,11 +177,16 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     }
   }
 
+  return withVerbs({ baseUrl, version, stats, request });
+}
+
+/** A client from its `request`: the verbs and paging are the same for every client. */
+export function withVerbs(
+  core: Pick<GraphClient, "baseUrl" | "version" | "stats" | "request">,
+): GraphClient {
+  const { request } = core;
   return {
-    baseUrl,
-    version,
-    stats,
-    request,
+    ...core,
     async get<T>(path: string, options?: RequestOptions) {
       return (await request<T>("GET", path, undefined, options)) as T;
     },

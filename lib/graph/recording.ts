@@ -6,7 +6,7 @@
  * not a second description of it that could drift away from the code.
  */
 import type { GraphClient, GraphVersion, HttpMethod, RequestOptions } from "./client";
-import { resolvePath } from "./client";
+import { resolvePath, withVerbs } from "./client";
 
 export interface RecordedRequest {
   method: HttpMethod;
@@ -70,23 +70,6 @@ export function createRecordingClient(options: RecordingClientOptions): GraphCli
     return options.answer(method, bare, sent, query) as T | undefined;
   }
 
-  return {
-    baseUrl,
-    version,
-    stats,
-    request,
-    async get<T>(path: string, requestOptions?: RequestOptions) {
-      return (await request<T>("GET", path, undefined, requestOptions)) as T;
-    },
-    post: (path, body, requestOptions) => request("POST", path, body, requestOptions),
-    put: (path, body, requestOptions) => request("PUT", path, body, requestOptions),
-    patch: (path, body, requestOptions) => request("PATCH", path, body, requestOptions),
-    async delete(path, requestOptions) {
-      await request("DELETE", path, undefined, requestOptions);
-    },
-    async getAllPages<T>(path: string, requestOptions?: RequestOptions) {
-      const page = await request<{ value?: T[] }>("GET", path, undefined, requestOptions);
-      return page?.value ?? [];
-    },
-  };
+  // Paging follows `@odata.nextLink`, which the stand-ins never set: one page, as asked.
+  return withVerbs({ baseUrl, version, stats, request });
 }
