@@ -6,7 +6,7 @@
  */
 import { AttributeCatalog, canonicalAttributeName } from "./attributes";
 import { Call, diagnosticAt, Expr, ExpressionDiagnostic, Span } from "./ast";
-import { DATE_INTERVALS, isDateInterval } from "./dates";
+import { DATE_INTERVALS, isDateInterval, parseDateTimeStyles } from "./dates";
 import { findFunction, FUNCTIONS, FunctionSpec, paramAt, signature } from "./functions";
 import { parseExpression } from "./parser";
 
@@ -253,6 +253,12 @@ class Checker {
       case "Replace":
         this.replaceMode(node);
         break;
+      case "FormatDateTime": {
+        const styles = literal(1);
+        const flags = styles === undefined ? 0 : parseDateTimeStyles(styles);
+        if (typeof flags === "string") this.report((arg(1) as Expr).span, flags);
+        break;
+      }
       case "RandomString": {
         const values = [0, 1, 2, 3, 4].map((i) => literal(i));
         if (values.every((v) => v !== undefined && /^\d+$/.test(v))) {

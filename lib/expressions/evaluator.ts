@@ -13,14 +13,16 @@ import { attributeAliases } from "./attributes";
 import { structuralDiagnostics } from "./checker";
 import {
   addInterval,
+  compileExactParser,
+  compileFormatter,
   DateInterval,
+  DEFAULT_DATE_TIME_STYLES,
   diffInterval,
   formatDefault,
-  formatExact,
   fromFileTime,
   isDateInterval,
   parseDateTime,
-  parseExact,
+  parseDateTimeStyles,
   toFileTime,
 } from "./dates";
 import { findFunction } from "./functions";
@@ -530,19 +532,40 @@ const BUILDERS: Record<string, Builder> = {
         "the tenant's default verified domain is not known offline; pass defaultDomain to compileExpression",
       );
   },
-  formatdatetime: (a) => {
-    const [source, , inFmt, outFmt] = [at(a, 0), at(a, 1), at(a, 2), at(a, 3)];
+  formatdatetime: (a, node, ctx) => {
+    const [source, styles, inFmt, outFmt] = [at(a, 0), at(a, 1), at(a, 2), at(a, 3)];
+    const stylesOf = (text: string | null): number => {
+      const flags = parseDateTimeStyles(text ?? "");
+      return typeof flags === "string" ? fail("FormatDateTime", flags) : flags;
+    };
+    // Constant styles and formats (the usual case) are compiled once, not once per record.
+    const [constStyles, constIn, constOut] = [1, 2, 3].map((i) => literalOf(node.args[i] ?? null));
+    const fixedStyles = a[1]
+      ? constStyles === undefined
+        ? undefined
+        : stylesOf(constStyles)
+      : DEFAULT_DATE_TIME_STYLES;
+    const fixedParser =
+      fixedStyles !== undefined && constIn !== undefined
+        ? compileExactParser(constIn, fixedStyles)
+        : undefined;
+    const fixedFormatter = constOut !== undefined ? compileFormatter(constOut) : undefined;
     return (r) => {
       const s = toStr(scalar(source(r)));
       if (s === null) return null;
-      const input = toStr(inFmt(r)) ?? "";
-      const d = parseExact(s, input);
-      if (!d)
+      let parse = fixedParser;
+      let input = constIn as string;
+      if (!parse) {
+        input = toStr(inFmt(r)) ?? "";
+        parse = compileExactParser(input, fixedStyles ?? stylesOf(toStr(styles(r))));
+      }
+      const parsed = parse(s, ctx.clock);
+      if (!parsed)
         fail(
           "FormatDateTime",
           `${JSON.stringify(s)} does not match inputFormat ${JSON.stringify(input)}`,
         );
-      return formatExact(d, toStr(outFmt(r)) ?? "");
+      return (fixedFormatter ?? compileFormatter(toStr(outFmt(r)) ?? ""))(parsed);
     };
   },
   guid: (_a, _node, ctx) => () => {

@@ -1,5 +1,6 @@
 /** One block per documented function: normal values, null/empty and multi-valued inputs. */
 import {
+  checkExpression,
   compileExpression,
   evaluateExpression,
   ExpressionError,
@@ -306,6 +307,102 @@ describe("dates", () => {
     expect(evalError('FormatDateTime([d], , "yyyy-MM-dd", "yyyy")', { d: "2020/01/01" })).toBe(
       'FormatDateTime: "2020/01/01" does not match inputFormat "yyyy-MM-dd"',
     );
+  });
+  // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/functions-for-customizing-application-data#formatdatetime:
+  // dateTimeStyles "If left empty, the default value used is DateTimeStyles.RoundtripKind,
+  // DateTimeStyles.AllowLeadingWhite, DateTimeStyles.AllowTrailingWhite".
+  describe("FormatDateTime's dateTimeStyles", () => {
+    const fdt = (styles: string, input: string, inFmt: string, outFmt: string): unknown =>
+      compileExpression(
+        parseExpression(
+          `FormatDateTime([d], ${styles}, ${JSON.stringify(inFmt)}, ${JSON.stringify(outFmt)})`,
+        ).ast!,
+        { clock },
+      )({ d: input });
+    it("left empty, allows white space at either end but not inside", () => {
+      expect(fdt("", " 2020-01-02 ", "yyyy-MM-dd", "d/M/yyyy")).toBe("2/1/2020");
+      expect(() => fdt("", "2020- 01-02", "yyyy-MM-dd", "d/M/yyyy")).toThrow(
+        'FormatDateTime: "2020- 01-02" does not match inputFormat "yyyy-MM-dd"',
+      );
+    });
+    it("None refuses the white space the default allows", () => {
+      expect(() => fdt('"None"', " 2020-01-02", "yyyy-MM-dd", "d/M/yyyy")).toThrow(
+        /does not match inputFormat/,
+      );
+      expect(fdt('"None"', "2020-01-02", "yyyy-MM-dd", "d/M/yyyy")).toBe("2/1/2020");
+    });
+    it("AllowWhiteSpaces (or AllowInnerWhite) also skips white space inside", () => {
+      expect(fdt('"AllowWhiteSpaces"', " 2020 -01- 02 ", "yyyy-MM-dd", "d/M/yyyy")).toBe(
+        "2/1/2020",
+      );
+      expect(
+        fdt(
+          '"DateTimeStyles.AllowInnerWhite, DateTimeStyles.AllowLeadingWhite"',
+          " 2020 -01-02",
+          "yyyy-MM-dd",
+          "d/M/yyyy",
+        ),
+      ).toBe("2/1/2020");
+      expect(fdt('"4"', "2020 -01-02", "yyyy-MM-dd", "d/M/yyyy")).toBe("2/1/2020");
+    });
+    it("the kind the styles give decides what K prints, as DateTime.ToString does", () => {
+      const out = "yyyy-MM-dd HH:mmK";
+      // RoundtripKind (the default): Z stays UTC, an offset becomes local (UTC on Entra's servers), none stays unspecified.
+      expect(fdt("", "2020-01-02T10:00Z", "yyyy-MM-dd'T'HH:mmK", out)).toBe("2020-01-02 10:00Z");
+      expect(fdt("", "2020-01-02T10:00+02:00", "yyyy-MM-dd'T'HH:mmK", out)).toBe(
+        "2020-01-02 08:00+00:00",
+      );
+      expect(fdt("", "2020-01-02T10:00", "yyyy-MM-dd'T'HH:mmK", out)).toBe("2020-01-02 10:00");
+      expect(fdt('"AdjustToUniversal"', "2020-01-02T10:00+02:00", "yyyy-MM-dd'T'HH:mmK", out)).toBe(
+        "2020-01-02 08:00Z",
+      );
+      expect(
+        fdt('"AssumeUniversal, AdjustToUniversal"', "2020-01-02T10:00", "yyyy-MM-dd'T'HH:mm", out),
+      ).toBe("2020-01-02 10:00Z");
+    });
+    it("a time alone is on today's date unless NoCurrentDateDefault", () => {
+      expect(fdt("", "10:15", "HH:mm", "yyyy-MM-dd HH:mm")).toBe("2021-07-02 10:15");
+      expect(fdt('"NoCurrentDateDefault"', "10:15", "HH:mm", "yyyy-MM-dd HH:mm")).toBe(
+        "0001-01-01 10:15",
+      );
+    });
+    it("an offset moves the date across midnight and month ends", () => {
+      expect(fdt("", "2020-12-31 23:30-02:00", "yyyy-MM-dd HH:mmzzz", "yyyy-MM-dd HH:mm")).toBe(
+        "2021-01-01 01:30",
+      );
+      expect(fdt("", "2020-03-01 00:30+01:00", "yyyy-MM-dd HH:mmzzz", "yyyy-MM-dd HH:mm")).toBe(
+        "2020-02-29 23:30",
+      );
+    });
+    it("reads fields greedily and refuses a day name that does not fit the date, like ParseExact", () => {
+      expect(fdt("", "Thursday, 2 January 2020", "dddd, d MMMM yyyy", "yyyy-MM-dd")).toBe(
+        "2020-01-02",
+      );
+      expect(() => fdt("", "Friday, 2 January 2020", "dddd, d MMMM yyyy", "yyyy-MM-dd")).toThrow(
+        /does not match inputFormat/,
+      );
+      expect(() => fdt("", "1122020", "Mdyyyy", "yyyy-MM-dd")).toThrow(
+        /does not match inputFormat/,
+      );
+    });
+    it("refuses an unknown style or a combination .NET refuses", () => {
+      expect(() => fdt('"Roundtrip"', "2020-01-02", "yyyy-MM-dd", "yyyy")).toThrow(
+        /^FormatDateTime: unknown dateTimeStyles value "Roundtrip": use DateTimeStyles names \(None, AllowLeadingWhite/,
+      );
+      expect(() =>
+        fdt('"RoundtripKind, AdjustToUniversal"', "2020-01-02", "yyyy-MM-dd", "yyyy"),
+      ).toThrow(
+        "FormatDateTime: dateTimeStyles RoundtripKind cannot be combined with AssumeLocal, AssumeUniversal or AdjustToUniversal",
+      );
+      expect(
+        checkExpression('FormatDateTime([d], "AssumeLocal, AssumeUniversal", "yyyy", "yyyy")'),
+      ).toEqual([
+        expect.objectContaining({
+          message: "dateTimeStyles AssumeLocal and AssumeUniversal cannot be combined",
+          column: 21,
+        }),
+      ]);
+    });
   });
   it("NumFromDate and DateFromNum use AD's 100 ns ticks since 1601", () => {
     expect(ev('NumFromDate("2012-01-01T23:00:00Z")')).toBe("129699324000000000");
