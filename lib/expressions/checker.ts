@@ -262,14 +262,15 @@ class Checker {
       case "RandomString": {
         const values = [0, 1, 2, 3, 4].map((i) => literal(i));
         if (values.every((v) => v !== undefined && /^\d+$/.test(v))) {
-          const [length, ...mins] = values.map(Number);
-          const sum = mins.reduce((s, x) => s + x, 0);
+          // Microsoft's rule leaves MinimumLowerCase out of the sum.
+          const [length, numbers, special, capital] = values.map(Number);
+          const sum = numbers + special + capital;
           if (length > 256)
             this.report(node.span, `RandomString length can be at most 256, got ${length}`);
           else if (sum > length) {
             this.report(
               node.span,
-              `RandomString length ${length} is less than the sum of the minimums (${sum})`,
+              `RandomString length ${length} is less than minimumNumbers + minimumSpecialCharacters + minimumCapital (${sum})`,
             );
           }
         }

@@ -136,6 +136,27 @@ function truth(fn: string, v: unknown): boolean {
   return fail(fn, `expected True or False, got ${JSON.stringify(toStr(s))}`);
 }
 
+const isTrue = (v: unknown): boolean =>
+  v === true || (typeof v === "string" && v.length === 4 && v.toLowerCase() === "true");
+
+/**
+ * CBool: "If the expression evaluates to a non-zero value, then CBool returns True, else it
+ * returns False" (Microsoft Learn). Zero, False, null and the empty string are the zero values;
+ * any other value, "yes" or a date included, is True.
+ */
+function cbool(v: unknown): boolean {
+  const s = scalar(v);
+  if (s === null || s === undefined || s === "") return false;
+  if (typeof s === "boolean") return s;
+  if (typeof s === "number") return s !== 0;
+  if (typeof s === "string") {
+    if (s.toLowerCase() === "false") return false;
+    const n = numericValue(s);
+    if (n !== null) return n !== 0;
+  }
+  return true;
+}
+
 function toDate(fn: string, param: string, v: unknown): Date | null {
   const s = scalar(v);
   if (s === null || s === undefined) return null;
@@ -271,8 +292,18 @@ const stringMap =
     return (r) => mapStrings(x(r), f);
   };
 
-const SPECIAL_CHARS = "!@#$%^&*()-_=+[]{};:,.<>/?~";
+/**
+ * RandomString's special characters: "Characters allowed can be identified here", Microsoft
+ * Learn's RandomString links the non-alphanumeric set of Windows' password complexity policy,
+ * https://learn.microsoft.com/en-us/windows/security/threat-protection/security-policy-settings/password-must-meet-complexity-requirements#reference
+ */
+export const SPECIAL_CHARS = "~!@#$%^&*_-+=`|\\(){}[]:;\"'<>,.?/";
 
+/**
+ * RandomString. The length rule is Microsoft's: Length "should be greater than or equal to the
+ * sum of MinimumNumbers, MinimumSpecialCharacters, and MinimumCapital. 256 characters max." The
+ * lower-case minimum is not in that sum, so it is met as far as the length leaves room.
+ */
 function randomString(
   ctx: Ctx,
   length: number,
@@ -285,14 +316,18 @@ function randomString(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "abcdefghijklmnopqrstuvwxyz",
   ].map((pool) => [...pool].filter((c) => !avoid.includes(c)).join(""));
-  const need = counts.reduce((s, n) => s + n, 0);
+  const need = counts[0] + counts[1] + counts[2];
   if (length > 256) fail("RandomString", `length can be at most 256, got ${length}`);
   if (need > length) {
-    fail("RandomString", `length ${length} is less than the sum of the minimums (${need})`);
+    fail(
+      "RandomString",
+      `length ${length} is less than minimumNumbers + minimumSpecialCharacters + minimumCapital (${need})`,
+    );
   }
+  const quota: number[] = [...counts.slice(0, 3), Math.min(counts[3], length - need)];
   const pick = (pool: string): string => pool[Math.floor(ctx.random() * pool.length) % pool.length];
   const chars: string[] = [];
-  counts.forEach((n, i) => {
+  quota.forEach((n, i) => {
     if (n > 0 && pools[i] === "")
       fail("RandomString", "charactersToAvoid leaves no characters for a minimum");
     for (let k = 0; k < n; k++) chars.push(pick(pools[i]));
@@ -476,7 +511,7 @@ const BUILDERS: Record<string, Builder> = {
       return p === null || q === null ? null : Number(BigInt(p) & BigInt(q));
     };
   },
-  cbool: unary((v) => truth("CBool", v)),
+  cbool: unary(cbool),
   cdate: unary((v) => toDate("CDate", "expression", v)),
   coalesce: (a) => {
     const sources = a.map((f) => f ?? NULL_FN);
@@ -638,7 +673,9 @@ const BUILDERS: Record<string, Builder> = {
     };
   },
   normalizediacritics: stringMap(normalizeDiacritics),
-  not: unary((v) => (isNullish(v) ? null : !truth("Not", v))),
+  // "If source value is True, returns False. Otherwise, returns True." (Microsoft Learn, Not):
+  // null, "False", "yes" and 1 all give True.
+  not: unary((v) => !isTrue(scalar(v))),
   now: (_a, _node, ctx) => () => ctx.clock(),
   numfromdate: unary((v) => {
     const d = toDate("NumFromDate", "value", v);
