@@ -5,7 +5,15 @@
  * unsupported. Messages name the problem and the fix.
  */
 import { AttributeCatalog, canonicalAttributeName } from "./attributes";
-import { Call, diagnosticAt, Expr, ExpressionDiagnostic, Span } from "./ast";
+import {
+  Call,
+  diagnosticAt,
+  Expr,
+  ExpressionDiagnostic,
+  nestingMessage,
+  Span,
+  tooDeep,
+} from "./ast";
 import { DATE_INTERVALS, isDateInterval, parseDateTimeStyles } from "./dates";
 import { findFunction, FUNCTIONS, FunctionSpec, paramAt, signature } from "./functions";
 import { parseExpression } from "./parser";
@@ -353,6 +361,9 @@ class Checker {
 
 /** Unknown functions, wrong argument counts, misplaced comparisons and bare names only. */
 export function structuralDiagnostics(ast: Expr, text = ""): ExpressionDiagnostic[] {
+  const deep = tooDeep(ast);
+  if (deep)
+    return [diagnosticAt(text, deep.nameSpan.offset, deep.nameSpan.length, nestingMessage())];
   const checker = new Checker(text, { structuralOnly: true });
   checker.visit(ast, { root: true });
   return checker.diagnostics;
@@ -386,6 +397,10 @@ export function checkExpression(
     tree = parsed.ast;
   } else {
     tree = ast;
+    const deep = tooDeep(tree);
+    if (deep) {
+      return [diagnosticAt(text, deep.nameSpan.offset, deep.nameSpan.length, nestingMessage())];
+    }
   }
   const checker = new Checker(text, options);
   checker.visit(tree, { root: true });

@@ -19,6 +19,7 @@ export { ExpressionError, formatCaret } from "./ast";
 export { parseExpression, tokenize } from "./parser";
 export type { ParseResult, Token, TokenType } from "./parser";
 export { checkExpression, MAX_EXPRESSION_LENGTH } from "./checker";
+export { MAX_NESTING_DEPTH } from "./ast";
 export type { CheckOptions } from "./checker";
 export {
   canonicalAttributeName,
