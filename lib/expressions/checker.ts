@@ -17,6 +17,7 @@ import {
 import { DATE_INTERVALS, isDateInterval, parseDateTimeStyles } from "./dates";
 import { findFunction, FUNCTIONS, FunctionSpec, paramAt, signature } from "./functions";
 import { parseExpression } from "./parser";
+import { regexProblem } from "./regex";
 
 /** Entra's limit for one attribute-mapping expression. */
 export const MAX_EXPRESSION_LENGTH = 10000;
@@ -350,10 +351,16 @@ class Checker {
     }
     const pattern = node.args[2];
     if (pattern && pattern.kind === "string") {
-      try {
-        new RegExp(pattern.value, "d");
-      } catch (err) {
-        this.report(pattern.span, `invalid regexPattern: ${(err as Error).message}`);
+      const problem = regexProblem(pattern.value, "d");
+      if (problem?.kind === "syntax") {
+        this.report(pattern.span, `invalid regexPattern: ${problem.message}`);
+      } else if (problem) {
+        // The span is the string constant; the message says where in the pattern.
+        const at = pattern.value.slice(problem.offset, problem.offset + problem.length);
+        this.report(
+          pattern.span,
+          `regexPattern refused at character ${problem.offset + 1} (${JSON.stringify(at)}): ${problem.message}`,
+        );
       }
     }
   }

@@ -27,6 +27,7 @@ import {
 } from "./dates";
 import { findFunction } from "./functions";
 import { numberValue } from "./parser";
+import { regexInputProblem, safeRegExp } from "./regex";
 import { base64Utf16, normalizeDiacritics, properCase, utf8Hex, word } from "./text";
 
 export type ExpressionRecord = Record<string, unknown>;
@@ -342,30 +343,38 @@ function randomString(
   return chars.join("");
 }
 
-/** A .NET pattern as a JS RegExp; .NET's `${name}` replacement syntax becomes JS's `$<name>`. */
-export function compileRegex(pattern: string): RegExp {
-  return new RegExp(pattern, "gd");
-}
-
 function dotnetReplacement(s: string): string {
   return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, "$$<$1>");
 }
 
+/**
+ * The compiled regexPattern, refused if it could backtrack catastrophically (see regex.ts): an
+ * HR value must not be able to hang simulate or upload.
+ */
 function regexFor(pattern: string, cache: Map<string, RegExp>): RegExp {
   let re = cache.get(pattern);
   if (!re) {
-    try {
-      re = compileRegex(pattern);
-    } catch (err) {
+    const safe = safeRegExp(pattern, "gd");
+    if (!(safe instanceof RegExp)) {
       return fail(
         "Replace",
-        `invalid regexPattern ${JSON.stringify(pattern)}: ${(err as Error).message}`,
+        safe.kind === "syntax"
+          ? `invalid regexPattern ${JSON.stringify(pattern)}: ${safe.message}`
+          : `regexPattern ${JSON.stringify(pattern)} is refused at character ${safe.offset + 1}: ${safe.message}`,
       );
     }
+    // A copy of our own: the `g` flag keeps state in lastIndex.
+    re = new RegExp(safe);
     cache.set(pattern, re);
   }
   re.lastIndex = 0;
   return re;
+}
+
+/** The text a user regex may run on: at most MAX_REGEX_INPUT characters (see regex.ts). */
+function regexInput(s: string): string {
+  const problem = regexInputProblem(s);
+  return problem ? fail("Replace", `${problem} (regexPattern)`) : s;
 }
 
 /** Replaces the named group's text inside every match (Replace mode 4). */
@@ -416,7 +425,7 @@ const buildReplace: Builder = (a, node) => {
       const other = toStr(replacementAttr(r));
       if (other === null) return null;
       const re = regexFor(str(pattern, r), cache);
-      const m = re.exec(other);
+      const m = re.exec(regexInput(other));
       re.lastIndex = 0;
       return m?.groups?.[str(groupName, r)] ?? null;
     };
@@ -425,13 +434,21 @@ const buildReplace: Builder = (a, node) => {
     // Mode 4: replace only the named group's text.
     return (r) =>
       mapStrings(source(r), (s) =>
-        replaceGroup(s, regexFor(str(pattern, r), cache), str(groupName, r), str(replacement, r)),
+        replaceGroup(
+          regexInput(s),
+          regexFor(str(pattern, r), cache),
+          str(groupName, r),
+          str(replacement, r),
+        ),
       );
   }
   // Mode 3: regex replace, group references allowed in the replacement.
   return (r) =>
     mapStrings(source(r), (s) =>
-      s.replace(regexFor(str(pattern, r), cache), dotnetReplacement(str(replacement, r))),
+      regexInput(s).replace(
+        regexFor(str(pattern, r), cache),
+        dotnetReplacement(str(replacement, r)),
+      ),
     );
 };
 
