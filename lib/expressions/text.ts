@@ -61,6 +61,12 @@ export const DIACRITICS: ReadonlyMap<string, string> = new Map(
   ),
 );
 const LONGEST = Math.max(...[...DIACRITICS.keys()].map((k) => k.length));
+/** The one-code-unit entries by code, for the usual case: a precomposed letter, no marks after. */
+const SINGLE_END = 0x2000;
+const SINGLE: string[] = new Array<string>(SINGLE_END).fill(""); // dense, so look-ups stay fast
+for (const [key, plain] of DIACRITICS) {
+  if (key.length === 1 && key.charCodeAt(0) < SINGLE_END) SINGLE[key.charCodeAt(0)] = plain;
+}
 const NON_ASCII = /[^\u0000-\u007f]/;
 const isCombining = (code: number): boolean => code >= 0x300 && code <= 0x36f;
 
@@ -72,8 +78,13 @@ export function normalizeDiacritics(s: string): string {
   let last = 0;
   for (let i = 0; i < s.length;) {
     const code = s.charCodeAt(i);
-    // An ASCII letter starts an entry only with a combining mark after it (e + U+0331).
-    if (code < 0x80 && !isCombining(s.charCodeAt(i + 1))) {
+    if (!isCombining(s.charCodeAt(i + 1))) {
+      // No combining mark follows: only a one-character entry can start here.
+      const plain = code < 0x80 || code >= SINGLE_END ? "" : SINGLE[code];
+      if (plain !== "") {
+        out += s.slice(last, i) + plain;
+        last = i + 1;
+      }
       i++;
       continue;
     }
