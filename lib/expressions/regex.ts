@@ -8,10 +8,11 @@
  * - refused: backreferences; a repeat that can run more than once around a repeat of unbounded
  *   length, or an unbounded repeat around any variable-length repeat (`(a+)+`, `(\w+\s?)*`,
  *   `(a{1,3})+`), unless a required character the inner repeat cannot take ends it
- *   (`([a-z]+\.)+` is fine); an unbounded repeat around an alternation whose branches can start with the
- *   same character or match nothing (`(a|ab)*`, `(\w|a)+`); unbounded repeats in a row that can
- *   take the same characters, two side by side (`\s*\s*`) or three apart (`.*a.*b.*`), each one
- *   more factor of the input length;
+ *   (`([a-z]+\.)+` is fine); an unbounded repeat around an alternation whose branches can start
+ *   with the same character or match nothing (`(a|ab)*`, `(\w|a)+`); unbounded repeats in a row
+ *   that can trade characters, each one more factor of the input length, as is a search without
+ *   `^` (which tries every start): two of them unanchored (`\s*\s*$`), three anchored
+ *   (`^.*a.*b.*c`);
  * - bounded: the value a pattern runs on is at most MAX_REGEX_INPUT characters, which keeps the
  *   quadratic patterns that remain (`^(.*)@(.*)$`) to about a million steps.
  *
@@ -81,11 +82,6 @@ function union(a: CharSet, b: CharSet): CharSet {
 function overlaps(a: CharSet, b: CharSet): boolean {
   for (let i = 0; i < 0x10000; i++) if (a[i] & b[i]) return true;
   return false;
-}
-
-function subset(a: CharSet, b: CharSet): boolean {
-  for (let i = 0; i < 0x10000; i++) if (a[i] && !b[i]) return false;
-  return true;
 }
 
 const EMPTY: CharSet = new Uint8Array(0x10000);
@@ -403,41 +399,40 @@ function check(n: Node): void {
 /**
  * Unbounded repeats in a row that can take each other's characters multiply the work by the
  * input length once each, and a search that is not anchored with `^` tries every start, one
- * factor more: `\s*\s*$`, `(\w+)a([ab]+)` and `.*a.*b.*c` are cubic or worse on a value that
+ * factor more: `\s*\s*$`, `\d*\w{1,3}.+x` and `.*a.*b.*c` are cubic or worse on a value that
  * almost matches. Those are refused; `^(.*)@(.*)$` is quadratic, which the input bound keeps to
- * about a million steps. Optional items between repeats do not part them (the engine can skip
- * them); required ones part them unless the earlier repeat can take them too.
+ * about a million steps. Two repeats can trade characters when the earlier one can match the
+ * start of what follows it and the later one the end of what precedes it (so ([a-z]+\.)+[a-z]+
+ * cannot: the first always ends with "." and the second cannot take it).
  */
 function chains(items: Node[], anchored: boolean): void {
-  let chain: Node[] = [];
-  let between: CharSet = EMPTY;
-  for (const item of items) {
-    // An optional group or an alternation with an unbounded repeat inside counts as one.
-    if (unbounded(item)) {
-      const last = chain[chain.length - 1];
-      // Side by side, two repeats trade characters only where the first can end with what the
-      // second starts with: ([a-z]+\.)+[a-z]+ cannot, \d+\w+ can.
+  const seq = (list: Node[]): Node => ({ t: "seq", items: list, offset: 0, length: 0 });
+  // For each unbounded item: the longest chain of trading repeats ending with it, and its start.
+  const chain = new Map<number, { length: number; from: Node }>();
+  for (let x = 0; x < items.length; x++) {
+    const later = items[x];
+    if (!unbounded(later)) continue;
+    let best = { length: 1, from: later };
+    for (const [p, link] of chain) {
+      const earlier = items[p];
+      const between = items.slice(p + 1, x);
       const trades =
-        last &&
-        (between === EMPTY
-          ? overlaps(ends(last), first(item))
-          : subset(between, chars(last)) && overlaps(chars(last), chars(item)));
-      chain = trades ? [...chain, item] : [item];
-      if (chain.length + (anchored ? 0 : 1) >= 3) {
-        const from = chain[0];
-        throw new Unsafe({
-          kind: "unsafe",
-          offset: from.offset,
-          length: item.offset + item.length - from.offset,
-          message:
-            "unbounded repeats in a row that can take each other's characters make matching take time " +
-            `growing with a power of the value's length; ${anchored ? "" : "anchor the pattern with ^ or "}` +
-            "use classes that exclude what follows, e.g. [^@]+@ instead of .+@",
-        });
-      }
-      between = EMPTY;
-    } else if (item.t !== "assert" && item.t !== "look" && !nullable(item)) {
-      between = between === EMPTY ? chars(item) : union(between, chars(item));
+        overlaps(chars(earlier), first(seq([...between, later]))) &&
+        overlaps(chars(later), ends(seq([earlier, ...between])));
+      if (trades && link.length + 1 > best.length)
+        best = { length: link.length + 1, from: link.from };
+    }
+    chain.set(x, best);
+    if (best.length + (anchored ? 0 : 1) >= 3) {
+      throw new Unsafe({
+        kind: "unsafe",
+        offset: best.from.offset,
+        length: later.offset + later.length - best.from.offset,
+        message:
+          "unbounded repeats in a row that can take each other's characters make matching take time " +
+          `growing with a power of the value's length; ${anchored ? "" : "anchor the pattern with ^ or "}` +
+          "use classes that exclude what follows, e.g. [^@]+@ instead of .+@",
+      });
     }
   }
 }

@@ -104,6 +104,10 @@ describe("regexProblem", () => {
     ["a*b?a*c", 0, "unbounded repeats in a row"],
     ["(\\w+)a([ab]+)!", 1, "unbounded repeats in a row"],
     ["^.*a.*b.*c", 1, "unbounded repeats in a row"],
+    // Found by the property below: an optional repeat between two does not part them, nor does a
+    // short repeat both sides can trade with.
+    ["a?a*?\\d*?[ab]+[ab]{1,3}$", 2, "unbounded repeats in a row"],
+    ["\\d*?(\\w){1,3}.+\\w{2}[ab]{2}b{1,3}$", 0, "unbounded repeats in a row"],
     ["(a)\\1", 3, "backreferences"],
     ["(?<x>a)\\k<x>", 7, "backreferences"],
   ])("refuses %s at offset %i", (pattern, offset, message) => {
@@ -167,7 +171,7 @@ describe("regexProblem", () => {
         .array(tie("node"), { minLength: 1, maxLength: 4 })
         .map((xs) => (xs as string[]).join("")),
     }));
-    const values = ["a", "ab", "a-", " a", "1"].map(
+    const values = ["a", "ab", "a-", " a", "1", "a1", "-a"].map(
       (unit) => unit.repeat(Math.floor(MAX_REGEX_INPUT / unit.length) - 1) + "!",
     );
     let accepted = 0;
