@@ -655,37 +655,6 @@ function shiftMinutes(f: DateFields, minutes: number): DateFields {
   return { ...f, year, month, day, hour: Math.floor(total / 60), minute: total % 60 };
 }
 
-/** The UTC fields of a Date. */
-export function fieldsOf(d: Date, kind: DateKind = "utc"): DateFields {
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    ms: d.getUTCMilliseconds(),
-    kind,
-  };
-}
-
-/** The Date of UTC fields (years 0-99 included, which Date.UTC would move to the 1900s). */
-export function dateOf(f: DateFields): Date {
-  const d = new Date(Date.UTC(2000, f.month - 1, f.day, f.hour, f.minute, f.second, f.ms));
-  d.setUTCFullYear(f.year);
-  return d;
-}
-
-/** DateTime.ParseExact with the invariant culture and FormatDateTime's default styles. */
-export function parseExact(
-  input: string,
-  format: string,
-  today: () => Date = () => new Date(),
-): Date | null {
-  const f = compileExactParser(format)(input, today);
-  return f ? dateOf(f) : null;
-}
-
 export type Formatter = (f: DateFields) => string;
 
 const formatters = new Map<string, Formatter>();
@@ -775,11 +744,6 @@ function formatFields(letters: string[], counts: number[], texts: string[], f: D
     }
   }
   return out;
-}
-
-/** DateTime.ToString(format) with the invariant culture, for a UTC value. */
-export function formatExact(d: Date, format: string, kind: DateKind = "utc"): string {
-  return compileFormatter(format)(fieldsOf(d, kind));
 }
 
 export const DATE_INTERVALS = ["yyyy", "m", "d", "ww", "h", "n", "s"] as const;
