@@ -5,11 +5,10 @@
  * lacks the `d` flag that Replace's group mode needs), so the guard is a static check of the
  * pattern plus a bound on the input:
  *
- * - refused: backreferences; a repeat that can run more than once around a repeat of unbounded
- *   length, or an unbounded repeat around any variable-length repeat (`(a+)+`, `(\w+\s?)*`,
- *   `(a{1,3})+`), unless a required character the inner repeat cannot take ends it
- *   (`([a-z]+\.)+` is fine); an unbounded repeat around an alternation whose branches can start
- *   with the same character or match nothing (`(a|ab)*`, `(\w|a)+`); unbounded repeats in a row
+ * - refused: backreferences; a repeat that can run more than once around a variable-length
+ *   repeat (`(a+)+`, `(\w+\s?)*`, `(a{1,3}){2}`), unless a required character the inner repeat
+ *   cannot take ends it (`([a-z]+\.)+` is fine); such a repeat around an alternation whose
+ *   branches can start with the same character or match nothing (`(a|ab)*`, `(\w|a){2}`); unbounded repeats in a row
  *   that can trade characters, each one more factor of the input length, as is a search without
  *   `^` (which tries every start): two of them unanchored (`\s*\s*$`), three anchored
  *   (`^.*a.*b.*c`);
@@ -360,7 +359,8 @@ function check(n: Node): void {
     for (const inner of innerRepeats(n)) {
       if (delimited.has(inner)) continue;
       const variable = inner.max > inner.min;
-      if (loops && (inner.max === Infinity || (n.max === Infinity && variable))) {
+      // Bounded loops multiply too: ((.{1,3}){1,3}){1,3} has 3^27 ways to try.
+      if (loops && variable) {
         throw new Unsafe({
           kind: "unsafe",
           offset: n.offset,
@@ -371,7 +371,7 @@ function check(n: Node): void {
         });
       }
     }
-    if (n.max === Infinity) {
+    if (loops) {
       for (const alt of alternations(n.body)) {
         const sets = alt.alts.map(first);
         const clash =

@@ -108,6 +108,7 @@ describe("regexProblem", () => {
     // short repeat both sides can trade with.
     ["a?a*?\\d*?[ab]+[ab]{1,3}$", 2, "unbounded repeats in a row"],
     ["\\d*?(\\w){1,3}.+\\w{2}[ab]{2}b{1,3}$", 0, "unbounded repeats in a row"],
+    ["^((.?|(b|.{1,3}){1,3}|-){1,3}){1,3}$", 1, "a repeat inside a repeat"],
     ["(a)\\1", 3, "backreferences"],
     ["(?<x>a)\\k<x>", 7, "backreferences"],
   ])("refuses %s at offset %i", (pattern, offset, message) => {
