@@ -217,7 +217,7 @@ export function runChild(module: string, file: string, stateDir: string): ChildR
 function loaderBaselineMB(): number {
   const script = `require(${JSON.stringify(path.join(ROOT, "bin", "typescript.js"))});
 require(${JSON.stringify(path.join(ROOT, "lib", "upload", "engine.ts"))});
-require(${JSON.stringify(path.join(ROOT, "lib", "spec", "schema.ts"))});
+require(${JSON.stringify(path.join(ROOT, "lib", "model", "schema.ts"))});
 process.stdout.write(String(process.memoryUsage().rss / 1048576));`;
   const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", cwd: ROOT });
   if (child.status !== 0) throw new Error(`loader baseline failed: ${child.stderr}`);

@@ -74,6 +74,38 @@ export interface Comparison {
 export type Expr =
   AttributeRef | StringLiteral | NumberLiteral | BooleanLiteral | Identifier | Call | Comparison;
 
+/**
+ * How deep calls may nest. Entra documents no limit and its examples nest at most six deep; the
+ * limit keeps every recursive walk (parser, checker, compiler, the compiled closures, printer,
+ * Graph tree) far from the stack's end, since 10,000 characters could otherwise nest 3,000 deep.
+ */
+export const MAX_NESTING_DEPTH = 256;
+
+export function nestingMessage(): string {
+  return (
+    `functions are nested more than ${MAX_NESTING_DEPTH} deep here; flatten the expression ` +
+    "(one Switch instead of nested IIF, one regex Replace instead of nested Replace calls)"
+  );
+}
+
+/**
+ * The first call nested deeper than MAX_NESTING_DEPTH, found without recursion, for trees that
+ * did not come from the parser (which refuses them itself).
+ */
+export function tooDeep(ast: Expr): Call | undefined {
+  const stack: [Expr, number][] = [[ast, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [Expr, number];
+    if (node.kind === "call") {
+      if (depth + 1 > MAX_NESTING_DEPTH) return node;
+      for (const arg of node.args) if (arg) stack.push([arg, depth + 1]);
+    } else if (node.kind === "comparison") {
+      stack.push([node.left, depth], [node.right, depth]);
+    }
+  }
+  return undefined;
+}
+
 export interface ExpressionDiagnostic {
   message: string;
   /** 0-based offset into the expression text. */

@@ -5,11 +5,20 @@
  * unsupported. Messages name the problem and the fix.
  */
 import { AttributeCatalog, canonicalAttributeName } from "./attributes";
-import { Call, diagnosticAt, Expr, ExpressionDiagnostic, Span } from "./ast";
-import { DATE_INTERVALS, isDateInterval } from "./dates";
+import {
+  Call,
+  diagnosticAt,
+  Expr,
+  ExpressionDiagnostic,
+  nestingMessage,
+  Span,
+  tooDeep,
+} from "./ast";
+import { DATE_INTERVALS, isDateInterval, parseDateTimeStyles } from "./dates";
 import { findFunction, FUNCTIONS, FunctionSpec, paramAt, signature } from "./functions";
 import { parseExpression } from "./parser";
 import { suggest } from "../model/diagnostics";
+import { regexProblem } from "./regex";
 
 /** Entra's limit for one attribute-mapping expression. */
 export const MAX_EXPRESSION_LENGTH = 10000;
@@ -224,17 +233,24 @@ class Checker {
       case "Replace":
         this.replaceMode(node);
         break;
+      case "FormatDateTime": {
+        const styles = literal(1);
+        const flags = styles === undefined ? 0 : parseDateTimeStyles(styles);
+        if (typeof flags === "string") this.report((arg(1) as Expr).span, flags);
+        break;
+      }
       case "RandomString": {
         const values = [0, 1, 2, 3, 4].map((i) => literal(i));
         if (values.every((v) => v !== undefined && /^\d+$/.test(v))) {
-          const [length, ...mins] = values.map(Number);
-          const sum = mins.reduce((s, x) => s + x, 0);
+          // Microsoft's rule leaves MinimumLowerCase out of the sum.
+          const [length, numbers, special, capital] = values.map(Number);
+          const sum = numbers + special + capital;
           if (length > 256)
             this.report(node.span, `RandomString length can be at most 256, got ${length}`);
           else if (sum > length) {
             this.report(
               node.span,
-              `RandomString length ${length} is less than the sum of the minimums (${sum})`,
+              `RandomString length ${length} is less than minimumNumbers + minimumSpecialCharacters + minimumCapital (${sum})`,
             );
           }
         }
@@ -306,10 +322,16 @@ class Checker {
     }
     const pattern = node.args[2];
     if (pattern && pattern.kind === "string") {
-      try {
-        new RegExp(pattern.value, "d");
-      } catch (err) {
-        this.report(pattern.span, `invalid regexPattern: ${(err as Error).message}`);
+      const problem = regexProblem(pattern.value, "d");
+      if (problem?.kind === "syntax") {
+        this.report(pattern.span, `invalid regexPattern: ${problem.message}`);
+      } else if (problem) {
+        // The span is the string constant; the message says where in the pattern.
+        const at = pattern.value.slice(problem.offset, problem.offset + problem.length);
+        this.report(
+          pattern.span,
+          `regexPattern refused at character ${problem.offset + 1} (${JSON.stringify(at)}): ${problem.message}`,
+        );
       }
     }
   }
@@ -317,6 +339,9 @@ class Checker {
 
 /** Unknown functions, wrong argument counts, misplaced comparisons and bare names only. */
 export function structuralDiagnostics(ast: Expr, text = ""): ExpressionDiagnostic[] {
+  const deep = tooDeep(ast);
+  if (deep)
+    return [diagnosticAt(text, deep.nameSpan.offset, deep.nameSpan.length, nestingMessage())];
   const checker = new Checker(text, { structuralOnly: true });
   checker.visit(ast, { root: true });
   return checker.diagnostics;
@@ -350,6 +375,10 @@ export function checkExpression(
     tree = parsed.ast;
   } else {
     tree = ast;
+    const deep = tooDeep(tree);
+    if (deep) {
+      return [diagnosticAt(text, deep.nameSpan.offset, deep.nameSpan.length, nestingMessage())];
+    }
   }
   const checker = new Checker(text, options);
   checker.visit(tree, { root: true });

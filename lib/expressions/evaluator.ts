@@ -13,18 +13,21 @@ import { attributeAliases } from "./attributes";
 import { structuralDiagnostics } from "./checker";
 import {
   addInterval,
+  compileExactParser,
+  compileFormatter,
   DateInterval,
+  DEFAULT_DATE_TIME_STYLES,
   diffInterval,
   formatDefault,
-  formatExact,
   fromFileTime,
   isDateInterval,
   parseDateTime,
-  parseExact,
+  parseDateTimeStyles,
   toFileTime,
 } from "./dates";
 import { findFunction } from "./functions";
 import { numberValue } from "./parser";
+import { regexInputProblem, safeRegExp } from "./regex";
 import { base64Utf16, normalizeDiacritics, properCase, utf8Hex, word } from "./text";
 
 export type ExpressionRecord = Record<string, unknown>;
@@ -132,6 +135,27 @@ function truth(fn: string, v: unknown): boolean {
     if (n !== null) return n !== 0;
   }
   return fail(fn, `expected True or False, got ${JSON.stringify(toStr(s))}`);
+}
+
+const isTrue = (v: unknown): boolean =>
+  v === true || (typeof v === "string" && v.length === 4 && v.toLowerCase() === "true");
+
+/**
+ * CBool: "If the expression evaluates to a non-zero value, then CBool returns True, else it
+ * returns False" (Microsoft Learn). Zero, False, null and the empty string are the zero values;
+ * any other value, "yes" or a date included, is True.
+ */
+function cbool(v: unknown): boolean {
+  const s = scalar(v);
+  if (s === null || s === undefined || s === "") return false;
+  if (typeof s === "boolean") return s;
+  if (typeof s === "number") return s !== 0;
+  if (typeof s === "string") {
+    if (s.toLowerCase() === "false") return false;
+    const n = numericValue(s);
+    if (n !== null) return n !== 0;
+  }
+  return true;
 }
 
 function toDate(fn: string, param: string, v: unknown): Date | null {
@@ -269,8 +293,18 @@ const stringMap =
     return (r) => mapStrings(x(r), f);
   };
 
-const SPECIAL_CHARS = "!@#$%^&*()-_=+[]{};:,.<>/?~";
+/**
+ * RandomString's special characters: "Characters allowed can be identified here", Microsoft
+ * Learn's RandomString links the non-alphanumeric set of Windows' password complexity policy,
+ * https://learn.microsoft.com/en-us/windows/security/threat-protection/security-policy-settings/password-must-meet-complexity-requirements#reference
+ */
+export const SPECIAL_CHARS = "~!@#$%^&*_-+=`|\\(){}[]:;\"'<>,.?/";
 
+/**
+ * RandomString. The length rule is Microsoft's: Length "should be greater than or equal to the
+ * sum of MinimumNumbers, MinimumSpecialCharacters, and MinimumCapital. 256 characters max." The
+ * lower-case minimum is not in that sum, so it is met as far as the length leaves room.
+ */
 function randomString(
   ctx: Ctx,
   length: number,
@@ -283,14 +317,18 @@ function randomString(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "abcdefghijklmnopqrstuvwxyz",
   ].map((pool) => [...pool].filter((c) => !avoid.includes(c)).join(""));
-  const need = counts.reduce((s, n) => s + n, 0);
+  const need = counts[0] + counts[1] + counts[2];
   if (length > 256) fail("RandomString", `length can be at most 256, got ${length}`);
   if (need > length) {
-    fail("RandomString", `length ${length} is less than the sum of the minimums (${need})`);
+    fail(
+      "RandomString",
+      `length ${length} is less than minimumNumbers + minimumSpecialCharacters + minimumCapital (${need})`,
+    );
   }
+  const quota: number[] = [...counts.slice(0, 3), Math.min(counts[3], length - need)];
   const pick = (pool: string): string => pool[Math.floor(ctx.random() * pool.length) % pool.length];
   const chars: string[] = [];
-  counts.forEach((n, i) => {
+  quota.forEach((n, i) => {
     if (n > 0 && pools[i] === "")
       fail("RandomString", "charactersToAvoid leaves no characters for a minimum");
     for (let k = 0; k < n; k++) chars.push(pick(pools[i]));
@@ -305,30 +343,38 @@ function randomString(
   return chars.join("");
 }
 
-/** A .NET pattern as a JS RegExp; .NET's `${name}` replacement syntax becomes JS's `$<name>`. */
-export function compileRegex(pattern: string): RegExp {
-  return new RegExp(pattern, "gd");
-}
-
 function dotnetReplacement(s: string): string {
   return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, "$$<$1>");
 }
 
+/**
+ * The compiled regexPattern, refused if it could backtrack catastrophically (see regex.ts): an
+ * HR value must not be able to hang simulate or upload.
+ */
 function regexFor(pattern: string, cache: Map<string, RegExp>): RegExp {
   let re = cache.get(pattern);
   if (!re) {
-    try {
-      re = compileRegex(pattern);
-    } catch (err) {
+    const safe = safeRegExp(pattern, "gd");
+    if (!(safe instanceof RegExp)) {
       return fail(
         "Replace",
-        `invalid regexPattern ${JSON.stringify(pattern)}: ${(err as Error).message}`,
+        safe.kind === "syntax"
+          ? `invalid regexPattern ${JSON.stringify(pattern)}: ${safe.message}`
+          : `regexPattern ${JSON.stringify(pattern)} is refused at character ${safe.offset + 1}: ${safe.message}`,
       );
     }
+    // A copy of our own: the `g` flag keeps state in lastIndex.
+    re = new RegExp(safe);
     cache.set(pattern, re);
   }
   re.lastIndex = 0;
   return re;
+}
+
+/** The text a user regex may run on: at most MAX_REGEX_INPUT characters (see regex.ts). */
+function regexInput(s: string): string {
+  const problem = regexInputProblem(s);
+  return problem ? fail("Replace", `${problem} (regexPattern)`) : s;
 }
 
 /** Replaces the named group's text inside every match (Replace mode 4). */
@@ -379,7 +425,7 @@ const buildReplace: Builder = (a, node) => {
       const other = toStr(replacementAttr(r));
       if (other === null) return null;
       const re = regexFor(str(pattern, r), cache);
-      const m = re.exec(other);
+      const m = re.exec(regexInput(other));
       re.lastIndex = 0;
       return m?.groups?.[str(groupName, r)] ?? null;
     };
@@ -388,13 +434,21 @@ const buildReplace: Builder = (a, node) => {
     // Mode 4: replace only the named group's text.
     return (r) =>
       mapStrings(source(r), (s) =>
-        replaceGroup(s, regexFor(str(pattern, r), cache), str(groupName, r), str(replacement, r)),
+        replaceGroup(
+          regexInput(s),
+          regexFor(str(pattern, r), cache),
+          str(groupName, r),
+          str(replacement, r),
+        ),
       );
   }
   // Mode 3: regex replace, group references allowed in the replacement.
   return (r) =>
     mapStrings(source(r), (s) =>
-      s.replace(regexFor(str(pattern, r), cache), dotnetReplacement(str(replacement, r))),
+      regexInput(s).replace(
+        regexFor(str(pattern, r), cache),
+        dotnetReplacement(str(replacement, r)),
+      ),
     );
 };
 
@@ -474,7 +528,7 @@ const BUILDERS: Record<string, Builder> = {
       return p === null || q === null ? null : Number(BigInt(p) & BigInt(q));
     };
   },
-  cbool: unary((v) => truth("CBool", v)),
+  cbool: unary(cbool),
   cdate: unary((v) => toDate("CDate", "expression", v)),
   coalesce: (a) => {
     const sources = a.map((f) => f ?? NULL_FN);
@@ -530,19 +584,40 @@ const BUILDERS: Record<string, Builder> = {
         "the tenant's default verified domain is not known offline; pass defaultDomain to compileExpression",
       );
   },
-  formatdatetime: (a) => {
-    const [source, , inFmt, outFmt] = [at(a, 0), at(a, 1), at(a, 2), at(a, 3)];
+  formatdatetime: (a, node, ctx) => {
+    const [source, styles, inFmt, outFmt] = [at(a, 0), at(a, 1), at(a, 2), at(a, 3)];
+    const stylesOf = (text: string | null): number => {
+      const flags = parseDateTimeStyles(text ?? "");
+      return typeof flags === "string" ? fail("FormatDateTime", flags) : flags;
+    };
+    // Constant styles and formats (the usual case) are compiled once, not once per record.
+    const [constStyles, constIn, constOut] = [1, 2, 3].map((i) => literalOf(node.args[i] ?? null));
+    const fixedStyles = a[1]
+      ? constStyles === undefined
+        ? undefined
+        : stylesOf(constStyles)
+      : DEFAULT_DATE_TIME_STYLES;
+    const fixedParser =
+      fixedStyles !== undefined && constIn !== undefined
+        ? compileExactParser(constIn, fixedStyles)
+        : undefined;
+    const fixedFormatter = constOut !== undefined ? compileFormatter(constOut) : undefined;
     return (r) => {
       const s = toStr(scalar(source(r)));
       if (s === null) return null;
-      const input = toStr(inFmt(r)) ?? "";
-      const d = parseExact(s, input);
-      if (!d)
+      let parse = fixedParser;
+      let input = constIn as string;
+      if (!parse) {
+        input = toStr(inFmt(r)) ?? "";
+        parse = compileExactParser(input, fixedStyles ?? stylesOf(toStr(styles(r))));
+      }
+      const parsed = parse(s, ctx.clock);
+      if (!parsed)
         fail(
           "FormatDateTime",
           `${JSON.stringify(s)} does not match inputFormat ${JSON.stringify(input)}`,
         );
-      return formatExact(d, toStr(outFmt(r)) ?? "");
+      return (fixedFormatter ?? compileFormatter(toStr(outFmt(r)) ?? ""))(parsed);
     };
   },
   guid: (_a, _node, ctx) => () => {
@@ -615,7 +690,9 @@ const BUILDERS: Record<string, Builder> = {
     };
   },
   normalizediacritics: stringMap(normalizeDiacritics),
-  not: unary((v) => (isNullish(v) ? null : !truth("Not", v))),
+  // "If source value is True, returns False. Otherwise, returns True." (Microsoft Learn, Not):
+  // null, "False", "yes" and 1 all give True.
+  not: unary((v) => !isTrue(scalar(v))),
   now: (_a, _node, ctx) => () => ctx.clock(),
   numfromdate: unary((v) => {
     const d = toDate("NumFromDate", "value", v);

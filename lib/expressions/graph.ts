@@ -6,7 +6,7 @@
  * parameters are keyed by name (see functions.ts for which keys are confirmed).
  */
 import type { AttributeMappingSource } from "@microsoft/microsoft-graph-types";
-import { Expr, ExpressionError } from "./ast";
+import { Expr, ExpressionError, nestingMessage, tooDeep } from "./ast";
 import { canonicalAttributeName } from "./attributes";
 import { findFunction, paramAt } from "./functions";
 import { parseExpression } from "./parser";
@@ -97,6 +97,7 @@ export function compileToGraph(
   ast: Expr,
   options: GraphCompileOptions = {},
 ): AttributeMappingSource {
+  if (tooDeep(ast)) throw new ExpressionError(nestingMessage());
   return toSource(canonicalizeAttributes(ast, options.extensionUrn));
 }
 

@@ -19,6 +19,9 @@ export { ExpressionError, formatCaret } from "./ast";
 export { parseExpression, tokenize } from "./parser";
 export type { ParseResult, Token, TokenType } from "./parser";
 export { checkExpression, MAX_EXPRESSION_LENGTH } from "./checker";
+export { MAX_NESTING_DEPTH } from "./ast";
+export { MAX_REGEX_INPUT, regexProblem, safeRegExp } from "./regex";
+export type { RegexProblem } from "./regex";
 export type { CheckOptions } from "./checker";
 export {
   canonicalAttributeName,

@@ -3,7 +3,15 @@
  * input: every problem becomes an ExpressionDiagnostic with a position, so the CLI and the spec
  * checks can point at the exact character.
  */
-import { ComparisonOperator, diagnosticAt, Expr, ExpressionDiagnostic, Span } from "./ast";
+import {
+  ComparisonOperator,
+  diagnosticAt,
+  Expr,
+  ExpressionDiagnostic,
+  MAX_NESTING_DEPTH,
+  nestingMessage,
+  Span,
+} from "./ast";
 
 export type TokenType =
   "attribute" | "string" | "number" | "identifier" | "operator" | "(" | ")" | "," | "eof";
@@ -204,6 +212,8 @@ class SyntaxFailure {
 
 class Parser {
   private pos = 0;
+  /** Calls open around the current token; bounded so the recursion is. */
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly tokens: Token[],
@@ -289,6 +299,7 @@ class Parser {
   }
 
   private parseCall(nameTok: Token): Expr {
+    if (++this.depth > MAX_NESTING_DEPTH) this.fail(nameTok, nestingMessage());
     const open = this.next();
     const args: (Expr | null)[] = [];
     let close: Token;
@@ -317,6 +328,7 @@ class Parser {
         }
       }
     }
+    this.depth--;
     return {
       kind: "call",
       name: nameTok.value,
@@ -352,10 +364,6 @@ export function parseExpression(text: string): ParseResult {
     return { ast: new Parser(text, tokens).parseRoot(), diagnostics: [] };
   } catch (err) {
     if (err instanceof SyntaxFailure) return { diagnostics: [err.diagnostic] };
-    // Deep nesting can overflow the stack; that is a problem with the input, not a crash.
-    if (err instanceof RangeError) {
-      return { diagnostics: [diagnosticAt(text, 0, 1, "the expression is nested too deeply")] };
-    }
     throw err;
   }
 }

@@ -3,6 +3,7 @@
  * lib/loader/validate.ts collects: `(ctx) => void`, reporting with a path into the spec.
  */
 import type { CheckContext } from "../model/checks";
+import { scopeClauseProblem } from "../upload/scope";
 
 /** Every matching target must be mapped: Entra matches on the mapping's value. */
 export function checkMatchingTargetsMapped(ctx: CheckContext): void {
@@ -64,9 +65,27 @@ export function checkMatchingTargetsUnique({ spec, report }: CheckContext): void
   }
 }
 
+/**
+ * A scoping clause's regular expression is checked before anything runs: an invalid one would
+ * fail every record at upload, and one that backtracks catastrophically is refused by the guard
+ * that `simulate` and `upload` evaluate it through (lib/expressions/regex.ts).
+ */
+export function checkScopeRegexes({ spec, report }: CheckContext): void {
+  for (const [key, app] of Object.entries(spec.provisioning)) {
+    app.scope?.anyOf.forEach((group, g) =>
+      group.allOf.forEach((clause, c) => {
+        const problem = scopeClauseProblem(clause);
+        if (problem)
+          report(["provisioning", key, "scope", "anyOf", g, "allOf", c, "value"], problem);
+      }),
+    );
+  }
+}
+
 /** The checks of this area, for lib/loader/validate.ts. */
 export const provisioningChecks = [
   checkMatchingTargetsMapped,
   checkMatchingTargetsUnique,
   checkExtensionShortForms,
+  checkScopeRegexes,
 ];

@@ -3,8 +3,11 @@
  * (graph reference section 4.4): clauses in a group are ANDed, groups are ORed, every comparison
  * is case-sensitive, and a clause on a null or empty value is false (except isNull / isNotNull /
  * notRegexMatch's documented "false when empty"). Regular expressions are JavaScript's, matched
- * anywhere in the value like .NET's Regex.IsMatch.
+ * anywhere in the value like .NET's Regex.IsMatch, and refused where they could backtrack
+ * catastrophically (see lib/expressions/regex.ts).
  */
+import { ExpressionError } from "../expressions/ast";
+import { regexInputProblem, safeRegExp } from "../expressions/regex";
 import type { ProvisioningApp, ScopeClause } from "../model/schema";
 
 export interface ClauseResult {
@@ -12,6 +15,8 @@ export interface ClauseResult {
   holds: boolean;
   /** The value the clause looked at. */
   value: unknown;
+  /** Why the clause could not be evaluated (it then does not hold). */
+  error?: string;
 }
 
 export interface ScopeResult {
@@ -41,7 +46,42 @@ function values(clause: ScopeClause): (string | number | boolean)[] {
   return Array.isArray(v) ? v : v === undefined ? [] : [v];
 }
 
-/** Whether one clause holds for `value`. */
+/**
+ * A clause's pattern, through the expression language's guard against catastrophic
+ * backtracking (lib/expressions/regex.ts), so an HR value cannot hang `simulate`. Throws
+ * ExpressionError naming the pattern and the problem.
+ */
+function scopeRegex(pattern: string, text: string): RegExp {
+  const re = safeRegExp(pattern);
+  if (!(re instanceof RegExp)) {
+    throw new ExpressionError(
+      re.kind === "syntax"
+        ? `invalid regular expression ${JSON.stringify(pattern)}: ${re.message}`
+        : `regular expression ${JSON.stringify(pattern)} is refused at character ${re.offset + 1}: ${re.message}`,
+    );
+  }
+  const tooLong = regexInputProblem(text);
+  if (tooLong) throw new ExpressionError(tooLong);
+  return re;
+}
+
+/**
+ * Why a scoping clause can never be evaluated (an invalid or unsafe regular expression), for
+ * `validate` to report before anything runs; undefined when it can.
+ */
+export function scopeClauseProblem(clause: ScopeClause): string | undefined {
+  if (clause.operator !== "regexMatch" && clause.operator !== "notRegexMatch") return undefined;
+  for (const e of values(clause)) {
+    const re = safeRegExp(String(e));
+    if (re instanceof RegExp) continue;
+    return re.kind === "syntax"
+      ? `invalid regular expression ${JSON.stringify(String(e))}: ${re.message}`
+      : `regular expression ${JSON.stringify(String(e))} is refused at character ${re.offset + 1}: ${re.message}`;
+  }
+  return undefined;
+}
+
+/** Whether one clause holds for `value`; throws ExpressionError for a clause that cannot run. */
 export function evaluateClause(clause: ScopeClause, value: unknown): boolean {
   switch (clause.operator) {
     case "isNull":
@@ -66,9 +106,9 @@ export function evaluateClause(clause: ScopeClause, value: unknown): boolean {
     case "endsWith":
       return expected.some((e) => text.endsWith(String(e)));
     case "regexMatch":
-      return expected.some((e) => new RegExp(String(e)).test(text));
+      return expected.some((e) => scopeRegex(String(e), text).test(text));
     case "notRegexMatch":
-      return expected.every((e) => !new RegExp(String(e)).test(text));
+      return expected.every((e) => !scopeRegex(String(e), text).test(text));
     case "greaterThan":
     case "greaterThanOrEquals":
     case "lessThan": {
@@ -96,7 +136,12 @@ export function evaluateScope(
   const groups = scope.anyOf.map((group, i) => {
     const clauses = group.allOf.map((clause) => {
       const value = lookup(clause.attribute);
-      return { clause, value, holds: evaluateClause(clause, value) };
+      try {
+        return { clause, value, holds: evaluateClause(clause, value) };
+      } catch (err) {
+        if (!(err instanceof ExpressionError)) throw err;
+        return { clause, value, holds: false, error: err.message };
+      }
     });
     return { name: group.name ?? `group ${i + 1}`, holds: clauses.every((c) => c.holds), clauses };
   });
@@ -105,6 +150,8 @@ export function evaluateScope(
   const why = groups
     .map((g) => {
       const first = g.clauses.find((c) => !c.holds)!;
+      if (first.error)
+        return `${g.name}: ${describeClause(first.clause)} cannot be evaluated: ${first.error}`;
       return `${g.name}: ${describeClause(first.clause)} is false (value ${JSON.stringify(first.value ?? null)})`;
     })
     .join("; ");

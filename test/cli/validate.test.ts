@@ -177,6 +177,14 @@ const BAD: [string, string | Buffer | (() => void), string][] = [
     "bad.yaml:7:19: provisioning.emp.matching[0].source: uses an `ext:` attribute but the app has no `scimExtension`; add one with its urn and attributes",
   ],
   [
+    "a scoping regular expression that backtracks catastrophically",
+    app(
+      "    scope:\n" +
+        '      anyOf: [{ allOf: [{ attribute: userName, operator: regexMatch, value: "(a+)+$" }] }]\n',
+    ),
+    'bad.yaml:7:77: provisioning.emp.scope.anyOf[0].allOf[0].value: regular expression "(a+)+$" is refused at character 1: a repeat inside a repeat can make matching take exponential time on a value that almost matches; repeat one thing only, e.g. [\\w\\s]+ instead of (\\w+\\s?)+',
+  ],
+  [
     "duplicate matching targets",
     app(
       "    matching:\n" +

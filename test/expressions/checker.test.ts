@@ -141,7 +141,7 @@ describe("checkExpression", () => {
       'unknown interval "q" for DateAdd: use one of yyyy, m, d, ww, h, n, s',
     ]);
     expect(messages("RandomString(2, 3, 0, 0, 0)")).toEqual([
-      "RandomString length 2 is less than the sum of the minimums (3)",
+      "RandomString length 2 is less than minimumNumbers + minimumSpecialCharacters + minimumCapital (3)",
     ]);
     expect(messages('Replace([a], "x", "y", , "z", , )')).toEqual([
       "Replace takes either oldValue (argument 2) or regexPattern (argument 3), not both",

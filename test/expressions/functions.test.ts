@@ -1,5 +1,6 @@
 /** One block per documented function: normal values, null/empty and multi-valued inputs. */
 import {
+  checkExpression,
   compileExpression,
   evaluateExpression,
   ExpressionError,
@@ -7,7 +8,7 @@ import {
   parseExpression,
 } from "../../lib/expressions";
 import { implementedFunctions } from "../../lib/expressions/evaluator";
-import { normalizeDiacritics, normalizeDiacriticsFull } from "../../lib/expressions/text";
+import { DIACRITICS, normalizeDiacritics } from "../../lib/expressions/text";
 import fc from "fast-check";
 
 const ev = (text: string, record: Record<string, unknown> = {}): unknown =>
@@ -72,44 +73,55 @@ describe("string functions", () => {
     expect(ev("Len([a])", { a: null })).toBe("0");
     expect(ev("Len(42568.75)")).toBe("8");
   });
-  it("NormalizeDiacritics", () => {
-    expect(ev("NormalizeDiacritics([a])", { a: "Zoë Åsa Øre Straße Æsir Łódź Ðorđe" })).toBe(
-      "Zoe Asa OEre Strasse AEsir Lodz Dorde",
+  // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/functions-for-customizing-application-data#normalizediacritics:
+  // "any diacritical characters replaced with equivalent nondiacritical characters", by the
+  // table on that page; what the table leaves out stays as it is.
+  it("NormalizeDiacritics follows Microsoft's table", () => {
+    expect(ev("NormalizeDiacritics([a])", { a: "Zoë Åsa Øre Straße Æsir Łódź Dvořák" })).toBe(
+      "Zoe Asa OEre Strasse AEsir Lodz Dvorak",
     );
     expect(ev("NormalizeDiacritics([a])", { a: "plain" })).toBe("plain");
     expect(ev("NormalizeDiacritics([a])", { a: null })).toBeNull();
-    // Decomposed input and other scripts take the general path.
-    expect(ev("NormalizeDiacritics([a])", { a: "Zoe\u0308 Ἀθῆναι 한국" })).toBe("Zoe Αθηναι 한국");
+    // Decomposed input is matched too; other scripts are not transliterated.
+    expect(ev("NormalizeDiacritics([a])", { a: "Zoe\u0308 Ἀθῆναι Йосиф 한국" })).toBe(
+      "Zoe Ἀθῆναι Йосиф 한국",
+    );
+    // Not in the table: đ, ð, þ, ĉ, ţ, œ alone, ẞ; in it as letter + combining marks: ā́, e̱.
+    expect(ev("NormalizeDiacritics([a])", { a: "Đorđe Ðóra Þór Ĉu ţ œ ẞ" })).toBe(
+      "Đorđe Ðora Þor Ĉu ţ œ ẞ",
+    );
+    expect(ev("NormalizeDiacritics([a])", { a: "ā́ e̱ ṻ" })).toBe("a e u");
   });
-  it("NormalizeDiacritics: the per-character table agrees with the definition", () => {
-    const ranges: [number, number][] = [
-      [0x20, 0x7e],
-      [0xa0, 0x24f],
-      [0x300, 0x36f],
-      [0x370, 0x3ff],
-      [0x1e00, 0x1eff],
-      [0xac00, 0xac10],
-    ];
-    const char = fc
-      .constantFrom(...ranges)
-      .chain(([lo, hi]) => fc.integer({ min: lo, max: hi }))
-      .map((c) => String.fromCharCode(c));
+  it("NormalizeDiacritics: every table entry decomposes to its plain letter, and nothing else changes", () => {
+    const special: Record<string, string> = { ı: "i", ł: "l", Ł: "L", ø: "oe", Ø: "OE", ß: "ss" };
+    for (const [entry, plain] of DIACRITICS) {
+      const base = entry.normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+      const expected = /^[æÆ]|^[œŒøØ]/.test(base) ? plain : (special[base[0]] ?? base);
+      expect([entry, plain]).toEqual([entry, expected]);
+      expect(normalizeDiacritics(`x${entry}y`)).toBe(`x${plain}y`);
+    }
+    const tableChars = new Set([...DIACRITICS.keys()].join(""));
     fc.assert(
-      fc.property(fc.array(char, { maxLength: 12 }), (chars) => {
-        const s = chars.join("");
-        expect(normalizeDiacritics(s)).toBe(normalizeDiacriticsFull(s));
+      fc.property(fc.string({ unit: "grapheme" }), (text) => {
+        fc.pre([...text].every((c) => !tableChars.has(c) || c.charCodeAt(0) < 0x80));
+        expect(normalizeDiacritics(text)).toBe(text);
       }),
       { numRuns: 2000 },
     );
-    for (let c = 0x80; c < 0x250; c++) {
-      const s = `a${String.fromCharCode(c)}b`;
-      expect(normalizeDiacritics(s)).toBe(normalizeDiacriticsFull(s));
-    }
   });
+  // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/functions-for-customizing-application-data#pcase:
+  // "If the wordSeparators parameter isn't specified, then PCase internally invokes the .NET
+  // function ToTitleCase", whose words run over letters, digits and the apostrophe.
   it("PCase", () => {
     expect(ev("PCase([a])", { a: "PABLO GONSALVES (SECOND)" })).toBe("Pablo Gonsalves (Second)");
     expect(ev('PCase([a], " \'-")', { a: "PINTO-DE'SILVA" })).toBe("Pinto-De'Silva");
     expect(ev('PCase([a], " ")', { a: "o'neil-smith" })).toBe("O'neil-smith");
+    expect(ev("PCase([a])", { a: "o'neil" })).toBe("O'neil");
+    expect(ev("PCase([a])", { a: "PINTO-DE'SILVA d'ARCY" })).toBe("Pinto-De'silva D'arcy");
+    // ToTitleCase's other rules: a word starts at a letter, so "3rd" is "3Rd"; digits and marks
+    // inside a word do not start a new one; the titlecase of ǆ is ǅ.
+    expect(ev("PCase([a])", { a: "3RD floor ab2cd ǆemal" })).toBe("3Rd Floor Ab2cd ǅemal");
+    expect(ev("PCase([a])", { a: "jean–luc «renée» x_y" })).toBe("Jean–Luc «Renée» X_Y");
   });
   it("Replace, all five modes", () => {
     expect(ev('Replace([a], "-", , , "_", , )', { a: "EN-US-X" })).toBe("EN_US_X");
@@ -191,8 +203,30 @@ describe("null tests and conversions", () => {
     expect(ev("CBool(7)")).toBe("True");
     expect(ev("Not([a])", { a: "True" })).toBe("False");
     expect(ev("Not([a])", { a: "false" })).toBe("True");
-    expect(ev("Not([a])", { a: null })).toBeNull();
-    expect(evalError("Not([a])", { a: "yes" })).toBe('Not: expected True or False, got "yes"');
+  });
+  // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/functions-for-customizing-application-data#not:
+  // "If source value is True, returns False. Otherwise, returns True."
+  it("Not of anything but True is True", () => {
+    expect(ev("Not([a])", { a: null })).toBe("True");
+    expect(ev("Not([a])", { a: "" })).toBe("True");
+    expect(ev("Not([a])", { a: "yes" })).toBe("True");
+    expect(ev("Not([a])", { a: "1" })).toBe("True");
+    expect(ev("Not([a])", { a: true })).toBe("False");
+    expect(ev("Not([a])", { a: ["TRUE", "False"] })).toBe("False");
+    expect(ev("Not(Not([a]))", { a: null })).toBe("False");
+  });
+  // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/functions-for-customizing-application-data#cbool:
+  // "If the expression evaluates to a non-zero value, then CBool returns True, else it returns False."
+  it("CBool is True for any non-zero value", () => {
+    expect(ev("CBool([a])", { a: "yes" })).toBe("True");
+    expect(ev("CBool([a])", { a: "-2.5" })).toBe("True");
+    expect(ev("CBool([a])", { a: "True" })).toBe("True");
+    expect(ev('CBool(CDate("2021-01-01"))')).toBe("True");
+    expect(ev("CBool([a])", { a: "0.0" })).toBe("False");
+    expect(ev("CBool([a])", { a: "FALSE" })).toBe("False");
+    expect(ev("CBool([a])", { a: "" })).toBe("False");
+    expect(ev("CBool([a])", { a: null })).toBe("False");
+    expect(ev("CBool([a])", { a: false })).toBe("False");
   });
   it("IgnoreFlowIfNullOrEmpty drops null and empty values (undefined = not flowed)", () => {
     expect(ev("IgnoreFlowIfNullOrEmpty([a])", { a: "" })).toBeUndefined();
@@ -307,6 +341,102 @@ describe("dates", () => {
       'FormatDateTime: "2020/01/01" does not match inputFormat "yyyy-MM-dd"',
     );
   });
+  // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/functions-for-customizing-application-data#formatdatetime:
+  // dateTimeStyles "If left empty, the default value used is DateTimeStyles.RoundtripKind,
+  // DateTimeStyles.AllowLeadingWhite, DateTimeStyles.AllowTrailingWhite".
+  describe("FormatDateTime's dateTimeStyles", () => {
+    const fdt = (styles: string, input: string, inFmt: string, outFmt: string): unknown =>
+      compileExpression(
+        parseExpression(
+          `FormatDateTime([d], ${styles}, ${JSON.stringify(inFmt)}, ${JSON.stringify(outFmt)})`,
+        ).ast!,
+        { clock },
+      )({ d: input });
+    it("left empty, allows white space at either end but not inside", () => {
+      expect(fdt("", " 2020-01-02 ", "yyyy-MM-dd", "d/M/yyyy")).toBe("2/1/2020");
+      expect(() => fdt("", "2020- 01-02", "yyyy-MM-dd", "d/M/yyyy")).toThrow(
+        'FormatDateTime: "2020- 01-02" does not match inputFormat "yyyy-MM-dd"',
+      );
+    });
+    it("None refuses the white space the default allows", () => {
+      expect(() => fdt('"None"', " 2020-01-02", "yyyy-MM-dd", "d/M/yyyy")).toThrow(
+        /does not match inputFormat/,
+      );
+      expect(fdt('"None"', "2020-01-02", "yyyy-MM-dd", "d/M/yyyy")).toBe("2/1/2020");
+    });
+    it("AllowWhiteSpaces (or AllowInnerWhite) also skips white space inside", () => {
+      expect(fdt('"AllowWhiteSpaces"', " 2020 -01- 02 ", "yyyy-MM-dd", "d/M/yyyy")).toBe(
+        "2/1/2020",
+      );
+      expect(
+        fdt(
+          '"DateTimeStyles.AllowInnerWhite, DateTimeStyles.AllowLeadingWhite"',
+          " 2020 -01-02",
+          "yyyy-MM-dd",
+          "d/M/yyyy",
+        ),
+      ).toBe("2/1/2020");
+      expect(fdt('"4"', "2020 -01-02", "yyyy-MM-dd", "d/M/yyyy")).toBe("2/1/2020");
+    });
+    it("the kind the styles give decides what K prints, as DateTime.ToString does", () => {
+      const out = "yyyy-MM-dd HH:mmK";
+      // RoundtripKind (the default): Z stays UTC, an offset becomes local (UTC on Entra's servers), none stays unspecified.
+      expect(fdt("", "2020-01-02T10:00Z", "yyyy-MM-dd'T'HH:mmK", out)).toBe("2020-01-02 10:00Z");
+      expect(fdt("", "2020-01-02T10:00+02:00", "yyyy-MM-dd'T'HH:mmK", out)).toBe(
+        "2020-01-02 08:00+00:00",
+      );
+      expect(fdt("", "2020-01-02T10:00", "yyyy-MM-dd'T'HH:mmK", out)).toBe("2020-01-02 10:00");
+      expect(fdt('"AdjustToUniversal"', "2020-01-02T10:00+02:00", "yyyy-MM-dd'T'HH:mmK", out)).toBe(
+        "2020-01-02 08:00Z",
+      );
+      expect(
+        fdt('"AssumeUniversal, AdjustToUniversal"', "2020-01-02T10:00", "yyyy-MM-dd'T'HH:mm", out),
+      ).toBe("2020-01-02 10:00Z");
+    });
+    it("a time alone is on today's date unless NoCurrentDateDefault", () => {
+      expect(fdt("", "10:15", "HH:mm", "yyyy-MM-dd HH:mm")).toBe("2021-07-02 10:15");
+      expect(fdt('"NoCurrentDateDefault"', "10:15", "HH:mm", "yyyy-MM-dd HH:mm")).toBe(
+        "0001-01-01 10:15",
+      );
+    });
+    it("an offset moves the date across midnight and month ends", () => {
+      expect(fdt("", "2020-12-31 23:30-02:00", "yyyy-MM-dd HH:mmzzz", "yyyy-MM-dd HH:mm")).toBe(
+        "2021-01-01 01:30",
+      );
+      expect(fdt("", "2020-03-01 00:30+01:00", "yyyy-MM-dd HH:mmzzz", "yyyy-MM-dd HH:mm")).toBe(
+        "2020-02-29 23:30",
+      );
+    });
+    it("reads fields greedily and refuses a day name that does not fit the date, like ParseExact", () => {
+      expect(fdt("", "Thursday, 2 January 2020", "dddd, d MMMM yyyy", "yyyy-MM-dd")).toBe(
+        "2020-01-02",
+      );
+      expect(() => fdt("", "Friday, 2 January 2020", "dddd, d MMMM yyyy", "yyyy-MM-dd")).toThrow(
+        /does not match inputFormat/,
+      );
+      expect(() => fdt("", "1122020", "Mdyyyy", "yyyy-MM-dd")).toThrow(
+        /does not match inputFormat/,
+      );
+    });
+    it("refuses an unknown style or a combination .NET refuses", () => {
+      expect(() => fdt('"Roundtrip"', "2020-01-02", "yyyy-MM-dd", "yyyy")).toThrow(
+        /^FormatDateTime: unknown dateTimeStyles value "Roundtrip": use DateTimeStyles names \(None, AllowLeadingWhite/,
+      );
+      expect(() =>
+        fdt('"RoundtripKind, AdjustToUniversal"', "2020-01-02", "yyyy-MM-dd", "yyyy"),
+      ).toThrow(
+        "FormatDateTime: dateTimeStyles RoundtripKind cannot be combined with AssumeLocal, AssumeUniversal or AdjustToUniversal",
+      );
+      expect(
+        checkExpression('FormatDateTime([d], "AssumeLocal, AssumeUniversal", "yyyy", "yyyy")'),
+      ).toEqual([
+        expect.objectContaining({
+          message: "dateTimeStyles AssumeLocal and AssumeUniversal cannot be combined",
+          column: 21,
+        }),
+      ]);
+    });
+  });
   it("NumFromDate and DateFromNum use AD's 100 ns ticks since 1601", () => {
     expect(ev('NumFromDate("2012-01-01T23:00:00Z")')).toBe("129699324000000000");
     expect(ev("DateFromNum(129699324000000000)")).toBe("1/1/2012 11:00:00 PM");
@@ -336,8 +466,37 @@ describe("generated values", () => {
       expect(s).not.toMatch(/[?,]/);
     }
     expect(evalError("RandomString([n], 3, 0, 0, 0)", { n: "2" })).toBe(
-      "RandomString: length 2 is less than the sum of the minimums (3)",
+      "RandomString: length 2 is less than minimumNumbers + minimumSpecialCharacters + minimumCapital (3)",
     );
+  });
+  // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/functions-for-customizing-application-data#randomstring:
+  // "Characters allowed can be identified here" (Windows' password complexity reference:
+  // ~!@#$%^&*_-+=`|\(){}[]:;"'<>,.?/), and Length "should be greater than or equal to the sum
+  // of MinimumNumbers, MinimumSpecialCharacters, and MinimumCapital".
+  it("RandomString draws special characters from Windows' complexity set", () => {
+    const f = compileExpression(parseExpression("RandomString(256, 0, 256, 0, 0)").ast!, {
+      random: seeded(7),
+    });
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) for (const c of f({}) as string) seen.add(c);
+    expect([...seen].sort().join("")).toBe(
+      [..."~!@#$%^&*_-+=`|\\(){}[]:;\"'<>,.?/"].sort().join(""),
+    );
+  });
+  it("RandomString leaves MinimumLowerCase out of the length rule", () => {
+    const f = compileExpression(parseExpression("RandomString(4, 2, 0, 2, 3)").ast!, {
+      random: seeded(3),
+    });
+    const s = f({}) as string;
+    expect(s).toMatch(/^(?=(?:.*[0-9]){2})(?=(?:.*[A-Z]){2})[0-9A-Z]{4}$/);
+    expect(checkExpression("RandomString(4, 2, 0, 2, 3)")).toEqual([]);
+    expect(checkExpression("RandomString(4, 2, 1, 2, 0)").map((d) => d.message)).toEqual([
+      "RandomString length 4 is less than minimumNumbers + minimumSpecialCharacters + minimumCapital (5)",
+    ]);
+    const g = compileExpression(parseExpression("RandomString(6, 1, 0, 1, 3)").ast!, {
+      random: seeded(5),
+    });
+    expect(g({})).toMatch(/^(?=(?:.*[a-z]){3})(?=.*[0-9])(?=.*[A-Z]).{6}$/);
   });
   it("Guid is a version-4 GUID from the injected random source", () => {
     const f = compileExpression(parseExpression("Guid()").ast!, { random: seeded(7) });

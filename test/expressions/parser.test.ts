@@ -1,8 +1,14 @@
 import fc from "fast-check";
 import {
   checkExpression,
+  compileExpression,
+  compileToGraph,
+  evaluateExpression,
   Expr,
+  ExpressionError,
   formatCaret,
+  MAX_EXPRESSION_LENGTH,
+  MAX_NESTING_DEPTH,
   scimAttributeCatalog,
   parseExpression,
   printExpression,
@@ -416,9 +422,91 @@ describe("properties", () => {
     );
   });
 
-  it("reports deep nesting instead of overflowing", () => {
+  it("reports deep nesting at the call that goes too deep instead of overflowing", () => {
     const text = "F(".repeat(20000) + ")".repeat(20000);
     const r = parseExpression(text);
-    expect(r.diagnostics.map((d) => d.message)).toEqual(["the expression is nested too deeply"]);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/^functions are nested more than 256 deep here; flatten/),
+        offset: 2 * MAX_NESTING_DEPTH,
+        column: 2 * MAX_NESTING_DEPTH + 1,
+      }),
+    ]);
+  });
+});
+
+/**
+ * Issue 16: "Expressions up to Entra's 10,000-character limit check and evaluate without a stack
+ * overflow". Every shape that nests deepest per character is tried at 10,000 characters, through
+ * every entry point, inside an already deep stack so there is no luck in the headroom.
+ */
+describe("nesting up to Entra's 10,000 characters", () => {
+  const fill = (open: string, inner: string, close: string): string => {
+    const n = Math.floor((MAX_EXPRESSION_LENGTH - inner.length) / (open.length + close.length));
+    return open.repeat(n) + inner + close.repeat(n);
+  };
+  const shapes: [string, string][] = [
+    ["ToLower", fill("ToLower(", "[a]", ")")],
+    ["Not", fill("Not(", "[a]", ")")],
+    ["unknown one-letter function", fill("a(", "", ")")],
+    ["IIF chain", fill('IIF([a]="x",', '"y"', ',"z")')],
+    ["comparison in CBool", fill("CBool(", "[a]=[b]", ")")],
+    ["parentheses", "(".repeat(MAX_EXPRESSION_LENGTH)],
+  ];
+  /** Runs `f` with some 2,000 frames already on the stack. */
+  const deepInStack = <T>(f: () => T, frames = 2000): T =>
+    frames === 0 ? f() : deepInStack(f, frames - 1);
+
+  it.each(shapes)(
+    "%s: a positioned diagnostic from check and evaluate, never a RangeError",
+    (_name, text) => {
+      expect(text.length).toBeLessThanOrEqual(MAX_EXPRESSION_LENGTH);
+      const diagnostics = deepInStack(() => checkExpression(text));
+      expect(diagnostics.length).toBeGreaterThan(0);
+      for (const d of diagnostics) expect(d.offset).toBeLessThan(text.length + 1);
+      expect(() => deepInStack(() => evaluateExpression(text, { a: "x", b: "x" }))).toThrow(
+        ExpressionError,
+      );
+    },
+  );
+
+  it("nested attribute brackets are one attribute name, read without recursion", () => {
+    const text = "[".repeat(MAX_EXPRESSION_LENGTH / 2) + "]".repeat(MAX_EXPRESSION_LENGTH / 2);
+    expect(deepInStack(() => checkExpression(text))).toEqual([]);
+  });
+
+  it("nesting up to the limit checks, compiles, evaluates, prints and compiles to Graph", () => {
+    const text = "ToLower(".repeat(MAX_NESTING_DEPTH) + "[a]" + ")".repeat(MAX_NESTING_DEPTH);
+    deepInStack(() => {
+      expect(checkExpression(text)).toEqual([]);
+      expect(evaluateExpression(text, { a: "X" })).toBe("x");
+      const ast = parseExpression(text).ast!;
+      expect(printExpression(ast)).toBe(text.replace(/\(/g, "(").replace(/\)/g, ")"));
+      expect(compileToGraph(ast).name).toBe("ToLower");
+    });
+    const over =
+      "ToLower(".repeat(MAX_NESTING_DEPTH + 1) + "[a]" + ")".repeat(MAX_NESTING_DEPTH + 1);
+    expect(checkExpression(over)).toEqual([
+      expect.objectContaining({ offset: 8 * MAX_NESTING_DEPTH, length: 7, line: 1 }),
+    ]);
+  });
+
+  it("a tree built without the parser is refused before any recursive walk", () => {
+    let ast: Expr = { kind: "attribute", name: "a", span: { offset: 0, length: 3 } };
+    for (let i = 0; i < 50000; i++) {
+      ast = {
+        kind: "call",
+        name: "ToLower",
+        args: [ast],
+        span: { offset: 0, length: 1 },
+        nameSpan: { offset: 0, length: 7 },
+      };
+    }
+    const tree = ast;
+    expect(checkExpression(tree).map((d) => d.message)).toEqual([
+      expect.stringMatching(/^functions are nested more than 256 deep/),
+    ]);
+    expect(() => compileExpression(tree)).toThrow(/functions are nested more than 256 deep/);
+    expect(() => compileToGraph(tree)).toThrow(/functions are nested more than 256 deep/);
   });
 });

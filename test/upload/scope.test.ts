@@ -1,4 +1,4 @@
-import { evaluateClause, evaluateScope } from "../../lib/upload/scope";
+import { evaluateClause, evaluateScope, scopeClauseProblem } from "../../lib/upload/scope";
 import { simulate } from "../../lib/upload/simulate";
 import { ScopeClause, tenantSpec } from "../../lib/model/schema";
 import { checkUploaderColumns } from "../../lib/upload/checks";
@@ -35,6 +35,42 @@ describe("evaluateClause", () => {
     [c("endsWith", "@contoso.com"), "a@contoso.com", true],
   ])("%j on %p is %p", (clause, value, expected) => {
     expect(evaluateClause(clause, value)).toBe(expected);
+  });
+});
+
+/**
+ * Issue 16: scoping clauses' regexMatch / notRegexMatch run through the same guard as Replace
+ * (lib/expressions/regex.ts): `^(a+)+$` against a 35-character value hung simulate before.
+ */
+describe("scope clause regular expressions cannot hang", () => {
+  const evil = c("regexMatch", "^(a+)+$");
+  it("refuse a pattern that backtracks catastrophically, at once", () => {
+    const start = Date.now();
+    expect(() => evaluateClause(evil, "a".repeat(34) + "!")).toThrow(
+      'regular expression "^(a+)+$" is refused at character 2: a repeat inside a repeat',
+    );
+    expect(Date.now() - start).toBeLessThan(5000);
+    expect(scopeClauseProblem(evil)).toMatch(
+      /^regular expression "\^\(a\+\)\+\$" is refused at character 2/,
+    );
+    expect(scopeClauseProblem(c("notRegexMatch", ["^EMP", "("]))).toMatch(
+      /^invalid regular expression "\(": Invalid regular expression/,
+    );
+    expect(scopeClauseProblem(c("regexMatch", "^EMP[0-9]+$"))).toBeUndefined();
+    expect(scopeClauseProblem(c("equals", "(a+)+"))).toBeUndefined();
+  });
+  it("refuse a value longer than the bound", () => {
+    expect(() => evaluateClause(c("regexMatch", "^E"), "E".repeat(5000))).toThrow(
+      "the value is 5000 characters long; regular expressions run on at most 1024",
+    );
+  });
+  it("leave the record out of scope, saying why, instead of crashing simulate", () => {
+    const out = evaluateScope({ anyOf: [{ allOf: [evil] }] }, () => "a".repeat(34) + "!");
+    expect(out.inScope).toBe(false);
+    expect(out.groups[0].clauses[0].error).toMatch(/is refused at character 2/);
+    expect(out.reason).toMatch(
+      /^out of scope: group 1: x regexMatch "\^\(a\+\)\+\$" cannot be evaluated: regular expression/,
+    );
   });
 });
 
