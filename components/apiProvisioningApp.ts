@@ -1,7 +1,8 @@
 /**
  * One API-driven inbound provisioning app (one `provisioning` entry of the spec): the gallery app
- * instantiated from its template, its provisioning job, the job's secrets and schema, and the
- * start of the job once both are in place (reference section 0, steps 1-6 and 9).
+ * instantiated from its template, its provisioning job, the job's secrets and schema, and the start
+ * of the job once both are in place, as in
+ * https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-configuration-api.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
@@ -64,7 +65,8 @@ export class ApiProvisioningApp extends pulumi.ComponentResource {
       ? { graphBaseUrl: args.graphBaseUrl, tenantId: args.tenantId }
       : { graphBaseUrl: args.graphBaseUrl };
 
-    // Template ids are not documented (reference 1.1): looked up by the gallery name.
+    // Template ids are undocumented: looked up by the gallery name
+    // (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/inbound-provisioning-api-configure-app).
     const templateId =
       app.applicationTemplateId ??
       azuread.getApplicationTemplateOutput(
@@ -112,7 +114,8 @@ export class ApiProvisioningApp extends pulumi.ComponentResource {
       child,
     );
 
-    // Started last: without the notification email the job goes into quarantine (reference 2.4.1).
+    // Started last: without the notification email the job goes into quarantine
+    // (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/inbound-provisioning-api-configure-app).
     this.start = new ProvisioningJobStart(
       `${name}-start`,
       { servicePrincipalId: this.servicePrincipalId, jobId: this.jobId, ...graph },

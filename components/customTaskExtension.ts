@@ -1,6 +1,7 @@
 /**
- * A custom task extension as Lifecycle Workflows needs it (lifecycle reference section 3): a
- * Consumption Logic App whose HTTP trigger only admits Lifecycle Workflows' PoP token, which
+ * A custom task extension as Lifecycle Workflows needs it
+ * (https://learn.microsoft.com/en-us/entra/id-governance/configure-logic-app-lifecycle-workflows):
+ * a Consumption Logic App whose HTTP trigger only admits Lifecycle Workflows' PoP token, which
  * resumes the waiting task with its system-assigned managed identity; and the Graph
  * customTaskExtension object pointing at the Logic App, which authorizes that identity (and only
  * it) to resume the task through `callbackConfiguration.authorizedApps`, Microsoft's default and
@@ -19,7 +20,10 @@ import { CustomTaskExtensionObject } from "./graph/customTaskExtension";
 /** The first-party app that calls custom task extensions (the `appid` claim of its token). */
 export const LIFECYCLE_WORKFLOWS_APP_ID = "ce79fdc4-cd1d-4ea5-8139-e74d7dbe0bb7";
 export const POP_POLICY_NAME = "AzureADLifecycleWorkflowsAuthPOPAuthPolicy";
-/** Lifecycle Workflows calls the trigger named `manual` (reference section 3.2). */
+/**
+ * Lifecycle Workflows calls the trigger named `manual`
+ * (https://learn.microsoft.com/en-us/entra/id-governance/configure-logic-app-lifecycle-workflows).
+ */
 export const TRIGGER_NAME = "manual";
 
 export interface CustomTaskExtensionArgs {

@@ -1,7 +1,9 @@
 /**
  * Microsoft Graph application permissions (app roles) for one principal, e.g. the uploader's
- * managed identity (reference 6.1-6.2). Role ids are read from the tenant's Microsoft Graph
- * service principal by value, never hard-coded.
+ * managed identity
+ * (https://learn.microsoft.com/en-us/graph/api/serviceprincipal-post-approleassignedto and
+ * https://learn.microsoft.com/en-us/entra/identity/app-provisioning/inbound-provisioning-api-grant-access).
+ * Role ids are read from the tenant's Microsoft Graph service principal by value, never hard-coded.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";

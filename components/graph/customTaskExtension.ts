@@ -1,6 +1,7 @@
 /**
  * A Lifecycle Workflows custom task extension (the Graph object pointing at a Logic App) as a
- * Pulumi dynamic resource. Every property can be PATCHed (lifecycle reference section 3.1), so
+ * Pulumi dynamic resource. Every property can be PATCHed
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-customtaskextension-update), so
  * an update never replaces it: workflows keep referring to the same id.
  *
  * Provider pattern as in lifecycleWorkflow.ts: a plain object, modules required inside methods by

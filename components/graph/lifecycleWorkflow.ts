@@ -2,10 +2,12 @@
  * One Lifecycle Workflow as a Pulumi dynamic resource. Its inputs are the compiled Graph body's
  * properties (so a preview diff names `tasks`, `executionConditions`...) plus where Graph is.
  *
- * Update follows what Graph allows (lifecycle reference section 1.5): a PATCH when only
- * displayName, description, isEnabled or isSchedulingEnabled change; otherwise one
- * createNewVersion (same id, version + 1), never a replacement. Delete is Graph's soft delete,
- * plus a purge from deleted items when `purgeOnDelete` is set.
+ * Update follows what Graph allows
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-workflow-update and
+ * https://learn.microsoft.com/en-us/graph/api/identitygovernance-workflow-createnewversion): a
+ * PATCH when only displayName, description, isEnabled or isSchedulingEnabled change; otherwise one
+ * createNewVersion (same id, version + 1), never a replacement. Delete is Graph's soft delete, plus
+ * a purge from deleted items when `purgeOnDelete` is set.
  *
  * The provider is a plain object whose methods `require` their modules (by absolute path, captured
  * as a string) and build the Graph client from the inputs: nothing live is captured when Pulumi

@@ -1,13 +1,14 @@
 /**
  * The provisioning job of an API-driven app, and the act of starting it, as dynamic resources
- * (reference section 2).
+ * (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationjob).
  *
  * Why not azuread.SynchronizationJob: its `templateId` is required up front, and the API-driven
- * templates' ids are UNCONFIRMED (reference 2.2), so the job resource discovers the id from
- * `GET .../synchronization/templates` at deploy time (unless the spec sets it), retrying the 404s
- * of a just-instantiated service principal. And its `enabled` flag starts the job at creation,
- * before the schema and the mandatory notification email are in place, which quarantines it
- * (reference 2.4.1); starting is therefore a separate resource that depends on both.
+ * templates' ids are undocumented, so the job resource discovers the id from
+ * `GET .../synchronization/templates` at deploy time (unless the spec sets it), retrying the 404s of a
+ * just-instantiated service principal. And its `enabled` flag starts the job at creation, before
+ * the schema and the mandatory notification email are in place, which quarantines it
+ * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/inbound-provisioning-api-configure-app);
+ * starting is therefore a separate resource that depends on both.
  */
 import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";

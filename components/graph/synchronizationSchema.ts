@@ -1,5 +1,6 @@
 /**
- * A provisioning job's synchronization schema as a Pulumi dynamic resource (reference section 4).
+ * A provisioning job's synchronization schema as a Pulumi dynamic resource
+ * (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationschema).
  *
  * Create and update GET the job's schema and the job's filter operators, have Graph parse the
  * mapping expressions, compile the spec's part into it (lib/provisioning/schema) and PUT the whole

@@ -1,9 +1,12 @@
 /**
- * The spec's synchronization secrets of one service principal (reference 2.4) as a dynamic
- * resource. Graph's PUT replaces the whole collection and PATCH is unsupported, so every write is
- * read-modify-write: keys this resource does not own (the portal's AD agent settings, say) are
- * kept, and on delete only its own keys are removed. azuread.SynchronizationSecret writes its
- * credentials as the whole collection, which would drop those.
+ * The spec's synchronization secrets of one service principal
+ * (https://learn.microsoft.com/en-us/graph/api/synchronization-serviceprincipal-put-synchronization)
+ * as a dynamic resource. Graph's PUT replaces the whole collection and PATCH is unsupported
+ * (https://learn.microsoft.com/en-us/entra/identity/hybrid/cloud-sync/how-to-inbound-synch-ms-graph),
+ * so every write is read-modify-write: keys this resource does not own (the portal's AD agent
+ * settings, say) are kept, and on delete only its own keys are removed.
+ * azuread.SynchronizationSecret writes its credentials as the whole collection, which would drop
+ * those.
  */
 import { providerWarn, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";

@@ -5,8 +5,10 @@
 import { createHash } from "crypto";
 
 /**
- * Built-in Azure role definition ids (lifecycle reference section 6.3). They are the same in
- * every subscription; ARM wants them as full resource ids, see `roleDefinitionResourceId`.
+ * Built-in Azure role definition ids
+ * (https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/storage). They
+ * are the same in every subscription; ARM wants them as full resource ids, see
+ * `roleDefinitionResourceId`.
  */
 export const ROLE = {
   storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
@@ -77,7 +79,11 @@ export function storageAccountNameProblem(name: string): string | undefined {
     : `storageAccountName ${JSON.stringify(name)} must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)`;
 }
 
-/** The token audience of a Graph base URL: its origin, without a trailing slash (reference 6.4). */
+/**
+ * The token audience of a Graph base URL: its origin, without a trailing slash, as Microsoft's
+ * CSV2SCIMBulkUpload sample writes it
+ * (https://github.com/AzureAD/entra-id-inbound-provisioning/blob/main/LogicApps/CSV2SCIMBulkUpload/csv2scimbulkupload-template.json).
+ */
 export function graphAudience(graphBaseUrl: string): string {
   return new URL(graphBaseUrl).origin;
 }

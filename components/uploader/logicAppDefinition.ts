@@ -7,8 +7,10 @@
  * them 50 at a time to bulkUpload with the user-assigned identity, waiting between calls to stay
  * under the API's rate.
  *
- * Unlike Microsoft's CSV2SCIMBulkUpload sample (lifecycle reference 5.2), no loop variable is
- * mutated: chunk i is `take(skip(ops, i*50), 50)`, so the loop is simple and its math is testable.
+ * Unlike Microsoft's CSV2SCIMBulkUpload sample
+ * (https://github.com/AzureAD/entra-id-inbound-provisioning/blob/main/LogicApps/CSV2SCIMBulkUpload/csv2scimbulkupload-template.json),
+ * no loop variable is mutated: chunk i is `take(skip(ops, i*50), 50)`, so the loop is simple and
+ * its math is testable.
  *
  * The trigger runs only for a bearer token (the authorization policy on the workflow checks its
  * claims), and every operation that sees a record keeps its inputs and outputs out of run
@@ -31,7 +33,10 @@ import { simpleMapping } from "./checks";
 export const WORKFLOW_SCHEMA =
   "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#";
 
-/** Storage REST version for the archive PUT; OAuth on Blob needs 2017-11-09 or later (reference 6.5). */
+/**
+ * Storage REST version for the archive PUT; OAuth on Blob needs 2017-11-09 or later
+ * (https://learn.microsoft.com/en-us/rest/api/storageservices/authorize-with-azure-active-directory).
+ */
 export const STORAGE_API_VERSION = "2021-08-06";
 export const STORAGE_AUDIENCE = "https://storage.azure.com/";
 
@@ -232,8 +237,9 @@ export function buildLogicAppDefinition(input: LogicAppDefinitionInput): Record<
                 failOnErrors: null,
               },
               authentication: graphAuth,
-              // 429 and 5xx are retried; whether Retry-After is honoured is unconfirmed
-              // (reference 5.1), so the intervals are long enough for the 5-second window.
+              // 429 and 5xx are retried; whether Retry-After is honoured is undocumented, so the
+              // intervals are long enough for the 5-second window of
+              // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/inbound-provisioning-api-concepts
               retryPolicy: {
                 type: "exponential",
                 count: 4,

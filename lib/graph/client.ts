@@ -92,7 +92,7 @@ export interface GraphClient {
 
 // With the backoff below (1 s doubling, capped at 60 s, jittered in its upper half) 8 retries wait
 // 1.5 to 3 minutes in all: Microsoft gives no figure for replication after a create, and public
-// scripts wait 20-60 s (reference 1.3), so this leaves a margin without hiding a real 404 for long.
+// scripts wait 20-60 s (an undocumented figure), so this leaves a margin without hiding a real 404 for long.
 const NOT_FOUND_RETRIES = 8;
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

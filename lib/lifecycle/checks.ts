@@ -17,7 +17,10 @@ import {
   type TaskDefinition,
 } from "./tasks";
 
-/** Service limits (lifecycle reference section 1.10). */
+/**
+ * Service limits:
+ * https://learn.microsoft.com/en-us/entra/id-governance/governance-service-limits
+ */
 export const LIMITS = { workflows: 100, customTaskExtensions: 100 } as const;
 
 export const checkTasks: CheckFn = ({ spec, report }) => {
@@ -176,7 +179,8 @@ export const checkCustomTaskExtensions: CheckFn = ({ spec, report }) => {
   for (const [key, extension] of entries) {
     const at: SpecPath = ["customTaskExtensions", key];
     const minutes = durationMinutes(extension.callbackTimeout);
-    // 5 minutes to 3 hours (limits page; one Graph page says 30 minutes, reference section 7.6).
+    // 5 minutes to 3 hours (limits page; one Graph page says 30 minutes:
+    // https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-customtaskextensioncallbackconfiguration).
     if (minutes !== undefined && (minutes < 5 || minutes > 180)) {
       report(
         [...at, "callbackTimeout"],

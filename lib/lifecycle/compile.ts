@@ -227,10 +227,11 @@ export interface LogicAppLocation {
 }
 
 /**
- * The body of `POST .../customTaskExtensions`: PoP authentication (the only kind new extensions
- * get, reference section 3.1), launch-and-wait with the spec's callback timeout. The Logic App's
- * managed identity is listed in `authorizedApps`: the response authorization Microsoft makes the
- * default and recommends, instead of a tenant-wide LifecycleWorkflows.ReadWrite.All grant
+ * The body of `POST .../customTaskExtensions`: PoP authentication, which is all new extensions get
+ * (https://learn.microsoft.com/en-us/entra/id-governance/configure-logic-app-lifecycle-workflows),
+ * launch-and-wait with the spec's callback timeout. The Logic App's managed identity is listed in
+ * `authorizedApps`: the response authorization Microsoft makes the default and recommends, instead
+ * of a tenant-wide LifecycleWorkflows.ReadWrite.All grant
  * (https://learn.microsoft.com/en-us/entra/id-governance/lifecycle-workflow-extensibility#response-authorization).
  */
 export function compileCustomTaskExtension(

@@ -1,8 +1,10 @@
 /**
- * Comparing workflow bodies the way Graph lets us change them (lifecycle reference section 1.5):
+ * Comparing workflow bodies the way Graph lets us change them
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-workflow-update and
+ * https://learn.microsoft.com/en-us/graph/api/identitygovernance-workflow-createnewversion):
  * displayName, description, isEnabled and isSchedulingEnabled are PATCHed; anything else (the
- * category, the execution conditions, any task) needs `createNewVersion`. Server-side fields
- * (ids, versions, timestamps, execution sequence) are not part of the comparison.
+ * category, the execution conditions, any task) needs `createNewVersion`. Server-side fields (ids,
+ * versions, timestamps, execution sequence) are not part of the comparison.
  */
 import type { TaskBody, WorkflowBody } from "./compile";
 

@@ -1,7 +1,8 @@
 /**
- * The Graph calls behind the lifecycle resources, against any client with lib/graph's
- * `request` signature. Every call sends `Prefer: include-unknown-enum-members`: without it a v1.0
- * read returns a mover workflow's category as `unknownFutureValue` (reference section 1.9).
+ * The Graph calls behind the lifecycle resources, against any client with lib/graph's `request`
+ * signature. Every call sends `Prefer: include-unknown-enum-members`: without it a v1.0 read
+ * returns a mover workflow's category as `unknownFutureValue`
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-workflowbase).
  */
 import type { GraphClient, HttpMethod } from "../graph/client";
 import {
@@ -156,8 +157,11 @@ async function workflowNamed(
 }
 
 /**
- * Display names are unique per tenant, soft-deleted workflows included (reference section 1.6):
- * say which workflow holds the name and what to do, rather than Graph's bare 409.
+ * Display names are unique per tenant
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecycleworkflowscontainer-post-workflows),
+ * and soft-deleted workflows keep theirs (undocumented; deletion is soft:
+ * https://learn.microsoft.com/en-us/graph/api/identitygovernance-workflow-delete): say which
+ * workflow holds the name and what to do, rather than Graph's bare 409.
  */
 async function explainNameConflict(
   client: GraphLike,
@@ -200,7 +204,8 @@ export async function readWorkflow(
   let tasks: Json[];
   try {
     workflow = await call(client, "GET", `${LCW_PATH}/workflows/${encodeURIComponent(id)}`);
-    // `$expand=tasks` is unconfirmed (reference section 1.2); the tasks collection is documented.
+    // `$expand=tasks` is undocumented; the tasks collection is documented
+    // (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-workflow).
     tasks = (
       await call<{ value: Json[] }>(
         client,
@@ -339,7 +344,8 @@ export async function updateCustomTaskExtension(
   id: string,
   body: CustomTaskExtensionBody,
 ): Promise<void> {
-  // PATCH can change every property of an extension (reference section 3.1).
+  // PATCH can change every property of an extension
+  // (https://learn.microsoft.com/en-us/graph/api/identitygovernance-customtaskextension-update).
   await call(client, "PATCH", `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`, body);
 }
 

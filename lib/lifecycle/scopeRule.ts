@@ -1,9 +1,11 @@
 /**
- * Entra's Lifecycle Workflows scope rules (`ruleBasedSubjectSet.rule`), parsed and checked
- * offline: an OData `$filter` over user properties with `eq`, `ne`, `in` and `startsWith`,
- * combined with `and`, `or` and `not` (lifecycle reference section 1.3). Errors carry the 1-based
- * column in the rule text. The dynamic-group syntax (`-eq`, `-not`, `-in [...]`) is not accepted
- * by Lifecycle Workflows, so it is reported with the spelling to use instead.
+ * Entra's Lifecycle Workflows scope rules (`ruleBasedSubjectSet.rule`), parsed and checked offline:
+ * an OData `$filter` over user properties with `eq`, `ne`, `in` and `startsWith`, combined with
+ * `and`, `or` and `not`
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-rulebasedsubjectset).
+ * Errors carry the 1-based column in the rule text. The dynamic-group syntax (`-eq`, `-not`,
+ * `-in [...]`) is not accepted by Lifecycle Workflows, so it is reported with the spelling to use
+ * instead.
  */
 import { didYouMean } from "../model/diagnostics";
 

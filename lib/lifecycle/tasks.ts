@@ -144,9 +144,12 @@ const accessPackage: TaskArgument = {
 };
 
 /**
- * Entra's TAP policy allows 10 minutes to 30 days; the Graph concepts page says 43000 minutes and
- * entra-docs 43200 (reference section 7.3). The wider bound is checked here, so that no value
- * Entra accepts is refused; the tenant's TAP policy narrows it further at run time.
+ * Entra's TAP policy allows 10 minutes to 30 days; the Graph concepts page
+ * (https://learn.microsoft.com/en-us/graph/identitygovernance-lifecycleworkflows-task-arguments)
+ * says 43000 minutes and entra-docs
+ * (https://learn.microsoft.com/en-us/entra/id-governance/lifecycle-workflow-tasks) 43200. The wider
+ * bound is checked here, so that no value Entra accepts is refused; the tenant's TAP policy narrows
+ * it further at run time.
  */
 export const TAP_LIFETIME_MINUTES = { min: 10, max: 43200 } as const;
 
@@ -565,7 +568,8 @@ export function argumentProblem(
       if (type.userAttributes && USER_ATTRIBUTE_RECIPIENT.test(value)) return undefined;
       const allowed = [...type.values, "a user object id"];
       if (type.userAttributes) allowed.push("User/<attribute>");
-      // The concepts page writes "Managers"; the API lists "Manager" (reference section 7.4).
+      // The concepts page writes "Managers"; the API lists "Manager" (its task definitions:
+      // https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecycleworkflowscontainer-list-taskdefinitions).
       const hint = value === "Managers" ? '; did you mean "Manager"?' : "";
       return `${arg.name} ${shown} is not a recipient${hint}; use ${allowed.join(", ")}`;
     }

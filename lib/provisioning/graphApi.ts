@@ -1,7 +1,9 @@
 /**
- * The Graph calls of one API-driven provisioning app (reference sections 2 and 4), written
- * against the small client interface lib/graph provides. No Pulumi here: the dynamic providers
- * in components/graph/ call these.
+ * The Graph calls of one API-driven provisioning app (its synchronization job and schema:
+ * https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationjob and
+ * https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationschema),
+ * written against the small client interface lib/graph provides. No Pulumi here: the dynamic
+ * providers in components/graph/ call these.
  */
 import type {
   AttributeMappingSource,
@@ -58,7 +60,12 @@ export const APPLICATION_TEMPLATE_NAMES = {
 /** The uploader's Graph app roles: it posts to /bulkUpload and reads the provisioning logs. */
 export const UPLOADER_ROLES = ["SynchronizationData-User.Upload", "ProvisioningLog.Read.All"];
 
-/** The job template prefix each target's job ids are observed to carry (reference 2.2). */
+/**
+ * The job template prefix each target's job ids are observed to carry (undocumented: it is seen in
+ * the example job ids of
+ * https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationjob-post-bulkupload
+ * and of Microsoft's CSV2SCIMBulkUpload Logic App sample).
+ */
 export const EXPECTED_TEMPLATE = { entra: "API2AAD", activeDirectory: "API2AD" } as const;
 
 const isNotFound = (error: unknown) =>
@@ -66,8 +73,10 @@ const isNotFound = (error: unknown) =>
   (error as { statusCode?: number }).statusCode === 404;
 
 /**
- * Picks the synchronization template (reference 2.2): the only one, else the one marked
- * `default`, else the one whose id is the expected name. Anything else is an error listing them.
+ * Picks the synchronization template (the API-driven templates' ids are undocumented; `default` is
+ * https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationtemplate):
+ * the only one, else the one marked `default`, else the one whose id is the expected name. Anything
+ * else is an error listing them.
  */
 export function chooseTemplateId(
   templates: readonly Pick<SynchronizationTemplate, "id" | "default">[],
@@ -90,7 +99,8 @@ export async function discoverTemplateId(
   servicePrincipalId: string,
   expected: string,
 ): Promise<string> {
-  // Right after instantiate the service principal may not have replicated yet (reference 1.3).
+  // Right after instantiate the service principal may not have replicated yet (how long is
+  // undocumented).
   const page = await client.request<{ value: SynchronizationTemplate[] }>(
     "GET",
     syncPaths.templates(servicePrincipalId),
@@ -260,8 +270,9 @@ function treeDifferences(
 }
 
 /**
- * GET schema and filterOperators, have Graph parse the mapping expressions, compile, PUT the
- * whole schema (reference 4.1).
+ * GET schema and filterOperators, have Graph parse the mapping expressions, compile, PUT the whole
+ * schema
+ * (https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationschema-update).
  */
 export async function applySchema(
   client: GraphLike,
@@ -379,7 +390,7 @@ export async function writeSecrets(
 
 /**
  * Starts the job unless it already runs: Microsoft warns against calling start on a running job
- * (reference 2.5).
+ * (https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationjob-start).
  */
 export async function startJob(
   client: GraphLike,

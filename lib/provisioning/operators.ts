@@ -1,7 +1,9 @@
 /**
  * Scoping-filter operator names. The spec uses its own camelCase names; Entra's API spellings are
- * documented only for EQUALS (reference 4.4, UNCONFIRMED item 9), so the real table is read at
- * deploy time from `GET .../jobs/{jobId}/schema/filterOperators`.
+ * documented only for EQUALS
+ * (https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationschema-filteroperators)
+ * and undocumented for the others, so the real table is read at deploy time from
+ * `GET .../jobs/{jobId}/schema/filterOperators`.
  */
 import type { SCOPE_OPERATORS } from "../model/schema";
 

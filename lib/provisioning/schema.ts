@@ -2,11 +2,13 @@
  * The spec's `provisioning.<key>` section compiled into a provisioning job's synchronization
  * schema, plus the normalisation and diff used to detect drift.
  *
- * Graph's schema API only offers a whole-object PUT (reference 4.1), so compilation takes the job's
- * current schema and returns a full new one in which exactly the parts the spec owns are replaced:
- * the API source's User object mapping (all attribute mappings, the scope's `groups`, the target
- * object actions) and the custom SCIM extension attributes of the API source directory. Everything else
- * (other rules, the target directory's definition) is kept as the service wrote it.
+ * Graph's schema API only offers a whole-object PUT
+ * (https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationschema-update), so
+ * compilation takes the job's current schema and returns a full new one in which exactly the parts
+ * the spec owns are replaced: the API source's User object mapping (all attribute mappings, the
+ * scope's `groups`, the target object actions) and the custom SCIM extension attributes of the API
+ * source directory. Everything else (other rules, the target directory's definition) is kept as the
+ * service wrote it.
  *
  * Pure: no Pulumi, no network. Expressions are compiled through lib/expressions unless a compiler
  * is injected.
@@ -280,7 +282,8 @@ export function mergeScope(
 
 /**
  * The custom SCIM extension attributes as attributeDefinitions, with the field set Microsoft's
- * CSV2SCIM `UpdateScimSchema` mode writes (reference 4.5).
+ * CSV2SCIM `UpdateScimSchema` mode writes
+ * (https://github.com/AzureAD/entra-id-inbound-provisioning/blob/main/PowerShell/CSV2SCIM/src/CSV2SCIM.ps1).
  */
 export function customAttributeDefinitions(app: SchemaSpec): AttributeDefinition[] {
   if (!app.scimExtension) return [];

@@ -1,7 +1,10 @@
 /**
- * The app's synchronization secrets (reference 2.4). PUT replaces the whole collection, so the
- * resource reads the live collection, merges the keys the spec owns into it and writes it back;
- * keys set by someone else (the portal's agent settings, say) survive.
+ * The app's synchronization secrets
+ * (https://learn.microsoft.com/en-us/graph/api/synchronization-serviceprincipal-put-synchronization).
+ * PUT replaces the whole collection and PATCH is unsupported
+ * (https://learn.microsoft.com/en-us/entra/identity/hybrid/cloud-sync/how-to-inbound-synch-ms-graph),
+ * so the resource reads the live collection, merges the keys the spec owns into it and writes it
+ * back; keys set by someone else (the portal's agent settings, say) survive.
  */
 import type { ProvisioningApp } from "../model/schema";
 
@@ -11,8 +14,8 @@ export interface SecretPair {
 }
 
 /**
- * Where an `activeDirectory` target's domain and default OU go. No Microsoft document names these
- * keys for API2AD (reference 2.4.3, UNCONFIRMED item 4): configure an app once in the portal,
+ * Where an `activeDirectory` target's domain and default OU go. These keys are undocumented for
+ * API2AD (no Microsoft document names them): configure an app once in the portal,
  * `GET /servicePrincipals/{id}/synchronization/secrets`, and set what it shows.
  */
 export interface ActiveDirectorySecretKeys {
@@ -49,7 +52,8 @@ export function compileSecrets(
   const secrets: SecretPair[] = [
     {
       key: "SyncNotificationSettings",
-      // Keys and value types as the documented example writes them (reference 2.4.1).
+      // Keys and value types as the documented example writes them
+      // (https://learn.microsoft.com/en-us/entra/identity/hybrid/cloud-sync/how-to-inbound-synch-ms-graph).
       value: JSON.stringify({
         Enabled: true,
         Recipients: app.notificationEmail,

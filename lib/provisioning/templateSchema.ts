@@ -1,8 +1,10 @@
 /**
- * STAND-IN for offline plans only. The real default schema of the API2AAD / API2AD templates is not
- * documented (reference 4.7, UNCONFIRMED items 10 and 11); deploys always GET the job's schema and
- * change only the spec's part of it. This describes the documented SHAPE (reference 4.2) with
- * placeholder names, so `inbound plan` can print a PUT body of the right form.
+ * STAND-IN for offline plans only. The real default schema of the API2AAD / API2AD templates is
+ * undocumented (its mappings, the API source directory's name and its attribute names); deploys
+ * always GET the job's schema and change only the spec's part of it. This describes the documented
+ * SHAPE
+ * (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationschema)
+ * with placeholder names, so `inbound plan` can print a PUT body of the right form.
  */
 import type { AttributeDefinition, SynchronizationSchema } from "@microsoft/microsoft-graph-types";
 import type { ProvisioningApp } from "../model/schema";
@@ -24,7 +26,9 @@ const attribute = (
   referencedObjects: [],
 });
 
-// SCIM core and enterprise attributes of Microsoft's samples (reference 4.7), as the API source.
+// SCIM core and enterprise attributes of Microsoft's samples, as the API source (the Node sample's
+// mapping defaults,
+// https://github.com/AzureAD/entra-id-inbound-provisioning/blob/main/entra-provisioning-client/server/services/schemaUpdater.js).
 const SOURCE_ATTRIBUTES = [
   attribute("externalId"),
   attribute("userName"),

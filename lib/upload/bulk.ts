@@ -7,7 +7,10 @@
 import { graphUrlProblem } from "../graph/hosts";
 import { BULK_REQUEST_URN } from "./scim";
 
-/** The API's limit (graph reference section 3.2). */
+/**
+ * The API's limit per request
+ * (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-bulkupload).
+ */
 export const MAX_OPERATIONS = 50;
 
 export interface BulkRecord {

@@ -1,7 +1,8 @@
 /**
- * Finding the bulkUpload URL and a token for it. The deployed stack outputs the URL and that is
- * the preferred input; looking the app up by display name needs Application.Read.All and
- * Synchronization.Read.All besides the upload permission (lifecycle reference section 5.5).
+ * Finding the bulkUpload URL and a token for it. The deployed stack outputs the URL and that is the
+ * preferred input; looking the app up by display name needs Application.Read.All and
+ * Synchronization.Read.All besides the upload permission
+ * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/inbound-provisioning-api-grant-access).
  */
 import { tokenGetter } from "../graph/token";
 import type { GraphClient } from "../graph";

@@ -1,6 +1,8 @@
 /**
  * Provisioning logs of an API-driven app, summarised per incoming record. For API-driven jobs the
- * log's `sourceIdentity.id` is the SCIM externalId (graph reference section 3.5), so this is the
+ * log's `sourceIdentity.id` is the SCIM externalId (Microsoft's Postman collection looks a record
+ * up by `sourceIdentity/id`,
+ * https://github.com/AzureAD/entra-id-inbound-provisioning/tree/main/Postman), so this is the
  * answer to "what happened to the records I uploaded".
  */
 
@@ -57,8 +59,11 @@ export function parseSince(text: string, now: number): Date {
 }
 
 /**
- * The list query. `jobId` and `activityDateTime` both support `eq`/`ge` filters (reference
- * section 3.5); the job id is quoted, the date-time is a bare OData literal.
+ * The list query. `jobId` is filtered with `eq`
+ * (https://learn.microsoft.com/en-us/graph/api/provisioningobjectsummary-list) and
+ * `activityDateTime` with `ge`, as Microsoft's Postman collection does
+ * (https://github.com/AzureAD/entra-id-inbound-provisioning/tree/main/Postman); the job id is
+ * quoted, the date-time is a bare OData literal.
  */
 export function provisioningLogsPath(jobId: string, since: Date): string {
   const filter = `jobId eq '${jobId.replace(/'/g, "''")}' and activityDateTime ge ${since.toISOString()}`;

@@ -236,10 +236,11 @@ const TRUE = /^(true|1)$/i;
 const FALSE = /^(false|0)$/i;
 
 /**
- * Types an expression's result for a SCIM attribute. Null and empty results are omitted rather
- * than sent as null: clearing a value needs "flow null values" on both sides (graph reference
- * section 3.2), and an omitted attribute is left alone. Expressions return Entra's "True"/"False"
- * strings for booleans; a date-only value becomes midnight UTC, the xsd:dateTime SCIM requires.
+ * Types an expression's result for a SCIM attribute. Null and empty results are omitted rather than
+ * sent as null: clearing a value needs "flow null values" on both sides
+ * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/clear-attribute-values), and
+ * an omitted attribute is left alone. Expressions return Entra's "True"/"False" strings for
+ * booleans; a date-only value becomes midnight UTC, the xsd:dateTime SCIM requires.
  */
 export function convertValue(value: unknown, type: ScimType): Converted {
   if (value === null || value === undefined || value === "") return undefined;

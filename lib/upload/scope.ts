@@ -1,10 +1,11 @@
 /**
  * Evaluates a provisioning app's scoping filter against one incoming record, the way Entra does
- * (graph reference section 4.4): clauses in a group are ANDed, groups are ORed, every comparison
- * is case-sensitive, and a clause on a null or empty value is false (except isNull / isNotNull /
- * notRegexMatch's documented "false when empty"). Regular expressions are JavaScript's, matched
- * anywhere in the value like .NET's Regex.IsMatch, and refused where they could backtrack
- * catastrophically (see lib/expressions/regex.ts).
+ * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/define-conditional-rules-for-provisioning-user-accounts):
+ * clauses in a group are ANDed, groups are ORed, every comparison is case-sensitive, and a clause
+ * on a null or empty value is false (except isNull / isNotNull / notRegexMatch's documented "false
+ * when empty"). Regular expressions are JavaScript's, matched anywhere in the value like .NET's
+ * Regex.IsMatch, and refused where they could backtrack catastrophically (see
+ * lib/expressions/regex.ts).
  */
 import { ExpressionError } from "../expressions/ast";
 import { regexInputProblem, safeRegExp } from "../expressions/regex";

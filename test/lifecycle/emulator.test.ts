@@ -1,7 +1,8 @@
 /**
  * The shared Graph emulator's Lifecycle Workflows rules, driven over HTTP with lib/graph's client:
- * what the documentation says the real service accepts and refuses (lifecycle reference section
- * 1). The provider tests rely on these rules, so each one is pinned here.
+ * what the documentation says the real service accepts and refuses
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecycleworkflowscontainer-post-workflows).
+ * The provider tests rely on these rules, so each one is pinned here.
  */
 import { createGraphClient, GraphRequestError, type GraphClient } from "../../lib/graph";
 import { startGraphEmulator, type GraphEmulator } from "../graph-emulator";
