@@ -36,14 +36,7 @@ export interface LifecycleState {
   taskDefinitions: Json[];
 }
 
-const FIXTURE = path.join(
-  __dirname,
-  "..",
-  "..",
-  "fixtures",
-  "lifecycle",
-  "taskDefinitions-v1.0.response.json",
-);
+const FIXTURE = path.join(__dirname, "..", "fixtures", "taskDefinitions-v1.0.response.json");
 
 /**
  * Task definitions a 2026 tenant has beyond the 25 of the v1.0 response, named as Microsoft's

@@ -13,8 +13,8 @@ import { synchronizationSecretsProvider } from "../../components/graph/synchroni
 import { schemaSpecOf } from "../../lib/provisioning/managed";
 import { compileSecrets } from "../../lib/provisioning/secrets";
 import { contosoSpec } from "../provisioning/helpers";
-import { GraphEmulator, startGraphEmulator } from ".";
-import { GRAPH_APP_ID, GRAPH_APP_ROLES, TEMPLATE_NAMES } from "./routes/directory";
+import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
+import { GRAPH_APP_ID, GRAPH_APP_ROLES, TEMPLATE_NAMES } from "../../lib/emulator/routes/directory";
 
 // The providers build their own client; only its sleep between retries is made instant, so that
 // the replication delay and the throttling below cost no wall time.

@@ -7,7 +7,7 @@
  * their Graph type does not have, or enum values it does not know, are refused with 400, and so is
  * a scoping clause with an operator the job does not offer.
  *
- * Undocumented parts are stand-ins: the template schema (test/fixtures/provisioning), the
+ * Undocumented parts are stand-ins: the template schema (lib/emulator/fixtures), the
  * filter operator spellings, which deliberately differ from the offline best-guess table, so a
  * test passes only if the deploy-time lookup is used, and the parameter keys of parsed expression
  * trees where Microsoft shows none (see GRAPH_PARAMETER_KEYS). GET secrets masks credentials, as
@@ -16,10 +16,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { randomUUID } from "crypto";
-import type { Expr } from "../../../lib/expressions/ast";
-import { FUNCTIONS, findFunction } from "../../../lib/expressions/functions";
-import { parseExpression } from "../../../lib/expressions/parser";
-import { printExpression, quoteString } from "../../../lib/expressions/printer";
+import type { Expr } from "../../expressions/ast";
+import { FUNCTIONS, findFunction } from "../../expressions/functions";
+import { parseExpression } from "../../expressions/parser";
+import { printExpression, quoteString } from "../../expressions/printer";
 
 export interface ProvisioningRequest {
   method: string;
@@ -218,14 +218,7 @@ function parseExpressionAnswer(state: ProvisioningState, body: Json): Provisioni
   };
 }
 
-const TEMPLATE_SCHEMA = path.join(
-  __dirname,
-  "..",
-  "..",
-  "fixtures",
-  "provisioning",
-  "api2aad-template-schema.json",
-);
+const TEMPLATE_SCHEMA = path.join(__dirname, "..", "fixtures", "api2aad-template-schema.json");
 
 /** Spellings chosen to differ from BEST_GUESS_OPERATOR_NAMES except the documented EQUALS. */
 const OPERATORS = [
