@@ -61,10 +61,7 @@ function timed<T>(runs: number, fn: () => T): { ms: number; last: T } {
 
 export async function main(): Promise<void> {
   const template = JSON.parse(
-    fs.readFileSync(
-      path.join(ROOT, "test/fixtures/provisioning/api2aad-template-schema.json"),
-      "utf8",
-    ),
+    fs.readFileSync(path.join(ROOT, "lib/emulator/fixtures/api2aad-template-schema.json"), "utf8"),
   );
   const app = largeApp();
   const compile = timed(20, () => compileSchema(template, app, { operatorNames: OPERATORS }));

@@ -39,7 +39,7 @@ import { compileConverter } from "../lib/upload/convert";
 import { readCsvBatches } from "../lib/upload/csv";
 import { executePlan, planUpload } from "../lib/upload/engine";
 import { DirectoryStateStore } from "../lib/upload/state";
-import { startGraphEmulator } from "../test/graph-emulator";
+import { startGraphEmulator } from "../lib/emulator";
 import { seedApiDrivenApp } from "../test/upload/helpers";
 import { benchApp, benchSpecInput, ChildReport } from "./upload.child";
 

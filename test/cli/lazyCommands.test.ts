@@ -9,7 +9,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { stringify } from "yaml";
-import { startGraphEmulator } from "../graph-emulator";
+import { startGraphEmulator } from "../../lib/emulator";
 import { makeSpecInput, SAMPLE_2, seedApiDrivenApp } from "../upload/helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -14,7 +14,7 @@ import { readCsv } from "../../lib/upload/csv";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { MemoryStateStore } from "../../lib/upload/state";
 import { inbound } from "../cli/harness";
-import { GraphEmulator, startGraphEmulator } from "../graph-emulator";
+import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import {
   COLUMNS,
   csvOf,

@@ -26,7 +26,7 @@ import { BlobStateStore } from "../../functions/src/blob";
 import { runUpload } from "../../lib/upload/run";
 import { DirectoryStateStore, MemoryStateStore, StateFs } from "../../lib/upload/state";
 import { inbound } from "../cli/harness";
-import { GraphEmulator, startGraphEmulator } from "../graph-emulator";
+import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { FakeContainer } from "../uploader-component/fakeContainer";
 import {
   csvOf,

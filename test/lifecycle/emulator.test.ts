@@ -5,7 +5,7 @@
  * The provider tests rely on these rules, so each one is pinned here.
  */
 import { createGraphClient, GraphRequestError, type GraphClient } from "../../lib/graph";
-import { startGraphEmulator, type GraphEmulator } from "../graph-emulator";
+import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
 import { fixture } from "./helpers";
 
 const LCW = "/identityGovernance/lifecycleWorkflows";

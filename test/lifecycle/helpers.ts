@@ -4,7 +4,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { tenantSpec, type TenantSpec } from "../../lib/model/schema";
 import type { CheckFn, SpecPath } from "../../lib/model/checks";
-import type { GraphEmulator } from "../graph-emulator";
+import type { GraphEmulator } from "../../lib/emulator";
 
 const BASE = {
   tenant: { name: "contoso", id: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f", domain: "contoso.com" },

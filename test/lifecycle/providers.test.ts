@@ -20,8 +20,8 @@ import {
 import { customTaskExtensionProvider as extensions } from "../../components/graph/customTaskExtension";
 import { lifecycleSettingsProvider as settings } from "../../components/graph/lifecycleSettings";
 import * as path from "path";
-import { startGraphEmulator, type GraphEmulator } from "../graph-emulator";
-import type { LifecycleState } from "../graph-emulator/routes/lifecycle";
+import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
+import type { LifecycleState } from "../../lib/emulator/routes/lifecycle";
 import { lifecycleRequests, specFrom } from "./helpers";
 
 let emulator: GraphEmulator;

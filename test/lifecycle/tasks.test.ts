@@ -8,7 +8,9 @@ interface Definition {
   category: string;
   parameters: { name: string; values: string[] }[];
 }
-const definitions = fixture<{ value: Definition[] }>("taskDefinitions-v1.0.response.json").value;
+const definitions = fixture<{ value: Definition[] }>(
+  "../../../lib/emulator/fixtures/taskDefinitions-v1.0.response.json",
+).value;
 
 const inResponse = (id?: string) => definitions.some((d) => d.id === id);
 

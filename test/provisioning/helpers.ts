@@ -11,7 +11,20 @@ export function contosoSpec(): TenantSpec {
 }
 
 export function templateSchemaFixture() {
-  return JSON.parse(fs.readFileSync(path.join(FIXTURES, "api2aad-template-schema.json"), "utf8"));
+  return JSON.parse(
+    fs.readFileSync(
+      path.join(
+        __dirname,
+        "..",
+        "..",
+        "lib",
+        "emulator",
+        "fixtures",
+        "api2aad-template-schema.json",
+      ),
+      "utf8",
+    ),
+  );
 }
 
 export const CONTOSO_URN = "urn:ietf:params:scim:schemas:extension:contoso:1.0:User";

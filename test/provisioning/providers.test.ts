@@ -18,8 +18,8 @@ import { synchronizationSecretsProvider as secrets } from "../../components/grap
 import { createGraphClient } from "../../lib/graph";
 import { schemaSpecOf } from "../../lib/provisioning/managed";
 import { compileSecrets } from "../../lib/provisioning/secrets";
-import { startGraphEmulator, type EmulatorOptions, type GraphEmulator } from "../graph-emulator";
-import { TEMPLATE_NAMES } from "../graph-emulator/routes/directory";
+import { startGraphEmulator, type EmulatorOptions, type GraphEmulator } from "../../lib/emulator";
+import { TEMPLATE_NAMES } from "../../lib/emulator/routes/directory";
 import { diffSchemas } from "../../lib/provisioning/schema";
 import * as pulumi from "@pulumi/pulumi";
 import { attr, CONTOSO_URN, contosoSpec, templateSchemaFixture } from "./helpers";

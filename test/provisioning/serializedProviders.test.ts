@@ -19,7 +19,7 @@ import { synchronizationSecretsProvider } from "../../components/graph/synchroni
 import { createGraphClient } from "../../lib/graph";
 import { schemaSpecOf } from "../../lib/provisioning/managed";
 import { compileSecrets } from "../../lib/provisioning/secrets";
-import { startGraphEmulator, type GraphEmulator } from "../graph-emulator";
+import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
 import { contosoSpec } from "./helpers";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";

@@ -15,7 +15,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { inbound } from "../cli/harness";
-import { GraphEmulator, startGraphEmulator } from "../graph-emulator";
+import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { csvOf, makeSpecInput, row, SAMPLE_1000, seedApiDrivenApp } from "./helpers";
 
 const DISPLAY_NAME = "Contoso HR inbound - employees";

@@ -19,7 +19,7 @@ import { upload } from "../../cli/commands/upload";
 import { fetchTransport } from "../../lib/upload/bulk";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { DirectoryStateStore } from "../../lib/upload/state";
-import { GraphEmulator, RecordedRequest, startGraphEmulator } from "../graph-emulator";
+import { GraphEmulator, RecordedRequest, startGraphEmulator } from "../../lib/emulator";
 import { csvOf, makeApp, makeSpecInput, row, SAMPLE_1000 } from "./helpers";
 
 jest.setTimeout(120_000);

@@ -4,7 +4,7 @@ import { Readable } from "stream";
 import { tenantSpec, ProvisioningApp } from "../../lib/model/schema";
 import type { Clock } from "../../lib/upload/scheduler";
 import type { BulkResponse, BulkTransport } from "../../lib/upload/bulk";
-import type { GraphEmulator } from "../graph-emulator";
+import type { GraphEmulator } from "../../lib/emulator";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "upload");
 export const SAMPLE_1000 = path.join(FIXTURES, "csv-with-1000-records.csv");

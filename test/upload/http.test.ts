@@ -6,7 +6,7 @@
 import { fetchTransport } from "../../lib/upload/bulk";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { MemoryStateStore } from "../../lib/upload/state";
-import { GraphEmulator, startGraphEmulator } from "../graph-emulator";
+import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { csvOf, csvSource, FakeClock, makeApp, row } from "./helpers";
 
 const JOB_PATH = "/v1.0/servicePrincipals/sp-1/synchronization/jobs/API2AAD.abc.def/bulkUpload";

@@ -1,6 +1,7 @@
 /**
  * Lifecycle Workflows routes of the Graph emulator, behaving as the documentation says the real
- * service does (lifecycle reference section 1): create returns 201 without tasks, PATCH refuses
+ * service does (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-workflow):
+ * create returns 201 without tasks, PATCH refuses
  * anything but the four PATCH-able properties, createNewVersion keeps the id and bumps the
  * version, DELETE is soft, and without `Prefer: include-unknown-enum-members` a v1.0 read shows
  * a mover workflow's category as `unknownFutureValue`.
@@ -36,14 +37,7 @@ export interface LifecycleState {
   taskDefinitions: Json[];
 }
 
-const FIXTURE = path.join(
-  __dirname,
-  "..",
-  "..",
-  "fixtures",
-  "lifecycle",
-  "taskDefinitions-v1.0.response.json",
-);
+const FIXTURE = path.join(__dirname, "..", "fixtures", "taskDefinitions-v1.0.response.json");
 
 /**
  * Task definitions a 2026 tenant has beyond the 25 of the v1.0 response, named as Microsoft's

@@ -1,13 +1,14 @@
 /**
- * Synchronization routes of the Graph emulator (provisioning reference sections 2 and 4), behaving
- * as the documentation says the service does: jobs are created from one of the service
+ * Synchronization routes of the Graph emulator, behaving as the documentation
+ * (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-overview) says the service does: jobs are created from one of the service
  * principal's templates and start disabled; PUT schema replaces the whole schema and bumps its
  * version, DELETE resets it to the template's; PUT secrets replaces the whole collection; starting
- * a job without a notification address quarantines it (reference 2.4.1). Bodies with properties
+ * a job without a notification address quarantines it
+ * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-quarantine-status). Bodies with properties
  * their Graph type does not have, or enum values it does not know, are refused with 400, and so is
  * a scoping clause with an operator the job does not offer.
  *
- * Undocumented parts are stand-ins: the template schema (test/fixtures/provisioning), the
+ * Undocumented parts are stand-ins: the template schema (lib/emulator/fixtures), the
  * filter operator spellings, which deliberately differ from the offline best-guess table, so a
  * test passes only if the deploy-time lookup is used, and the parameter keys of parsed expression
  * trees where Microsoft shows none (see GRAPH_PARAMETER_KEYS). GET secrets masks credentials, as
@@ -16,10 +17,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { randomUUID } from "crypto";
-import type { Expr } from "../../../lib/expressions/ast";
-import { FUNCTIONS, findFunction } from "../../../lib/expressions/functions";
-import { parseExpression } from "../../../lib/expressions/parser";
-import { printExpression, quoteString } from "../../../lib/expressions/printer";
+import type { Expr } from "../../expressions/ast";
+import { FUNCTIONS, findFunction } from "../../expressions/functions";
+import { parseExpression } from "../../expressions/parser";
+import { printExpression, quoteString } from "../../expressions/printer";
 
 export interface ProvisioningRequest {
   method: string;
@@ -218,14 +219,7 @@ function parseExpressionAnswer(state: ProvisioningState, body: Json): Provisioni
   };
 }
 
-const TEMPLATE_SCHEMA = path.join(
-  __dirname,
-  "..",
-  "..",
-  "fixtures",
-  "provisioning",
-  "api2aad-template-schema.json",
-);
+const TEMPLATE_SCHEMA = path.join(__dirname, "..", "fixtures", "api2aad-template-schema.json");
 
 /** Spellings chosen to differ from BEST_GUESS_OPERATOR_NAMES except the documented EQUALS. */
 const OPERATORS = [
@@ -282,7 +276,7 @@ const error = (status: number, code: string, message: string): ProvisioningRespo
   body: { error: { code, message } },
 });
 
-/** The documented properties of each body type (v1.0 resource pages, reference 4.2). */
+/** The documented properties of each body type (the v1.0 resource pages on Microsoft Learn). */
 const PROPERTIES: Record<string, string[]> = {
   synchronizationJob: ["templateId", "schedule", "synchronizationJobSettings"],
   secrets: ["value"],

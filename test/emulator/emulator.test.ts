@@ -13,8 +13,8 @@ import { synchronizationSecretsProvider } from "../../components/graph/synchroni
 import { schemaSpecOf } from "../../lib/provisioning/managed";
 import { compileSecrets } from "../../lib/provisioning/secrets";
 import { contosoSpec } from "../provisioning/helpers";
-import { GraphEmulator, startGraphEmulator } from ".";
-import { GRAPH_APP_ID, GRAPH_APP_ROLES, TEMPLATE_NAMES } from "./routes/directory";
+import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
+import { GRAPH_APP_ID, GRAPH_APP_ROLES, TEMPLATE_NAMES } from "../../lib/emulator/routes/directory";
 
 // The providers build their own client; only its sleep between retries is made instant, so that
 // the replication delay and the throttling below cost no wall time.
@@ -223,7 +223,7 @@ it("refuses unknown properties and enum values in every body, as Graph does", as
     return (await failure(graph.put(path, schema)))?.message;
   };
   const user = (schema: Schema) => schema.synchronizationRules[0].objectMappings[0];
-  // Fields of Microsoft's Node sample that the Graph docs do not have (reference 4.3).
+  // Fields of Microsoft's Node sample that the Graph docs do not have.
   expect(await put((s) => (user(s).attributeMappings[0].mappingType = "Direct"))).toMatch(
     /Property 'mappingType' does not exist on type 'microsoft.graph.attributeMapping'/,
   );
