@@ -68,8 +68,17 @@ function walk(before: unknown, after: unknown, path: SpecPath, out: Change[]): v
 function riskOf(c: Change, tenant: string): Risk | undefined {
   const risk = (code: RiskCode, message: string): Risk => ({ code, message, tenant, path: c.path });
   const last = c.path.split(/[.[]/).pop() ?? "";
-  if (/actions/i.test(c.path) && JSON.stringify(c.after ?? "").includes("Delete")) {
-    if (!JSON.stringify(c.before ?? "").includes("Delete")) {
+  if (
+    /actions/i.test(c.path) &&
+    JSON.stringify(c.after ?? "")
+      .toLowerCase()
+      .includes("delete")
+  ) {
+    if (
+      !JSON.stringify(c.before ?? "")
+        .toLowerCase()
+        .includes("delete")
+    ) {
       return risk("delete-enabled", "Delete was added to the actions: users can now be deleted.");
     }
   }
