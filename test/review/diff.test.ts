@@ -65,3 +65,44 @@ test("a git revision side reads the file at that revision", () => {
     "deletion-guard-weakened",
   ]);
 });
+
+test("matching-changed", () => {
+  expect(codes(original.replace("target: employeeId", "target: mailNickname"))).toContain(
+    "matching-changed",
+  );
+});
+
+describe("inbound diff", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { inbound } = require("../cli/harness") as typeof import("../cli/harness");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "diff-cli-"));
+  load(original, dir);
+  fs.writeFileSync(
+    path.join(dir, "config/tenants/head.yaml"),
+    original.replace("[create, update]", "[create, update, delete]"),
+  );
+
+  test("exit 0 on no change", async () => {
+    const r = await inbound(
+      ["diff", "config/tenants/contoso.yaml", "config/tenants/contoso.yaml"],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+  });
+
+  test("exit 3 with risks in JSON on a change", async () => {
+    const r = await inbound(
+      ["diff", "config/tenants/contoso.yaml", "config/tenants/head.yaml", "--json"],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.out).risks[0].code).toBe("delete-enabled");
+  });
+
+  test("exit 1 when a side does not load", async () => {
+    const r = await inbound(["diff", "config/tenants/missing.yaml", "config/tenants/head.yaml"], {
+      cwd: dir,
+    });
+    expect(r.code).toBe(1);
+  });
+});
