@@ -4,6 +4,8 @@
  * up in the tenant it reaches; key order and comments never count as a change.
  */
 import type { TenantSpec } from "../spec/schema";
+import { parseExpression } from "../expressions/parser";
+import { printExpression } from "../expressions/printer";
 
 export type SpecPath = (string | number)[];
 
@@ -59,9 +61,21 @@ function walk(before: unknown, after: unknown, path: SpecPath, out: Change[]): v
     for (let i = 0; i < n; i++) walk(before[i], after[i], [...path, i], out);
     return;
   }
-  if (JSON.stringify(before) !== JSON.stringify(after)) {
+  if (JSON.stringify(before) !== JSON.stringify(after) && !sameExpression(before, after, path)) {
     out.push({ path: join(path), before, after });
   }
+}
+
+/**
+ * Two expressions that print the same once parsed (`[a]` and `[ a ]`) are no change; only
+ * values under mappings and columns are expressions, so other strings are compared as written.
+ */
+function sameExpression(before: unknown, after: unknown, path: SpecPath): boolean {
+  if (typeof before !== "string" || typeof after !== "string") return false;
+  if (!path.some((p) => p === "mappings" || p === "columns")) return false;
+  const a = parseExpression(before).ast;
+  const b = parseExpression(after).ast;
+  return a !== undefined && b !== undefined && printExpression(a) === printExpression(b);
 }
 
 /** The risk a single change carries, if any: judged from where it is and which way it moved. */
