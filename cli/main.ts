@@ -43,6 +43,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/plan"),
   },
   {
+    name: "diff",
+    summary: "Review what changed between two tenant specs, and the risky changes",
+    load: () => import("./commands/diff"),
+  },
+  {
     name: "upload",
     summary: "Send the HR CSV to the app's bulkUpload endpoint: only new or changed records",
     load: () => import("./commands/upload"),
