@@ -143,6 +143,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     store: new DirectoryStateStore(stateDir),
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
     dryRun: options.dryRun,
+    command: commandLine(options),
     resetState: options.resetState,
     recovery: `restore the state directory ${stateDir} from a backup, or run again with --reset-state (the state is moved aside and every record is sent again)`,
     onPlan: (plan) => reportPlan(io, plan, options),
@@ -193,7 +194,40 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
   } else if (run.error) {
     io.err(`${run.error}\n`);
   }
+  if (run.runId) {
+    const state = options.state ? ` --state ${shellWord(options.state)}` : "";
+    io.out(
+      `report: inbound report --spec ${shellWord(options.spec)} --app ${shellWord(options.app)}${state} --run ${run.runId}\n`,
+    );
+  }
   return run.status === "ok" ? EXIT.ok : run.status === "partial" ? EXIT.partial : EXIT.failed;
+}
+
+/** A word the shell reads back as itself. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line that ran, for the run record: the options given, in a fixed order. */
+function commandLine(options: UploadCliOptions): string {
+  const words = ["inbound", "upload", "--spec", options.spec, "--app", options.app];
+  words.push("--csv", options.csv);
+  const valued = [
+    ["--endpoint", options.endpoint],
+    ["--graph-url", options.graphUrl],
+    ["--state", options.state],
+    ["--only", options.only],
+    ["--delimiter", options.delimiter],
+  ] as const;
+  for (const [flag, value] of valued) if (value !== undefined) words.push(flag, value);
+  const flags = [
+    ["--full", options.full],
+    ["--allow-deletes", options.allowDeletes],
+    ["--reset-state", options.resetState],
+    ["--verbose", options.verbose],
+  ] as const;
+  for (const [flag, on] of flags) if (on) words.push(flag);
+  return words.map((w, i) => (i < 2 ? w : shellWord(w))).join(" ");
 }
 
 function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): void {

@@ -100,6 +100,8 @@ export interface RunReport {
   /** `skipped`: nothing was read (no file, or another run holds the lock). */
   status: "ok" | "partial" | "failed" | "skipped";
   reason?: string;
+  /** The run record in the state (`runs/<id>/`), which `inbound report --run` reads. */
+  runId?: string;
   rows: number;
   toSend: number;
   accepted: number;
@@ -164,6 +166,7 @@ export async function handleTrigger(
     // Read twice (plan, then send); each call of read() starts the content over.
     csv: () => source.read(),
     csvName: source.name,
+    command: `function ${runtime.appKey}: ${trigger} trigger on ${source.name}`,
     store: runtime.state,
     recovery:
       "restore the state container's blobs from a copy, or delete them (every record is then sent again)",
@@ -206,7 +209,13 @@ export async function handleTrigger(
       reason: "another run holds the lock; the next scheduled run picks the file up",
     });
   }
-  const report = finish({ ...counts(run.summary), refusals, status: run.status, reason });
+  const report = finish({
+    ...counts(run.summary),
+    refusals,
+    status: run.status,
+    reason,
+    ...(run.runId ? { runId: run.runId } : {}),
+  });
   try {
     await runtime.state.put(LAST_RUN_KEY, JSON.stringify(report, null, 2));
   } catch (err) {

@@ -22,6 +22,7 @@ import {
   UploadResult,
 } from "./engine";
 import { Clock, systemClock } from "./scheduler";
+import { newRunId, writeRunRecord } from "./runRecord";
 import { HeldLock, proveWritable, resetState, StateDamaged, StateStore } from "./state";
 
 export interface RunInput {
@@ -39,6 +40,11 @@ export interface RunInput {
   connect(): Promise<BulkTransport>;
   /** Plan only: no lock, no write, nothing sent; the caller shows the plan. */
   dryRun?: boolean;
+  /**
+   * The command line as its user would type it again (the CLI) or what triggered the run (the
+   * Function): kept in the run record that `inbound report --run` reads.
+   */
+  command?: string;
   /** Set the state aside first (`--reset-state`): every record is sent again. */
   resetState?: boolean;
   /** How the caller's user recovers from damaged state, appended to the message. */
@@ -77,6 +83,11 @@ export interface RunSummary {
 
 export interface RunOutcome {
   status: "ok" | "partial" | "failed";
+  /**
+   * The run's id once its record (what it did with each record) is in the state: what
+   * `inbound report --run` takes. Not set for a dry run, or when the record could not be written.
+   */
+  runId?: string;
   /** Another run holds the lock: nothing was read or sent. */
   heldBy?: string;
   /** Why the run failed or stopped, in one line (refusals are in `plan.refusals`). */
@@ -115,18 +126,19 @@ export function summarize(plan?: UploadPlan, result?: UploadResult): RunSummary 
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+const failed = (error: string, patch: Partial<RunOutcome> = {}): RunOutcome => ({
+  status: "failed",
+  error,
+  problems: [],
+  summary: summarize(patch.plan, patch.result),
+  ...patch,
+});
+
 export async function runUpload(input: RunInput): Promise<RunOutcome> {
   const clock = input.clock ?? systemClock;
   const { store } = input;
-  const failed = (error: string, patch: Partial<RunOutcome> = {}): RunOutcome => ({
-    status: "failed",
-    error,
-    problems: [],
-    summary: summarize(patch.plan, patch.result),
-    ...patch,
-  });
-  const uploader = input.app.uploader;
-  if (!uploader) return failed("the app has no uploader section");
+  const startedAt = clock.now();
+  if (!input.app.uploader) return failed("the app has no uploader section");
 
   let held: HeldLock | undefined;
   if (!input.dryRun) {
@@ -148,6 +160,40 @@ export async function runUpload(input: RunInput): Promise<RunOutcome> {
     if (attempt.notice) input.onNotice?.(attempt.notice);
   }
   try {
+    const run = await runHeld(input, clock);
+    if (input.dryRun) return run;
+    const runId = newRunId(startedAt, input.random);
+    try {
+      await writeRunRecord(store, {
+        runId,
+        command: input.command ?? "inbound upload",
+        csv: input.csvName,
+        startedAt,
+        finishedAt: clock.now(),
+        status: run.status,
+        error: run.error,
+        summary: run.summary,
+        plan: run.plan,
+        result: run.result,
+      });
+    } catch (err) {
+      input.onNotice?.(
+        `the run record could not be written to ${store.location} (${message(err)}); \`inbound report\` cannot show this run`,
+      );
+      return run;
+    }
+    return { ...run, runId };
+  } finally {
+    await held?.release();
+  }
+}
+
+/** The run once the lock is held (or, for a dry run, without it). */
+async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
+  const { store } = input;
+  const uploader = input.app.uploader!;
+  // (A block, so the lines keep the indentation they had inside runUpload's try.)
+  {
     if (!input.dryRun) {
       try {
         await proveWritable(store, clock.now());
@@ -223,7 +269,5 @@ export async function runUpload(input: RunInput): Promise<RunOutcome> {
       onProgress: input.onProgress,
     });
     return done(result);
-  } finally {
-    await held?.release();
   }
 }

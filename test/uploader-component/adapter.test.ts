@@ -10,6 +10,7 @@ import {
   UploaderRuntime,
 } from "../../functions/src/adapter";
 import type { BulkResponse } from "../../lib/upload/bulk";
+import { readRunEntries, readRunHeader, RUN_ID } from "../../lib/upload/runRecord";
 import { loadState, MemoryStateStore } from "../../lib/upload/state";
 import { app, BULK_UPLOAD_URL, functionApp } from "./fixtures";
 
@@ -74,7 +75,19 @@ describe("handleTrigger", () => {
       refusals: [],
       startedAt: "2025-03-01T02:00:00.000Z",
       finishedAt: expect.any(String),
+      runId: expect.stringMatching(RUN_ID),
     });
+    // The run record `inbound report --run` reads, naming what triggered the run.
+    const record = await readRunHeader(h.state, report.runId!);
+    expect(record).toMatchObject({
+      command: "function employees: blob trigger on hr-2025-03-01.csv",
+      csv: "hr-2025-03-01.csv",
+      status: "ok",
+    });
+    expect(await readRunEntries(h.state, record!)).toEqual([
+      { externalId: "1001", outcome: "sent", line: 2 },
+      { externalId: "1002", outcome: "sent", line: 3 },
+    ]);
     expect(h.bodies).toHaveLength(1);
     const body = JSON.parse(h.bodies[0]);
     expect(
