@@ -64,6 +64,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/logs"),
   },
   {
+    name: "report",
+    summary:
+      "Join what an upload sent with Entra's provisioning logs, per record, as text, JSON or HTML",
+    load: () => import("./commands/report"),
+  },
+  {
     name: "schema",
     summary:
       "Print the tenant spec's JSON Schema, or regenerate config/tenant-spec.schema.json and docs/tenant-spec.md",

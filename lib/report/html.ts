@@ -1,0 +1,280 @@
+/**
+ * The report as one self-contained HTML file, to attach to a ticket or open from a share: no
+ * script, style or font from anywhere else, and a Content-Security-Policy that forbids loading
+ * any (the inline style and script are allowed by their hashes). The chart is inline SVG drawn
+ * here, so it shows even where scripts are off; the few lines of script only filter the table of
+ * failures. Every value is HTML-escaped: they come from the HR file and the service.
+ */
+import { createHash } from "crypto";
+import type { EntraOutcome, Report, ReportRecord } from "./build";
+import { ENTRA_OUTCOMES } from "./build";
+import { ERROR_CODES_URL } from "./hints";
+import { isFailure, SKIP_REASONS } from "./text";
+
+export function escapeHtml(value: unknown): string {
+  return String(value ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+const esc = escapeHtml;
+
+export const OUTCOME_COLOURS: Record<EntraOutcome, string> = {
+  created: "#2e7d32",
+  updated: "#1565c0",
+  disabled: "#6d4c41",
+  deleted: "#4e342e",
+  staged: "#8e24aa",
+  skipped: "#9e9e9e",
+  failed: "#c62828",
+  other: "#00838f",
+  pending: "#f9a825",
+};
+
+const STYLE = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1b1b1b;max-width:1100px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+.muted{color:#5f5f5f}code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#f3f3f3;padding:1px 4px;border-radius:3px;word-break:break-all}
+.cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:90px}
+.card b{display:block;font-size:20px}
+table{border-collapse:collapse;width:100%;margin:4px 0}th,td{text-align:left;border-bottom:1px solid #e5e5e5;padding:4px 8px;vertical-align:top}
+th{background:#fafafa}input{font:inherit;padding:4px 8px;width:320px}
+.legend span{margin-right:14px;white-space:nowrap}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}
+${ENTRA_OUTCOMES.map((o) => `.o-${o}{background:${OUTCOME_COLOURS[o]}}`).join("")}
+`;
+
+/** Filters the failures by what is typed (or by `#q=` in the address, to link to a filter). */
+const SCRIPT = `
+(function () {
+  var input = document.getElementById("filter");
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#failures tbody tr"));
+  var shown = document.getElementById("shown");
+  function apply() {
+    var q = input.value.trim().toLowerCase();
+    var n = 0;
+    rows.forEach(function (row) {
+      var hit = !q || row.textContent.toLowerCase().indexOf(q) !== -1;
+      row.hidden = !hit;
+      if (hit) n++;
+    });
+    shown.textContent = n + " of " + rows.length + " shown";
+  }
+  var m = /^#q=(.*)$/.exec(location.hash);
+  if (m) input.value = decodeURIComponent(m[1]);
+  input.addEventListener("input", apply);
+  apply();
+})();
+`;
+
+const hash = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+/** Stacked bars of Entra's outcomes per hour or day. */
+export function timelineSvg(report: Report): string {
+  const { slots, unit } = report.timeline;
+  const width = 760;
+  const height = 220;
+  const left = 40;
+  const bottom = 24;
+  const plotWidth = width - left - 10;
+  const plotHeight = height - bottom - 10;
+  const totals = slots.map((s) => Object.values(s.counts).reduce((a, b) => a + (b ?? 0), 0));
+  const max = Math.max(1, ...totals);
+  const step = plotWidth / Math.max(1, slots.length);
+  const barWidth = Math.max(1, step * 0.8);
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" id="timeline" role="img" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<title>Entra's outcomes per ${unit}</title>`,
+    `<line x1="${left}" y1="${10 + plotHeight}" x2="${width - 10}" y2="${10 + plotHeight}" stroke="#999"/>`,
+    `<text x="${left - 6}" y="16" text-anchor="end" font-size="11">${max}</text>`,
+    `<text x="${left - 6}" y="${10 + plotHeight}" text-anchor="end" font-size="11">0</text>`,
+  );
+  slots.forEach((slot, i) => {
+    let y = 10 + plotHeight;
+    const x = left + i * step + (step - barWidth) / 2;
+    const label = unit === "day" ? slot.start.slice(0, 10) : `${slot.start.slice(0, 13)}:00Z`;
+    for (const outcome of ENTRA_OUTCOMES) {
+      const n = slot.counts[outcome] ?? 0;
+      if (n === 0) continue;
+      const h = (n / max) * plotHeight;
+      y -= h;
+      parts.push(
+        `<rect class="bar" data-outcome="${outcome}" x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${h.toFixed(1)}" fill="${OUTCOME_COLOURS[outcome]}"><title>${esc(label)}: ${outcome} ${n}</title></rect>`,
+      );
+    }
+  });
+  const ticks = slots.length <= 1 ? [0] : [0, Math.floor((slots.length - 1) / 2), slots.length - 1];
+  for (const i of [...new Set(ticks)]) {
+    const slot = slots[i];
+    if (!slot) continue;
+    const label = unit === "day" ? slot.start.slice(0, 10) : `${slot.start.slice(5, 13)}h`;
+    const x = left + i * step + step / 2;
+    parts.push(
+      `<text x="${x.toFixed(1)}" y="${height - 6}" text-anchor="middle" font-size="11">${esc(label)}</text>`,
+    );
+  }
+  parts.push("</svg>");
+  return parts.join("");
+}
+
+const table = (head: string[], rows: string[][], id?: string) =>
+  `<table${id ? ` id="${id}"` : ""}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`)
+    .join("")}</tbody></table>`;
+
+const cards = (values: Record<string, number | undefined>) =>
+  `<div class="cards">${Object.entries(values)
+    .filter(([, n]) => n)
+    .map(([k, n]) => `<div class="card"><b>${esc(n)}</b>${esc(k)}</div>`)
+    .join("")}</div>`;
+
+const durationOf = (from: string, to: string) =>
+  `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s`;
+
+export function renderHtml(report: Report, app: string): string {
+  const failures = report.records.filter(isFailure);
+  const pending = report.records.filter((r) => r.entra === "pending");
+  const hints = new Map(report.errors.map((e) => [e.code, e.hint]));
+  const failureRow = (r: ReportRecord) => [
+    `<code>${esc(r.externalId)}</code>`,
+    esc(r.line ?? ""),
+    esc(r.upload ?? ""),
+    esc(r.entra ?? ""),
+    esc(r.action ? `${r.action}/${r.status}` : ""),
+    esc(r.errorCode ?? ""),
+    esc((r.errorCode && hints.get(r.errorCode)) ?? ""),
+    ...(report.includesPii ? [esc(r.reason ?? "")] : []),
+  ];
+  const legend = ENTRA_OUTCOMES.filter((o) => o !== "pending")
+    .map((o) => `<span><i class="swatch o-${o}"></i>${o}</span>`)
+    .join("");
+  const skips: Record<string, number> = {};
+  for (const r of report.records) {
+    if (r.skipReason) {
+      const why = SKIP_REASONS[r.skipReason] ?? r.skipReason;
+      skips[why] = (skips[why] ?? 0) + 1;
+    }
+  }
+  const body = [
+    `<h1>inbound report: ${esc(app)}</h1>`,
+    `<p class="muted">Provisioning logs from ${esc(report.window.since)} to ${esc(report.window.until)}${report.includesPii ? "; includes personal data (--include-pii)" : ""}.</p>`,
+    `<h2>Runs</h2>`,
+    report.runs.length === 0
+      ? `<p>No upload run in this window: the provisioning logs alone.</p>`
+      : table(
+          [
+            "run",
+            "command",
+            "file",
+            "started",
+            "duration",
+            "status",
+            "rows",
+            "sent",
+            "unchanged",
+            "withheld",
+            "failed",
+          ],
+          report.runs.map((run) => [
+            `<code>${esc(run.runId)}</code>`,
+            `<code>${esc(run.command)}</code>`,
+            esc(run.csv),
+            esc(run.startedAt),
+            esc(durationOf(run.startedAt, run.finishedAt)),
+            esc(run.status) + (run.error ? `<br><span class="muted">${esc(run.error)}</span>` : ""),
+            esc(run.summary.rows),
+            esc(run.summary.accepted),
+            esc(run.summary.unchanged),
+            esc(run.summary.skipped),
+            esc(run.summary.failedRecords),
+          ]),
+          "runs",
+        ),
+    `<h2>Totals: ${esc(report.total)} records</h2>`,
+    `<p>What Entra did</p>`,
+    cards(report.byOutcome),
+    Object.keys(skips).length > 0 ? `<p>Skipped because</p>${cards(skips)}` : "",
+    `<p>What the uploader did</p>`,
+    cards(report.byUpload),
+    `<p>By status (Graph's <code>provisioningStatusInfo.status</code>) and action (<code>provisioningAction</code>)</p>`,
+    cards({ ...report.byStatus }),
+    cards({ ...report.byAction }),
+    `<h2>Outcomes per ${esc(report.timeline.unit)}</h2>`,
+    `<p class="legend">${legend}</p>`,
+    timelineSvg(report),
+    `<h2>Errors by code</h2>`,
+    report.errors.length === 0
+      ? `<p>None.</p>`
+      : table(
+          ["code", "records", "example externalId", "what to do"],
+          report.errors.map((e) => [
+            `<code>${esc(e.code)}</code>`,
+            esc(e.count),
+            `<code>${esc(e.example)}</code>`,
+            esc(e.hint ?? "no advice from Microsoft for this code"),
+          ]),
+          "errors",
+        ) +
+        `<p class="muted">Advice after Microsoft's <a href="${esc(ERROR_CODES_URL)}">provisioning error codes</a>.</p>`,
+    `<h2>Failures</h2>`,
+    `<p><input id="filter" type="search" placeholder="filter: id, code, outcome" aria-label="filter the failures"> <span id="shown" class="muted"></span></p>`,
+    table(
+      [
+        "externalId",
+        "line",
+        "uploader",
+        "entra",
+        "action/status",
+        "code",
+        "what to do",
+        ...(report.includesPii ? ["reason"] : []),
+      ],
+      failures.map(failureRow),
+      "failures",
+    ),
+    `<h2>Not processed by Entra yet: ${esc(pending.length)}</h2>`,
+    pending.length === 0
+      ? `<p>None.</p>`
+      : `<p class="muted">Logs appear 5-10 minutes after an upload; if they stay away, is the job running?</p><p id="pending">${pending
+          .map((r) => `<code>${esc(r.externalId)}</code>`)
+          .join(" ")}</p>`,
+    report.withheld.length === 0
+      ? ""
+      : `<h2>Withheld by the uploader: ${esc(report.withheld.length)} lines</h2>` +
+        table(
+          ["run", "line", "externalId", "why"],
+          report.withheld.map((w) => [
+            `<code>${esc(w.run)}</code>`,
+            esc(w.line),
+            `<code>${esc(w.externalId ?? "")}</code>`,
+            esc(w.reason),
+          ]),
+          "withheld",
+        ),
+  ].join("\n");
+  const csp = [
+    "default-src 'none'",
+    `style-src ${hash(STYLE)}`,
+    `script-src ${hash(SCRIPT)}`,
+    "img-src data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>inbound report: ${esc(app)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${body}
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
