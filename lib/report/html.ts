@@ -82,7 +82,7 @@ export function timelineSvg(report: Report): string {
   const totals = slots.map((s) => Object.values(s.counts).reduce((a, b) => a + (b ?? 0), 0));
   const max = Math.max(1, ...totals);
   const step = plotWidth / Math.max(1, slots.length);
-  const barWidth = Math.max(1, step * 0.8);
+  const barWidth = Math.min(48, Math.max(1, step * 0.8));
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" id="timeline" role="img" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
@@ -145,7 +145,7 @@ export function renderHtml(report: Report, app: string): string {
     esc(r.action ? `${r.action}/${r.status}` : ""),
     esc(r.errorCode ?? ""),
     esc((r.errorCode && hints.get(r.errorCode)) ?? ""),
-    ...(report.includesPii ? [esc(r.reason ?? "")] : []),
+    ...(report.includesPii ? [esc(r.displayName ?? ""), esc(r.reason ?? "")] : []),
   ];
   const legend = ENTRA_OUTCOMES.filter((o) => o !== "pending")
     .map((o) => `<span><i class="swatch o-${o}"></i>${o}</span>`)
@@ -229,7 +229,7 @@ export function renderHtml(report: Report, app: string): string {
         "action/status",
         "code",
         "what to do",
-        ...(report.includesPii ? ["reason"] : []),
+        ...(report.includesPii ? ["name", "reason"] : []),
       ],
       failures.map(failureRow),
       "failures",
