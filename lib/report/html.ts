@@ -36,7 +36,7 @@ export const OUTCOME_COLOURS: Record<EntraOutcome, string> = {
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1b1b1b;max-width:1100px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
-.muted{color:#5f5f5f}code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#f3f3f3;padding:1px 4px;border-radius:3px;word-break:break-all}
+.muted{color:#5f5f5f}code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#f3f3f3;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
 .cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:90px}
 .card b{display:block;font-size:20px}
 table{border-collapse:collapse;width:100%;margin:4px 0}th,td{text-align:left;border-bottom:1px solid #e5e5e5;padding:4px 8px;vertical-align:top}
