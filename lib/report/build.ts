@@ -156,11 +156,13 @@ const ACTION_OUTCOMES: [string, EntraOutcome][] = [
  */
 function skipReason(entry: ReportLogEntry): SkipReason {
   const scoping = entry.provisioningSteps?.find((s) => lower(s.provisioningStepType) === "scoping");
-  if (scoping && ["skipped", "failure"].includes(lower(scoping.status))) return "outOfScope";
+  if (scoping) {
+    return ["skipped", "failure"].includes(lower(scoping.status)) ? "outOfScope" : "noChange";
+  }
   const error = errorOf(entry);
-  const text = `${error?.errorCode ?? ""} ${error?.reason ?? ""}`;
+  const text = error?.reason ?? "";
   if (/scope|entitle/i.test(text)) return "outOfScope";
-  if (scoping || /no change|up to date|already|redundant/i.test(text)) return "noChange";
+  if (/no change|up to date|already/i.test(text)) return "noChange";
   return error?.errorCode ?? "unknown";
 }
 
