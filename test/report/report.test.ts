@@ -270,6 +270,25 @@ describe("inbound report: usage and input errors", () => {
     expect(result.err).toBe(`${message}\n(run \`inbound report --help\` for usage)\n`);
   });
 
+  it("names the damaged run record, and an --html file that cannot be written", async () => {
+    const runId = await uploadAndSeed();
+    const args = ["report", ...base, "--run", runId, "--endpoint", app.endpoint];
+    const unwritable = await cli([...args, "--html", "missing/report.html"]);
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.err).toMatch(
+      /^--html missing\/report\.html: ENOENT: no such file or directory/,
+    );
+    const state = path.join(dir, ".inbound-state", "contoso", "employees");
+    writeFileSync(path.join(state, "runs", runId, "records-0001.jsonl"), '["1","sent",2]\n{\n');
+    const damaged = await cli(args);
+    expect(damaged.code).toBe(1);
+    expect(damaged.err).toMatch(
+      new RegExp(
+        `^state document ${state.replace(/[.\\/]/g, "\\$&")}/runs/${runId}/records-0001\\.jsonl:2 is not valid JSON \\(.*\\); the run record cannot be read\n$`,
+      ),
+    );
+  });
+
   it("names the state directory when the run is not there", async () => {
     const result = await cli([
       "report",
