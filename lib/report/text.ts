@@ -80,12 +80,13 @@ export function renderText(report: Report, app: string): string {
   }
   if (Object.keys(skips).length > 0) line(`  skipped: ${counts([], skips)}`);
   line(`  by status: ${counts(["success", "warning", "failure", "skipped"], report.byStatus)}`);
-  line(`  by action: ${counts([], report.byAction)}`);
+  const actions = ["create", "update", "disable", "delete", "stagedDelete", "other"];
+  line(`  by action: ${counts(actions, report.byAction)}`);
   if (report.errors.length > 0) {
     line(`errors (what to do: ${ERROR_CODES_URL})`);
     for (const e of report.errors) {
       line(`  ${e.code}: ${e.count} (e.g. externalId ${e.example})`);
-      if (e.hint) line(`    ${e.hint}`);
+      line(`    ${e.hint ?? "no advice from Microsoft for this code"}`);
     }
   }
   const list = (title: string, records: ReportRecord[]) => {
