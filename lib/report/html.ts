@@ -133,6 +133,17 @@ const cards = (values: Record<string, number | undefined>) =>
 const durationOf = (from: string, to: string) =>
   `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s`;
 
+/**
+ * Rows each list shows: a file for a million-record run stays a few megabytes and opens in a
+ * browser; `--json` has every record.
+ */
+export const HTML_LIST_LIMIT = 2000;
+
+const more = (n: number) =>
+  n > HTML_LIST_LIMIT
+    ? `<p class="muted">The first ${HTML_LIST_LIMIT} of ${n}; <code>--json</code> lists them all.</p>`
+    : "";
+
 export function renderHtml(report: Report, app: string): string {
   const failures = report.records.filter(isFailure);
   const pending = report.records.filter((r) => r.entra === "pending");
@@ -231,28 +242,32 @@ export function renderHtml(report: Report, app: string): string {
         "what to do",
         ...(report.includesPii ? ["name", "reason"] : []),
       ],
-      failures.map(failureRow),
+      failures.slice(0, HTML_LIST_LIMIT).map(failureRow),
       "failures",
-    ),
+    ) + more(failures.length),
     `<h2>Not processed by Entra yet: ${esc(pending.length)}</h2>`,
     pending.length === 0
       ? `<p>None.</p>`
       : `<p class="muted">Logs appear 5-10 minutes after an upload; if they stay away, is the job running?</p><p id="pending">${pending
+          .slice(0, HTML_LIST_LIMIT)
           .map((r) => `<code>${esc(r.externalId)}</code>`)
-          .join(" ")}</p>`,
+          .join(" ")}</p>${more(pending.length)}`,
     report.withheld.length === 0
       ? ""
       : `<h2>Withheld by the uploader: ${esc(report.withheld.length)} lines</h2>` +
         table(
           ["run", "line", "externalId", "why"],
-          report.withheld.map((w) => [
-            `<code>${esc(w.run)}</code>`,
-            esc(w.line),
-            `<code>${esc(w.externalId ?? "")}</code>`,
-            esc(w.reason),
-          ]),
+          report.withheld
+            .slice(0, HTML_LIST_LIMIT)
+            .map((w) => [
+              `<code>${esc(w.run)}</code>`,
+              esc(w.line),
+              `<code>${esc(w.externalId ?? "")}</code>`,
+              esc(w.reason),
+            ]),
           "withheld",
-        ),
+        ) +
+        more(report.withheld.length),
   ].join("\n");
   const csp = [
     "default-src 'none'",
