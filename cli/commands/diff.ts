@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { CliIo, EXIT } from "../io";
 import { diffSpecs } from "../../lib/review/diff";
+import { diffText } from "../../lib/review/format";
 import { loadSide } from "../../lib/review/source";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
 
@@ -31,16 +32,9 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
         if (!r.spec) failed = true;
       }
       if (failed || !sides[0].spec || !sides[1].spec) return done(EXIT.failed);
-      const diff = diffSpecs(head, sides[0].spec, sides[1].spec);
-      if (options.json) {
-        io.out(JSON.stringify(diff, null, 2) + "\n");
-      } else {
-        for (const r of diff.risks) io.out(`risk ${r.code}: ${r.message} (${r.path})\n`);
-        for (const c of diff.changes) {
-          io.out(`${c.path}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}\n`);
-        }
-        if (diff.changes.length === 0) io.out("no change\n");
-      }
+      const diff = diffSpecs(sides[0].spec, sides[1].spec);
+      if (options.json) io.out(JSON.stringify(diff, null, 2) + "\n");
+      else io.out(diffText(diff, head));
       done(diff.changes.length === 0 ? EXIT.ok : EXIT_CHANGED);
     });
 }
