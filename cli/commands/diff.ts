@@ -1,7 +1,7 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { CliIo, EXIT } from "../io";
 import { diffSpecs } from "../../lib/review/diff";
-import { diffText } from "../../lib/review/format";
+import { diffMarkdown, diffText } from "../../lib/review/format";
 import { loadSide } from "../../lib/review/source";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
 
@@ -15,7 +15,12 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .argument("<base>", "tenant file or <git revision>:<path>")
     .argument("<head>", "tenant file or <git revision>:<path>")
     .option("--json", "machine-readable changes and risks")
-    .action((base: string, head: string, options: { json?: boolean }) => {
+    .addOption(
+      new Option("--markdown", "one pull-request comment: summary and risks first").conflicts(
+        "json",
+      ),
+    )
+    .action((base: string, head: string, options: { json?: boolean; markdown?: boolean }) => {
       const sides = [base, head].map((s) => {
         try {
           return loadSide(s, io.cwd);
@@ -34,6 +39,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       if (failed || !sides[0].spec || !sides[1].spec) return done(EXIT.failed);
       const diff = diffSpecs(sides[0].spec, sides[1].spec);
       if (options.json) io.out(JSON.stringify(diff, null, 2) + "\n");
+      else if (options.markdown) io.out(diffMarkdown([{ label: head, diff }]));
       else io.out(diffText(diff, head));
       done(diff.changes.length === 0 ? EXIT.ok : EXIT_CHANGED);
     });

@@ -1,6 +1,10 @@
-/** `inbound diff`'s text report: risks first, then what Graph does with workflows, then changes. */
+/**
+ * `inbound diff`'s reports. Text: risks first, then what Graph does with workflows, then changes.
+ * Markdown: the same, for one pull-request comment.
+ */
 import type { SpecDiff } from "./diff";
 import { describeUpdate } from "./workflows";
+import { fitMarkdown, MarkdownPart } from "./budget";
 
 export const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
 
@@ -16,4 +20,96 @@ export function summaryLine(diff: SpecDiff): string {
   if (diff.changes.length === 0) return "no change";
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? "" : "s"}`;
   return `${n(diff.changes.length, "change")}, ${n(diff.risks.length, "risk")}`;
+}
+
+/** One tenant's diff and the file (or `rev:path`) it was read from. */
+export interface LabelledDiff {
+  label: string;
+  diff: SpecDiff;
+}
+
+// Table cells are HTML: a pipe ends the cell and `<` opens a tag, whatever the backticks say.
+const escape = (text: string) =>
+  text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/\|/g, "&#124;")
+    .replace(/\r?\n/g, " ");
+
+/** A value in a cell: shortened, since the whole value is in `--json`. */
+const CELL_MAX = 200;
+function cell(value: unknown): string {
+  const text = show(value);
+  const short = text.length > CELL_MAX ? `${text.slice(0, CELL_MAX - 1)}…` : text;
+  return `<code>${escape(short)}</code>`;
+}
+
+function workflowsCell(diff: SpecDiff): string {
+  if (diff.workflows.length === 0) return "";
+  return diff.workflows
+    .map((w) => `${escape(w.key)}: ${w.via === "createNewVersion" ? "**new version**" : w.via}`)
+    .join(", ");
+}
+
+/**
+ * The diff of one or more tenants as one pull-request comment: a summary table per tenant, the
+ * risks, then per tenant its workflow updates and changed fields in a collapsed section.
+ */
+export function diffMarkdown(diffs: LabelledDiff[], budget?: number): string {
+  const changed = diffs.filter((d) => d.diff.changes.length > 0);
+  const risks = diffs.flatMap((d) => d.diff.risks);
+  const parts: MarkdownPart[] = [
+    {
+      name: "the summary",
+      lines: [
+        "### inbound diff",
+        "",
+        `${changed.length} of ${diffs.length} tenant${diffs.length === 1 ? "" : "s"} changed, ${risks.length} risk${risks.length === 1 ? "" : "s"}.`,
+        "",
+        "| tenant | file | changes | risks | workflows |",
+        "| --- | --- | ---: | ---: | --- |",
+        ...diffs.map(
+          ({ label, diff }) =>
+            `| ${escape(diff.tenant)} | <code>${escape(label)}</code> | ${diff.changes.length} | ${diff.risks.length} | ${workflowsCell(diff)} |`,
+        ),
+        "",
+      ],
+    },
+    {
+      name: "the risks",
+      lines:
+        risks.length === 0
+          ? ["No risky change.", ""]
+          : [
+              "#### Risks",
+              "",
+              "| tenant | risk | where | what |",
+              "| --- | --- | --- | --- |",
+              ...risks.map(
+                (r) =>
+                  `| ${escape(r.tenant)} | \`${r.code}\` | <code>${escape(r.path)}</code> | ${escape(r.message)} |`,
+              ),
+              "",
+            ],
+    },
+    ...changed.map(({ label, diff }) => ({
+      name: `the details of ${diff.tenant}`,
+      open: [
+        `<details><summary>${escape(diff.tenant)} (<code>${escape(label)}</code>): ${summaryLine(diff)}</summary>`,
+        "",
+      ],
+      lines: [
+        ...diff.workflows.map((w) => `- ${escape(describeUpdate(w))}`),
+        ...(diff.workflows.length > 0 ? [""] : []),
+        "| path | before | after |",
+        "| --- | --- | --- |",
+        ...diff.changes.map(
+          (c) => `| <code>${escape(c.path)}</code> | ${cell(c.before)} | ${cell(c.after)} |`,
+        ),
+      ],
+      close: ["", "</details>", ""],
+    })),
+  ];
+  return fitMarkdown(parts, budget);
 }

@@ -98,6 +98,29 @@ describe("inbound diff", () => {
     expect(risk.tenant).toBe("contoso");
   });
 
+  test("--markdown: the summary table and the risks first, details collapsed", async () => {
+    const r = await inbound(
+      ["diff", "config/tenants/contoso.yaml", "config/tenants/head.yaml", "--markdown"],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(3);
+    const summary = r.out.indexOf("| tenant | file | changes | risks | workflows |");
+    const risks = r.out.indexOf("| contoso | `delete-enabled` |");
+    const details = r.out.indexOf("<details><summary>contoso");
+    expect(summary).toBeGreaterThan(0);
+    expect(risks).toBeGreaterThan(summary);
+    expect(details).toBeGreaterThan(risks);
+  });
+
+  test("--json and --markdown together are a usage error", async () => {
+    const r = await inbound(
+      ["diff", "config/tenants/contoso.yaml", "config/tenants/head.yaml", "--json", "--markdown"],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("inbound diff --help");
+  });
+
   test("exit 1 when a side does not load", async () => {
     const r = await inbound(["diff", "config/tenants/missing.yaml", "config/tenants/head.yaml"], {
       cwd: dir,
