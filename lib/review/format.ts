@@ -5,11 +5,14 @@
 import type { SpecDiff } from "./diff";
 import { describeUpdate } from "./workflows";
 import { fitMarkdown, MarkdownPart } from "./budget";
+import type { TenantReview } from "./fleet";
 
 export const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
 
-export function diffText(diff: SpecDiff, label: string): string {
-  const lines = [`${label} (tenant ${diff.tenant}): ${summaryLine(diff)}`];
+export function diffText(review: TenantReview): string {
+  const { diff } = review;
+  if (!diff) return `${review.file} (tenant ${review.tenant}): ${review.status}\n`;
+  const lines = [`${review.file} (tenant ${diff.tenant}): ${summaryLine(diff)}`];
   for (const r of diff.risks) lines.push(`  risk ${r.code}: ${r.message} (${r.path})`);
   for (const w of diff.workflows) lines.push(`  ${describeUpdate(w)}`);
   for (const c of diff.changes) lines.push(`  ${c.path}: ${show(c.before)} -> ${show(c.after)}`);
@@ -22,10 +25,17 @@ export function summaryLine(diff: SpecDiff): string {
   return `${n(diff.changes.length, "change")}, ${n(diff.risks.length, "risk")}`;
 }
 
-/** One tenant's diff and the file (or `rev:path`) it was read from. */
-export interface LabelledDiff {
-  label: string;
-  diff: SpecDiff;
+/** A tenant's part of the report: see lib/review/fleet.ts. */
+export type { TenantReview } from "./fleet";
+
+/** The review of the one tenant `inbound diff <base> <head>` compares. */
+export function singleReview(file: string, diff: SpecDiff): TenantReview {
+  return {
+    file,
+    tenant: diff.tenant,
+    status: diff.changes.length === 0 ? "unchanged" : "changed",
+    diff,
+  };
 }
 
 // Table cells are HTML: a pipe ends the cell and `<` opens a tag, whatever the backticks say.
@@ -52,26 +62,31 @@ function workflowsCell(diff: SpecDiff): string {
     .join(", ");
 }
 
+function countCell(t: TenantReview, what: "changes" | "risks"): string {
+  return t.diff ? String(t.diff[what].length) : t.status;
+}
+
 /**
- * The diff of one or more tenants as one pull-request comment: a summary table per tenant, the
- * risks, then per tenant its workflow updates and changed fields in a collapsed section.
+ * The review of one or more tenants as one pull-request comment: a summary table per tenant, the
+ * risks, then per changed tenant its workflow updates and changed fields in a collapsed section.
  */
-export function diffMarkdown(diffs: LabelledDiff[], budget?: number): string {
-  const changed = diffs.filter((d) => d.diff.changes.length > 0);
-  const risks = diffs.flatMap((d) => d.diff.risks);
+export function diffMarkdown(tenants: TenantReview[], budget?: number): string {
+  const changed = tenants.filter((t) => t.status !== "unchanged");
+  const risks = tenants.flatMap((t) => t.diff?.risks ?? []);
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
   const parts: MarkdownPart[] = [
     {
       name: "the summary",
       lines: [
         "### inbound diff",
         "",
-        `${changed.length} of ${diffs.length} tenant${diffs.length === 1 ? "" : "s"} changed, ${risks.length} risk${risks.length === 1 ? "" : "s"}.`,
+        `${changed.length} of ${plural(tenants.length, "tenant")} changed, ${plural(risks.length, "risk")}.`,
         "",
         "| tenant | file | changes | risks | workflows |",
         "| --- | --- | ---: | ---: | --- |",
-        ...diffs.map(
-          ({ label, diff }) =>
-            `| ${escape(diff.tenant)} | <code>${escape(label)}</code> | ${diff.changes.length} | ${diff.risks.length} | ${workflowsCell(diff)} |`,
+        ...tenants.map(
+          (t) =>
+            `| ${escape(t.tenant)} | <code>${escape(t.file)}</code> | ${countCell(t, "changes")} | ${countCell(t, "risks")} | ${t.diff ? workflowsCell(t.diff) : ""} |`,
         ),
         "",
       ],
@@ -93,23 +108,30 @@ export function diffMarkdown(diffs: LabelledDiff[], budget?: number): string {
               "",
             ],
     },
-    ...changed.map(({ label, diff }) => ({
-      name: `the details of ${diff.tenant}`,
-      open: [
-        `<details><summary>${escape(diff.tenant)} (<code>${escape(label)}</code>): ${summaryLine(diff)}</summary>`,
-        "",
-      ],
-      lines: [
-        ...diff.workflows.map((w) => `- ${escape(describeUpdate(w))}`),
-        ...(diff.workflows.length > 0 ? [""] : []),
-        "| path | before | after |",
-        "| --- | --- | --- |",
-        ...diff.changes.map(
-          (c) => `| <code>${escape(c.path)}</code> | ${cell(c.before)} | ${cell(c.after)} |`,
-        ),
-      ],
-      close: ["", "</details>", ""],
-    })),
+    ...changed.flatMap(({ file, diff }) =>
+      diff
+        ? [
+            {
+              name: `the details of ${diff.tenant}`,
+              open: [
+                `<details><summary>${escape(diff.tenant)} (<code>${escape(file)}</code>): ${summaryLine(diff)}</summary>`,
+                "",
+              ],
+              lines: [
+                ...diff.workflows.map((w) => `- ${escape(describeUpdate(w))}`),
+                ...(diff.workflows.length > 0 ? [""] : []),
+                "| path | before | after |",
+                "| --- | --- | --- |",
+                ...diff.changes.map(
+                  (c) =>
+                    `| <code>${escape(c.path)}</code> | ${cell(c.before)} | ${cell(c.after)} |`,
+                ),
+              ],
+              close: ["", "</details>", ""],
+            },
+          ]
+        : [],
+    ),
   ];
   return fitMarkdown(parts, budget);
 }

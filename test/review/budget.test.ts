@@ -1,7 +1,7 @@
 import * as path from "path";
 import { COMMENT_BUDGET, fitMarkdown } from "../../lib/review/budget";
 import { diffSpecs } from "../../lib/review/diff";
-import { diffMarkdown } from "../../lib/review/format";
+import { diffMarkdown, singleReview } from "../../lib/review/format";
 import { loadSide } from "../../lib/review/source";
 import { renderMarkdown, type Plan } from "../../cli/commands/plan";
 import type { TenantSpec } from "../../lib/model/schema";
@@ -64,7 +64,7 @@ test("the Markdown diff of a 300-mapping tenant stays under the budget and says 
   );
   const diff = diffSpecs(before, after);
   expect(diff.changes.length).toBeGreaterThan(300);
-  const markdown = diffMarkdown([{ label: "config/tenants/northwind.yaml", diff }]);
+  const markdown = diffMarkdown([singleReview("config/tenants/northwind.yaml", diff)]);
   expect(markdown.length).toBeLessThanOrEqual(COMMENT_BUDGET);
   // The summary and the risks come first, whole; the details are what is cut.
   expect(markdown.startsWith("### inbound diff\n")).toBe(true);
