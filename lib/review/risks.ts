@@ -7,6 +7,7 @@ import type { Mapping, ProvisioningApp, ScopeClause, TenantSpec, Workflow } from
 import { graphGrantsOf } from "../provisioning/grants";
 import { canonical } from "../lifecycle/diff";
 import { sameExpression } from "./expressions";
+import { parseScopeRule, RuleNode } from "../lifecycle/scopeRule";
 
 export type RiskCode =
   | "delete-enabled"
@@ -301,7 +302,39 @@ function workflowRisks(
       `${path}.scope`,
       `Workflow ${after.displayName} lost its scope rule: it now runs for every user its trigger reaches.`,
     );
+  } else if (before.scope !== undefined && after.scope !== undefined) {
+    const how = ruleWidening(before.scope, after.scope);
+    if (how) {
+      emit(
+        "scope-widened",
+        `${path}.scope`,
+        `Workflow ${after.displayName}'s scope rule ${how}: it runs for more users.`,
+      );
+    }
   }
+}
+
+/** The terms of a rule joined by `kind` at its top, each as position-free JSON. */
+function terms(node: RuleNode, kind: "and" | "or"): string[] {
+  if (node.kind === kind) return [...terms(node.left, kind), ...terms(node.right, kind)];
+  return [JSON.stringify(node, (key, value: unknown) => (key === "column" ? undefined : value))];
+}
+
+/**
+ * How the `after` rule lets in more users than `before`, judged on the rule's shape: a condition
+ * dropped from its top-level `and`s, or one added to its top-level `or`s. Rules that do not parse
+ * are left alone (validate reports them), and other rewrites are changes without a verdict.
+ */
+function ruleWidening(before: string, after: string): string | undefined {
+  const a = parseScopeRule(before).ast;
+  const b = parseScopeRule(after).ast;
+  if (!a || !b) return undefined;
+  const contains = (outer: string[], inner: string[]) => inner.every((t) => outer.includes(t));
+  const [andA, andB] = [terms(a, "and"), terms(b, "and")];
+  if (andB.length < andA.length && contains(andA, andB)) return "lost a condition";
+  const [orA, orB] = [terms(a, "or"), terms(b, "or")];
+  if (orB.length > orA.length && contains(orB, orA)) return "gained an alternative (or)";
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
