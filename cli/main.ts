@@ -48,6 +48,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/diff"),
   },
   {
+    name: "stacks",
+    summary: "Check or write the Pulumi.<tenant>.yaml stack settings of every tenant file",
+    load: () => import("./commands/stacks"),
+  },
+  {
     name: "upload",
     summary: "Send the HR CSV to the app's bulkUpload endpoint: only new or changed records",
     load: () => import("./commands/upload"),

@@ -5,6 +5,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import type { TenantSpec } from "../lib/model/schema";
 import { ApiProvisioningApp } from "./apiProvisioningApp";
 import { GraphAppRoleGrants } from "./graphPermissions";
+import { deploysUploader } from "../lib/provisioning/grants";
 import { LifecycleWorkflows } from "./lifecycleWorkflows";
 import { Uploader } from "./uploader";
 
@@ -80,7 +81,7 @@ export class Tenant extends pulumi.ComponentResource {
         jobId: provisioningApp.jobId,
         bulkUploadUrl: provisioningApp.bulkUploadUrl,
       };
-      if (app.uploader && app.uploader.kind !== "none" && spec.azure && resourceGroup) {
+      if (app.uploader && deploysUploader(spec, app) && spec.azure && resourceGroup) {
         const uploader = new Uploader(
           `${appName}-uploader`,
           {

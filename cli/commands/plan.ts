@@ -8,6 +8,7 @@ import { offlineInvokes } from "../plan/offline";
 import { recordProviderCreates, type PlannedRequest } from "../plan/graphRequests";
 import { describeSchemaBody } from "../../lib/provisioning/describe";
 import { checkPolicies, PolicyViolation } from "../../policies/offline";
+import { fitMarkdown, MarkdownPart } from "../../lib/review/budget";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index.ts");
 
@@ -164,37 +165,71 @@ function renderText(io: CliIo, file: string, plan: Plan): string {
   return lines.join("\n") + "\n";
 }
 
-function renderMarkdown(file: string, plan: Plan): string {
-  const lines = [`### inbound plan: \`${file}\``, "", `**${plan.resources.length} resources**`, ""];
+/**
+ * The plan as one pull-request comment: the resources and the policy pack first, then one
+ * collapsed block per Graph request, as many as fit the comment budget (lib/review/budget.ts).
+ */
+export function renderMarkdown(file: string, plan: Plan, budget?: number): string {
+  // The policy findings come before the resource list: they are what a reviewer must not miss
+  // when the list is what has to be cut.
+  const policy = [`### inbound plan: \`${file}\``, "", `**Policy pack:** ${policySummary(plan)}`];
+  if (plan.policyViolations.length > 0) policy.push("");
+  for (const v of plan.policyViolations) {
+    policy.push(`- **${v.enforcementLevel}** \`${v.policy}\` on \`${v.resource}\`: ${v.message}`);
+  }
+  const resources = ["", `**${plan.resources.length} resources**`, ""];
   const walk = (parent: string, depth: number) => {
     for (const r of children(plan, parent)) {
-      lines.push(`${"  ".repeat(depth)}- \`${r.name}\` (${r.type})`);
+      resources.push(`${"  ".repeat(depth)}- \`${r.name}\` (${r.type})`);
       walk(r.name, depth + 1);
     }
   };
   walk("", 0);
-  lines.push("", `**Policy pack:** ${policySummary(plan)}`, "");
-  for (const v of plan.policyViolations) {
-    lines.push(`- **${v.enforcementLevel}** \`${v.policy}\` on \`${v.resource}\`: ${v.message}`);
-  }
-  lines.push("", `**${plan.graphRequests.length} Microsoft Graph requests**`, "");
-  lines.push(`_${REQUESTS_NOTE}_`, "");
-  for (const request of plan.graphRequests) {
-    lines.push(
-      `<details><summary><code>${request.method} ${html(request.path)}</code> (${html(request.resource)})</summary>`,
-      "",
-    );
+  const requestsHead = [
+    "",
+    `**${plan.graphRequests.length} Microsoft Graph requests**`,
+    "",
+    `_${REQUESTS_NOTE}_`,
+    "",
+  ];
+  const requests = plan.graphRequests.map((request): MarkdownPart => {
+    // Each fenced block is one entry, so that a cut never leaves a fence open.
+    const fence = (lang: string, body: string[]) => ["```" + lang, ...body, "```"].join("\n");
+    const lines: string[] = [];
     const headers = Object.entries(request.headers ?? {});
     if (headers.length > 0) {
-      lines.push("```http", ...headers.map(([name, value]) => `${name}: ${value}`), "```", "");
+      lines.push(
+        fence(
+          "http",
+          headers.map(([name, value]) => `${name}: ${value}`),
+        ),
+        "",
+      );
     }
     const summary = schemaSummary(request);
-    if (summary) lines.push("What the spec sets in it:", "", "```text", ...summary, "```", "");
-    if (request.body !== undefined)
-      lines.push("```json", JSON.stringify(request.body, null, 2), "```");
-    lines.push("", "</details>", "");
-  }
-  return lines.join("\n") + "\n";
+    if (summary) lines.push("What the spec sets in it:", "", fence("text", summary), "");
+    if (request.body !== undefined) {
+      lines.push(fence("json", [JSON.stringify(request.body, null, 2)]));
+    }
+    return {
+      name: `${request.method} ${request.path}`,
+      open: [
+        `<details><summary><code>${request.method} ${html(request.path)}</code> (${html(request.resource)})</summary>`,
+        "",
+      ],
+      lines,
+      close: ["", "</details>", ""],
+    };
+  });
+  return fitMarkdown(
+    [
+      { name: "the policy pack's findings", lines: policy },
+      { name: "the resource list", lines: resources },
+      { name: "the Graph requests' count", lines: requestsHead },
+      ...requests,
+    ],
+    budget,
+  );
 }
 
 const REQUESTS_NOTE =

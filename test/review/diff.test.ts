@@ -19,11 +19,11 @@ function load(text: string, dir = fs.mkdtempSync(path.join(os.tmpdir(), "diff-")
 }
 
 function codes(after: string): string[] {
-  return diffSpecs("contoso", load(original), load(after)).risks.map((r) => r.code);
+  return diffSpecs(load(original), load(after)).risks.map((r) => r.code);
 }
 
 test("no change when only comments change", () => {
-  const d = diffSpecs("contoso", load(original), load(original.replace(/#.*$/gm, "")));
+  const d = diffSpecs(load(original), load(original.replace(/#.*$/gm, "")));
   expect(d.changes).toEqual([]);
 });
 
@@ -41,7 +41,6 @@ test("deletion-guard-weakened: threshold raised", () => {
 
 test("a threshold lowered is a change but no risk", () => {
   const d = diffSpecs(
-    "contoso",
     load(original),
     load(original.replace("deletionThreshold: 25", "deletionThreshold: 10")),
   );
@@ -62,9 +61,7 @@ test("a git revision side reads the file at that revision", () => {
   );
   const base = loadSide("HEAD:config/tenants/contoso.yaml", dir).spec!;
   const head = loadSide("config/tenants/contoso.yaml", dir).spec!;
-  expect(diffSpecs("contoso", base, head).risks.map((r) => r.code)).toEqual([
-    "deletion-guard-weakened",
-  ]);
+  expect(diffSpecs(base, head).risks.map((r) => r.code)).toEqual(["deletion-guard-weakened"]);
 });
 
 test("matching-changed", () => {
@@ -95,7 +92,33 @@ describe("inbound diff", () => {
       { cwd: dir },
     );
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.out).risks[0].code).toBe("delete-enabled");
+    const risk = JSON.parse(r.out).risks[0];
+    expect(risk.code).toBe("delete-enabled");
+    // The tenant's name from its spec, not the file named on the command line.
+    expect(risk.tenant).toBe("contoso");
+  });
+
+  test("--markdown: the summary table and the risks first, details collapsed", async () => {
+    const r = await inbound(
+      ["diff", "config/tenants/contoso.yaml", "config/tenants/head.yaml", "--markdown"],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(3);
+    const summary = r.out.indexOf("| tenant | file | changes | risks | workflows |");
+    const risks = r.out.indexOf("| contoso | `delete-enabled` |");
+    const details = r.out.indexOf("<details><summary>contoso");
+    expect(summary).toBeGreaterThan(0);
+    expect(risks).toBeGreaterThan(summary);
+    expect(details).toBeGreaterThan(risks);
+  });
+
+  test("--json and --markdown together are a usage error", async () => {
+    const r = await inbound(
+      ["diff", "config/tenants/contoso.yaml", "config/tenants/head.yaml", "--json", "--markdown"],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("inbound diff --help");
   });
 
   test("exit 1 when a side does not load", async () => {
@@ -109,5 +132,5 @@ describe("inbound diff", () => {
 test("an expression rewritten with the same meaning is no change", () => {
   const after = original.replace('employeeId: "[externalId]"', 'employeeId: "[ externalId ]"');
   expect(after).not.toBe(original);
-  expect(diffSpecs("contoso", load(original), load(after)).changes).toEqual([]);
+  expect(diffSpecs(load(original), load(after)).changes).toEqual([]);
 });

@@ -1,0 +1,102 @@
+import * as fs from "fs";
+import * as path from "path";
+import { diffSpecs, RISK_CODES } from "../../lib/review/diff";
+import { loadSide } from "../../lib/review/source";
+
+const fixtures = path.resolve(__dirname, "../fixtures/review");
+
+function load(file: string) {
+  const r = loadSide(file, fixtures);
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return r.spec!;
+}
+
+const base = load("base.yaml");
+const pairs = (kind: string) => fs.readdirSync(path.join(fixtures, kind)).sort();
+
+describe("each risky pair raises its code and no other", () => {
+  test.each(pairs("risky"))("%s", (name) => {
+    const d = diffSpecs(base, load(`risky/${name}/after.yaml`));
+    const code = RISK_CODES.find((c) => name === c || name.startsWith(`${c}-`));
+    expect(code).toBeDefined();
+    expect([...new Set(d.risks.map((r) => r.code))]).toEqual([code]);
+    for (const r of d.risks) {
+      expect(r.tenant).toBe("northwind");
+      expect(r.path).toMatch(/^(provisioning|lifecycleWorkflows)\./);
+      expect(r.message).toMatch(/\.$/);
+    }
+  });
+
+  test("every risk code has a pair", () => {
+    const covered = new Set(pairs("risky").map((n) => RISK_CODES.find((c) => n.startsWith(c))));
+    expect([...covered].sort()).toEqual([...RISK_CODES].sort());
+  });
+});
+
+describe("pairs that raise no risk", () => {
+  test.each(["reordered-keys", "comments", "expression-rewrite"])("%s is no change", (name) => {
+    const d = diffSpecs(base, load(`none/${name}/after.yaml`));
+    expect(d.changes).toEqual([]);
+    expect(d.risks).toEqual([]);
+  });
+
+  test("narrowing changes are changes without risk", () => {
+    const d = diffSpecs(base, load("none/narrowed/after.yaml"));
+    expect(d.changes.map((c) => c.path)).toEqual(
+      expect.arrayContaining([
+        "provisioning.employees.deletionThreshold",
+        "provisioning.employees.uploader.safeguard.maxDisablePercent",
+      ]),
+    );
+    expect(d.risks).toEqual([]);
+  });
+});
+
+test("risk paths and messages name what moved", () => {
+  const risk = (name: string) => diffSpecs(base, load(`risky/${name}/after.yaml`)).risks[0];
+  expect(risk("scope-widened-operator-loosened")).toMatchObject({
+    path: "provisioning.employees.scope.anyOf[0].allOf[0]",
+    message: expect.stringContaining("from equals to includes"),
+  });
+  expect(risk("leaver-timing-changed")).toMatchObject({
+    path: "lifecycleWorkflows.leaver.trigger",
+    message: expect.stringContaining("employeeLeaveDateTime +0 days to employeeLeaveDateTime +7"),
+  });
+  const grants = diffSpecs(base, load("risky/permission-widened/after.yaml")).risks;
+  expect(grants.map((r) => r.message)).toEqual([
+    expect.stringContaining("SynchronizationData-User.Upload is granted to the uploader"),
+    expect.stringContaining("ProvisioningLog.Read.All is granted to the uploader"),
+  ]);
+  expect(risk("upn-changed-on-update").path).toBe(
+    "provisioning.employees.mappings.userPrincipalName",
+  );
+});
+
+describe("workflow versions", () => {
+  const updates = (name: string) => diffSpecs(base, load(`${name}/after.yaml`)).workflows;
+
+  test("a trigger change makes a new version", () => {
+    expect(updates("risky/leaver-timing-changed")).toEqual([
+      {
+        key: "leaver",
+        displayName: "Offboard employee",
+        via: "createNewVersion",
+        changed: ["executionConditions"],
+      },
+    ]);
+  });
+
+  test("disabling is a PATCH", () => {
+    expect(updates("risky/workflow-disabled")).toEqual([
+      expect.objectContaining({ key: "welcome", via: "patch" }),
+    ]);
+  });
+
+  test("a scope change makes a new version", () => {
+    expect(updates("risky/scope-widened-workflow-scope-removed")[0].via).toBe("createNewVersion");
+  });
+
+  test("no workflow change, no update", () => {
+    expect(updates("risky/delete-enabled")).toEqual([]);
+  });
+});
