@@ -248,7 +248,7 @@ describe("send: one attempt, answered whatever its status", () => {
 
   it("gives up a stalled attempt after the call's own timeout, once", async () => {
     const stalled = jest.fn(
-      (_input: RequestInfo | URL, init?: RequestInit) =>
+      (_input: string | URL | Request, init?: RequestInit) =>
         new Promise<Response>((_, reject) =>
           init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)),
         ),
