@@ -591,9 +591,9 @@ export async function executePlan(
         }
       } catch (err) {
         if (err instanceof Stop) return;
-        // Only a call that got no answer lands here (send answers every status): the service may
-        // have taken it, and it is sent again like any unanswered request; bulkUpload upserts by
-        // externalId, so a second delivery changes nothing.
+        // `send` answers every status, so only a call that got no answer (or a sign-in that
+        // failed) lands here. The service may have taken it; it is sent again like any unanswered
+        // request, and bulkUpload upserts by externalId, so a second delivery changes nothing.
         failure = { error: `no response: ${(err as Error).message}` };
         delay = policy.delay(attempt);
       }
