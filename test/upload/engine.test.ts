@@ -239,6 +239,19 @@ describe("kill and resume", () => {
   });
 });
 
+describe("nothing sent twice", () => {
+  it("counts an accepted request whose body breaks off as accepted, and does not send it again", async () => {
+    const clock = new FakeClock();
+    const store = new MemoryStateStore();
+    const transport = recordingGraph(clock, () => ({ status: 202, body: "{broken" }));
+    const { result } = await run(csvOf(ids(30).map((id) => row(id))), store, clock, {}, transport);
+    expect(transport.received).toHaveLength(1);
+    expect(result).toMatchObject({ accepted: 30, calls: 1, retries: 0, failed: [] });
+    const next = await run(csvOf(ids(30).map((id) => row(id))), store, clock);
+    expect(next.transport.received).toEqual([]);
+  });
+});
+
 describe("safeguard", () => {
   async function seeded(n: number) {
     const clock = new FakeClock();

@@ -5,6 +5,7 @@
  * 429 is waited out by the same retry policy, of the same client, as a deploy's.
  */
 import { createGraphClient, GraphClient } from "../../lib/graph";
+import { runUpload } from "../../lib/upload/run";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { MemoryStateStore } from "../../lib/upload/state";
 import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
@@ -155,4 +156,27 @@ describe("one client, one retry policy", () => {
     await upload(10, emulator.token, capped, again);
     expect(again.now() - from).toBe(2000);
   });
+});
+
+it("stops before the first record when the endpoint is not Graph, asking no token", async () => {
+  const getToken = jest.fn(async () => ({ token: emulator.token }));
+  const store = new MemoryStateStore();
+  const outcome = await runUpload({
+    app: makeApp(),
+    csv: csvSource(csvOf(ids(3).map((id) => row(id)))),
+    csvName: "hr.csv",
+    store,
+    recovery: "",
+    connect: async () => ({
+      graph: createGraphClient({ baseUrl: emulator.url, credential: { getToken } }),
+      endpoint: `https://graph.microsoft.com.evil.example${JOB_PATH}`,
+    }),
+  });
+  expect(outcome.status).toBe("failed");
+  expect(outcome.error).toMatch(
+    /^refused to send a Graph token to https:\/\/graph\.microsoft\.com\.evil\.example: /,
+  );
+  expect(getToken).not.toHaveBeenCalled();
+  expect(emulator.requests).toEqual([]);
+  expect(await store.list("sent/")).toEqual([]);
 });
