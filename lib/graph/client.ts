@@ -2,11 +2,13 @@
  * The one Microsoft Graph client of the project: dynamic providers, the uploader and the CLI all
  * use it, so retry, authentication and error reporting behave the same everywhere.
  *
- * Built on @microsoft/microsoft-graph-client's middleware chain, with two middlewares of our own:
+ * Built on @microsoft/microsoft-graph-client's middleware chain, with middlewares of our own:
  * - bearer: the library's AuthenticationHandler only sends tokens to https Graph hosts and strips
  *   the header otherwise, which rules out the local emulator (and proxies under test);
  * - retry: the library's RetryHandler neither retries dropped connections nor reports how often it
- *   retried, and its delays cannot be injected for deterministic tests.
+ *   retried, and its delays cannot be injected for deterministic tests;
+ * - fetch: the library's HTTPMessageHandler always calls the global fetch, where tests pass an
+ *   in-process service so that the whole chain runs without a server.
  * Responses are taken raw, so status codes (202 from bulkUpload, 204 from PUT schema) and request
  * ids reach the caller unchanged.
  *
