@@ -208,6 +208,32 @@ it("says plainly when the connection keeps failing", async () => {
   );
 });
 
+it("ends each attempt's deadline once its answer is read, instead of holding a timer for its whole timeout", async () => {
+  const set = jest.spyOn(global, "setTimeout");
+  const clear = jest.spyOn(global, "clearTimeout");
+  try {
+    const graph = createGraphClient({
+      token: "t",
+      timeoutMs: 120_000,
+      fetch: (async () =>
+        new Response("{}", {
+          status: 200,
+          headers: { "content-type": "application/json" },
+        })) as unknown as typeof fetch,
+    });
+    await graph.send("POST", "/x", "{}", { timeoutMs: 100_000 });
+    await graph.get("/y");
+    const deadlines = set.mock.calls
+      .map(([, ms], i) => ({ ms, timer: set.mock.results[i].value }))
+      .filter(({ ms }) => ms === 100_000 || ms === 120_000);
+    expect(deadlines.map(({ ms }) => ms)).toEqual([100_000, 120_000]);
+    for (const { timer } of deadlines) expect(clear).toHaveBeenCalledWith(timer);
+  } finally {
+    set.mockRestore();
+    clear.mockRestore();
+  }
+});
+
 describe("send: one attempt, answered whatever its status", () => {
   it("hands back a 429 with its headers and error instead of retrying it", async () => {
     handler = (_req, _body, res) =>
