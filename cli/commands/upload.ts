@@ -6,7 +6,7 @@ import { loadSpec } from "../../lib/loader/load";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../../lib/model/schema";
 import { createGraphClient } from "../../lib/graph";
-import { bulkBody, fetchTransport } from "../../lib/upload/bulk";
+import { bulkBody, SCIM_CONTENT_TYPE } from "../../lib/upload/bulk";
 import {
   findProvisioningJob,
   graphTokenProvider,
@@ -151,15 +151,10 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     onProgress: bar.update,
     connect: async () => {
       const job = await resolveJob(io, spec, app, options);
-      const token = graphTokenProvider(io.env, job.graphBaseUrl, spec.tenant.id);
       // A sign-in that fails, or is for another tenant, stops the run before the first record.
-      await token();
-      return fetchTransport(
-        job.endpoint,
-        token,
-        fetch,
-        app.uploader!.requests.timeoutSeconds * 1000,
-      );
+      await graphTokenProvider(io.env, job.graphBaseUrl, spec.tenant.id)();
+      // The client every Graph call of the CLI uses: uploads retry and wait as deploys do.
+      return { graph: graphClient(io, job.graphBaseUrl, spec.tenant.id), endpoint: job.endpoint };
     },
   });
   bar.finish();
@@ -179,7 +174,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     try {
       for await (const records of planBatches(plan)) {
         io.out(`# request ${++i}: ${records.length} records\nPOST ${target}\n`);
-        io.out("Content-Type: application/scim+json\n\n");
+        io.out(`Content-Type: ${SCIM_CONTENT_TYPE}\n\n`);
         io.out(JSON.stringify(JSON.parse(bulkBody(records)), null, 2) + "\n\n");
       }
     } catch (err) {

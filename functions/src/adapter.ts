@@ -5,8 +5,8 @@
  * does the registration), so all of it is unit-tested.
  */
 import { provisioningApp, type ProvisioningApp } from "../../lib/model/schema";
-import { type BulkTransport, fetchTransport } from "../../lib/upload/bulk";
-import { graphTokenProvider } from "../../lib/upload/endpoint";
+import { createGraphClient } from "../../lib/graph";
+import type { BulkTarget } from "../../lib/upload/bulk";
 import { runUpload, type RunSummary, summarize } from "../../lib/upload/run";
 import { type Clock, systemClock } from "../../lib/upload/scheduler";
 import type { StateStore } from "../../lib/upload/state";
@@ -64,16 +64,18 @@ export function readSettings(env: NodeJS.ProcessEnv): FunctionSettings {
 }
 
 /**
- * bulkUpload over fetch with a token from DefaultAzureCredential, which selects the
- * user-assigned identity through AZURE_CLIENT_ID.
+ * The job's bulkUpload URL and the project's Graph client (lib/graph), as `inbound upload` and the
+ * deploy use it: its token comes from DefaultAzureCredential, which selects the user-assigned
+ * identity through AZURE_CLIENT_ID (or INBOUND_GRAPH_TOKEN when set, for tests).
  */
-export function graphTransport(settings: FunctionSettings, env: NodeJS.ProcessEnv): BulkTransport {
-  return fetchTransport(
-    settings.bulkUploadUrl,
-    graphTokenProvider(env, settings.graphBaseUrl),
-    fetch,
-    (settings.app.uploader?.requests.timeoutSeconds ?? 100) * 1000,
-  );
+export function graphTarget(settings: FunctionSettings, env: NodeJS.ProcessEnv): BulkTarget {
+  return {
+    graph: createGraphClient({
+      baseUrl: settings.graphBaseUrl,
+      token: env.INBOUND_GRAPH_TOKEN || undefined,
+    }),
+    endpoint: settings.bulkUploadUrl,
+  };
 }
 
 export interface Logger {
@@ -87,7 +89,8 @@ export interface UploaderRuntime {
   app: ProvisioningApp;
   /** The state, and through it the run lock (a lease on its `lock` blob). */
   state: StateStore;
-  transport: BulkTransport;
+  /** Where and through which client bulk requests go (graphTarget). */
+  target: BulkTarget;
   log: Logger;
   clock?: Clock;
 }
@@ -171,7 +174,7 @@ export async function handleTrigger(
     recovery:
       "restore the state container's blobs from a copy, or delete them (every record is then sent again)",
     clock,
-    connect: async () => runtime.transport,
+    connect: async () => runtime.target,
     onNotice: (text) => log.warn(text),
     onPlan: (plan) => {
       // Values are never logged: the engine's row messages are already redacted.

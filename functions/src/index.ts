@@ -7,7 +7,7 @@ import { app, InvocationContext } from "@azure/functions";
 import { ContainerClient } from "@azure/storage-blob";
 import { DefaultAzureCredential } from "@azure/identity";
 import {
-  graphTransport,
+  graphTarget,
   handleTrigger,
   readSettings,
   RunReport,
@@ -22,7 +22,7 @@ const settings = readSettings(process.env);
 const credential = new DefaultAzureCredential();
 const drop = new ContainerClient(settings.dropContainerUrl, credential);
 const stateContainer = new ContainerClient(settings.stateContainerUrl, credential);
-const transport = graphTransport(settings, process.env);
+const target = graphTarget(settings, process.env);
 
 function runtime(context: InvocationContext): UploaderRuntime {
   const log = {
@@ -36,7 +36,7 @@ function runtime(context: InvocationContext): UploaderRuntime {
     state: new BlobStateStore(stateContainer, {
       onRenewFailure: (e) => log.warn(`lock renewal failed: ${String(e)}`),
     }),
-    transport,
+    target,
     log,
   };
 }

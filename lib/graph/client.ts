@@ -2,39 +2,53 @@
  * The one Microsoft Graph client of the project: dynamic providers, the uploader and the CLI all
  * use it, so retry, authentication and error reporting behave the same everywhere.
  *
- * Built on @microsoft/microsoft-graph-client's middleware chain, with two middlewares of our own:
+ * Built on @microsoft/microsoft-graph-client's middleware chain, with middlewares of our own:
  * - bearer: the library's AuthenticationHandler only sends tokens to https Graph hosts and strips
  *   the header otherwise, which rules out the local emulator (and proxies under test);
  * - retry: the library's RetryHandler neither retries dropped connections nor reports how often it
- *   retried, and its delays cannot be injected for deterministic tests.
+ *   retried, and its delays cannot be injected for deterministic tests;
+ * - fetch: the library's HTTPMessageHandler always calls the global fetch, where tests pass an
+ *   in-process service so that the whole chain runs without a server.
  * Responses are taken raw, so status codes (202 from bulkUpload, 204 from PUT schema) and request
  * ids reach the caller unchanged.
+ *
+ * `send` makes a single attempt and hands back the answer whatever its status: the uploader paces
+ * its own retries through a rate window shared by its requests, and asks `retry` (the policy the
+ * middleware applies to everything else) how long each must wait. Both go through this one chain,
+ * so the host check, the token, the timeout and the error reading are the same for every request.
  */
-import type { Client, Context, Middleware } from "@microsoft/microsoft-graph-client";
+import type { Client, Context, Middleware, ResponseType } from "@microsoft/microsoft-graph-client";
 import { errorFromResponse, GraphRequestError } from "./errors";
 import { mayCarryToken, tokenRefusal } from "./hosts";
+import { RetryPolicy, type RetryOptions } from "./retry";
 import { tokenGetter, type TokenOptions } from "./token";
 
 export type { TokenSource } from "./token";
+export type { RetryOptions } from "./retry";
+export { backoff, retryAfterMs, RetryPolicy } from "./retry";
 
 export type GraphVersion = "v1.0" | "beta";
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
- * Per-request record of attempts the service may have acted on without the caller learning the
- * outcome (no answer, or a 500/502/504), so that a create can recognise its own lost success.
+ * What one call tells the retry middleware, and what the middleware records for it: attempts the
+ * service may have acted on without the caller learning the outcome (no answer, or a
+ * 500/502/504), so that a create can recognise its own lost success.
  */
 class AttemptRecord {
   unanswered = 0;
-}
-
-export interface RetryOptions {
-  /** Retries after the first attempt. Default 6. */
-  maxRetries?: number;
-  /** First backoff delay; doubles each retry, with jitter. Default 1000 ms. */
-  baseDelayMs?: number;
-  /** Cap of one delay, including a server's Retry-After. Default 60 s. */
-  maxDelayMs?: number;
+  /**
+   * Ends the last attempt's deadline once its body is read. A timer per attempt that ran on for
+   * its whole timeout after the answer would hold every request's timer of the last 100 s or more:
+   * 20,000 of them (about 20 MB) in a fast upload of a million rows.
+   */
+  settle: () => void = () => undefined;
+  constructor(
+    /** One attempt only: the caller retries (`send`). */
+    readonly once = false,
+    /** This call's own timeout, instead of the client's. */
+    readonly timeoutMs?: number,
+  ) {}
 }
 
 /** Token options (lib/graph/token.ts): a static token or a credential, pinned to `tenantId`. */
@@ -52,6 +66,11 @@ export interface GraphClientOptions extends TokenOptions {
   /** Injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * What sends each attempt, after the token is attached. Default the global `fetch`; tests pass
+   * an in-process service so the whole chain runs without a server.
+   */
+  fetch?: typeof fetch;
   userAgent?: string;
 }
 
@@ -64,6 +83,18 @@ export interface RequestOptions {
   retryNotFound?: boolean;
   /** Request body content type. Default application/json. */
   contentType?: string;
+  /** How long each attempt of this call may wait for its answer, instead of the client's timeout. */
+  timeoutMs?: number;
+}
+
+/** The answer to a single attempt (`send`), whatever its status. */
+export interface GraphResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  /** The parsed body of a 2xx answer (undefined when empty). */
+  body?: T;
+  /** For any other status: the error `request` would have thrown, Graph's code and request id included. */
+  error?: GraphRequestError;
 }
 
 export interface GraphStats {
@@ -75,6 +106,18 @@ export interface GraphClient {
   readonly baseUrl: string;
   readonly version: GraphVersion;
   readonly stats: GraphStats;
+  /** The policy the client retries by; callers that retry on their own (`send`) wait by it too. */
+  readonly retry: RetryPolicy;
+  /**
+   * One attempt, not retried, answered whatever its status; throws only when no answer came (a
+   * dropped connection, the timeout) or the target may not carry the token.
+   */
+  send<T>(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    options?: RequestOptions,
+  ): Promise<GraphResponse<T>>;
   request<T>(
     method: HttpMethod,
     path: string,
@@ -100,29 +143,90 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
   const baseUrl = (options.baseUrl ?? "https://graph.microsoft.com").replace(/\/+$/, "");
   const version = options.version ?? "v1.0";
   const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
-  const retry = {
-    maxRetries: options.retry?.maxRetries ?? 6,
-    baseDelayMs: options.retry?.baseDelayMs ?? 1000,
-    maxDelayMs: options.retry?.maxDelayMs ?? 60_000,
-  };
+  const retry = new RetryPolicy(options.retry, options.random ?? Math.random);
   const stats: GraphStats = { requests: 0, retries: 0 };
   const getToken = tokenGetter(options, baseUrl);
 
-  // Loaded on the first client, not with this module: the CLI's offline commands reach this file
-  // through the uploader's modules and must not pay the SDK's load time.
-  const { Client, HTTPMessageHandler, ResponseType } =
-    require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
   const bearer = new BearerMiddleware(getToken, options.userAgent ?? "inbound", baseUrl);
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const retrying = new RetryMiddleware(retry, stats, sleep, random, timeoutMs);
+  const retrying = new RetryMiddleware(retry, stats, sleep, timeoutMs);
   bearer.setNext(retrying);
-  retrying.setNext(new HTTPMessageHandler());
-  const client = Client.initWithMiddleware({
-    baseUrl,
-    defaultVersion: version,
-    middleware: bearer,
-  });
+  retrying.setNext(new FetchHandler(options.fetch));
+  // The SDK's request builder, loaded on the first `request`, not with this module or this
+  // client: the CLI's offline commands reach this file through the uploader's modules, and the
+  // uploader, which only `send`s, never needs it (about 7 MB of a run's memory).
+  let builder: { client: Client; raw: ResponseType } | undefined;
+  const sdk = () => {
+    if (!builder) {
+      const { Client, ResponseType } =
+        require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
+      const client = Client.initWithMiddleware({
+        baseUrl,
+        defaultVersion: version,
+        middleware: bearer,
+      });
+      builder = { client, raw: ResponseType.RAW };
+    }
+    return builder;
+  };
+
+  /** One call through the chain: retried by the middleware unless `once`. */
+  async function call(
+    method: HttpMethod,
+    path: string,
+    body: unknown,
+    requestOptions: RequestOptions,
+    once: boolean,
+  ): Promise<{ response: Response; attempts: AttemptRecord; display: string }> {
+    // An absolute URL (a nextLink, a URL from a caller) is checked here as well as in the bearer
+    // middleware: the request builder would read an http:// URL as a path under the base.
+    if (/^https?:\/\//i.test(path) && !mayCarryToken(path, baseUrl)) throw tokenRefusal(path);
+    const target = resolvePath(baseUrl, version, path);
+    const attempts = new AttemptRecord(once, requestOptions.timeoutMs);
+    const headers: Record<string, string> = { ...requestOptions.headers };
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers["Content-Type"] = requestOptions.contentType ?? "application/json";
+      payload = typeof body === "string" ? body : JSON.stringify(body);
+    }
+    stats.requests++;
+    try {
+      let response: Response;
+      if (once) {
+        // One attempt needs nothing of the builder: the same chain (bearer, retry, fetch) is
+        // entered directly, with the URL the builder would have made.
+        const url = /^https?:\/\//i.test(target.path)
+          ? target.path
+          : `${baseUrl}/${target.version}${target.path}`;
+        const context: Context = {
+          request: url,
+          options: { method, headers, body: payload },
+          middlewareControl: {
+            getMiddlewareOptions: (fn: unknown) => (fn === AttemptRecord ? attempts : undefined),
+          } as unknown as Context["middlewareControl"],
+        };
+        await bearer.execute(context);
+        response = context.response!;
+      } else {
+        const { client, raw } = sdk();
+        let call = client.api(target.path).version(target.version).responseType(raw);
+        for (const [name, value] of Object.entries(headers)) call = call.header(name, value);
+        call = call.middlewareOptions([attempts]);
+        response = (await sendVia(call, method, payload)) as Response;
+      }
+      return { response, attempts, display: target.display };
+    } catch (error) {
+      throw (
+        connectionFailure(
+          error,
+          method,
+          target.display,
+          requestOptions.timeoutMs ?? timeoutMs,
+          once ? 0 : retry.maxRetries,
+        ) ?? error
+      );
+    }
+  }
 
   async function request<T>(
     method: HttpMethod,
@@ -130,63 +234,96 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     body?: unknown,
     requestOptions: RequestOptions = {},
   ): Promise<T | undefined> {
-    // An absolute URL (a nextLink, a URL from a caller) is checked here as well as in the bearer
-    // middleware: the request builder would read an http:// URL as a path under the base.
-    if (/^https?:\/\//i.test(path) && !mayCarryToken(path, baseUrl)) throw tokenRefusal(path);
-    const target = resolvePath(baseUrl, version, path);
     for (let notFound = 0; ; notFound++) {
-      let call = client.api(target.path).version(target.version).responseType(ResponseType.RAW);
-      for (const [name, value] of Object.entries(requestOptions.headers ?? {})) {
-        call = call.header(name, value);
-      }
-      const attempts = new AttemptRecord();
-      call = call.middlewareOptions([attempts]);
-      let payload: string | undefined;
-      if (body !== undefined) {
-        call = call.header("Content-Type", requestOptions.contentType ?? "application/json");
-        payload = typeof body === "string" ? body : JSON.stringify(body);
-      }
-      stats.requests++;
-      let response: Response;
+      const { response, attempts, display } = await call(method, path, body, requestOptions, false);
       try {
-        response = (await send(call, method, payload)) as Response;
-      } catch (error) {
-        throw (
-          connectionFailure(error, method, target.display, timeoutMs, retry.maxRetries) ?? error
-        );
+        if (
+          response.status === 404 &&
+          requestOptions.retryNotFound &&
+          notFound < NOT_FOUND_RETRIES
+        ) {
+          await response.body?.cancel();
+        } else if (!response.ok) {
+          const error = await errorFromResponse(method, display, response);
+          error.unansweredAttempts = attempts.unanswered;
+          throw error;
+        } else {
+          return await readBody<T>(response);
+        }
+      } finally {
+        attempts.settle();
       }
-      if (response.status === 404 && requestOptions.retryNotFound && notFound < NOT_FOUND_RETRIES) {
-        await response.body?.cancel();
-        stats.retries++;
-        await sleep(backoff(notFound, retry, random));
-        continue;
-      }
-      if (!response.ok) {
-        const error = await errorFromResponse(method, target.display, response);
-        error.unansweredAttempts = attempts.unanswered;
-        throw error;
-      }
-      if (response.status === 204 || response.status === 202) {
-        const text = await response.text();
-        return (text ? JSON.parse(text) : undefined) as T | undefined;
-      }
-      const text = await response.text();
-      if (!text) return undefined;
-      const contentType = response.headers.get("content-type") ?? "";
-      return (contentType.includes("json") ? JSON.parse(text) : text) as T;
+      stats.retries++;
+      await sleep(retry.backoff(notFound));
     }
   }
 
-  return withVerbs({ baseUrl, version, stats, request });
+  async function send<T>(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    requestOptions: RequestOptions = {},
+  ): Promise<GraphResponse<T>> {
+    const { response, attempts, display } = await call(method, path, body, requestOptions, true);
+    const { status, headers } = response;
+    try {
+      if (!response.ok) {
+        return { status, headers, error: await errorFromResponse(method, display, response) };
+      }
+      const answer: GraphResponse<T> = { status, headers };
+      try {
+        answer.body = await readBody<T>(response);
+      } catch {
+        // The status is the answer: a body that breaks off or does not parse must not make an
+        // accepted request look unanswered, and so be sent again.
+      }
+      return answer;
+    } finally {
+      attempts.settle();
+    }
+  }
+
+  return withVerbs({ baseUrl, version, stats, retry, request, send });
 }
 
-/** A client from its `request`: the verbs and paging are the same for every client. */
+/** A 2xx answer's body: JSON when it says so or when a 202/204 carries any, else text. */
+async function readBody<T>(response: Response): Promise<T | undefined> {
+  const text = await response.text();
+  if (!text) return undefined;
+  if ((response.headers.get("content-type") ?? "").includes("json")) return JSON.parse(text) as T;
+  if (response.status !== 204 && response.status !== 202) return text as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return text as T;
+  }
+}
+
+/**
+ * A client from its `request`: the verbs and paging are the same for every client. A client
+ * without a `send` of its own (the recording client) answers it from `request`: a success as
+ * 200, a failure with its status and error.
+ */
 export function withVerbs(
-  core: Pick<GraphClient, "baseUrl" | "version" | "stats" | "request">,
+  core: Pick<GraphClient, "baseUrl" | "version" | "stats" | "request"> &
+    Partial<Pick<GraphClient, "retry" | "send">>,
 ): GraphClient {
   const { request } = core;
+  const send =
+    core.send ??
+    (async <T>(method: HttpMethod, path: string, body?: unknown, options?: RequestOptions) => {
+      try {
+        const answer = await request<T>(method, path, body, options);
+        return { status: 200, headers: new Headers(), body: answer } as GraphResponse<T>;
+      } catch (error) {
+        if (!(error instanceof GraphRequestError)) throw error;
+        return { status: error.status, headers: new Headers(), error } as GraphResponse<T>;
+      }
+    });
   return {
     ...core,
+    retry: core.retry ?? new RetryPolicy(),
+    send,
     async get<T>(path: string, options?: RequestOptions) {
       return (await request<T>("GET", path, undefined, options)) as T;
     },
@@ -216,7 +353,7 @@ export function withVerbs(
 
 type Call = ReturnType<Client["api"]>;
 
-function send(call: Call, method: HttpMethod, payload: string | undefined): Promise<unknown> {
+function sendVia(call: Call, method: HttpMethod, payload: string | undefined): Promise<unknown> {
   switch (method) {
     case "GET":
       return call.get();
@@ -272,90 +409,105 @@ class BearerMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === "string" ? context.request : context.request.url;
     if (!mayCarryToken(url, this.baseUrl)) {
-      // A GraphClientError reaches the caller as it is; the library wraps any other error. The
-      // SDK is loaded by now: createGraphClient required it to build this chain.
+      // A GraphClientError reaches the caller as it is; the library wraps any other error.
       const { GraphClientError } =
         require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
       throw new GraphClientError(tokenRefusal(url).message);
     }
-    const headers = new Headers(
-      context.options?.headers as ConstructorParameters<typeof Headers>[0],
-    );
-    headers.set("Authorization", `Bearer ${await this.getToken()}`);
-    headers.set("User-Agent", this.userAgent);
-    context.options = { ...context.options, headers: Object.fromEntries(headers.entries()) };
+    // A plain object rather than a Headers: this runs for every request, and a fast upload sends
+    // twenty thousand; the garbage of a Headers each grew its peak memory measurably.
+    const headers = plainHeaders(context.options?.headers);
+    headers["Authorization"] = `Bearer ${await this.getToken()}`;
+    headers["User-Agent"] = this.userAgent;
+    context.options = { ...context.options, headers };
     await this.next!.execute(context);
   }
+}
+
+/** Request headers as a plain object, without the two the bearer middleware sets, in any case. */
+function plainHeaders(given: RequestInit["headers"]): Record<string, string> {
+  const entries: Iterable<[string, string]> =
+    given === undefined
+      ? []
+      : Array.isArray(given)
+        ? (given as [string, string][])
+        : typeof (given as Headers).entries === "function"
+          ? (given as Headers).entries()
+          : Object.entries(given as Record<string, string>);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of entries) {
+    const lower = name.toLowerCase();
+    if (lower !== "authorization" && lower !== "user-agent") headers[name] = value;
+  }
+  return headers;
 }
 
 class RetryMiddleware implements Middleware {
   private next?: Middleware;
   constructor(
-    private readonly policy: Required<RetryOptions>,
+    private readonly policy: RetryPolicy,
     private readonly stats: GraphStats,
     private readonly sleep: (ms: number) => Promise<void>,
-    private readonly random: () => number,
     private readonly timeoutMs: number,
   ) {}
   setNext(next: Middleware) {
     this.next = next;
   }
   async execute(context: Context): Promise<void> {
+    const record = context.middlewareControl?.getMiddlewareOptions(AttemptRecord) as
+      AttemptRecord | undefined;
     for (let attempt = 0; ; attempt++) {
       let failure: unknown;
-      // A fresh deadline per attempt: an aborted signal cannot be reused.
-      context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
+      // A fresh deadline per attempt (an aborted signal cannot be reused), which also covers
+      // reading the answer's body: the caller ends it (`settle`) once the body is read.
+      const ms = record?.timeoutMs ?? this.timeoutMs;
+      const controller = new AbortController();
+      const deadline = setTimeout(
+        () => controller.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError")),
+        ms,
+      );
+      deadline.unref();
+      const signal = controller.signal;
+      context.options = { ...context.options, signal };
+      // Not an earlier attempt's answer: an attempt that gets none leaves it unset.
+      context.response = undefined;
       try {
         await this.next!.execute(context);
       } catch (err) {
         if (!isConnectionError(err)) throw err;
         failure = err;
       }
-      const status = context.response?.status;
-      if (failure !== undefined || status === 500 || status === 502 || status === 504) {
-        const record = context.middlewareControl?.getMiddlewareOptions(AttemptRecord) as
-          AttemptRecord | undefined;
+      const response = context.response as Response | undefined;
+      const status = failure === undefined ? response?.status : undefined;
+      if (status === undefined || status === 500 || status === 502 || status === 504) {
         if (record) record.unanswered++;
       }
-      const transient =
-        failure !== undefined ||
-        status === 429 ||
-        (status !== undefined && status >= 500 && status !== 501);
-      if (!transient || attempt >= this.policy.maxRetries) {
-        if (failure) throw failure;
+      if (record?.once || !this.policy.isTransient(status) || attempt >= this.policy.maxRetries) {
+        if (failure) {
+          clearTimeout(deadline);
+          throw failure;
+        }
+        if (record) record.settle = () => clearTimeout(deadline);
         return;
       }
-      const delay = Math.min(
-        retryAfterMs(context.response?.headers.get("retry-after")) ??
-          backoff(attempt, this.policy, this.random),
-        this.policy.maxDelayMs,
-      );
-      await context.response?.body?.cancel();
+      clearTimeout(deadline);
+      const delay = this.policy.delay(attempt, response?.headers.get("retry-after"));
+      await response?.body?.cancel();
       this.stats.retries++;
       await this.sleep(delay);
     }
   }
 }
 
-/** Exponential backoff with full jitter in its upper half, capped. */
-export function backoff(
-  attempt: number,
-  policy: Required<RetryOptions>,
-  random: () => number,
-): number {
-  const exponential = Math.min(policy.baseDelayMs * 2 ** attempt, policy.maxDelayMs);
-  return Math.round(exponential / 2 + (random() * exponential) / 2);
-}
-
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(
-  value: string | null | undefined,
-  now = Date.now(),
-): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+/**
+ * The end of the chain: sends the attempt with `fetch` (the global one unless a test injects an
+ * in-process service).
+ */
+class FetchHandler implements Middleware {
+  constructor(private readonly fetchImpl?: typeof fetch) {}
+  async execute(context: Context): Promise<void> {
+    context.response = await (this.fetchImpl ?? fetch)(context.request, context.options);
+  }
 }
 
 /** A plain error for a request that never got an answer, or undefined for any other error. */
@@ -385,7 +537,8 @@ function connectionFailure(
   const why = isTimeout(kind ?? undefined)
     ? `no answer within ${timeoutMs / 1000} s`
     : `the connection failed (${message || thrown?.[2] || kind})`;
-  return new Error(`Graph ${method} ${path} failed: ${why}, ${retries + 1} attempts`, {
+  const attempts = retries === 0 ? "1 attempt" : `${retries + 1} attempts`;
+  return new Error(`Graph ${method} ${path} failed: ${why}, ${attempts}`, {
     cause: error,
   });
 }

@@ -1,9 +1,11 @@
-export { backoff, createGraphClient, resolvePath, retryAfterMs } from "./client";
+export { createGraphClient, resolvePath } from "./client";
+export { backoff, retryAfterMs, RetryPolicy } from "./retry";
 export { tokenTenant } from "./token";
 export { GRAPH_HOSTS, graphUrlProblem, isGraphHost, mayCarryToken } from "./hosts";
 export type {
   GraphClient,
   GraphClientOptions,
+  GraphResponse,
   GraphStats,
   GraphVersion,
   HttpMethod,

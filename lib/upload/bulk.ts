@@ -1,10 +1,12 @@
 /**
- * SCIM BulkRequest bodies for `/bulkUpload`, and the HTTP transport that posts them.
+ * SCIM BulkRequest bodies for `/bulkUpload`, and where they are posted. The posting itself is the
+ * Graph client's (lib/graph): one HTTP path and one retry policy for deploys and uploads.
  *
  * Bodies are assembled from each user's canonical JSON (already built for the delta hash)
  * instead of serializing the users a second time.
  */
-import { graphUrlProblem } from "../graph/hosts";
+import type { GraphClient, GraphRequestError } from "../graph";
+import { mayCarryToken, tokenRefusal } from "../graph/hosts";
 import { BULK_REQUEST_URN } from "./scim";
 
 /**
@@ -42,15 +44,22 @@ export function bulkBody(records: readonly BulkRecord[]): string {
   return body + TAIL;
 }
 
-export interface BulkResponse {
-  status: number;
-  retryAfter?: string;
-  requestId?: string;
-  body: string;
+/**
+ * Where bulk requests go: the job's bulkUpload URL, through the project's one Graph client (the
+ * client refuses a URL that may not carry its token before anything is sent).
+ */
+export interface BulkTarget {
+  graph: GraphClient;
+  endpoint: string;
 }
 
-/** Posts one body; throws only when no HTTP response came back (connection reset, DNS...). */
-export type BulkTransport = (body: string) => Promise<BulkResponse>;
+/**
+ * Refuses, before the first record, an endpoint the client's token may not go to: the client
+ * would refuse each request unsent anyway, but a refusal must stop the run, not be retried.
+ */
+export function checkBulkTarget(target: BulkTarget): void {
+  if (!mayCarryToken(target.endpoint, target.graph.baseUrl)) throw tokenRefusal(target.endpoint);
+}
 
 export const SCIM_CONTENT_TYPE = "application/scim+json";
 
@@ -62,63 +71,8 @@ export const SCIM_CONTENT_TYPE = "application/scim+json";
  */
 export const DEFAULT_TIMEOUT_MS = 100_000;
 
-/**
- * The real transport: `fetch` to the bulkUpload URL with a bearer token asked for per call. It
- * sends its own Authorization header, so it checks the host itself: an endpoint that is not
- * Graph is refused before any token is asked for (lib/graph/hosts.ts).
- */
-export function fetchTransport(
-  endpoint: string,
-  token: () => Promise<string>,
-  fetchImpl: typeof fetch = fetch,
-  timeoutMs: number = DEFAULT_TIMEOUT_MS,
-): BulkTransport {
-  const problem = graphUrlProblem(endpoint);
-  if (problem)
-    throw new Error(`refused to send a Graph token to ${endpoint}: the endpoint ${problem}`);
-  return async (body) => {
-    // AbortSignal.timeout's timer does not keep the process alive.
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      const response = await fetchImpl(endpoint, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${await token()}`,
-          "content-type": SCIM_CONTENT_TYPE,
-          accept: "application/json",
-        },
-        body,
-        signal,
-      });
-      return {
-        status: response.status,
-        retryAfter: response.headers.get("retry-after") ?? undefined,
-        requestId:
-          response.headers.get("request-id") ??
-          response.headers.get("client-request-id") ??
-          undefined,
-        body: await response.text(),
-      };
-    } catch (err) {
-      if (signal.aborted) throw new Error(`no answer within ${timeoutMs / 1000} s`);
-      throw err;
-    }
-  };
-}
-
-/** The error Graph (or the SCIM layer) put in a failed response, in one line. */
-export function describeErrorBody(body: string): string {
-  if (!body.trim()) return "(empty body)";
-  try {
-    const parsed = JSON.parse(body) as {
-      error?: { code?: string; message?: string };
-      detail?: string;
-      scimType?: string;
-    };
-    if (parsed.error) return [parsed.error.code, parsed.error.message].filter(Boolean).join(": ");
-    if (parsed.detail) return [parsed.scimType, parsed.detail].filter(Boolean).join(": ");
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return body.length > 300 ? body.slice(0, 300) + "…" : body;
+/** The error Graph (or the SCIM layer) put in a failed answer, in one line. */
+export function describeFailure(error: GraphRequestError | undefined): string {
+  const detail = [error?.code, error?.graphMessage].filter(Boolean).join(": ");
+  return detail || "(empty body)";
 }

@@ -8,11 +8,25 @@
  * refuses the run. `executePlan` reads the file again, converts only the lines the plan chose,
  * checks each is still what was planned, and sends them in bulk requests, paced, retried and
  * checkpointed; at most the requests in flight are held in memory.
+ *
+ * Each attempt is one `send` of the project's Graph client, and each wait before a retry is that
+ * client's retry policy's: the engine decides only what the API's quotas add (a rate slot per
+ * attempt, a shared pause on 429, when to stop rather than retry).
  */
 import { createHash } from "crypto";
 import type { Readable } from "stream";
 import type { ProvisioningApp } from "../model/schema";
-import { BulkRecord, BulkTransport, bulkBody, describeErrorBody, MAX_OPERATIONS } from "./bulk";
+import { retryAfterMs } from "../graph/retry";
+import {
+  BulkRecord,
+  BulkTarget,
+  bulkBody,
+  checkBulkTarget,
+  DEFAULT_TIMEOUT_MS,
+  describeFailure,
+  MAX_OPERATIONS,
+  SCIM_CONTENT_TYPE,
+} from "./bulk";
 import { compileConverter, Converter, MappingProblem, RowError } from "./convert";
 import { CsvFileError, CsvInput, CsvOptions, CsvProblem, readCsvBatches } from "./csv";
 import {
@@ -29,7 +43,7 @@ import {
   SAME,
   SEND,
 } from "./records";
-import { backoffDelay, Clock, parseRetryAfter, RateScheduler, systemClock } from "./scheduler";
+import { Clock, RateScheduler, systemClock } from "./scheduler";
 import {
   CHECKPOINT_PREFIX,
   commitState,
@@ -374,11 +388,11 @@ export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[
   }
 }
 
+/**
+ * When the run stops rather than retries. How often and after how long a request is retried is
+ * the Graph client's policy (`graph.retry`), the same for every Graph call of the project.
+ */
 export interface RetryOptions {
-  /** Retries per request after the first attempt. */
-  maxRetries: number;
-  baseMs: number;
-  capMs: number;
   /** A longer `Retry-After` stops the run: the daily quota is probably spent. */
   maxRetryAfterMs: number;
   /**
@@ -389,9 +403,6 @@ export interface RetryOptions {
 }
 
 export const DEFAULT_RETRY: RetryOptions = {
-  maxRetries: 5,
-  baseMs: 1000,
-  capMs: 60_000,
   maxRetryAfterMs: 10 * 60_000,
   stopAfterRepeatedErrors: 3,
 };
@@ -399,12 +410,14 @@ export const DEFAULT_RETRY: RetryOptions = {
 /** Answers that no retry and no other batch will turn into a success. */
 const HOPELESS = new Set([400, 401, 403, 404]);
 
-export interface ExecuteOptions {
-  transport: BulkTransport;
+export interface ExecuteOptions extends BulkTarget {
+  /** How long one attempt may wait for its answer. Default 100 s (DEFAULT_TIMEOUT_MS). */
+  timeoutMs?: number;
   store: StateStore;
   rate: { requestsPerWindow: number; windowSeconds: number };
   retry?: Partial<RetryOptions>;
   clock?: Clock;
+  /** For the run id. */
   random?: () => number;
   /** Extra milliseconds added to the rate window (default none: it is counted from each answer). */
   marginMs?: number;
@@ -456,7 +469,9 @@ export async function executePlan(
 ): Promise<UploadResult> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
+  checkBulkTarget(options);
   const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const policy = options.graph.retry;
   const started = clock.now();
   const scheduler = new RateScheduler({
     requestsPerWindow: options.rate.requestsPerWindow,
@@ -524,7 +539,10 @@ export async function executePlan(
       }
       calls.push(now);
       callTimes.push(now);
-      return await options.transport(body);
+      return await options.graph.send<unknown>("POST", options.endpoint, body, {
+        contentType: SCIM_CONTENT_TYPE,
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      });
     } finally {
       scheduler.release();
     }
@@ -552,29 +570,34 @@ export async function executePlan(
         }
         failure = {
           status: response.status,
-          error: describeErrorBody(response.body),
-          requestId: response.requestId,
+          error: describeFailure(response.error),
+          requestId: response.error?.requestId,
         };
         if (response.status === 401 || response.status === 403) {
           stopped = `bulkUpload answered ${response.status}: ${failure.error}; check the token and the SynchronizationData-User.Upload permission`;
           break;
         }
-        if (response.status !== 429 && response.status < 500) break;
-        const retryAfter = parseRetryAfter(response.retryAfter, clock.now());
-        if (retryAfter !== undefined && retryAfter > retry.maxRetryAfterMs) {
-          stopped = `bulkUpload asked to wait ${Math.round(retryAfter / 1000)} s; the daily quota is probably spent, run again later`;
+        if (!policy.isTransient(response.status)) break;
+        const header = response.headers.get("retry-after");
+        const asked = retryAfterMs(header, clock.now());
+        if (asked !== undefined && asked > retry.maxRetryAfterMs) {
+          stopped = `bulkUpload asked to wait ${Math.round(asked / 1000)} s; the daily quota is probably spent, run again later`;
           break;
         }
-        delay = retryAfter ?? backoffDelay(attempt + 1, { ...retry, random });
-        if (response.status === 429 && retryAfter !== undefined) {
-          scheduler.pauseUntil(clock.now() + retryAfter);
+        delay = policy.delay(attempt, header, clock.now());
+        // Throttling is per tenant: the siblings wait as long as this request does.
+        if (response.status === 429 && asked !== undefined) {
+          scheduler.pauseUntil(clock.now() + delay);
         }
       } catch (err) {
         if (err instanceof Stop) return;
+        // `send` answers every status, so only a call that got no answer (or a sign-in that
+        // failed) lands here. The service may have taken it; it is sent again like any unanswered
+        // request, and bulkUpload upserts by externalId, so a second delivery changes nothing.
         failure = { error: `no response: ${(err as Error).message}` };
-        delay = backoffDelay(attempt + 1, { ...retry, random });
+        delay = policy.delay(attempt);
       }
-      if (attempt >= retry.maxRetries || stopped) break;
+      if (attempt >= policy.maxRetries || stopped) break;
       retries++;
       await clock.sleep(delay);
     }

@@ -6,7 +6,7 @@
  */
 import type { Readable } from "stream";
 import type { ProvisioningApp } from "../model/schema";
-import type { BulkTransport } from "./bulk";
+import { BulkTarget, checkBulkTarget } from "./bulk";
 import type { MappingProblem } from "./convert";
 import type { CsvInput } from "./csv";
 import {
@@ -34,10 +34,11 @@ export interface RunInput {
   store: StateStore;
   options?: PlanOptions;
   /**
-   * Finds the job and signs in, and returns how to post a body. Called only when there is
-   * something to send, after the lock is held and the state proved writable.
+   * Finds the job and signs in, and returns its bulkUpload URL and the Graph client to post
+   * through. Called only when there is something to send, after the lock is held and the state
+   * proved writable.
    */
-  connect(): Promise<BulkTransport>;
+  connect(): Promise<BulkTarget>;
   /** Plan only: no lock, no write, nothing sent; the caller shows the plan. */
   dryRun?: boolean;
   /**
@@ -249,14 +250,16 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
       }
       return done();
     }
-    let transport: BulkTransport;
+    let target: BulkTarget;
     try {
-      transport = await input.connect();
+      target = await input.connect();
+      checkBulkTarget(target);
     } catch (err) {
       return failed(message(err), { plan });
     }
     const result = await executePlan(plan, {
-      transport,
+      ...target,
+      timeoutMs: uploader.requests.timeoutSeconds * 1000,
       store,
       rate: { ...DEFAULT_RATE, ...uploader.rate },
       retry: {

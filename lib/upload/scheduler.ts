@@ -93,24 +93,3 @@ export class RateScheduler {
     this.pausedUntil = Math.max(this.pausedUntil, until);
   }
 }
-
-/** Seconds or an HTTP date, as Graph sends `Retry-After`; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-export interface BackoffOptions {
-  baseMs: number;
-  capMs: number;
-  random: () => number;
-}
-
-/** Capped exponential backoff with full jitter (attempt 1 is the first retry). */
-export function backoffDelay(attempt: number, options: BackoffOptions): number {
-  const ceiling = Math.min(options.capMs, options.baseMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (options.random() * ceiling) / 2);
-}

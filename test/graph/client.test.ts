@@ -208,6 +208,90 @@ it("says plainly when the connection keeps failing", async () => {
   );
 });
 
+it("ends each attempt's deadline once its answer is read, instead of holding a timer for its whole timeout", async () => {
+  const set = jest.spyOn(global, "setTimeout");
+  const clear = jest.spyOn(global, "clearTimeout");
+  try {
+    const graph = createGraphClient({
+      token: "t",
+      timeoutMs: 120_000,
+      fetch: (async () =>
+        new Response("{}", {
+          status: 200,
+          headers: { "content-type": "application/json" },
+        })) as unknown as typeof fetch,
+    });
+    await graph.send("POST", "/x", "{}", { timeoutMs: 100_000 });
+    await graph.get("/y");
+    const deadlines = set.mock.calls
+      .map(([, ms], i) => ({ ms, timer: set.mock.results[i].value }))
+      .filter(({ ms }) => ms === 100_000 || ms === 120_000);
+    expect(deadlines.map(({ ms }) => ms)).toEqual([100_000, 120_000]);
+    for (const { timer } of deadlines) expect(clear).toHaveBeenCalledWith(timer);
+  } finally {
+    set.mockRestore();
+    clear.mockRestore();
+  }
+});
+
+describe("send: one attempt, answered whatever its status", () => {
+  it("hands back a 429 with its headers and error instead of retrying it", async () => {
+    handler = (_req, _body, res) =>
+      json(
+        res,
+        429,
+        { error: { code: "TooManyRequests", message: "slow down" } },
+        { "retry-after": "3", "request-id": "r-9" },
+      );
+    const delays: number[] = [];
+    const graph = client(delays);
+    const answer = await graph.send("POST", "/jobs/j/bulkUpload", "{}", {
+      contentType: "application/scim+json",
+    });
+    expect(answer.status).toBe(429);
+    expect(answer.headers.get("retry-after")).toBe("3");
+    expect(answer.error).toBeInstanceOf(GraphRequestError);
+    expect([answer.error?.code, answer.error?.graphMessage, answer.error?.requestId]).toEqual([
+      "TooManyRequests",
+      "slow down",
+      "r-9",
+    ]);
+    expect(seen).toHaveLength(1);
+    expect(delays).toEqual([]);
+    // The wait is the policy's, the one the middleware applies to `request`.
+    expect(graph.retry.delay(0, answer.headers.get("retry-after"))).toBe(3000);
+  });
+
+  it("returns a success's status and body", async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(202, { "request-id": "r-1" });
+      res.end();
+    };
+    const answer = await client().send("POST", "/x", { a: 1 });
+    expect([answer.status, answer.body, answer.error]).toEqual([202, undefined, undefined]);
+    expect(answer.headers.get("request-id")).toBe("r-1");
+  });
+
+  it("gives up a stalled attempt after the call's own timeout, once", async () => {
+    const stalled = jest.fn(
+      (_input: string | URL | Request, init?: RequestInit) =>
+        new Promise<Response>((_, reject) =>
+          init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)),
+        ),
+    );
+    const graph = createGraphClient({
+      baseUrl: "https://graph.microsoft.com",
+      token: "tok",
+      fetch: stalled as unknown as typeof fetch,
+    });
+    await expect(graph.send("POST", "/x", "{}", { timeoutMs: 50 })).rejects.toThrow(
+      "Graph POST /v1.0/x failed: no answer within 0.05 s, 1 attempt",
+    );
+    expect(stalled).toHaveBeenCalledTimes(1);
+    expect(stalled.mock.calls[0][1]?.signal?.aborted).toBe(true);
+  });
+});
+
 it("follows @odata.nextLink across pages", async () => {
   handler = (req, _body, res) =>
     req.url!.includes("page=2")

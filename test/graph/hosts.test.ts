@@ -1,13 +1,13 @@
 /**
  * The token goes to Graph only: the host rule itself, and each place that attaches a token (the
- * client's bearer middleware, the bulk transport, the token getter) refusing any other host
- * before anything is sent.
+ * client's bearer middleware, the token getter) refusing any other host before anything is sent,
+ * bulkUpload included, which goes through the same client.
  */
 import * as http from "http";
 import { AddressInfo } from "net";
 import { createGraphClient, graphUrlProblem, isGraphHost } from "../../lib/graph";
 import { tokenGetter } from "../../lib/graph/token";
-import { fetchTransport } from "../../lib/upload/bulk";
+import { checkBulkTarget } from "../../lib/upload/bulk";
 
 const EXPECTED =
   "must be https:// on a Microsoft Graph host (graph.microsoft.com, graph.microsoft.us, dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn), or http://127.0.0.1, localhost or [::1] for the emulator";
@@ -143,7 +143,7 @@ describe("the client attaches its token only for Graph", () => {
   });
 });
 
-describe("the token getter and the bulk transport", () => {
+describe("the token getter and bulkUpload", () => {
   it("asks no credential for a token for another host", () => {
     const getToken = jest.fn(async () => ({ token: "t" }));
     expect(() => tokenGetter({ credential: { getToken } }, "https://evil.example")).toThrow(
@@ -152,15 +152,17 @@ describe("the token getter and the bulk transport", () => {
     expect(getToken).not.toHaveBeenCalled();
   });
 
-  it("refuses a bulkUpload endpoint that is not Graph before asking for a token", () => {
-    const token = jest.fn(async () => "t");
+  it("refuses a bulkUpload endpoint that is not Graph before asking for a token", async () => {
+    const getToken = jest.fn(async () => ({ token: "t" }));
     const fetchImpl = jest.fn() as unknown as typeof fetch;
+    const graph = createGraphClient({ credential: { getToken }, fetch: fetchImpl });
     const endpoint =
       "https://graph.microsoft.com.evil.example/v1.0/servicePrincipals/sp/synchronization/jobs/j/bulkUpload";
-    expect(() => fetchTransport(endpoint, token, fetchImpl)).toThrow(
-      `refused to send a Graph token to ${endpoint}: the endpoint ${EXPECTED}`,
-    );
-    expect(token).not.toHaveBeenCalled();
+    const refusal = `refused to send a Graph token to https://graph.microsoft.com.evil.example: a token goes only to Microsoft Graph`;
+    // Before the run sends its first record (lib/upload/run.ts), and on every attempt.
+    expect(() => checkBulkTarget({ graph, endpoint })).toThrow(refusal);
+    await expect(graph.send("POST", endpoint, "{}")).rejects.toThrow(refusal);
+    expect(getToken).not.toHaveBeenCalled();
     expect(fetchImpl).not.toHaveBeenCalled();
   });
 });

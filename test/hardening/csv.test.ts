@@ -19,10 +19,11 @@ import {
   COLUMNS,
   csvOf,
   FakeClock,
+  graphFor,
   HEADER,
   makeApp,
   makeSpecInput,
-  recordingTransport,
+  recordingGraph,
   row,
   seedApiDrivenApp,
 } from "../upload/helpers";
@@ -128,10 +129,10 @@ describe("the deployed Function", () => {
       appKey: "employees",
       app: makeApp(),
       state: new MemoryStateStore(),
-      transport: async (body: string) => {
+      target: graphFor(async (body) => {
         bodies.push(body);
-        return { status: 202, body: "" };
-      },
+        return { status: 202 };
+      }),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
       clock: new FakeClock(),
     };
@@ -218,9 +219,9 @@ describe("quoting", () => {
       );
     const { plan } = await planUpload({ app: makeApp(), csv, store, clock });
     expect(plan!.toSend).toBe(120);
-    const transport = recordingTransport(clock);
+    const transport = recordingGraph(clock);
     const result = await executePlan(plan!, {
-      transport,
+      ...transport,
       store,
       rate: { requestsPerWindow: 40, windowSeconds: 5 },
       clock,

@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { bufferCsvSource, handleTrigger, UploaderRuntime } from "../../functions/src/adapter";
 import { MemoryStateStore } from "../../lib/upload/state";
 import { inbound } from "../cli/harness";
-import { csvOf, makeApp, makeSpecInput, row } from "../upload/helpers";
+import { csvOf, graphFor, makeApp, makeSpecInput, row } from "../upload/helpers";
 
 const CSV = csvOf([row("1"), row("1", { OnLeave: "maybe" }), row("2"), row("3", { OnLeave: "x" })]);
 
@@ -28,7 +28,7 @@ test("the CLI's skipped and the Function's withheld agree on a duplicate row tha
     appKey: "employees",
     app: makeApp(),
     state: new MemoryStateStore(),
-    transport: async () => ({ status: 202, body: "" }),
+    target: graphFor(async () => ({ status: 202 })),
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
   const report = await handleTrigger(runtime, "blob", bufferCsvSource("hr.csv", Buffer.from(CSV)));

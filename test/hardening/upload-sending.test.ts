@@ -4,10 +4,19 @@
  * run died before its checkpoint, and a run started right after another one shares its rate
  * window.
  */
-import { fetchTransport, DEFAULT_TIMEOUT_MS } from "../../lib/upload/bulk";
+import { createGraphClient } from "../../lib/graph";
+import { DEFAULT_TIMEOUT_MS } from "../../lib/upload/bulk";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { MemoryStateStore, StateStore } from "../../lib/upload/state";
-import { csvOf, csvSource, FakeClock, makeApp, recordingTransport, row } from "../upload/helpers";
+import {
+  csvOf,
+  csvSource,
+  FakeClock,
+  makeApp,
+  recordingGraph,
+  row,
+  TEST_ENDPOINT,
+} from "../upload/helpers";
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
 const RATE = { requestsPerWindow: 40, windowSeconds: 5 };
@@ -42,11 +51,16 @@ describe("requests that can never succeed", () => {
 
   it("stop the run after three in a row with the same 400, instead of one call per batch", async () => {
     const clock = new FakeClock();
-    const transport = recordingTransport(clock, () => badRequest);
+    const transport = recordingGraph(clock, () => badRequest);
     const result = await executePlan(
       await plan(csvOf(ids(1000).map((id) => row(id))), new MemoryStateStore(), clock),
       // One request at a time, so that each answer is known before the next is sent.
-      { transport, store: new MemoryStateStore(), rate: { ...RATE, requestsPerWindow: 1 }, clock },
+      {
+        ...transport,
+        store: new MemoryStateStore(),
+        rate: { ...RATE, requestsPerWindow: 1 },
+        clock,
+      },
     );
     expect(transport.received).toHaveLength(3);
     expect(result.stopped).toBe(
@@ -58,14 +72,14 @@ describe("requests that can never succeed", () => {
   it("count only consecutive ones, and the count is configurable", async () => {
     const clock = new FakeClock();
     // Every third request is accepted: never three refusals in a row.
-    const alternating = recordingTransport(clock, (call) =>
+    const alternating = recordingGraph(clock, (call) =>
       call % 3 === 0 ? { status: 202, body: "" } : badRequest,
     );
     const store = new MemoryStateStore();
     const csv = csvOf(ids(600).map((id) => row(id)));
     const slow = { ...RATE, requestsPerWindow: 1 };
     const all = await executePlan(await plan(csv, store, clock), {
-      transport: alternating,
+      ...alternating,
       store,
       rate: slow,
       clock,
@@ -73,9 +87,9 @@ describe("requests that can never succeed", () => {
     expect(all.stopped).toBeUndefined();
     expect(alternating.received).toHaveLength(12);
 
-    const notFound = recordingTransport(clock, () => ({ status: 404, body: "" }));
+    const notFound = recordingGraph(clock, () => ({ status: 404, body: "" }));
     const five = await executePlan(await plan(csv, new MemoryStateStore(), clock), {
-      transport: notFound,
+      ...notFound,
       store: new MemoryStateStore(),
       rate: slow,
       retry: { stopAfterRepeatedErrors: 5 },
@@ -87,18 +101,53 @@ describe("requests that can never succeed", () => {
 });
 
 describe("the client timeout", () => {
-  it("is 100 s by default, and a request with no answer is abandoned and reported", async () => {
+  it("is 100 s by default, and a request with no answer is abandoned, retried and reported", async () => {
     expect(DEFAULT_TIMEOUT_MS).toBe(100_000);
-    let signal: AbortSignal | undefined;
+    const signals: AbortSignal[] = [];
     const stalled = ((_url: string, init: RequestInit) => {
-      signal = init.signal ?? undefined;
+      signals.push(init.signal!);
       return new Promise((_, reject) =>
-        signal?.addEventListener("abort", () => reject(signal!.reason)),
+        init.signal!.addEventListener("abort", () => reject(init.signal!.reason)),
       );
     }) as unknown as typeof fetch;
-    const transport = fetchTransport("https://graph.microsoft.com/x", async () => "t", stalled, 50);
-    await expect(transport("{}")).rejects.toThrow("no answer within 0.05 s");
-    expect(signal?.aborted).toBe(true);
+    const target = {
+      graph: createGraphClient({ token: "t", random: () => 0.5, fetch: stalled }),
+      endpoint: TEST_ENDPOINT,
+    };
+    const send = jest.spyOn(target.graph, "send");
+    const clock = new FakeClock();
+    const csv = csvOf(ids(3).map((id) => row(id)));
+    const store = new MemoryStateStore();
+    const result = await executePlan(await plan(csv, store, clock), {
+      ...target,
+      timeoutMs: 50,
+      store,
+      rate: RATE,
+      clock,
+    });
+    // Each attempt is one send of the client, retried by the client's policy (6 retries).
+    expect(signals).toHaveLength(7);
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    expect(send.mock.calls.map((c) => c[3]?.timeoutMs)).toEqual(Array(7).fill(50));
+    expect(result.failed).toEqual([
+      {
+        request: 1,
+        error: `no response: Graph POST ${TEST_ENDPOINT.slice("https://graph.microsoft.com".length)} failed: no answer within 0.05 s, 1 attempt`,
+        records: 3,
+        lines: [2, 3, 4],
+      },
+    ]);
+
+    // Without a timeout of its own, a run waits the SDKs' 100 s per attempt.
+    const quick = recordingGraph(clock);
+    const sendQuick = jest.spyOn(quick.graph, "send");
+    await executePlan(await plan(csv, new MemoryStateStore(), clock), {
+      ...quick,
+      store: new MemoryStateStore(),
+      rate: RATE,
+      clock,
+    });
+    expect(sendQuick.mock.calls.map((c) => c[3]?.timeoutMs)).toEqual([100_000]);
   });
 });
 
@@ -109,12 +158,12 @@ describe("the daily quota", () => {
     const csv = csvOf(ids(1000).map((id) => row(id)));
     const controller = new AbortController();
     // Graph takes every request; the process dies with most of them not yet checkpointed.
-    const transport = recordingTransport(clock, (call) => {
+    const transport = recordingGraph(clock, (call) => {
       if (call === 5) controller.abort();
       return { status: 202, body: "" };
     });
     const killed = executePlan(await plan(csv, store, clock), {
-      transport,
+      ...transport,
       store,
       rate: RATE,
       clock,
@@ -134,17 +183,17 @@ describe("the rate window", () => {
     const clock = new FakeClock();
     const store = new MemoryStateStore();
     const starts: number[] = [];
-    const transport = recordingTransport(clock, () => {
+    const transport = recordingGraph(clock, () => {
       starts.push(clock.now());
       return { status: 202, body: "" };
     });
     // 40 requests each: the first run fills the window, the second must wait for it.
     const first = await plan(csvOf(ids(2000).map((id) => row(id))), store, clock);
-    await executePlan(first, { transport, store, rate: RATE, clock });
+    await executePlan(first, { ...transport, store, rate: RATE, clock });
     clock.time += 500;
     const changed = csvOf(ids(2000).map((id) => row(id, { JobTitle: "Architect" })));
     const second = await plan(changed, store, clock);
-    await executePlan(second, { transport, store, rate: RATE, clock });
+    await executePlan(second, { ...transport, store, rate: RATE, clock });
     expect(starts).toHaveLength(80);
     expect(busiest(starts, 5000)).toBe(40);
   });

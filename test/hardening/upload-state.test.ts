@@ -34,7 +34,7 @@ import {
   FakeClock,
   makeApp,
   makeSpecInput,
-  recordingTransport,
+  recordingGraph,
   row,
   seedApiDrivenApp,
 } from "../upload/helpers";
@@ -118,7 +118,7 @@ describe("a state directory that cannot be written", () => {
         await memory.put(key, text);
       },
     }) as MemoryStateStore;
-    const transport = recordingTransport(clock);
+    const transport = recordingGraph(clock);
     const csv = csvOf(ids(3000).map((id) => row(id)));
     const run = await runUpload({
       app: makeApp(),
@@ -141,7 +141,7 @@ describe("a state directory that cannot be written", () => {
     expect(accepted + unrecorded + notAttempted).toBe(3000);
 
     // With room again, the next run keeps what was recorded and sends the rest.
-    const again = recordingTransport(clock);
+    const again = recordingGraph(clock);
     const next = await runUpload({
       app: makeApp(),
       csv: csvSource(csv),

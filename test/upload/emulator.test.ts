@@ -16,7 +16,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import type { CliIo } from "../../cli/io";
 import { upload } from "../../cli/commands/upload";
-import { fetchTransport } from "../../lib/upload/bulk";
+import { createGraphClient } from "../../lib/graph";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { DirectoryStateStore } from "../../lib/upload/state";
 import { GraphEmulator, RecordedRequest, startGraphEmulator } from "../../lib/emulator";
@@ -26,7 +26,8 @@ jest.setTimeout(120_000);
 
 const JOB_PATH = "/v1.0/servicePrincipals/sp-1/synchronization/jobs/API2AAD.abc.def/bulkUpload";
 const FAULTS = { rate429: 0.1, rate503: 0.05, rateReset: 0.03, path: /\/bulkUpload$/ };
-const RETRY = { baseMs: 20, capMs: 200 };
+// The client's policy, scaled like the windows.
+const RETRY = { baseDelayMs: 20, maxDelayMs: 200 };
 
 let emulator: GraphEmulator | undefined;
 let dir: string;
@@ -75,10 +76,10 @@ async function engineRun(csv: string, state: string) {
   expect(problems).toEqual([]);
   expect(plan!.refusals).toEqual([]);
   const result = await executePlan(plan!, {
-    transport: fetchTransport(`${emulator!.url}${JOB_PATH}`, async () => emulator!.token),
+    graph: createGraphClient({ baseUrl: emulator!.url, token: emulator!.token, retry: RETRY }),
+    endpoint: `${emulator!.url}${JOB_PATH}`,
     store,
     rate: { requestsPerWindow: 40, windowSeconds: 0.5 },
-    retry: RETRY,
   });
   return { plan: plan!, result };
 }

@@ -6,8 +6,9 @@ import {
   csvSource,
   externalIds,
   FakeClock,
+  graphFor,
   makeApp,
-  recordingTransport,
+  recordingGraph,
   row,
   SAMPLE_1000,
 } from "./helpers";
@@ -19,14 +20,14 @@ async function run(
   store: StateStore,
   clock: FakeClock,
   options: PlanOptions = {},
-  transport = recordingTransport(clock),
+  transport = recordingGraph(clock),
   app = makeApp(),
 ) {
   const { plan, problems } = await planUpload({ app, csv: csvSource(csv), store, options, clock });
   expect(problems).toEqual([]);
   if (plan!.refusals.length > 0) return { plan: plan!, transport, result: undefined };
   const result = await executePlan(plan!, {
-    transport,
+    ...transport,
     store,
     rate: RATE,
     clock,
@@ -157,7 +158,7 @@ describe("kill and resume", () => {
     const { plan } = await planUpload({ app: makeApp(), csv: csvSource(csv), store, clock });
     await expect(
       executePlan(plan!, {
-        transport: service,
+        ...graphFor(service),
         store,
         rate: RATE,
         clock,
@@ -173,7 +174,7 @@ describe("kill and resume", () => {
       memory,
       clock,
       { full: true },
-      recordingTransport(clock, (_, body) => {
+      recordingGraph(clock, (_, body) => {
         server.push(...body.Operations.map((o) => String(o.data.externalId)));
         return { status: 202, body: "" };
       }),
@@ -190,7 +191,7 @@ describe("kill and resume", () => {
     const clock = new FakeClock();
     const store = new MemoryStateStore();
     const csv = csvOf(ids(120).map((id) => row(id)));
-    const transport = recordingTransport(clock, (call) =>
+    const transport = recordingGraph(clock, (call) =>
       call === 2
         ? {
             status: 400,
@@ -219,7 +220,7 @@ describe("kill and resume", () => {
 
   it("stops on 401 without trying the rest, exit failed", async () => {
     const clock = new FakeClock();
-    const transport = recordingTransport(clock, () => ({
+    const transport = recordingGraph(clock, () => ({
       status: 401,
       body: '{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired"}}',
     }));
@@ -235,6 +236,19 @@ describe("kill and resume", () => {
     );
     expect(result!.accepted).toBe(0);
     expect(outcome(plan, result)).toBe("failed");
+  });
+});
+
+describe("nothing sent twice", () => {
+  it("counts an accepted request whose body breaks off as accepted, and does not send it again", async () => {
+    const clock = new FakeClock();
+    const store = new MemoryStateStore();
+    const transport = recordingGraph(clock, () => ({ status: 202, body: "{broken" }));
+    const { result } = await run(csvOf(ids(30).map((id) => row(id))), store, clock, {}, transport);
+    expect(transport.received).toHaveLength(1);
+    expect(result).toMatchObject({ accepted: 30, calls: 1, retries: 0, failed: [] });
+    const next = await run(csvOf(ids(30).map((id) => row(id))), store, clock);
+    expect(next.transport.received).toEqual([]);
   });
 });
 
@@ -286,15 +300,8 @@ describe("daily quota", () => {
     const clock = new FakeClock();
     const store = new MemoryStateStore();
     const app = makeApp(undefined, { rate: { dailyQuota: 3 } });
-    await run(
-      csvOf(ids(100).map((id) => row(id))),
-      store,
-      clock,
-      {},
-      recordingTransport(clock),
-      app,
-    );
-    const transport = recordingTransport(clock);
+    await run(csvOf(ids(100).map((id) => row(id))), store, clock, {}, recordingGraph(clock), app);
+    const transport = recordingGraph(clock);
     const { plan } = await run(
       csvOf(ids(200).map((id) => row(id))),
       store,
@@ -320,14 +327,14 @@ describe("rate", () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const starts: number[] = [];
-    const transport = async () => {
+    const transport = graphFor(async () => {
       starts.push(clock.now());
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       await clock.sleep(1500);
       inFlight--;
-      return { status: 202, body: "" };
-    };
+      return { status: 202 };
+    });
     const app = makeApp(undefined, { rate: { dailyQuota: 6000 } });
     const { plan } = await planUpload({
       app,
@@ -336,7 +343,7 @@ describe("rate", () => {
       clock,
     });
     const result = await executePlan(plan!, {
-      transport,
+      ...transport,
       store: new MemoryStateStore(),
       rate: RATE,
       clock,
@@ -352,7 +359,7 @@ describe("rate", () => {
     const clock = new FakeClock();
     const starts: number[] = [];
     let throttledAt = 0;
-    const transport = recordingTransport(clock, (call) => {
+    const transport = recordingGraph(clock, (call) => {
       starts.push(clock.now());
       if (call === 3) {
         throttledAt = clock.now();
@@ -375,7 +382,7 @@ describe("rate", () => {
 
   it("retries 503 and connection resets with capped backoff, then gives up", async () => {
     const clock = new FakeClock();
-    const transport = recordingTransport(clock, (call) =>
+    const transport = recordingGraph(clock, (call) =>
       call === 1
         ? { status: 503, body: "" }
         : call === 2
@@ -392,7 +399,7 @@ describe("rate", () => {
     expect(result!.retries).toBe(2);
     expect(result!.accepted).toBe(10);
 
-    const always = recordingTransport(clock, () => ({ status: 503, body: "Service Unavailable" }));
+    const always = recordingGraph(clock, () => ({ status: 503, body: "Service Unavailable" }));
     const t0 = clock.now();
     const failing = await run(
       csvOf(ids(10).map((id) => row(id))),
@@ -401,7 +408,8 @@ describe("rate", () => {
       {},
       always,
     );
-    expect(always.received).toHaveLength(6);
+    // The Graph client's policy: six retries, as for every other Graph call.
+    expect(always.received).toHaveLength(7);
     expect(failing.result!.failed).toEqual([
       {
         request: 1,
@@ -412,7 +420,7 @@ describe("rate", () => {
         lines: ids(10, 2).map(Number),
       },
     ]);
-    // random 0.5 -> 75% of 1, 2, 4, 8, 16 s
-    expect(clock.now() - t0).toBe(750 + 1500 + 3000 + 6000 + 12000);
+    // random 0.5 -> 75% of 1, 2, 4, 8, 16, 32 s
+    expect(clock.now() - t0).toBe(750 + 1500 + 3000 + 6000 + 12000 + 24000);
   });
 });

@@ -3,7 +3,8 @@ import * as path from "path";
 import { Readable } from "stream";
 import { tenantSpec, ProvisioningApp } from "../../lib/model/schema";
 import type { Clock } from "../../lib/upload/scheduler";
-import type { BulkResponse, BulkTransport } from "../../lib/upload/bulk";
+import type { BulkTarget } from "../../lib/upload/bulk";
+import { createGraphClient } from "../../lib/graph";
 import type { GraphEmulator } from "../../lib/emulator";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "upload");
@@ -165,17 +166,59 @@ export interface Received {
   };
 }
 
-/** A transport that records each body and answers from `respond` (default 202). */
-export function recordingTransport(
+/** What an in-process bulkUpload service answers: a status, and what Graph would send with it. */
+export interface BulkAnswer {
+  status: number;
+  body?: string;
+  retryAfter?: string;
+  requestId?: string;
+}
+
+export const TEST_ENDPOINT =
+  "https://graph.microsoft.com/v1.0/servicePrincipals/sp-1/synchronization/jobs/API2AAD.abc.def/bulkUpload";
+
+/**
+ * The project's Graph client (createGraphClient, the one deploys use: bearer, retry policy,
+ * timeout, error reading) with an in-process bulkUpload service in place of the network, so the
+ * engine's tests run the real HTTP path under a fake clock. An Error from `service` is what
+ * Node's fetch throws when no answer comes (a TypeError with the socket error as its cause).
+ */
+export function graphFor(
+  service: (body: string, request: { url: string; headers: Headers }) => Promise<BulkAnswer>,
+): BulkTarget {
+  const graph = createGraphClient({
+    token: "test-token",
+    random: () => 0.5,
+    fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+      let answer: BulkAnswer;
+      try {
+        answer = await service(String(init?.body ?? ""), {
+          url: String(input),
+          headers: new Headers(init?.headers),
+        });
+      } catch (err) {
+        throw new TypeError("fetch failed", { cause: err });
+      }
+      const headers = new Headers();
+      if (answer.body?.startsWith("{")) headers.set("content-type", "application/json");
+      if (answer.retryAfter !== undefined) headers.set("retry-after", answer.retryAfter);
+      if (answer.requestId !== undefined) headers.set("request-id", answer.requestId);
+      return new Response(answer.body || null, { status: answer.status, headers });
+    }) as typeof fetch,
+  });
+  return { graph, endpoint: TEST_ENDPOINT };
+}
+
+/** A bulkUpload service that records each body and answers from `respond` (default 202). */
+export function recordingGraph(
   clock: Clock,
-  respond: (call: number, body: Received["body"]) => BulkResponse | Error = () => ({
+  respond: (call: number, body: Received["body"]) => BulkAnswer | Error = () => ({
     status: 202,
-    body: "",
   }),
-): BulkTransport & { received: Received[]; accepted: Received[] } {
+): BulkTarget & { received: Received[]; accepted: Received[] } {
   const received: Received[] = [];
   const accepted: Received[] = [];
-  const transport = (async (text: string) => {
+  const target = graphFor(async (text) => {
     const body = JSON.parse(text) as Received["body"];
     const entry = { at: clock.now(), body };
     received.push(entry);
@@ -183,10 +226,8 @@ export function recordingTransport(
     if (answer instanceof Error) throw answer;
     if (answer.status >= 200 && answer.status < 300) accepted.push(entry);
     return answer;
-  }) as BulkTransport & { received: Received[]; accepted: Received[] };
-  transport.received = received;
-  transport.accepted = accepted;
-  return transport;
+  });
+  return Object.assign(target, { received, accepted });
 }
 
 export function externalIds(received: Received[]): string[] {

@@ -14,7 +14,7 @@ import {
   RunRecordEntry,
 } from "../../lib/upload/runRecord";
 import { MemoryStateStore, StateDamaged } from "../../lib/upload/state";
-import { csvOf, csvSource, FakeClock, makeApp, recordingTransport, row } from "./helpers";
+import { csvOf, csvSource, FakeClock, makeApp, recordingGraph, row } from "./helpers";
 
 const ids = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
@@ -28,10 +28,10 @@ const scenario = () =>
   ]);
 
 async function upload(store: MemoryStateStore, clock: FakeClock, csv: string, failSecond = false) {
-  const transport = recordingTransport(clock, (call) =>
+  const target = recordingGraph(clock, (call: number) =>
     failSecond && call === 2
       ? { status: 400, body: '{"detail":"bad request"}', requestId: "req-2" }
-      : { status: 202, body: "" },
+      : { status: 202 },
   );
   return runUpload({
     app: makeApp(),
@@ -40,10 +40,9 @@ async function upload(store: MemoryStateStore, clock: FakeClock, csv: string, fa
     store,
     recovery: "",
     command: "inbound upload --spec tenant.yaml --app employees --csv hr.csv",
-    connect: async () => transport,
+    connect: async () => target,
     clock,
     random: () => 0.5,
-    retry: { maxRetries: 0 },
   });
 }
 
@@ -157,7 +156,7 @@ describe("the run record", () => {
       userName: "[UserID]",
       active: 'IIF([WorkerStatus]="Active", "True", "False")',
     });
-    const transport = recordingTransport(clock);
+    const target = recordingGraph(clock);
     const run = await runUpload({
       app: {
         ...app,
@@ -167,7 +166,7 @@ describe("the run record", () => {
       csvName: "big.csv",
       store,
       recovery: "",
-      connect: async () => transport,
+      connect: async () => target,
       clock,
     });
     expect(run.status).toBe("ok");
@@ -193,7 +192,7 @@ describe("the run record", () => {
       store,
       recovery: "",
       dryRun: true,
-      connect: async () => recordingTransport(clock),
+      connect: async () => recordingGraph(clock),
       clock,
     });
     expect(run.runId).toBeUndefined();
@@ -213,7 +212,7 @@ describe("the run record", () => {
       csvName: "hr.csv",
       store,
       recovery: "",
-      connect: async () => recordingTransport(clock),
+      connect: async () => recordingGraph(clock),
       clock,
     });
     expect(run.status).toBe("failed");

@@ -17,7 +17,7 @@ import {
   FakeClock,
   HEADER,
   makeApp,
-  recordingTransport,
+  recordingGraph,
   row,
 } from "./helpers";
 
@@ -26,8 +26,8 @@ const RATE = { requestsPerWindow: 40, windowSeconds: 5 };
 
 async function run(csv: string, store: MemoryStateStore, clock = new FakeClock()) {
   const { plan } = await planUpload({ app: makeApp(), csv: csvSource(csv), store, clock });
-  const transport = recordingTransport(clock);
-  const result = await executePlan(plan!, { transport, store, rate: RATE, clock });
+  const transport = recordingGraph(clock);
+  const result = await executePlan(plan!, { ...transport, store, rate: RATE, clock });
   return { plan: plan!, result, transport };
 }
 
@@ -121,8 +121,8 @@ describe("a file that changes between the two passes", () => {
     let opened = 0;
     const csv = () => csvStream(opened++ === 0 ? before : after);
     const { plan } = await planUpload({ app: makeApp(), csv, store, clock });
-    const transport = recordingTransport(clock);
-    const result = await executePlan(plan!, { transport, store, rate: RATE, clock });
+    const transport = recordingGraph(clock);
+    const result = await executePlan(plan!, { ...transport, store, rate: RATE, clock });
     expect(result.stopped).toBe(
       "the CSV file changed while it was being sent (line 81 is not what was planned); run again to send the rest",
     );

@@ -1,6 +1,6 @@
 /**
- * The Functions adapter with the real engine, an in-memory state store, a fake bulkUpload
- * transport and a fake clock: what a blob-triggered or timer run sends, records and reports.
+ * The Functions adapter with the real engine, an in-memory state store, the Graph client over an
+ * in-process bulkUpload service and a fake clock: what a blob-triggered or timer run sends, records and reports.
  */
 import {
   bufferCsvSource,
@@ -9,8 +9,8 @@ import {
   readSettings,
   UploaderRuntime,
 } from "../../functions/src/adapter";
-import type { BulkResponse } from "../../lib/upload/bulk";
 import { readRunEntries, readRunHeader, RUN_ID } from "../../lib/upload/runRecord";
+import { graphFor } from "../upload/helpers";
 import { loadState, MemoryStateStore } from "../../lib/upload/state";
 import { app, BULK_UPLOAD_URL, functionApp } from "./fixtures";
 
@@ -39,10 +39,10 @@ function harness(options: { lockHeld?: boolean } = {}) {
     appKey: "employees",
     app: simpleApp(),
     state,
-    transport: async (body): Promise<BulkResponse> => {
+    target: graphFor(async (body) => {
       bodies.push(body);
-      return { status: 202, body: "" };
-    },
+      return { status: 202 };
+    }),
     log: {
       info: (m) => logs.push(`info ${m}`),
       warn: (m) => logs.push(`warn ${m}`),

@@ -1,0 +1,78 @@
+/**
+ * The one retry policy for Graph calls: which answers are worth another attempt, and how long to
+ * wait before it. The client's retry middleware applies it to every call it retries itself, and
+ * the uploader, which must pace its own retries through a shared rate window (lib/upload), asks
+ * the same policy object of the same client, so a deploy and an upload wait alike for the same
+ * answer.
+ *
+ * Graph asks clients to wait the seconds its `Retry-After` names before retrying a 429 and,
+ * without one, to back off exponentially (https://learn.microsoft.com/en-us/graph/throttling).
+ */
+
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 6. */
+  maxRetries?: number;
+  /** First backoff delay; doubles each retry, with jitter. Default 1000 ms. */
+  baseDelayMs?: number;
+  /** Cap of one delay, including a server's Retry-After. Default 60 s. */
+  maxDelayMs?: number;
+}
+
+export class RetryPolicy {
+  readonly maxRetries: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+
+  constructor(
+    options: RetryOptions = {},
+    private readonly random: () => number = Math.random,
+  ) {
+    this.maxRetries = options.maxRetries ?? 6;
+    this.baseDelayMs = options.baseDelayMs ?? 1000;
+    this.maxDelayMs = options.maxDelayMs ?? 60_000;
+  }
+
+  /**
+   * Whether an attempt that ended with `status` may succeed when tried again: throttling, a
+   * server fault other than 501 (which no retry will implement), or no answer at all
+   * (`undefined`: a dropped connection or a timeout).
+   */
+  isTransient(status: number | undefined): boolean {
+    return status === undefined || status === 429 || (status >= 500 && status !== 501);
+  }
+
+  /**
+   * The wait before the retry that follows attempt `attempt` (0 for the first): the server's
+   * `Retry-After` when it sent a readable one, else the backoff; capped at `maxDelayMs` either way.
+   */
+  delay(attempt: number, retryAfter?: string | null, now = Date.now()): number {
+    return Math.min(retryAfterMs(retryAfter, now) ?? this.backoff(attempt), this.maxDelayMs);
+  }
+
+  /** Exponential backoff from `baseDelayMs`, jittered in its upper half, capped. */
+  backoff(attempt: number): number {
+    return backoff(attempt, this, this.random);
+  }
+}
+
+/** Exponential backoff with full jitter in its upper half, capped. */
+export function backoff(
+  attempt: number,
+  policy: { baseDelayMs: number; maxDelayMs: number },
+  random: () => number,
+): number {
+  const exponential = Math.min(policy.baseDelayMs * 2 ** attempt, policy.maxDelayMs);
+  return Math.round(exponential / 2 + (random() * exponential) / 2);
+}
+
+/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(
+  value: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
