@@ -83,6 +83,8 @@ export interface FaultInjector {
 
 export interface EmulatorOptions {
   token?: string;
+  /** Port on 127.0.0.1; 0 (the default) takes any free one, which `url` then names. */
+  port?: number;
   /** 404s a new service principal answers after instantiate (replication delay). */
   replicationDelayGets?: number;
   /** bulkUpload throttling: at most `requests` per `windowMs` (the API's is 40 per 5 s). */
@@ -276,7 +278,14 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // A port in use (EADDRINUSE) rejects here rather than crashing the process from an event.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
