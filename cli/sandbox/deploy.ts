@@ -86,7 +86,7 @@ export async function deployToEmulator(options: DeployOptions): Promise<Deployme
       stack: spec.tenant.name,
       invoke,
       computedOutputs,
-      async create(type, name, inputs) {
+      async create(type, _name, inputs) {
         if (type === APPLICATION_FROM_TEMPLATE) {
           count(type);
           return instantiate(graph, inputs);
