@@ -13,6 +13,11 @@ export interface CliIo {
   readonly isTTY: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /**
+   * Resolves with the signal's name at the first SIGINT or SIGTERM, for a command that runs
+   * until it is stopped (`sandbox`); without it such a command runs until the process ends.
+   */
+  untilStopped?: () => Promise<string>;
 }
 
 export function processIo(): CliIo {
@@ -22,6 +27,16 @@ export function processIo(): CliIo {
     isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     env: process.env,
     cwd: process.cwd(),
+    untilStopped: () =>
+      new Promise((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          resolve(signal);
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      }),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   ProvisioningState,
 } from "./routes/provisioning";
 import { createDirectoryState, DirectoryState, handleDirectory } from "./routes/directory";
+import { processBulkRequest } from "./processing";
 
 export interface EmulatorRequest {
   method: string;
@@ -370,6 +371,7 @@ function bulkUpload(
   if (body.Operations.length > 50)
     return scim(413, `${body.Operations.length} operations; the maximum is 50`);
   state.directory.bulkUploads.push({ path: request.path, body });
+  processBulkRequest(state, request.path, body);
   return { status: 202 };
 }
 
