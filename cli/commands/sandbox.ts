@@ -139,7 +139,7 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
     }),
     created: deployment.created,
   };
-  io.out(options.json ? JSON.stringify(facts) + "\n" : describe(io, facts));
+  io.out(options.json ? JSON.stringify(facts) + "\n" : describeSandbox(io, facts));
 
   const signal = await (io.untilStopped ?? (() => new Promise<string>(() => undefined)))();
   await emulator.close();
@@ -162,8 +162,14 @@ export function sandboxToken(tenantId: string): string {
   ].join(".");
 }
 
-function describe(io: CliIo, facts: SandboxFacts): string {
-  const command = (args: string[]) => ["npm run inbound --", ...args.map(shellQuote)].join(" ");
+/** The facts for a person: where Graph is, and the lines to paste into another shell. */
+export function describeSandbox(io: CliIo, facts: SandboxFacts): string {
+  // From the repository (or under `npm run`) the npm script runs this checkout; elsewhere the
+  // installed command is what the user has.
+  const fromRepository =
+    io.env.npm_lifecycle_event !== undefined || path.resolve(io.cwd) === path.resolve(ROOT);
+  const prefix = fromRepository ? "npm run inbound --" : "inbound";
+  const command = (args: string[]) => [prefix, ...args.map(shellQuote)].join(" ");
   const counts = Object.entries(facts.created)
     .map(([type, n]) => `${n} ${resourceKind(type)}`)
     .join(", ");

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "fs";
 import * as net from "net";
 import * as path from "path";
 import { inbound } from "./harness";
-import type { SandboxFacts } from "../../cli/commands/sandbox";
+import { describeSandbox, type SandboxFacts } from "../../cli/commands/sandbox";
 import { tokenTenant } from "../../lib/graph";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -155,4 +155,47 @@ test("a port that is not a number is a usage error; a spec that does not load is
   const spec = await inbound(["sandbox", "--spec", "missing.yaml"], { cwd: ROOT });
   expect(spec.code).toBe(1);
   expect(spec.err).toMatch(/^missing\.yaml/);
+});
+
+test("the text form gives the export line and the commands to paste, quoted for the shell", () => {
+  const facts: SandboxFacts = {
+    baseUrl: "http://127.0.0.1:8777",
+    tenantId: TENANT_ID,
+    token: "a.b.c",
+    spec: "my tenants/t.yaml",
+    apps: [
+      {
+        key: "employees",
+        displayName: "HR",
+        servicePrincipalId: "sp",
+        jobId: "job",
+        bulkUploadUrl:
+          "http://127.0.0.1:8777/v1.0/servicePrincipals/sp/synchronization/jobs/job/bulkUpload",
+        upload: ["upload", "--spec", "my tenants/t.yaml", "--csv", "examples/hr.csv"],
+        logs: ["logs", "--spec", "my tenants/t.yaml"],
+      },
+    ],
+    created: { "pulumi-nodejs:dynamic/inbound-provisioning-job:Resource": 1 },
+  };
+  const io = (cwd: string, env: NodeJS.ProcessEnv = {}) => ({
+    out: () => undefined,
+    err: () => undefined,
+    isTTY: false,
+    env,
+    cwd,
+  });
+  const fromRoot = describeSandbox(io(ROOT), facts);
+  expect(fromRoot).toContain("created: 1 provisioning-job\n");
+  expect(fromRoot).toContain(
+    "\n  export INBOUND_GRAPH_TOKEN=a.b.c\n" +
+      "  npm run inbound -- upload --spec 'my tenants/t.yaml' --csv examples/hr.csv\n" +
+      "  npm run inbound -- logs --spec 'my tenants/t.yaml'\n",
+  );
+  // Outside the repository and npm, the installed command.
+  expect(describeSandbox(io("/tmp"), facts)).toContain(
+    "\n  inbound logs --spec 'my tenants/t.yaml'\n",
+  );
+  expect(describeSandbox(io("/tmp", { npm_lifecycle_event: "inbound" }), facts)).toContain(
+    "\n  npm run inbound -- logs",
+  );
 });
