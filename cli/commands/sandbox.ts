@@ -7,7 +7,7 @@ import { CliIo, EXIT, paint } from "../io";
 import { loadSpec } from "../../lib/loader/load";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
 import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
-import { deployToEmulator, type Deployment } from "../sandbox/deploy";
+import type { Deployment } from "../sandbox/deploy";
 
 const ROOT = path.join(__dirname, "..", "..");
 /** The bundled example tenant and the HR export it reads (README, quick start). */
@@ -73,6 +73,10 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
   if (!loaded.spec) return EXIT.failed;
   const spec = loaded.spec;
 
+  // Listened for from here on: a Ctrl+C while the spec deploys still closes the emulator.
+  const stopped = (io.untilStopped ?? (() => new Promise<string>(() => undefined)))();
+  let stoppedBy: string | undefined;
+  void stopped.then((signal) => (stoppedBy = signal));
   const token = sandboxToken(spec.tenant.id);
   let emulator: GraphEmulator;
   try {
@@ -93,6 +97,9 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
 
   let deployment: Deployment;
   try {
+    // Pulumi loads here, after the signal handlers are in place: it takes seconds on a busy
+    // machine, and a Ctrl+C meanwhile must still end the command cleanly.
+    const { deployToEmulator } = await import("../sandbox/deploy");
     deployment = await deployToEmulator({
       specFile,
       spec,
@@ -105,6 +112,12 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
     const messages = (err as { messages?: string[] }).messages ?? [(err as Error).message];
     for (const message of messages) io.err(`${specFile}: the deployment fails: ${message}\n`);
     return EXIT.failed;
+  }
+
+  if (stoppedBy) {
+    await emulator.close();
+    io.err(`${stoppedBy}: the sandbox is stopped\n`);
+    return EXIT.ok;
   }
 
   const csv = shown(EXAMPLE_CSV);
@@ -141,7 +154,7 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
   };
   io.out(options.json ? JSON.stringify(facts) + "\n" : describeSandbox(io, facts));
 
-  const signal = await (io.untilStopped ?? (() => new Promise<string>(() => undefined)))();
+  const signal = await stopped;
   await emulator.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
   if (!options.json) io.err(`${signal}: the sandbox is stopped; what it held is gone\n`);

@@ -60,10 +60,12 @@ export function processBulkRequest(
   const [, servicePrincipalId, jobId] = match;
   const job = state.provisioning.servicePrincipals.get(servicePrincipalId)?.jobs.get(jobId);
   if (!job || job.job.schedule.state !== "Active") return;
-  const rules = (job.schema.synchronizationRules ?? []) as { objectMappings?: ObjectMapping[] }[];
-  const mapping = rules
-    .flatMap((r) => r.objectMappings ?? [])
-    .find((m) => m.sourceObjectName === "User");
+  const rules = (job.schema.synchronizationRules ?? []) as {
+    targetDirectoryName?: string;
+    objectMappings?: ObjectMapping[];
+  }[];
+  const rule = rules.find((r) => r.objectMappings?.some((m) => m.sourceObjectName === "User"));
+  const mapping = rule?.objectMappings?.find((m) => m.sourceObjectName === "User");
   const principal = state.directory.servicePrincipals.get(servicePrincipalId);
   const cycleId = randomUUID();
   for (const operation of (body.Operations ?? []) as Operation[]) {
@@ -96,7 +98,7 @@ export function processBulkRequest(
         identityType: "User",
       },
       sourceSystem: { displayName: "API" },
-      targetSystem: { displayName: "Microsoft Entra ID" },
+      targetSystem: { displayName: rule?.targetDirectoryName ?? "Microsoft Entra ID" },
     });
   }
 }
