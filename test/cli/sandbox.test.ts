@@ -199,3 +199,20 @@ test("the text form gives the export line and the commands to paste, quoted for 
     "\n  npm run inbound -- logs",
   );
 });
+
+test("the README's upload command, run where there is no hr.csv, says so with exit 1 (not an internal error)", async () => {
+  const missing = path.join(ROOT, "hr.csv");
+  expect(existsSync(missing)).toBe(false);
+  const args = ["--spec", "config/tenants/contoso.yaml", "--app", "employees", "--csv", "hr.csv"];
+  for (const command of [
+    ["upload", ...args, "--dry-run"],
+    ["simulate", ...args],
+  ]) {
+    const result = await inbound(command, { cwd: ROOT });
+    expect(result).toEqual({
+      code: 1,
+      out: "",
+      err: `--csv hr.csv: there is no such file (looked for ${missing})\n`,
+    });
+  }
+});
