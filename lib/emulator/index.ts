@@ -1,10 +1,11 @@
 /**
- * A local Microsoft Graph emulator for tests: HTTP on 127.0.0.1, a bearer token required, the
- * status codes and rules of the real API for the calls this project makes, fault injection, and
- * every request recorded for exact assertions.
+ * A local Microsoft Graph emulator for tests and `inbound sandbox`: HTTP on 127.0.0.1, a bearer
+ * token required, the status codes and rules of the real API for the calls this project makes,
+ * fault injection, and every request recorded for exact assertions.
  *
  * Areas are route modules (routes/*.ts), each a pure `(state, request) => response | undefined`;
  * this file adds what cuts across them: authentication, faults, rate limits, recording.
+ * processing.ts is the provisioning service behind /bulkUpload (users and provisioning logs).
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
