@@ -7,6 +7,7 @@ import { CliIo, EXIT, paint } from "../io";
 import { loadSpec } from "../../lib/loader/load";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
 import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
+import { GraphRequestError } from "../../lib/graph/errors";
 import type { Deployment } from "../sandbox/deploy";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -109,9 +110,18 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
     });
   } catch (err) {
     await emulator.close();
-    const messages = (err as { messages?: string[] }).messages ?? [(err as Error).message];
-    for (const message of messages) io.err(`${specFile}: the deployment fails: ${message}\n`);
-    return EXIT.failed;
+    // What Graph (here the emulator) refuses, or the program reports, is the spec's problem, as
+    // it would be at `pulumi up`; anything else is a bug of inbound's.
+    const { DeployError } = await import("../sandbox/deploy");
+    if (err instanceof DeployError) {
+      for (const m of err.messages) io.err(`${specFile}: the deployment fails: ${m}\n`);
+      return EXIT.failed;
+    }
+    if (err instanceof GraphRequestError) {
+      io.err(`${specFile}: the deployment fails: ${err.message}\n`);
+      return EXIT.failed;
+    }
+    throw err;
   }
 
   if (stoppedBy) {

@@ -16,7 +16,7 @@ import { createGraphClient, useGraphClientFactory, type GraphClient } from "../.
 import { GRAPH_APP_ID } from "../../lib/graph";
 import { APPLICATION_TEMPLATE_NAMES } from "../../lib/provisioning/graphApi";
 import type { TenantSpec } from "../../lib/model/schema";
-import { runUnderMocks, type InvokeAnswer } from "../plan/mockRun";
+import { PlanError, runUnderMocks, type InvokeAnswer } from "../plan/mockRun";
 import { offlineInvokes } from "../plan/offline";
 import { createWithProvider, isInboundResource } from "../plan/graphRequests";
 import { computedOutputs } from "../commands/plan";
@@ -45,6 +45,14 @@ export interface DeployOptions {
   cwd: string;
   graphBaseUrl: string;
   token: string;
+}
+
+/** A resource Graph (the emulator) refused, as `pulumi up` would report it: one line each. */
+export class DeployError extends Error {
+  constructor(readonly messages: string[]) {
+    super(messages.join("\n"));
+    this.name = "DeployError";
+  }
 }
 
 interface Page<T> {
@@ -77,6 +85,9 @@ export async function deployToEmulator(options: DeployOptions): Promise<Deployme
   );
   const created: Record<string, number> = {};
   const count = (type: string) => (created[type] = (created[type] ?? 0) + 1);
+  // A failed create reaches the program as a failed registration, and its message comes back
+  // buried in Pulumi's serialization errors of every resource that depended on it: kept here.
+  const failures: string[] = [];
   const restore = useGraphClientFactory(client);
   let outputs: Record<string, unknown>;
   try {
@@ -86,16 +97,23 @@ export async function deployToEmulator(options: DeployOptions): Promise<Deployme
       stack: spec.tenant.name,
       invoke,
       computedOutputs,
-      async create(type, _name, inputs) {
-        if (type === APPLICATION_FROM_TEMPLATE) {
-          count(type);
-          return instantiate(graph, inputs);
-        }
-        if (!isInboundResource(type)) return undefined;
+      async create(type, name, inputs) {
+        if (type !== APPLICATION_FROM_TEMPLATE && !isInboundResource(type)) return undefined;
         count(type);
-        return createWithProvider(type, inputs);
+        try {
+          return type === APPLICATION_FROM_TEMPLATE
+            ? await instantiate(graph, inputs)
+            : await createWithProvider(type, inputs);
+        } catch (err) {
+          failures.push(`${name}: ${(err as Error).message}`);
+          throw err;
+        }
       },
     }));
+  } catch (err) {
+    if (failures.length > 0) throw new DeployError(failures);
+    if (err instanceof PlanError) throw new DeployError(err.messages);
+    throw err;
   } finally {
     restore();
     fs.rmSync(dir, { recursive: true, force: true });

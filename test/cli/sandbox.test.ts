@@ -1,10 +1,12 @@
 /**
  * `inbound sandbox`, as a new user meets it: the bundled example deployed into the emulator in a
  * child process, then the upload and logs commands it prints, run as printed, against the sample
- * HR file that ships in examples/; then Ctrl+C. One child process for the whole flow.
+ * HR file that ships in examples/; then Ctrl+C. One child process for the whole flow, and one for
+ * a deployment that fails; the rest runs in process.
  */
 import { spawn, type ChildProcess } from "child_process";
-import { existsSync, readFileSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as net from "net";
 import * as path from "path";
 import { inbound } from "./harness";
@@ -216,3 +218,36 @@ test("the README's upload command, run where there is no hr.csv, says so with ex
     });
   }
 });
+
+test("a resource the emulator refuses ends the sandbox with exit 1 naming the resource and Graph's answer", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "inbound-sandbox-test-"));
+  const template = "11111111-2222-3333-4444-555555555555";
+  const spec = path.join(dir, "tenant.yaml");
+  writeFileSync(
+    spec,
+    `extends: ${JSON.stringify(path.join(ROOT, "config", "tenants", "contoso.yaml"))}\n` +
+      `provisioning:\n  employees:\n    applicationTemplateId: ${template}\n`,
+  );
+  try {
+    // A child: Pulumi's mocks report a failed registration as an unhandled rejection, which
+    // the command's own process takes and a Jest worker does not.
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, "bin", "inbound.js"), "sandbox", "--port", "0", "--spec", spec],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    expect(await exitOf(child)).toBe(1);
+    expect(out).toBe("");
+    expect(err).toMatch(
+      new RegExp(
+        `^${spec}: the deployment fails: contoso-employees-app: Graph POST /v1\\.0/applicationTemplates/${template}/instantiate failed: 404 Request_ResourceNotFound: template ${template} \\(request-id [^)]+\\)\\n$`,
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
