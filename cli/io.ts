@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import { InvalidArgumentError } from "commander";
 import { graphUrlProblem } from "../lib/graph/hosts";
 import { regularFileProblem } from "../lib/loader/files";
@@ -13,6 +14,11 @@ export interface CliIo {
   readonly isTTY: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /**
+   * Resolves with the signal's name at the first SIGINT or SIGTERM, for a command that runs
+   * until it is stopped (`sandbox`); without it such a command runs until the process ends.
+   */
+  untilStopped?: () => Promise<string>;
 }
 
 export function processIo(): CliIo {
@@ -22,6 +28,16 @@ export function processIo(): CliIo {
     isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     env: process.env,
     cwd: process.cwd(),
+    untilStopped: () =>
+      new Promise((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          resolve(signal);
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      }),
   };
 }
 
@@ -77,8 +93,10 @@ export function graphUrlArgument(value: string): string {
 }
 
 /**
- * Refuses an input file that is not a regular file (a device, a FIFO, `/dev/stdin`), which
- * would be read forever or wait for a writer; true when it was refused and said so.
+ * Refuses an input file that is missing or unreadable, or is not a regular file (a device, a
+ * FIFO, `/dev/stdin`), which would be read forever or wait for a writer; true when it was refused
+ * and said so. The readers behind these options stream the file, and a stream's open error would
+ * otherwise surface as an internal error (exit 70) instead of the user's exit 1.
  */
 export function refuseIrregularFile(
   io: CliIo,
@@ -86,7 +104,19 @@ export function refuseIrregularFile(
   file: string,
   onDisk: string,
 ): boolean {
-  const problem = regularFileProblem(onDisk);
+  const problem = unreadableProblem(onDisk) ?? regularFileProblem(onDisk);
   if (problem) io.err(`${option} ${file}: ${problem}\n`);
   return problem !== undefined;
+}
+
+function unreadableProblem(onDisk: string): string | undefined {
+  try {
+    fs.accessSync(onDisk, fs.constants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return `there is no such file (looked for ${onDisk})`;
+    if (code === "EACCES") return "it may not be read (permission denied)";
+    return `it cannot be read (${code ?? (err as Error).message})`;
+  }
 }

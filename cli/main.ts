@@ -75,6 +75,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/report"),
   },
   {
+    name: "sandbox",
+    summary:
+      "Start the Graph emulator with a tenant deployed in it: upload and logs without a tenant",
+    load: () => import("./commands/sandbox"),
+  },
+  {
     name: "schema",
     summary:
       "Print the tenant spec's JSON Schema, or regenerate config/tenant-spec.schema.json and docs/tenant-spec.md",

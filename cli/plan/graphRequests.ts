@@ -49,18 +49,11 @@ export function recordProviderCreates(): RecordingRun {
   });
   return {
     async create(type, name, inputs) {
-      const provider = DYNAMIC_PROVIDERS[type];
-      if (!provider) {
-        if (type.startsWith(DYNAMIC_PREFIX)) {
-          throw new Error(`the plan has no provider for ${type} (components/graph/providers.ts)`);
-        }
-        return undefined;
-      }
+      if (!isInboundResource(type)) return undefined;
       const log: RecordedRequest[] = [];
       logs.set(name, log);
       const plain = revealed(inputs) as Record<string, unknown>;
-      const result = await current.run({ name, inputs: plain, log }, () => provider.create(plain));
-      return { id: result.id, outs: result.outs ?? {} };
+      return current.run({ name, inputs: plain, log }, () => createWithProvider(type, plain));
     },
     requests(resourceOrder) {
       return resourceOrder.flatMap((resource) =>
@@ -69,6 +62,28 @@ export function recordProviderCreates(): RecordingRun {
     },
     close: restore,
   };
+}
+
+/** Whether `type` is one of inbound's own Graph resources (a dynamic provider of the project). */
+export function isInboundResource(type: string): boolean {
+  if (DYNAMIC_PROVIDERS[type]) return true;
+  if (type.startsWith(DYNAMIC_PREFIX)) {
+    throw new Error(`no provider for ${type} in components/graph/providers.ts`);
+  }
+  return false;
+}
+
+/**
+ * Creates one of inbound's own resources with its real provider, as `pulumi up` does: the plan
+ * (recording client) and the sandbox (a client of the emulator) both go through here.
+ */
+export async function createWithProvider(
+  type: string,
+  inputs: Record<string, unknown>,
+): Promise<{ id: string; outs: Record<string, unknown> }> {
+  const plain = revealed(inputs) as Record<string, unknown>;
+  const result = await DYNAMIC_PROVIDERS[type].create(plain);
+  return { id: result.id, outs: result.outs ?? {} };
 }
 
 /**

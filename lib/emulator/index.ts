@@ -1,10 +1,11 @@
 /**
- * A local Microsoft Graph emulator for tests: HTTP on 127.0.0.1, a bearer token required, the
- * status codes and rules of the real API for the calls this project makes, fault injection, and
- * every request recorded for exact assertions.
+ * A local Microsoft Graph emulator for tests and `inbound sandbox`: HTTP on 127.0.0.1, a bearer
+ * token required, the status codes and rules of the real API for the calls this project makes,
+ * fault injection, and every request recorded for exact assertions.
  *
  * Areas are route modules (routes/*.ts), each a pure `(state, request) => response | undefined`;
  * this file adds what cuts across them: authentication, faults, rate limits, recording.
+ * processing.ts is the provisioning service behind /bulkUpload (users and provisioning logs).
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -17,6 +18,7 @@ import {
   ProvisioningState,
 } from "./routes/provisioning";
 import { createDirectoryState, DirectoryState, handleDirectory } from "./routes/directory";
+import { processBulkRequest } from "./processing";
 
 export interface EmulatorRequest {
   method: string;
@@ -83,6 +85,8 @@ export interface FaultInjector {
 
 export interface EmulatorOptions {
   token?: string;
+  /** Port on 127.0.0.1; 0 (the default) takes any free one, which `url` then names. */
+  port?: number;
   /** 404s a new service principal answers after instantiate (replication delay). */
   replicationDelayGets?: number;
   /** bulkUpload throttling: at most `requests` per `windowMs` (the API's is 40 per 5 s). */
@@ -276,7 +280,14 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // A port in use (EADDRINUSE) rejects here rather than crashing the process from an event.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
@@ -361,6 +372,7 @@ function bulkUpload(
   if (body.Operations.length > 50)
     return scim(413, `${body.Operations.length} operations; the maximum is 50`);
   state.directory.bulkUploads.push({ path: request.path, body });
+  processBulkRequest(state, request.path, body);
   return { status: 202 };
 }
 

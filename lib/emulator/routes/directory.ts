@@ -31,6 +31,8 @@ export interface DirectoryState {
   servicePrincipals: Map<string, Json>;
   appRoleAssignments: Json[];
   bulkUploads: { path: string; body: unknown }[];
+  /** Users the provisioning service created from bulk uploads (lib/emulator/processing.ts). */
+  users: Json[];
   /** Seeded by tests; served by GET /auditLogs/provisioning. */
   provisioningLogs: Json[];
   pageSize: number;
@@ -62,6 +64,7 @@ export function createDirectoryState(): DirectoryState {
     servicePrincipals: new Map([[String(graph.id), graph]]),
     appRoleAssignments: [],
     bulkUploads: [],
+    users: [],
     provisioningLogs: [],
     pageSize: 100,
   };
@@ -176,6 +179,22 @@ export function handleDirectory(
     };
     state.appRoleAssignments.push(assignment);
     return { status: 201, body: assignment };
+  }
+
+  if (path === "/users" && method === "GET") {
+    const filter = request.query.get("$filter");
+    const wanted = equalsFilter(filter);
+    if (filter && !wanted) return error(400, "BadRequest", `unsupported filter ${filter}`);
+    const value = state.users.filter((u) => !wanted || u[wanted.property] === wanted.value);
+    return { status: 200, body: { value } };
+  }
+
+  const user = /^\/users\/([^/]+)$/.exec(path);
+  if (user && method === "GET") {
+    const found = state.users.find((u) => u.id === user[1]);
+    return found
+      ? { status: 200, body: found }
+      : error(404, "Request_ResourceNotFound", `Resource '${user[1]}' does not exist`);
   }
 
   const single = /^\/servicePrincipals\/([^/]+)$/.exec(path);
