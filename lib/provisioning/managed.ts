@@ -10,7 +10,7 @@ import type {
   Filter,
   SynchronizationSchema,
 } from "@microsoft/microsoft-graph-types";
-import type { OperatorNames, ScopeOperator } from "./operators";
+import { sameOperator, type OperatorNames, type ScopeOperator } from "./operators";
 import { sourceExpressionKey } from "../expressions/graph";
 import {
   apiSourceRule,
@@ -127,12 +127,27 @@ const normalizeSource = (s: Source): unknown => ({
   })),
 });
 
+type Clause = NonNullable<NonNullable<Filter["groups"]>[number]["clauses"]>[number];
+
+/**
+ * A one-sided clause (`IS TRUE`, `IS NULL`) is sent with `targetOperand: {values: []}`, and Graph
+ * may store it as `targetOperand: null`: the same clause, so an operand without values is none.
+ */
+function oneSidedClause(clause: Clause): Clause {
+  if (clause.targetOperand?.values?.length) return clause;
+  const rest = { ...clause };
+  delete rest.targetOperand;
+  return rest;
+}
+
 function normalizeFilter(filter: Filter | null | undefined): Filter | null {
   const groups = (list: Filter["groups"]) =>
     (list ?? [])
       .map((g) => ({
         name: g.name,
-        clauses: (g.clauses ?? []).map((c) => canonical(c) as Json).sort(byText(JSON.stringify)),
+        clauses: (g.clauses ?? [])
+          .map((c) => canonical(oneSidedClause(c)) as Json)
+          .sort(byText(JSON.stringify)),
       }))
       .sort(byText(JSON.stringify));
   // Only `groups` is the spec's; input and category filter groups are the template's.
@@ -193,8 +208,19 @@ export function diffManaged(a: ManagedSchema, b: ManagedSchema): SchemaChange[] 
   const keyed = <T>(items: T[], key: (t: T) => string, view: (t: T) => unknown = (t) => t) =>
     new Map(items.map((item) => [key(item), JSON.stringify(view(item))]));
   // A source is compared by the expression it stands for: Graph keys a parsed tree's parameters
-  // its own way (`Find`, `Replacement`, ...), which is no change to the mapping.
-  const mappingView = (m: AttributeMapping) => ({ ...m, source: sourceExpressionKey(m.source) });
+  // its own way (`Find`, `Replacement`, ...), which is no change to the mapping. Enum values are
+  // compared without case, as Graph may echo `always` for the `Always` it was sent.
+  const mappingView = (m: AttributeMapping) => ({
+    ...m,
+    flowBehavior: foldEnum(m.flowBehavior),
+    flowType: foldEnum(m.flowType),
+    source: sourceExpressionKey(m.source),
+  });
+  const attributeView = (a: AttributeDefinition) => ({
+    ...a,
+    type: foldEnum(a.type),
+    mutability: foldEnum(a.mutability),
+  });
   const compare = (left: Map<string, string>, right: Map<string, string>, label: string) => {
     for (const [key, value] of left) {
       if (!right.has(key)) changes.push({ mapping: label + key, change: "removed" });
@@ -209,17 +235,40 @@ export function diffManaged(a: ManagedSchema, b: ManagedSchema): SchemaChange[] 
     keyed(nb.attributeMappings, (m) => m.targetAttributeName ?? "", mappingView),
     "mappings.",
   );
-  if (JSON.stringify(na.scope) !== JSON.stringify(nb.scope)) {
+  if (JSON.stringify(scopeView(na.scope)) !== JSON.stringify(scopeView(nb.scope))) {
     changes.push({
       mapping: "scope",
       change: na.scope === null ? "added" : nb.scope === null ? "removed" : "changed",
     });
   }
-  if (na.flowTypes !== nb.flowTypes) changes.push({ mapping: "flowTypes", change: "changed" });
+  if (foldEnum(na.flowTypes) !== foldEnum(nb.flowTypes)) {
+    changes.push({ mapping: "flowTypes", change: "changed" });
+  }
   compare(
-    keyed(na.customAttributes, (x) => x.name ?? ""),
-    keyed(nb.customAttributes, (x) => x.name ?? ""),
+    keyed(na.customAttributes, (x) => x.name ?? "", attributeView),
+    keyed(nb.customAttributes, (x) => x.name ?? "", attributeView),
     "attributes.",
   );
   return changes;
+}
+
+/** An enum value as compared: Graph's echoes of enum members need not keep their case. */
+const foldEnum = (value: string | null | undefined) =>
+  typeof value === "string" ? value.toLowerCase() : value;
+
+/**
+ * A normalised scope as compared: an operator is the same whichever spelling the job's
+ * filterOperators gave it (`IS TRUE`, `IS_TRUE`, `IsTrue`; lib/provisioning/operators).
+ */
+function scopeView(scope: Filter | null): unknown {
+  if (!scope) return null;
+  return {
+    ...scope,
+    groups: (scope.groups ?? []).map((g) => ({
+      ...g,
+      clauses: (g.clauses ?? [])
+        .map((c) => ({ ...c, operatorName: sameOperator(c.operatorName ?? "") }))
+        .sort(byText(JSON.stringify)),
+    })),
+  };
 }
