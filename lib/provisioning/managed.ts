@@ -198,63 +198,77 @@ export function normalizeManaged(managed: ManagedSchema): ManagedSchema {
 }
 
 /**
+ * A managed part in the form that is compared, keyed as `diffManaged` names changes: mappings by
+ * target attribute, custom attributes by name. A source is its expression text: Graph keys a
+ * parsed tree's parameters its own way (`Find`, `Replacement`, ...), which is no change to the
+ * mapping. `inbound drift` reports the differences between two of these.
+ */
+export interface ComparableManaged {
+  flowTypes: string;
+  scope: unknown;
+  mappings: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+}
+
+export function comparableManaged(managed: ManagedSchema): ComparableManaged {
+  const n = normalizeManaged(managed);
+  return {
+    flowTypes: n.flowTypes,
+    scope: scopeView(n.scope),
+    mappings: Object.fromEntries(
+      n.attributeMappings.map((m) => [
+        m.targetAttributeName ?? "",
+        { ...m, source: sourceExpressionKey(m.source) },
+      ]),
+    ),
+    attributes: Object.fromEntries(n.customAttributes.map((x) => [x.name ?? "", x])),
+  };
+}
+
+/** Enum-valued properties: Graph may echo `always` for the `Always` it was sent. */
+const ENUM_KEYS = new Set(["flowBehavior", "flowType", "type", "mutability", "flowTypes"]);
+
+/** Whether two comparable values are the same, enum values compared without case. */
+export function sameComparable(a: unknown, b: unknown): boolean {
+  const folded = (value: unknown) =>
+    JSON.stringify(value ?? null, (key, v: unknown) =>
+      ENUM_KEYS.has(key) && typeof v === "string" ? v.toLowerCase() : v,
+    );
+  return folded(a) === folded(b);
+}
+
+/**
  * Per-item differences from `a` to `b`, named as lib/provisioning/schema's diffSchemas names
  * them: `mappings.<target>`, `scope`, `flowTypes`, `attributes.<name>`.
  */
 export function diffManaged(a: ManagedSchema, b: ManagedSchema): SchemaChange[] {
-  const na = normalizeManaged(a);
-  const nb = normalizeManaged(b);
+  const ca = comparableManaged(a);
+  const cb = comparableManaged(b);
   const changes: SchemaChange[] = [];
-  const keyed = <T>(items: T[], key: (t: T) => string, view: (t: T) => unknown = (t) => t) =>
-    new Map(items.map((item) => [key(item), JSON.stringify(view(item))]));
-  // A source is compared by the expression it stands for: Graph keys a parsed tree's parameters
-  // its own way (`Find`, `Replacement`, ...), which is no change to the mapping. Enum values are
-  // compared without case, as Graph may echo `always` for the `Always` it was sent.
-  const mappingView = (m: AttributeMapping) => ({
-    ...m,
-    flowBehavior: foldEnum(m.flowBehavior),
-    flowType: foldEnum(m.flowType),
-    source: sourceExpressionKey(m.source),
-  });
-  const attributeView = (a: AttributeDefinition) => ({
-    ...a,
-    type: foldEnum(a.type),
-    mutability: foldEnum(a.mutability),
-  });
-  const compare = (left: Map<string, string>, right: Map<string, string>, label: string) => {
-    for (const [key, value] of left) {
-      if (!right.has(key)) changes.push({ mapping: label + key, change: "removed" });
-      else if (right.get(key) !== value) changes.push({ mapping: label + key, change: "changed" });
+  const compare = (left: Record<string, unknown>, right: Record<string, unknown>, label: string) => {
+    for (const key of Object.keys(left)) {
+      if (!(key in right)) changes.push({ mapping: label + key, change: "removed" });
+      else if (!sameComparable(left[key], right[key])) {
+        changes.push({ mapping: label + key, change: "changed" });
+      }
     }
-    for (const key of right.keys()) {
-      if (!left.has(key)) changes.push({ mapping: label + key, change: "added" });
+    for (const key of Object.keys(right)) {
+      if (!(key in left)) changes.push({ mapping: label + key, change: "added" });
     }
   };
-  compare(
-    keyed(na.attributeMappings, (m) => m.targetAttributeName ?? "", mappingView),
-    keyed(nb.attributeMappings, (m) => m.targetAttributeName ?? "", mappingView),
-    "mappings.",
-  );
-  if (JSON.stringify(scopeView(na.scope)) !== JSON.stringify(scopeView(nb.scope))) {
+  compare(ca.mappings, cb.mappings, "mappings.");
+  if (!sameComparable(ca.scope, cb.scope)) {
     changes.push({
       mapping: "scope",
-      change: na.scope === null ? "added" : nb.scope === null ? "removed" : "changed",
+      change: ca.scope === null ? "added" : cb.scope === null ? "removed" : "changed",
     });
   }
-  if (foldEnum(na.flowTypes) !== foldEnum(nb.flowTypes)) {
+  if (!sameComparable({ flowTypes: ca.flowTypes }, { flowTypes: cb.flowTypes })) {
     changes.push({ mapping: "flowTypes", change: "changed" });
   }
-  compare(
-    keyed(na.customAttributes, (x) => x.name ?? "", attributeView),
-    keyed(nb.customAttributes, (x) => x.name ?? "", attributeView),
-    "attributes.",
-  );
+  compare(ca.attributes, cb.attributes, "attributes.");
   return changes;
 }
-
-/** An enum value as compared: Graph's echoes of enum members need not keep their case. */
-const foldEnum = (value: string | null | undefined) =>
-  typeof value === "string" ? value.toLowerCase() : value;
 
 /**
  * A normalised scope as compared: an operator is the same whichever spelling the job's
