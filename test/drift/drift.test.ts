@@ -236,3 +236,192 @@ test("a mapping and a task argument changed in the tenant: drift names both, exi
     '| <code>mappings.department.source</code> | <code>"[urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department]"</code> | <code>"[title]"</code> |',
   );
 });
+
+/** Reverses the key order of an object in place. */
+function reverseKeys(o: Json): void {
+  const entries = Object.entries(o).reverse();
+  for (const [k] of entries) delete o[k];
+  for (const [k, v] of entries) o[k] = v;
+}
+
+const liveSecrets = () =>
+  emulator.state.provisioning.servicePrincipals.get(live.sp)!.secrets as {
+    key: string;
+    value: string;
+  }[];
+const secret = (key: string) => liveSecrets().find((s) => s.key === key)!;
+const isTrueClause = () =>
+  (userMapping().scope!.groups![0].clauses as Json[]).find(
+    (c) => c.sourceOperandName === "active",
+  )!;
+const contosoAttribute = (name: string) =>
+  liveSchema()
+    .directories.flatMap((d) => d.objects.find((o) => o.name === "User")?.attributes ?? [])
+    .find((a) => a.name === `urn:ietf:params:scim:schemas:extension:contoso:1.0:User:${name}`)!;
+
+// Each is something Graph may answer that is the same configuration; none may count as drift.
+const SAME_CONFIGURATION: [string, () => void][] = [
+  [
+    "key order of a live mapping, its source tree and a JSON secret",
+    () => {
+      const m = mappingOf("displayName");
+      reverseKeys(m);
+      reverseKeys(m.source as Json);
+      const settings = JSON.parse(secret("SyncNotificationSettings").value) as Json;
+      reverseKeys(settings);
+      secret("SyncNotificationSettings").value = JSON.stringify(settings);
+    },
+  ],
+  [
+    "enum values echoed in another case",
+    () => {
+      mappingOf("jobTitle").flowType = "always";
+      mappingOf("jobTitle").flowBehavior = "flowWhenChanged";
+      contosoAttribute("HireDate").type = "dateTime";
+      contosoAttribute("HireDate").mutability = "readWrite";
+      secret("SkipOutOfScopeDeletions").value = "false";
+    },
+  ],
+  ["target object actions spelled Update,Add", () => (userMapping().flowTypes = "Update,Add")],
+  ["a masked secret", () => (secret("SyncNotificationSettings").value = "*****")],
+  [
+    "Graph's own parameter keys in a parsed tree",
+    () => {
+      const source = mappingOf("displayName").source as { parameters: { key: string }[] };
+      source.parameters.forEach((p, i) => (p.key = `param${i}`));
+    },
+  ],
+  [
+    "defaults Graph fills in, left out of the echo",
+    () => {
+      const m = mappingOf("surname");
+      delete m.flowBehavior;
+      delete m.flowType;
+      delete m.matchingPriority;
+      delete m.exportMissingReferences;
+      delete m.defaultValue;
+      const a = contosoAttribute("LeaveDate");
+      delete a.caseExact;
+      delete a.mutability;
+      delete a.multivalued;
+      delete a.apiExpressions;
+    },
+  ],
+  [
+    "a one-sided clause (IS TRUE) stored with targetOperand null",
+    () => (isTrueClause().targetOperand = null),
+  ],
+  [
+    "template filters that are not ours",
+    () => {
+      userMapping().scope!.inputFilterGroups = [
+        {
+          name: "template",
+          clauses: [
+            {
+              operatorName: "IS_NOT_NULL",
+              sourceOperandName: "userName",
+              targetOperand: null,
+            },
+          ],
+        },
+      ];
+    },
+  ],
+  [
+    "operators listed by id, the live clause spelling one another way",
+    () => {
+      emulator.state.provisioning.filterOperators = emulator.state.provisioning.filterOperators.map(
+        ({ name, ...rest }) => ({ ...rest, id: name }),
+      );
+      isTrueClause().operatorName = "IsTrue";
+    },
+  ],
+  [
+    "a workflow's key order and its task arguments in another order",
+    () => {
+      const [, workflow] = [...emulator.state.lifecycle.workflows].find(
+        ([, w]) => w.displayName === "Onboard pre-hire employee",
+      )!;
+      reverseKeys(workflow);
+      for (const task of liveTasks("Onboard pre-hire employee")) {
+        (task.arguments as Json[]).reverse();
+        reverseKeys(task);
+      }
+    },
+  ],
+];
+
+test.each(SAME_CONFIGURATION)("no false drift: %s", async (_title, change) => {
+  change();
+  const { code, report, err } = await driftJson();
+  expect(err).toBe("");
+  expect(named(report)).toEqual([]);
+  expect(code).toBe(0);
+});
+
+test("a 403 on one read: exit 1, naming the object, the request and what to check", async () => {
+  emulator.faults.add({
+    status: 403,
+    method: "GET",
+    path: /\/synchronization\/secrets$/,
+    times: 1,
+  });
+  const result = await drift();
+  expect(result.code).toBe(1);
+  expect(result.out).toBe("");
+  expect(result.err).toMatch(
+    /^could not read the live tenant: app employees: Graph GET \/v1\.0\/servicePrincipals\/[0-9a-f-]+\/synchronization\/secrets failed: 403 Authorization_RequestDenied: Insufficient privileges to complete the operation\./,
+  );
+  expect(result.err).toContain("see docs/drift.md for the permissions");
+});
+
+test("a workflow gone from the tenant, an extension changed and settings drifted are named", async () => {
+  fs.writeFileSync(
+    path.join(dir, "tenant.yaml"),
+    `extends: ${CONTOSO}\nlifecycleWorkflowSettings:\n  workflowScheduleIntervalInHours: 6\n`,
+  );
+  specFile = path.join(dir, "tenant.yaml");
+  await lifecycleSettingsProvider.create({
+    ...compileSettings(load(specFile).lifecycleWorkflowSettings!),
+    graphBaseUrl: emulator.url,
+  });
+  const [id] = [...emulator.state.lifecycle.workflows].find(
+    ([, w]) => w.displayName === "Offboard employee on last day",
+  )!;
+  emulator.state.lifecycle.workflows.delete(id);
+  const [extension] = [...emulator.state.lifecycle.customTaskExtensions.values()];
+  (extension.callbackConfiguration as Json).timeoutDuration = "PT1H";
+  emulator.state.lifecycle.settings.workflowScheduleIntervalInHours = 12;
+
+  const { code, report } = await driftJson();
+  expect(code).toBe(4);
+  expect(report.objects.filter((o) => o.differences.length > 0)).toEqual([
+    {
+      kind: "extension",
+      name: "hybrid-offboarding",
+      differences: [{ path: "callbackConfiguration.timeoutDuration", spec: "PT30M", live: "PT1H" }],
+    },
+    {
+      kind: "workflow",
+      name: "offboard-on-last-day",
+      differences: [{ path: "displayName", spec: "Offboard employee on last day", live: null }],
+    },
+    {
+      kind: "settings",
+      name: "lifecycleWorkflowSettings",
+      differences: [{ path: "workflowScheduleIntervalInHours", spec: 6, live: 12 }],
+    },
+  ]);
+});
+
+test("--json and --markdown together are a usage error; a spec that does not load exits 1", async () => {
+  const both = await drift("--json", "--markdown");
+  expect(both.code).toBe(2);
+  expect(both.err).toContain("--json and --markdown exclude each other");
+  fs.writeFileSync(path.join(dir, "bad.yaml"), "tenant: [\n");
+  specFile = path.join(dir, "bad.yaml");
+  const bad = await drift();
+  expect(bad.code).toBe(1);
+  expect(bad.err).toMatch(/bad\.yaml:\d+:\d+: /);
+});
