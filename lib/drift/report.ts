@@ -62,7 +62,7 @@ export function renderMarkdown(report: DriftReport, specFile: string): string {
     "",
     report.drift
       ? `**Drift found** in ${drifted.length} of ${count(report.objects.length, "object")} (${count(total, "difference")}): the tenant no longer matches the spec. \`pulumi up\` would change it back; or change the spec to what the tenant has.`
-      : `**No drift**: all ${count(report.objects.length, "object")} match the spec.`,
+      : `**No drift**: ${count(report.objects.length, "object")} compared, all as the spec describes.`,
   ].join("\n");
   const tail = [
     clean.length > 0
