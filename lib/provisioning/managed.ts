@@ -245,7 +245,11 @@ export function diffManaged(a: ManagedSchema, b: ManagedSchema): SchemaChange[] 
   const ca = comparableManaged(a);
   const cb = comparableManaged(b);
   const changes: SchemaChange[] = [];
-  const compare = (left: Record<string, unknown>, right: Record<string, unknown>, label: string) => {
+  const compare = (
+    left: Record<string, unknown>,
+    right: Record<string, unknown>,
+    label: string,
+  ) => {
     for (const key of Object.keys(left)) {
       if (!(key in right)) changes.push({ mapping: label + key, change: "removed" });
       else if (!sameComparable(left[key], right[key])) {
