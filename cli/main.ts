@@ -81,6 +81,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/sandbox"),
   },
   {
+    name: "drift",
+    summary: "Compare the live tenant with the spec, without Pulumi state (exit 4 on drift)",
+    load: () => import("./commands/drift"),
+  },
+  {
     name: "schema",
     summary:
       "Print the tenant spec's JSON Schema, or regenerate config/tenant-spec.schema.json and docs/tenant-spec.md",

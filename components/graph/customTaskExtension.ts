@@ -10,7 +10,7 @@
 import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { CustomTaskExtensionBody } from "../../lib/lifecycle/compile";
-import { canonical } from "../../lib/lifecycle/diff";
+import { changedExtensionKeys, EXTENSION_BODY_KEYS } from "../../lib/lifecycle/diff";
 import { tenantMoved, type GraphLocation } from "./lifecycleWorkflow";
 
 export const CUSTOM_TASK_EXTENSION_MODULE = "inbound-custom-task-extension";
@@ -18,14 +18,7 @@ export const CUSTOM_TASK_EXTENSION_TYPE = `pulumi-nodejs:dynamic/${CUSTOM_TASK_E
 
 export type CustomTaskExtensionInputs = CustomTaskExtensionBody & GraphLocation;
 
-const BODY_KEYS = [
-  "displayName",
-  "description",
-  "endpointConfiguration",
-  "authenticationConfiguration",
-  "clientConfiguration",
-  "callbackConfiguration",
-] as const;
+const BODY_KEYS = EXTENSION_BODY_KEYS;
 
 export function extensionBodyOf(
   props: Partial<CustomTaskExtensionInputs>,
@@ -35,13 +28,7 @@ export function extensionBodyOf(
   return body as CustomTaskExtensionBody;
 }
 
-/** The body properties whose values differ. */
-export function changedExtensionKeys(
-  olds: Partial<CustomTaskExtensionInputs>,
-  news: Partial<CustomTaskExtensionInputs>,
-): string[] {
-  return BODY_KEYS.filter((k) => canonical(olds[k]) !== canonical(news[k]));
-}
+export { changedExtensionKeys };
 
 export const customTaskExtensionProvider = {
   async create(inputs: CustomTaskExtensionInputs): Promise<pulumi.dynamic.CreateResult> {

@@ -24,6 +24,7 @@ export interface LibModules {
   "lifecycle/graphApi": typeof import("../../lib/lifecycle/graphApi");
   "provisioning/graphApi": typeof import("../../lib/provisioning/graphApi");
   "provisioning/managed": typeof import("../../lib/provisioning/managed");
+  "provisioning/secrets": typeof import("../../lib/provisioning/secrets");
   "model/schema": typeof import("../../lib/model/schema");
 }
 

@@ -24,37 +24,6 @@ export interface SynchronizationSecretsInputs extends GraphLocation {
 
 const keysOf = (credentials: SecretPair[] | undefined) => (credentials ?? []).map((c) => c.key);
 
-/**
- * A secret's value as compared for drift: Graph may echo a JSON value (SyncNotificationSettings)
- * with its keys in another order, and a boolean in another case, without anything having changed.
- */
-function comparable(value: string): string {
-  if (/^(true|false)$/i.test(value)) return value.toLowerCase();
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-      const record = parsed as Record<string, unknown>;
-      return JSON.stringify(
-        Object.fromEntries(
-          Object.keys(record)
-            .sort()
-            .map((k) => [k, record[k]]),
-        ),
-      );
-    }
-  } catch {
-    // Not JSON: compared as written.
-  }
-  return value;
-}
-
-const canonical = (credentials: SecretPair[] | undefined) =>
-  JSON.stringify(
-    [...(credentials ?? [])]
-      .sort((a, b) => (a.key < b.key ? -1 : 1))
-      .map((c) => [c.key, comparable(c.value)]),
-  );
-
 export const synchronizationSecretsProvider = {
   async create(inputs: SynchronizationSecretsInputs): Promise<pulumi.dynamic.CreateResult> {
     const { graphClientFromInputs } = requireLib("graph");
@@ -80,22 +49,18 @@ export const synchronizationSecretsProvider = {
   > {
     const replaces =
       olds.servicePrincipalId !== news.servicePrincipalId ? ["servicePrincipalId"] : [];
+    const secrets = requireLib("provisioning/secrets");
     const detailedDiff: Record<string, { kind: string; inputDiff: boolean }> = {};
-    const before = new Map((olds.credentials ?? []).map((c) => [c.key, c.value]));
-    const after = new Map((news.credentials ?? []).map((c) => [c.key, c.value]));
-    for (const [key, value] of after) {
-      if (!before.has(key)) detailedDiff[`credentials.${key}`] = { kind: "ADD", inputDiff: true };
-      else if (comparable(before.get(key)!) !== comparable(value)) {
-        detailedDiff[`credentials.${key}`] = { kind: "UPDATE", inputDiff: true };
-      }
-    }
-    for (const key of before.keys()) {
-      if (!after.has(key)) detailedDiff[`credentials.${key}`] = { kind: "DELETE", inputDiff: true };
+    for (const [key, kind] of Object.entries(
+      secrets.secretChanges(olds.credentials, news.credentials),
+    )) {
+      detailedDiff[`credentials.${key}`] = { kind, inputDiff: true };
     }
     return {
       changes:
         replaces.length > 0 ||
-        canonical(olds.credentials) !== canonical(news.credentials) ||
+        secrets.comparableSecrets(olds.credentials) !==
+          secrets.comparableSecrets(news.credentials) ||
         graphMoved(olds, news),
       replaces,
       detailedDiff,
@@ -129,12 +94,8 @@ export const synchronizationSecretsProvider = {
       if ((error as { status?: number }).status === 404) return {};
       throw error;
     }
-    const owned = new Map((props.credentials ?? []).map((c) => [c.key, c.value]));
-    // A masked value (Graph masks credentials on read) says nothing about the real one: it is
-    // not drift, so the value last written stands.
-    const credentials = live
-      .filter((s) => owned.has(s.key))
-      .map((s) => (/^\*+$/.test(s.value) ? { key: s.key, value: owned.get(s.key)! } : s));
+    const { ownedLiveSecrets } = requireLib("provisioning/secrets");
+    const credentials = ownedLiveSecrets(live, props.credentials);
     return { id, props: { ...props, credentials } };
   },
 

@@ -6,7 +6,7 @@
  * category, the execution conditions, any task) needs `createNewVersion`. Server-side fields (ids,
  * versions, timestamps, execution sequence) are not part of the comparison.
  */
-import type { TaskBody, WorkflowBody } from "./compile";
+import type { CustomTaskExtensionBody, TaskBody, WorkflowBody } from "./compile";
 
 export const PATCHABLE = [
   "displayName",
@@ -32,6 +32,24 @@ export function canonical(value: unknown): string {
     }
     return v;
   });
+}
+
+/** The properties of a custom task extension's body; every one can be PATCHed. */
+export const EXTENSION_BODY_KEYS = [
+  "displayName",
+  "description",
+  "endpointConfiguration",
+  "authenticationConfiguration",
+  "clientConfiguration",
+  "callbackConfiguration",
+] as const;
+
+/** The extension body properties whose values differ. */
+export function changedExtensionKeys(
+  olds: Partial<CustomTaskExtensionBody>,
+  news: Partial<CustomTaskExtensionBody>,
+): string[] {
+  return EXTENSION_BODY_KEYS.filter((k) => canonical(olds[k]) !== canonical(news[k]));
 }
 
 function canonicalTask(task: TaskBody | undefined): string {

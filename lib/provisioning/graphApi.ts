@@ -269,18 +269,29 @@ function treeDifferences(
   return warnings;
 }
 
+/** The schema `applySchema` PUTs, built without writing anything. */
+export interface BuiltSchema {
+  /** The live schema it was built from. */
+  current: SynchronizationSchema;
+  /** The whole schema to PUT: `current` with the spec's part compiled into it. */
+  schema: SynchronizationSchema;
+  operatorNames: OperatorNames;
+  /** See AppliedSchema.warnings. */
+  warnings: string[];
+}
+
 /**
- * GET schema and filterOperators, have Graph parse the mapping expressions, compile, PUT the whole
- * schema
- * (https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationschema-update).
+ * GET schema and filterOperators, have Graph parse the mapping expressions and compile the spec's
+ * part into the live schema. Sends no write (parseExpression is a POST that changes nothing), so
+ * `inbound drift` builds what a deploy would send with the deploy's own code.
  */
-export async function applySchema(
+export async function buildSchema(
   client: GraphLike,
   servicePrincipalId: string,
   jobId: string,
   app: SchemaSpec,
   appKey: string,
-): Promise<AppliedSchema> {
+): Promise<BuiltSchema> {
   const current = await client.request<SynchronizationSchema>(
     "GET",
     syncPaths.schema(servicePrincipalId, jobId),
@@ -322,12 +333,32 @@ export async function applySchema(
     canonicalName: offline.canonicalName,
   };
   const schema: SynchronizationSchema = compileSchema(current, app, { operatorNames, compiler });
-  await client.request("PUT", syncPaths.schema(servicePrincipalId, jobId), schema);
+  return { current, schema, operatorNames, warnings: treeDifferences(app, appKey, trees) };
+}
+
+/**
+ * `buildSchema`, then PUT the whole schema
+ * (https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationschema-update).
+ */
+export async function applySchema(
+  client: GraphLike,
+  servicePrincipalId: string,
+  jobId: string,
+  app: SchemaSpec,
+  appKey: string,
+): Promise<AppliedSchema> {
+  const built = await buildSchema(client, servicePrincipalId, jobId, app, appKey);
+  await client.request("PUT", syncPaths.schema(servicePrincipalId, jobId), built.schema);
   return {
-    managed: normalizeManaged(extractManaged(schema)),
-    operatorNames,
-    warnings: treeDifferences(app, appKey, trees),
+    managed: managedPartOf(built.schema),
+    operatorNames: built.operatorNames,
+    warnings: built.warnings,
   };
+}
+
+/** The spec's part of a whole schema, normalised: what the schema resource stores and reads. */
+export function managedPartOf(schema: SynchronizationSchema): ManagedSchema {
+  return normalizeManaged(extractManaged(schema));
 }
 
 /** The live managed part, normalised; undefined when the job is gone. */
@@ -341,7 +372,7 @@ export async function readManaged(
       "GET",
       syncPaths.schema(servicePrincipalId, jobId),
     );
-    return live ? normalizeManaged(extractManaged(live)) : undefined;
+    return live ? managedPartOf(live) : undefined;
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;

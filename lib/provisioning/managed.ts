@@ -10,7 +10,7 @@ import type {
   Filter,
   SynchronizationSchema,
 } from "@microsoft/microsoft-graph-types";
-import type { OperatorNames, ScopeOperator } from "./operators";
+import { sameOperator, type OperatorNames, type ScopeOperator } from "./operators";
 import { sourceExpressionKey } from "../expressions/graph";
 import {
   apiSourceRule,
@@ -127,12 +127,27 @@ const normalizeSource = (s: Source): unknown => ({
   })),
 });
 
+type Clause = NonNullable<NonNullable<Filter["groups"]>[number]["clauses"]>[number];
+
+/**
+ * A one-sided clause (`IS TRUE`, `IS NULL`) is sent with `targetOperand: {values: []}`, and Graph
+ * may store it as `targetOperand: null`: the same clause, so an operand without values is none.
+ */
+function oneSidedClause(clause: Clause): Clause {
+  if (clause.targetOperand?.values?.length) return clause;
+  const rest = { ...clause };
+  delete rest.targetOperand;
+  return rest;
+}
+
 function normalizeFilter(filter: Filter | null | undefined): Filter | null {
   const groups = (list: Filter["groups"]) =>
     (list ?? [])
       .map((g) => ({
         name: g.name,
-        clauses: (g.clauses ?? []).map((c) => canonical(c) as Json).sort(byText(JSON.stringify)),
+        clauses: (g.clauses ?? [])
+          .map((c) => canonical(oneSidedClause(c)) as Json)
+          .sort(byText(JSON.stringify)),
       }))
       .sort(byText(JSON.stringify));
   // Only `groups` is the spec's; input and category filter groups are the template's.
@@ -183,43 +198,95 @@ export function normalizeManaged(managed: ManagedSchema): ManagedSchema {
 }
 
 /**
+ * A managed part in the form that is compared, keyed as `diffManaged` names changes: mappings by
+ * target attribute, custom attributes by name. A source is its expression text: Graph keys a
+ * parsed tree's parameters its own way (`Find`, `Replacement`, ...), which is no change to the
+ * mapping. `inbound drift` reports the differences between two of these.
+ */
+export interface ComparableManaged {
+  flowTypes: string;
+  scope: unknown;
+  mappings: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+}
+
+export function comparableManaged(managed: ManagedSchema): ComparableManaged {
+  const n = normalizeManaged(managed);
+  return {
+    flowTypes: n.flowTypes,
+    scope: scopeView(n.scope),
+    mappings: Object.fromEntries(
+      n.attributeMappings.map((m) => [
+        m.targetAttributeName ?? "",
+        { ...m, source: sourceExpressionKey(m.source) },
+      ]),
+    ),
+    attributes: Object.fromEntries(n.customAttributes.map((x) => [x.name ?? "", x])),
+  };
+}
+
+/** Enum-valued properties: Graph may echo `always` for the `Always` it was sent. */
+const ENUM_KEYS = new Set(["flowBehavior", "flowType", "type", "mutability", "flowTypes"]);
+
+/** Whether two comparable values are the same, enum values compared without case. */
+export function sameComparable(a: unknown, b: unknown): boolean {
+  const folded = (value: unknown) =>
+    JSON.stringify(value ?? null, (key, v: unknown) =>
+      ENUM_KEYS.has(key) && typeof v === "string" ? v.toLowerCase() : v,
+    );
+  return folded(a) === folded(b);
+}
+
+/**
  * Per-item differences from `a` to `b`, named as lib/provisioning/schema's diffSchemas names
  * them: `mappings.<target>`, `scope`, `flowTypes`, `attributes.<name>`.
  */
 export function diffManaged(a: ManagedSchema, b: ManagedSchema): SchemaChange[] {
-  const na = normalizeManaged(a);
-  const nb = normalizeManaged(b);
+  const ca = comparableManaged(a);
+  const cb = comparableManaged(b);
   const changes: SchemaChange[] = [];
-  const keyed = <T>(items: T[], key: (t: T) => string, view: (t: T) => unknown = (t) => t) =>
-    new Map(items.map((item) => [key(item), JSON.stringify(view(item))]));
-  // A source is compared by the expression it stands for: Graph keys a parsed tree's parameters
-  // its own way (`Find`, `Replacement`, ...), which is no change to the mapping.
-  const mappingView = (m: AttributeMapping) => ({ ...m, source: sourceExpressionKey(m.source) });
-  const compare = (left: Map<string, string>, right: Map<string, string>, label: string) => {
-    for (const [key, value] of left) {
-      if (!right.has(key)) changes.push({ mapping: label + key, change: "removed" });
-      else if (right.get(key) !== value) changes.push({ mapping: label + key, change: "changed" });
+  const compare = (
+    left: Record<string, unknown>,
+    right: Record<string, unknown>,
+    label: string,
+  ) => {
+    for (const key of Object.keys(left)) {
+      if (!(key in right)) changes.push({ mapping: label + key, change: "removed" });
+      else if (!sameComparable(left[key], right[key])) {
+        changes.push({ mapping: label + key, change: "changed" });
+      }
     }
-    for (const key of right.keys()) {
-      if (!left.has(key)) changes.push({ mapping: label + key, change: "added" });
+    for (const key of Object.keys(right)) {
+      if (!(key in left)) changes.push({ mapping: label + key, change: "added" });
     }
   };
-  compare(
-    keyed(na.attributeMappings, (m) => m.targetAttributeName ?? "", mappingView),
-    keyed(nb.attributeMappings, (m) => m.targetAttributeName ?? "", mappingView),
-    "mappings.",
-  );
-  if (JSON.stringify(na.scope) !== JSON.stringify(nb.scope)) {
+  compare(ca.mappings, cb.mappings, "mappings.");
+  if (!sameComparable(ca.scope, cb.scope)) {
     changes.push({
       mapping: "scope",
-      change: na.scope === null ? "added" : nb.scope === null ? "removed" : "changed",
+      change: ca.scope === null ? "added" : cb.scope === null ? "removed" : "changed",
     });
   }
-  if (na.flowTypes !== nb.flowTypes) changes.push({ mapping: "flowTypes", change: "changed" });
-  compare(
-    keyed(na.customAttributes, (x) => x.name ?? ""),
-    keyed(nb.customAttributes, (x) => x.name ?? ""),
-    "attributes.",
-  );
+  if (!sameComparable({ flowTypes: ca.flowTypes }, { flowTypes: cb.flowTypes })) {
+    changes.push({ mapping: "flowTypes", change: "changed" });
+  }
+  compare(ca.attributes, cb.attributes, "attributes.");
   return changes;
+}
+
+/**
+ * A normalised scope as compared: an operator is the same whichever spelling the job's
+ * filterOperators gave it (`IS TRUE`, `IS_TRUE`, `IsTrue`; lib/provisioning/operators).
+ */
+function scopeView(scope: Filter | null): unknown {
+  if (!scope) return null;
+  return {
+    ...scope,
+    groups: (scope.groups ?? []).map((g) => ({
+      ...g,
+      clauses: (g.clauses ?? [])
+        .map((c) => ({ ...c, operatorName: sameOperator(c.operatorName ?? "") }))
+        .sort(byText(JSON.stringify)),
+    })),
+  };
 }

@@ -34,6 +34,9 @@ export const BEST_GUESS_OPERATOR_NAMES: Record<ScopeOperator, string> = {
 // "IS TRUE", "IS_TRUE", "IsTrue" and "isTrue" are the same operator: compare letters only.
 const letters = (name: string) => name.toLowerCase().replace(/[^a-z]/g, "");
 
+/** An operator name in the form two spellings of the same operator share. */
+export const sameOperator = letters;
+
 /**
  * One entry of `GET .../schema/filterOperators`. The filterOperatorSchema page documents `name`
  * (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-filteroperatorschema),

@@ -140,3 +140,66 @@ export function mergeSecrets(
   for (const [key, value] of wanted) merged.push({ key, value });
   return merged;
 }
+
+/**
+ * A secret's value as compared for drift: Graph may echo a JSON value (SyncNotificationSettings)
+ * with its keys in another order, and a boolean in another case, without anything having changed.
+ */
+export function comparableSecret(value: string): string {
+  if (/^(true|false)$/i.test(value)) return value.toLowerCase();
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+      const record = parsed as Record<string, unknown>;
+      return JSON.stringify(
+        Object.fromEntries(
+          Object.keys(record)
+            .sort()
+            .map((k) => [k, record[k]]),
+        ),
+      );
+    }
+  } catch {
+    // Not JSON: compared as written.
+  }
+  return value;
+}
+
+/** The whole set of pairs as compared: order and each value's spelling do not matter. */
+export const comparableSecrets = (credentials: readonly SecretPair[] | undefined) =>
+  JSON.stringify(
+    [...(credentials ?? [])]
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .map((c) => [c.key, comparableSecret(c.value)]),
+  );
+
+/** Per key, how `after` differs from `before`. */
+export function secretChanges(
+  before: readonly SecretPair[] | undefined,
+  after: readonly SecretPair[] | undefined,
+): Record<string, "ADD" | "UPDATE" | "DELETE"> {
+  const changes: Record<string, "ADD" | "UPDATE" | "DELETE"> = {};
+  const olds = new Map((before ?? []).map((c) => [c.key, c.value]));
+  const news = new Map((after ?? []).map((c) => [c.key, c.value]));
+  for (const [key, value] of news) {
+    if (!olds.has(key)) changes[key] = "ADD";
+    else if (comparableSecret(olds.get(key)!) !== comparableSecret(value)) changes[key] = "UPDATE";
+  }
+  for (const key of olds.keys()) if (!news.has(key)) changes[key] = "DELETE";
+  return changes;
+}
+
+/**
+ * The live pairs of the keys in `owned`, as the secrets resource reads them. A masked value
+ * (Graph masks credentials on read) says nothing about the real one: it is not drift, so the
+ * owned value stands.
+ */
+export function ownedLiveSecrets(
+  live: readonly SecretPair[],
+  owned: readonly SecretPair[] | undefined,
+): SecretPair[] {
+  const values = new Map((owned ?? []).map((c) => [c.key, c.value]));
+  return live
+    .filter((s) => values.has(s.key))
+    .map((s) => (isMaskedSecret(s.value) ? { key: s.key, value: values.get(s.key)! } : s));
+}

@@ -431,6 +431,10 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
       `contoso-employees-job: GET ${SYNC}/templates {}`,
       `contoso-employees-job: GET ${SYNC}/jobs {}`,
       `contoso-employees-job: POST ${SYNC}/jobs ${json}`,
+      // Secrets and schema both wait for the job only; their order is the order Pulumi
+      // registers them in, which depends on how long each provider takes to serialize.
+      `contoso-employees-secrets: GET ${SYNC}/secrets {}`,
+      `contoso-employees-secrets: PUT ${SYNC}/secrets ${json}`,
       `contoso-employees-schema: GET ${JOB_PATH}/schema {}`,
       `contoso-employees-schema: GET ${JOB_PATH}/schema/filterOperators {}`,
       // One parse per distinct mapping expression: Graph builds the trees the PUT carries.
@@ -438,8 +442,6 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
         `contoso-employees-schema: POST ${JOB_PATH}/schema/parseExpression ${json}`,
       ),
       `contoso-employees-schema: PUT ${JOB_PATH}/schema ${json}`,
-      `contoso-employees-secrets: GET ${SYNC}/secrets {}`,
-      `contoso-employees-secrets: PUT ${SYNC}/secrets ${json}`,
       `contoso-lifecycle-extension-hybrid-offboarding-object: POST /v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions ${lcw}`,
       `contoso-employees-start: GET ${JOB_PATH} {}`,
       `contoso-employees-start: POST ${JOB_PATH}/start {}`,

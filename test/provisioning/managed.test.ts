@@ -183,6 +183,23 @@ describe("extract, normalise and diff", () => {
     expect(diffManaged(extractManaged(compiled), extractManaged(echoed))).toEqual([]);
   });
 
+  test("a null operand on a one-sided clause, enum echoes in another case and another operator spelling are not drift", () => {
+    const echoed = structuredClone(compiled);
+    const objectMapping = echoed.synchronizationRules[0].objectMappings[0];
+    const isTrue = objectMapping.scope.groups[0].clauses.find(
+      (c: { operatorName: string }) => c.operatorName === "IS_TRUE",
+    );
+    isTrue.targetOperand = null;
+    isTrue.operatorName = "IsTrue";
+    for (const m of objectMapping.attributeMappings) {
+      m.flowType = String(m.flowType).toLowerCase();
+      m.flowBehavior = String(m.flowBehavior).toLowerCase();
+    }
+    for (const a of echoed.directories[0].objects[0].attributes)
+      a.type = String(a.type).toUpperCase();
+    expect(diffManaged(extractManaged(compiled), extractManaged(echoed))).toEqual([]);
+  });
+
   test("reports each edited, added and removed mapping, the scope and attributes", () => {
     const edited = structuredClone(compiled);
     const objectMapping = edited.synchronizationRules[0].objectMappings[0];

@@ -29,6 +29,8 @@ export const TEMPLATE_NAMES = {
 export interface DirectoryState {
   applicationTemplates: { id: string; displayName: string; synchronizationTemplateId: string }[];
   servicePrincipals: Map<string, Json>;
+  /** Groups by id (`id`, `displayName`), seeded by tests; served by GET /groups. */
+  groups: Map<string, Json>;
   appRoleAssignments: Json[];
   bulkUploads: { path: string; body: unknown }[];
   /** Users the provisioning service created from bulk uploads (lib/emulator/processing.ts). */
@@ -62,6 +64,7 @@ export function createDirectoryState(): DirectoryState {
       },
     ],
     servicePrincipals: new Map([[String(graph.id), graph]]),
+    groups: new Map(),
     appRoleAssignments: [],
     bulkUploads: [],
     users: [],
@@ -139,6 +142,16 @@ export function handleDirectory(
     if (filter && !wanted) return error(400, "BadRequest", `unsupported filter ${filter}`);
     const value = [...state.servicePrincipals.values()].filter(
       (sp) => !wanted || sp[wanted.property] === wanted.value,
+    );
+    return { status: 200, body: { value } };
+  }
+
+  if (path === "/groups" && method === "GET") {
+    const filter = request.query.get("$filter");
+    const wanted = equalsFilter(filter);
+    if (filter && !wanted) return error(400, "BadRequest", `unsupported filter ${filter}`);
+    const value = [...state.groups.values()].filter(
+      (g) => !wanted || g[wanted.property] === wanted.value,
     );
     return { status: 200, body: { value } };
   }
