@@ -51,7 +51,7 @@ export interface Fault {
   method?: string;
   path?: RegExp;
   /** The error to answer with; without one (and with `delayMs`) the request is served normally. */
-  status?: 429 | 500 | 503 | 404;
+  status?: 429 | 500 | 503 | 404 | 403;
   times: number;
   retryAfterSeconds?: number;
   /** Destroy the socket instead of answering (a dropped connection). */
@@ -212,7 +212,9 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
             ? "TooManyRequests"
             : fault.status === 404
               ? "Request_ResourceNotFound"
-              : "ServiceUnavailable",
+              : fault.status === 403
+                ? "Authorization_RequestDenied"
+                : "ServiceUnavailable",
           "injected fault",
           fault.retryAfterSeconds === undefined
             ? undefined

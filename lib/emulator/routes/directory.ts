@@ -29,6 +29,12 @@ export const TEMPLATE_NAMES = {
 export interface DirectoryState {
   applicationTemplates: { id: string; displayName: string; synchronizationTemplateId: string }[];
   servicePrincipals: Map<string, Json>;
+  /** Application objects of instantiated apps, by object id. */
+  applications: Map<string, Json>;
+  /** Groups by object id (seeded by tests), for `GET /groups/{id}`. */
+  groups: Map<string, Json>;
+  /** The tenant's `GET /organization` entry. */
+  organization: Json;
   appRoleAssignments: Json[];
   bulkUploads: { path: string; body: unknown }[];
   /** Seeded by tests; served by GET /auditLogs/provisioning. */
@@ -60,6 +66,13 @@ export function createDirectoryState(): DirectoryState {
       },
     ],
     servicePrincipals: new Map([[String(graph.id), graph]]),
+    applications: new Map(),
+    groups: new Map(),
+    organization: {
+      id: randomUUID(),
+      displayName: "Contoso",
+      verifiedDomains: [{ name: "contoso.com", isDefault: true, isInitial: false }],
+    },
     appRoleAssignments: [],
     bulkUploads: [],
     provisioningLogs: [],
@@ -119,12 +132,16 @@ export function handleDirectory(
     }
     const appId = randomUUID();
     const application = { id: randomUUID(), appId, displayName: body.displayName };
+    // A service principal made from a gallery template names it
+    // (https://learn.microsoft.com/en-us/graph/api/resources/serviceprincipal).
     const servicePrincipal = {
       id: randomUUID(),
       appId,
       displayName: body.displayName,
+      applicationTemplateId: template.id,
       appRoles: [],
     };
+    state.applications.set(application.id, { ...application, applicationTemplateId: template.id });
     state.servicePrincipals.set(servicePrincipal.id, servicePrincipal);
     state.onInstantiate?.(servicePrincipal.id, template.synchronizationTemplateId);
     return { status: 201, body: { application, servicePrincipal } };
@@ -138,6 +155,28 @@ export function handleDirectory(
       (sp) => !wanted || sp[wanted.property] === wanted.value,
     );
     return { status: 200, body: { value } };
+  }
+
+  if (path === "/applications" && method === "GET") {
+    const filter = request.query.get("$filter");
+    const wanted = equalsFilter(filter);
+    if (filter && !wanted) return error(400, "BadRequest", `unsupported filter ${filter}`);
+    const value = [...state.applications.values()].filter(
+      (app) => !wanted || app[wanted.property] === wanted.value,
+    );
+    return { status: 200, body: { value } };
+  }
+
+  if (path === "/organization" && method === "GET") {
+    return { status: 200, body: { value: [state.organization] } };
+  }
+
+  const group = /^\/groups\/([^/]+)$/.exec(path);
+  if (group && method === "GET") {
+    const found = state.groups.get(group[1]);
+    return found
+      ? { status: 200, body: found }
+      : error(404, "Request_ResourceNotFound", `group ${group[1]}`);
   }
 
   const assignments = /^\/servicePrincipals\/([^/]+)\/appRoleAssignedTo$/.exec(path);
