@@ -12,6 +12,7 @@ import {
   taskEntry,
 } from "../lib/lifecycle/compile";
 import type { TenantSpec, Workflow } from "../lib/model/schema";
+import { GUID } from "../lib/lifecycle/tasks";
 import { CustomTaskExtension } from "./customTaskExtension";
 import { LifecycleSettings } from "./graph/lifecycleSettings";
 import { LifecycleWorkflow } from "./graph/lifecycleWorkflow";
@@ -52,13 +53,15 @@ export type GetGroup = (args: {
 
 /**
  * The object id of the group named `name`, or an error that says which spec fields need it: a
- * missing group fails the deployment before any workflow is created or changed.
+ * missing group fails the deployment before any workflow is created or changed. A GUID is taken
+ * as the group's object id as it is (`inbound export` writes ids, with the name in a comment).
  */
 export async function lookUpGroup(
   name: string,
   usedBy: readonly string[],
   getGroup: GetGroup,
 ): Promise<string> {
+  if (GUID.test(name)) return name;
   const fields = usedBy.join(", ");
   let found: { objectId?: string | null } | undefined;
   try {
