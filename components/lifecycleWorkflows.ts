@@ -21,6 +21,12 @@ export interface LifecycleWorkflowsArgs {
   spec: TenantSpec;
   /** Graph endpoint; defaults to the spec's `graph.baseUrl`. */
   graphBaseUrl?: string;
+  /**
+   * Objects that already exist, by resource name → id: each workflow (`<name>-workflow-<key>`)
+   * is adopted by its provider's create instead of created, and the settings (`<name>-settings`)
+   * are written only where they differ (docs/adopting.md).
+   */
+  adopt?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -157,9 +163,11 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
       const uses = extensionKeys(workflow)
         .filter((k) => k in this.extensions)
         .map((k) => this.extensions[k]);
+      const adoptId = args.adopt?.[`${name}-workflow-${key}`];
       this.workflows[key] = new LifecycleWorkflow(
         `${name}-workflow-${key}`,
         {
+          ...(adoptId ? { adoptId } : {}),
           category: body.category,
           description: body.description,
           displayName: body.displayName,
@@ -180,7 +188,13 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
       const body = compileSettings(spec.lifecycleWorkflowSettings);
       this.settings = new LifecycleSettings(
         `${name}-settings`,
-        { ...body, graphBaseUrl, graphVersion: "v1.0", tenantId: spec.tenant.id },
+        {
+          ...body,
+          graphBaseUrl,
+          graphVersion: "v1.0",
+          tenantId: spec.tenant.id,
+          ...(args.adopt?.[`${name}-settings`] ? { adopt: true } : {}),
+        },
         { parent: this },
       );
     }

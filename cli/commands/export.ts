@@ -105,7 +105,11 @@ export async function exportCommand(options: ExportOptions, io: CliIo): Promise<
   else if (!write(io, "--out", options.out, text, options.force === true)) return EXIT.failed;
 
   const tenantName = (spec.tenant as { name: string }).name;
-  const adopt = adoptIds(tenantName, ids);
+  const adopt = adoptIds(
+    tenantName,
+    ids,
+    spec.azure as { subscriptionId: string; resourceGroup: string } | undefined,
+  );
   if (options.adopt !== undefined) {
     if (!write(io, "--adopt", options.adopt, adoptScript(adopt), options.force === true)) {
       return EXIT.failed;

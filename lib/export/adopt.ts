@@ -6,8 +6,17 @@
 import type { FoundIds } from "./convert";
 
 /** `inbound:adopt` entries: resource name → the id Pulumi imports it by. */
-export function adoptIds(tenantName: string, ids: FoundIds): Record<string, string> {
+export function adoptIds(
+  tenantName: string,
+  ids: FoundIds,
+  azure?: { subscriptionId: string; resourceGroup: string },
+): Record<string, string> {
   const adopt: Record<string, string> = {};
+  if (azure) {
+    // The extensions' resource group exists: azure-native refuses to create it again.
+    adopt[`${tenantName}-rg`] =
+      `/subscriptions/${azure.subscriptionId}/resourceGroups/${azure.resourceGroup}`;
+  }
   for (const [key, app] of Object.entries(ids.apps)) {
     if (app.applicationTemplateId && app.applicationObjectId) {
       // azuread's import id of a templated application
@@ -19,6 +28,8 @@ export function adoptIds(tenantName: string, ids: FoundIds): Record<string, stri
   for (const [key, id] of Object.entries(ids.workflows)) {
     adopt[`${tenantName}-lifecycle-workflow-${key}`] = id;
   }
+  // The tenant has one settings object, always there: its id is a constant.
+  if (ids.settings) adopt[`${tenantName}-lifecycle-settings`] = "lifecycleWorkflowSettings";
   return adopt;
 }
 

@@ -46,6 +46,8 @@ export interface FoundIds {
   >;
   workflows: Record<string, string>;
   extensions: Record<string, string>;
+  /** Whether the Lifecycle Workflows settings were exported. */
+  settings?: boolean;
 }
 
 export interface ExportResult {
@@ -815,6 +817,11 @@ export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportR
     taken.add(key);
     extensionKeys.set(String(extension.id).toLowerCase(), key);
     extensions[key] = exportExtension(extension, ["customTaskExtensions", key], notes);
+    notes.push({
+      path: ["customTaskExtensions", key],
+      text: "gap: not adopted: a `pulumi up` would create this extension's Logic App and Graph object again; see docs/adopting.md",
+      gap: true,
+    });
     ids.extensions[key] = String(extension.id);
   }
   const first = (live.extensions ?? [])
@@ -857,7 +864,10 @@ export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportR
     for (const key of Object.keys(spec)) delete spec[key];
     Object.assign(spec, { tenant, azure, ...rest });
   }
-  if (live.settings) spec.lifecycleWorkflowSettings = exportSettings(live.settings);
+  if (live.settings) {
+    spec.lifecycleWorkflowSettings = exportSettings(live.settings);
+    ids.settings = true;
+  }
   const baseUrl = options.graphBaseUrl.replace(/\/+$/, "");
   if (baseUrl !== DEFAULT_GRAPH_URL) spec.graph = { baseUrl };
   return { spec, notes, ids };

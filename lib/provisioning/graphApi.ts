@@ -20,6 +20,7 @@ import { graphExpressionText, sourceShape } from "../expressions/graph";
 import { resolveOperatorNames, type OperatorEntry, type OperatorNames } from "./operators";
 import {
   compileManaged,
+  diffManaged,
   extractManaged,
   normalizeManaged,
   operatorsUsed,
@@ -322,7 +323,11 @@ export async function applySchema(
     canonicalName: offline.canonicalName,
   };
   const schema: SynchronizationSchema = compileSchema(current, app, { operatorNames, compiler });
-  await client.request("PUT", syncPaths.schema(servicePrincipalId, jobId), schema);
+  // A schema that already holds the spec's part (an adopted app, a re-run) is not written again:
+  // the PUT would change nothing but the schema's version.
+  if (diffManaged(extractManaged(current), extractManaged(schema)).length > 0) {
+    await client.request("PUT", syncPaths.schema(servicePrincipalId, jobId), schema);
+  }
   return {
     managed: normalizeManaged(extractManaged(schema)),
     operatorNames,
