@@ -107,6 +107,8 @@ test("the contoso example round-trips: deployed, exported with no write, valid, 
   expect(result.code).toBe(0);
   expect(writes()).toEqual([]);
 
+  const validated = await inbound(["validate", out], { env: {}, cwd: dir });
+  expect([validated.code, validated.err]).toEqual([0, ""]);
   const exported = loaded(out);
   expect(Object.values(exported.provisioning).map(appView)).toEqual(
     Object.values(spec.provisioning).map(appView),
