@@ -93,6 +93,31 @@ async function get<T>(
   }
 }
 
+/** Every page of a collection (`@odata.nextLink` followed), or undefined when a page fails. */
+async function list<T>(
+  client: GraphLike,
+  failures: ReadFailure[],
+  what: string,
+  path: string,
+  headers?: Record<string, string>,
+): Promise<{ value: T[] } | undefined> {
+  const value: T[] = [];
+  let next: string | undefined = path;
+  while (next) {
+    const page: { value?: T[]; "@odata.nextLink"?: string } | undefined = await get(
+      client,
+      failures,
+      what,
+      next,
+      headers,
+    );
+    if (!page) return undefined;
+    value.push(...(page.value ?? []));
+    next = page["@odata.nextLink"];
+  }
+  return { value };
+}
+
 const quoted = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** The service principals made from the API-driven gallery templates, by id → display name. */
@@ -109,7 +134,9 @@ async function discoverServicePrincipals(
       `/applicationTemplates?$filter=${encodeURIComponent(`displayName eq ${quoted(name)}`)}`,
     );
     for (const template of templates?.value ?? []) {
-      const principals = await get<{ value?: Json[] }>(
+      // applicationTemplateId supports $filter eq
+      // (https://learn.microsoft.com/en-us/graph/api/resources/serviceprincipal).
+      const principals = await list<Json>(
         client,
         failures,
         `the service principals made from "${name}"`,
@@ -221,7 +248,7 @@ export async function readTenant(client: GraphLike, options: ReadOptions): Promi
   }
   for (const [id, sp] of principals) {
     const displayName = String(sp.displayName ?? id);
-    const jobs = await get<{ value?: SynchronizationJob[] }>(
+    const jobs = await list<SynchronizationJob>(
       client,
       failures,
       `the synchronization jobs of "${displayName}"`,
@@ -252,7 +279,7 @@ export async function readTenant(client: GraphLike, options: ReadOptions): Promi
     }
   }
 
-  const workflows = await get<{ value?: Json[] }>(
+  const workflows = await list<Json>(
     client,
     failures,
     "the lifecycle workflows",
@@ -272,7 +299,7 @@ export async function readTenant(client: GraphLike, options: ReadOptions): Promi
           `${LCW_PATH}/workflows/${id}`,
           LIFECYCLE_HEADERS,
         )) ?? summary;
-      const tasks = await get<{ value?: Json[] }>(
+      const tasks = await list<Json>(
         client,
         wfFailures,
         `the tasks of workflow "${String(summary.displayName)}"`,
@@ -286,7 +313,7 @@ export async function readTenant(client: GraphLike, options: ReadOptions): Promi
       });
     }
   }
-  const extensions = await get<{ value?: Json[] }>(
+  const extensions = await list<Json>(
     client,
     failures,
     "the custom task extensions",
@@ -312,7 +339,7 @@ export async function readReferences(
   needs: { taskDefinitions: boolean; groupIds: readonly string[] },
 ): Promise<void> {
   if (needs.taskDefinitions && !live.taskDefinitions) {
-    const definitions = await get<{ value?: Json[] }>(
+    const definitions = await list<Json>(
       client,
       live.failures,
       "the task definitions",
