@@ -132,7 +132,7 @@ export async function exportCommand(options: ExportOptions, io: CliIo): Promise<
       io.err(`  ${safeText(where)}: ${safeText(gap.text.replace(/^gap: /, ""))}\n`);
     }
   }
-  const failed = live.refused.length > 0 || readFailures(live) > 0;
+  const failed = live.refused.some((r) => r.asked) || readFailures(live) > 0;
   return failed ? EXIT.failed : EXIT.ok;
 }
 

@@ -45,8 +45,11 @@ export interface LiveTenant {
   /** The tenant's default verified domain, when /organization could be read. */
   domain?: string;
   apps: LiveApp[];
-  /** Service principals asked for with --app that are not API-driven provisioning apps. */
-  refused: { servicePrincipalId: string; reason: string }[];
+  /**
+   * Service principals without a job from an API-driven template: asked for with --app (an
+   * error), or found from the gallery template with provisioning never configured (a note).
+   */
+  refused: { servicePrincipalId: string; reason: string; asked: boolean }[];
   workflows?: LiveWorkflow[];
   extensions?: Json[];
   settings?: Json;
@@ -260,6 +263,7 @@ export async function readTenant(client: GraphLike, options: ReadOptions): Promi
       const templates = (jobs.value ?? []).map((j) => String(j.templateId));
       live.refused.push({
         servicePrincipalId: id,
+        asked: asked.length > 0,
         reason: `service principal ${id} ("${displayName}") is not an API-driven provisioning app: ${
           templates.length
             ? `its synchronization jobs come from ${templates.join(", ")}`

@@ -247,3 +247,21 @@ test("a tenant id that is not a GUID is a usage error naming --help", async () =
   expect(result.err).toContain("The tenant id must be a GUID.");
   expect(result.err).toContain("inbound export --help");
 });
+
+test("an app made from the API-driven template whose provisioning was never configured is noted, not an error", async () => {
+  const spec = loaded(example("contoso.yaml"));
+  await deploy(emulator, spec);
+  const graph = createGraphClient({ baseUrl: emulator.url, token: emulator.token });
+  const [template] = emulator.state.directory.applicationTemplates;
+  const created = await graph.post<{ servicePrincipal: { id: string } }>(
+    `/applicationTemplates/${template.id}/instantiate`,
+    { displayName: "Half configured" },
+  );
+  const out = path.join(dir, "spec.yaml");
+  const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(result.code).toBe(0);
+  expect(result.err).toContain(
+    `service principal ${created!.servicePrincipal.id} ("Half configured") is not an API-driven provisioning app: it has no synchronization job`,
+  );
+  expect(Object.keys(loaded(out).provisioning)).toEqual(["contoso-hr-inbound-employees"]);
+});
