@@ -5,6 +5,8 @@ import { Tenant } from "./components/tenant";
 
 const config = new pulumi.Config("inbound");
 const spec = loadSpecOrThrow(config.require("spec"));
-const tenant = new Tenant(spec.tenant.name, { spec });
+// Ids of existing objects to adopt rather than create (`inbound export --adopt`, docs/adopting.md).
+const adopt = config.getObject<Record<string, string>>("adopt");
+const tenant = new Tenant(spec.tenant.name, { spec, adopt });
 
 export const provisioning = tenant.provisioning;

@@ -86,6 +86,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/drift"),
   },
   {
+    name: "export",
+    summary: "Write a tenant spec from a live tenant (reads only), and the ids that adopt it",
+    load: () => import("./commands/export"),
+  },
+  {
     name: "schema",
     summary:
       "Print the tenant spec's JSON Schema, or regenerate config/tenant-spec.schema.json and docs/tenant-spec.md",

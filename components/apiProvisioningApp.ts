@@ -41,6 +41,14 @@ export interface ApiProvisioningAppArgs {
    * `inbound:activeDirectorySecretKeys` (JSON), else a best guess with a warning.
    */
   readonly activeDirectorySecretKeys?: ActiveDirectorySecretKeys;
+  /**
+   * The azuread import id of an app that already exists
+   * (`/applicationTemplates/{template}/instantiate/{application}/{servicePrincipal}`): it is
+   * imported instead of instantiated, and its job, secrets and schema are adopted through it (the
+   * job resource takes the job the service principal has; secrets and schema are written only
+   * where they differ from the spec). See docs/adopting.md.
+   */
+  readonly adoptApplication?: string;
 }
 
 export class ApiProvisioningApp extends pulumi.ComponentResource {
@@ -76,7 +84,7 @@ export class ApiProvisioningApp extends pulumi.ComponentResource {
     this.application = new azuread.ApplicationFromTemplate(
       `${name}-app`,
       { displayName: app.displayName, templateId },
-      child,
+      args.adoptApplication ? { ...child, import: args.adoptApplication } : child,
     );
     this.servicePrincipalId = this.application.servicePrincipalObjectId;
 

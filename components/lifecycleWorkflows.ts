@@ -12,6 +12,7 @@ import {
   taskEntry,
 } from "../lib/lifecycle/compile";
 import type { TenantSpec, Workflow } from "../lib/model/schema";
+import { GUID } from "../lib/lifecycle/tasks";
 import { CustomTaskExtension } from "./customTaskExtension";
 import { LifecycleSettings } from "./graph/lifecycleSettings";
 import { LifecycleWorkflow } from "./graph/lifecycleWorkflow";
@@ -20,6 +21,12 @@ export interface LifecycleWorkflowsArgs {
   spec: TenantSpec;
   /** Graph endpoint; defaults to the spec's `graph.baseUrl`. */
   graphBaseUrl?: string;
+  /**
+   * Objects that already exist, by resource name → id: each workflow (`<name>-workflow-<key>`)
+   * is adopted by its provider's create instead of created, and the settings (`<name>-settings`)
+   * are written only where they differ (docs/adopting.md).
+   */
+  adopt?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -52,13 +59,15 @@ export type GetGroup = (args: {
 
 /**
  * The object id of the group named `name`, or an error that says which spec fields need it: a
- * missing group fails the deployment before any workflow is created or changed.
+ * missing group fails the deployment before any workflow is created or changed. A GUID is taken
+ * as the group's object id as it is (`inbound export` writes ids, with the name in a comment).
  */
 export async function lookUpGroup(
   name: string,
   usedBy: readonly string[],
   getGroup: GetGroup,
 ): Promise<string> {
+  if (GUID.test(name)) return name;
   const fields = usedBy.join(", ");
   let found: { objectId?: string | null } | undefined;
   try {
@@ -154,9 +163,11 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
       const uses = extensionKeys(workflow)
         .filter((k) => k in this.extensions)
         .map((k) => this.extensions[k]);
+      const adoptId = args.adopt?.[`${name}-workflow-${key}`];
       this.workflows[key] = new LifecycleWorkflow(
         `${name}-workflow-${key}`,
         {
+          ...(adoptId ? { adoptId } : {}),
           category: body.category,
           description: body.description,
           displayName: body.displayName,
@@ -177,7 +188,13 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
       const body = compileSettings(spec.lifecycleWorkflowSettings);
       this.settings = new LifecycleSettings(
         `${name}-settings`,
-        { ...body, graphBaseUrl, graphVersion: "v1.0", tenantId: spec.tenant.id },
+        {
+          ...body,
+          graphBaseUrl,
+          graphVersion: "v1.0",
+          tenantId: spec.tenant.id,
+          ...(args.adopt?.[`${name}-settings`] ? { adopt: true } : {}),
+        },
         { parent: this },
       );
     }

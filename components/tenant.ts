@@ -14,6 +14,22 @@ export const TENANT_TYPE = "inbound:index:Tenant";
 export interface TenantArgs {
   /** The loaded, validated tenant spec (see lib/loader/load.ts). */
   readonly spec: TenantSpec;
+  /**
+   * Objects that already exist, to adopt instead of create: resource name → id, as
+   * `inbound export --adopt` writes them into the stack config `inbound:adopt`
+   * (docs/adopting.md). Plain: it decides how each resource is registered.
+   */
+  readonly adopt?: Readonly<Record<string, string>>;
+}
+
+/** The resource names `adopt` may name for a spec under the component name `name`. */
+export function adoptableNames(name: string, spec: TenantSpec): string[] {
+  return [
+    ...(spec.azure ? [`${name}-rg`] : []),
+    ...Object.keys(spec.provisioning).map((key) => `${name}-${key}-app`),
+    ...Object.keys(spec.lifecycleWorkflows).map((key) => `${name}-lifecycle-workflow-${key}`),
+    ...(spec.lifecycleWorkflowSettings ? [`${name}-lifecycle-settings`] : []),
+  ];
 }
 
 /** What one provisioning app exposes: where to send HR data, and who may send it. */
@@ -41,6 +57,15 @@ export class Tenant extends pulumi.ComponentResource {
     super(TENANT_TYPE, name, {}, opts);
     const { spec } = args;
     const graphBaseUrl = spec.graph.baseUrl;
+    const adopt = args.adopt ?? {};
+    // A misspelt name would silently create what was meant to be adopted.
+    const adoptable = adoptableNames(name, spec);
+    const unknown = Object.keys(adopt).filter((key) => !adoptable.includes(key));
+    if (unknown.length > 0) {
+      throw new Error(
+        `inbound:adopt names ${unknown.join(", ")}, which this spec does not build; adoptable: ${adoptable.join(", ") || "none"}`,
+      );
+    }
 
     const entra = new azuread.Provider(
       `${name}-entra`,
@@ -59,7 +84,9 @@ export class Tenant extends pulumi.ComponentResource {
       resourceGroup = new resources.ResourceGroup(
         `${name}-rg`,
         { resourceGroupName: spec.azure.resourceGroup, location: spec.azure.location },
-        { parent: this, provider: azure },
+        adopt[`${name}-rg`]
+          ? { parent: this, provider: azure, import: adopt[`${name}-rg`] }
+          : { parent: this, provider: azure },
       );
     }
     const childOpts = (dependsOn: pulumi.Resource[] = []): pulumi.ComponentResourceOptions => ({
@@ -73,7 +100,14 @@ export class Tenant extends pulumi.ComponentResource {
       const appName = `${name}-${appKey}`;
       const provisioningApp = new ApiProvisioningApp(
         appName,
-        { app, appKey, tenantName: spec.tenant.name, tenantId: spec.tenant.id, graphBaseUrl },
+        {
+          app,
+          appKey,
+          tenantName: spec.tenant.name,
+          tenantId: spec.tenant.id,
+          graphBaseUrl,
+          adoptApplication: adopt[`${appName}-app`],
+        },
         childOpts(),
       );
       const outputs: ProvisioningAppOutputs = {
@@ -112,7 +146,7 @@ export class Tenant extends pulumi.ComponentResource {
     // resource group their Logic Apps live in.
     this.workflows = new LifecycleWorkflows(
       `${name}-lifecycle`,
-      { spec, graphBaseUrl },
+      { spec, graphBaseUrl, adopt },
       childOpts(resourceGroup ? [resourceGroup] : []),
     );
 

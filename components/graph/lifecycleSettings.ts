@@ -17,7 +17,14 @@ export const LIFECYCLE_SETTINGS_TYPE = `pulumi-nodejs:dynamic/${LIFECYCLE_SETTIN
 /** The settings object has no id of its own. */
 export const LIFECYCLE_SETTINGS_ID = "lifecycleWorkflowSettings";
 
-export type LifecycleSettingsInputs = SettingsBody & GraphLocation;
+export type LifecycleSettingsInputs = SettingsBody &
+  GraphLocation & {
+    /**
+     * Set when the tenant's settings are adopted (docs/adopting.md): create then reads them first
+     * and sends nothing when they already are the spec's.
+     */
+    adopt?: boolean;
+  };
 
 export function settingsBodyOf(props: Partial<LifecycleSettingsInputs>): SettingsBody {
   const body: SettingsBody = {
@@ -31,7 +38,10 @@ export const lifecycleSettingsProvider = {
   async create(inputs: LifecycleSettingsInputs): Promise<pulumi.dynamic.CreateResult> {
     const { graphClientFromInputs } = requireLib("graph");
     const api = requireLib("lifecycle/graphApi");
-    await api.patchSettings(graphClientFromInputs(inputs), settingsBodyOf(inputs));
+    const client = graphClientFromInputs(inputs);
+    const body = settingsBodyOf(inputs);
+    const current = inputs.adopt ? canonical(await api.readSettings(client, body)) : undefined;
+    if (current !== canonical(body)) await api.patchSettings(client, body);
     return { id: LIFECYCLE_SETTINGS_ID, outs: inputs };
   },
 

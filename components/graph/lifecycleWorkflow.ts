@@ -44,6 +44,13 @@ export type LifecycleWorkflowInputs = WorkflowBody &
   GraphLocation & {
     /** Also delete the workflow from deleted items when it is deleted. */
     purgeOnDelete?: boolean;
+    /**
+     * The id of an existing workflow to adopt: create reads it and changes only what differs
+     * from the spec, instead of creating a second one (docs/adopting.md). Pulumi's own `import`
+     * cannot adopt a dynamic resource: its import step calls `read` with neither inputs nor
+     * state, so the serialized provider is not found (https://github.com/pulumi/pulumi/issues/16175).
+     */
+    adoptId?: string;
   };
 
 export interface LifecycleWorkflowOutputs extends LifecycleWorkflowInputs {
@@ -86,7 +93,10 @@ export const lifecycleWorkflowProvider = {
   async create(inputs: LifecycleWorkflowInputs): Promise<pulumi.dynamic.CreateResult> {
     const { graphClientFromInputs } = requireLib("graph");
     const api = requireLib("lifecycle/graphApi");
-    const state = await api.createWorkflow(graphClientFromInputs(inputs), bodyOf(inputs));
+    const client = graphClientFromInputs(inputs);
+    const state = inputs.adoptId
+      ? await api.adoptWorkflow(client, inputs.adoptId, bodyOf(inputs))
+      : await api.createWorkflow(client, bodyOf(inputs));
     const outs: LifecycleWorkflowOutputs = {
       ...inputs,
       version: state.version,

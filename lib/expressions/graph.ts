@@ -7,7 +7,7 @@
  */
 import type { AttributeMappingSource } from "@microsoft/microsoft-graph-types";
 import { Expr, ExpressionError, nestingMessage, tooDeep } from "./ast";
-import { canonicalAttributeName } from "./attributes";
+import { canonicalAttributeName, CORE_URN, ENTERPRISE_URN } from "./attributes";
 import { findFunction, paramAt } from "./functions";
 import { parseExpression } from "./parser";
 import { printExpression, quoteString } from "./printer";
@@ -172,4 +172,93 @@ export function sourceShape(source: Source): unknown {
     name: source.name ?? "",
     parameters: (source.parameters ?? []).map((p) => sourceShape(p.value)),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the inverse: Graph's trees back to the language
+
+/**
+ * The spec's short form of a canonical attribute name: the enterprise URN form → `enterprise:x`,
+ * `<extensionUrn>:x` → `ext:x`, the core URN form → the plain core path. The inverse of
+ * canonicalAttributeName; other names are returned unchanged.
+ */
+export function shortAttributeName(name: string, extensionUrn?: string): string {
+  if (name.startsWith(`${ENTERPRISE_URN}:`))
+    return `enterprise:${name.slice(ENTERPRISE_URN.length + 1)}`;
+  if (extensionUrn && name.startsWith(`${extensionUrn}:`))
+    return `ext:${name.slice(extensionUrn.length + 1)}`;
+  if (name.startsWith(`${CORE_URN}:`)) return name.slice(CORE_URN.length + 1);
+  return name;
+}
+
+function shortenAttributes(ast: Expr, extensionUrn?: string): Expr {
+  switch (ast.kind) {
+    case "attribute":
+      return { ...ast, name: shortAttributeName(ast.name, extensionUrn) };
+    case "comparison":
+      return {
+        ...ast,
+        left: shortenAttributes(ast.left, extensionUrn),
+        right: shortenAttributes(ast.right, extensionUrn),
+      };
+    case "call":
+      return { ...ast, args: ast.args.map((a) => (a ? shortenAttributes(a, extensionUrn) : null)) };
+    default:
+      return ast;
+  }
+}
+
+const lower = (text: string | null | undefined) => (text ?? "").toLowerCase();
+
+/**
+ * A function's arguments in their positions, from parameters keyed Graph's way or ours: each key
+ * is looked up among the positions after the previous argument (by Graph key or documented name,
+ * so `Replace`'s `Find` and `Replacement` land in their places and omitted ones stay empty); a key
+ * neither spells is taken as the next position.
+ */
+function positionalArgs(source: AttributeMappingSource): (AttributeMappingSource | null)[] {
+  const spec = findFunction(source.name ?? "");
+  const args: (AttributeMappingSource | null)[] = [];
+  let next = 0;
+  for (const parameter of source.parameters ?? []) {
+    let at = -1;
+    if (spec) {
+      const limit = next + spec.params.length + (spec.rest?.params.length ?? 0) + 1;
+      for (let i = next; i < limit && at < 0; i++) {
+        const param = paramAt(spec, i);
+        if (!param) break;
+        if ([lower(param.key), lower(param.name)].includes(lower(parameter.key))) at = i;
+      }
+    }
+    if (at < 0) at = next;
+    while (args.length < at) args.push(null);
+    args[at] = parameter.value ?? null;
+    next = at + 1;
+  }
+  return args;
+}
+
+function treeText(source: AttributeMappingSource): string {
+  const type = source.type ?? "Attribute";
+  if (type === "Attribute") return `[${source.name ?? ""}]`;
+  if (type === "Constant") return quoteString(source.name ?? "");
+  const args = positionalArgs(source).map((a) => (a ? treeText(a) : ""));
+  return `${source.name ?? ""}(${args.join(", ")})`;
+}
+
+/**
+ * The expression a mapping source stands for, in the spec's language: short attribute forms
+ * (`enterprise:`, `ext:` for `extensionUrn`), canonical spacing. A function's own `expression`
+ * (Graph's echo of what it parsed) is used when it parses; otherwise the text is built from the
+ * nodes, with parameters placed by their keys (Graph's own, `Find`, `Replacement`, or the
+ * documented names). Throws ExpressionError when neither gives an expression.
+ */
+export function expressionFromGraph(source: AttributeMappingSource, extensionUrn?: string): string {
+  const type = source.type ?? "Attribute";
+  let text = treeText(source);
+  if (type === "Function" && source.expression) {
+    const echoed = parseExpression(source.expression);
+    if (echoed.ast && echoed.diagnostics.length === 0) text = source.expression;
+  }
+  return printExpression(shortenAttributes(parseOrThrow(text), extensionUrn));
 }

@@ -141,6 +141,29 @@ async function ownLostCreate(
   return { id: String(holder.id), version: live.version, taskDefinitionIds };
 }
 
+/**
+ * Adopts the existing workflow `id` as the spec's: read, then changed only where it differs from
+ * `body` (a PATCH or one new version, as an update); nothing is sent when it already matches.
+ */
+export async function adoptWorkflow(
+  client: GraphLike,
+  id: string,
+  body: WorkflowBody,
+): Promise<WorkflowState> {
+  const taskDefinitionIds = await resolveTaskDefinitionIds(client, body);
+  const live = await readWorkflow(client, id, body, taskDefinitionIds);
+  if (!live) {
+    throw new Error(
+      `inbound:adopt: no workflow ${id} exists (deleted since the export?); remove it from inbound:adopt to create ${JSON.stringify(body.displayName)}`,
+    );
+  }
+  const updated = await updateWorkflow(client, id, live.body, body, {
+    version: live.version,
+    taskDefinitionIds,
+  });
+  return { id, version: updated.version, taskDefinitionIds: updated.taskDefinitionIds };
+}
+
 /** The workflow in a collection with this display name (case-insensitive); none on failure. */
 async function workflowNamed(
   client: GraphLike,

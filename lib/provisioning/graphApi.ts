@@ -20,6 +20,7 @@ import { graphExpressionText, sourceShape } from "../expressions/graph";
 import { resolveOperatorNames, type OperatorEntry, type OperatorNames } from "./operators";
 import {
   compileManaged,
+  diffManaged,
   extractManaged,
   normalizeManaged,
   operatorsUsed,
@@ -348,7 +349,11 @@ export async function applySchema(
   appKey: string,
 ): Promise<AppliedSchema> {
   const built = await buildSchema(client, servicePrincipalId, jobId, app, appKey);
-  await client.request("PUT", syncPaths.schema(servicePrincipalId, jobId), built.schema);
+  // A schema that already holds the spec's part (an adopted app, a re-run) is not written again:
+  // the PUT would change nothing but the schema's version. The comparison is drift's.
+  if (diffManaged(extractManaged(built.current), extractManaged(built.schema)).length > 0) {
+    await client.request("PUT", syncPaths.schema(servicePrincipalId, jobId), built.schema);
+  }
   return {
     managed: managedPartOf(built.schema),
     operatorNames: built.operatorNames,

@@ -348,6 +348,18 @@ lifecycleWorkflows:
     expect([id, asked]).toEqual(["0000-sales", [{ displayName: "Sales" }]]);
   });
 
+  test("a group given by its object id (as export writes it) is used as is, without a look-up", async () => {
+    const id = "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f";
+    const asked: unknown[] = [];
+    await expect(
+      lookUpGroup(id, ["lifecycleWorkflows.move.tasks[0].groups"], async (a) => {
+        asked.push(a);
+        return { objectId: "not-this" };
+      }),
+    ).resolves.toBe(id);
+    expect(asked).toEqual([]);
+  });
+
   test("a missing group is an error naming the spec fields that need it", async () => {
     const usedBy = [
       "lifecycleWorkflows.move.tasks[0].groups",

@@ -29,8 +29,12 @@ export const TEMPLATE_NAMES = {
 export interface DirectoryState {
   applicationTemplates: { id: string; displayName: string; synchronizationTemplateId: string }[];
   servicePrincipals: Map<string, Json>;
-  /** Groups by id (`id`, `displayName`), seeded by tests; served by GET /groups. */
+  /** Application objects of instantiated apps, by object id. */
+  applications: Map<string, Json>;
+  /** Groups by object id (`id`, `displayName`), seeded by tests; GET /groups and /groups/{id}. */
   groups: Map<string, Json>;
+  /** The tenant's `GET /organization` entry. */
+  organization: Json;
   appRoleAssignments: Json[];
   bulkUploads: { path: string; body: unknown }[];
   /** Users the provisioning service created from bulk uploads (lib/emulator/processing.ts). */
@@ -64,7 +68,13 @@ export function createDirectoryState(): DirectoryState {
       },
     ],
     servicePrincipals: new Map([[String(graph.id), graph]]),
+    applications: new Map(),
     groups: new Map(),
+    organization: {
+      id: randomUUID(),
+      displayName: "Contoso",
+      verifiedDomains: [{ name: "contoso.com", isDefault: true, isInitial: false }],
+    },
     appRoleAssignments: [],
     bulkUploads: [],
     users: [],
@@ -125,12 +135,16 @@ export function handleDirectory(
     }
     const appId = randomUUID();
     const application = { id: randomUUID(), appId, displayName: body.displayName };
+    // A service principal made from a gallery template names it
+    // (https://learn.microsoft.com/en-us/graph/api/resources/serviceprincipal).
     const servicePrincipal = {
       id: randomUUID(),
       appId,
       displayName: body.displayName,
+      applicationTemplateId: template.id,
       appRoles: [],
     };
+    state.applications.set(application.id, { ...application, applicationTemplateId: template.id });
     state.servicePrincipals.set(servicePrincipal.id, servicePrincipal);
     state.onInstantiate?.(servicePrincipal.id, template.synchronizationTemplateId);
     return { status: 201, body: { application, servicePrincipal } };
@@ -146,14 +160,27 @@ export function handleDirectory(
     return { status: 200, body: { value } };
   }
 
-  if (path === "/groups" && method === "GET") {
+  const listed = { "/groups": state.groups, "/applications": state.applications }[path];
+  if (listed && method === "GET") {
     const filter = request.query.get("$filter");
     const wanted = equalsFilter(filter);
     if (filter && !wanted) return error(400, "BadRequest", `unsupported filter ${filter}`);
-    const value = [...state.groups.values()].filter(
-      (g) => !wanted || g[wanted.property] === wanted.value,
+    const value = [...listed.values()].filter(
+      (item) => !wanted || item[wanted.property] === wanted.value,
     );
     return { status: 200, body: { value } };
+  }
+
+  if (path === "/organization" && method === "GET") {
+    return { status: 200, body: { value: [state.organization] } };
+  }
+
+  const group = /^\/groups\/([^/]+)$/.exec(path);
+  if (group && method === "GET") {
+    const found = state.groups.get(group[1]);
+    return found
+      ? { status: 200, body: found }
+      : error(404, "Request_ResourceNotFound", `group ${group[1]}`);
   }
 
   const assignments = /^\/servicePrincipals\/([^/]+)\/appRoleAssignedTo$/.exec(path);

@@ -1,0 +1,267 @@
+/**
+ * `inbound export` against the Graph emulator: the bundled examples are deployed through the
+ * providers' own create (test/export/deploy.ts), exported, validated and compared with the
+ * example after `extends`. This proves export inverts what inbound deploys and sends no write; it
+ * does not prove the real service echoes every body as the emulator does.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
+import { addServicePrincipal } from "../../lib/emulator/routes/provisioning";
+import { createGraphClient } from "../../lib/graph";
+import { loadSpec } from "../../lib/loader/load";
+import type { TenantSpec } from "../../lib/model/schema";
+import { parseExpression, printExpression } from "../../lib/expressions";
+import { inbound } from "../cli/harness";
+import { deploy, type Deployed } from "./deploy";
+
+const ROOT = path.join(__dirname, "..", "..");
+const example = (name: string) => path.join(ROOT, "config", "tenants", name);
+
+let emulator: GraphEmulator;
+let dir: string;
+beforeEach(async () => {
+  emulator = await startGraphEmulator();
+  process.env.INBOUND_GRAPH_TOKEN = emulator.token;
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-export-"));
+});
+afterEach(async () => {
+  delete process.env.INBOUND_GRAPH_TOKEN;
+  await emulator.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function loaded(file: string): TenantSpec {
+  const result = loadSpec(file);
+  expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return result.spec!;
+}
+
+const canonical = (text: string) => printExpression(parseExpression(text).ast!);
+
+/** A provisioning app as compared: expressions in canonical text, the uploader left out. */
+function appView(app: TenantSpec["provisioning"][string]) {
+  const { uploader: _uploader, ...rest } = app;
+  return {
+    ...rest,
+    mappings: Object.fromEntries(
+      Object.entries(app.mappings).map(([target, m]) => [
+        target,
+        typeof m === "string"
+          ? { expression: canonical(m), apply: "always" }
+          : {
+              ...m,
+              ...(m.expression !== undefined ? { expression: canonical(m.expression) } : {}),
+            },
+      ]),
+    ),
+  };
+}
+
+const byDisplayName = <T extends { displayName: string }>(record: Record<string, T>) =>
+  Object.fromEntries(Object.values(record).map((v) => [v.displayName, v]));
+
+/**
+ * The example's workflows as export writes them: group names as the ids the deployment resolved
+ * them to, extension keys as export names them (keys come from display names; Graph has no keys).
+ */
+function asExported(
+  spec: TenantSpec,
+  exported: TenantSpec,
+  deployed: Deployed,
+): TenantSpec["lifecycleWorkflows"] {
+  const renames: [string, string][] = Object.entries(deployed.groups);
+  for (const [key, extension] of Object.entries(spec.customTaskExtensions)) {
+    const exportedKey = Object.entries(exported.customTaskExtensions).find(
+      ([, e]) => e.displayName === extension.displayName,
+    )![0];
+    renames.push([key, exportedKey]);
+  }
+  return JSON.parse(
+    renames.reduce(
+      (text, [from, to]) => text.split(JSON.stringify(from)).join(JSON.stringify(to)),
+      JSON.stringify(spec.lifecycleWorkflows),
+    ),
+  );
+}
+
+async function exportTo(file: string, ...args: string[]) {
+  return inbound(["export", ...args, "--location", "westeurope", "--out", file], {
+    env: { INBOUND_GRAPH_TOKEN: emulator.token },
+    cwd: dir,
+  });
+}
+
+const writes = () => emulator.requests.filter((r) => r.method !== "GET");
+
+test("the contoso example round-trips: deployed, exported with no write, valid, and equal after extends", async () => {
+  const spec = loaded(example("contoso.yaml"));
+  const deployed = await deploy(emulator, spec);
+  emulator.requests.length = 0;
+  const out = path.join(dir, "contoso.yaml");
+  const result = await exportTo(out, ...["--tenant", spec.tenant.id, "--graph-url", emulator.url]);
+  expect(result.err).toContain(
+    "exported 1 provisioning app(s), 2 workflow(s), 1 custom task extension(s)",
+  );
+  expect(result.code).toBe(0);
+  expect(writes()).toEqual([]);
+
+  const validated = await inbound(["validate", out], { env: {}, cwd: dir });
+  expect([validated.code, validated.err]).toEqual([0, ""]);
+  const exported = loaded(out);
+  expect(Object.values(exported.provisioning).map(appView)).toEqual(
+    Object.values(spec.provisioning).map(appView),
+  );
+  expect(byDisplayName(exported.lifecycleWorkflows)).toEqual(
+    byDisplayName(asExported(spec, exported, deployed)),
+  );
+  expect(Object.values(exported.customTaskExtensions)).toEqual(
+    Object.values(spec.customTaskExtensions),
+  );
+  expect(exported.azure).toEqual(spec.azure);
+  expect(exported.graph.baseUrl).toBe(emulator.url);
+  // The group id is kept, with its display name beside it.
+  const text = fs.readFileSync(out, "utf8");
+  expect(text).toContain(`${deployed.groups["All Employees"]} is "All Employees"`);
+});
+
+test("the contoso-ad example round-trips: target, AD domain and OU, mappings", async () => {
+  const spec = loaded(example("contoso-ad.yaml"));
+  await deploy(emulator, spec);
+  emulator.requests.length = 0;
+  const out = path.join(dir, "contoso-ad.yaml");
+  const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(result.code).toBe(0);
+  expect(writes()).toEqual([]);
+  const exported = loaded(out);
+  expect(Object.values(exported.provisioning).map(appView)).toEqual(
+    Object.values(spec.provisioning).map(appView),
+  );
+});
+
+/** A service principal with a job from a template that is not API-driven provisioning. */
+async function otherApp(): Promise<string> {
+  const id = "7d1f3a2b-0c4e-4f5a-9b8c-1d2e3f4a5b6c";
+  addServicePrincipal(emulator.state.provisioning, id, { templateIds: ["salesforce"] });
+  emulator.state.directory.servicePrincipals.set(id, { id, displayName: "Salesforce" });
+  const graph = createGraphClient({ baseUrl: emulator.url, token: emulator.token });
+  await graph.post(`/servicePrincipals/${id}/synchronization/jobs`, { templateId: "salesforce" });
+  return id;
+}
+
+test("an --app that is not API-driven is refused by name; the apps that are still get written", async () => {
+  const spec = loaded(example("contoso.yaml"));
+  const deployed = await deploy(emulator, spec);
+  const other = await otherApp();
+  const out = path.join(dir, "spec.yaml");
+  const result = await exportTo(
+    out,
+    ...["--tenant", spec.tenant.id, "--graph-url", emulator.url],
+    ...["--app", other, "--app", deployed.servicePrincipals.employees],
+  );
+  expect(result.code).toBe(1);
+  expect(result.err).toContain(
+    `service principal ${other} ("Salesforce") is not an API-driven provisioning app: its synchronization jobs come from salesforce, not from API2AAD or API2AD; not exported`,
+  );
+  const text = fs.readFileSync(out, "utf8");
+  expect(text).toContain("# gap: service principal 7d1f3a2b");
+  expect(Object.keys(loadSpec(out).spec?.provisioning ?? {})).toEqual([
+    "contoso-hr-inbound-employees",
+  ]);
+});
+
+test("a token for another tenant is refused before anything is read or written", async () => {
+  await emulator.close();
+  const other = "99999999-8888-4777-a666-555555555555";
+  const jwt = ["e30", Buffer.from(JSON.stringify({ tid: other })).toString("base64url"), "sig"];
+  emulator = await startGraphEmulator({ token: jwt.join(".") });
+  const out = path.join(dir, "spec.yaml");
+  const spec = loaded(example("contoso.yaml"));
+  const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(result.code).toBe(1);
+  expect(result.err).toBe(
+    `inbound export: the Azure sign-in gives tokens for tenant ${other}, but the spec is for tenant ${spec.tenant.id}; sign in to that tenant (az login --tenant ${spec.tenant.id}) or set AZURE_TENANT_ID\n`,
+  );
+  expect(emulator.requests).toEqual([]);
+  expect(fs.existsSync(out)).toBe(false);
+});
+
+test("a task whose definition is not in the catalog is kept by its id with its arguments, and listed as a gap", async () => {
+  const spec = loaded(example("contoso.yaml"));
+  const deployed = await deploy(emulator, spec);
+  const unknown = "0f0e0d0c-0b0a-4909-8807-060504030201";
+  const tasks = emulator.state.lifecycle.tasks.get(deployed.workflows["onboard-pre-hire"])!;
+  tasks[1] = {
+    ...tasks[1],
+    taskDefinitionId: unknown,
+    displayName: "Notify the facilities desk",
+    arguments: [{ name: "desk", value: "north" }],
+  };
+  emulator.requests.length = 0;
+  const out = path.join(dir, "spec.yaml");
+  const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(writes()).toEqual([]);
+  expect(result.err).toContain(
+    `lifecycleWorkflows.onboard-pre-hire-employee.tasks.1: task definition ${unknown} ("Notify the facilities desk") is not in inbound's task catalog; kept by its id, arguments unchecked`,
+  );
+  const exported = loaded(out);
+  expect(exported.lifecycleWorkflows["onboard-pre-hire-employee"].tasks[1]).toEqual({
+    [unknown]: { desk: "north" },
+  });
+});
+
+test("a 403 on one endpoint is named; the spec is still written for the rest, with the gap marked at its place", async () => {
+  const spec = loaded(example("contoso.yaml"));
+  await deploy(emulator, spec);
+  emulator.faults.add({
+    method: "GET",
+    path: /\/synchronization\/secrets$/,
+    status: 403,
+    times: 1,
+  });
+  emulator.requests.length = 0;
+  const out = path.join(dir, "spec.yaml");
+  const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(result.code).toBe(1);
+  expect(writes()).toEqual([]);
+  expect(result.err).toMatch(
+    /provisioning\.contoso-hr-inbound-employees: the synchronization secrets \(notification email, deletion threshold, AD domain and OU\) could not be read \(GET \/servicePrincipals\/[0-9a-f-]+\/synchronization\/secrets: 403 Insufficient privileges to complete the operation\.\)/,
+  );
+  const text = fs.readFileSync(out, "utf8");
+  expect(text).toMatch(/# gap: the synchronization secrets .* could not be read/);
+  // Everything else of the app was read: only what the secrets hold is missing.
+  const diagnostics = loadSpec(out).diagnostics.filter((d) => d.severity === "error");
+  expect(diagnostics.map((d) => [d.path, d.message])).toEqual([
+    [
+      "provisioning.contoso-hr-inbound-employees",
+      expect.stringContaining("missing required field `notificationEmail`"),
+    ],
+  ]);
+  expect(text).toContain('displayName: Join(" ", [name.givenName], [name.familyName])');
+});
+
+test("a tenant id that is not a GUID is a usage error naming --help", async () => {
+  const result = await inbound(["export", "--tenant", "contoso"], { env: {} });
+  expect(result.code).toBe(2);
+  expect(result.err).toContain("The tenant id must be a GUID.");
+  expect(result.err).toContain("inbound export --help");
+});
+
+test("an app made from the API-driven template whose provisioning was never configured is noted, not an error", async () => {
+  const spec = loaded(example("contoso.yaml"));
+  await deploy(emulator, spec);
+  const graph = createGraphClient({ baseUrl: emulator.url, token: emulator.token });
+  const [template] = emulator.state.directory.applicationTemplates;
+  const created = await graph.post<{ servicePrincipal: { id: string } }>(
+    `/applicationTemplates/${template.id}/instantiate`,
+    { displayName: "Half configured" },
+  );
+  const out = path.join(dir, "spec.yaml");
+  const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(result.code).toBe(0);
+  expect(result.err).toContain(
+    `service principal ${created!.servicePrincipal.id} ("Half configured") is not an API-driven provisioning app: it has no synchronization job`,
+  );
+  expect(Object.keys(loaded(out).provisioning)).toEqual(["contoso-hr-inbound-employees"]);
+});
