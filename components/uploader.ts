@@ -29,7 +29,7 @@ import { buildLogicAppDefinition } from "./uploader/logicAppDefinition";
 
 export const UPLOADER_TYPE = "inbound:uploader:Uploader";
 
-/** Settings of the `logicApp` kind's HTTP trigger. */
+/** The `logicApp` kind's HTTP trigger policy, as built from the spec's `uploader.httpTrigger`. */
 export interface UploaderHttpTriggerArgs {
   /**
    * Entra ID authorization policy: callers present a token with this audience (`aud`), issued
@@ -61,34 +61,14 @@ export interface UploaderArgs {
   readonly bulkUploadUrl: pulumi.Input<string>;
   /** `graph.baseUrl`; its origin is the token audience. Defaults to https://graph.microsoft.com. */
   readonly graphBaseUrl?: string;
+  /** `azure.tags`: put on every resource. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Overrides the derived storage account name (3-24 lowercase letters and digits, global). */
-  readonly storageAccountName?: string;
   /**
-   * Days after which files in the drop container are deleted: they are HR personal data.
-   * Defaults to 30; 0 keeps them.
+   * `function` kind: sent to the function app as APPLICATIONINSIGHTS_CONNECTION_STRING. The
+   * Tenant passes the connection string of the Application Insights that `monitoring` creates on
+   * its workspace. Defaults to none.
    */
-  readonly dropRetentionDays?: number;
-  /** Sent to the function app as APPLICATIONINSIGHTS_CONNECTION_STRING. Defaults to none. */
   readonly applicationInsightsConnectionString?: pulumi.Input<string>;
-  /**
-   * `function` kind: subscribe the blob trigger to the drop container's BlobCreated events.
-   * Needs the blob extension's system key, which exists only once the function code is deployed,
-   * so turn this on in a second `pulumi up` (docs/uploader-azure.md). Defaults to false: the
-   * timer trigger alone then processes the newest CSV on the schedule.
-   */
-  readonly blobEventSubscription?: boolean;
-  /** `function` kind: Flex Consumption sizing. Defaults to 2048 MB and 2 instances. */
-  readonly functionApp?: {
-    readonly instanceMemoryMB?: 512 | 2048 | 4096;
-    readonly maximumInstanceCount?: number;
-  };
-  /**
-   * `logicApp` kind: Entra ID authorization of the HTTP trigger. Defaults to the spec's
-   * `uploader.httpTrigger`; one of the two is required, since the trigger never runs on the
-   * callback URL's signature alone.
-   */
-  readonly httpTrigger?: UploaderHttpTriggerArgs;
 }
 
 export const UPLOADER_DEFAULTS = {
@@ -130,22 +110,25 @@ export class Uploader extends pulumi.ComponentResource {
       return;
     }
     const names = uploaderNames(args.tenantName, args.tenantId, args.appKey);
+    // Everything else comes from the spec section, whose schema gives the defaults; the
+    // fallbacks are for a section built by hand, without the schema.
     const resolved = {
       graphBaseUrl: args.graphBaseUrl ?? UPLOADER_DEFAULTS.graphBaseUrl,
-      dropRetentionDays: args.dropRetentionDays ?? UPLOADER_DEFAULTS.dropRetentionDays,
-      storageAccountName: args.storageAccountName ?? names.storageAccount,
-      instanceMemoryMB: args.functionApp?.instanceMemoryMB ?? UPLOADER_DEFAULTS.instanceMemoryMB,
+      dropRetentionDays: uploader.dropRetentionDays ?? UPLOADER_DEFAULTS.dropRetentionDays,
+      storageAccountName: uploader.storageAccountName ?? names.storageAccount,
+      instanceMemoryMB:
+        uploader.functionApp?.instanceMemoryMB ?? UPLOADER_DEFAULTS.instanceMemoryMB,
       maximumInstanceCount:
-        args.functionApp?.maximumInstanceCount ?? UPLOADER_DEFAULTS.maximumInstanceCount,
+        uploader.functionApp?.maximumInstanceCount ?? UPLOADER_DEFAULTS.maximumInstanceCount,
     };
     const problems = [
       storageAccountNameProblem(resolved.storageAccountName),
       Number.isInteger(resolved.dropRetentionDays) && resolved.dropRetentionDays >= 0
         ? undefined
-        : `dropRetentionDays must be a whole number of days (0 keeps files), got ${resolved.dropRetentionDays}`,
+        : `uploader.dropRetentionDays must be a whole number of days (0 keeps files), got ${resolved.dropRetentionDays}`,
       Number.isInteger(resolved.maximumInstanceCount) && resolved.maximumInstanceCount >= 1
         ? undefined
-        : `functionApp.maximumInstanceCount must be a whole number of at least 1, got ${resolved.maximumInstanceCount}`,
+        : `uploader.functionApp.maximumInstanceCount must be a whole number of at least 1, got ${resolved.maximumInstanceCount}`,
     ].filter((p): p is string => p !== undefined);
     if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
 
@@ -338,7 +321,7 @@ export class Uploader extends pulumi.ComponentResource {
       );
       this.appName = site.name;
 
-      if (args.blobEventSubscription) {
+      if (uploader.blobEventSubscription) {
         const topic = new eventgrid.SystemTopic(
           `${name}-blob-events`,
           {
@@ -357,7 +340,7 @@ export class Uploader extends pulumi.ComponentResource {
           const key = k.systemKeys?.blobs_extension;
           if (!key) {
             throw new Error(
-              `function app ${names.functionApp} has no blobs_extension system key yet: deploy the functions/ package first, then set blobEventSubscription`,
+              `function app ${names.functionApp} has no blobs_extension system key yet: deploy the functions/ package first, then set uploader.blobEventSubscription: true`,
             );
           }
           return key;
@@ -404,7 +387,7 @@ export class Uploader extends pulumi.ComponentResource {
             dropContainerUrl: dropUrl,
           }),
         );
-      const trigger = args.httpTrigger ?? specHttpTrigger(uploader.httpTrigger);
+      const trigger = specHttpTrigger(uploader.httpTrigger);
       if (!trigger) {
         throw new pulumi.ResourceError(
           `uploader.kind logicApp needs uploader.httpTrigger (audience, callerAppId): the push trigger must demand an Entra ID token, not only the callback URL's signature`,
