@@ -7,13 +7,16 @@
  * granted by the caller with GraphAppRoleGrants on `principalId`: they are Graph objects, not ARM.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as logic from "@pulumi/azure-native/logic";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
-import type { ProvisioningApp } from "../lib/model/schema";
+import type { Monitoring, ProvisioningApp } from "../lib/model/schema";
+import { MEASURE, uploaderFailuresQuery, uploaderRunsQuery } from "../lib/monitoring/queries";
+import { logAlertRule } from "./monitoring";
 import {
   CONTAINER,
   FUNCTION_NAMES,
@@ -44,6 +47,16 @@ export interface UploaderHttpTriggerArgs {
   readonly allowedCallerIpRanges?: readonly string[];
 }
 
+/** What the Tenant's Monitoring gives an uploader (components/monitoring.ts). */
+export interface UploaderMonitoringArgs {
+  /** ARM id of the Log Analytics workspace. */
+  readonly workspaceId: pulumi.Input<string>;
+  /** ARM id of the action group the alert rules mail. */
+  readonly actionGroupId: pulumi.Input<string>;
+  /** `monitoring.alerts`: which uploader alerts, and after how long without a run. */
+  readonly alerts: Pick<Monitoring["alerts"], "uploaderFailures" | "uploaderMissedRunHours">;
+}
+
 export interface UploaderArgs {
   /** `tenant.name` of the spec: part of every resource name. */
   readonly tenantName: string;
@@ -64,11 +77,10 @@ export interface UploaderArgs {
   /** `azure.tags`: put on every resource. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
-   * `function` kind: sent to the function app as APPLICATIONINSIGHTS_CONNECTION_STRING. The
-   * Tenant passes the connection string of the Application Insights that `monitoring` creates on
-   * its workspace. Defaults to none.
+   * `function` kind, with the spec's `monitoring`: the function app's Application Insights goes
+   * on this workspace, and the uploader's alert rules query it. Defaults to none.
    */
-  readonly applicationInsightsConnectionString?: pulumi.Input<string>;
+  readonly monitoring?: UploaderMonitoringArgs;
 }
 
 export const UPLOADER_DEFAULTS = {
@@ -99,6 +111,8 @@ export class Uploader extends pulumi.ComponentResource {
    * parameters are removed (a call with both is refused); kept secret all the same.
    */
   public readonly triggerUrl?: pulumi.Output<string>;
+  /** `function` kind with monitoring: ARM id of the function app's Application Insights. */
+  public readonly applicationInsightsId?: pulumi.Output<string>;
 
   constructor(name: string, args: UploaderArgs, opts?: pulumi.ComponentResourceOptions) {
     super(UPLOADER_TYPE, name, {}, opts);
@@ -277,11 +291,28 @@ export class Uploader extends pulumi.ComponentResource {
           value: pulumi.interpolate`${blobEndpoint}/${CONTAINER.state}`,
         },
       ];
-      if (args.applicationInsightsConnectionString !== undefined) {
+      const insights = args.monitoring
+        ? new applicationinsights.Component(
+            `${name}-insights`,
+            {
+              ...common,
+              resourceName: names.functionApp,
+              kind: "web",
+              applicationType: "web",
+              // Workspace-based: the telemetry lands in AppRequests & co. of the tenant's
+              // workspace, where the alert rules below read it.
+              workspaceResourceId: args.monitoring.workspaceId,
+              ingestionMode: "LogAnalytics",
+            },
+            { parent: this },
+          )
+        : undefined;
+      if (insights) {
         appSettings.push({
           name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
-          value: args.applicationInsightsConnectionString,
+          value: insights.connectionString,
         });
+        this.applicationInsightsId = insights.id;
       }
 
       const site = new web.WebApp(
@@ -320,6 +351,10 @@ export class Uploader extends pulumi.ComponentResource {
         { parent: this, dependsOn: [owner, queues, deployment, state] },
       );
       this.appName = site.name;
+
+      if (insights && args.monitoring) {
+        this.watch(name, args, args.monitoring, insights.id);
+      }
 
       if (uploader.blobEventSubscription) {
         const topic = new eventgrid.SystemTopic(
@@ -429,7 +464,66 @@ export class Uploader extends pulumi.ComponentResource {
       dropContainerUrl: this.dropContainerUrl,
       appName: this.appName,
       triggerUrl: this.triggerUrl,
+      applicationInsightsId: this.applicationInsightsId,
     });
+  }
+
+  /** The function uploader's alert rules: a failed run, and no run within the expected time. */
+  private watch(
+    name: string,
+    args: UploaderArgs,
+    monitoring: UploaderMonitoringArgs,
+    insightsId: pulumi.Output<string>,
+  ): void {
+    const target = {
+      workspaceId: monitoring.workspaceId,
+      actionGroupId: monitoring.actionGroupId,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    };
+    const ruleName = (suffix: string) => `${args.tenantName}-${args.appKey}-uploader-${suffix}`;
+    const label = `${args.tenantName} ${args.appKey} uploader`;
+    if (monitoring.alerts.uploaderFailures) {
+      logAlertRule(
+        `${name}-failures`,
+        ruleName("failures"),
+        {
+          displayName: `${label}: run failed`,
+          description:
+            "An uploader function invocation failed: a refused run (safeguard, quota), a Graph error or damaged state. Its trace in Application Insights says which.",
+          query: insightsId.apply((id) => uploaderFailuresQuery(id)),
+          windowSize: "PT1H",
+          evaluationFrequency: "PT15M",
+          severity: 2,
+          measure: MEASURE.failures,
+          operator: "GreaterThan",
+          threshold: 0,
+          dimensions: ["Name"],
+        },
+        target,
+        this,
+      );
+    }
+    const hours = monitoring.alerts.uploaderMissedRunHours;
+    logAlertRule(
+      `${name}-missed-run`,
+      ruleName("missed-run"),
+      {
+        displayName: `${label}: no run for ${hours} h`,
+        description: `The uploader's timer (${FUNCTION_NAMES.timer}, schedule ${args.app.uploader?.schedule}) has not run for ${hours} hours: the function app is stopped, not deployed or failing to start.`,
+        query: insightsId.apply((id) => uploaderRunsQuery(id, FUNCTION_NAMES.timer, hours)),
+        windowSize: "PT1H",
+        evaluationFrequency: "PT1H",
+        overrideQueryTimeRange: "P2D",
+        severity: 2,
+        measure: MEASURE.runs,
+        operator: "LessThan",
+        threshold: 1,
+      },
+      target,
+      this,
+    );
   }
 }
 
