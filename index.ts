@@ -8,7 +8,3 @@ const spec = loadSpecOrThrow(config.require("spec"));
 const tenant = new Tenant(spec.tenant.name, { spec });
 
 export const provisioning = tenant.provisioning;
-export const monitoring = tenant.monitoring && {
-  workspaceId: tenant.monitoring.workspaceId,
-  workbookId: tenant.monitoring.workbookId,
-};
