@@ -100,7 +100,7 @@ test("an existing workspace takes no name or retention; ids, hours and addresses
         "monitoring:\n  workspace: { existingId: /subscriptions/x/workspaces/w }\n",
     ).errors,
   ).toEqual([
-    "t.yaml:9:30: monitoring.workspace.existingId: must be a Log Analytics workspace resource id like /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>",
+    "t.yaml:10:28: monitoring.workspace.existingId: must be a Log Analytics workspace resource id like /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>",
   ]);
 });
 
