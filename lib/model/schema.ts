@@ -614,7 +614,7 @@ const monitoringAlerts = z
       .min(1)
       .default(MONITORING_DEFAULTS.provisioningFailuresPerHour)
       .describe(
-        "Alert when more provisioning log records than this fail within an hour, per provisioning app (AADProvisioningLogs, ResultType Failure).",
+        "Alert when more provisioning log records than this fail within an hour, per provisioning app (AADProvisioningLogs, ResultType failure).",
       ),
     quarantine: z
       .boolean()
@@ -635,7 +635,7 @@ const monitoringAlerts = z
       .max(48)
       .default(MONITORING_DEFAULTS.uploaderMissedRunHours)
       .describe(
-        "Alert when a `function` uploader has not run for this many hours: set it a little above the longest gap of `uploader.schedule` (at most 48, the longest window a log search alert takes).",
+        "Alert when a `function` uploader has not run for this many hours: set it a little above the longest gap of `uploader.schedule` (at most 48: the rule reads the last two days of logs).",
       ),
     lifecycleWorkflowFailures: z
       .boolean()
