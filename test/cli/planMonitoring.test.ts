@@ -93,11 +93,12 @@ test("wiring: logs to the workspace, rules on it mailing the action group, telem
   expect(named("contoso-employees-uploader-missed-run").inputs.criteria.allOf[0].query).toContain(
     '| where _ResourceId =~ "contoso-employees-uploader-insights-id"',
   );
-  expect(
-    named("contoso-employees-uploader-function").inputs.siteConfig.appSettings.map(
-      (s: { name: string }) => s.name,
-    ),
-  ).toContain("APPLICATIONINSIGHTS_CONNECTION_STRING");
+  expect(named("contoso-employees-uploader-function").inputs.siteConfig.appSettings).toContainEqual(
+    {
+      name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+      value: "<contoso-employees-uploader-insights.connectionString>",
+    },
+  );
 });
 
 test("the text plan lists them under the monitoring component", () => {
