@@ -506,6 +506,7 @@ export class Uploader extends pulumi.ComponentResource {
       );
     }
     const hours = monitoring.alerts.uploaderMissedRunHours;
+    if (hours === 0) return;
     logAlertRule(
       `${name}-missed-run`,
       ruleName("missed-run"),

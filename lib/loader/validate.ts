@@ -9,7 +9,7 @@ import { provisioningChecks } from "../provisioning/checks";
 import { checkUploaderColumns } from "../upload/checks";
 import { logicAppUploaderChecks } from "../../components/uploader/checks";
 import { checkLineage } from "../lineage/checks";
-import { monitoringChecks } from "../monitoring/checks";
+import { missedRunChecks, monitoringChecks } from "../monitoring/checks";
 
 /** Azure resources need to know where to go. */
 export function checkAzureSectionPresent({ spec, report }: CheckContext): void {
@@ -35,6 +35,7 @@ export const specChecks: CheckFn[] = [
   ...lifecycleChecks,
   checkLineage,
   monitoringChecks,
+  missedRunChecks,
 ];
 
 export function runChecks(context: CheckContext): void {

@@ -631,11 +631,11 @@ const monitoringAlerts = z
     uploaderMissedRunHours: z
       .number()
       .int()
-      .min(1)
+      .min(0)
       .max(48)
       .default(MONITORING_DEFAULTS.uploaderMissedRunHours)
       .describe(
-        "Alert when a `function` uploader has not run for this many hours: set it a little above the longest gap of `uploader.schedule` (at most 48: the rule reads the last two days of logs).",
+        "Alert when a `function` uploader has not run for this many hours: set it a little above the longest gap of `uploader.schedule` (`validate` warns when it is not); at most 48, since the rule reads the last two days of logs; 0 turns the alert off.",
       ),
     lifecycleWorkflowFailures: z
       .boolean()

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadSpec } from "../../lib/loader/load";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
-import { monitoringEmails } from "../../lib/monitoring/checks";
+import { longestGapHours, monitoringEmails } from "../../lib/monitoring/checks";
 import { kqlString } from "../../lib/monitoring/queries";
 
 const TENANT =
@@ -106,4 +106,53 @@ test("an existing workspace takes no name or retention; ids, hours and addresses
 
 test("KQL string literals escape quotes and backslashes", () => {
   expect(kqlString('a"b\\c')).toBe('"a\\"b\\\\c"');
+});
+
+describe("the missed-run alert and the uploader's schedule", () => {
+  test.each([
+    ["0 30 1 * * *", 24],
+    ["0 0 */6 * * *", 6],
+    ["0 0,30 8-17 * * *", 14.5],
+    ["0 0 2 * * mon-fri", 72],
+    ["0 0 2 * * 1", 168],
+    ["0 0 0 1 * *", 744],
+  ])("%s leaves at most %s h between runs", (schedule, hours) => {
+    expect(longestGapHours(schedule)).toBe(hours);
+  });
+
+  test("both day fields restricted: not guessed", () => {
+    expect(longestGapHours("0 0 0 1 * mon")).toBeUndefined();
+  });
+
+  const withSchedule = (schedule: string, monitoring: string) =>
+    TENANT +
+    AZURE +
+    APP +
+    "    uploader:\n" +
+    `      schedule: "${schedule}"\n` +
+    '      csv: { columns: { externalId: "[WorkerID]" } }\n' +
+    monitoring;
+
+  test("validate warns when the alert would fire between normal runs, with the value to set", () => {
+    fs.writeFileSync(
+      path.join(dir, "t.yaml"),
+      withSchedule("0 0 2 * * mon-fri", "monitoring:\n  alerts: { uploaderMissedRunHours: 26 }\n"),
+    );
+    const result = loadSpec("t.yaml", { cwd: dir });
+    expect(result.spec).toBeDefined();
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
+      't.yaml:12:36: monitoring.alerts.uploaderMissedRunHours: the emp uploader\'s schedule "0 0 2 * * mon-fri" leaves up to 72 h between runs, not less than uploaderMissedRunHours 26: the missed-run alert would fire between normal runs; set it to 0 (off), since a rule reads at most 48 h',
+    ]);
+  });
+
+  test("a daily schedule and the default are fine; 0 turns the alert off", () => {
+    for (const monitoring of [
+      "monitoring: {}\n",
+      "monitoring:\n  alerts: { uploaderMissedRunHours: 0 }\n",
+    ]) {
+      fs.writeFileSync(path.join(dir, "t.yaml"), withSchedule("0 30 1 * * *", monitoring));
+      const result = loadSpec("t.yaml", { cwd: dir });
+      expect(result.diagnostics).toEqual([]);
+    }
+  });
 });
