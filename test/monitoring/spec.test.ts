@@ -141,7 +141,7 @@ describe("the missed-run alert and the uploader's schedule", () => {
     const result = loadSpec("t.yaml", { cwd: dir });
     expect(result.spec).toBeDefined();
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([
-      't.yaml:12:36: monitoring.alerts.uploaderMissedRunHours: the emp uploader\'s schedule "0 0 2 * * mon-fri" leaves up to 72 h between runs, not less than uploaderMissedRunHours 26: the missed-run alert would fire between normal runs; set it to 0 (off), since a rule reads at most 48 h',
+      't.yaml:13:37: warning: monitoring.alerts.uploaderMissedRunHours: the emp uploader\'s schedule "0 0 2 * * mon-fri" leaves up to 72 h between runs, not less than uploaderMissedRunHours 26: the missed-run alert would fire between normal runs; set it to 0 (off), since a rule reads at most 48 h',
     ]);
   });
 
