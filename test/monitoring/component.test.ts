@@ -377,6 +377,13 @@ describe("Uploader with monitoring", () => {
     ]);
   });
 
+  test("uploaderMissedRunHours 0 turns the missed-run rule off", async () => {
+    await build(functionApp(), { uploaderFailures: true, uploaderMissedRunHours: 0 });
+    expect(inputsOf("azure-native:monitor:ScheduledQueryRule").map((r) => r.name)).toEqual([
+      "up-failures",
+    ]);
+  });
+
   test("a Logic App uploader gets no Application Insights and no function alerts", async () => {
     await build(logicApp());
     expect(inputsOf("azure-native:applicationinsights:Component")).toEqual([]);
