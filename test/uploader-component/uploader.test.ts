@@ -4,7 +4,7 @@
  * not prove Azure accepts them (no `pulumi up` is possible here, see the testing notes).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Uploader, UPLOADER_TYPE } from "../../components/uploader";
+import { Uploader, type UploaderArgs, UPLOADER_TYPE } from "../../components/uploader";
 import { CHUNK_OPERATIONS } from "../../components/uploader/logicAppDefinition";
 import { logicAppTriggerAuthorized } from "../../policies/rules/logicAppTriggerAuthorized";
 import { storageAccountLockedDown } from "../../policies/rules/storageAccountLockedDown";
@@ -152,7 +152,7 @@ function urns(): string[] {
   return [...settings.getMonitor().getRegisteredResources().keys()];
 }
 
-async function build(name: string, spec = functionApp(), extra: Record<string, unknown> = {}) {
+async function build(name: string, spec = functionApp(), extra: Partial<UploaderArgs> = {}) {
   const uploader = new Uploader(name, {
     tenantName: "contoso",
     tenantId: TENANT_ID,
@@ -286,9 +286,7 @@ describe("kind: function", () => {
   });
 
   test("Flex Consumption plan and function app with the identity, identity-based storage and settings", async () => {
-    const uploader = await build("fn", functionApp(), {
-      applicationInsightsConnectionString: "InstrumentationKey=k",
-    });
+    const uploader = await build("fn");
     expect(await settled(uploader.appName)).toBe("contoso-employees-uploader-d51ecdb8");
     expect(await settled(uploader.clientId)).toBe("fn-identity-client-id");
     expect(await settled(uploader.principalId)).toBe("fn-identity-principal-oid");
@@ -348,8 +346,10 @@ describe("kind: function", () => {
       INBOUND_SCHEDULE: "0 0 2 * * *",
       INBOUND_DROP_CONTAINER_URL: `https://${ACCOUNT}.blob.core.windows.net/drop`,
       INBOUND_STATE_CONTAINER_URL: `https://${ACCOUNT}.blob.core.windows.net/state`,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=k",
     });
+    // Without the spec's monitoring there is no Application Insights to send to
+    // (test/monitoring/component.test.ts covers it with monitoring).
+    expect(inputsOf("azure-native:applicationinsights:Component")).toEqual([]);
     // Flex Consumption rejects these; the runtime is in functionAppConfig.
     expect(settings).not.toHaveProperty("FUNCTIONS_WORKER_RUNTIME");
     expect(settings).not.toHaveProperty("FUNCTIONS_EXTENSION_VERSION");
