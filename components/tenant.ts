@@ -7,7 +7,9 @@ import { ApiProvisioningApp } from "./apiProvisioningApp";
 import { GraphAppRoleGrants } from "./graphPermissions";
 import { deploysUploader } from "../lib/provisioning/grants";
 import { LifecycleWorkflows } from "./lifecycleWorkflows";
+import { Monitoring } from "./monitoring";
 import { Uploader } from "./uploader";
+import { monitoringEmails } from "../lib/monitoring/checks";
 
 export const TENANT_TYPE = "inbound:index:Tenant";
 
@@ -39,6 +41,11 @@ export interface ProvisioningAppOutputs {
   bulkUploadUrl: pulumi.Output<string>;
   uploaderPrincipalId?: pulumi.Output<string | undefined>;
   dropContainerUrl?: pulumi.Output<string | undefined>;
+  /**
+   * `logicApp` uploader: the URL the HR system POSTs records to, with its bearer token (without
+   * the SAS; a stack secret all the same).
+   */
+  triggerUrl?: pulumi.Output<string | undefined>;
 }
 
 /**
@@ -52,6 +59,8 @@ export interface ProvisioningAppOutputs {
 export class Tenant extends pulumi.ComponentResource {
   public readonly provisioning: Record<string, ProvisioningAppOutputs>;
   public readonly workflows: LifecycleWorkflows;
+  /** The tenant's Azure Monitor resources, when the spec has `monitoring:`. */
+  public readonly monitoring?: Monitoring;
 
   constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TENANT_TYPE, name, {}, opts);
@@ -83,7 +92,11 @@ export class Tenant extends pulumi.ComponentResource {
       providers.push(azure);
       resourceGroup = new resources.ResourceGroup(
         `${name}-rg`,
-        { resourceGroupName: spec.azure.resourceGroup, location: spec.azure.location },
+        {
+          resourceGroupName: spec.azure.resourceGroup,
+          location: spec.azure.location,
+          tags: spec.azure.tags,
+        },
         adopt[`${name}-rg`]
           ? { parent: this, provider: azure, import: adopt[`${name}-rg`] }
           : { parent: this, provider: azure },
@@ -96,6 +109,7 @@ export class Tenant extends pulumi.ComponentResource {
     });
 
     this.provisioning = {};
+    const provisioningApps: Record<string, ApiProvisioningApp> = {};
     for (const [appKey, app] of Object.entries(spec.provisioning)) {
       const appName = `${name}-${appKey}`;
       const provisioningApp = new ApiProvisioningApp(
@@ -110,36 +124,69 @@ export class Tenant extends pulumi.ComponentResource {
         },
         childOpts(),
       );
-      const outputs: ProvisioningAppOutputs = {
+      provisioningApps[appKey] = provisioningApp;
+      this.provisioning[appKey] = {
         servicePrincipalId: provisioningApp.servicePrincipalId,
         jobId: provisioningApp.jobId,
         bulkUploadUrl: provisioningApp.bulkUploadUrl,
       };
-      if (app.uploader && deploysUploader(spec, app) && spec.azure && resourceGroup) {
-        const uploader = new Uploader(
-          `${appName}-uploader`,
-          {
-            tenantName: spec.tenant.name,
-            tenantId: spec.tenant.id,
-            appKey,
-            app,
-            subscriptionId: spec.azure.subscriptionId,
-            resourceGroupName: resourceGroup.name,
-            location: spec.azure.location,
-            bulkUploadUrl: provisioningApp.bulkUploadUrl,
-            graphBaseUrl,
-          },
-          childOpts(),
-        );
-        new GraphAppRoleGrants(
-          `${appName}-uploader-graph`,
-          { principalObjectId: uploader.principalId as pulumi.Output<string> },
-          childOpts(),
-        );
-        outputs.uploaderPrincipalId = uploader.principalId;
-        outputs.dropContainerUrl = uploader.dropContainerUrl;
-      }
-      this.provisioning[appKey] = outputs;
+    }
+
+    // Before the uploaders: their Application Insights goes on the workspace, and their alert
+    // rules mail the action group.
+    if (spec.monitoring && spec.azure && resourceGroup) {
+      this.monitoring = new Monitoring(
+        `${name}-monitoring`,
+        {
+          tenantName: spec.tenant.name,
+          tenantId: spec.tenant.id,
+          monitoring: spec.monitoring,
+          notificationEmails: monitoringEmails(spec),
+          provisioningJobIds: Object.values(provisioningApps).map((app) => app.jobId),
+          resourceGroupName: resourceGroup.name,
+          location: spec.azure.location,
+          tags: spec.azure.tags,
+        },
+        childOpts(),
+      );
+    }
+
+    for (const [appKey, app] of Object.entries(spec.provisioning)) {
+      if (!deploysUploader(spec, app) || !spec.azure || !resourceGroup) continue;
+      const appName = `${name}-${appKey}`;
+      const uploader = new Uploader(
+        `${appName}-uploader`,
+        {
+          tenantName: spec.tenant.name,
+          tenantId: spec.tenant.id,
+          appKey,
+          app,
+          subscriptionId: spec.azure.subscriptionId,
+          resourceGroupName: resourceGroup.name,
+          location: spec.azure.location,
+          bulkUploadUrl: provisioningApps[appKey].bulkUploadUrl,
+          graphBaseUrl,
+          tags: spec.azure.tags,
+          monitoring:
+            this.monitoring && spec.monitoring
+              ? {
+                  workspaceId: this.monitoring.workspaceId,
+                  actionGroupId: this.monitoring.actionGroupId,
+                  alerts: spec.monitoring.alerts,
+                }
+              : undefined,
+        },
+        childOpts(),
+      );
+      new GraphAppRoleGrants(
+        `${appName}-uploader-graph`,
+        { principalObjectId: uploader.principalId as pulumi.Output<string> },
+        childOpts(),
+      );
+      const outputs = this.provisioning[appKey];
+      outputs.uploaderPrincipalId = uploader.principalId;
+      outputs.dropContainerUrl = uploader.dropContainerUrl;
+      if (uploader.triggerUrl) outputs.triggerUrl = uploader.triggerUrl;
     }
 
     // Workflows act on the users that provisioning creates, and custom task extensions need the
@@ -150,6 +197,15 @@ export class Tenant extends pulumi.ComponentResource {
       childOpts(resourceGroup ? [resourceGroup] : []),
     );
 
-    this.registerOutputs({ provisioning: this.provisioning });
+    this.registerOutputs({
+      provisioning: this.provisioning,
+      monitoring: this.monitoring
+        ? {
+            workspaceId: this.monitoring.workspaceId,
+            actionGroupId: this.monitoring.actionGroupId,
+            workbookId: this.monitoring.workbookId,
+          }
+        : undefined,
+    });
   }
 }

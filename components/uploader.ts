@@ -7,13 +7,16 @@
  * granted by the caller with GraphAppRoleGrants on `principalId`: they are Graph objects, not ARM.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as logic from "@pulumi/azure-native/logic";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
-import type { ProvisioningApp } from "../lib/model/schema";
+import type { Monitoring, ProvisioningApp } from "../lib/model/schema";
+import { MEASURE, uploaderFailuresQuery, uploaderRunsQuery } from "../lib/monitoring/queries";
+import { logAlertRule } from "./monitoring";
 import {
   CONTAINER,
   FUNCTION_NAMES,
@@ -29,7 +32,7 @@ import { buildLogicAppDefinition } from "./uploader/logicAppDefinition";
 
 export const UPLOADER_TYPE = "inbound:uploader:Uploader";
 
-/** Settings of the `logicApp` kind's HTTP trigger. */
+/** The `logicApp` kind's HTTP trigger policy, as built from the spec's `uploader.httpTrigger`. */
 export interface UploaderHttpTriggerArgs {
   /**
    * Entra ID authorization policy: callers present a token with this audience (`aud`), issued
@@ -42,6 +45,16 @@ export interface UploaderHttpTriggerArgs {
   readonly claims?: Readonly<Record<string, string>>;
   /** Caller IP ranges (CIDR) allowed to call the trigger. Defaults to any. */
   readonly allowedCallerIpRanges?: readonly string[];
+}
+
+/** What the Tenant's Monitoring gives an uploader (components/monitoring.ts). */
+export interface UploaderMonitoringArgs {
+  /** ARM id of the Log Analytics workspace. */
+  readonly workspaceId: pulumi.Input<string>;
+  /** ARM id of the action group the alert rules mail. */
+  readonly actionGroupId: pulumi.Input<string>;
+  /** `monitoring.alerts`: which uploader alerts, and after how long without a run. */
+  readonly alerts: Pick<Monitoring["alerts"], "uploaderFailures" | "uploaderMissedRunHours">;
 }
 
 export interface UploaderArgs {
@@ -61,34 +74,13 @@ export interface UploaderArgs {
   readonly bulkUploadUrl: pulumi.Input<string>;
   /** `graph.baseUrl`; its origin is the token audience. Defaults to https://graph.microsoft.com. */
   readonly graphBaseUrl?: string;
+  /** `azure.tags`: put on every resource. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Overrides the derived storage account name (3-24 lowercase letters and digits, global). */
-  readonly storageAccountName?: string;
   /**
-   * Days after which files in the drop container are deleted: they are HR personal data.
-   * Defaults to 30; 0 keeps them.
+   * `function` kind, with the spec's `monitoring`: the function app's Application Insights goes
+   * on this workspace, and the uploader's alert rules query it. Defaults to none.
    */
-  readonly dropRetentionDays?: number;
-  /** Sent to the function app as APPLICATIONINSIGHTS_CONNECTION_STRING. Defaults to none. */
-  readonly applicationInsightsConnectionString?: pulumi.Input<string>;
-  /**
-   * `function` kind: subscribe the blob trigger to the drop container's BlobCreated events.
-   * Needs the blob extension's system key, which exists only once the function code is deployed,
-   * so turn this on in a second `pulumi up` (docs/uploader-azure.md). Defaults to false: the
-   * timer trigger alone then processes the newest CSV on the schedule.
-   */
-  readonly blobEventSubscription?: boolean;
-  /** `function` kind: Flex Consumption sizing. Defaults to 2048 MB and 2 instances. */
-  readonly functionApp?: {
-    readonly instanceMemoryMB?: 512 | 2048 | 4096;
-    readonly maximumInstanceCount?: number;
-  };
-  /**
-   * `logicApp` kind: Entra ID authorization of the HTTP trigger. Defaults to the spec's
-   * `uploader.httpTrigger`; one of the two is required, since the trigger never runs on the
-   * callback URL's signature alone.
-   */
-  readonly httpTrigger?: UploaderHttpTriggerArgs;
+  readonly monitoring?: UploaderMonitoringArgs;
 }
 
 export const UPLOADER_DEFAULTS = {
@@ -119,6 +111,8 @@ export class Uploader extends pulumi.ComponentResource {
    * parameters are removed (a call with both is refused); kept secret all the same.
    */
   public readonly triggerUrl?: pulumi.Output<string>;
+  /** `function` kind with monitoring: ARM id of the function app's Application Insights. */
+  public readonly applicationInsightsId?: pulumi.Output<string>;
 
   constructor(name: string, args: UploaderArgs, opts?: pulumi.ComponentResourceOptions) {
     super(UPLOADER_TYPE, name, {}, opts);
@@ -130,22 +124,25 @@ export class Uploader extends pulumi.ComponentResource {
       return;
     }
     const names = uploaderNames(args.tenantName, args.tenantId, args.appKey);
+    // Everything else comes from the spec section, whose schema gives the defaults; the
+    // fallbacks are for a section built by hand, without the schema.
     const resolved = {
       graphBaseUrl: args.graphBaseUrl ?? UPLOADER_DEFAULTS.graphBaseUrl,
-      dropRetentionDays: args.dropRetentionDays ?? UPLOADER_DEFAULTS.dropRetentionDays,
-      storageAccountName: args.storageAccountName ?? names.storageAccount,
-      instanceMemoryMB: args.functionApp?.instanceMemoryMB ?? UPLOADER_DEFAULTS.instanceMemoryMB,
+      dropRetentionDays: uploader.dropRetentionDays ?? UPLOADER_DEFAULTS.dropRetentionDays,
+      storageAccountName: uploader.storageAccountName ?? names.storageAccount,
+      instanceMemoryMB:
+        uploader.functionApp?.instanceMemoryMB ?? UPLOADER_DEFAULTS.instanceMemoryMB,
       maximumInstanceCount:
-        args.functionApp?.maximumInstanceCount ?? UPLOADER_DEFAULTS.maximumInstanceCount,
+        uploader.functionApp?.maximumInstanceCount ?? UPLOADER_DEFAULTS.maximumInstanceCount,
     };
     const problems = [
       storageAccountNameProblem(resolved.storageAccountName),
       Number.isInteger(resolved.dropRetentionDays) && resolved.dropRetentionDays >= 0
         ? undefined
-        : `dropRetentionDays must be a whole number of days (0 keeps files), got ${resolved.dropRetentionDays}`,
+        : `uploader.dropRetentionDays must be a whole number of days (0 keeps files), got ${resolved.dropRetentionDays}`,
       Number.isInteger(resolved.maximumInstanceCount) && resolved.maximumInstanceCount >= 1
         ? undefined
-        : `functionApp.maximumInstanceCount must be a whole number of at least 1, got ${resolved.maximumInstanceCount}`,
+        : `uploader.functionApp.maximumInstanceCount must be a whole number of at least 1, got ${resolved.maximumInstanceCount}`,
     ].filter((p): p is string => p !== undefined);
     if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
 
@@ -294,11 +291,28 @@ export class Uploader extends pulumi.ComponentResource {
           value: pulumi.interpolate`${blobEndpoint}/${CONTAINER.state}`,
         },
       ];
-      if (args.applicationInsightsConnectionString !== undefined) {
+      const insights = args.monitoring
+        ? new applicationinsights.Component(
+            `${name}-insights`,
+            {
+              ...common,
+              resourceName: names.functionApp,
+              kind: "web",
+              applicationType: "web",
+              // Workspace-based: the telemetry lands in AppRequests & co. of the tenant's
+              // workspace, where the alert rules below read it.
+              workspaceResourceId: args.monitoring.workspaceId,
+              ingestionMode: "LogAnalytics",
+            },
+            { parent: this },
+          )
+        : undefined;
+      if (insights) {
         appSettings.push({
           name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
-          value: args.applicationInsightsConnectionString,
+          value: insights.connectionString,
         });
+        this.applicationInsightsId = insights.id;
       }
 
       const site = new web.WebApp(
@@ -338,7 +352,11 @@ export class Uploader extends pulumi.ComponentResource {
       );
       this.appName = site.name;
 
-      if (args.blobEventSubscription) {
+      if (insights && args.monitoring) {
+        this.watch(name, args, args.monitoring, insights.id);
+      }
+
+      if (uploader.blobEventSubscription) {
         const topic = new eventgrid.SystemTopic(
           `${name}-blob-events`,
           {
@@ -357,7 +375,7 @@ export class Uploader extends pulumi.ComponentResource {
           const key = k.systemKeys?.blobs_extension;
           if (!key) {
             throw new Error(
-              `function app ${names.functionApp} has no blobs_extension system key yet: deploy the functions/ package first, then set blobEventSubscription`,
+              `function app ${names.functionApp} has no blobs_extension system key yet: deploy the functions/ package first, then set uploader.blobEventSubscription: true`,
             );
           }
           return key;
@@ -404,7 +422,7 @@ export class Uploader extends pulumi.ComponentResource {
             dropContainerUrl: dropUrl,
           }),
         );
-      const trigger = args.httpTrigger ?? specHttpTrigger(uploader.httpTrigger);
+      const trigger = specHttpTrigger(uploader.httpTrigger);
       if (!trigger) {
         throw new pulumi.ResourceError(
           `uploader.kind logicApp needs uploader.httpTrigger (audience, callerAppId): the push trigger must demand an Entra ID token, not only the callback URL's signature`,
@@ -446,7 +464,67 @@ export class Uploader extends pulumi.ComponentResource {
       dropContainerUrl: this.dropContainerUrl,
       appName: this.appName,
       triggerUrl: this.triggerUrl,
+      applicationInsightsId: this.applicationInsightsId,
     });
+  }
+
+  /** The function uploader's alert rules: a failed run, and no run within the expected time. */
+  private watch(
+    name: string,
+    args: UploaderArgs,
+    monitoring: UploaderMonitoringArgs,
+    insightsId: pulumi.Output<string>,
+  ): void {
+    const target = {
+      workspaceId: monitoring.workspaceId,
+      actionGroupId: monitoring.actionGroupId,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    };
+    const ruleName = (suffix: string) => `${args.tenantName}-${args.appKey}-uploader-${suffix}`;
+    const label = `${args.tenantName} ${args.appKey} uploader`;
+    if (monitoring.alerts.uploaderFailures) {
+      logAlertRule(
+        `${name}-failures`,
+        ruleName("failures"),
+        {
+          displayName: `${label}: run failed`,
+          description:
+            "An uploader function invocation failed: a refused run (safeguard, quota), a Graph error or damaged state. Its trace in Application Insights says which.",
+          query: insightsId.apply((id) => uploaderFailuresQuery(id)),
+          windowSize: "PT1H",
+          evaluationFrequency: "PT15M",
+          severity: 2,
+          measure: MEASURE.failures,
+          operator: "GreaterThan",
+          threshold: 0,
+          dimensions: ["Name"],
+        },
+        target,
+        this,
+      );
+    }
+    const hours = monitoring.alerts.uploaderMissedRunHours;
+    if (hours === 0) return;
+    logAlertRule(
+      `${name}-missed-run`,
+      ruleName("missed-run"),
+      {
+        displayName: `${label}: no run for ${hours} h`,
+        description: `The uploader's timer (${FUNCTION_NAMES.timer}, schedule ${args.app.uploader?.schedule}) has not run for ${hours} hours: the function app is stopped, not deployed or failing to start.`,
+        query: insightsId.apply((id) => uploaderRunsQuery(id, FUNCTION_NAMES.timer, hours)),
+        windowSize: "PT1H",
+        evaluationFrequency: "PT1H",
+        overrideQueryTimeRange: "P2D",
+        severity: 2,
+        measure: MEASURE.runs,
+        operator: "LessThan",
+        threshold: 1,
+      },
+      target,
+      this,
+    );
   }
 }
 

@@ -28,6 +28,7 @@ const COMPUTED = [
   "templateId",
   "extensionId",
   "workflowId",
+  "connectionString",
 ];
 // Inputs that carry an Azure resource's own name, by resource kind.
 const NAME_INPUTS = [

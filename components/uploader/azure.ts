@@ -76,7 +76,7 @@ export function uploaderNames(tenantName: string, tenantId: string, appKey: stri
 export function storageAccountNameProblem(name: string): string | undefined {
   return /^[a-z0-9]{3,24}$/.test(name)
     ? undefined
-    : `storageAccountName ${JSON.stringify(name)} must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)`;
+    : `uploader.storageAccountName ${JSON.stringify(name)} must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { provisioningChecks } from "../provisioning/checks";
 import { checkUploaderColumns } from "../upload/checks";
 import { logicAppUploaderChecks } from "../../components/uploader/checks";
 import { checkLineage } from "../lineage/checks";
+import { missedRunChecks, monitoringChecks } from "../monitoring/checks";
 
 /** Azure resources need to know where to go. */
 export function checkAzureSectionPresent({ spec, report }: CheckContext): void {
@@ -33,6 +34,8 @@ export const specChecks: CheckFn[] = [
   logicAppUploaderChecks,
   ...lifecycleChecks,
   checkLineage,
+  monitoringChecks,
+  missedRunChecks,
 ];
 
 export function runChecks(context: CheckContext): void {

@@ -330,6 +330,48 @@ const uploader = z
       .describe(
         "`logicApp` kind (required there): the push trigger accepts only an Entra ID token from this caller; the callback URL's signature alone is refused.",
       ),
+    storageAccountName: z
+      .string()
+      .regex(/^[a-z0-9]{3,24}$/, {
+        message:
+          "must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)",
+      })
+      .optional()
+      .describe(
+        "`function` and `logicApp` kinds: the storage account's name, global across Azure. Defaults to `inb<tenant><app><hash of tenant.id>`.",
+      ),
+    dropRetentionDays: z
+      .number()
+      .int()
+      .min(0)
+      .default(30)
+      .describe(
+        "`function` and `logicApp` kinds: days after which files in the drop container are deleted, since they are HR personal data; 0 keeps them.",
+      ),
+    blobEventSubscription: z
+      .boolean()
+      .default(false)
+      .describe(
+        "`function` kind: also run when a CSV lands in the drop container (an Event Grid subscription to the blob extension's webhook). Turn it on in a second `pulumi up`, once the function code is deployed (docs/uploader-azure.md); until then the timer alone picks the newest CSV up.",
+      ),
+    functionApp: z
+      .strictObject({
+        instanceMemoryMB: z
+          .union([z.literal(512), z.literal(2048), z.literal(4096)])
+          .default(2048)
+          .describe("Memory of one Flex Consumption instance: 512, 2048 or 4096 MB."),
+        maximumInstanceCount: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(2)
+          .describe(
+            "Most instances at once. One run at a time is what the state expects; the second covers a slow cold start.",
+          ),
+      })
+      .default({ instanceMemoryMB: 2048, maximumInstanceCount: 2 })
+      .describe("`function` kind: Flex Consumption sizing."),
     csv: csvSettings,
   })
   .describe("The uploader that turns the HR CSV into SCIM bulk requests.");
@@ -551,6 +593,139 @@ const lifecycleWorkflowSettings = z
   .describe("Tenant-wide Lifecycle Workflows settings.");
 
 // ---------------------------------------------------------------------------------------------
+// monitoring
+
+const WORKSPACE_ID =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.OperationalInsights\/workspaces\/[A-Za-z0-9-]{4,63}$/i;
+
+/** Defaults of `monitoring`, defined once: the schema's and the component's. */
+export const MONITORING_DEFAULTS = {
+  retentionInDays: 30,
+  provisioningFailuresPerHour: 10,
+  // The default schedule runs daily; a day and two hours without a run means one was missed.
+  uploaderMissedRunHours: 26,
+} as const;
+
+const monitoringAlerts = z
+  .strictObject({
+    provisioningFailuresPerHour: z
+      .number()
+      .int()
+      .min(1)
+      .default(MONITORING_DEFAULTS.provisioningFailuresPerHour)
+      .describe(
+        "Alert when more provisioning log records than this fail within an hour, per provisioning app (AADProvisioningLogs, ResultType failure).",
+      ),
+    quarantine: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Alert when a provisioning job goes into quarantine (audit activity `Quarantine`).",
+      ),
+    uploaderFailures: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Alert when a run of a `function` uploader fails (Application Insights requests of the uploader's functions with Success false).",
+      ),
+    uploaderMissedRunHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(48)
+      .default(MONITORING_DEFAULTS.uploaderMissedRunHours)
+      .describe(
+        "Alert when a `function` uploader has not run for this many hours: set it a little above the longest gap of `uploader.schedule` (`validate` warns when it is not); at most 48, since the rule reads the last two days of logs; 0 turns the alert off.",
+      ),
+    lifecycleWorkflowFailures: z
+      .boolean()
+      .default(true)
+      .describe("Alert when a lifecycle workflow run has failed tasks (Entra audit logs)."),
+    lifecycleWorkflowQuery: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "KQL over the workspace that returns one row per failed lifecycle workflow task, replacing the default over AuditLogs (Lifecycle Workflows service, TaskManagement and WorkflowManagement categories, result failure): Microsoft notes that audit activities of Lifecycle Workflows may change.",
+      ),
+  })
+  .describe("Log search alert rules; each sends mail through the action group.");
+
+const monitoring = z
+  .strictObject({
+    workspace: z
+      .strictObject({
+        existingId: z
+          .string()
+          .regex(WORKSPACE_ID, {
+            message:
+              "must be a Log Analytics workspace resource id like /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>",
+          })
+          .optional()
+          .describe("Use this existing Log Analytics workspace instead of creating one."),
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/, {
+            message: "must be 4-63 letters, digits and -, starting and ending alphanumeric",
+          })
+          .optional()
+          .describe("Name of the created workspace. Defaults to `<tenant.name>-inbound-logs`."),
+        retentionInDays: z
+          .number()
+          .int()
+          .min(30)
+          .max(730)
+          .optional()
+          .describe("Retention of the created workspace, 30-730 days. Defaults to 30."),
+      })
+      .superRefine((workspace, ctx) => {
+        if (workspace.existingId === undefined) return;
+        for (const key of ["name", "retentionInDays"] as const) {
+          if (workspace[key] !== undefined) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: `\`${key}\` applies only to a workspace inbound creates; leave it out with \`existingId\``,
+            });
+          }
+        }
+      })
+      .default({})
+      .describe(
+        "The Log Analytics workspace: created in `azure.resourceGroup`, or an existing one.",
+      ),
+    entraDiagnosticSetting: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Create the tenant's Entra diagnostic setting that sends ProvisioningLogs and AuditLogs to the workspace. Set false when the tenant already sends them there (Entra allows few settings per tenant).",
+      ),
+    notificationEmails: z
+      .array(email())
+      .min(1)
+      .optional()
+      .describe(
+        "Who the action group mails. Defaults to the provisioning apps' `notificationEmail`s.",
+      ),
+    alerts: monitoringAlerts.default({
+      provisioningFailuresPerHour: MONITORING_DEFAULTS.provisioningFailuresPerHour,
+      quarantine: true,
+      uploaderFailures: true,
+      uploaderMissedRunHours: MONITORING_DEFAULTS.uploaderMissedRunHours,
+      lifecycleWorkflowFailures: true,
+    }),
+    workbook: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Deploy a workbook over the workspace: outcomes over time, top errors, joiners and leavers processed.",
+      ),
+  })
+  .describe(
+    "Azure Monitor for the tenant: Entra's provisioning and audit logs in Log Analytics, alert rules, an action group and a workbook (docs/monitoring.md). Needs `azure`.",
+  );
+
+// ---------------------------------------------------------------------------------------------
 // the file
 
 export const tenantSpec = z
@@ -585,6 +760,10 @@ export const tenantSpec = z
           .string()
           .regex(/^[a-z0-9]+$/, { message: "must be an Azure region name like westeurope" })
           .describe("Azure region."),
+        tags: z
+          .record(z.string().min(1).max(512), z.string().max(256))
+          .optional()
+          .describe("Tags put on every Azure resource inbound creates."),
       })
       .optional()
       .describe("Where the uploader's and extensions' Azure resources live."),
@@ -610,6 +789,7 @@ export const tenantSpec = z
       .default({})
       .describe("Custom task extensions by key."),
     lifecycleWorkflowSettings: lifecycleWorkflowSettings.optional(),
+    monitoring: monitoring.optional(),
     attributesSetElsewhere: z
       .record(
         z
@@ -649,3 +829,4 @@ export type Workflow = TenantSpec["lifecycleWorkflows"][string];
 export type CustomTaskExtension = TenantSpec["customTaskExtensions"][string];
 export type Uploader = NonNullable<ProvisioningApp["uploader"]>;
 export type ScopeClause = z.output<typeof scopeClause>;
+export type Monitoring = NonNullable<TenantSpec["monitoring"]>;

@@ -1,13 +1,15 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { Policies } from "@pulumi/policy";
 import { logicAppTriggerAuthorized } from "./logicAppTriggerAuthorized";
 import { provisioningDeletesDeliberate } from "./provisioningDeletesDeliberate";
 import { provisioningDeletionGuard } from "./provisioningDeletionGuard";
+import { provisioningMonitored } from "./provisioningMonitored";
 import { storageAccountLockedDown } from "./storageAccountLockedDown";
 
 /** Every rule of the pack, in the order they are reported. */
-export const rules: ResourceValidationPolicy[] = [
+export const rules: Policies = [
   storageAccountLockedDown,
   logicAppTriggerAuthorized,
   provisioningDeletionGuard,
   provisioningDeletesDeliberate,
+  provisioningMonitored,
 ];

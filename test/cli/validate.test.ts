@@ -251,7 +251,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe("inbound validate", () => {
-  it("accepts all three examples", async () => {
+  it("accepts all four examples", async () => {
     const files = fs
       .readdirSync(path.join(ROOT, "config/tenants"))
       .filter((f) => f.endsWith(".yaml"))
@@ -259,6 +259,7 @@ describe("inbound validate", () => {
       .map((f) => `config/tenants/${f}`);
     expect(files).toEqual([
       "config/tenants/contoso-ad.yaml",
+      "config/tenants/contoso-monitored.yaml",
       "config/tenants/contoso.yaml",
       "config/tenants/fabrikam.yaml",
     ]);
@@ -266,6 +267,7 @@ describe("inbound validate", () => {
       code: 0,
       out:
         "config/tenants/contoso-ad.yaml: ok\n" +
+        "config/tenants/contoso-monitored.yaml: ok\n" +
         "config/tenants/contoso.yaml: ok\n" +
         "config/tenants/fabrikam.yaml: ok\n",
       err: "",

@@ -53,7 +53,7 @@ describe("config/tenant-spec.schema.json", () => {
 
   it("lets editors accept every example and base file as written", () => {
     const schema = editorJsonSchema();
-    expect(configFiles).toHaveLength(6);
+    expect(configFiles).toHaveLength(7);
     for (const file of configFiles) {
       expect([file, schemaErrors(schema, readYaml(file))]).toEqual([file, []]);
     }

@@ -91,7 +91,7 @@ describe("loadSpec: each bad input gets one positioned error", () => {
 
   it("unknown keys, with did-you-mean, and a misspelt required key is one error", () => {
     const allowed =
-      "(allowed: $schema, extends, tenant, azure, provisioning, lifecycleWorkflows, customTaskExtensions, lifecycleWorkflowSettings, attributesSetElsewhere, graph)";
+      "(allowed: $schema, extends, tenant, azure, provisioning, lifecycleWorkflows, customTaskExtensions, lifecycleWorkflowSettings, monitoring, attributesSetElsewhere, graph)";
     expect(errors("typo.yaml", TENANT + "provisoning: {}\n")).toEqual([
       `typo.yaml:2:1: provisoning: unknown key \`provisoning\`; did you mean \`provisioning\`? ${allowed}`,
     ]);
@@ -119,10 +119,10 @@ describe("loadSpec: each bad input gets one positioned error", () => {
       errors("no-tenant.yaml", app().replace("HR", "${tenant.name} HR") + "colour: red\n"),
     ).toEqual([
       "no-tenant.yaml:1:1: missing required field `tenant` (a map); a base file is checked through the tenant files that extend it",
-      "no-tenant.yaml:7:1: colour: unknown key `colour` (allowed: $schema, extends, tenant, azure, provisioning, lifecycleWorkflows, customTaskExtensions, lifecycleWorkflowSettings, attributesSetElsewhere, graph)",
+      "no-tenant.yaml:7:1: colour: unknown key `colour` (allowed: $schema, extends, tenant, azure, provisioning, lifecycleWorkflows, customTaskExtensions, lifecycleWorkflowSettings, monitoring, attributesSetElsewhere, graph)",
     ]);
     expect(errors("tenat.yaml", "tenat: {}\n" + app().replace("HR", "${tenant.name} HR"))).toEqual([
-      "tenat.yaml:1:1: tenat: unknown key `tenat`; did you mean `tenant`? (allowed: $schema, extends, tenant, azure, provisioning, lifecycleWorkflows, customTaskExtensions, lifecycleWorkflowSettings, attributesSetElsewhere, graph)",
+      "tenat.yaml:1:1: tenat: unknown key `tenat`; did you mean `tenant`? (allowed: $schema, extends, tenant, azure, provisioning, lifecycleWorkflows, customTaskExtensions, lifecycleWorkflowSettings, monitoring, attributesSetElsewhere, graph)",
     ]);
     expect(errors("no-email.yaml", TENANT + app().replace(/ {4}notif.*\n/, ""))).toEqual([
       "no-email.yaml:4:5: provisioning.emp: missing required field `notificationEmail` (a string)",

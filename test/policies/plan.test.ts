@@ -17,7 +17,8 @@ beforeAll(() => {
   fs.writeFileSync(
     path.join(dir, "config", "tenants", "deletes.yaml"),
     [
-      "extends: contoso.yaml",
+      // Monitored, so that the delete advisory is the only finding.
+      "extends: contoso-monitored.yaml",
       "provisioning:",
       "  employees:",
       "    actions: [create, update, delete]",
@@ -53,4 +54,22 @@ it("shows it in the Markdown for a pull request", async () => {
   expect(stdout).toContain(
     "- **advisory** `inbound-provisioning-deletes-deliberate` on `contoso-employees-schema`: App employees deletes Entra users",
   );
+});
+
+it("advises monitoring for the unmonitored bundled tenant, and not for the monitored one", async () => {
+  const advised = async (file: string) =>
+    (
+      JSON.parse((await plan(file, "--json")).stdout).policyViolations as { policy: string }[]
+    ).filter((v) => v.policy === "inbound-provisioning-monitored");
+  expect(await advised("config/tenants/contoso.yaml")).toEqual([
+    {
+      policy: "inbound-provisioning-monitored",
+      enforcementLevel: "advisory",
+      resource: "contoso-employees-schema",
+      type: "pulumi-nodejs:dynamic/inbound-synchronization-schema:Resource",
+      message:
+        "Provisioning app employees is not monitored: failed or skipped records show only in the portal's provisioning logs. Add `monitoring: {}` to the tenant spec for Log Analytics, alert mails and a workbook (docs/monitoring.md).",
+    },
+  ]);
+  expect(await advised("config/tenants/contoso-monitored.yaml")).toEqual([]);
 });

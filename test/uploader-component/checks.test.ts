@@ -210,7 +210,7 @@ describe("names", () => {
   test("an explicit storage account name is checked", () => {
     expect(storageAccountNameProblem("inbcontoso01")).toBeUndefined();
     expect(storageAccountNameProblem("ab")).toBe(
-      'storageAccountName "ab" must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)',
+      'uploader.storageAccountName "ab" must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)',
     );
   });
 });

@@ -21,10 +21,12 @@ export function app(
   });
 }
 
-export const functionApp = () =>
+/** `uploader` settings the tests vary (storageAccountName, functionApp...) go in `more`. */
+export const functionApp = (more: Record<string, unknown> = {}) =>
   app({
     kind: "function",
     schedule: "0 0 2 * * *",
+    ...more,
     csv: {
       columns: {
         externalId: "[WorkerID]",

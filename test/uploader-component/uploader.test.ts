@@ -4,7 +4,7 @@
  * not prove Azure accepts them (no `pulumi up` is possible here, see the testing notes).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Uploader, UPLOADER_TYPE } from "../../components/uploader";
+import { Uploader, type UploaderArgs, UPLOADER_TYPE } from "../../components/uploader";
 import { CHUNK_OPERATIONS } from "../../components/uploader/logicAppDefinition";
 import { logicAppTriggerAuthorized } from "../../policies/rules/logicAppTriggerAuthorized";
 import { storageAccountLockedDown } from "../../policies/rules/storageAccountLockedDown";
@@ -152,7 +152,7 @@ function urns(): string[] {
   return [...settings.getMonitor().getRegisteredResources().keys()];
 }
 
-async function build(name: string, spec = functionApp(), extra: Record<string, unknown> = {}) {
+async function build(name: string, spec = functionApp(), extra: Partial<UploaderArgs> = {}) {
   const uploader = new Uploader(name, {
     tenantName: "contoso",
     tenantId: TENANT_ID,
@@ -286,9 +286,7 @@ describe("kind: function", () => {
   });
 
   test("Flex Consumption plan and function app with the identity, identity-based storage and settings", async () => {
-    const uploader = await build("fn", functionApp(), {
-      applicationInsightsConnectionString: "InstrumentationKey=k",
-    });
+    const uploader = await build("fn");
     expect(await settled(uploader.appName)).toBe("contoso-employees-uploader-d51ecdb8");
     expect(await settled(uploader.clientId)).toBe("fn-identity-client-id");
     expect(await settled(uploader.principalId)).toBe("fn-identity-principal-oid");
@@ -348,15 +346,17 @@ describe("kind: function", () => {
       INBOUND_SCHEDULE: "0 0 2 * * *",
       INBOUND_DROP_CONTAINER_URL: `https://${ACCOUNT}.blob.core.windows.net/drop`,
       INBOUND_STATE_CONTAINER_URL: `https://${ACCOUNT}.blob.core.windows.net/state`,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=k",
     });
+    // Without the spec's monitoring there is no Application Insights to send to
+    // (test/monitoring/component.test.ts covers it with monitoring).
+    expect(inputsOf("azure-native:applicationinsights:Component")).toEqual([]);
     // Flex Consumption rejects these; the runtime is in functionAppConfig.
     expect(settings).not.toHaveProperty("FUNCTIONS_WORKER_RUNTIME");
     expect(settings).not.toHaveProperty("FUNCTIONS_EXTENSION_VERSION");
   });
 
   test("blobEventSubscription adds an Event Grid subscription to the blob extension webhook", async () => {
-    const uploader = await build("ev", functionApp(), { blobEventSubscription: true });
+    const uploader = await build("ev", functionApp({ blobEventSubscription: true }));
     await settled(uploader.appName);
     await settled(uploader.urn);
     expect(the("azure-native:eventgrid:SystemTopic")).toEqual({
@@ -397,17 +397,46 @@ describe("kind: function", () => {
     ]);
   });
 
-  test("bad plain arguments fail with the argument named", async () => {
-    await expect(
-      build("bad", functionApp(), { storageAccountName: "Has-Dashes", dropRetentionDays: 1.5 }),
-    ).rejects.toThrow(
-      'storageAccountName "Has-Dashes" must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)\n' +
-        "dropRetentionDays must be a whole number of days (0 keeps files), got 1.5",
+  test("the spec's uploader settings reach the resources: storage name, retention, Flex sizing", async () => {
+    const uploader = await build(
+      "sized",
+      functionApp({
+        storageAccountName: "inbhrdrop01",
+        dropRetentionDays: 7,
+        functionApp: { instanceMemoryMB: 4096, maximumInstanceCount: 1 },
+      }),
+    );
+    expect(await settled(uploader.storageAccountName)).toBe("inbhrdrop01");
+    expect(
+      the("azure-native:storage:ManagementPolicy").policy.rules[0].definition.actions.baseBlob
+        .delete,
+    ).toEqual({ daysAfterModificationGreaterThan: 7 });
+    expect(the("azure-native:web:WebApp").functionAppConfig.scaleAndConcurrency).toEqual({
+      instanceMemoryMB: 4096,
+      maximumInstanceCount: 1,
+    });
+  });
+
+  test("the schema refuses what the component would refuse", () => {
+    expect(() => functionApp({ storageAccountName: "Has-Dashes" })).toThrow(
+      "must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)",
+    );
+    expect(() => functionApp({ dropRetentionDays: 1.5 })).toThrow("expected int");
+    expect(() => functionApp({ functionApp: { instanceMemoryMB: 1024 } })).toThrow();
+  });
+
+  test("a section built without the schema is checked again, naming the spec field", async () => {
+    const spec = functionApp();
+    spec.uploader!.storageAccountName = "Has-Dashes";
+    spec.uploader!.dropRetentionDays = 1.5;
+    await expect(build("bad", spec)).rejects.toThrow(
+      'uploader.storageAccountName "Has-Dashes" must be 3-24 lowercase letters and digits (it becomes <name>.blob.core.windows.net)\n' +
+        "uploader.dropRetentionDays must be a whole number of days (0 keeps files), got 1.5",
     );
   });
 
   test("dropRetentionDays 0 keeps files: no management policy", async () => {
-    const uploader = await build("keep", functionApp(), { dropRetentionDays: 0 });
+    const uploader = await build("keep", functionApp({ dropRetentionDays: 0 }));
     await settled(uploader.appName);
     expect(inputsOf("azure-native:storage:ManagementPolicy")).toEqual([]);
   });
@@ -538,15 +567,14 @@ describe("kind: logicApp", () => {
     expect(inputsOf("azure-native:logic:Workflow")).toEqual([]);
   });
 
-  test("httpTrigger in the args overrides the spec's: audience, claims and caller IP ranges", async () => {
-    const uploader = await build("auth", logicApp(), {
-      graphBaseUrl: "https://graph.microsoft.us",
-      httpTrigger: {
-        audience: "api://hr-push",
-        claims: { appid: "99999999-0000-0000-0000-000000000001" },
-        allowedCallerIpRanges: ["203.0.113.0/24"],
-      },
-    });
+  test("the spec's caller IP ranges and a national cloud's Graph reach the workflow", async () => {
+    const spec = logicApp();
+    spec.uploader!.httpTrigger = {
+      audience: "api://hr-push",
+      callerAppId: "99999999-0000-0000-0000-000000000001",
+      allowedCallerIpRanges: ["203.0.113.0/24"],
+    };
+    const uploader = await build("auth", spec, { graphBaseUrl: "https://graph.microsoft.us" });
     await settled(uploader.appName);
     const workflow = the("azure-native:logic:Workflow");
     expect(workflow.accessControl).toEqual({
