@@ -251,25 +251,27 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe("inbound validate", () => {
-  it("accepts all four examples", async () => {
-    const files = fs
-      .readdirSync(path.join(ROOT, "config/tenants"))
-      .filter((f) => f.endsWith(".yaml"))
-      .sort()
-      .map((f) => `config/tenants/${f}`);
+  it("accepts every example: the tenant files and the variants in config/examples", async () => {
+    const files = ["config/tenants", "config/examples"].flatMap((d) =>
+      fs
+        .readdirSync(path.join(ROOT, d))
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()
+        .map((f) => `${d}/${f}`),
+    );
     expect(files).toEqual([
       "config/tenants/contoso-ad.yaml",
-      "config/tenants/contoso-monitored.yaml",
       "config/tenants/contoso.yaml",
       "config/tenants/fabrikam.yaml",
+      "config/examples/contoso-monitored.yaml",
     ]);
     expect(await inbound(["validate", ...files])).toEqual({
       code: 0,
       out:
         "config/tenants/contoso-ad.yaml: ok\n" +
-        "config/tenants/contoso-monitored.yaml: ok\n" +
         "config/tenants/contoso.yaml: ok\n" +
-        "config/tenants/fabrikam.yaml: ok\n",
+        "config/tenants/fabrikam.yaml: ok\n" +
+        "config/examples/contoso-monitored.yaml: ok\n",
       err: "",
     });
   });

@@ -259,9 +259,9 @@ test("--csv-header and --csv check the columns the uploader reads against a real
 });
 
 test("the bundled examples validate with no warning under --strict", async () => {
-  const tenants = fs
-    .readdirSync(path.join(ROOT, "config", "tenants"))
-    .map((f) => `config/tenants/${f}`);
+  const tenants = ["tenants", "examples"].flatMap((d) =>
+    fs.readdirSync(path.join(ROOT, "config", d)).map((f) => `config/${d}/${f}`),
+  );
   const result = await inbound(["validate", "--strict", ...tenants], { cwd: ROOT });
   expect(result).toEqual({
     code: 0,

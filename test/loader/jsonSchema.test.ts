@@ -11,7 +11,7 @@ import {
 import { schemaErrors } from "./jsonSchemaCheck";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const configFiles = ["config/tenants", "config/base"].flatMap((d) =>
+const configFiles = ["config/tenants", "config/examples", "config/base"].flatMap((d) =>
   fs
     .readdirSync(path.join(ROOT, d))
     .filter((f) => f.endsWith(".yaml"))

@@ -18,7 +18,7 @@ beforeAll(() => {
     path.join(dir, "config", "tenants", "deletes.yaml"),
     [
       // Monitored, so that the delete advisory is the only finding.
-      "extends: contoso-monitored.yaml",
+      "extends: ../examples/contoso-monitored.yaml",
       "provisioning:",
       "  employees:",
       "    actions: [create, update, delete]",
@@ -71,5 +71,5 @@ it("advises monitoring for the unmonitored bundled tenant, and not for the monit
         "Provisioning app employees is not monitored: failed or skipped records show only in the portal's provisioning logs. Add `monitoring: {}` to the tenant spec for Log Analytics, alert mails and a workbook (docs/monitoring.md).",
     },
   ]);
-  expect(await advised("config/tenants/contoso-monitored.yaml")).toEqual([]);
+  expect(await advised("config/examples/contoso-monitored.yaml")).toEqual([]);
 });

@@ -142,7 +142,7 @@ describe("resource tree: exact types, names and parents", () => {
 test.each(["contoso", "fabrikam", "contoso-ad"])(
   "%s meets the policy pack: the trees above hold every kind of resource its rules check",
   (tenant) => {
-    // The one finding is advice: these examples leave `monitoring:` out (contoso-monitored.yaml
+    // The one finding is advice: these examples leave `monitoring:` out (config/examples/contoso-monitored.yaml
     // has it, test/policies/plan.test.ts).
     expect(plans[tenant].policyViolations).toEqual([
       expect.objectContaining({
