@@ -40,7 +40,7 @@ import {
 } from "../lifecycle/graphApi";
 import { findApp, findExtensionId, findGroupId, findWorkflowId } from "./lookup";
 
-type GraphLike = Pick<GraphClient, "request">;
+type GraphLike = Pick<GraphClient, "request" | "getAllPages">;
 
 /** One difference: where, what the spec wants, what the tenant has (null: nothing). */
 export interface Difference {

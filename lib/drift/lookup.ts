@@ -10,7 +10,7 @@ import { EXPECTED_TEMPLATE, syncPaths } from "../provisioning/graphApi";
 import { LCW_PATH } from "../lifecycle/compile";
 import type { ProvisioningApp } from "../model/schema";
 
-type GraphLike = Pick<GraphClient, "request">;
+type GraphLike = Pick<GraphClient, "request" | "getAllPages">;
 type Json = Record<string, unknown>;
 
 /** Lifecycle reads ask for every enum member (lib/lifecycle/graphApi explains why). */
@@ -19,22 +19,9 @@ const LIFECYCLE = { headers: { Prefer: "include-unknown-enum-members" } };
 const quoted = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const byName = (displayName: string) => encodeURIComponent(`displayName eq ${quoted(displayName)}`);
 
-/** Every item of a collection, following `@odata.nextLink`. */
-async function all(client: GraphLike, path: string, options?: typeof LIFECYCLE): Promise<Json[]> {
-  const items: Json[] = [];
-  let next: string | undefined = path;
-  while (next) {
-    const page: { value?: Json[]; "@odata.nextLink"?: string } | undefined = await client.request(
-      "GET",
-      next,
-      undefined,
-      options,
-    );
-    items.push(...(page?.value ?? []));
-    next = page?.["@odata.nextLink"];
-  }
-  return items;
-}
+/** Every item of a collection: the client follows `@odata.nextLink`. */
+const all = (client: GraphLike, path: string, options?: typeof LIFECYCLE) =>
+  client.getAllPages<Json>(path, options);
 
 export interface LiveApp {
   servicePrincipalId: string;
