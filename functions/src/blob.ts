@@ -21,7 +21,7 @@ export interface BlobLeaseClientLike {
 
 export interface BlockBlobClientLike {
   upload(
-    body: string,
+    body: string | Uint8Array,
     contentLength: number,
     options?: {
       blobHTTPHeaders?: { blobContentType?: string };
@@ -82,8 +82,9 @@ export class BlobStateStore implements StateStore {
     }
   }
 
-  async put(key: string, text: string): Promise<void> {
-    await this.container.getBlockBlobClient(key).upload(text, Buffer.byteLength(text), {
+  async put(key: string, text: string | Uint8Array): Promise<void> {
+    const length = typeof text === "string" ? Buffer.byteLength(text) : text.byteLength;
+    await this.container.getBlockBlobClient(key).upload(text, length, {
       blobHTTPHeaders: { blobContentType: "application/json" },
     });
   }

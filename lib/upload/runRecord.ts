@@ -13,7 +13,7 @@
 import type { RunSummary } from "./run";
 import type { UploadPlan, UploadResult } from "./engine";
 import { CONVERTED, DUPLICATE, IN_FILE, RESUMED, SAME, SEND, ACCEPTED } from "./records";
-import { StateDamaged, StateStore } from "./state";
+import { LineBuffer, StateDamaged, StateStore } from "./state";
 
 /** What the uploader did with a record in one run. */
 export type UploadOutcome =
@@ -178,16 +178,16 @@ export interface RunRecordInput {
 export async function writeRunRecord(store: StateStore, input: RunRecordInput): Promise<void> {
   let part = 0;
   if (input.plan) {
-    let lines: string[] = [];
+    const lines = new LineBuffer();
     const flush = async () => {
-      await store.put(recordsKey(input.runId, ++part), lines.join("\n") + "\n");
-      lines = [];
+      await store.put(recordsKey(input.runId, ++part), lines.bytes());
+      lines.clear();
     };
     for (const e of runEntries(input.plan, input.result)) {
-      lines.push(JSON.stringify([e.externalId, e.outcome, e.line]));
-      if (lines.length === RECORDS_PER_DOCUMENT) await flush();
+      lines.add(JSON.stringify([e.externalId, e.outcome, e.line]));
+      if (lines.lines === RECORDS_PER_DOCUMENT) await flush();
     }
-    if (lines.length > 0) await flush();
+    if (lines.lines > 0) await flush();
   }
   const record: RunRecord = {
     version: 1,

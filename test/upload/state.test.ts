@@ -8,7 +8,7 @@ import { serializeUser } from "../../lib/upload/convert";
 import { compileConverter } from "../../lib/upload/convert";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { RecordTable } from "../../lib/upload/records";
-import { MemoryStateStore, SHARDS, shardKey } from "../../lib/upload/state";
+import { LineBuffer, MemoryStateStore, SHARDS, shardKey } from "../../lib/upload/state";
 import {
   csvOf,
   csvSource,
@@ -48,6 +48,24 @@ describe("RecordTable", () => {
     table.setFile(140_000, 5);
     expect([table.line(140_000), table.file(140_000), table.file(139_999)]).toEqual([
       123_456, 5, 0,
+    ]);
+  });
+});
+
+describe("LineBuffer", () => {
+  it("holds each document's lines as UTF-8, grows past its first size and starts over clean", () => {
+    const lines = new LineBuffer();
+    const long = "x".repeat(200_000);
+    const first = ["é", "名前", "👩‍💻", "", long];
+    first.forEach((l) => lines.add(l));
+    expect(lines.lines).toBe(5);
+    expect(Buffer.from(lines.bytes()).toString("utf8")).toBe(first.join("\n") + "\n");
+    lines.clear();
+    expect(lines.bytes().length).toBe(0);
+    lines.add('["1","sent",2]');
+    expect([lines.lines, Buffer.from(lines.bytes()).toString("utf8")]).toEqual([
+      1,
+      '["1","sent",2]\n',
     ]);
   });
 });
