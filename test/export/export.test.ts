@@ -124,6 +124,24 @@ test("the contoso example round-trips: deployed, exported with no write, valid, 
   // The group id is kept, with its display name beside it.
   const text = fs.readFileSync(out, "utf8");
   expect(text).toContain(`${deployed.groups["All Employees"]} is "All Employees"`);
+
+  // What was exported is what is there: drift finds nothing, group ids and all, and then finds
+  // a task argument changed on the tenant.
+  const drift = () =>
+    inbound(["drift", "--spec", out, "--graph-url", emulator.url], {
+      env: { INBOUND_GRAPH_TOKEN: emulator.token },
+      cwd: dir,
+    });
+  const clean = await drift();
+  expect([clean.code, clean.err]).toEqual([0, ""]);
+  type Task = { arguments: { name: string; value: string }[] };
+  const argument = [...emulator.state.lifecycle.tasks.values()]
+    .flatMap((tasks) => (tasks as Task[]).flatMap((t) => t.arguments))
+    .find((a) => a.name === "groupID")!;
+  argument.value = "00000000-0000-0000-0000-000000000001";
+  const drifted = await drift();
+  expect(drifted.code).toBe(4);
+  expect(drifted.out).toContain("groupID");
 });
 
 test("the contoso-ad example round-trips: target, AD domain and OU, mappings", async () => {
