@@ -205,11 +205,23 @@ function groupLabel(group: Group, index: number): string {
   return group.name ? `group "${group.name}"` : `group ${index + 1}`;
 }
 
-/** The before-group an after-group continues: the one of the same name, else the same place. */
-function matchGroup(before: Scope, group: Group, index: number): Group | undefined {
-  if (group.name) return before.anyOf.find((g) => g.name === group.name);
-  const same = before.anyOf[index];
-  return same && !same.name ? same : undefined;
+/**
+ * The before-group each after-group continues: the one of the same name; for unnamed groups, an
+ * unchanged one wherever it stands now (removing a group moves the ones after it), then the
+ * remaining unnamed ones in order.
+ */
+function pairGroups(before: Scope, after: Scope): (Group | undefined)[] {
+  const same = (a: Group, b: Group) => JSON.stringify(a) === JSON.stringify(b);
+  const free = before.anyOf.filter((g) => !g.name);
+  const pairs = after.anyOf.map((group) => {
+    if (group.name) return before.anyOf.find((g) => g.name === group.name);
+    const at = free.findIndex((g) => same(g, group));
+    return at < 0 ? undefined : free.splice(at, 1)[0];
+  });
+  after.anyOf.forEach((group, g) => {
+    if (!group.name && !pairs[g]) pairs[g] = free.shift();
+  });
+  return pairs;
 }
 
 function scopeRisks(
@@ -224,9 +236,10 @@ function scopeRisks(
     emit("scope-widened", path, "The scope was removed: every incoming record is now in scope.");
     return;
   }
+  const pairs = pairGroups(before, after);
   after.anyOf.forEach((group, g) => {
     const groupPath = `${path}.anyOf[${g}]`;
-    const old = matchGroup(before, group, g);
+    const old = pairs[g];
     if (!old) {
       // Groups are ORed: a new one can only add records.
       emit(

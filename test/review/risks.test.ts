@@ -52,6 +52,26 @@ describe("pairs that raise no risk", () => {
   });
 });
 
+test("unnamed scope groups are paired by content: removing one narrows, adding one widens", () => {
+  const withGroups = (...departments: string[]) => {
+    const spec = structuredClone(base);
+    spec.provisioning.employees.scope = {
+      anyOf: departments.map((value) => ({
+        allOf: [{ attribute: "enterprise:department", operator: "equals" as const, value }],
+      })),
+    };
+    return spec;
+  };
+  const risks = (before: string[], after: string[]) =>
+    diffSpecs(withGroups(...before), withGroups(...after)).risks.map((r) => r.path);
+  expect(risks(["Sales", "Support"], ["Support"])).toEqual([]);
+  expect(risks(["Sales", "Support"], ["Support", "Sales"])).toEqual([]);
+  expect(risks(["Support"], ["Sales", "Support"])).toEqual([
+    "provisioning.employees.scope.anyOf[0]",
+  ]);
+  expect(risks(["Sales"], ["Sales", "Support"])).toEqual(["provisioning.employees.scope.anyOf[1]"]);
+});
+
 test("risk paths and messages name what moved", () => {
   const risk = (name: string) => diffSpecs(base, load(`risky/${name}/after.yaml`)).risks[0];
   expect(risk("scope-widened-operator-loosened")).toMatchObject({
