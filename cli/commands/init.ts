@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { parse } from "csv-parse/sync";
-import { CliIo, EXIT } from "../io";
+import { CliIo, EXIT, refuseIrregularFile } from "../io";
 import { proposeMappings, Proposal } from "../init/propose";
 
 interface InitOptions {
@@ -37,7 +37,10 @@ export function init(options: InitOptions, io: CliIo): number {
   if (options.csv === undefined) {
     text = render(undefined, undefined);
   } else {
-    const header = readHeader(path.resolve(io.cwd, options.csv));
+    const csv = path.resolve(io.cwd, options.csv);
+    // A FIFO or a device would block the header read for ever.
+    if (refuseIrregularFile(io, "--csv", options.csv, csv)) return EXIT.failed;
+    const header = readHeader(csv);
     if ("error" in header) {
       io.err(`${options.csv}: ${header.error}\n`);
       return EXIT.failed;

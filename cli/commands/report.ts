@@ -112,6 +112,11 @@ async function report(options: ReportOptions, io: CliIo): Promise<number> {
       io.err(`${err.message}; the run record cannot be read\n`);
       return EXIT.failed;
     }
+    // A --state that is a file, or a directory this user cannot read: the path, not a stack.
+    if (typeof (err as NodeJS.ErrnoException).code === "string") {
+      io.err(`${stateDir}: the state cannot be read (${(err as Error).message})\n`);
+      return EXIT.failed;
+    }
     throw err;
   }
 

@@ -96,6 +96,20 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
     return EXIT.failed;
   }
 
+  // Node's fetch refuses the ports the Fetch standard blocks (6000 and 6665-6669 among them,
+  // https://fetch.spec.whatwg.org/#port-blocking): the emulator would listen where no command
+  // could reach it. Asked of fetch itself rather than from a copy of the list.
+  try {
+    await fetch(`${emulator.url}/`, { method: "HEAD" });
+  } catch (err) {
+    await emulator.close();
+    const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    io.err(
+      `inbound sandbox: Node's fetch refuses to connect to port ${options.port} (${cause}); pass another with --port, or --port 0 for any free port\n`,
+    );
+    return EXIT.failed;
+  }
+
   let deployment: Deployment;
   try {
     // Pulumi loads here, after the signal handlers are in place: it takes seconds on a busy

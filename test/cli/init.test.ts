@@ -126,7 +126,7 @@ describe("inbound init --csv", () => {
     expect(await cli(["init", "--csv", "missing.csv"])).toEqual({
       code: 1,
       out: "",
-      err: "missing.csv: cannot read the file: ENOENT\n",
+      err: `--csv missing.csv: there is no such file (looked for ${path.join(dir, "missing.csv")})\n`,
     });
     writeFileSync(path.join(dir, "empty.csv"), "\n1,2\n");
     expect(await cli(["init", "--csv", "empty.csv"])).toEqual({

@@ -148,6 +148,29 @@ test("a port in use is an exit 1 that names it and says what to do", async () =>
   }
 });
 
+test("a port Node's fetch blocks is an exit 1 that says so, not an internal error", async () => {
+  // The Fetch standard's blocked ports include 6665-6669; one of them is free here.
+  let port: number | undefined;
+  for (const candidate of [6665, 6666, 6667, 6668, 6669]) {
+    const server = net.createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(candidate, "127.0.0.1", () => resolve(true));
+    });
+    if (free) await new Promise((resolve) => server.close(resolve));
+    if (free) {
+      port = candidate;
+      break;
+    }
+  }
+  expect(port).toBeDefined();
+  const result = await inbound(["sandbox", "--port", String(port)], { cwd: ROOT });
+  expect([result.code, result.out]).toEqual([1, ""]);
+  expect(result.err).toBe(
+    `inbound sandbox: Node's fetch refuses to connect to port ${port} (bad port); pass another with --port, or --port 0 for any free port\n`,
+  );
+});
+
 test("a port that is not a number is a usage error; a spec that does not load is an exit 1", async () => {
   const port = await inbound(["sandbox", "--port", "http"], { cwd: ROOT });
   expect(port.code).toBe(2);

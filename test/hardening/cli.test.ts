@@ -88,25 +88,29 @@ describe("the CSV path must be a regular file", () => {
   const refusal = (file: string, kind: string) =>
     `--csv ${file}: it is ${kind}, not a regular file; save the data to a file and name that\n`;
 
-  it.each(["upload", "simulate"])("%s refuses /dev/zero", async (command) => {
-    expect(await cli([command, ...base, "--csv", "/dev/zero"])).toEqual({
+  // `init` reads only the header line, and a FIFO would still hold it waiting for a writer.
+  const commands: [string, string[]][] = [
+    ["upload", base],
+    ["simulate", base],
+    ["init", []],
+  ];
+
+  it.each(commands)("%s refuses /dev/zero", async (command, args) => {
+    expect(await cli([command, ...args, "--csv", "/dev/zero"])).toEqual({
       code: 1,
       out: "",
       err: refusal("/dev/zero", "a character device"),
     });
   });
 
-  it.each(["upload", "simulate"])(
-    "%s refuses a FIFO without waiting for a writer",
-    async (command) => {
-      execFileSync("mkfifo", [path.join(dir, "hr.fifo")]);
-      expect(await cli([command, ...base, "--csv", "hr.fifo"])).toEqual({
-        code: 1,
-        out: "",
-        err: refusal("hr.fifo", "a FIFO (named pipe)"),
-      });
-    },
-  );
+  it.each(commands)("%s refuses a FIFO without waiting for a writer", async (command, args) => {
+    execFileSync("mkfifo", [path.join(dir, "hr.fifo")]);
+    expect(await cli([command, ...args, "--csv", "hr.fifo"])).toEqual({
+      code: 1,
+      out: "",
+      err: refusal("hr.fifo", "a FIFO (named pipe)"),
+    });
+  });
 
   it("refuses a directory", async () => {
     expect(await cli(["simulate", ...base, "--csv", "."])).toEqual({
@@ -114,5 +118,15 @@ describe("the CSV path must be a regular file", () => {
       out: "",
       err: refusal(".", "a directory"),
     });
+  });
+});
+
+describe("a --state that is not a state directory", () => {
+  it("report names it and exits 1 before any request", async () => {
+    const result = await cli(["report", ...base, "--state", "hr.csv"]);
+    expect([result.code, result.out]).toEqual([1, ""]);
+    expect(result.err).toBe(
+      `${path.join(dir, "hr.csv")}: the state cannot be read (ENOTDIR: not a directory, scandir '${path.join(dir, "hr.csv")}')\n`,
+    );
   });
 });
