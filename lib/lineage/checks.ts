@@ -123,19 +123,33 @@ function checkSent(ctx: CheckContext, appKey: string, app: ProvisioningApp): voi
         ? [...base, "mappings", target]
         : [...base, "mappings", target, "expression"];
     const fallback = typeof mapping === "string" ? undefined : mapping.default;
+    // Declared as set by something else: another caller posts it to this endpoint.
+    if (Object.hasOwn(ctx.spec.attributesSetElsewhere, target)) continue;
     for (const name of referencedAttributes(ast)) {
       if (!unsent(name)) continue;
       const offset = text.indexOf(`[${name}]`);
-      const outcome =
-        fallback !== undefined
-          ? `${target} is always the default ${JSON.stringify(fallback)}; add a column for it, or map the constant`
-          : `${target} is never set${consequence(ctx.spec, app, target)}; add a column for it`;
+      const message = `reads [${name}], which no uploader column sends (${columnsPath.join(".")}): `;
+      const at = offset >= 0 ? offset : undefined;
+      if (fallback !== undefined) {
+        ctx.warn(
+          path,
+          `${message}${target} is always the default ${JSON.stringify(fallback)}; add a column for it, or map the constant`,
+          at,
+        );
+        continue;
+      }
+      const starved = consequence(ctx.spec, app, target);
+      if (starved) {
+        // A workflow that never runs fails silently: a leaver keeps their access.
+        ctx.report(
+          path,
+          `${message}${target} is never set, so ${starved} never runs; add a column for it, or, if another system posts it to this endpoint, declare that under attributesSetElsewhere.${target}`,
+          at,
+        );
+        continue;
+      }
       // A warning, not an error: another caller may post the attribute to the same endpoint.
-      ctx.warn(
-        path,
-        `reads [${name}], which no uploader column sends (${columnsPath.join(".")}): ${outcome}`,
-        offset >= 0 ? offset : undefined,
-      );
+      ctx.warn(path, `${message}${target} is never set; add a column for it`, at);
     }
   }
 
@@ -164,7 +178,7 @@ function consequence(spec: TenantSpec, app: ProvisioningApp, target: string): st
   const stuck = Object.entries(spec.lifecycleWorkflows)
     .filter(([, w]) => "attribute" in w.trigger && w.trigger.attribute === target)
     .map(([key]) => `lifecycleWorkflows.${key}`);
-  return stuck.length > 0 ? `, so ${stuck.join(" and ")} never runs` : "";
+  return stuck.join(" and ");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -799,7 +799,7 @@ export const tenantSpec = z
       )
       .default({})
       .describe(
-        "Entra user attribute: what sets it, for attributes that workflows read but no provisioning app of this spec writes (e.g. `employeeLeaveDateTime: Entra Connect from on-premises AD`). `validate` then trusts that they are set.",
+        "Entra user attribute: what sets it, for attributes that workflows read but no provisioning app of this spec writes, or whose SCIM source no uploader column sends because another system posts it (e.g. `employeeLeaveDateTime: Entra Connect from on-premises AD`). `validate` then trusts that they are set.",
       ),
     graph: z
       .strictObject({

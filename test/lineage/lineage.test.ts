@@ -81,13 +81,32 @@ test("a clean chain validates with nothing to say", async () => {
   expect(result).toEqual({ code: 0, out: "tenant.yaml: ok\n", err: "" });
 });
 
-test("a mapping that reads a SCIM attribute no column sends: a warning at the attribute, naming the workflow it starves", async () => {
+test("a mapping that feeds a workflow's trigger from a SCIM attribute no column sends: an error at the attribute, naming the workflow", async () => {
   const text = spec({ columns: '          enterprise:department: "[Department]"\n', rest: LEAVER });
+  const result = await validate(text);
+  expect(result).toEqual({
+    code: 1,
+    out: "",
+    err: "tenant.yaml:13:31: provisioning.emp.mappings.employeeLeaveDateTime: reads [ext:LeaveDate], which no uploader column sends (provisioning.emp.uploader.csv.columns): employeeLeaveDateTime is never set, so lifecycleWorkflows.last-day never runs; add a column for it, or, if another system posts it to this endpoint, declare that under attributesSetElsewhere.employeeLeaveDateTime\n",
+  });
+  // Declared as posted by another system: trusted, as for a workflow attribute no app maps.
+  const declared = await validate(
+    text +
+      "attributesSetElsewhere:\n  employeeLeaveDateTime: the leave-date feed posts ext:LeaveDate\n",
+    "--strict",
+  );
+  expect(declared).toEqual({ code: 0, out: "tenant.yaml: ok\n", err: "" });
+});
+
+test("a mapping that reads a SCIM attribute no column sends, with no workflow on it: a warning; --strict fails it", async () => {
+  const text = spec({
+    mappings: '      givenName: "[name.givenName]"\n      jobTitle: "[title]"\n',
+  });
   const result = await validate(text);
   expect(result.code).toBe(0);
   expect(result.out).toBe("tenant.yaml: ok (1 warning)\n");
-  expect(result.err).toBe(
-    "tenant.yaml:13:31: warning: provisioning.emp.mappings.employeeLeaveDateTime: reads [ext:LeaveDate], which no uploader column sends (provisioning.emp.uploader.csv.columns): employeeLeaveDateTime is never set, so lifecycleWorkflows.last-day never runs; add a column for it\n",
+  expect(result.err).toMatch(
+    /^tenant\.yaml:\d+:\d+: warning: provisioning\.emp\.mappings\.jobTitle: reads \[title\], which no uploader column sends \(provisioning\.emp\.uploader\.csv\.columns\): jobTitle is never set; add a column for it\n$/,
   );
   // --strict fails on it; --json carries the severity.
   expect((await validate(text, "--strict")).code).toBe(1);
