@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { randomUUID } from "crypto";
 import { Command, InvalidArgumentError } from "commander";
@@ -11,6 +10,8 @@ import { GraphRequestError } from "../../lib/graph/errors";
 import type { Deployment } from "../sandbox/deploy";
 
 const ROOT = path.join(__dirname, "..", "..");
+/** Where a sandbox keeps its token file and the uploader's state, under the working directory. */
+export const SANDBOX_DIR = ".inbound-sandbox";
 /** The bundled example tenant and the HR export it reads (README, quick start). */
 const EXAMPLE_SPEC = path.join(ROOT, "config", "tenants", "contoso.yaml");
 const EXAMPLE_CSV = path.join(ROOT, "examples", "hr.csv");
@@ -28,6 +29,8 @@ export interface SandboxFacts {
   tenantId: string;
   /** A bearer token the emulator accepts, for the spec's tenant: export as INBOUND_GRAPH_TOKEN. */
   token: string;
+  /** A file that sets INBOUND_GRAPH_TOKEN when sourced by a POSIX shell (`. <envFile>`). */
+  envFile: string;
   spec: string;
   apps: {
     key: string;
@@ -145,13 +148,29 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
   }
 
   const csv = shown(EXAMPLE_CSV);
-  // The uploader remembers what it sent (lib/upload/state.ts), not where: a state kept from an
-  // earlier sandbox would find every record unchanged and send nothing to this fresh one.
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-sandbox-state-"));
+  // One directory per port, beside the user, so that the lines to paste are the same every time
+  // (the README's). The uploader remembers what it sent (lib/upload/state.ts), not where: a state
+  // kept from an earlier sandbox would find every record unchanged and send nothing to this fresh
+  // one, so what an earlier sandbox on this port left is removed first.
+  const home = path.join(io.cwd, SANDBOX_DIR, new URL(emulator.url).port);
+  const stateDir = path.join(home, "state");
+  const envFile = path.join(home, "env");
+  try {
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(envFile, `export INBOUND_GRAPH_TOKEN=${token}\n`, { mode: 0o600 });
+  } catch (err) {
+    await emulator.close();
+    io.err(
+      `inbound sandbox: cannot write ${home} (${(err as Error).message}); run it from a directory you can write\n`,
+    );
+    return EXIT.failed;
+  }
   const facts: SandboxFacts = {
     baseUrl: emulator.url,
     tenantId: spec.tenant.id,
     token,
+    envFile: shown(envFile),
     spec: specFile,
     apps: deployment.apps.map((app) => {
       const target = ["--spec", specFile, "--app", app.key];
@@ -167,7 +186,7 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
                 csv,
                 ...graph,
                 "--state",
-                path.join(stateDir, app.key),
+                shown(path.join(stateDir, app.key)),
               ],
             }
           : {}),
@@ -180,7 +199,7 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
 
   const signal = await stopped;
   await emulator.close();
-  fs.rmSync(stateDir, { recursive: true, force: true });
+  fs.rmSync(home, { recursive: true, force: true });
   if (!options.json) io.err(`${signal}: the sandbox is stopped; what it held is gone\n`);
   return EXIT.ok;
 }
@@ -224,7 +243,7 @@ export function describeSandbox(io: CliIo, facts: SandboxFacts): string {
     "",
     "In another shell, from this directory:",
     "",
-    `  export INBOUND_GRAPH_TOKEN=${facts.token}`,
+    `  . ${shellQuote(facts.envFile)}    # sets INBOUND_GRAPH_TOKEN=${facts.token}`,
   );
   for (const app of facts.apps) {
     if (app.upload) lines.push(`  ${command(app.upload)}`);

@@ -120,13 +120,23 @@ test("the sandbox deploys the example, the printed upload and logs commands run 
     ]);
     expect(await read(encodeURIComponent("employeeId eq '1006'"))).toEqual([]);
 
-    const stateDir = app.upload![app.upload!.length - 1];
-    expect(existsSync(stateDir)).toBe(true);
+    // The state and the token file live in one directory per port beside the user, so that the
+    // lines to paste are the same on every start (the README's, for the default port).
+    const port = new URL(facts.baseUrl).port;
+    const home = path.join(ROOT, ".inbound-sandbox", port);
+    expect(app.upload![app.upload!.length - 1]).toBe(
+      path.join(".inbound-sandbox", port, "state", "employees"),
+    );
+    expect(facts.envFile).toBe(path.join(".inbound-sandbox", port, "env"));
+    expect(readFileSync(path.join(ROOT, facts.envFile), "utf8")).toBe(
+      `export INBOUND_GRAPH_TOKEN=${facts.token}\n`,
+    );
+    expect(existsSync(path.join(home, "state", "employees"))).toBe(true);
     const exited = exitOf(child);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
-    // The uploader's state belonged to that emulator and goes with it.
-    expect(existsSync(stateDir)).toBe(false);
+    // The uploader's state and the token belonged to that emulator and go with it.
+    expect(existsSync(home)).toBe(false);
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
   }
@@ -187,6 +197,7 @@ test("the text form gives the export line and the commands to paste, quoted for 
     baseUrl: "http://127.0.0.1:8777",
     tenantId: TENANT_ID,
     token: "a.b.c",
+    envFile: ".inbound-sandbox/8777/env",
     spec: "my tenants/t.yaml",
     apps: [
       {
@@ -212,7 +223,7 @@ test("the text form gives the export line and the commands to paste, quoted for 
   const fromRoot = describeSandbox(io(ROOT), facts);
   expect(fromRoot).toContain("created: 1 provisioning-job\n");
   expect(fromRoot).toContain(
-    "\n  export INBOUND_GRAPH_TOKEN=a.b.c\n" +
+    "\n  . .inbound-sandbox/8777/env    # sets INBOUND_GRAPH_TOKEN=a.b.c\n" +
       "  npm run inbound -- upload --spec 'my tenants/t.yaml' --csv examples/hr.csv\n" +
       "  npm run inbound -- logs --spec 'my tenants/t.yaml'\n",
   );
@@ -223,6 +234,47 @@ test("the text form gives the export line and the commands to paste, quoted for 
   expect(describeSandbox(io("/tmp", { npm_lifecycle_event: "inbound" }), facts)).toContain(
     "\n  npm run inbound -- logs",
   );
+});
+
+test("the README's sandbox lines are the ones the sandbox prints on its default port", () => {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const port = "8777";
+  const state = path.join(".inbound-sandbox", port, "state", "employees");
+  const text = describeSandbox(
+    { out: () => undefined, err: () => undefined, isTTY: false, env: {}, cwd: ROOT },
+    {
+      baseUrl: `http://127.0.0.1:${port}`,
+      tenantId: TENANT_ID,
+      token: "t",
+      envFile: path.join(".inbound-sandbox", port, "env"),
+      spec: path.join("config", "tenants", "contoso.yaml"),
+      apps: [
+        {
+          key: "employees",
+          displayName: "HR",
+          servicePrincipalId: "sp",
+          jobId: "job",
+          bulkUploadUrl: "",
+          upload: [
+            ...["upload", "--spec", "config/tenants/contoso.yaml", "--app", "employees"],
+            ...["--csv", "examples/hr.csv", "--graph-url", `http://127.0.0.1:${port}`],
+            ...["--state", state],
+          ],
+          logs: [
+            ...["logs", "--spec", "config/tenants/contoso.yaml", "--app", "employees"],
+            ...["--since", "1h", "--graph-url", `http://127.0.0.1:${port}`],
+          ],
+        },
+      ],
+      created: {},
+    },
+  );
+  const pasted = text
+    .split("\n")
+    .filter((l) => l.startsWith("  . ") || l.startsWith("  npm run inbound"))
+    .map((l) => l.trim().replace(/ +# .*$/, ""));
+  expect(pasted).toHaveLength(3);
+  for (const line of pasted) expect(readme).toContain(`\n${line}\n`);
 });
 
 test("the README's upload command, run where there is no hr.csv, says so with exit 1 (not an internal error)", async () => {
