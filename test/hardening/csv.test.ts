@@ -288,7 +288,7 @@ describe("privacy", () => {
     expect((await upload("--dry-run", "--verbose")).err).toContain("someday");
   });
 
-  it("logs strips terminal control sequences from the service's and the HR file's text", async () => {
+  it("logs and report strip terminal control sequences from the service's and the HR file's text", async () => {
     writeSpec();
     emulator.state.directory.provisioningLogs.push({
       jobId,
@@ -313,6 +313,16 @@ describe("privacy", () => {
       externalId: "7",
       reason: "Bad: line onefaked",
     });
+
+    // report, in text and --json, with the service's texts that --include-pii adds.
+    const reportArgs = ["report", ...args.slice(1), "--include-pii"];
+    const report = await cli(reportArgs);
+    const reportJson = await cli([...reportArgs, "--json"]);
+    expect([report.code, reportJson.code]).toEqual([0, 0]);
+    expect(`${report.out}${reportJson.out}`).toContain("line onefaked");
+    expect(`${report.out}${reportJson.out}`).not.toMatch(
+      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/,
+    );
   });
 });
 
