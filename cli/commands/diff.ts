@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { Command, Option } from "commander";
 import { CliIo, EXIT } from "../io";
 import { diffSpecs } from "../../lib/review/diff";
@@ -78,6 +80,13 @@ function fleet(
   io: CliIo,
   done: (code: number) => void,
 ): void {
+  // A directory missing from the working tree is a fleet whose files were all removed; a file
+  // where the directory belongs is a typo, not a git problem.
+  const full = path.resolve(io.cwd, dir);
+  if (fs.existsSync(full) && !fs.statSync(full).isDirectory()) {
+    io.err(`--all ${dir}: it is not a directory; name the directory of the tenant files\n`);
+    return done(EXIT.failed);
+  }
   let review;
   try {
     review = reviewFleet(dir, baseRef, io.cwd);
