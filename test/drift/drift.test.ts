@@ -283,6 +283,7 @@ const SAME_CONFIGURATION: [string, () => void][] = [
     },
   ],
   ["target object actions spelled Update,Add", () => (userMapping().flowTypes = "Update,Add")],
+  ["target object actions spelled Add, Update", () => (userMapping().flowTypes = "Add, Update")],
   ["a masked secret", () => (secret("SyncNotificationSettings").value = "*****")],
   [
     "Graph's own parameter keys in a parsed tree",
