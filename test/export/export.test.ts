@@ -158,6 +158,32 @@ test("the contoso-ad example round-trips: target, AD domain and OU, mappings", a
   );
 });
 
+test.each([
+  path.join("config", "tenants", "fabrikam.yaml"),
+  path.join("config", "examples", "contoso-monitored.yaml"),
+])(
+  "%s round-trips too: exported with no write, valid, the same apps, and no drift",
+  async (file) => {
+    const spec = loaded(path.join(ROOT, file));
+    await deploy(emulator, spec);
+    emulator.requests.length = 0;
+    const out = path.join(dir, "exported.yaml");
+    const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+    expect(result.code).toBe(0);
+    expect(writes()).toEqual([]);
+    const validated = await inbound(["validate", out], { env: {}, cwd: dir });
+    expect([validated.code, validated.err]).toEqual([0, ""]);
+    expect(Object.values(loaded(out).provisioning).map(appView)).toEqual(
+      Object.values(spec.provisioning).map(appView),
+    );
+    const drift = await inbound(["drift", "--spec", out, "--graph-url", emulator.url], {
+      env: { INBOUND_GRAPH_TOKEN: emulator.token },
+      cwd: dir,
+    });
+    expect([drift.code, drift.err]).toEqual([0, ""]);
+  },
+);
+
 /** A service principal with a job from a template that is not API-driven provisioning. */
 async function otherApp(): Promise<string> {
   const id = "7d1f3a2b-0c4e-4f5a-9b8c-1d2e3f4a5b6c";
