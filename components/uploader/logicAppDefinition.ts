@@ -28,7 +28,7 @@ import {
 } from "../../lib/upload/scim";
 import type { ProvisioningApp } from "../../lib/model/schema";
 import { LOGIC_APP_TRIGGER } from "./azure";
-import { simpleMapping } from "./checks";
+import { simpleMapping } from "../../lib/upload/logicAppChecks";
 
 export const WORKFLOW_SCHEMA =
   "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#";

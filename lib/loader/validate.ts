@@ -7,7 +7,7 @@ import { checkMappingExpressions, checkSourceAttributes } from "../expressions";
 import { lifecycleChecks } from "../lifecycle/checks";
 import { provisioningChecks } from "../provisioning/checks";
 import { checkUploaderColumns } from "../upload/checks";
-import { logicAppUploaderChecks } from "../../components/uploader/checks";
+import { logicAppUploaderChecks } from "../upload/logicAppChecks";
 import { checkLineage } from "../lineage/checks";
 import { missedRunChecks, monitoringChecks } from "../monitoring/checks";
 

@@ -1,4 +1,4 @@
-import { logicAppUploaderChecks, simpleMapping } from "../../components/uploader/checks";
+import { logicAppUploaderChecks, simpleMapping } from "../../lib/upload/logicAppChecks";
 import {
   graphAudience,
   roleDefinitionResourceId,

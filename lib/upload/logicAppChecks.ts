@@ -3,7 +3,7 @@
  * equivalent of Entra's expression functions, so only a column copied as is, or a constant, can
  * be expressed (the function uploader runs lib/expressions and has no such limit).
  */
-import type { CheckContext } from "../../lib/model/checks";
+import type { CheckContext } from "../model/checks";
 
 export type SimpleMapping = { column: string } | { constant: string };
 
