@@ -9,6 +9,7 @@ import { Command } from "commander";
 import { parse } from "csv-parse/sync";
 import { CliIo, EXIT, refuseIrregularFile } from "../io";
 import { proposeMappings, Proposal } from "../init/propose";
+import { headerDelimiter } from "../../lib/upload/csv";
 
 interface InitOptions {
   csv?: string;
@@ -108,7 +109,7 @@ export function readHeader(file: string): Header | { error: string } {
   }
   const line = end === -1 ? text : text.slice(0, end);
   if (line.trim() === "") return { error: "line 1: the header line is empty" };
-  const delimiter = guessDelimiter(line);
+  const delimiter = headerDelimiter(line);
   let columns: string[];
   try {
     [columns] = parse(line, { delimiter, relax_quotes: true }) as string[][];
@@ -116,16 +117,6 @@ export function readHeader(file: string): Header | { error: string } {
     return { error: `line 1: ${(err as Error).message}` };
   }
   return { columns, delimiter, encoding: utf16 ? "utf-16le" : "utf-8" };
-}
-
-/** The candidate that splits the header (outside quotes) most often; a comma on a tie. */
-function guessDelimiter(line: string): string {
-  const unquoted = line.replace(/"[^"]*"/g, "");
-  let best = ",";
-  for (const d of [";", "\t", "|"]) {
-    if (unquoted.split(d).length > unquoted.split(best).length) best = d;
-  }
-  return best;
 }
 
 /** A YAML scalar for a spec value: single quotes around text with double quotes, else JSON's. */

@@ -5,6 +5,7 @@ import { parse } from "csv-parse/sync";
 import { CliIo, EXIT, paint } from "../io";
 import { loadSpec } from "../../lib/loader/load";
 import { Diagnostic, formatDiagnostic } from "../../lib/model/diagnostics";
+import { headerDelimiter } from "../../lib/upload/csv";
 
 interface ValidateOptions {
   json?: boolean;
@@ -82,10 +83,8 @@ function readHeader(file: string): string[] | string {
   }
   const line = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0];
   if (!line.trim()) return "has no header line";
-  // The delimiter that splits the line most: `,`, or `;` as Excel writes in much of Europe.
-  const delimiter = [",", ";", "\t", "|"].sort(
-    (a, b) => line.split(b).length - line.split(a).length,
-  )[0];
+  // `,`, or the one that splits the line most: `;` as Excel writes in much of Europe.
+  const delimiter = headerDelimiter(line);
   try {
     const [header] = parse(line, { delimiter, relax_quotes: false }) as string[][];
     return header.map((c) => c.trim());

@@ -224,15 +224,18 @@ function firstLine(head: (Buffer | string)[], encoding: NonNullable<CsvOptions["
 
 /**
  * The delimiter the header is written with: the configured one when the header contains it,
- * otherwise the candidate that splits it most. A header read as one column is never what a
- * mapping of several columns means, and every row would then be reported on its own.
+ * otherwise the candidate that splits it most; quoted names (`"Name, given"`) do not count. A
+ * header read as one column is never what a mapping of several columns means, and every row
+ * would then be reported on its own. `upload`, `simulate`, `validate --csv-header` and `init`
+ * all read a header this way.
  */
-export function headerDelimiter(header: string, configured: string): string {
-  if (header.includes(configured)) return configured;
+export function headerDelimiter(header: string, configured = ","): string {
+  const unquoted = header.replace(/"[^"]*"/g, "");
+  if (unquoted.includes(configured)) return configured;
   let best = configured;
   let most = 0;
   for (const candidate of DELIMITERS) {
-    const count = header.split(candidate).length - 1;
+    const count = unquoted.split(candidate).length - 1;
     if (count > most) {
       best = candidate;
       most = count;
