@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { parse } from "csv-parse/sync";
 import { CliIo, EXIT, paint } from "../io";
 import { loadSpec } from "../../lib/loader/load";
+import { callerMustSend } from "../../lib/lineage/checks";
 import { Diagnostic, formatDiagnostic } from "../../lib/model/diagnostics";
 import { headerDelimiter } from "../../lib/upload/csv";
 
@@ -39,17 +40,22 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
         }
         csvHeader = read;
       }
-      const results = files.map((file) => ({
-        file,
-        diagnostics: loadSpec(file, { cwd: io.cwd, csvHeader }).diagnostics,
-      }));
+      const results = files.map((file) => {
+        const loaded = loadSpec(file, { cwd: io.cwd, csvHeader });
+        const required = loaded.spec ? callerMustSend(loaded.spec) : {};
+        return {
+          file,
+          diagnostics: loaded.diagnostics,
+          ...(Object.keys(required).length > 0 ? { callerMustSend: required } : {}),
+        };
+      });
       const failed = results.some((r) =>
         r.diagnostics.some((d) => d.severity === "error" || options.strict),
       );
       if (options.json) {
         io.out(JSON.stringify({ valid: !failed, files: results }, null, 2) + "\n");
       } else {
-        for (const { file, diagnostics } of results) {
+        for (const { file, diagnostics, callerMustSend: required } of results) {
           const errors = diagnostics.filter((d) => d.severity === "error").length;
           if (errors === 0) {
             const warnings = diagnostics.length;
@@ -57,6 +63,16 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
             io.out(
               `${file}: ${paint(io, warnings && options.strict ? "red" : "green", "ok")}${note}\n`,
             );
+            // Without an uploader the lineage starts outside the spec: say where.
+            for (const [app, attributes] of Object.entries(required ?? {})) {
+              io.out(
+                paint(
+                  io,
+                  "dim",
+                  `  provisioning.${app} has no uploader: what posts to its bulkUpload endpoint must send ${attributes.join(", ")}`,
+                ) + "\n",
+              );
+            }
           }
           for (const d of diagnostics) io.err(render(io, d) + "\n");
         }

@@ -89,6 +89,32 @@ function sentAttributes(app: ProvisioningApp): string[] | undefined {
   return sent;
 }
 
+/**
+ * For each app without an uploader, the SCIM attributes its mappings, scoping clauses and
+ * matching read, as the spec spells them, externalId first (every bulk operation carries it): the
+ * start of the chain, which then lies with whatever posts to the app's `/bulkUpload` endpoint.
+ */
+export function callerMustSend(spec: TenantSpec): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [appKey, app] of Object.entries(spec.provisioning)) {
+    if (app.uploader) continue;
+    const names = new Map<string, string>([["externalid", "externalId"]]);
+    const add = (name: string) => {
+      const c = canonical(name, app);
+      if (c !== undefined && !names.has(c)) names.set(c, name);
+    };
+    for (const mapping of Object.values(app.mappings)) {
+      const text = typeof mapping === "string" ? mapping : mapping.expression;
+      const ast = text === undefined ? undefined : parseExpression(text).ast;
+      if (ast) referencedAttributes(ast).forEach(add);
+    }
+    app.scope?.anyOf.forEach((g) => g.allOf.forEach((c) => add(c.attribute)));
+    app.matching.forEach((rule) => add(rule.source));
+    out[appKey] = [...names.values()];
+  }
+  return out;
+}
+
 /** A read of `name` is fed when it, or a sub-attribute of it (`manager` ← `manager.value`), is sent. */
 const isSent = (sent: readonly string[], name: string) =>
   sent.some((s) => s === name || s.startsWith(`${name}.`));

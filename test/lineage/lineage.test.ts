@@ -118,6 +118,27 @@ test("a mapping that reads a SCIM attribute no column sends, with no workflow on
   expect(JSON.parse((await validate(text, "--json", "--strict")).out).valid).toBe(false);
 });
 
+test("an app without an uploader: validate says which SCIM attributes the caller must send", async () => {
+  const text = spec().replace(/ {4}uploader:\n(?: {6,}.*\n)*/, "");
+  expect(text).not.toContain("uploader");
+  const result = await validate(text);
+  expect(result).toEqual({
+    code: 0,
+    out:
+      "tenant.yaml: ok\n" +
+      "  provisioning.emp has no uploader: what posts to its bulkUpload endpoint must send externalId, name.givenName, enterprise:department, ext:LeaveDate\n",
+    err: "",
+  });
+  const json = JSON.parse((await validate(text, "--json")).out);
+  expect(json.files[0].callerMustSend).toEqual({
+    emp: ["externalId", "name.givenName", "enterprise:department", "ext:LeaveDate"],
+  });
+  // With an uploader, its columns are the start of the chain: nothing to add.
+  expect(JSON.parse((await validate(spec(), "--json")).out).files[0]).not.toHaveProperty(
+    "callerMustSend",
+  );
+});
+
 test("with a default, the mapping is always the default: still a warning", async () => {
   const result = await validate(
     spec({ mappings: '      usageLocation: { expression: "[ext:Country]", default: NL }\n' }),
