@@ -138,7 +138,11 @@ describe("Azure Pipelines", () => {
     expect(review.pr.branches.include).toEqual(["main"]);
     const calls = scripts(review).flatMap(inboundCalls);
     expect(calls.map((c) => c[0])).toEqual(["validate", "diff", "diff", "plan"]);
-    expect(scripts(review).filter((s) => s.includes("/threads?api-version="))).toHaveLength(1);
+    // One comment per pull request: its thread is found by the marker and updated.
+    const post = scripts(review).find((s) => s.includes("/threads?api-version="))!;
+    expect(post).toContain('startswith("<!-- inbound-review -->")');
+    expect(post).toMatch(/-X PATCH .*\n.*\/threads\/\$1\/comments\/\$2\?api-version=/);
+    expect(scripts(review).join("\n")).toContain("printf '<!-- inbound-review -->\\n'");
   });
 
   test("a merge runs pulumi up per tenant stack, federated, limited, with the policy pack", () => {
