@@ -149,6 +149,8 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
           {
             groupId: (group) => g[group],
             customTaskExtensionId: (extension) => {
+              // An extension inbound does not manage is named by its id, as a group may be.
+              if (GUID.test(extension)) return extension;
               if (!(extension in e)) {
                 throw new Error(
                   `lifecycleWorkflows.${key}: unknown custom task extension ${JSON.stringify(extension)}`,

@@ -54,7 +54,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     )
     .option(
       "--location <region>",
-      "Azure region of the custom task extensions' Logic Apps (azure.location; not in Graph)",
+      "Azure region of the spec's Azure resources (azure.location; not in Graph)",
     )
     .option("--force", "replace --out / --adopt files that exist")
     .action(async (options: ExportOptions) => done(await exportCommand(options, io)));
@@ -120,7 +120,7 @@ export async function exportCommand(options: ExportOptions, io: CliIo): Promise<
   const gaps = notes.filter((n) => n.gap);
   const workflows = Object.keys(spec.lifecycleWorkflows as object).length;
   io.err(
-    `exported ${live.apps.length} provisioning app(s), ${workflows} workflow(s), ${(live.extensions ?? []).length} custom task extension(s)${live.settings ? ", the lifecycle settings" : ""}${options.out ? ` to ${options.out}` : ""}\n`,
+    `exported ${live.apps.length} provisioning app(s), ${workflows} workflow(s)${live.settings ? ", the lifecycle settings" : ""}${options.out ? ` to ${options.out}` : ""}; ${(live.extensions ?? []).length} custom task extension(s) left as they are, run by id\n`,
   );
   if (options.adopt !== undefined) {
     io.err(`wrote ${Object.keys(adopt).length} adopt id(s) to ${options.adopt}\n`);

@@ -39,6 +39,7 @@ import {
   resolveTaskDefinitionIds,
 } from "../lifecycle/graphApi";
 import { findApp, findExtensionId, findGroupId, findWorkflowId } from "./lookup";
+import { GUID } from "../lifecycle/tasks";
 
 type GraphLike = Pick<GraphClient, "request" | "getAllPages">;
 
@@ -263,6 +264,8 @@ export async function workflowDrift(
   }
   for (const k of extensionKeys) {
     const extension = spec.customTaskExtensions[k];
+    // An extension inbound does not manage is named by its id, as the deployment takes it.
+    if (!extension && GUID.test(k)) ids.extensions.set(k, k);
     if (!ids.extensions.has(k)) {
       ids.extensions.set(
         k,

@@ -45,7 +45,6 @@ export interface FoundIds {
     }
   >;
   workflows: Record<string, string>;
-  extensions: Record<string, string>;
   /** Whether the Lifecycle Workflows settings were exported. */
   settings?: boolean;
 }
@@ -58,7 +57,7 @@ export interface ExportResult {
 
 export interface ConvertOptions {
   graphBaseUrl: string;
-  /** Azure region of the extensions' Logic Apps (`azure.location`), which Graph does not hold. */
+  /** Azure region of the spec's Azure resources (`azure.location`), which Graph does not hold. */
   location?: string;
 }
 
@@ -457,8 +456,8 @@ const TIME_BASED = ["employeeHireDate", "employeeLeaveDateTime", "createdDateTim
 interface LifecycleContext {
   live: LiveTenant;
   notes: ExportNote[];
-  /** Custom task extension id → its spec key. */
-  extensionKeys: Map<string, string>;
+  /** Custom task extension id (lower case) → what it is, for the comment beside its id. */
+  extensions: Map<string, string>;
 }
 
 function groupComment(ids: string[], live: LiveTenant): string {
@@ -577,15 +576,14 @@ function exportTask(task: Json, at: SpecPath, ctx: LifecycleContext): unknown {
           break;
         }
         case "extension": {
-          const key = ctx.extensionKeys.get(value.toLowerCase());
-          if (key) options[argument.name] = key;
-          else {
-            ctx.notes.push({
-              path: at,
-              text: `gap: custom task extension ${value} is not among the exported extensions; set \`extension:\``,
-              gap: true,
-            });
-          }
+          // The extension stays as it is: the task runs it by id (exportTenant says why).
+          options[argument.name] = value;
+          const what = ctx.extensions.get(value.toLowerCase());
+          ctx.notes.push({
+            path: [...at, argument.name],
+            text: `${value} is ${what ?? "a custom task extension that was not read"}; inbound leaves it as it is and runs it by id (docs/adopting.md)`,
+            gap: false,
+          });
           break;
         }
         default:
@@ -692,61 +690,6 @@ export function exportWorkflow(live: LiveWorkflow, at: SpecPath, ctx: LifecycleC
   return spec;
 }
 
-export function exportExtension(extension: Json, at: SpecPath, notes: ExportNote[]): Json {
-  const endpoint = (extension.endpointConfiguration ?? {}) as Json;
-  const callback = (extension.callbackConfiguration ?? {}) as Json;
-  const authentication = (extension.authenticationConfiguration ?? {}) as Json;
-  const client = (extension.clientConfiguration ?? {}) as Json;
-  const spec: Json = { displayName: String(extension.displayName) };
-  notes.push({
-    path: at,
-    text: `custom task extension ${String(extension.id)}, Logic App in subscription ${String(endpoint.subscriptionId)}`,
-    gap: false,
-  });
-  if (typeof extension.description === "string" && extension.description) {
-    spec.description = extension.description;
-  }
-  if (endpoint["@odata.type"] !== "#microsoft.graph.logicAppTriggerEndpointConfiguration") {
-    notes.push({
-      path: at,
-      text: `gap: endpoint ${JSON.stringify(endpoint)} is not a Logic App trigger; the spec's extensions are backed by a Logic App`,
-      gap: true,
-    });
-  }
-  spec.logicApp = {
-    name: String(endpoint.logicAppWorkflowName ?? ""),
-    ...(endpoint.resourceGroupName ? { resourceGroup: String(endpoint.resourceGroupName) } : {}),
-  };
-  if (typeof callback.timeoutDuration === "string") spec.callbackTimeout = callback.timeoutDuration;
-  else {
-    notes.push({
-      path: at,
-      text: "gap: launch and forget (no callback): the spec's extensions launch and wait",
-      gap: true,
-    });
-  }
-  if (
-    authentication["@odata.type"] &&
-    authentication["@odata.type"] !== "#microsoft.graph.azureAdPopTokenAuthentication"
-  ) {
-    notes.push({
-      path: at,
-      text: `gap: authentication ${String(authentication["@odata.type"])}: a deployment writes PoP token authentication`,
-      gap: true,
-    });
-  }
-  const retries = client.maximumRetries ?? 1;
-  const timeout = client.timeoutInMilliseconds ?? 1000;
-  if (retries !== 1 || timeout !== 1000) {
-    notes.push({
-      path: at,
-      text: `gap: clientConfiguration maximumRetries ${String(retries)}, timeoutInMilliseconds ${String(timeout)}: a deployment writes 1 and 1000`,
-      gap: true,
-    });
-  }
-  return spec;
-}
-
 export function exportSettings(settings: Json): Json {
   const email = (settings.emailSettings ?? {}) as Json;
   const out: Json = {
@@ -769,7 +712,7 @@ export function exportSettings(settings: Json): Json {
 /** The whole tenant spec from what was read. */
 export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportResult {
   const notes: ExportNote[] = [];
-  const ids: FoundIds = { apps: {}, workflows: {}, extensions: {} };
+  const ids: FoundIds = { apps: {}, workflows: {} };
   const spec: Json = {};
   const domain = live.domain;
   const name = keyFor((domain ?? "").split(".")[0], new Set(), "tenant")
@@ -809,46 +752,42 @@ export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportR
   }
   spec.provisioning = provisioning;
 
-  const extensionKeys = new Map<string, string>();
-  const extensions: Json = {};
-  const taken = new Set<string>();
+  // Custom task extensions are not written into the spec: inbound would deploy its own Logic App
+  // for each (a portal-made one's definition is the customer's, and Pulumi's import refuses a
+  // definition that differs), so the first `pulumi up` would create a second extension. The
+  // workflows' tasks run the existing ones by id instead, as a deployment accepts.
+  const extensionsRead = new Map<string, string>();
   for (const extension of live.extensions ?? []) {
-    const key = keyFor(String(extension.displayName ?? ""), taken, "extension");
-    taken.add(key);
-    extensionKeys.set(String(extension.id).toLowerCase(), key);
-    extensions[key] = exportExtension(extension, ["customTaskExtensions", key], notes);
-    notes.push({
-      path: ["customTaskExtensions", key],
-      text: "gap: not adopted: a `pulumi up` would create this extension's Logic App and Graph object again; see docs/adopting.md",
-      gap: true,
-    });
-    ids.extensions[key] = String(extension.id);
+    const endpoint = (extension.endpointConfiguration ?? {}) as Json;
+    const logicApp = endpoint.logicAppWorkflowName
+      ? `, Logic App ${String(endpoint.logicAppWorkflowName)} in resource group ${String(endpoint.resourceGroupName)}`
+      : "";
+    extensionsRead.set(
+      String(extension.id).toLowerCase(),
+      `custom task extension ${JSON.stringify(String(extension.displayName ?? ""))}${logicApp}`,
+    );
   }
   const first = (live.extensions ?? [])
     .map((e) => (e.endpointConfiguration ?? {}) as Json)
     .find((e) => e.subscriptionId && e.resourceGroupName);
   if (first) {
-    // The extensions' Logic Apps live in Azure: the first one's subscription and resource group
-    // become the spec's `azure`, and an extension elsewhere keeps its own resource group.
+    // Where the tenant's Logic Apps live is where its Azure resources are: the first one's
+    // subscription and resource group become the spec's `azure` (the uploader's, by default).
     spec.azure = {
       subscriptionId: String(first.subscriptionId),
       resourceGroup: String(first.resourceGroupName),
       ...(options.location ? { location: options.location } : {}),
     };
-    for (const extension of Object.values(extensions) as Json[]) {
-      const logicApp = extension.logicApp as Json;
-      if (logicApp.resourceGroup === first.resourceGroupName) delete logicApp.resourceGroup;
-    }
     if (!options.location) {
       notes.push({
         path: ["azure"],
-        text: "gap: azure.location: the Logic Apps' region is not in Graph; set it (or pass --location)",
+        text: "gap: azure.location: the region of the spec's Azure resources is not in Graph; set it (or pass --location)",
         gap: true,
       });
     }
   }
 
-  const ctx: LifecycleContext = { live, notes, extensionKeys };
+  const ctx: LifecycleContext = { live, notes, extensions: extensionsRead };
   const workflows: Json = {};
   const workflowKeys = new Set<string>();
   for (const workflow of live.workflows ?? []) {
@@ -858,7 +797,6 @@ export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportR
     ids.workflows[key] = String(workflow.workflow.id);
   }
   spec.lifecycleWorkflows = workflows;
-  spec.customTaskExtensions = extensions;
   if (spec.azure) {
     const { tenant, azure, ...rest } = spec;
     for (const key of Object.keys(spec)) delete spec[key];

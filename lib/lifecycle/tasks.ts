@@ -279,7 +279,8 @@ export const TASKS: readonly TaskDefinition[] = [
         wireName: "customTaskExtensionID",
         required: true,
         type: { kind: "extension" },
-        description: "Key of the custom task extension in `customTaskExtensions`.",
+        description:
+          "Key of the custom task extension in `customTaskExtensions`, or the id (GUID) of an extension inbound does not manage.",
       },
     ],
   },
@@ -492,7 +493,7 @@ function describeType(type: ArgumentType): string {
     case "stringList":
       return "a string or a list of strings";
     case "extension":
-      return "a key of customTaskExtensions";
+      return "a key of customTaskExtensions, or an existing extension's id";
     case "recipient":
       return `one of ${type.values.join(", ")} or a user object id`;
     case "string":
@@ -559,8 +560,10 @@ export function argumentProblem(
     }
     case "extension":
       if (typeof value === "string" && extensions.includes(value)) return undefined;
+      // An extension inbound does not manage, by its id (`inbound export` writes those).
+      if (typeof value === "string" && GUID.test(value)) return undefined;
       return extensions.length === 0
-        ? `${arg.name} ${shown} is not a key of customTaskExtensions, which is empty; define the extension there`
+        ? `${arg.name} ${shown} is not a key of customTaskExtensions, which is empty; define the extension there, or give an existing extension's id`
         : `${arg.name} ${shown} is not a key of customTaskExtensions; defined: ${extensions.join(", ")}`;
     case "recipient": {
       if (typeof value !== "string") return `${arg.name} must be a string, got ${shown}`;

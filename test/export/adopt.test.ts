@@ -5,7 +5,8 @@
  * would. This proves each object export found is imported (the azuread app and the resource group
  * by Pulumi's `import` option with the exported id) or adopted by its provider (job, secrets,
  * schema, start, workflows), and that nothing in Graph is written; it does not run the Pulumi
- * engine's import step itself (no CLI here), and custom task extensions are not adopted yet.
+ * engine's import step itself (no CLI here). Custom task extensions are left as they are: the
+ * workflows run them by id.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -72,7 +73,6 @@ beforeAll(async () => {
   exported = loadSpec(out).spec!;
   adopt = parseAdoptScript(fs.readFileSync(script, "utf8"));
 
-  const extensionIds = Object.values(deployed.extensions);
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
@@ -87,11 +87,6 @@ beforeAll(async () => {
           // What azuread's read of the imported app answers.
           const servicePrincipalObjectId = args.id.split("/").pop()!;
           return { id: args.id, state: { ...inputs, servicePrincipalObjectId } };
-        }
-        if (args.type === CUSTOM_TASK_EXTENSION_TYPE) {
-          // Not adopted (docs/adopting.md): not created here either, so that the workflows that
-          // run it compile against the extension that exists.
-          return { id: extensionIds[0], state: { ...inputs, extensionId: extensionIds[0] } };
         }
         const provider = DYNAMIC_PROVIDERS[args.type];
         if (provider) {
@@ -195,7 +190,7 @@ test("the first `pulumi up` writes nothing to Graph: the job, secrets, schema, s
   expect(emulator.state.lifecycle.workflows.size).toBe(2);
 });
 
-test("nothing else is created: besides providers and components, only the custom task extension (not adopted yet) has no existing object", () => {
+test("nothing else is created: besides providers and components, every resource is an existing object", () => {
   const sp = deployed.servicePrincipals.employees;
   const adoptedThroughTheApp = [
     "contoso-contoso-hr-inbound-employees-job",
@@ -224,10 +219,11 @@ test("nothing else is created: besides providers and components, only the custom
     )
     .map((r) => r.name)
     .sort();
-  expect(notAdopted).toEqual([
-    "contoso-lifecycle-extension-disable-on-premises-account-logic-app",
-    "contoso-lifecycle-extension-disable-on-premises-account-object",
-  ]);
+  expect(notAdopted).toEqual([]);
+  // The custom task extension is left as it is: no Logic App, no second extension; the
+  // workflows run the existing one by id.
+  expect(registered.filter((r) => r.type === CUSTOM_TASK_EXTENSION_TYPE)).toEqual([]);
+  expect(emulator.state.lifecycle.customTaskExtensions.size).toBe(1);
 });
 
 test("an adopt name the spec does not build is refused, naming what is adoptable", () => {

@@ -192,7 +192,7 @@ test("a trigger the spec has no form for is a gap at the workflow, and the rest 
       failures: [],
     },
     ["lifecycleWorkflows", "on-demand"],
-    { live: tenant(), notes, extensionKeys: new Map() },
+    { live: tenant(), notes, extensions: new Map() },
   );
   expect(workflow).toEqual({
     category: "leaver",

@@ -101,7 +101,7 @@ test.each([
   [
     "an extension that is not defined",
     "      - runCustomTaskExtension: { extension: hybrid }",
-    'lifecycleWorkflows.onboard.tasks[0].runCustomTaskExtension.extension: extension "hybrid" is not a key of customTaskExtensions, which is empty; define the extension there',
+    'lifecycleWorkflows.onboard.tasks[0].runCustomTaskExtension.extension: extension "hybrid" is not a key of customTaskExtensions, which is empty; define the extension there, or give an existing extension\'s id',
   ],
   [
     "a non-boolean enum argument",
@@ -125,6 +125,13 @@ test.each([
   ],
 ])("checkTasks reports %s", (_title, tasks, expected) => {
   expect(runChecks([checkTasks], specFrom(joiner(tasks)))).toEqual([expected]);
+});
+
+test("an existing extension given by its id is accepted (inbound export writes such tasks)", () => {
+  const spec = specFrom(
+    joiner("      - runCustomTaskExtension: { extension: 2f1c0d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f }"),
+  );
+  expect(runChecks(lifecycleChecks, spec)).toEqual([]);
 });
 
 test("a raw task definition GUID is accepted and its arguments pass through", () => {
