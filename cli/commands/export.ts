@@ -13,6 +13,7 @@ import {
 } from "../../lib/export/convert";
 import { specDocument } from "../../lib/export/document";
 import { adoptIds, adoptScript } from "../../lib/export/adopt";
+import { GUID } from "../../lib/lifecycle/tasks";
 
 interface ExportOptions {
   tenant: string;
@@ -23,8 +24,6 @@ interface ExportOptions {
   location?: string;
   force?: boolean;
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function guidArgument(what: string) {
   return (value: string, previous: string[] | string | undefined) => {

@@ -380,7 +380,7 @@ describe("the examples", () => {
 
   it("keeps the design page's examples verbatim", () => {
     const blocks: string[] = JSON.parse(
-      fs.readFileSync(path.join(__dirname, "../fixtures/spec/design-examples.json"), "utf8"),
+      fs.readFileSync(path.join(__dirname, "../fixtures/tenant-spec/design-examples.json"), "utf8"),
     );
     const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
     // The bundled contoso adds the two columns whose absence the design page's example shows as
