@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import {
   compileSettings,
+  byIdOrLookUp,
   compileWorkflow,
   entryDefinition,
   taskEntry,
@@ -146,11 +147,9 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
       const body = pulumi.all([groups, extensionIds]).apply(([g, e]) =>
         compileWorkflow(
           workflow,
-          {
+          byIdOrLookUp({
             groupId: (group) => g[group],
             customTaskExtensionId: (extension) => {
-              // An extension inbound does not manage is named by its id, as a group may be.
-              if (GUID.test(extension)) return extension;
               if (!(extension in e)) {
                 throw new Error(
                   `lifecycleWorkflows.${key}: unknown custom task extension ${JSON.stringify(extension)}`,
@@ -158,7 +157,7 @@ export class LifecycleWorkflows extends pulumi.ComponentResource {
               }
               return e[extension];
             },
-          },
+          }),
           `lifecycleWorkflows.${key}`,
         ),
       );

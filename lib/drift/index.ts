@@ -26,6 +26,7 @@ import {
 import {
   compileCustomTaskExtension,
   compileSettings,
+  byIdOrLookUp,
   compileWorkflow,
   placeholderResolver,
   type CustomTaskExtensionBody,
@@ -39,7 +40,6 @@ import {
   resolveTaskDefinitionIds,
 } from "../lifecycle/graphApi";
 import { findApp, findExtensionId, findGroupId, findWorkflowId } from "./lookup";
-import { GUID } from "../lifecycle/tasks";
 
 type GraphLike = Pick<GraphClient, "request" | "getAllPages">;
 
@@ -250,13 +250,13 @@ export async function workflowDrift(
   const extensionKeys = new Set<string>();
   compileWorkflow(
     workflow,
-    {
+    byIdOrLookUp({
       groupId: (name) => (groupNames.add(name), placeholderResolver.groupId(name)),
       customTaskExtensionId: (k) => (
         extensionKeys.add(k),
         placeholderResolver.customTaskExtensionId(k)
       ),
-    },
+    }),
     where,
   );
   for (const name of groupNames) {
@@ -264,8 +264,6 @@ export async function workflowDrift(
   }
   for (const k of extensionKeys) {
     const extension = spec.customTaskExtensions[k];
-    // An extension inbound does not manage is named by its id, as the deployment takes it.
-    if (!extension && GUID.test(k)) ids.extensions.set(k, k);
     if (!ids.extensions.has(k)) {
       ids.extensions.set(
         k,
@@ -276,11 +274,11 @@ export async function workflowDrift(
   // A group or extension not found stays a placeholder, which no live id equals: drift.
   const desired = compileWorkflow(
     workflow,
-    {
+    byIdOrLookUp({
       groupId: (name) => ids.groups.get(name) ?? placeholderResolver.groupId(name),
       customTaskExtensionId: (k) =>
         ids.extensions.get(k) ?? placeholderResolver.customTaskExtensionId(k),
-    },
+    }),
     where,
   );
   const id = await findWorkflowId(client, desired.displayName);

@@ -8,7 +8,6 @@
 import type { GraphClient } from "../graph/client";
 import { EXPECTED_TEMPLATE, syncPaths } from "../provisioning/graphApi";
 import { LCW_PATH } from "../lifecycle/compile";
-import { GUID } from "../lifecycle/tasks";
 import type { ProvisioningApp } from "../model/schema";
 
 type GraphLike = Pick<GraphClient, "request" | "getAllPages">;
@@ -98,16 +97,11 @@ export async function findExtensionId(
   return found ? String(found.id) : undefined;
 }
 
-/**
- * The id of the one group with this display name; undefined when none or several have it. A GUID
- * is the group's object id as it is, as the deployment takes it (`inbound export` writes ids, with
- * the name in a comment), so an exported spec is compared with the ids it holds.
- */
+/** The id of the one group with this display name; undefined when none or several have it. */
 export async function findGroupId(
   client: GraphLike,
   displayName: string,
 ): Promise<string | undefined> {
-  if (GUID.test(displayName)) return displayName;
   const groups = await all(client, `/groups?$filter=${byName(displayName)}&$select=id,displayName`);
   return groups.length === 1 ? String(groups[0].id) : undefined;
 }

@@ -38,6 +38,19 @@ export const placeholderResolver: LifecycleResolver = {
   customTaskExtensionId: (key) => `<customTaskExtension:${key}>`,
 };
 
+/**
+ * `resolver` for what a deployment sends: a group or custom task extension given as a GUID is that
+ * object's id as it is (`inbound export` writes ids, with the name in a comment); only names and
+ * keys are looked up. The deployment and `drift` resolve through it.
+ */
+export function byIdOrLookUp(resolver: LifecycleResolver): LifecycleResolver {
+  return {
+    ...resolver,
+    groupId: (name) => (GUID.test(name) ? name : resolver.groupId(name)),
+    customTaskExtensionId: (key) => (GUID.test(key) ? key : resolver.customTaskExtensionId(key)),
+  };
+}
+
 // The Graph typings omit `@odata.type` on derived types; it is what selects the type on the wire.
 type Typed<T> = T & { "@odata.type": string };
 

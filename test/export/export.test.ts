@@ -88,6 +88,13 @@ async function exportTo(file: string, ...args: string[]) {
 
 const writes = () => emulator.requests.filter((r) => r.method !== "GET");
 
+/** `inbound drift` of an exported spec against the emulator it was exported from. */
+const driftOf = (file: string) =>
+  inbound(["drift", "--spec", file, "--graph-url", emulator.url], {
+    env: { INBOUND_GRAPH_TOKEN: emulator.token },
+    cwd: dir,
+  });
+
 test("the contoso example round-trips: deployed, exported with no write, valid, and equal after extends", async () => {
   const spec = loaded(example("contoso.yaml"));
   const deployed = await deploy(emulator, spec);
@@ -123,19 +130,14 @@ test("the contoso example round-trips: deployed, exported with no write, valid, 
 
   // What was exported is what is there: drift finds nothing, group ids and all, and then finds
   // a task argument changed on the tenant.
-  const drift = () =>
-    inbound(["drift", "--spec", out, "--graph-url", emulator.url], {
-      env: { INBOUND_GRAPH_TOKEN: emulator.token },
-      cwd: dir,
-    });
-  const clean = await drift();
+  const clean = await driftOf(out);
   expect([clean.code, clean.err]).toEqual([0, ""]);
   type Task = { arguments: { name: string; value: string }[] };
   const argument = [...emulator.state.lifecycle.tasks.values()]
     .flatMap((tasks) => (tasks as Task[]).flatMap((t) => t.arguments))
     .find((a) => a.name === "groupID")!;
   argument.value = "00000000-0000-0000-0000-000000000001";
-  const drifted = await drift();
+  const drifted = await driftOf(out);
   expect(drifted.code).toBe(4);
   expect(drifted.out).toContain("groupID");
 });
@@ -172,10 +174,7 @@ test.each([
     expect(Object.values(loaded(out).provisioning).map(appView)).toEqual(
       Object.values(spec.provisioning).map(appView),
     );
-    const drift = await inbound(["drift", "--spec", out, "--graph-url", emulator.url], {
-      env: { INBOUND_GRAPH_TOKEN: emulator.token },
-      cwd: dir,
-    });
+    const drift = await driftOf(out);
     expect([drift.code, drift.err]).toEqual([0, ""]);
   },
 );
