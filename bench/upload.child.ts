@@ -4,8 +4,7 @@
  * that the peak is the engine's (plus Node's) and not the bench's or a TypeScript loader's.
  */
 import { createGraphClient } from "../lib/graph";
-import { executePlan, planUpload } from "../lib/upload/engine";
-import { DirectoryStateStore } from "../lib/upload/state";
+import { executePlan, planUpload, DirectoryStateStore } from "../lib/upload";
 import { tenantSpec } from "../lib/model/schema";
 
 const MB = 1024 * 1024;

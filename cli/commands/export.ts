@@ -3,7 +3,7 @@ import * as path from "path";
 import { Command, InvalidArgumentError } from "commander";
 import { CliIo, EXIT, graphUrlArgument, safeText } from "../io";
 import { graphClient } from "./upload";
-import { graphTokenProvider } from "../../lib/upload/endpoint";
+import { graphTokenProvider } from "../../lib/upload";
 import { readReferences, readTenant } from "../../lib/export/read";
 import {
   DEFAULT_GRAPH_URL,

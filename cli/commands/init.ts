@@ -6,10 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
-import { parse } from "csv-parse/sync";
 import { CliIo, EXIT, refuseIrregularFile } from "../io";
 import { proposeMappings, Proposal } from "../init/propose";
-import { headerDelimiter } from "../../lib/upload/csv";
+import { type Header, readHeader } from "../../lib/records";
 
 interface InitOptions {
   csv?: string;
@@ -18,8 +17,6 @@ interface InitOptions {
 }
 
 const SCHEMA = path.resolve(__dirname, "..", "..", "config", "tenant-spec.schema.json");
-/** A header line longer than this is not a header: the file is not what it was said to be. */
-const MAX_HEADER_BYTES = 64 * 1024;
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
   program
@@ -77,46 +74,6 @@ export function init(options: InitOptions, io: CliIo): number {
   }
   io.out(`wrote ${options.out}; next: inbound validate ${options.out}\n`);
   return EXIT.ok;
-}
-
-interface Header {
-  columns: string[];
-  delimiter: string;
-  encoding: "utf-8" | "utf-16le";
-}
-
-/** The header line of an HR file, its delimiter and encoding; or what stops it being read. */
-export function readHeader(file: string): Header | { error: string } {
-  let bytes: Buffer;
-  try {
-    const fd = fs.openSync(file, "r");
-    try {
-      bytes = Buffer.alloc(MAX_HEADER_BYTES);
-      bytes = bytes.subarray(0, fs.readSync(fd, bytes, 0, MAX_HEADER_BYTES, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (err) {
-    return { error: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
-  }
-  // Excel's "Unicode text" export is UTF-16LE with a byte-order mark.
-  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe;
-  const decoded = utf16 ? bytes.subarray(2).toString("utf16le") : bytes.toString("utf8");
-  const text = decoded.replace(/^\uFEFF/, "");
-  const end = text.search(/\r?\n/);
-  if (end === -1 && bytes.length === MAX_HEADER_BYTES) {
-    return { error: `line 1: no end of line in the first ${MAX_HEADER_BYTES} bytes; is it a CSV?` };
-  }
-  const line = end === -1 ? text : text.slice(0, end);
-  if (line.trim() === "") return { error: "line 1: the header line is empty" };
-  const delimiter = headerDelimiter(line);
-  let columns: string[];
-  try {
-    [columns] = parse(line, { delimiter, relax_quotes: true }) as string[][];
-  } catch (err) {
-    return { error: `line 1: ${(err as Error).message}` };
-  }
-  return { columns, delimiter, encoding: utf16 ? "utf-16le" : "utf-8" };
 }
 
 /** A YAML scalar for a spec value: single quotes around text with double quotes, else JSON's. */

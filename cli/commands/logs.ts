@@ -5,7 +5,7 @@ import {
   ProvisioningLogEntry,
   provisioningLogsPath,
   summariseLogs,
-} from "../../lib/upload/logs";
+} from "../../lib/upload";
 import { graphClient, loadApp, resolveJob } from "./upload";
 
 interface LogsOptions {

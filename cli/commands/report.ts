@@ -8,16 +8,18 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { CliIo, EXIT, graphUrlArgument, safeText } from "../io";
-import { parseSince, provisioningLogsPath } from "../../lib/upload/logs";
 import {
+  parseSince,
+  provisioningLogsPath,
   listRuns,
   readRunEntries,
   readRunHeader,
   RUN_ID,
   RunRecord,
   RunRecordEntry,
-} from "../../lib/upload/runRecord";
-import { DirectoryStateStore, StateDamaged } from "../../lib/upload/state";
+  DirectoryStateStore,
+  StateDamaged,
+} from "../../lib/upload";
 import { buildReport, ReportLogEntry } from "../../lib/report/build";
 import { renderHtml } from "../../lib/report/html";
 import { renderText } from "../../lib/report/text";

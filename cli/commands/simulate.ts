@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { CliIo, EXIT, paint, refuseIrregularFile, safeText } from "../io";
 import { delimiterArgument, withDelimiter } from "../delimiter";
 import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
-import { simulate, SimulatedRecord } from "../../lib/upload/simulate";
+import { simulate, SimulatedRecord } from "../../lib/records";
 import { loadApp, printProblems } from "./upload";
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {

@@ -6,17 +6,22 @@ import { loadSpec } from "../../lib/loader/load";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../../lib/model/schema";
 import { createGraphClient } from "../../lib/graph";
-import { bulkBody, SCIM_CONTENT_TYPE } from "../../lib/upload/bulk";
 import {
+  bulkBody,
+  SCIM_CONTENT_TYPE,
   findProvisioningJob,
   graphTokenProvider,
   jobFromEndpoint,
   JobRef,
-} from "../../lib/upload/endpoint";
-import { planBatches, Progress, UploadPlan } from "../../lib/upload/engine";
-import { RunOutcome, runUpload, summarize } from "../../lib/upload/run";
-import type { MappingProblem } from "../../lib/upload/convert";
-import { DirectoryStateStore } from "../../lib/upload/state";
+  planBatches,
+  Progress,
+  UploadPlan,
+  RunOutcome,
+  runUpload,
+  summarize,
+  DirectoryStateStore,
+} from "../../lib/upload";
+import type { MappingProblem } from "../../lib/records";
 
 export interface UploadCliOptions {
   spec: string;

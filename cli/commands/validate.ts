@@ -1,12 +1,11 @@
-import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
-import { parse } from "csv-parse/sync";
-import { CliIo, EXIT, paint } from "../io";
+import { CliIo, EXIT, paint, refuseIrregularFile } from "../io";
 import { loadSpec } from "../../lib/loader/load";
 import { callerMustSend } from "../../lib/lineage/checks";
 import { Diagnostic, formatDiagnostic } from "../../lib/model/diagnostics";
-import { headerDelimiter } from "../../lib/upload/csv";
+import { headerBytes, parseHeader } from "../../lib/records";
+import type { CsvSample } from "../../lib/model/checks";
 
 interface ValidateOptions {
   json?: boolean;
@@ -31,17 +30,25 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .option("--csv <file>", "the HR file itself, for the same check as --csv-header")
     .action((files: string[], options: ValidateOptions) => {
       const sample = options.csvHeader ?? options.csv;
-      let csvHeader: string[] | undefined;
+      let csvSample: CsvSample | undefined;
       if (sample) {
-        const read = readHeader(path.resolve(io.cwd, sample));
-        if (typeof read === "string") {
-          io.err(`${sample}: ${read}\n`);
+        // Read once; each app decodes it in its own uploader.csv.encoding, as its upload would.
+        const onDisk = path.resolve(io.cwd, sample);
+        const option = options.csvHeader ? "--csv-header" : "--csv";
+        // A FIFO or a device would block the header read for ever.
+        if (refuseIrregularFile(io, option, sample, onDisk)) return done(EXIT.failed);
+        const bytes = headerBytes(onDisk);
+        if (!Buffer.isBuffer(bytes)) {
+          io.err(`${sample}: ${bytes.error}\n`);
           return done(EXIT.failed);
         }
-        csvHeader = read;
+        csvSample = (csv) => {
+          const header = parseHeader(bytes, csv);
+          return "error" in header ? { error: `${sample}: ${header.error}` } : header.columns;
+        };
       }
       const results = files.map((file) => {
-        const loaded = loadSpec(file, { cwd: io.cwd, csvHeader });
+        const loaded = loadSpec(file, { cwd: io.cwd, csvSample });
         const required = loaded.spec ? callerMustSend(loaded.spec) : {};
         return {
           file,
@@ -79,34 +86,6 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       }
       done(failed ? EXIT.failed : EXIT.ok);
     });
-}
-
-/** The column names of an HR file's first line, or why they cannot be read. */
-function readHeader(file: string): string[] | string {
-  let text: string;
-  try {
-    if (!fs.statSync(file).isFile()) return "is not a regular file";
-    // The header is the first line; a bounded read keeps a huge export from being loaded.
-    const fd = fs.openSync(file, "r");
-    try {
-      const buffer = Buffer.alloc(64 * 1024);
-      text = buffer.toString("utf8", 0, fs.readSync(fd, buffer, 0, buffer.length, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (err) {
-    return `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
-  }
-  const line = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0];
-  if (!line.trim()) return "has no header line";
-  // `,`, or the one that splits the line most: `;` as Excel writes in much of Europe.
-  const delimiter = headerDelimiter(line);
-  try {
-    const [header] = parse(line, { delimiter, relax_quotes: false }) as string[][];
-    return header.map((c) => c.trim());
-  } catch (err) {
-    return `its header line is not valid CSV (${(err as Error).message})`;
-  }
 }
 
 function render(io: CliIo, d: Diagnostic): string {

@@ -18,17 +18,17 @@
  * logic-apps-securing-a-logic-app#enable-oauth-with-microsoft-entra-id and
  * #secure-data-in-run-history-by-using-obfuscation).
  */
-import { MAX_OPERATIONS } from "../../lib/upload/bulk";
+import { MAX_OPERATIONS } from "../../lib/upload";
 import {
   BULK_REQUEST_URN,
   CORE_URN,
   ENTERPRISE_URN,
   resolveScimTarget,
   ScimTarget,
-} from "../../lib/upload/scim";
+  simpleMapping,
+} from "../../lib/records";
 import type { ProvisioningApp } from "../../lib/model/schema";
 import { LOGIC_APP_TRIGGER } from "./azure";
-import { simpleMapping } from "../../lib/upload/logicAppChecks";
 
 export const WORKFLOW_SCHEMA =
   "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#";
@@ -70,7 +70,7 @@ function constantValue(text: string, target: ScimTarget): string | number | bool
   return literal(text);
 }
 
-/** The SCIM user of one pushed record, as workflow expressions; mirrors lib/upload/convert.ts. */
+/** The SCIM user of one pushed record, as workflow expressions; mirrors lib/records/convert.ts. */
 export function scimUserTemplate(app: ProvisioningApp): Record<string, unknown> {
   const columns = app.uploader?.csv.columns ?? {};
   const user: Record<string, unknown> = {};

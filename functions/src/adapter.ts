@@ -6,10 +6,15 @@
  */
 import { provisioningApp, type ProvisioningApp } from "../../lib/model/schema";
 import { createGraphClient } from "../../lib/graph";
-import type { BulkTarget } from "../../lib/upload/bulk";
-import { runUpload, type RunSummary, summarize } from "../../lib/upload/run";
-import { type Clock, systemClock } from "../../lib/upload/scheduler";
-import type { StateStore } from "../../lib/upload/state";
+import {
+  type BulkTarget,
+  runUpload,
+  type RunSummary,
+  summarize,
+  type Clock,
+  systemClock,
+  type StateStore,
+} from "../../lib/upload";
 import type { CsvSource } from "./blob";
 
 export interface FunctionSettings {

@@ -6,7 +6,7 @@
  * used), so this file type-checks and is unit-tested without that package; functions/src/index.ts
  * passes real ContainerClients.
  */
-import type { LockAttempt, StateStore } from "../../lib/upload/state";
+import type { LockAttempt, StateStore } from "../../lib/upload";
 
 export interface BlobItemLike {
   name: string;

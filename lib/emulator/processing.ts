@@ -14,7 +14,7 @@
 import { randomUUID } from "crypto";
 import { compileExpression, parseExpression } from "../expressions";
 import { SCOPE_OPERATORS, type ScopeClause } from "../model/schema";
-import { evaluateClause } from "../upload/scope";
+import { evaluateClause } from "../records";
 import type { EmulatorState } from "./index";
 
 type Json = Record<string, unknown>;

@@ -66,7 +66,15 @@ export function checkMappingExpressions(ctx: CheckContext): void {
       }
     }
     const columns = app.uploader?.csv.columns ?? {};
-    const header = ctx.csvHeader ?? app.uploader?.csv.header;
+    const sample = ctx.csvSample && app.uploader ? ctx.csvSample(app.uploader.csv) : undefined;
+    if (sample && "error" in sample) {
+      ctx.report(
+        ["provisioning", appKey, "uploader", "csv"],
+        `the sample HR file: ${sample.error}`,
+      );
+      continue;
+    }
+    const header = sample ?? app.uploader?.csv.header;
     const csvCatalog = header ? csvColumnCatalog(header) : undefined;
     for (const [attribute, text] of Object.entries(columns)) {
       // Parse errors are reported by the uploader's own check; only the rest is added here.

@@ -13,8 +13,7 @@ import type { ProvisioningApp, TenantSpec } from "../model/schema";
 import { suggest } from "../model/diagnostics";
 import { canonicalAttributeName } from "../expressions/attributes";
 import { parseExpression } from "../expressions/parser";
-import { referencedAttributes } from "../upload/convert";
-import { resolveScimTarget } from "../upload/scim";
+import { referencedAttributes, resolveScimTarget } from "../records";
 import { parseScopeRule, type RuleNode } from "../lifecycle/scopeRule";
 import { TARGET_LABEL, targetAttribute, targetAttributeNames } from "./targets";
 

@@ -31,6 +31,7 @@ import {
 } from "../model/diagnostics";
 import { scalarSourceOffsets, ScalarStyle } from "./scalarPositions";
 import { tenantSpec, TenantSpec } from "../model/schema";
+import type { CsvSample } from "../model/checks";
 
 /** Specs are small; anything larger is a wrong file, and is refused before it is parsed. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -40,8 +41,8 @@ export interface LoadOptions {
   cwd?: string;
   readFile?: (file: string) => Buffer;
   maxBytes?: number;
-  /** A sample HR header to check the uploader's column expressions against. */
-  csvHeader?: readonly string[];
+  /** A sample HR file's header to check the uploader's column expressions against. */
+  csvSample?: CsvSample;
 }
 
 export interface LoadResult {
@@ -141,7 +142,7 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
     spec: result.data,
     report: at("error"),
     warn: at("warning"),
-    csvHeader: options.csvHeader,
+    csvSample: options.csvSample,
   });
   const diagnostics = sortDiagnostics(dedupe(out.diagnostics));
   // Warnings alone leave a spec to deploy; the caller decides whether they fail (--strict).

@@ -6,8 +6,7 @@ import type { CheckContext, CheckFn } from "../model/checks";
 import { checkMappingExpressions, checkSourceAttributes } from "../expressions";
 import { lifecycleChecks } from "../lifecycle/checks";
 import { provisioningChecks } from "../provisioning/checks";
-import { checkUploaderColumns } from "../upload/checks";
-import { logicAppUploaderChecks } from "../upload/logicAppChecks";
+import { checkUploaderColumns, logicAppUploaderChecks } from "../records";
 import { checkLineage } from "../lineage/checks";
 import { missedRunChecks, monitoringChecks } from "../monitoring/checks";
 

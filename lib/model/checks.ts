@@ -14,8 +14,15 @@ export interface CheckContext {
   report(path: SpecPath, message: string, offset?: number): void;
   /** A problem that does not stop a deploy: printed, exit 0 unless `validate --strict`. */
   warn(path: SpecPath, message: string, offset?: number): void;
-  /** A sample HR header (`validate --csv-header`), checked like `uploader.csv.header`. */
-  csvHeader?: readonly string[];
+  /**
+   * A sample HR file (`validate --csv-header`): its header line as an uploader with this CSV
+   * configuration reads it (encoding, delimiter), checked like `uploader.csv.header`.
+   */
+  csvSample?: CsvSample;
 }
+
+export type CsvSample = (
+  csv: Pick<TenantSpec["provisioning"][string]["uploader"] & object, "csv">["csv"],
+) => readonly string[] | { error: string };
 
 export type CheckFn = (ctx: CheckContext) => void;

@@ -3,7 +3,7 @@
  * lib/loader/validate.ts collects: `(ctx) => void`, reporting with a path into the spec.
  */
 import type { CheckContext } from "../model/checks";
-import { scopeClauseProblem } from "../upload/scope";
+import { scopeClauseProblem } from "../records";
 
 /** Every matching target must be mapped: Entra matches on the mapping's value. */
 export function checkMatchingTargetsMapped(ctx: CheckContext): void {

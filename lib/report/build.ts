@@ -10,8 +10,13 @@
  * create, update, delete, stagedDelete, disable, other; statuses success, warning, failure,
  * skipped.
  */
-import type { ProvisioningLogEntry } from "../upload/logs";
-import type { RunRecord, RunRecordEntry, UploadOutcome, WithheldLine } from "../upload/runRecord";
+import type {
+  ProvisioningLogEntry,
+  RunRecord,
+  RunRecordEntry,
+  UploadOutcome,
+  WithheldLine,
+} from "../upload";
 import { hintFor } from "./hints";
 
 /** A provisioning log entry with the parts the report reads beyond lib/upload/logs' summary. */

@@ -6,7 +6,7 @@
 import type { EntraOutcome, Report, ReportRecord } from "./build";
 import { ENTRA_OUTCOMES } from "./build";
 import { ERROR_CODES_URL } from "./hints";
-import { UPLOAD_OUTCOMES } from "../upload/runRecord";
+import { UPLOAD_OUTCOMES } from "../upload";
 
 /** How many records each list shows before "and N more" (the JSON and HTML have them all). */
 export const LIST_LIMIT = 20;

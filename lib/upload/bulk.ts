@@ -7,7 +7,7 @@
  */
 import type { GraphClient, GraphRequestError } from "../graph";
 import { mayCarryToken, tokenRefusal } from "../graph/hosts";
-import { BULK_REQUEST_URN } from "./scim";
+import { BULK_REQUEST_URN } from "../records";
 
 /**
  * The API's limit per request

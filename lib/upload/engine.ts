@@ -27,8 +27,17 @@ import {
   MAX_OPERATIONS,
   SCIM_CONTENT_TYPE,
 } from "./bulk";
-import { compileConverter, Converter, MappingProblem, RowError } from "./convert";
-import { CsvFileError, CsvInput, CsvOptions, CsvProblem, readCsvBatches } from "./csv";
+import {
+  compileConverter,
+  Converter,
+  MappingProblem,
+  RowError,
+  CsvFileError,
+  CsvInput,
+  CsvOptions,
+  CsvProblem,
+  readCsvBatches,
+} from "../records";
 import {
   ACCEPTED,
   CONVERTED,
@@ -42,7 +51,7 @@ import {
   RESUMED,
   SAME,
   SEND,
-} from "./records";
+} from "./recordTable";
 import { Clock, RateScheduler, systemClock } from "./scheduler";
 import {
   CHECKPOINT_PREFIX,

@@ -7,8 +7,7 @@
 import type { Readable } from "stream";
 import type { ProvisioningApp } from "../model/schema";
 import { BulkTarget, checkBulkTarget } from "./bulk";
-import type { MappingProblem } from "./convert";
-import type { CsvInput } from "./csv";
+import type { MappingProblem, CsvInput } from "../records";
 import {
   commitUnsent,
   DEFAULT_RATE,

@@ -12,7 +12,7 @@
  */
 import type { RunSummary } from "./run";
 import type { UploadPlan, UploadResult } from "./engine";
-import { CONVERTED, DUPLICATE, IN_FILE, RESUMED, SAME, SEND, ACCEPTED } from "./records";
+import { CONVERTED, DUPLICATE, IN_FILE, RESUMED, SAME, SEND, ACCEPTED } from "./recordTable";
 import { LineBuffer, StateDamaged, StateStore } from "./state";
 
 /** What the uploader did with a record in one run. */

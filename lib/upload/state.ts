@@ -26,7 +26,7 @@ import {
   KNOWN_INACTIVE,
   RecordTable,
   RESUMED,
-} from "./records";
+} from "./recordTable";
 
 export interface StateStore {
   /** Where the state lives, for messages. */

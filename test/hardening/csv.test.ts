@@ -10,7 +10,7 @@ import * as path from "path";
 import { Readable } from "stream";
 import { stringify } from "yaml";
 import { bufferCsvSource, handleTrigger } from "../../functions/src/adapter";
-import { readCsv } from "../../lib/upload/csv";
+import { readCsv } from "../../lib/records/csv";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { MemoryStateStore } from "../../lib/upload/state";
 import { inbound } from "../cli/harness";

@@ -10,7 +10,7 @@ import { inbound as runCli } from "../cli/harness";
 import { loadSpec, MAX_EXTENDS_DEPTH } from "../../lib/loader/load";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
 import { findFunction } from "../../lib/expressions";
-import { NON_DETERMINISTIC_FUNCTIONS } from "../../lib/upload/checks";
+import { NON_DETERMINISTIC_FUNCTIONS } from "../../lib/records/checks";
 
 const TENANT =
   "tenant: { name: t1, id: 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, domain: contoso.com }\n";

@@ -295,7 +295,38 @@ test("--csv-header and --csv check the columns the uploader reads against a real
     expect(result.err).toContain("[LeaveDate] is not a column of the CSV");
   }
   const missing = await validate(spec(), "--csv", "nope.csv");
-  expect(missing).toEqual({ code: 1, out: "", err: "nope.csv: cannot be read (ENOENT)\n" });
+  expect(missing).toEqual({
+    code: 1,
+    out: "",
+    err: `--csv nope.csv: there is no such file (looked for ${path.join(dir, "nope.csv")})\n`,
+  });
+});
+
+test("--csv-header reads the header in the uploader's declared encoding, as upload does", async () => {
+  const header = "WorkerID,FirstName,Department,LeaveDate,Straße\n";
+  fs.writeFileSync(
+    path.join(dir, "utf16.csv"),
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(header, "utf16le")]),
+  );
+  fs.writeFileSync(path.join(dir, "latin1.csv"), Buffer.from(header, "latin1"));
+  const declared = (encoding: string) =>
+    spec().replace("      csv:\n", `      csv:\n        encoding: ${encoding}\n`);
+  expect(await validate(declared("utf-16le"), "--csv-header", "utf16.csv")).toMatchObject({
+    code: 0,
+  });
+  // The same file read as UTF-8 is what upload would refuse: said at the uploader, not guessed.
+  const asUtf8 = await validate(spec(), "--csv-header", "utf16.csv");
+  expect(asUtf8.code).toBe(1);
+  expect(asUtf8.err).toContain(
+    "provisioning.emp.uploader.csv: the sample HR file: utf16.csv: line 1: the file starts with a UTF-16LE byte-order mark but is read as utf-8: set uploader.csv.encoding: utf-16le",
+  );
+  // Latin-1 decodes ß as upload does, so a column named with it is found.
+  const latin = declared("latin1").replace('"[Department]"', '"[Straße]"');
+  expect(await validate(latin, "--csv-header", "latin1.csv")).toMatchObject({ code: 0 });
+  const latinAsUtf8 = spec().replace('"[Department]"', '"[Straße]"');
+  expect((await validate(latinAsUtf8, "--csv-header", "latin1.csv")).err).toContain(
+    "[Straße] is not a column of the CSV",
+  );
 });
 
 test("the bundled examples validate with no warning under --strict", async () => {

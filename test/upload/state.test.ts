@@ -4,10 +4,10 @@
  * precisely, and a file that changes between the planning and the sending pass.
  */
 import { createHash } from "crypto";
-import { serializeUser } from "../../lib/upload/convert";
-import { compileConverter } from "../../lib/upload/convert";
+import { serializeUser } from "../../lib/records/convert";
+import { compileConverter } from "../../lib/records/convert";
 import { executePlan, planUpload } from "../../lib/upload/engine";
-import { RecordTable } from "../../lib/upload/records";
+import { RecordTable } from "../../lib/upload/recordTable";
 import { LineBuffer, MemoryStateStore, SHARDS, shardKey } from "../../lib/upload/state";
 import {
   csvOf,

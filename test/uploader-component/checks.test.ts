@@ -1,4 +1,4 @@
-import { logicAppUploaderChecks, simpleMapping } from "../../lib/upload/logicAppChecks";
+import { logicAppUploaderChecks, simpleMapping } from "../../lib/records/logicAppChecks";
 import {
   graphAudience,
   roleDefinitionResourceId,

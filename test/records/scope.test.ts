@@ -1,8 +1,8 @@
-import { evaluateClause, evaluateScope, scopeClauseProblem } from "../../lib/upload/scope";
-import { simulate } from "../../lib/upload/simulate";
+import { evaluateClause, evaluateScope, scopeClauseProblem } from "../../lib/records/scope";
+import { simulate } from "../../lib/records/simulate";
 import { ScopeClause, tenantSpec } from "../../lib/model/schema";
-import { checkUploaderColumns } from "../../lib/upload/checks";
-import { csvOf, csvStream, EXT_URN, makeApp, makeSpecInput, row } from "./helpers";
+import { checkUploaderColumns } from "../../lib/records/checks";
+import { csvOf, csvStream, EXT_URN, makeApp, makeSpecInput, row } from "../upload/helpers";
 
 const c = (operator: ScopeClause["operator"], value?: ScopeClause["value"]): ScopeClause =>
   ({ attribute: "x", operator, value }) as ScopeClause;

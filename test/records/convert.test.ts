@@ -1,8 +1,8 @@
 import { Readable } from "stream";
-import { compileConverter } from "../../lib/upload/convert";
-import { readCsv } from "../../lib/upload/csv";
-import { convertValue, resolveScimTarget } from "../../lib/upload/scim";
-import { canonicalJson } from "../../lib/upload/canonical";
+import { compileConverter } from "../../lib/records/convert";
+import { readCsv } from "../../lib/records/csv";
+import { convertValue, resolveScimTarget } from "../../lib/records/scim";
+import { canonicalJson } from "./canonical";
 import {
   COLUMNS,
   csvStream,
@@ -11,7 +11,7 @@ import {
   SAMPLE_1000,
   SAMPLE_2,
   SAMPLE_5_CRLF,
-} from "./helpers";
+} from "../upload/helpers";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 

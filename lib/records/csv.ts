@@ -46,7 +46,7 @@ export class CsvFileError extends Error {
   }
 }
 
-const NODE_ENCODING = { "utf-8": "utf8", "utf-16le": "utf16le", latin1: "latin1" } as const;
+export const NODE_ENCODING = { "utf-8": "utf8", "utf-16le": "utf16le", latin1: "latin1" } as const;
 
 /** A file path, a stream, or a function that opens the file (for readers that pass twice). */
 export type CsvInput = string | Readable | (() => Readable | AsyncIterable<Buffer | string>);
