@@ -1,6 +1,6 @@
 /**
  * The uploader in two streaming passes over the HR file, so that memory depends on the number of
- * record ids (a few dozen bytes each, see records.ts) and never on the size of the records.
+ * record ids (a few dozen bytes each, see recordTable.ts) and never on the size of the records.
  *
  * `planUpload` reads the file once and decides everything that can be decided before the first
  * call: which records are new or changed (a 16-byte digest per id against the state), which are
