@@ -23,8 +23,10 @@ export interface CliIo {
 
 export function processIo(): CliIo {
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    // A reader that went away (`| head -1`) destroys the stream; the rest of the output is dropped
+    // and the command ends as it would have (bin/exit.js).
+    out: (text) => void (process.stdout.destroyed || process.stdout.write(text)),
+    err: (text) => void (process.stderr.destroyed || process.stderr.write(text)),
     isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     env: process.env,
     cwd: process.cwd(),
