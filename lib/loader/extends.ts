@@ -147,12 +147,7 @@ function mergeValue(
   return copyIn(over, at, origins, overOrigins);
 }
 
-function copyIn(
-  value: unknown,
-  at: SpecPath,
-  origins: Origins,
-  overOrigins: Origins,
-): unknown {
+function copyIn(value: unknown, at: SpecPath, origins: Origins, overOrigins: Origins): unknown {
   forEachPath(value, at, (p) => {
     const key = keyOf(p);
     const origin = overOrigins.get(key);

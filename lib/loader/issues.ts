@@ -136,8 +136,7 @@ function valueAt(value: unknown, at: SpecPath): unknown {
   );
 }
 
-const depth = (issues: z.core.$ZodIssue[]) =>
-  Math.max(0, ...issues.map((i) => i.path.length));
+const depth = (issues: z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
 
 function describeExpected(expected: string): string {
   return expected === "object" || expected === "record"
