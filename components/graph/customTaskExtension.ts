@@ -7,7 +7,7 @@
  * Provider pattern as in lifecycleWorkflow.ts: a plain object, modules required inside methods by
  * a path captured as a string, the Graph client built from the inputs.
  */
-import { requireLib } from "./providerRuntime";
+import { graphApi } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { CustomTaskExtensionBody } from "../../lib/lifecycle/compile";
 import { changedExtensionKeys, EXTENSION_BODY_KEYS } from "../../lib/lifecycle/diff";
@@ -32,12 +32,8 @@ export { changedExtensionKeys };
 
 export const customTaskExtensionProvider = {
   async create(inputs: CustomTaskExtensionInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    const id = await api.createCustomTaskExtension(
-      graphClientFromInputs(inputs),
-      extensionBodyOf(inputs),
-    );
+    const { client, api } = graphApi(inputs, "lifecycle/graphApi");
+    const id = await api.createCustomTaskExtension(client, extensionBodyOf(inputs));
     return { id, outs: { ...inputs, extensionId: id } };
   },
 
@@ -60,20 +56,14 @@ export const customTaskExtensionProvider = {
     _olds: CustomTaskExtensionInputs,
     news: CustomTaskExtensionInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    await api.updateCustomTaskExtension(graphClientFromInputs(news), id, extensionBodyOf(news));
+    const { client, api } = graphApi(news, "lifecycle/graphApi");
+    await api.updateCustomTaskExtension(client, id, extensionBodyOf(news));
     return { outs: { ...news, extensionId: id } };
   },
 
   async read(id: string, props: CustomTaskExtensionInputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    const live = await api.readCustomTaskExtension(
-      graphClientFromInputs(props),
-      id,
-      extensionBodyOf(props),
-    );
+    const { client, api } = graphApi(props, "lifecycle/graphApi");
+    const live = await api.readCustomTaskExtension(client, id, extensionBodyOf(props));
     if (!live) return {};
     const rest: Record<string, unknown> = { ...props };
     for (const key of BODY_KEYS) delete rest[key];
@@ -81,9 +71,8 @@ export const customTaskExtensionProvider = {
   },
 
   async delete(id: string, props: CustomTaskExtensionInputs): Promise<void> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    await api.deleteCustomTaskExtension(graphClientFromInputs(props), id);
+    const { client, api } = graphApi(props, "lifecycle/graphApi");
+    await api.deleteCustomTaskExtension(client, id);
   },
 };
 

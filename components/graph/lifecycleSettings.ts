@@ -6,7 +6,7 @@
  * properties Graph requires, reading from the tenant what the spec leaves out
  * (lib/lifecycle/graphApi.ts, patchSettings).
  */
-import { requireLib } from "./providerRuntime";
+import { graphApi } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SettingsBody } from "../../lib/lifecycle/compile";
 import { canonical } from "../../lib/lifecycle/diff";
@@ -36,9 +36,7 @@ export function settingsBodyOf(props: Partial<LifecycleSettingsInputs>): Setting
 
 export const lifecycleSettingsProvider = {
   async create(inputs: LifecycleSettingsInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    const client = graphClientFromInputs(inputs);
+    const { client, api } = graphApi(inputs, "lifecycle/graphApi");
     const body = settingsBodyOf(inputs);
     const current = inputs.adopt ? canonical(await api.readSettings(client, body)) : undefined;
     if (current !== canonical(body)) await api.patchSettings(client, body);
@@ -60,26 +58,20 @@ export const lifecycleSettingsProvider = {
     _olds: LifecycleSettingsInputs,
     news: LifecycleSettingsInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    await api.patchSettings(graphClientFromInputs(news), settingsBodyOf(news));
+    const { client, api } = graphApi(news, "lifecycle/graphApi");
+    await api.patchSettings(client, settingsBodyOf(news));
     return { outs: news };
   },
 
   async read(id: string, props: LifecycleSettingsInputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    const live = await api.readSettings(graphClientFromInputs(props), settingsBodyOf(props));
+    const { client, api } = graphApi(props, "lifecycle/graphApi");
+    const live = await api.readSettings(client, settingsBodyOf(props));
     return { id, props: { ...props, ...live } };
   },
 
   async delete(_id: string, props: LifecycleSettingsInputs): Promise<void> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    await api.restoreDefaultSettings(
-      graphClientFromInputs(props),
-      props.emailSettings !== undefined,
-    );
+    const { client, api } = graphApi(props, "lifecycle/graphApi");
+    await api.restoreDefaultSettings(client, props.emailSettings !== undefined);
   },
 };
 

@@ -13,7 +13,7 @@
  * as a string) and build the Graph client from the inputs: nothing live is captured when Pulumi
  * serializes it, and no credential is ever an input.
  */
-import { requireLib } from "./providerRuntime";
+import { graphApi, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkflowBody } from "../../lib/lifecycle/compile";
 import type { WorkflowChanges } from "../../lib/lifecycle/diff";
@@ -91,9 +91,7 @@ export function detailedDiff(
 
 export const lifecycleWorkflowProvider = {
   async create(inputs: LifecycleWorkflowInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    const client = graphClientFromInputs(inputs);
+    const { client, api } = graphApi(inputs, "lifecycle/graphApi");
     const state = inputs.adoptId
       ? await api.adoptWorkflow(client, inputs.adoptId, bodyOf(inputs))
       : await api.createWorkflow(client, bodyOf(inputs));
@@ -131,15 +129,11 @@ export const lifecycleWorkflowProvider = {
     olds: LifecycleWorkflowOutputs,
     news: LifecycleWorkflowInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    const result = await api.updateWorkflow(
-      graphClientFromInputs(news),
-      id,
-      bodyOf(olds),
-      bodyOf(news),
-      { version: olds.version, taskDefinitionIds: olds.taskDefinitionIds ?? {} },
-    );
+    const { client, api } = graphApi(news, "lifecycle/graphApi");
+    const result = await api.updateWorkflow(client, id, bodyOf(olds), bodyOf(news), {
+      version: olds.version,
+      taskDefinitionIds: olds.taskDefinitionIds ?? {},
+    });
     const outs: LifecycleWorkflowOutputs = {
       ...news,
       version: result.version,
@@ -154,14 +148,8 @@ export const lifecycleWorkflowProvider = {
    * as gone.
    */
   async read(id: string, props: LifecycleWorkflowOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    const live = await api.readWorkflow(
-      graphClientFromInputs(props),
-      id,
-      bodyOf(props),
-      props.taskDefinitionIds ?? {},
-    );
+    const { client, api } = graphApi(props, "lifecycle/graphApi");
+    const live = await api.readWorkflow(client, id, bodyOf(props), props.taskDefinitionIds ?? {});
     if (!live) return {};
     const rest: Record<string, unknown> = { ...props };
     for (const key of BODY_KEYS) delete rest[key];
@@ -169,9 +157,8 @@ export const lifecycleWorkflowProvider = {
   },
 
   async delete(id: string, props: LifecycleWorkflowOutputs): Promise<void> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("lifecycle/graphApi");
-    await api.deleteWorkflow(graphClientFromInputs(props), id, props.purgeOnDelete === true);
+    const { client, api } = graphApi(props, "lifecycle/graphApi");
+    await api.deleteWorkflow(client, id, props.purgeOnDelete === true);
   },
 };
 

@@ -8,6 +8,7 @@
  * copies as is.
  */
 import * as path from "path";
+import type { GraphClient, GraphLocationInputs } from "../../lib/graph";
 
 const LIB_DIR = path.resolve(__dirname, "..", "..", "lib");
 const TS_NODE = require.resolve("ts-node");
@@ -37,6 +38,24 @@ export function requireLib<K extends keyof LibModules>(relative: K): LibModules[
     require(TS_NODE).register({ project: TSCONFIG, transpileOnly: true, swc: true });
   }
   return require(LIB_DIR + "/" + relative);
+}
+
+/** The Graph modules a provider method speaks through. */
+type GraphApiModule = "lifecycle/graphApi" | "provisioning/graphApi";
+
+/**
+ * What every provider method that calls Graph starts with: the client its inputs name (the one
+ * road, lib/graph, with the Graph URL and token source the inputs carry) and, when asked for, the
+ * lib module that builds its requests.
+ */
+export function graphApi(inputs: GraphLocationInputs): { client: GraphClient };
+export function graphApi<K extends GraphApiModule>(
+  inputs: GraphLocationInputs,
+  api: K,
+): { client: GraphClient; api: LibModules[K] };
+export function graphApi(inputs: GraphLocationInputs, api?: GraphApiModule) {
+  const client = requireLib("graph").graphClientFromInputs(inputs);
+  return api ? { client, api: requireLib(api) } : { client };
 }
 
 /**

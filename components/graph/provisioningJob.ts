@@ -10,7 +10,7 @@
  * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/inbound-provisioning-api-configure-app);
  * starting is therefore a separate resource that depends on both.
  */
-import { requireLib } from "./providerRuntime";
+import { graphApi } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
 
@@ -37,9 +37,7 @@ export interface ProvisioningJobOutputs extends ProvisioningJobInputs {
 
 export const provisioningJobProvider = {
   async create(inputs: ProvisioningJobInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    const client = graphClientFromInputs(inputs);
+    const { client, api } = graphApi(inputs, "provisioning/graphApi");
     const templateId =
       inputs.synchronizationTemplateId ??
       (await api.discoverTemplateId(client, inputs.servicePrincipalId, inputs.expectedTemplateId));
@@ -72,20 +70,15 @@ export const provisioningJobProvider = {
   },
 
   async read(id: string, props: ProvisioningJobOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    const job = await api.getJob(graphClientFromInputs(props), props.servicePrincipalId, id);
+    const { client, api } = graphApi(props, "provisioning/graphApi");
+    const job = await api.getJob(client, props.servicePrincipalId, id);
     if (!job) return {};
     return { id, props: { ...props, jobId: id, templateId: job.templateId ?? props.templateId } };
   },
 
   async delete(id: string, props: ProvisioningJobOutputs): Promise<void> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    await api.deleteIfPresent(
-      graphClientFromInputs(props),
-      api.syncPaths.job(props.servicePrincipalId, id),
-    );
+    const { client, api } = graphApi(props, "provisioning/graphApi");
+    await api.deleteIfPresent(client, api.syncPaths.job(props.servicePrincipalId, id));
   },
 };
 
@@ -122,9 +115,8 @@ export interface ProvisioningJobStartOutputs extends ProvisioningJobStartInputs 
 
 export const provisioningJobStartProvider = {
   async create(inputs: ProvisioningJobStartInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    await api.startJob(graphClientFromInputs(inputs), inputs.servicePrincipalId, inputs.jobId);
+    const { client, api } = graphApi(inputs, "provisioning/graphApi");
+    await api.startJob(client, inputs.servicePrincipalId, inputs.jobId);
     return { id: `${inputs.jobId}/start`, outs: { ...inputs, state: "Active" } };
   },
 
@@ -151,28 +143,21 @@ export const provisioningJobStartProvider = {
     _olds: ProvisioningJobStartOutputs,
     news: ProvisioningJobStartInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    await api.startJob(graphClientFromInputs(news), news.servicePrincipalId, news.jobId);
+    const { client, api } = graphApi(news, "provisioning/graphApi");
+    await api.startJob(client, news.servicePrincipalId, news.jobId);
     return { outs: { ...news, state: "Active" } };
   },
 
   async read(id: string, props: ProvisioningJobStartOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    const job = await api.getJob(
-      graphClientFromInputs(props),
-      props.servicePrincipalId,
-      props.jobId,
-    );
+    const { client, api } = graphApi(props, "provisioning/graphApi");
+    const job = await api.getJob(client, props.servicePrincipalId, props.jobId);
     if (!job) return {};
     return { id, props: { ...props, state: job.schedule?.state ?? "Unknown" } };
   },
 
   async delete(_id: string, props: ProvisioningJobStartOutputs): Promise<void> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    await api.pauseJob(graphClientFromInputs(props), props.servicePrincipalId, props.jobId);
+    const { client, api } = graphApi(props, "provisioning/graphApi");
+    await api.pauseJob(client, props.servicePrincipalId, props.jobId);
   },
 };
 

@@ -11,7 +11,7 @@
  * The provider is a plain object whose methods `require` their modules and build their Graph
  * client from the inputs: nothing live is captured when Pulumi serializes it.
  */
-import { providerWarn, requireLib } from "./providerRuntime";
+import { graphApi, providerWarn, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { ManagedSchema } from "../../lib/provisioning/managed";
 import type { SchemaChange, SchemaSpec } from "../../lib/provisioning/schema";
@@ -69,10 +69,9 @@ const sameTarget = (a: SynchronizationSchemaInputs, b: SynchronizationSchemaInpu
 
 export const synchronizationSchemaProvider = {
   async create(inputs: SynchronizationSchemaInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
+    const { client, api } = graphApi(inputs, "provisioning/graphApi");
     const { warnings, ...applied } = await api.applySchema(
-      graphClientFromInputs(inputs),
+      client,
       inputs.servicePrincipalId,
       inputs.jobId,
       inputs.provisioning,
@@ -116,10 +115,9 @@ export const synchronizationSchemaProvider = {
     _olds: SynchronizationSchemaOutputs,
     news: SynchronizationSchemaInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
+    const { client, api } = graphApi(news, "provisioning/graphApi");
     const { warnings, ...applied } = await api.applySchema(
-      graphClientFromInputs(news),
+      client,
       news.servicePrincipalId,
       news.jobId,
       news.provisioning,
@@ -130,25 +128,16 @@ export const synchronizationSchemaProvider = {
   },
 
   async read(id: string, props: SynchronizationSchemaOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    const live = await api.readManaged(
-      graphClientFromInputs(props),
-      props.servicePrincipalId,
-      props.jobId,
-    );
+    const { client, api } = graphApi(props, "provisioning/graphApi");
+    const live = await api.readManaged(client, props.servicePrincipalId, props.jobId);
     // The job is gone, and its schema with it.
     if (!live) return {};
     return { id, props: { ...props, managed: live } };
   },
 
   async delete(_id: string, props: SynchronizationSchemaOutputs): Promise<void> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    await api.deleteIfPresent(
-      graphClientFromInputs(props),
-      api.syncPaths.schema(props.servicePrincipalId, props.jobId),
-    );
+    const { client, api } = graphApi(props, "provisioning/graphApi");
+    await api.deleteIfPresent(client, api.syncPaths.schema(props.servicePrincipalId, props.jobId));
   },
 };
 

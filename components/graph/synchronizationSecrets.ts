@@ -8,7 +8,7 @@
  * azuread.SynchronizationSecret writes its credentials as the whole collection, which would drop
  * those.
  */
-import { providerWarn, requireLib } from "./providerRuntime";
+import { graphApi, providerWarn, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretPair } from "../../lib/provisioning/secrets";
 import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
@@ -26,15 +26,8 @@ const keysOf = (credentials: SecretPair[] | undefined) => (credentials ?? []).ma
 
 export const synchronizationSecretsProvider = {
   async create(inputs: SynchronizationSecretsInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
-    await api.writeSecrets(
-      graphClientFromInputs(inputs),
-      inputs.servicePrincipalId,
-      inputs.credentials,
-      [],
-      true,
-    );
+    const { client, api } = graphApi(inputs, "provisioning/graphApi");
+    await api.writeSecrets(client, inputs.servicePrincipalId, inputs.credentials, [], true);
     return { id: `${inputs.servicePrincipalId}/secrets`, outs: inputs };
   },
 
@@ -72,10 +65,9 @@ export const synchronizationSecretsProvider = {
     olds: SynchronizationSecretsInputs,
     news: SynchronizationSecretsInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
+    const { client, api } = graphApi(news, "provisioning/graphApi");
     await api.writeSecrets(
-      graphClientFromInputs(news),
+      client,
       news.servicePrincipalId,
       news.credentials,
       keysOf(olds.credentials),
@@ -84,11 +76,10 @@ export const synchronizationSecretsProvider = {
   },
 
   async read(id: string, props: SynchronizationSecretsInputs): Promise<pulumi.dynamic.ReadResult> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
+    const { client, api } = graphApi(props, "provisioning/graphApi");
     let live: SecretPair[];
     try {
-      live = await api.readSecrets(graphClientFromInputs(props), props.servicePrincipalId);
+      live = await api.readSecrets(client, props.servicePrincipalId);
     } catch (error) {
       // The service principal is gone, and its secrets with it.
       if ((error as { status?: number }).status === 404) return {};
@@ -100,15 +91,9 @@ export const synchronizationSecretsProvider = {
   },
 
   async delete(_id: string, props: SynchronizationSecretsInputs): Promise<void> {
-    const { graphClientFromInputs } = requireLib("graph");
-    const api = requireLib("provisioning/graphApi");
+    const { client, api } = graphApi(props, "provisioning/graphApi");
     try {
-      await api.writeSecrets(
-        graphClientFromInputs(props),
-        props.servicePrincipalId,
-        [],
-        keysOf(props.credentials),
-      );
+      await api.writeSecrets(client, props.servicePrincipalId, [], keysOf(props.credentials));
     } catch (error) {
       // Removing our keys would mean sending masked credentials back: leave the collection.
       if ((error as { code?: string }).code === "MaskedSecrets") {
