@@ -50,7 +50,27 @@ function constant(value: string): AttributeMappingSource {
   return { type: "Constant", name: value, expression: quoteString(value), parameters: [] };
 }
 
-function toSource(ast: Expr): AttributeMappingSource {
+/**
+ * The key of argument `index` in a tree's parameters: of a function (by its documented name), or
+ * of a comparison's two sides (`name` is then its operator).
+ */
+export type ParameterKey = (name: string, index: number, kind: "call" | "comparison") => string;
+
+/** The documented parameter names (functions.ts), which the offline compiler uses. */
+const documentedKey: ParameterKey = (name, index, kind) =>
+  kind === "comparison"
+    ? ["left", "right"][index]
+    : (paramAt(findFunction(name)!, index)?.key ?? `arg${index + 1}`);
+
+/**
+ * The attributeMappingSource tree of `ast`, its parameters keyed by `key`: the offline compiler
+ * keys them by documented name; the emulator answers parseExpression with Graph's own keys.
+ * Throws ExpressionError for an unknown function.
+ */
+export function expressionTree(
+  ast: Expr,
+  key: ParameterKey = documentedKey,
+): AttributeMappingSource {
   switch (ast.kind) {
     case "attribute":
       return { type: "Attribute", name: ast.name, expression: `[${ast.name}]`, parameters: [] };
@@ -70,8 +90,8 @@ function toSource(ast: Expr): AttributeMappingSource {
         name: ast.op,
         expression: printExpression(ast),
         parameters: [
-          { key: "left", value: toSource(ast.left) },
-          { key: "right", value: toSource(ast.right) },
+          { key: key(ast.op, 0, "comparison"), value: expressionTree(ast.left, key) },
+          { key: key(ast.op, 1, "comparison"), value: expressionTree(ast.right, key) },
         ],
       };
     case "call": {
@@ -81,7 +101,7 @@ function toSource(ast: Expr): AttributeMappingSource {
       for (let i = 0; i < ast.args.length; i++) {
         const arg = ast.args[i];
         if (!arg) continue;
-        parameters.push({ key: paramAt(spec, i)?.key ?? `arg${i + 1}`, value: toSource(arg) });
+        parameters.push({ key: key(spec.name, i, "call"), value: expressionTree(arg, key) });
       }
       return { type: "Function", name: spec.name, expression: printExpression(ast), parameters };
     }
@@ -98,7 +118,7 @@ export function compileToGraph(
   options: GraphCompileOptions = {},
 ): AttributeMappingSource {
   if (tooDeep(ast)) throw new ExpressionError(nestingMessage());
-  return toSource(canonicalizeAttributes(ast, options.extensionUrn));
+  return expressionTree(canonicalizeAttributes(ast, options.extensionUrn));
 }
 
 /** The parse of `text`, or an error listing the parser's diagnostics. */

@@ -20,7 +20,7 @@ import { randomUUID } from "crypto";
 import type { Expr } from "../../expressions/ast";
 import { FUNCTIONS, findFunction } from "../../expressions/functions";
 import { parseExpression } from "../../expressions/parser";
-import { printExpression, quoteString } from "../../expressions/printer";
+import { expressionTree, type ParameterKey } from "../../expressions/graph";
 
 export interface ProvisioningRequest {
   method: string;
@@ -127,45 +127,9 @@ function functionCatalog(): Json[] {
   }));
 }
 
-/** The attributeMappingSource Graph's parser builds for an expression, Graph-keyed. */
-function graphTree(ast: Expr): Json {
-  const constant = (value: string): Json => ({
-    expression: quoteString(value),
-    name: value,
-    parameters: [],
-    type: "Constant",
-  });
-  switch (ast.kind) {
-    case "attribute":
-      return { expression: `[${ast.name}]`, name: ast.name, parameters: [], type: "Attribute" };
-    case "string":
-      return constant(ast.value);
-    case "number":
-      return constant(ast.text);
-    case "boolean":
-      return constant(ast.value ? "True" : "False");
-    case "identifier":
-      return constant(ast.name);
-    case "comparison":
-      return {
-        expression: printExpression(ast),
-        name: ast.op,
-        parameters: [
-          { key: "Left", value: graphTree(ast.left) },
-          { key: "Right", value: graphTree(ast.right) },
-        ],
-        type: "Function",
-      };
-    case "call": {
-      const name = findFunction(ast.name)?.name ?? ast.name;
-      const parameters: Json[] = [];
-      ast.args.forEach((arg, i) => {
-        if (arg) parameters.push({ key: catalogKey(name, i), value: graphTree(arg) });
-      });
-      return { expression: printExpression(ast), name, parameters, type: "Function" };
-    }
-  }
-}
+/** Graph's parameter keys: the stand-in catalog's for a function, `Left`/`Right` for a comparison. */
+const graphKey: ParameterKey = (name, index, kind) =>
+  kind === "comparison" ? ["Left", "Right"][index] : catalogKey(name, index);
 
 /** POST .../schema/parseExpression: a parseExpressionResponse, 200 whether or not it parsed. */
 function parseExpressionAnswer(state: ProvisioningState, body: Json): ProvisioningResponse {
@@ -213,7 +177,7 @@ function parseExpressionAnswer(state: ProvisioningState, body: Json): Provisioni
       error: null,
       evaluationResult: null,
       evaluationSucceeded: false,
-      parsedExpression: graphTree(parsed.ast),
+      parsedExpression: expressionTree(parsed.ast, graphKey),
       parsingSucceeded: true,
     },
   };
