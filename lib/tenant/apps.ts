@@ -9,7 +9,7 @@
  */
 import type { GraphClient } from "../graph/client";
 import { GraphRequestError } from "../graph/errors";
-import { EXPECTED_TEMPLATE, syncPaths } from "../provisioning/graphApi";
+import { APPLICATION_TEMPLATE_NAMES, EXPECTED_TEMPLATE, syncPaths } from "../provisioning/graphApi";
 import type { ProvisioningApp } from "../model/schema";
 import { filterEq } from "./odata";
 
@@ -186,3 +186,41 @@ export const resolveSpecApp = (
   client: GraphLike,
   app: Pick<ProvisioningApp, "displayName" | "synchronizationTemplateId" | "target">,
 ) => resolveProvisioningApp(client, { displayName: app.displayName }, [expectedTemplate(app)]);
+
+/** The gallery templates of API-driven provisioning in this tenant: their ids by display name. */
+export async function apiDrivenApplicationTemplates(
+  client: GraphLike,
+): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  for (const name of Object.values(APPLICATION_TEMPLATE_NAMES)) {
+    const templates = await client.getAllPages<Json>(
+      `/applicationTemplates?${filterEq("displayName", name)}`,
+    );
+    found.set(
+      name,
+      templates.map((t) => String(t.id)),
+    );
+  }
+  return found;
+}
+
+/**
+ * Every service principal made from an API-driven gallery template, with the template's id as
+ * `applicationTemplateId` (which supports $filter eq:
+ * https://learn.microsoft.com/en-us/graph/api/resources/serviceprincipal). Whether each has an
+ * API-driven job is for withJobs to tell.
+ */
+export async function apiDrivenPrincipals(client: GraphLike): Promise<Json[]> {
+  const found = new Map<string, Json>();
+  for (const ids of (await apiDrivenApplicationTemplates(client)).values()) {
+    for (const templateId of ids) {
+      const principals = await client.getAllPages<Json>(
+        `/servicePrincipals?${filterEq("applicationTemplateId", templateId)}`,
+      );
+      for (const sp of principals) {
+        found.set(String(sp.id), { applicationTemplateId: templateId, ...sp });
+      }
+    }
+  }
+  return [...found.values()];
+}

@@ -6,6 +6,8 @@
  */
 export {
   API_DRIVEN_TEMPLATES,
+  apiDrivenApplicationTemplates,
+  apiDrivenPrincipals,
   AppLookupError,
   appCandidates,
   appsFrom,
