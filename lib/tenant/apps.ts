@@ -74,29 +74,38 @@ export async function withJobs(client: GraphLike, principal: Json): Promise<AppC
   };
 }
 
-/** The service principals the query names (every page) and their jobs. */
-export async function appCandidates(client: GraphLike, query: AppQuery): Promise<AppCandidate[]> {
-  let principals: Json[];
+/**
+ * The service principals the query names, every page read: none when an id is not found.
+ * `select` narrows the properties read ($select).
+ */
+export async function servicePrincipals(
+  client: GraphLike,
+  query: AppQuery,
+  select?: string,
+): Promise<Json[]> {
+  const selected = select ? `$select=${select}` : "";
   if ("servicePrincipalId" in query) {
     try {
-      const principal = await client.request<Json>(
-        "GET",
-        `/servicePrincipals/${encodeURIComponent(query.servicePrincipalId)}`,
-      );
-      principals = principal ? [principal] : [];
+      const path = `/servicePrincipals/${encodeURIComponent(query.servicePrincipalId)}`;
+      const principal = await client.request<Json>("GET", selected ? `${path}?${selected}` : path);
+      return principal ? [principal] : [];
     } catch (error) {
-      if (!(error instanceof GraphRequestError && error.status === 404)) throw error;
-      principals = [];
+      if (error instanceof GraphRequestError && error.status === 404) return [];
+      throw error;
     }
-  } else {
-    const [property, value] =
-      "appId" in query ? ["appId", query.appId] : ["displayName", query.displayName];
-    principals = await client.getAllPages<Json>(
-      `/servicePrincipals?${filterEq(property, value)}&$select=id,displayName`,
-    );
   }
+  const [property, value] =
+    "appId" in query ? ["appId", query.appId] : ["displayName", query.displayName];
+  const filter = filterEq(property, value);
+  return client.getAllPages<Json>(`/servicePrincipals?${filter}${selected ? `&${selected}` : ""}`);
+}
+
+/** The service principals the query names (every page) and their jobs. */
+export async function appCandidates(client: GraphLike, query: AppQuery): Promise<AppCandidate[]> {
   const candidates: AppCandidate[] = [];
-  for (const principal of principals) candidates.push(await withJobs(client, principal));
+  for (const principal of await servicePrincipals(client, query, "id,displayName")) {
+    candidates.push(await withJobs(client, principal));
+  }
   return candidates;
 }
 

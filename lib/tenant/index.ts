@@ -18,6 +18,7 @@ export {
   isApiDrivenJob,
   resolveProvisioningApp,
   resolveSpecApp,
+  servicePrincipals,
   withJobs,
 } from "./apps";
 export type { AppCandidate, AppQuery, GraphLike, LiveApp } from "./apps";
