@@ -145,7 +145,7 @@ const parsedObject = (value: string | undefined): Record<string, unknown> | unde
   }
 };
 
-/** A secret's differences: per JSON key for a JSON value (SyncNotificationSettings). */
+/** A secret's differences: per JSON key for a JSON value (the notification settings). */
 function secretDifferences(key: string, spec?: string, live?: string): Difference[] {
   const specObject = parsedObject(spec);
   const liveObject = parsedObject(live);
