@@ -26,32 +26,23 @@ export const lifecyclePaths = {
 /** A group's id and display name. */
 export const groupPath = (id: string) => `/groups/${encodeURIComponent(id)}?$select=id,displayName`;
 
-/** The workflow or extension in a lifecycle collection with this display name (case-insensitive). */
-async function lifecycleNamed(
+/** The id of the workflow or extension with this display name (case-insensitive), if any. */
+async function lifecycleIdNamed(
   client: GraphLike,
   collection: "workflows" | "customTaskExtensions",
   displayName: string,
-): Promise<Json | undefined> {
+): Promise<string | undefined> {
   const wanted = displayName.toLowerCase();
   const items = await client.getAllPages<Json>(lifecyclePaths[collection], LIFECYCLE_READ);
-  return items.find((w) => String(w.displayName).toLowerCase() === wanted);
-}
-
-export async function findWorkflowId(
-  client: GraphLike,
-  displayName: string,
-): Promise<string | undefined> {
-  const found = await lifecycleNamed(client, "workflows", displayName);
+  const found = items.find((w) => String(w.displayName).toLowerCase() === wanted);
   return found ? String(found.id) : undefined;
 }
 
-export async function findExtensionId(
-  client: GraphLike,
-  displayName: string,
-): Promise<string | undefined> {
-  const found = await lifecycleNamed(client, "customTaskExtensions", displayName);
-  return found ? String(found.id) : undefined;
-}
+export const findWorkflowId = (client: GraphLike, displayName: string) =>
+  lifecycleIdNamed(client, "workflows", displayName);
+
+export const findExtensionId = (client: GraphLike, displayName: string) =>
+  lifecycleIdNamed(client, "customTaskExtensions", displayName);
 
 /** The id of the one group with this display name; undefined when none or several have it. */
 export async function findGroupId(

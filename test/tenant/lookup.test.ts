@@ -9,7 +9,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { randomUUID } from "crypto";
 import { parse, stringify } from "yaml";
 import { inbound } from "../cli/harness";
 import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
@@ -17,7 +16,7 @@ import { loadSpec } from "../../lib/loader/load";
 import { MemoryStateStore } from "../../lib/upload/state";
 import { bulkUploadUrl } from "../../lib/tenant";
 import { bufferCsvSource, graphTarget, handleTrigger } from "../../functions/src/adapter";
-import { csvOf, makeSpecInput, row, seedApiDrivenApp } from "../upload/helpers";
+import { csvOf, makeSpecInput, row, seedApiDrivenApp, seedGalleryApp } from "../upload/helpers";
 
 const NAME = "Contoso HR inbound - employees";
 const TENANT = makeSpecInput().tenant.id;
@@ -38,31 +37,8 @@ beforeEach(async () => {
 afterEach(() => emulator.close());
 
 /** A gallery app of this name whose job comes from the Workday template, made as Graph makes it. */
-async function seedWorkdayApp(displayName: string): Promise<Job> {
-  const template = {
-    id: randomUUID(),
-    displayName: "Workday to Microsoft Entra user provisioning",
-    synchronizationTemplateId: "Workday",
-  };
-  emulator.state.directory.applicationTemplates.push(template);
-  const post = async (url: string, body: unknown) => {
-    const response = await fetch(`${emulator.url}/v1.0${url}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${emulator.token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as { id: string; servicePrincipal: { id: string } };
-  };
-  const { servicePrincipal } = await post(`/applicationTemplates/${template.id}/instantiate`, {
-    displayName,
-  });
-  const job = await post(`/servicePrincipals/${servicePrincipal.id}/synchronization/jobs`, {
-    templateId: "Workday",
-  });
-  emulator.requests.length = 0;
-  return { servicePrincipalId: servicePrincipal.id, jobId: job.id };
-}
+const seedWorkdayApp = (displayName: string): Promise<Job> =>
+  seedGalleryApp(emulator, displayName, "Workday", "Workday to Microsoft Entra user provisioning");
 
 const seedApiApp = async (): Promise<Job> => {
   const { servicePrincipalId, jobId } = await seedApiDrivenApp(emulator, NAME);
@@ -118,6 +94,35 @@ const CASES: Case[] = [
 ];
 
 const env = () => ({ INBOUND_GRAPH_TOKEN: emulator.token });
+
+/**
+ * One blob-triggered run of the deployed uploader (functions/src/adapter) on `csv`, with the app
+ * settings its stack writes: the spec's app, the bulkUpload URL of `job`, the spec's tenant.
+ */
+function runFunction(job: Job, environment: NodeJS.ProcessEnv, csv: string) {
+  const app = loadSpec(path.join(dir, "tenant.yaml")).spec!.provisioning.employees;
+  const settings = {
+    appKey: "employees",
+    app,
+    bulkUploadUrl: bulkUploadUrl(emulator.url, job.servicePrincipalId, job.jobId),
+    graphBaseUrl: emulator.url,
+    tenantId: TENANT,
+    dropContainerUrl: "https://acct.blob.core.windows.net/drop",
+    stateContainerUrl: "https://acct.blob.core.windows.net/state",
+  };
+  const log = () => undefined;
+  return handleTrigger(
+    {
+      appKey: "employees",
+      app,
+      state: new MemoryStateStore(),
+      target: graphTarget(settings, environment),
+      log: { info: log, warn: log, error: log },
+    },
+    "blob",
+    bufferCsvSource("hr.csv", Buffer.from(csv), new Date()),
+  );
+}
 const cli = (args: string[]) => inbound(args, { cwd: dir, env: env() });
 const base = () => ["--spec", "tenant.yaml", "--app", "employees", "--graph-url", emulator.url];
 const decoded = () => emulator.requests.map((r) => decodeURIComponent(r.path + r.query));
@@ -253,28 +258,7 @@ describe.each(CASES)("$name", (c) => {
       return;
     }
     const { job } = expected;
-    const app = loadSpec(path.join(dir, "tenant.yaml")).spec!.provisioning.employees;
-    const settings = {
-      appKey: "employees",
-      app,
-      bulkUploadUrl: bulkUploadUrl(emulator.url, job.servicePrincipalId, job.jobId),
-      graphBaseUrl: emulator.url,
-      tenantId: TENANT,
-      dropContainerUrl: "https://acct.blob.core.windows.net/drop",
-      stateContainerUrl: "https://acct.blob.core.windows.net/state",
-    };
-    const logs: string[] = [];
-    const report = await handleTrigger(
-      {
-        appKey: "employees",
-        app,
-        state: new MemoryStateStore(),
-        target: graphTarget(settings, env()),
-        log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
-      },
-      "blob",
-      bufferCsvSource("hr.csv", Buffer.from(csvOf([row("1"), row("2")])), new Date()),
-    );
+    const report = await runFunction(job, env(), csvOf([row("1"), row("2")]));
     expect([report.status, report.accepted]).toEqual(["ok", 2]);
     expect(jobsTouched()).toEqual([job]);
     // The same job `inbound upload` reaches in this tenant.
@@ -288,28 +272,7 @@ test("the deployed uploader's session is pinned to the spec's tenant: a token fo
   const job = await seedApiApp();
   const claims = { tid: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
   const token = `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.x`;
-  const app = loadSpec(path.join(dir, "tenant.yaml")).spec!.provisioning.employees;
-  const settings = {
-    appKey: "employees",
-    app,
-    bulkUploadUrl: bulkUploadUrl(emulator.url, job.servicePrincipalId, job.jobId),
-    graphBaseUrl: emulator.url,
-    tenantId: TENANT,
-    dropContainerUrl: "https://acct.blob.core.windows.net/drop",
-    stateContainerUrl: "https://acct.blob.core.windows.net/state",
-  };
-  const logs: string[] = [];
-  const report = await handleTrigger(
-    {
-      appKey: "employees",
-      app,
-      state: new MemoryStateStore(),
-      target: graphTarget(settings, { INBOUND_GRAPH_TOKEN: token }),
-      log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
-    },
-    "timer",
-    bufferCsvSource("hr.csv", Buffer.from(csvOf([row("1")])), new Date()),
-  );
+  const report = await runFunction(job, { INBOUND_GRAPH_TOKEN: token }, csvOf([row("1")]));
   expect(report.status).toBe("failed");
   expect(report.reason).toContain(
     `the Azure sign-in gives tokens for tenant 72f988bf-86f1-41af-91ab-2d7cd011db47, but the spec is for tenant ${TENANT}`,
