@@ -15,6 +15,7 @@ import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { loadSpec } from "../../lib/loader/load";
 import { MemoryStateStore } from "../../lib/upload/state";
 import { bulkUploadUrl } from "../../lib/tenant";
+import { syncPaths } from "../../lib/provisioning/graphApi";
 import { bufferCsvSource, graphTarget, handleTrigger } from "../../functions/src/adapter";
 import { csvOf, makeSpecInput, row, seedApiDrivenApp, seedGalleryApp } from "../upload/helpers";
 
@@ -194,7 +195,7 @@ describe.each(CASES)("$name", (c) => {
         expect(jobIds).toEqual([expected.job.jobId]);
         if (name === "upload") {
           expect(emulator.state.directory.bulkUploads.map((u) => u.path)).toEqual([
-            `/servicePrincipals/${expected.job.servicePrincipalId}/synchronization/jobs/${expected.job.jobId}/bulkUpload`,
+            syncPaths.bulkUpload(expected.job.servicePrincipalId, expected.job.jobId),
           ]);
         }
       } else if (name === "drift" && tenant.api.length === 0) {

@@ -7,6 +7,7 @@ import type { Clock } from "../../lib/upload/scheduler";
 import type { BulkTarget } from "../../lib/upload/bulk";
 import { createGraphClient } from "../../lib/graph";
 import type { GraphEmulator } from "../../lib/emulator";
+import { bulkUploadUrl } from "../../lib/tenant";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "upload");
 export const SAMPLE_1000 = path.join(FIXTURES, "csv-with-1000-records.csv");
@@ -282,6 +283,6 @@ export async function seedApiDrivenApp(
   return {
     servicePrincipalId,
     jobId,
-    endpoint: `${emulator.url}/v1.0/servicePrincipals/${servicePrincipalId}/synchronization/jobs/${jobId}/bulkUpload`,
+    endpoint: bulkUploadUrl(emulator.url, servicePrincipalId, jobId),
   };
 }
