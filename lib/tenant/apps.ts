@@ -172,15 +172,16 @@ export async function resolveProvisioningApp(
 ): Promise<LiveApp> {
   const { app, candidates } = await findProvisioningApp(client, query, templates);
   if (app) return app;
+  if ("servicePrincipalId" in query && candidates.length === 0) {
+    throw new AppLookupError(`service principal ${query.servicePrincipalId} does not exist`, []);
+  }
   const what =
     "servicePrincipalId" in query
       ? `service principal ${query.servicePrincipalId} has no provisioning job`
       : `no service principal ${named(query)} has a provisioning job`;
   const found = candidates.length
     ? `; found ${candidates.map(describeCandidate).join("; ")}`
-    : "servicePrincipalId" in query
-      ? "; it does not exist"
-      : "; there is no service principal of that name";
+    : "; there is no such service principal";
   throw new AppLookupError(`${what} from template ${templates.join(" or ")}${found}`, candidates);
 }
 

@@ -9,12 +9,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { randomUUID } from "crypto";
 import { parse, stringify } from "yaml";
 import { inbound } from "../cli/harness";
 import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { loadSpec } from "../../lib/loader/load";
 import { MemoryStateStore } from "../../lib/upload/state";
-import { bulkUploadUrl } from "../../lib/tenant";
+import { bulkUploadUrl, resolveProvisioningApp } from "../../lib/tenant";
+import { createGraphClient } from "../../lib/graph";
 import { syncPaths } from "../../lib/provisioning/graphApi";
 import { bufferCsvSource, graphTarget, handleTrigger } from "../../functions/src/adapter";
 import { csvOf, makeSpecInput, row, seedApiDrivenApp, seedGalleryApp } from "../upload/helpers";
@@ -279,4 +281,30 @@ test("the deployed uploader's session is pinned to the spec's tenant: a token fo
     `the Azure sign-in gives tokens for tenant 72f988bf-86f1-41af-91ab-2d7cd011db47, but the spec is for tenant ${TENANT}`,
   );
   expect(emulator.requests).toEqual([]);
+});
+
+test("an app is found by appId or service principal id through the same road, API-driven jobs only", async () => {
+  const decoy = await seedWorkdayApp(NAME);
+  const api = await seedApiApp();
+  const client = createGraphClient({ baseUrl: emulator.url, token: emulator.token });
+  const appId = String(
+    emulator.state.directory.servicePrincipals.get(api.servicePrincipalId)?.appId,
+  );
+  expect(await resolveProvisioningApp(client, { appId })).toEqual({
+    ...api,
+    displayName: NAME,
+    templateId: "API2AAD",
+  });
+  expect(
+    await resolveProvisioningApp(client, { servicePrincipalId: api.servicePrincipalId }),
+  ).toEqual({ ...api, displayName: NAME, templateId: "API2AAD" });
+  await expect(
+    resolveProvisioningApp(client, { servicePrincipalId: decoy.servicePrincipalId }),
+  ).rejects.toThrow(
+    `service principal ${decoy.servicePrincipalId} has no provisioning job from template API2AAD or API2AD; found service principal ${decoy.servicePrincipalId} ("${NAME}"): job ${decoy.jobId} from template Workday`,
+  );
+  const missing = randomUUID();
+  await expect(resolveProvisioningApp(client, { servicePrincipalId: missing })).rejects.toThrow(
+    `service principal ${missing} does not exist`,
+  );
 });
