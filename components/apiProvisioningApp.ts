@@ -10,6 +10,7 @@ import type { ProvisioningApp } from "../lib/model/schema";
 import { EXPECTED_TEMPLATE } from "../lib/provisioning/graphApi";
 import { APPLICATION_TEMPLATE_NAMES } from "../lib/provisioning/graphApi";
 import { schemaSpecOf } from "../lib/provisioning/managed";
+import { bulkUploadUrl } from "../lib/tenant";
 import {
   BEST_GUESS_AD_SECRET_KEYS,
   compileSecrets,
@@ -130,7 +131,9 @@ export class ApiProvisioningApp extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.secrets, this.schema] },
     );
 
-    this.bulkUploadUrl = pulumi.interpolate`${args.graphBaseUrl.replace(/\/+$/, "")}/v1.0/servicePrincipals/${this.servicePrincipalId}/synchronization/jobs/${this.jobId}/bulkUpload`;
+    this.bulkUploadUrl = pulumi
+      .all([this.servicePrincipalId, this.jobId])
+      .apply(([sp, job]) => bulkUploadUrl(args.graphBaseUrl, sp, job));
 
     this.registerOutputs({
       servicePrincipalId: this.servicePrincipalId,

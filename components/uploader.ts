@@ -282,6 +282,7 @@ export class Uploader extends pulumi.ComponentResource {
         { name: "AZURE_CLIENT_ID", value: identity.clientId },
         { name: "INBOUND_BULK_UPLOAD_URL", value: args.bulkUploadUrl },
         { name: "INBOUND_GRAPH_BASE_URL", value: resolved.graphBaseUrl },
+        { name: "INBOUND_TENANT_ID", value: args.tenantId },
         { name: "INBOUND_APP_KEY", value: args.appKey },
         { name: "INBOUND_SPEC_JSON", value: JSON.stringify(args.app) },
         { name: "INBOUND_SCHEDULE", value: uploader.schedule },

@@ -5,7 +5,7 @@ import { formatDiagnostic } from "../../lib/model/diagnostics";
 import { detectDrift, DriftReadError, type DriftReport } from "../../lib/drift";
 import { renderMarkdown, renderText } from "../../lib/drift/report";
 import { GraphRequestError } from "../../lib/graph";
-import { graphClient } from "./upload";
+import { specSession } from "../session";
 
 /** Exit code when the tenant differs from the spec. */
 export const DRIFT_FOUND = 4;
@@ -59,10 +59,9 @@ async function drift(options: DriftOptions, io: CliIo): Promise<number> {
   }
   if (!loaded.spec) return EXIT.failed;
   const spec = loaded.spec;
-  const graphBaseUrl = (options.graphUrl ?? spec.graph.baseUrl).replace(/\/+$/, "");
   let report: DriftReport;
   try {
-    report = await detectDrift(graphClient(io, graphBaseUrl, spec.tenant.id), spec);
+    report = await detectDrift(specSession(io, spec, options.graphUrl).client, spec);
   } catch (error) {
     io.err(safeText(readFailure(error)) + "\n");
     return EXIT.failed;

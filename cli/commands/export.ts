@@ -2,8 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command, InvalidArgumentError } from "commander";
 import { CliIo, EXIT, graphUrlArgument, safeText } from "../io";
-import { graphClient } from "./upload";
-import { graphTokenProvider } from "../../lib/upload";
+import { cliSession } from "../session";
 import { readReferences, readTenant } from "../../lib/export/read";
 import {
   DEFAULT_GRAPH_URL,
@@ -76,16 +75,17 @@ function write(io: CliIo, option: string, file: string, text: string, force: boo
 }
 
 export async function exportCommand(options: ExportOptions, io: CliIo): Promise<number> {
-  const graphBaseUrl = (options.graphUrl ?? DEFAULT_GRAPH_URL).replace(/\/+$/, "");
   const tenantId = options.tenant;
+  let session;
   try {
+    session = cliSession(io, options.graphUrl ?? DEFAULT_GRAPH_URL, tenantId);
     // A sign-in that fails, or is for another tenant, stops the export before the first read.
-    await graphTokenProvider(io.env, graphBaseUrl, tenantId)();
+    await session.token();
   } catch (err) {
     io.err(`inbound export: ${(err as Error).message}\n`);
     return EXIT.failed;
   }
-  const client = graphClient(io, graphBaseUrl, tenantId);
+  const { client, baseUrl: graphBaseUrl } = session;
   let result;
   try {
     const live = await readTenant(client, { tenantId, servicePrincipalIds: options.app });

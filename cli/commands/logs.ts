@@ -6,7 +6,7 @@ import {
   provisioningLogsPath,
   summariseLogs,
 } from "../../lib/upload";
-import { graphClient, loadApp, resolveJob } from "./upload";
+import { jobSession, loadApp } from "../session";
 
 interface LogsOptions {
   spec: string;
@@ -46,8 +46,8 @@ async function logs(options: LogsOptions, io: CliIo): Promise<number> {
   }
   let entries: ProvisioningLogEntry[];
   try {
-    const job = await resolveJob(io, loaded.spec, loaded.app, options);
-    const graph = graphClient(io, job.graphBaseUrl, loaded.spec.tenant.id);
+    const { job, session } = await jobSession(io, loaded.spec, loaded.app, options);
+    const graph = session.client;
     entries = await graph.getAllPages<ProvisioningLogEntry>(provisioningLogsPath(job.jobId, since));
   } catch (err) {
     io.err(`${(err as Error).message}\n`);

@@ -23,7 +23,7 @@ import {
 import { buildReport, ReportLogEntry } from "../../lib/report/build";
 import { renderHtml } from "../../lib/report/html";
 import { renderText } from "../../lib/report/text";
-import { graphClient, loadApp, resolveJob } from "./upload";
+import { jobSession, loadApp } from "../session";
 
 interface ReportOptions {
   spec: string;
@@ -124,8 +124,8 @@ async function report(options: ReportOptions, io: CliIo): Promise<number> {
 
   let logs: ReportLogEntry[];
   try {
-    const job = await resolveJob(io, loaded.spec, loaded.app, options);
-    const graph = graphClient(io, job.graphBaseUrl, loaded.spec.tenant.id);
+    const { job, session } = await jobSession(io, loaded.spec, loaded.app, options);
+    const graph = session.client;
     logs = await graph.getAllPages<ReportLogEntry>(provisioningLogsPath(job.jobId, since!));
   } catch (err) {
     io.err(`${(err as Error).message}\n`);

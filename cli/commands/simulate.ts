@@ -4,7 +4,7 @@ import { CliIo, EXIT, paint, refuseIrregularFile, safeText } from "../io";
 import { delimiterArgument, withDelimiter } from "../delimiter";
 import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
 import { simulate, SimulatedRecord } from "../../lib/records";
-import { loadApp, printProblems } from "./upload";
+import { loadApp, printProblems } from "../session";
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
   program

@@ -2,17 +2,10 @@ import * as path from "path";
 import { Command } from "commander";
 import { CliIo, EXIT, graphUrlArgument, paint, refuseIrregularFile, safeText } from "../io";
 import { delimiterArgument, withDelimiter } from "../delimiter";
-import { loadSpec } from "../../lib/loader/load";
-import { formatDiagnostic } from "../../lib/model/diagnostics";
-import type { ProvisioningApp, TenantSpec } from "../../lib/model/schema";
-import { createGraphClient } from "../../lib/graph";
+import { jobSession, loadApp, printProblems } from "../session";
 import {
   bulkBody,
   SCIM_CONTENT_TYPE,
-  findProvisioningJob,
-  graphTokenProvider,
-  jobFromEndpoint,
-  JobRef,
   planBatches,
   Progress,
   UploadPlan,
@@ -21,7 +14,6 @@ import {
   summarize,
   DirectoryStateStore,
 } from "../../lib/upload";
-import type { MappingProblem } from "../../lib/records";
 
 export interface UploadCliOptions {
   spec: string;
@@ -70,61 +62,6 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .action(async (options: UploadCliOptions) => done(await upload(options, io)));
 }
 
-/** Loads the spec and picks the app; prints why not and returns undefined when it cannot. */
-export function loadApp(
-  io: CliIo,
-  file: string,
-  appKey: string,
-): { spec: TenantSpec; app: ProvisioningApp } | undefined {
-  const loaded = loadSpec(file, { cwd: io.cwd });
-  // Warnings are for review (`validate`, `plan`); a scheduled run reports what stops it.
-  for (const d of loaded.diagnostics) {
-    if (d.severity === "error") io.err(formatDiagnostic(d) + "\n");
-  }
-  if (!loaded.spec) return undefined;
-  const app = loaded.spec.provisioning[appKey];
-  if (!app) {
-    const keys = Object.keys(loaded.spec.provisioning);
-    io.err(
-      `${file}: no provisioning app "${appKey}" (apps: ${keys.join(", ") || "none"}); pass --app <key>\n`,
-    );
-    return undefined;
-  }
-  return { spec: loaded.spec, app };
-}
-
-export function printProblems(io: CliIo, file: string, appKey: string, problems: MappingProblem[]) {
-  for (const p of problems) {
-    io.err(
-      `${file}: provisioning.${appKey}.uploader.csv.columns["${p.attribute}"]: ${p.message}\n`,
-    );
-  }
-}
-
-/** Finds the job: from --endpoint, else by the app's display name through Graph. */
-export async function resolveJob(
-  io: CliIo,
-  spec: TenantSpec,
-  app: ProvisioningApp,
-  options: { endpoint?: string; graphUrl?: string },
-): Promise<JobRef & { graphBaseUrl: string }> {
-  if (options.endpoint) return jobFromEndpoint(options.endpoint);
-  const graphBaseUrl = (options.graphUrl ?? spec.graph.baseUrl).replace(/\/+$/, "");
-  const graph = graphClient(io, graphBaseUrl, spec.tenant.id);
-  const job = await findProvisioningJob(graph, graphBaseUrl, app.displayName);
-  return { ...job, graphBaseUrl };
-}
-
-/** A Graph client for the spec's tenant: a token for another tenant is refused. */
-export function graphClient(io: CliIo, graphBaseUrl: string, tenantId: string) {
-  const token = graphTokenProvider(io.env, graphBaseUrl, tenantId);
-  return createGraphClient({
-    baseUrl: graphBaseUrl,
-    tenantId,
-    credential: { getToken: async () => ({ token: await token() }) },
-  });
-}
-
 export async function upload(options: UploadCliOptions, io: CliIo): Promise<number> {
   const loaded = loadApp(io, options.spec, options.app);
   if (!loaded) return EXIT.failed;
@@ -155,11 +92,11 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),
     onProgress: bar.update,
     connect: async () => {
-      const job = await resolveJob(io, spec, app, options);
+      const { job, session } = await jobSession(io, spec, app, options);
       // A sign-in that fails, or is for another tenant, stops the run before the first record.
-      await graphTokenProvider(io.env, job.graphBaseUrl, spec.tenant.id)();
+      await session.token();
       // The client every Graph call of the CLI uses: uploads retry and wait as deploys do.
-      return { graph: graphClient(io, job.graphBaseUrl, spec.tenant.id), endpoint: job.endpoint };
+      return { graph: session.client, endpoint: job.endpoint };
     },
   });
   bar.finish();

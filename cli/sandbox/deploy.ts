@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { createGraphClient, useGraphClientFactory, type GraphClient } from "../../lib/graph";
 import { GRAPH_APP_ID } from "../../lib/graph";
-import { APPLICATION_TEMPLATE_NAMES } from "../../lib/provisioning/graphApi";
+import { apiDrivenApplicationTemplates, servicePrincipals } from "../../lib/tenant";
 import type { TenantSpec } from "../../lib/model/schema";
 import { PlanError, runUnderMocks, type InvokeAnswer } from "../plan/mockRun";
 import { offlineInvokes } from "../plan/offline";
@@ -53,10 +53,6 @@ export class DeployError extends Error {
     super(messages.join("\n"));
     this.name = "DeployError";
   }
-}
-
-interface Page<T> {
-  value?: T[];
 }
 
 export async function deployToEmulator(options: DeployOptions): Promise<Deployment> {
@@ -165,17 +161,13 @@ async function instantiate(
 async function emulatorInvokes(graph: GraphClient, spec: TenantSpec): Promise<InvokeAnswer> {
   const offline = offlineInvokes(spec);
   const templates = new Map<string, string>();
-  for (const name of Object.values(APPLICATION_TEMPLATE_NAMES)) {
-    const filter = encodeURIComponent(`displayName eq '${name}'`);
-    const found = await graph.get<Page<{ id: string }>>(`/applicationTemplates?$filter=${filter}`);
-    if (found.value?.[0]) templates.set(name, found.value[0].id);
+  for (const [name, ids] of await apiDrivenApplicationTemplates(graph)) {
+    if (ids[0]) templates.set(name, ids[0]);
   }
-  const graphFilter = encodeURIComponent(`appId eq '${GRAPH_APP_ID}'`);
-  const graphPrincipal = (
-    await graph.get<
-      Page<{ id: string; appId: string; appRoles?: { id: string; value: string }[] }>
-    >(`/servicePrincipals?$filter=${graphFilter}`)
-  ).value?.[0];
+  const [graphPrincipal] = (await servicePrincipals(graph, { appId: GRAPH_APP_ID })) as {
+    id: string;
+    appRoles?: { id: string; value: string }[];
+  }[];
   return (token, inputs) => {
     if (token === "azuread:index/getApplicationTemplate:getApplicationTemplate") {
       const id = templates.get(String(inputs.displayName));

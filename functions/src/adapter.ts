@@ -5,7 +5,7 @@
  * does the registration), so all of it is unit-tested.
  */
 import { provisioningApp, type ProvisioningApp } from "../../lib/model/schema";
-import { createGraphClient } from "../../lib/graph";
+import { graphSession, jobFromEndpoint } from "../../lib/tenant";
 import {
   type BulkTarget,
   runUpload,
@@ -22,6 +22,8 @@ export interface FunctionSettings {
   app: ProvisioningApp;
   bulkUploadUrl: string;
   graphBaseUrl: string;
+  /** The spec's tenant: a token for any other tenant is refused before a record is sent. */
+  tenantId: string;
   dropContainerUrl: string;
   stateContainerUrl: string;
 }
@@ -63,24 +65,32 @@ export function readSettings(env: NodeJS.ProcessEnv): FunctionSettings {
     app: parsed.data,
     bulkUploadUrl: required("INBOUND_BULK_UPLOAD_URL"),
     graphBaseUrl: required("INBOUND_GRAPH_BASE_URL"),
+    tenantId: required("INBOUND_TENANT_ID"),
     dropContainerUrl: required("INBOUND_DROP_CONTAINER_URL"),
     stateContainerUrl: required("INBOUND_STATE_CONTAINER_URL"),
   };
 }
 
 /**
- * The job's bulkUpload URL and the project's Graph client (lib/graph), as `inbound upload` and the
- * deploy use it: its token comes from DefaultAzureCredential, which selects the user-assigned
- * identity through AZURE_CLIENT_ID (or INBOUND_GRAPH_TOKEN when set, for tests).
+ * The job's bulkUpload URL and the Graph session (lib/tenant) `inbound upload` uses, pinned to the
+ * spec's tenant: its token comes from DefaultAzureCredential, which selects the user-assigned
+ * identity through AZURE_CLIENT_ID (or INBOUND_GRAPH_TOKEN when set, for tests). The identity
+ * holds only the upload and log-read roles, so the job is named by the URL, never looked up.
  */
-export function graphTarget(settings: FunctionSettings, env: NodeJS.ProcessEnv): BulkTarget {
-  return {
-    graph: createGraphClient({
-      baseUrl: settings.graphBaseUrl,
-      token: env.INBOUND_GRAPH_TOKEN || undefined,
-    }),
-    endpoint: settings.bulkUploadUrl,
-  };
+export function graphTarget(settings: FunctionSettings, env: NodeJS.ProcessEnv): FunctionTarget {
+  const job = jobFromEndpoint(settings.bulkUploadUrl, "app setting INBOUND_BULK_UPLOAD_URL");
+  const session = graphSession({
+    baseUrl: settings.graphBaseUrl,
+    tenantId: settings.tenantId,
+    env,
+  });
+  return { graph: session.client, endpoint: job.endpoint, signIn: session.token };
+}
+
+/** Where bulk requests go, and the sign-in to check before the first one. */
+export interface FunctionTarget extends BulkTarget {
+  /** Gets a token (refused when for another tenant), so a bad sign-in stops the run unsent. */
+  signIn?: () => Promise<unknown>;
 }
 
 export interface Logger {
@@ -95,7 +105,7 @@ export interface UploaderRuntime {
   /** The state, and through it the run lock (a lease on its `lock` blob). */
   state: StateStore;
   /** Where and through which client bulk requests go (graphTarget). */
-  target: BulkTarget;
+  target: FunctionTarget;
   log: Logger;
   clock?: Clock;
 }
@@ -179,7 +189,11 @@ export async function handleTrigger(
     recovery:
       "restore the state container's blobs from a copy, or delete them (every record is then sent again)",
     clock,
-    connect: async () => runtime.target,
+    connect: async () => {
+      // As `inbound upload`: a sign-in that fails, or is for another tenant, stops the run here.
+      await runtime.target.signIn?.();
+      return runtime.target;
+    },
     onNotice: (text) => log.warn(text),
     onPlan: (plan) => {
       // Values are never logged: the engine's row messages are already redacted.

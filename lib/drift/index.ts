@@ -39,7 +39,7 @@ import {
   readWorkflow,
   resolveTaskDefinitionIds,
 } from "../lifecycle/graphApi";
-import { findApp, findExtensionId, findGroupId, findWorkflowId } from "./lookup";
+import { findExtensionId, findGroupId, findSpecApp, findWorkflowId } from "../tenant";
 
 type GraphLike = Pick<GraphClient, "request" | "getAllPages">;
 
@@ -145,7 +145,7 @@ const parsedObject = (value: string | undefined): Record<string, unknown> | unde
   }
 };
 
-/** A secret's differences: per JSON key for a JSON value (SyncNotificationSettings). */
+/** A secret's differences: per JSON key for a JSON value (the notification settings). */
 function secretDifferences(key: string, spec?: string, live?: string): Difference[] {
   const specObject = parsedObject(spec);
   const liveObject = parsedObject(live);
@@ -158,7 +158,7 @@ export async function appDrift(
   appKey: string,
   app: ProvisioningApp,
 ): Promise<Difference[]> {
-  const live = await findApp(client, app);
+  const { app: live } = await findSpecApp(client, app);
   if (!live) return missing(app.displayName);
   const { servicePrincipalId, jobId } = live;
   const differences: Difference[] = [];

@@ -19,6 +19,7 @@ import {
 } from "./routes/provisioning";
 import { createDirectoryState, DirectoryState, handleDirectory } from "./routes/directory";
 import { processBulkRequest } from "./processing";
+import { paged } from "./paging";
 
 export interface EmulatorRequest {
   method: string;
@@ -391,20 +392,5 @@ function auditLogs(request: EmulatorRequest, state: EmulatorState): EmulatorResp
   const entries = state.directory.provisioningLogs.filter(
     (e) => (!jobId || e.jobId === jobId) && (!since || String(e.activityDateTime) >= since),
   );
-  const skip = Number(request.query.get("$skiptoken") ?? 0);
-  const page = entries.slice(skip, skip + state.directory.pageSize);
-  const next = skip + state.directory.pageSize < entries.length;
-  const query = new URLSearchParams(request.query);
-  query.set("$skiptoken", String(skip + state.directory.pageSize));
-  return {
-    status: 200,
-    body: {
-      value: page,
-      ...(next
-        ? {
-            "@odata.nextLink": `${String(request.headers.host ? `http://${request.headers.host}` : "")}/v1.0/auditLogs/provisioning?${query}`,
-          }
-        : {}),
-    },
-  };
+  return paged(request, entries, state.directory.pageSize);
 }

@@ -16,7 +16,7 @@ import type {
 } from "@microsoft/microsoft-graph-types";
 import { expressionFromGraph, shortAttributeName } from "../expressions/graph";
 import { ATTRIBUTE_TYPE_NAMES, apiSourceRule } from "../provisioning/schema";
-import { BEST_GUESS_AD_SECRET_KEYS, isMaskedSecret } from "../provisioning/secrets";
+import { BEST_GUESS_AD_SECRET_KEYS, isMaskedSecret, SECRET_KEYS } from "../provisioning/secrets";
 import { EXPECTED_TEMPLATE } from "../provisioning/graphApi";
 import { SCOPE_OPERATORS, UNARY_SCOPE_OPERATORS } from "../model/schema";
 import { DEFAULT_SETTINGS } from "../lifecycle/compile";
@@ -270,18 +270,18 @@ function exportSecrets(
 ): void {
   const secrets = app.secrets ?? [];
   const byKey = new Map(secrets.map((s) => [s.key, s.value]));
-  const owned = new Set(["SyncNotificationSettings", "SkipOutOfScopeDeletions"]);
-  const notification = byKey.get("SyncNotificationSettings");
+  const owned = new Set<string>(Object.values(SECRET_KEYS));
+  const notification = byKey.get(SECRET_KEYS.notification);
   if (notification === undefined) {
     notes.push({
       path: at,
-      text: "gap: notificationEmail and deletionThreshold: the app has no SyncNotificationSettings secret; set them",
+      text: `gap: notificationEmail and deletionThreshold: the app has no ${SECRET_KEYS.notification} secret; set them`,
       gap: true,
     });
   } else if (isMaskedSecret(notification)) {
     notes.push({
       path: at,
-      text: "gap: notificationEmail and deletionThreshold: Graph returned SyncNotificationSettings masked; set them",
+      text: `gap: notificationEmail and deletionThreshold: Graph returned ${SECRET_KEYS.notification} masked; set them`,
       gap: true,
     });
   } else {
@@ -315,12 +315,12 @@ function exportSecrets(
     } catch {
       notes.push({
         path: at,
-        text: `gap: SyncNotificationSettings is not JSON (${JSON.stringify(notification)}); set notificationEmail and deletionThreshold`,
+        text: `gap: ${SECRET_KEYS.notification} is not JSON (${JSON.stringify(notification)}); set notificationEmail and deletionThreshold`,
         gap: true,
       });
     }
   }
-  const skip = byKey.get("SkipOutOfScopeDeletions");
+  const skip = byKey.get(SECRET_KEYS.skipOutOfScopeDeletions);
   if (skip !== undefined && /^true$/i.test(skip)) spec.skipOutOfScopeDeletions = true;
 
   if (target === "activeDirectory") {

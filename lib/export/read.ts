@@ -2,15 +2,24 @@
  * What `inbound export` reads of a live tenant: the API-driven provisioning apps (service
  * principal, synchronization job, schema, secrets) and the Lifecycle Workflows objects. Only GETs
  * are sent. A read that fails is recorded where it failed and the rest is still read, so the spec
- * is written for what could be read and each gap is marked.
+ * is written for what could be read and each gap is marked. The apps, their jobs and the
+ * lifecycle objects are found, and every page read, through lib/tenant, as every command does.
  */
 import type { SynchronizationJob, SynchronizationSchema } from "@microsoft/microsoft-graph-types";
-import type { GraphClient } from "../graph/client";
-import { APPLICATION_TEMPLATE_NAMES, EXPECTED_TEMPLATE, syncPaths } from "../provisioning/graphApi";
+import { syncPaths } from "../provisioning/graphApi";
 import type { SecretPair } from "../provisioning/secrets";
-import { LCW_PATH } from "../lifecycle/compile";
-
-type GraphLike = Pick<GraphClient, "request">;
+import {
+  API_DRIVEN_TEMPLATES,
+  apiDrivenPrincipals,
+  filterEq,
+  groupPath,
+  isApiDrivenJob,
+  LIFECYCLE_READ,
+  lifecyclePaths,
+  withJobs,
+  type AppCandidate,
+  type GraphLike,
+} from "../tenant";
 export type Json = Record<string, unknown>;
 
 /** One read that failed: what it was for, the request, and Graph's answer. */
@@ -60,14 +69,6 @@ export interface LiveTenant {
   failures: ReadFailure[];
 }
 
-const LIFECYCLE_HEADERS = { Prefer: "include-unknown-enum-members" };
-const API_TEMPLATES: readonly string[] = Object.values(EXPECTED_TEMPLATE);
-
-/** Whether a job comes from an API-driven provisioning template (API2AAD, API2AD). */
-export function isApiDrivenJob(job: Pick<SynchronizationJob, "templateId">): boolean {
-  return API_TEMPLATES.includes(String(job.templateId ?? ""));
-}
-
 function failureOf(what: string, request: string, error: unknown): ReadFailure {
   const e = error as { status?: number; graphMessage?: string; message?: string };
   return {
@@ -78,80 +79,48 @@ function failureOf(what: string, request: string, error: unknown): ReadFailure {
   };
 }
 
-/** A GET whose failure is recorded in `failures` and answered with undefined. */
-async function get<T>(
-  client: GraphLike,
+/**
+ * A read whose failure is recorded in `failures` and answered with undefined. Tokens for another
+ * tenant and sign-in failures (no status) stop the export: nothing could be read.
+ */
+async function attempt<T>(
   failures: ReadFailure[],
   what: string,
   path: string,
-  headers?: Record<string, string>,
+  read: () => Promise<T>,
 ): Promise<T | undefined> {
   try {
-    return (await client.request<T>("GET", path, undefined, headers ? { headers } : {})) as T;
+    return await read();
   } catch (error) {
-    // Tokens for another tenant and sign-in failures stop the export: nothing could be read.
     if ((error as { status?: number }).status === undefined) throw error;
     failures.push(failureOf(what, `GET ${path}`, error));
     return undefined;
   }
 }
 
-/** Every page of a collection (`@odata.nextLink` followed), or undefined when a page fails. */
-async function list<T>(
+/** One GET, its failure recorded. */
+const get = <T>(
   client: GraphLike,
   failures: ReadFailure[],
   what: string,
   path: string,
-  headers?: Record<string, string>,
-): Promise<{ value: T[] } | undefined> {
-  const value: T[] = [];
-  let next: string | undefined = path;
-  while (next) {
-    const page: { value?: T[]; "@odata.nextLink"?: string } | undefined = await get(
-      client,
-      failures,
-      what,
-      next,
-      headers,
-    );
-    if (!page) return undefined;
-    value.push(...(page.value ?? []));
-    next = page["@odata.nextLink"];
-  }
-  return { value };
-}
+  options: typeof LIFECYCLE_READ | object = {},
+) =>
+  attempt(
+    failures,
+    what,
+    path,
+    async () => (await client.request<T>("GET", path, undefined, options)) as T,
+  );
 
-const quoted = (value: string) => `'${value.replace(/'/g, "''")}'`;
-
-/** The service principals made from the API-driven gallery templates, by id → display name. */
-async function discoverServicePrincipals(
+/** Every page of a collection (the client follows `@odata.nextLink`), its failure recorded. */
+const list = <T>(
   client: GraphLike,
   failures: ReadFailure[],
-): Promise<Map<string, Json>> {
-  const found = new Map<string, Json>();
-  for (const name of Object.values(APPLICATION_TEMPLATE_NAMES)) {
-    const templates = await get<{ value?: Json[] }>(
-      client,
-      failures,
-      `the gallery template "${name}"`,
-      `/applicationTemplates?$filter=${encodeURIComponent(`displayName eq ${quoted(name)}`)}`,
-    );
-    for (const template of templates?.value ?? []) {
-      // applicationTemplateId supports $filter eq
-      // (https://learn.microsoft.com/en-us/graph/api/resources/serviceprincipal).
-      const principals = await list<Json>(
-        client,
-        failures,
-        `the service principals made from "${name}"`,
-        `/servicePrincipals?$filter=${encodeURIComponent(`applicationTemplateId eq ${quoted(String(template.id))}`)}`,
-      );
-      for (const sp of principals?.value ?? []) {
-        found.set(String(sp.id), { applicationTemplateId: template.id, ...sp });
-      }
-    }
-  }
-  return found;
-}
+  what: string,
+  path: string,
+  options?: typeof LIFECYCLE_READ,
+) => attempt(failures, what, path, () => client.getAllPages<T>(path, options));
 
 async function readApp(
   client: GraphLike,
@@ -167,7 +136,7 @@ async function readApp(
       client,
       failures,
       "the application object (for adopting the app)",
-      `/applications?$filter=${encodeURIComponent(`appId eq ${quoted(sp.appId)}`)}&$select=id,appId`,
+      `/applications?${filterEq("appId", sp.appId)}&$select=id,appId`,
     );
     const id = applications?.value?.[0]?.id;
     if (id) applicationObjectId = String(id);
@@ -233,11 +202,15 @@ export async function readTenant(client: GraphLike, options: ReadOptions): Promi
   if (domain?.name) live.domain = String(domain.name);
 
   const asked = options.servicePrincipalIds ?? [];
-  const principals = new Map<string, Json>();
+  const principals: Json[] = [];
   if (asked.length === 0) {
-    for (const [id, sp] of await discoverServicePrincipals(client, failures)) {
-      principals.set(id, sp);
-    }
+    const found = await attempt(
+      failures,
+      "the API-driven provisioning apps (the service principals made from their gallery templates)",
+      "/servicePrincipals",
+      () => apiDrivenPrincipals(client),
+    );
+    principals.push(...(found ?? []));
   } else {
     for (const id of asked) {
       const sp = await get<Json>(
@@ -246,39 +219,35 @@ export async function readTenant(client: GraphLike, options: ReadOptions): Promi
         `service principal ${id}`,
         `/servicePrincipals/${encodeURIComponent(id)}`,
       );
-      if (sp) principals.set(id, sp);
+      if (sp) principals.push(sp);
     }
   }
-  for (const [id, sp] of principals) {
-    const displayName = String(sp.displayName ?? id);
-    const jobs = await list<SynchronizationJob>(
-      client,
+  for (const sp of principals) {
+    const id = String(sp.id);
+    const candidate: AppCandidate | undefined = await attempt(
       failures,
-      `the synchronization jobs of "${displayName}"`,
+      `the synchronization jobs of "${String(sp.displayName ?? id)}"`,
       syncPaths.jobs(id),
+      () => withJobs(client, sp),
     );
-    if (!jobs) continue;
-    const apiJobs = (jobs.value ?? []).filter(isApiDrivenJob);
+    if (!candidate) continue;
+    const apiJobs = candidate.jobs.filter(isApiDrivenJob);
     if (apiJobs.length === 0) {
-      const templates = (jobs.value ?? []).map((j) => String(j.templateId));
+      const templates = candidate.jobs.map((j) => j.templateId);
       live.refused.push({
         servicePrincipalId: id,
         asked: asked.length > 0,
-        reason: `service principal ${id} ("${displayName}") is not an API-driven provisioning app: ${
+        reason: `service principal ${id} ("${candidate.displayName}") is not an API-driven provisioning app: ${
           templates.length
             ? `its synchronization jobs come from ${templates.join(", ")}`
             : "it has no synchronization job"
-        }, not from ${API_TEMPLATES.join(" or ")}`,
+        }, not from ${API_DRIVEN_TEMPLATES.join(" or ")}`,
       });
       continue;
     }
-    for (const job of apiJobs) {
+    for (const { id: jobId, templateId, job } of apiJobs) {
       live.apps.push(
-        await readApp(client, sp, {
-          ...job,
-          id: String(job.id),
-          templateId: String(job.templateId),
-        }),
+        await readApp(client, sp, { ...(job as SynchronizationJob), id: jobId, templateId }),
       );
     }
   }
@@ -287,50 +256,46 @@ export async function readTenant(client: GraphLike, options: ReadOptions): Promi
     client,
     failures,
     "the lifecycle workflows",
-    `${LCW_PATH}/workflows`,
-    LIFECYCLE_HEADERS,
+    lifecyclePaths.workflows,
+    LIFECYCLE_READ,
   );
   if (workflows) {
     live.workflows = [];
-    for (const summary of workflows.value ?? []) {
+    for (const summary of workflows) {
       const wfFailures: ReadFailure[] = [];
-      const id = encodeURIComponent(String(summary.id));
+      const id = String(summary.id);
       const workflow =
         (await get<Json>(
           client,
           wfFailures,
           `workflow "${String(summary.displayName)}"`,
-          `${LCW_PATH}/workflows/${id}`,
-          LIFECYCLE_HEADERS,
+          lifecyclePaths.workflow(id),
+          LIFECYCLE_READ,
         )) ?? summary;
       const tasks = await list<Json>(
         client,
         wfFailures,
         `the tasks of workflow "${String(summary.displayName)}"`,
-        `${LCW_PATH}/workflows/${id}/tasks`,
-        LIFECYCLE_HEADERS,
+        lifecyclePaths.tasks(id),
+        LIFECYCLE_READ,
       );
-      live.workflows.push({
-        workflow,
-        ...(tasks ? { tasks: tasks.value ?? [] } : {}),
-        failures: wfFailures,
-      });
+      live.workflows.push({ workflow, ...(tasks ? { tasks } : {}), failures: wfFailures });
     }
   }
   const extensions = await list<Json>(
     client,
     failures,
     "the custom task extensions",
-    `${LCW_PATH}/customTaskExtensions`,
-    LIFECYCLE_HEADERS,
+    lifecyclePaths.customTaskExtensions,
+    LIFECYCLE_READ,
   );
-  if (extensions) live.extensions = extensions.value ?? [];
+  if (extensions) live.extensions = extensions;
   const settings = await get<Json>(
     client,
     failures,
     "the Lifecycle Workflows settings",
-    `${LCW_PATH}/settings`,
-    LIFECYCLE_HEADERS,
+    lifecyclePaths.settings,
+    LIFECYCLE_READ,
   );
   if (settings) live.settings = settings;
   return live;
@@ -347,10 +312,10 @@ export async function readReferences(
       client,
       live.failures,
       "the task definitions",
-      `${LCW_PATH}/taskDefinitions`,
-      LIFECYCLE_HEADERS,
+      lifecyclePaths.taskDefinitions,
+      LIFECYCLE_READ,
     );
-    if (definitions) live.taskDefinitions = definitions.value ?? [];
+    if (definitions) live.taskDefinitions = definitions;
   }
   for (const id of needs.groupIds) {
     if (id in live.groupNames) continue;
@@ -358,7 +323,7 @@ export async function readReferences(
       client,
       live.failures,
       `the display name of group ${id}`,
-      `/groups/${encodeURIComponent(id)}?$select=id,displayName`,
+      groupPath(id),
     );
     if (group?.displayName) live.groupNames[id] = String(group.displayName);
   }

@@ -1,6 +1,6 @@
 export { createGraphClient, resolvePath } from "./client";
 export { backoff, retryAfterMs, RetryPolicy } from "./retry";
-export { tokenTenant } from "./token";
+export { environmentToken, tokenTenant } from "./token";
 export { GRAPH_HOSTS, graphUrlProblem, isGraphHost, mayCarryToken } from "./hosts";
 export type {
   GraphClient,
@@ -18,6 +18,7 @@ export { createRecordingClient } from "./recording";
 export type { RecordedRequest, RecordingClientOptions, StandIn } from "./recording";
 
 import { createGraphClient, GraphClient, GraphVersion } from "./client";
+import { environmentToken } from "./token";
 
 /** Microsoft Graph's own application (client) id, the same in every tenant. */
 export const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
@@ -42,7 +43,7 @@ const ambientClient: GraphClientFactory = (inputs) =>
   createGraphClient({
     baseUrl: inputs.graphBaseUrl,
     version: inputs.graphVersion,
-    token: process.env.INBOUND_GRAPH_TOKEN || undefined,
+    token: environmentToken(),
     tenantId: inputs.tenantId,
   });
 

@@ -54,6 +54,14 @@ export function tokenGetter(options: TokenOptions, baseUrl: string): () => Promi
   };
 }
 
+/**
+ * The bearer token the environment gives as is (CI, tests, `inbound sandbox`), or undefined for
+ * the ambient Azure login. The one place the variable is read.
+ */
+export function environmentToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.INBOUND_GRAPH_TOKEN || undefined;
+}
+
 /** The `tid` claim of a JWT access token; undefined for anything that is not one. */
 export function tokenTenant(token: string): string | undefined {
   const payload = token.split(".")[1];

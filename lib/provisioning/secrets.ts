@@ -37,6 +37,16 @@ export const BEST_GUESS_AD_SECRET_KEYS: ActiveDirectorySecretKeys = {
   ouKey: "SyncAgentADContainer",
 };
 
+/**
+ * The synchronization secret keys the spec decides for every app: the notification and
+ * accidental-deletion settings (one JSON value) and SkipOutOfScopeDeletions
+ * (https://learn.microsoft.com/en-us/entra/identity/hybrid/cloud-sync/how-to-inbound-synch-ms-graph).
+ */
+export const SECRET_KEYS = {
+  notification: "SyncNotificationSettings",
+  skipOutOfScopeDeletions: "SkipOutOfScopeDeletions",
+} as const;
+
 /** The secrets the spec decides, in a fixed order. Pure. */
 export function compileSecrets(
   app: Pick<
@@ -51,7 +61,7 @@ export function compileSecrets(
 ): SecretPair[] {
   const secrets: SecretPair[] = [
     {
-      key: "SyncNotificationSettings",
+      key: SECRET_KEYS.notification,
       // Keys and value types as the documented example writes them
       // (https://learn.microsoft.com/en-us/entra/identity/hybrid/cloud-sync/how-to-inbound-synch-ms-graph).
       value: JSON.stringify({
@@ -61,7 +71,10 @@ export function compileSecrets(
         DeleteThresholdValue: app.deletionThreshold,
       }),
     },
-    { key: "SkipOutOfScopeDeletions", value: app.skipOutOfScopeDeletions ? "True" : "False" },
+    {
+      key: SECRET_KEYS.skipOutOfScopeDeletions,
+      value: app.skipOutOfScopeDeletions ? "True" : "False",
+    },
   ];
   if (app.target === "activeDirectory" && app.activeDirectory) {
     const { domain, defaultOu } = app.activeDirectory;

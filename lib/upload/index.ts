@@ -12,7 +12,6 @@ export {
   MAX_OPERATIONS,
   SCIM_CONTENT_TYPE,
 } from "./bulk";
-export { findProvisioningJob, graphTokenProvider, type JobRef, jobFromEndpoint } from "./endpoint";
 export {
   executePlan,
   planBatches,

@@ -5,6 +5,7 @@
  * https://github.com/AzureAD/entra-id-inbound-provisioning/tree/main/Postman), so this is the
  * answer to "what happened to the records I uploaded".
  */
+import { odataString } from "../tenant";
 
 /** The parts of a provisioningObjectSummary used here (v1.0 names, beta's statusInfo too). */
 export interface ProvisioningLogEntry {
@@ -66,7 +67,7 @@ export function parseSince(text: string, now: number): Date {
  * quoted, the date-time is a bare OData literal.
  */
 export function provisioningLogsPath(jobId: string, since: Date): string {
-  const filter = `jobId eq '${jobId.replace(/'/g, "''")}' and activityDateTime ge ${since.toISOString()}`;
+  const filter = `jobId eq ${odataString(jobId)} and activityDateTime ge ${since.toISOString()}`;
   return `/auditLogs/provisioning?$filter=${encodeURIComponent(filter)}`;
 }
 
@@ -100,22 +101,4 @@ export function summariseLogs(entries: readonly ProvisioningLogEntry[]): LogSumm
   const counts: Record<string, number> = {};
   for (const r of records) counts[r.status] = (counts[r.status] ?? 0) + 1;
   return { records, counts };
-}
-
-/** Service principal id and job id out of a bulkUpload URL. */
-export function parseBulkUploadUrl(
-  url: string,
-):
-  { graphBaseUrl: string; version: string; servicePrincipalId: string; jobId: string } | undefined {
-  const match =
-    /^(https?:\/\/[^/]+)\/(v1\.0|beta)\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)\/bulkUpload\/?$/i.exec(
-      url,
-    );
-  if (!match) return undefined;
-  return {
-    graphBaseUrl: match[1],
-    version: match[2],
-    servicePrincipalId: decodeURIComponent(match[3]),
-    jobId: decodeURIComponent(match[4]),
-  };
 }

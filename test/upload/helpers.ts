@@ -1,4 +1,5 @@
 /** Shared test material for the uploader: a spec app over Microsoft's sample columns, a fake clock. */
+import { randomUUID } from "crypto";
 import * as path from "path";
 import { Readable } from "stream";
 import { tenantSpec, ProvisioningApp } from "../../lib/model/schema";
@@ -6,6 +7,7 @@ import type { Clock } from "../../lib/upload/scheduler";
 import type { BulkTarget } from "../../lib/upload/bulk";
 import { createGraphClient } from "../../lib/graph";
 import type { GraphEmulator } from "../../lib/emulator";
+import { bulkUploadUrl } from "../../lib/tenant";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "upload");
 export const SAMPLE_1000 = path.join(FIXTURES, "csv-with-1000-records.csv");
@@ -238,10 +240,16 @@ export function externalIds(received: Received[]): string[] {
  * Instantiates an API-driven app in the emulator and creates its job, the way the stack does, and
  * forgets those requests so a test sees only its own.
  */
-export async function seedApiDrivenApp(
+/**
+ * A gallery app instantiated as Graph does it, with one job from `synchronizationTemplateId`; a
+ * template the emulator does not list (a decoy such as Workday's) is added to its gallery first.
+ */
+export async function seedGalleryApp(
   emulator: GraphEmulator,
   displayName: string,
-): Promise<{ servicePrincipalId: string; jobId: string; endpoint: string }> {
+  synchronizationTemplateId: string,
+  galleryName = synchronizationTemplateId,
+): Promise<{ servicePrincipalId: string; jobId: string }> {
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${emulator.url}/v1.0${path}`, {
       method: "POST",
@@ -251,19 +259,30 @@ export async function seedApiDrivenApp(
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as Record<string, { id: string }> & { id: string };
   };
-  const template = emulator.state.directory.applicationTemplates.find(
-    (t) => t.synchronizationTemplateId === "API2AAD",
-  )!;
+  const templates = emulator.state.directory.applicationTemplates;
+  let template = templates.find((t) => t.synchronizationTemplateId === synchronizationTemplateId);
+  if (!template) {
+    template = { id: randomUUID(), displayName: galleryName, synchronizationTemplateId };
+    templates.push(template);
+  }
   const { servicePrincipal } = await post(`/applicationTemplates/${template.id}/instantiate`, {
     displayName,
   });
   const job = await post(`/servicePrincipals/${servicePrincipal.id}/synchronization/jobs`, {
-    templateId: "API2AAD",
+    templateId: synchronizationTemplateId,
   });
   emulator.requests.length = 0;
+  return { servicePrincipalId: servicePrincipal.id, jobId: job.id };
+}
+
+export async function seedApiDrivenApp(
+  emulator: GraphEmulator,
+  displayName: string,
+): Promise<{ servicePrincipalId: string; jobId: string; endpoint: string }> {
+  const { servicePrincipalId, jobId } = await seedGalleryApp(emulator, displayName, "API2AAD");
   return {
-    servicePrincipalId: servicePrincipal.id,
-    jobId: job.id,
-    endpoint: `${emulator.url}/v1.0/servicePrincipals/${servicePrincipal.id}/synchronization/jobs/${job.id}/bulkUpload`,
+    servicePrincipalId,
+    jobId,
+    endpoint: bulkUploadUrl(emulator.url, servicePrincipalId, jobId),
   };
 }

@@ -214,6 +214,7 @@ describe("readSettings", () => {
     INBOUND_SPEC_JSON: JSON.stringify(functionApp()),
     INBOUND_BULK_UPLOAD_URL: BULK_UPLOAD_URL,
     INBOUND_GRAPH_BASE_URL: "https://graph.microsoft.com",
+    INBOUND_TENANT_ID: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
     INBOUND_DROP_CONTAINER_URL: "https://acct.blob.core.windows.net/drop",
     INBOUND_STATE_CONTAINER_URL: "https://acct.blob.core.windows.net/state",
   });
@@ -224,6 +225,7 @@ describe("readSettings", () => {
       app: functionApp(),
       bulkUploadUrl: BULK_UPLOAD_URL,
       graphBaseUrl: "https://graph.microsoft.com",
+      tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
       dropContainerUrl: "https://acct.blob.core.windows.net/drop",
       stateContainerUrl: "https://acct.blob.core.windows.net/state",
     });

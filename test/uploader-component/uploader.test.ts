@@ -341,6 +341,7 @@ describe("kind: function", () => {
       AZURE_CLIENT_ID: "fn-identity-client-id",
       INBOUND_BULK_UPLOAD_URL: BULK_UPLOAD_URL,
       INBOUND_GRAPH_BASE_URL: "https://graph.microsoft.com",
+      INBOUND_TENANT_ID: TENANT_ID,
       INBOUND_APP_KEY: "employees",
       INBOUND_SPEC_JSON: JSON.stringify(functionApp()),
       INBOUND_SCHEDULE: "0 0 2 * * *",

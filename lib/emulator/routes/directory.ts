@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "crypto";
 import type { EmulatorRequest, EmulatorResponse } from "../index";
+import { paged } from "../paging";
 
 type Json = Record<string, unknown>;
 
@@ -106,6 +107,15 @@ function equalsFilter(filter: string | null): { property: string; value: string 
   return match ? { property: match[1], value: match[2].replace(/''/g, "'") } : undefined;
 }
 
+/** Only the properties `$select` names (all without it), as Graph answers a list. */
+function selected(items: Json[], select: string | null): Json[] {
+  if (!select) return items;
+  const keep = select.split(",").map((p) => p.trim());
+  return items.map((item) =>
+    Object.fromEntries(keep.filter((k) => k in item).map((k) => [k, item[k]])),
+  );
+}
+
 export function handleDirectory(
   state: DirectoryState,
   request: EmulatorRequest,
@@ -120,7 +130,7 @@ export function handleDirectory(
     const value = state.applicationTemplates
       .filter((t) => !wanted || (t as unknown as Json)[wanted.property] === wanted.value)
       .map(({ id, displayName }) => ({ id, displayName, supportedProvisioningTypes: ["sync"] }));
-    return { status: 200, body: { value } };
+    return paged(request, value, state.pageSize);
   }
 
   const instantiate = /^\/applicationTemplates\/([^/]+)\/instantiate$/.exec(path);
@@ -157,7 +167,7 @@ export function handleDirectory(
     const value = [...state.servicePrincipals.values()].filter(
       (sp) => !wanted || sp[wanted.property] === wanted.value,
     );
-    return { status: 200, body: { value } };
+    return paged(request, selected(value, request.query.get("$select")), state.pageSize);
   }
 
   const listed = { "/groups": state.groups, "/applications": state.applications }[path];
@@ -168,7 +178,7 @@ export function handleDirectory(
     const value = [...listed.values()].filter(
       (item) => !wanted || item[wanted.property] === wanted.value,
     );
-    return { status: 200, body: { value } };
+    return paged(request, selected(value, request.query.get("$select")), state.pageSize);
   }
 
   if (path === "/organization" && method === "GET") {

@@ -21,6 +21,7 @@ import type { Expr } from "../../expressions/ast";
 import { FUNCTIONS, findFunction } from "../../expressions/functions";
 import { parseExpression } from "../../expressions/parser";
 import { expressionTree, type ParameterKey } from "../../expressions/graph";
+import { SECRET_KEYS } from "../../provisioning/secrets";
 
 export interface ProvisioningRequest {
   method: string;
@@ -514,7 +515,7 @@ export function handleProvisioning(
     return { status: 204 };
   }
   if (action === "/start" && method === "POST") {
-    const settings = sp.secrets.find((s) => s.key === "SyncNotificationSettings");
+    const settings = sp.secrets.find((s) => s.key === SECRET_KEYS.notification);
     const recipients = settings ? (JSON.parse(settings.value) as Json).Recipients : undefined;
     entry.job.schedule.state = "Active";
     entry.job.status = recipients
