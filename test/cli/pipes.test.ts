@@ -144,10 +144,8 @@ const commands = (): [string, string[], number, string?][] => [
   ["plan --json", ["plan", SPEC, "--json"], 64 * 1024, "0"],
   ["diff --markdown", ["diff", SPEC, "head.yaml", "--markdown"], 32 * 1024, "3"],
   ["diff --json", ["diff", SPEC, "head.yaml", "--json"], 64 * 1024, "3"],
-  ["logs", ["logs", ...app, "--since", "1h", ...graph()], 64 * 1024, "0"],
   ["logs --json", ["logs", ...app, "--since", "1h", "--json", ...graph()], 64 * 1024, "0"],
   ["report --json", ["report", ...app, ...state, "--json", ...graph()], 64 * 1024, "0"],
-  ["report", ["report", ...app, ...state, ...graph()], 0, "0"],
   ["export", ["export", "--tenant", facts.tenantId, ...graph()], 0],
 ];
 
@@ -167,7 +165,7 @@ test("each command's output through a pipe to a slow reader is the output it wri
       expect({ what, code: got.fileCode, err: got.fileErr }).toEqual({ what, code, err: "" });
     }
   }
-}, 120_000);
+}, 300_000);
 
 test("a reader that leaves after the first line ends the command quietly, with its exit code", async () => {
   const script =
