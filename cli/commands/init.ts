@@ -61,6 +61,8 @@ export function init(options: InitOptions, io: CliIo): number {
   }
   const target = path.resolve(io.cwd, options.out);
   try {
+    // config/tenants/ is the user's: a fresh checkout or project has none yet.
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     // "wx" refuses an existing file in the same step that creates it, so nothing is overwritten
     // between a check and the write.
     fs.writeFileSync(target, withSchemaLine(text, path.dirname(target)), {

@@ -13,7 +13,7 @@ const ROOT = path.join(__dirname, "..", "..");
 /** Where a sandbox keeps its token file and the uploader's state, under the working directory. */
 export const SANDBOX_DIR = ".inbound-sandbox";
 /** The bundled example tenant and the HR export it reads (README, quick start). */
-const EXAMPLE_SPEC = path.join(ROOT, "config", "tenants", "contoso.yaml");
+const EXAMPLE_SPEC = path.join(ROOT, "examples", "tenants", "contoso.yaml");
 const EXAMPLE_CSV = path.join(ROOT, "examples", "hr.csv");
 
 interface SandboxOptions {

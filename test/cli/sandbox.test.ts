@@ -48,7 +48,7 @@ test("the sandbox deploys the example, the printed upload and logs commands run 
     const facts = JSON.parse(await firstLine(child)) as SandboxFacts;
     expect(facts.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(facts.baseUrl).not.toMatch(/:0$/);
-    expect(facts.spec).toBe(path.join("config", "tenants", "contoso.yaml"));
+    expect(facts.spec).toBe(path.join("examples", "tenants", "contoso.yaml"));
     // A token the CLI's tenant check takes for the spec's tenant.
     expect(tokenTenant(facts.token)).toBe(TENANT_ID);
     expect(facts.apps.map((a) => a.key)).toEqual(["employees"]);
@@ -247,7 +247,7 @@ test("the README's sandbox lines are the ones the sandbox prints on its default 
       tenantId: TENANT_ID,
       token: "t",
       envFile: path.join(".inbound-sandbox", port, "env"),
-      spec: path.join("config", "tenants", "contoso.yaml"),
+      spec: path.join("examples", "tenants", "contoso.yaml"),
       apps: [
         {
           key: "employees",
@@ -256,12 +256,12 @@ test("the README's sandbox lines are the ones the sandbox prints on its default 
           jobId: "job",
           bulkUploadUrl: "",
           upload: [
-            ...["upload", "--spec", "config/tenants/contoso.yaml", "--app", "employees"],
+            ...["upload", "--spec", "examples/tenants/contoso.yaml", "--app", "employees"],
             ...["--csv", "examples/hr.csv", "--graph-url", `http://127.0.0.1:${port}`],
             ...["--state", state],
           ],
           logs: [
-            ...["logs", "--spec", "config/tenants/contoso.yaml", "--app", "employees"],
+            ...["logs", "--spec", "examples/tenants/contoso.yaml", "--app", "employees"],
             ...["--since", "1h", "--graph-url", `http://127.0.0.1:${port}`],
           ],
         },
@@ -280,7 +280,7 @@ test("the README's sandbox lines are the ones the sandbox prints on its default 
 test("the README's upload command, run where there is no hr.csv, says so with exit 1 (not an internal error)", async () => {
   const missing = path.join(ROOT, "hr.csv");
   expect(existsSync(missing)).toBe(false);
-  const args = ["--spec", "config/tenants/contoso.yaml", "--app", "employees", "--csv", "hr.csv"];
+  const args = ["--spec", "examples/tenants/contoso.yaml", "--app", "employees", "--csv", "hr.csv"];
   for (const command of [
     ["upload", ...args, "--dry-run"],
     ["simulate", ...args],
@@ -300,7 +300,7 @@ test("a resource the emulator refuses ends the sandbox with exit 1 naming the re
   const spec = path.join(dir, "tenant.yaml");
   writeFileSync(
     spec,
-    `extends: ${JSON.stringify(path.join(ROOT, "config", "tenants", "contoso.yaml"))}\n` +
+    `extends: ${JSON.stringify(path.join(ROOT, "examples", "tenants", "contoso.yaml"))}\n` +
       `provisioning:\n  employees:\n    applicationTemplateId: ${template}\n`,
   );
   try {
