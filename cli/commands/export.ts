@@ -3,7 +3,7 @@ import * as path from "path";
 import { Command, InvalidArgumentError } from "commander";
 import { CliIo, EXIT, graphUrlArgument, safeText } from "../io";
 import { graphClient } from "./upload";
-import { graphTokenProvider } from "../../lib/upload/endpoint";
+import { cliTokenProvider } from "../sandboxToken";
 import { readReferences, readTenant } from "../../lib/export/read";
 import {
   DEFAULT_GRAPH_URL,
@@ -80,7 +80,7 @@ export async function exportCommand(options: ExportOptions, io: CliIo): Promise<
   const tenantId = options.tenant;
   try {
     // A sign-in that fails, or is for another tenant, stops the export before the first read.
-    await graphTokenProvider(io.env, graphBaseUrl, tenantId)();
+    await cliTokenProvider(io, graphBaseUrl, tenantId)();
   } catch (err) {
     io.err(`inbound export: ${(err as Error).message}\n`);
     return EXIT.failed;

@@ -10,6 +10,7 @@ import { parse } from "csv-parse/sync";
 import { CliIo, EXIT, refuseIrregularFile } from "../io";
 import { proposeMappings, Proposal } from "../init/propose";
 import { headerDelimiter } from "../../lib/upload/csv";
+import { pasteable } from "../invocation";
 
 interface InitOptions {
   csv?: string;
@@ -77,7 +78,7 @@ export function init(options: InitOptions, io: CliIo): number {
     );
     return EXIT.failed;
   }
-  io.out(`wrote ${options.out}; next: inbound validate ${options.out}\n`);
+  io.out(`wrote ${options.out}; next: ${pasteable(io.command, ["validate", options.out])}\n`);
   return EXIT.ok;
 }
 

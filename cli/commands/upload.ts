@@ -7,16 +7,13 @@ import { formatDiagnostic } from "../../lib/model/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../../lib/model/schema";
 import { createGraphClient } from "../../lib/graph";
 import { bulkBody, SCIM_CONTENT_TYPE } from "../../lib/upload/bulk";
-import {
-  findProvisioningJob,
-  graphTokenProvider,
-  jobFromEndpoint,
-  JobRef,
-} from "../../lib/upload/endpoint";
+import { findProvisioningJob, jobFromEndpoint, JobRef } from "../../lib/upload/endpoint";
 import { planBatches, Progress, UploadPlan } from "../../lib/upload/engine";
 import { RunOutcome, runUpload, summarize } from "../../lib/upload/run";
 import type { MappingProblem } from "../../lib/upload/convert";
 import { DirectoryStateStore } from "../../lib/upload/state";
+import { cliTokenProvider } from "../sandboxToken";
+import { pasteable } from "../invocation";
 
 export interface UploadCliOptions {
   spec: string;
@@ -112,7 +109,7 @@ export async function resolveJob(
 
 /** A Graph client for the spec's tenant: a token for another tenant is refused. */
 export function graphClient(io: CliIo, graphBaseUrl: string, tenantId: string) {
-  const token = graphTokenProvider(io.env, graphBaseUrl, tenantId);
+  const token = cliTokenProvider(io, graphBaseUrl, tenantId);
   return createGraphClient({
     baseUrl: graphBaseUrl,
     tenantId,
@@ -152,7 +149,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     connect: async () => {
       const job = await resolveJob(io, spec, app, options);
       // A sign-in that fails, or is for another tenant, stops the run before the first record.
-      await graphTokenProvider(io.env, job.graphBaseUrl, spec.tenant.id)();
+      await cliTokenProvider(io, job.graphBaseUrl, spec.tenant.id)();
       // The client every Graph call of the CLI uses: uploads retry and wait as deploys do.
       return { graph: graphClient(io, job.graphBaseUrl, spec.tenant.id), endpoint: job.endpoint };
     },
@@ -183,19 +180,28 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     }
     io.out(`dry run: ${plan.requests} requests, ${plan.toSend} records, nothing sent\n`);
   } else if (plan && result) {
-    reportResult(io, run);
+    reportResult(io, run, options);
   } else if (plan && run.status !== "failed") {
     io.out(`nothing to send: ${plan.unchanged} unchanged\n`);
   } else if (run.error) {
     io.err(`${run.error}\n`);
   }
   if (run.runId) {
-    const state = options.state ? ` --state ${shellWord(options.state)}` : "";
+    // Pasted, it reads the logs of the Graph this run sent to, started as this run was.
     io.out(
-      `report: inbound report --spec ${shellWord(options.spec)} --app ${shellWord(options.app)}${state} --run ${run.runId}\n`,
+      `report: ${pasteable(io.command, ["report", ...sameTarget(options, true), "--run", run.runId])}\n`,
     );
   }
   return run.status === "ok" ? EXIT.ok : run.status === "partial" ? EXIT.partial : EXIT.failed;
+}
+
+/** The options that name the same app and Graph for `logs`, and the same state for `report`. */
+function sameTarget(options: UploadCliOptions, withState: boolean): string[] {
+  const words = ["--spec", options.spec, "--app", options.app];
+  if (withState && options.state) words.push("--state", options.state);
+  if (options.endpoint) words.push("--endpoint", options.endpoint);
+  else if (options.graphUrl) words.push("--graph-url", options.graphUrl);
+  return words;
 }
 
 /** A word the shell reads back as itself. */
@@ -256,7 +262,7 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
   );
 }
 
-function reportResult(io: CliIo, run: RunOutcome): void {
+function reportResult(io: CliIo, run: RunOutcome, options: UploadCliOptions): void {
   const result = run.result!;
   const summary = run.summary;
   for (const f of result.failed) {
@@ -271,7 +277,7 @@ function reportResult(io: CliIo, run: RunOutcome): void {
   if (result.stopped) io.err(paint(io, "yellow", `stopped: ${result.stopped}`) + "\n");
   io.out(
     [
-      `sent ${summary.accepted} records (accepted for processing; see \`inbound logs\` in 5-10 minutes)`,
+      `sent ${summary.accepted} records (accepted for processing; in 5-10 minutes see \`${pasteable(io.command, ["logs", ...sameTarget(options, false)])}\`)`,
       `unchanged ${summary.unchanged}`,
       `skipped ${summary.skipped} (duplicates ${summary.duplicateIds} ids, invalid rows ${summary.invalidRows}, malformed lines ${summary.malformedLines})`,
       `failed ${summary.failedRecords}, not attempted ${summary.notAttempted}` +
