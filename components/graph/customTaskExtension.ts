@@ -49,7 +49,7 @@ export const customTaskExtensionProvider = {
     const replaces = (["graphBaseUrl", "graphVersion"] as const).filter(
       (k) => (olds[k] ?? "v1.0") !== (news[k] ?? "v1.0"),
     );
-    const changed = changedExtensionKeys(olds, news);
+    const changed = requireLib("lifecycle/diff").changedExtensionKeys(olds, news);
     // A recorded tenant id is state to follow, not a different object.
     const moved = tenantMoved(olds, news);
     return { changes: moved || replaces.length + changed.length > 0, replaces };
@@ -110,3 +110,6 @@ export class CustomTaskExtensionObject extends pulumi.dynamic.Resource {
     );
   }
 }
+
+/** Copied by value into the provider process wherever inbound is installed (see providerRuntime.ts). */
+export const deploymentOnlyModule = true;

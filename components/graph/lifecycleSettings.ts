@@ -9,7 +9,6 @@
 import { requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SettingsBody } from "../../lib/lifecycle/compile";
-import { canonical } from "../../lib/lifecycle/diff";
 import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
 
 export const LIFECYCLE_SETTINGS_MODULE = "inbound-lifecycle-settings";
@@ -38,6 +37,7 @@ export const lifecycleSettingsProvider = {
   async create(inputs: LifecycleSettingsInputs): Promise<pulumi.dynamic.CreateResult> {
     const { graphClientFromInputs } = requireLib("graph");
     const api = requireLib("lifecycle/graphApi");
+    const { canonical } = requireLib("lifecycle/diff");
     const client = graphClientFromInputs(inputs);
     const body = settingsBodyOf(inputs);
     const current = inputs.adopt ? canonical(await api.readSettings(client, body)) : undefined;
@@ -50,6 +50,7 @@ export const lifecycleSettingsProvider = {
     olds: LifecycleSettingsInputs,
     news: LifecycleSettingsInputs,
   ): Promise<pulumi.dynamic.DiffResult> {
+    const { canonical } = requireLib("lifecycle/diff");
     const changed =
       canonical(settingsBodyOf(olds)) !== canonical(settingsBodyOf(news)) || graphMoved(olds, news);
     return { changes: changed, replaces: [] };
@@ -94,3 +95,6 @@ export class LifecycleSettings extends pulumi.dynamic.Resource {
     super(lifecycleSettingsProvider, name, args, opts, LIFECYCLE_SETTINGS_MODULE);
   }
 }
+
+/** Copied by value into the provider process wherever inbound is installed (see providerRuntime.ts). */
+export const deploymentOnlyModule = true;

@@ -18,6 +18,7 @@ const COPIED = [
   "lib",
   "policies",
   "index.ts",
+  "program.ts",
   "package.json",
   "tsconfig.json",
 ];
