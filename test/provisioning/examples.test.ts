@@ -439,8 +439,10 @@ describe("inbound plan examples/tenants/contoso.yaml --json: the schema PUT", ()
       `contoso-employees-job: GET ${SYNC}/templates {}`,
       `contoso-employees-job: GET ${SYNC}/jobs {}`,
       `contoso-employees-job: POST ${SYNC}/jobs ${json}`,
-      // Secrets and schema both wait for the job only; their order is the order Pulumi
-      // registers them in, which depends on how long each provider takes to serialize.
+      // The order is the order Pulumi registers the resources in, which depends on how long each
+      // provider takes to serialize: the extension's, which loads lib/lifecycle/diff only when it
+      // runs, is done before the secrets' and the schema's, which both wait for the job only.
+      `contoso-lifecycle-extension-hybrid-offboarding-object: POST /v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions ${lcw}`,
       `contoso-employees-secrets: GET ${SYNC}/secrets {}`,
       `contoso-employees-secrets: PUT ${SYNC}/secrets ${json}`,
       `contoso-employees-schema: GET ${JOB_PATH}/schema {}`,
@@ -450,11 +452,10 @@ describe("inbound plan examples/tenants/contoso.yaml --json: the schema PUT", ()
         `contoso-employees-schema: POST ${JOB_PATH}/schema/parseExpression ${json}`,
       ),
       `contoso-employees-schema: PUT ${JOB_PATH}/schema ${json}`,
-      `contoso-lifecycle-extension-hybrid-offboarding-object: POST /v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions ${lcw}`,
-      `contoso-employees-start: GET ${JOB_PATH} {}`,
-      `contoso-employees-start: POST ${JOB_PATH}/start {}`,
       `contoso-lifecycle-workflow-onboard-pre-hire: POST /v1.0/identityGovernance/lifecycleWorkflows/workflows ${lcw}`,
       `contoso-lifecycle-workflow-offboard-on-last-day: POST /v1.0/identityGovernance/lifecycleWorkflows/workflows ${lcw}`,
+      `contoso-employees-start: GET ${JOB_PATH} {}`,
+      `contoso-employees-start: POST ${JOB_PATH}/start {}`,
     ]);
     // The job is made from the template the templates list offered (a stand-in id offline).
     expect(plans.contoso.graphRequests[2].body).toEqual({
