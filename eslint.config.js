@@ -26,7 +26,7 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ["index.ts", "components/**/*.ts"],
+    files: ["index.ts", "program.ts", "components/**/*.ts"],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
     plugins: { "@pulumi": pulumi },
     rules: {

@@ -3,7 +3,7 @@
  * - compiling a large app's schema (300 mappings, 50 custom attributes, 20 scoping groups) into
  *   the template schema, and the drift check a refresh runs on it, under 50 ms each: a deployment
  *   does each a few times per app;
- * - `npm start` (the offline plan of config/tenants/contoso.yaml, a whole Pulumi program under
+ * - `npm start` (the offline plan of examples/tenants/contoso.yaml, a whole Pulumi program under
  *   mocks in a fresh process) under 10 s.
  */
 import { execFile } from "child_process";
@@ -76,7 +76,7 @@ export async function main(): Promise<void> {
   const start = Date.now();
   await promisify(execFile)(
     process.execPath,
-    [path.join(ROOT, "bin", "inbound.js"), "plan", "config/tenants/contoso.yaml", "--json"],
+    [path.join(ROOT, "bin", "inbound.js"), "plan", "examples/tenants/contoso.yaml", "--json"],
     { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
   );
   const planSeconds = (Date.now() - start) / 1000;

@@ -1,6 +1,6 @@
 /**
  * How long the command line takes to start, against Node itself (issue 13): `inbound --help` and
- * `inbound validate config/tenants/contoso.yaml`, each as a whole process the way a user runs it,
+ * `inbound validate examples/tenants/contoso.yaml`, each as a whole process the way a user runs it,
  * against a bare `node -e 0`. Target: `--help` under 3x a bare Node start.
  *
  * Runs alternate (Node, --help, validate, Node, ...) so that a machine that slows down or speeds up
@@ -22,7 +22,7 @@ const COMMANDS: [label: string, args: string[]][] = [
     [
       path.join(ROOT, "bin", "inbound.js"),
       "validate",
-      path.join(ROOT, "config/tenants/contoso.yaml"),
+      path.join(ROOT, "examples/tenants/contoso.yaml"),
     ],
   ],
 ];

@@ -85,11 +85,23 @@ function readSwcVersion() {
   }
 }
 
-if (!Module._extensions[".ts"]) {
-  Module._extensions[".ts"] = function (module, filename) {
+/** inbound's own files: this package, wherever it is installed, but not its dependencies. */
+const ROOT = path.resolve(__dirname, "..") + path.sep;
+const DEPENDENCIES = path.join(ROOT, "node_modules") + path.sep;
+const ours = (filename) => filename.startsWith(ROOT) && !filename.startsWith(DEPENDENCIES);
+
+const previous = Module._extensions[".ts"];
+if (!previous || !previous.inbound) {
+  // A loader already there is most likely ts-node, under which Pulumi runs a TypeScript program:
+  // it leaves files under node_modules to Node, which cannot read TypeScript, so inbound's own
+  // files, installed as a package, are transpiled here and everything else is left to it.
+  const load = function (module, filename) {
+    if (previous && !ours(filename)) return previous(module, filename);
     const code = CACHE ? cached(filename) : transpile(fs.readFileSync(filename, "utf8"), filename);
     module._compile(code, filename);
   };
+  load.inbound = true;
+  Module._extensions[".ts"] = load;
   // Stack traces of an internal error point at the TypeScript lines.
   process.setSourceMapsEnabled(true);
 }

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import { InvalidArgumentError } from "commander";
 import { graphUrlProblem } from "../lib/graph/hosts";
 import { regularFileProblem } from "../lib/loader/files";
+import { invocation } from "./invocation";
 
 /**
  * What a command may touch of the outside world. Commands never use `process` directly, so tests
@@ -14,6 +15,11 @@ export interface CliIo {
   readonly isTTY: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /**
+   * How the user started inbound (`npx inbound`, `npm run -s inbound --`...; cli/invocation.ts),
+   * for the commands printed for pasting; `inbound` when absent.
+   */
+  readonly command?: string;
   /**
    * Resolves with the signal's name at the first SIGINT or SIGTERM, for a command that runs
    * until it is stopped (`sandbox`); without it such a command runs until the process ends.
@@ -30,6 +36,7 @@ export function processIo(): CliIo {
     isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     env: process.env,
     cwd: process.cwd(),
+    command: invocation(process.env, process.argv, process.cwd()),
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: NodeJS.Signals) => {

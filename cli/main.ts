@@ -1,4 +1,4 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { CliIo, EXIT, processIo } from "./io";
 import { version } from "../package.json";
 
@@ -111,6 +111,29 @@ function invokedCommand(args: readonly string[]): string | undefined {
 export const usageHint = (command: string) => `(run \`${command} --help\` for usage)`;
 
 /**
+ * Commander checks the required options before it looks for unknown ones, so `upload --cvs hr.csv`
+ * said that --csv was missing and nothing of the typo. The unknown option, with its did-you-mean,
+ * is the message that helps: it is reported first.
+ */
+function unknownOptionFirst(command: Command): void {
+  let unknown: string[] = [];
+  const parseOptions = command.parseOptions.bind(command);
+  command.parseOptions = (args) => {
+    const parsed = parseOptions(args);
+    unknown = parsed.unknown;
+    return parsed;
+  };
+  // Commander's own error paths, so that the message is exactly commander's.
+  const internal = command as unknown as {
+    missingMandatoryOptionValue(option: Option): void;
+    unknownOption(flag: string): void;
+  };
+  const missing = internal.missingMandatoryOptionValue.bind(command);
+  internal.missingMandatoryOptionValue = (option) =>
+    unknown[0]?.startsWith("-") ? internal.unknownOption(unknown[0]) : missing(option);
+}
+
+/**
  * Runs the CLI and resolves to the process exit code. Never calls process.exit itself, so tests
  * drive it in-process.
  */
@@ -134,6 +157,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   }
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError(usageHint(`inbound ${command.name()}`));
+    unknownOptionFirst(command);
   }
   try {
     await program.parseAsync(argv);

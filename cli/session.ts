@@ -4,6 +4,7 @@
  * lib/tenant, the one road to live objects.
  */
 import { CliIo } from "./io";
+import { missingSandboxToken } from "./sandboxToken";
 import { loadSpec } from "../lib/loader/load";
 import { formatDiagnostic } from "../lib/model/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../lib/model/schema";
@@ -49,7 +50,8 @@ export function printProblems(io: CliIo, file: string, appKey: string, problems:
 
 /** The session for a tenant at a Graph URL: a token for another tenant is refused. */
 export function cliSession(io: CliIo, graphBaseUrl: string, tenantId: string): GraphSession {
-  return graphSession({ baseUrl: graphBaseUrl, tenantId, env: io.env });
+  const tokenProblem = missingSandboxToken(io, graphBaseUrl);
+  return graphSession({ baseUrl: graphBaseUrl, tenantId, env: io.env, tokenProblem });
 }
 
 /** The session for the spec's tenant at --graph-url, else the spec's graph.baseUrl. */

@@ -9,10 +9,13 @@ import { Command } from "commander";
 import { CliIo, EXIT, refuseIrregularFile } from "../io";
 import { proposeMappings, Proposal } from "../init/propose";
 import { type Header, readHeader } from "../../lib/records";
+import { pasteable, shellWord } from "../invocation";
+import { projectFiles, stackFile } from "../init/project";
 
 interface InitOptions {
   csv?: string;
   out?: string;
+  project?: string;
   force?: boolean;
 }
 
@@ -26,7 +29,11 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     )
     .option("--csv <file>", "an HR export whose header line names the columns")
     .option("--out <file>", "write the tenant file here (default: standard output)")
-    .option("--force", "with --out, replace an existing file")
+    .option(
+      "--project <dir>",
+      "write a Pulumi project that uses the installed inbound package: Pulumi.yaml, package.json, index.ts, the tenant file and its stack file, CI workflows",
+    )
+    .option("--force", "replace existing files")
     .action((options: InitOptions) => done(init(options, io)));
 }
 
@@ -52,12 +59,21 @@ export function init(options: InitOptions, io: CliIo): number {
     }
     text = render({ file: options.csv, ...header }, proposal);
   }
+  if (options.project !== undefined) {
+    if (options.out !== undefined) {
+      io.err("inbound init: --project writes the tenant file itself; leave --out out\n");
+      return EXIT.usage;
+    }
+    return writeProject(options.project, text, options.force === true, io);
+  }
   if (options.out === undefined) {
     io.out(withSchemaLine(text, io.cwd));
     return EXIT.ok;
   }
   const target = path.resolve(io.cwd, options.out);
   try {
+    // config/tenants/ is the user's: a fresh checkout or project has none yet.
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     // "wx" refuses an existing file in the same step that creates it, so nothing is overwritten
     // between a check and the write.
     fs.writeFileSync(target, withSchemaLine(text, path.dirname(target)), {
@@ -72,7 +88,55 @@ export function init(options: InitOptions, io: CliIo): number {
     );
     return EXIT.failed;
   }
-  io.out(`wrote ${options.out}; next: inbound validate ${options.out}\n`);
+  io.out(`wrote ${options.out}; next: ${pasteable(io.command, ["validate", options.out])}\n`);
+  return EXIT.ok;
+}
+
+/** The name render() gives the tenant, which names its file and its stack. */
+const TENANT_NAME = "my-tenant";
+
+function writeProject(project: string, tenantText: string, force: boolean, io: CliIo): number {
+  const dir = path.resolve(io.cwd, project);
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(path.join(dir, file), "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  const files = projectFiles(dir, tenantText, TENANT_NAME, read("package.json"));
+  // package.json is merged, not replaced: a repository that installed inbound keeps its own.
+  const taken = files.filter((f) => f.file !== "package.json" && read(f.file) !== undefined);
+  if (taken.length > 0 && !force) {
+    io.err(
+      `inbound init: ${project} already has ${taken.map((f) => f.file).join(", ")}; add --force to replace them\n`,
+    );
+    return EXIT.failed;
+  }
+  const tenantFile = `config/tenants/${TENANT_NAME}.yaml`;
+  try {
+    for (const f of files) {
+      const target = path.join(dir, f.file);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const text = f.file === tenantFile ? withSchemaLine(f.text, path.dirname(target)) : f.text;
+      fs.writeFileSync(target, text);
+    }
+    const stack = stackFile(dir, tenantFile);
+    if (stack && (force || read(stack.file) === undefined)) {
+      fs.writeFileSync(path.join(dir, stack.file), stack.text);
+      files.push(stack);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    io.err(`inbound init: cannot write in ${project}: ${code ?? String(err)}\n`);
+    return EXIT.failed;
+  }
+  // In the project, inbound is the project's own dependency: npx finds it.
+  const cd = path.relative(io.cwd, dir) === "" ? "" : `cd ${shellWord(project)} && `;
+  io.out(
+    `wrote ${files.map((f) => f.file).join(", ")} in ${project}\n` +
+      `next: ${cd}npm install && npx inbound validate ${tenantFile} && npx inbound plan ${tenantFile}\n`,
+  );
   return EXIT.ok;
 }
 

@@ -8,16 +8,18 @@ import { formatDiagnostic } from "../../lib/model/diagnostics";
 import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
 import { GraphRequestError } from "../../lib/graph/errors";
 import type { Deployment } from "../sandbox/deploy";
+import { SANDBOX_DIR } from "../sandboxToken";
+import { pasteable, shellWord } from "../invocation";
 
 const ROOT = path.join(__dirname, "..", "..");
-/** Where a sandbox keeps its token file and the uploader's state, under the working directory. */
-export const SANDBOX_DIR = ".inbound-sandbox";
+export { SANDBOX_DIR };
 /** The bundled example tenant and the HR export it reads (README, quick start). */
-const EXAMPLE_SPEC = path.join(ROOT, "config", "tenants", "contoso.yaml");
+const EXAMPLE_SPEC = path.join(ROOT, "examples", "tenants", "contoso.yaml");
 const EXAMPLE_CSV = path.join(ROOT, "examples", "hr.csv");
 
 interface SandboxOptions {
   spec?: string;
+  csv?: string;
   port: number;
   json?: boolean;
 }
@@ -32,13 +34,18 @@ export interface SandboxFacts {
   /** A file that sets INBOUND_GRAPH_TOKEN when sourced by a POSIX shell (`. <envFile>`). */
   envFile: string;
   spec: string;
+  /** The HR file the upload commands send; null when none was given for a spec of the user's. */
+  csv: string | null;
   apps: {
     key: string;
     displayName: string;
     servicePrincipalId: string;
     jobId: string;
     bulkUploadUrl: string;
-    /** `inbound` arguments that upload the sample HR file to this app (absent without uploader). */
+    /**
+     * `inbound` arguments that upload the HR file (--csv, or the bundled example's for the bundled
+     * spec) to this app; absent without an uploader or an HR file.
+     */
     upload?: string[];
     /** `inbound` arguments that summarise this app's provisioning logs. */
     logs: string[];
@@ -61,6 +68,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       "Start the Graph emulator on 127.0.0.1 with a tenant spec deployed in it, for upload and logs without a tenant",
     )
     .option("--spec <file>", "tenant spec to deploy (default: the bundled example, contoso)")
+    .option(
+      "--csv <file>",
+      "the HR file the printed upload command sends (default: the bundled example's, with its spec)",
+    )
     .option("--port <n>", "port on 127.0.0.1 (0: any free port)", portArgument, 8777)
     .option("--json", "print the facts as one JSON line")
     .action(async (options: SandboxOptions) => done(await sandbox(options, io)));
@@ -147,7 +158,9 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
     return EXIT.ok;
   }
 
-  const csv = shown(EXAMPLE_CSV);
+  // The printed upload sends the user's HR file; the sample one only goes with the sample spec.
+  const bundled = path.resolve(io.cwd, specFile) === EXAMPLE_SPEC;
+  const csv = options.csv ?? (bundled ? shown(EXAMPLE_CSV) : undefined);
   // One directory per port, beside the user, so that the lines to paste are the same every time
   // (the README's). The uploader remembers what it sent (lib/upload/state.ts), not where: a state
   // kept from an earlier sandbox would find every record unchanged and send nothing to this fresh
@@ -172,12 +185,13 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
     token,
     envFile: shown(envFile),
     spec: specFile,
+    csv: csv ?? null,
     apps: deployment.apps.map((app) => {
       const target = ["--spec", specFile, "--app", app.key];
       const graph = ["--graph-url", emulator.url];
       return {
         ...app,
-        ...(spec.provisioning[app.key].uploader
+        ...(spec.provisioning[app.key].uploader && csv !== undefined
           ? {
               upload: [
                 "upload",
@@ -220,12 +234,8 @@ export function sandboxToken(tenantId: string): string {
 
 /** The facts for a person: where Graph is, and the lines to paste into another shell. */
 export function describeSandbox(io: CliIo, facts: SandboxFacts): string {
-  // From the repository (or under `npm run`) the npm script runs this checkout; elsewhere the
-  // installed command is what the user has.
-  const fromRepository =
-    io.env.npm_lifecycle_event !== undefined || path.resolve(io.cwd) === path.resolve(ROOT);
-  const prefix = fromRepository ? "npm run inbound --" : "inbound";
-  const command = (args: string[]) => [prefix, ...args.map(shellQuote)].join(" ");
+  // Started the way the sandbox was: `npm run -s inbound --` in the repository, `npx inbound`...
+  const command = (args: string[]) => pasteable(io.command, args);
   const counts = Object.entries(facts.created)
     .map(([type, n]) => `${n} ${resourceKind(type)}`)
     .join(", ");
@@ -243,11 +253,14 @@ export function describeSandbox(io: CliIo, facts: SandboxFacts): string {
     "",
     "In another shell, from this directory:",
     "",
-    `  . ${shellQuote(facts.envFile)}    # sets INBOUND_GRAPH_TOKEN=${facts.token}`,
+    `  . ${shellWord(facts.envFile)}    # sets INBOUND_GRAPH_TOKEN=${facts.token}`,
   );
   for (const app of facts.apps) {
     if (app.upload) lines.push(`  ${command(app.upload)}`);
     lines.push(`  ${command(app.logs)}`);
+  }
+  if (facts.csv === null) {
+    lines.push("", "No upload command: start the sandbox with --csv <your HR file> for one.");
   }
   lines.push(
     "",
@@ -264,9 +277,4 @@ export function describeSandbox(io: CliIo, facts: SandboxFacts): string {
 function resourceKind(type: string): string {
   const dynamic = /^pulumi-nodejs:dynamic\/inbound-(.+):Resource$/.exec(type);
   return dynamic ? dynamic[1] : (type.split(":").pop() ?? type);
-}
-
-/** `text` as one POSIX shell word. */
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

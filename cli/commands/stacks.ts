@@ -12,6 +12,9 @@ import {
   staleKeys,
   writeStackFile,
 } from "../../lib/fleet/stacks";
+import { pasteable } from "../invocation";
+
+const DEFAULT_DIR = "config/tenants";
 
 interface StacksOptions {
   dir: string;
@@ -32,7 +35,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .description(
       "Check, or write with --write, the Pulumi.<tenant>.yaml stack settings of every tenant file",
     )
-    .option("--dir <dir>", "directory of the tenant files", "config/tenants")
+    .option("--dir <dir>", "directory of the tenant files", DEFAULT_DIR)
     .option("--write", "create or update the stack files (other settings in them are kept)")
     .option("--json", "machine-readable output")
     .action((options: StacksOptions) => done(stacks(options, io)));
@@ -105,7 +108,9 @@ function stacks(options: StacksOptions, io: CliIo): number {
   }
   const pending = reports.filter((r) => r.status === "missing" || r.status === "out of date");
   if (pending.length > 0) {
-    io.err(`${pending.length} stack file(s) to write: run \`inbound stacks --write\`\n`);
+    const dir = options.dir === DEFAULT_DIR ? [] : ["--dir", options.dir];
+    const write = pasteable(io.command, ["stacks", ...dir, "--write"]);
+    io.err(`${pending.length} stack file(s) to write: run \`${write}\`\n`);
   }
   if (failed) return EXIT.failed;
   // Writing fixes what it can; a stack without a tenant file is for a person to remove.

@@ -14,6 +14,7 @@ import {
   summarize,
   DirectoryStateStore,
 } from "../../lib/upload";
+import { pasteable } from "../invocation";
 
 export interface UploadCliOptions {
   spec: string;
@@ -125,19 +126,28 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     }
     io.out(`dry run: ${plan.requests} requests, ${plan.toSend} records, nothing sent\n`);
   } else if (plan && result) {
-    reportResult(io, run);
+    reportResult(io, run, options);
   } else if (plan && run.status !== "failed") {
     io.out(`nothing to send: ${plan.unchanged} unchanged\n`);
   } else if (run.error) {
     io.err(`${run.error}\n`);
   }
   if (run.runId) {
-    const state = options.state ? ` --state ${shellWord(options.state)}` : "";
+    // Pasted, it reads the logs of the Graph this run sent to, started as this run was.
     io.out(
-      `report: inbound report --spec ${shellWord(options.spec)} --app ${shellWord(options.app)}${state} --run ${run.runId}\n`,
+      `report: ${pasteable(io.command, ["report", ...sameTarget(options, true), "--run", run.runId])}\n`,
     );
   }
   return run.status === "ok" ? EXIT.ok : run.status === "partial" ? EXIT.partial : EXIT.failed;
+}
+
+/** The options that name the same app and Graph for `logs`, and the same state for `report`. */
+function sameTarget(options: UploadCliOptions, withState: boolean): string[] {
+  const words = ["--spec", options.spec, "--app", options.app];
+  if (withState && options.state) words.push("--state", options.state);
+  if (options.endpoint) words.push("--endpoint", options.endpoint);
+  else if (options.graphUrl) words.push("--graph-url", options.graphUrl);
+  return words;
 }
 
 /** A word the shell reads back as itself. */
@@ -198,7 +208,7 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
   );
 }
 
-function reportResult(io: CliIo, run: RunOutcome): void {
+function reportResult(io: CliIo, run: RunOutcome, options: UploadCliOptions): void {
   const result = run.result!;
   const summary = run.summary;
   for (const f of result.failed) {
@@ -213,7 +223,7 @@ function reportResult(io: CliIo, run: RunOutcome): void {
   if (result.stopped) io.err(paint(io, "yellow", `stopped: ${result.stopped}`) + "\n");
   io.out(
     [
-      `sent ${summary.accepted} records (accepted for processing; see \`inbound logs\` in 5-10 minutes)`,
+      `sent ${summary.accepted} records (accepted for processing; in 5-10 minutes see \`${pasteable(io.command, ["logs", ...sameTarget(options, false)])}\`)`,
       `unchanged ${summary.unchanged}`,
       `skipped ${summary.skipped} (duplicates ${summary.duplicateIds} ids, invalid rows ${summary.invalidRows}, malformed lines ${summary.malformedLines})`,
       `failed ${summary.failedRecords}, not attempted ${summary.notAttempted}` +

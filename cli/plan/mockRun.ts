@@ -23,7 +23,7 @@ export type InvokeAnswer = (
 export interface MockRunOptions {
   /** The Pulumi program's entry module (index.ts). */
   program: string;
-  /** Stack configuration, e.g. `{ "inbound:spec": "config/tenants/contoso.yaml" }`. */
+  /** Stack configuration, e.g. `{ "inbound:spec": "examples/tenants/contoso.yaml" }`. */
   config: Record<string, string>;
   stack: string;
   invoke: InvokeAnswer;

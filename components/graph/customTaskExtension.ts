@@ -7,7 +7,7 @@
  * Provider pattern as in lifecycleWorkflow.ts: a plain object, modules required inside methods by
  * a path captured as a string, the Graph client built from the inputs.
  */
-import { graphApi } from "./providerRuntime";
+import { graphApi, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { CustomTaskExtensionBody } from "../../lib/lifecycle/compile";
 import { changedExtensionKeys, EXTENSION_BODY_KEYS } from "../../lib/lifecycle/diff";
@@ -45,7 +45,7 @@ export const customTaskExtensionProvider = {
     const replaces = (["graphBaseUrl", "graphVersion"] as const).filter(
       (k) => (olds[k] ?? "v1.0") !== (news[k] ?? "v1.0"),
     );
-    const changed = changedExtensionKeys(olds, news);
+    const changed = requireLib("lifecycle/diff").changedExtensionKeys(olds, news);
     // A recorded tenant id is state to follow, not a different object.
     const moved = tenantMoved(olds, news);
     return { changes: moved || replaces.length + changed.length > 0, replaces };
@@ -99,3 +99,6 @@ export class CustomTaskExtensionObject extends pulumi.dynamic.Resource {
     );
   }
 }
+
+/** Copied by value into the provider process wherever inbound is installed (see providerRuntime.ts). */
+export const deploymentOnlyModule = true;

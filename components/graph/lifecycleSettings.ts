@@ -6,10 +6,9 @@
  * properties Graph requires, reading from the tenant what the spec leaves out
  * (lib/lifecycle/graphApi.ts, patchSettings).
  */
-import { graphApi } from "./providerRuntime";
+import { graphApi, requireLib } from "./providerRuntime";
 import * as pulumi from "@pulumi/pulumi";
 import type { SettingsBody } from "../../lib/lifecycle/compile";
-import { canonical } from "../../lib/lifecycle/diff";
 import { graphMoved, type GraphLocation } from "./lifecycleWorkflow";
 
 export const LIFECYCLE_SETTINGS_MODULE = "inbound-lifecycle-settings";
@@ -37,6 +36,7 @@ export function settingsBodyOf(props: Partial<LifecycleSettingsInputs>): Setting
 export const lifecycleSettingsProvider = {
   async create(inputs: LifecycleSettingsInputs): Promise<pulumi.dynamic.CreateResult> {
     const { client, api } = graphApi(inputs, "lifecycle/graphApi");
+    const { canonical } = requireLib("lifecycle/diff");
     const body = settingsBodyOf(inputs);
     const current = inputs.adopt ? canonical(await api.readSettings(client, body)) : undefined;
     if (current !== canonical(body)) await api.patchSettings(client, body);
@@ -48,6 +48,7 @@ export const lifecycleSettingsProvider = {
     olds: LifecycleSettingsInputs,
     news: LifecycleSettingsInputs,
   ): Promise<pulumi.dynamic.DiffResult> {
+    const { canonical } = requireLib("lifecycle/diff");
     const changed =
       canonical(settingsBodyOf(olds)) !== canonical(settingsBodyOf(news)) || graphMoved(olds, news);
     return { changes: changed, replaces: [] };
@@ -86,3 +87,6 @@ export class LifecycleSettings extends pulumi.dynamic.Resource {
     super(lifecycleSettingsProvider, name, args, opts, LIFECYCLE_SETTINGS_MODULE);
   }
 }
+
+/** Copied by value into the provider process wherever inbound is installed (see providerRuntime.ts). */
+export const deploymentOnlyModule = true;

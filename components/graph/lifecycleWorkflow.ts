@@ -181,3 +181,6 @@ export class LifecycleWorkflow extends pulumi.dynamic.Resource {
     );
   }
 }
+
+/** Copied by value into the provider process wherever inbound is installed (see providerRuntime.ts). */
+export const deploymentOnlyModule = true;

@@ -3,16 +3,25 @@
  *
  * Pulumi serializes a dynamic provider's methods and runs them in a separate provider process that
  * has no TypeScript loader, so a provider cannot simply `require` lib/*.ts. `requireLib` registers
- * ts-node (transpile only, with swc) in that process the first time it is needed, then loads the
- * module by absolute path. Everything it captures is a plain string, which the closure serializer
+ * inbound's own loader (bin/typescript.js: swc, transpile only) in that process the first time it
+ * is needed, then loads the module by absolute path. Not ts-node: it leaves files under
+ * node_modules alone, which is where lib/ is once inbound is installed as a package. Everything it captures is a plain string, which the closure serializer
  * copies as is.
  */
 import * as path from "path";
 import type { GraphClient, GraphLocationInputs } from "../../lib/graph";
 
 const LIB_DIR = path.resolve(__dirname, "..", "..", "lib");
-const TS_NODE = require.resolve("ts-node");
-const TSCONFIG = path.resolve(__dirname, "..", "..", "tsconfig.json");
+const TS_LOADER = path.resolve(__dirname, "..", "..", "bin", "typescript.js");
+
+/**
+ * Pulumi's closure serializer copies a captured local module by value, but one under
+ * node_modules (inbound installed as a package) it would re-require there by its package path,
+ * which the provider process cannot load without this very module. This flag, which the
+ * serializer looks for, has it copied by value wherever inbound is installed
+ * (https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/closure/createClosure.ts).
+ */
+export const deploymentOnlyModule = true;
 const PULUMI = require.resolve("@pulumi/pulumi");
 
 /**
@@ -33,10 +42,8 @@ export interface LibModules {
 export function requireLib<K extends keyof LibModules>(relative: K): LibModules[K] {
   const extensions = (require as NodeJS.Require).extensions as NodeJS.RequireExtensions | undefined;
   // Node's own require always knows ".js"; jest's (which transforms .ts itself) has an empty
-  // `extensions`, and registering ts-node there would hook the test worker's real loader.
-  if (extensions && extensions[".js"] && !extensions[".ts"]) {
-    require(TS_NODE).register({ project: TSCONFIG, transpileOnly: true, swc: true });
-  }
+  // `extensions`, and registering a loader there would hook the test worker's real one.
+  if (extensions && extensions[".js"]) require(TS_LOADER);
   return require(LIB_DIR + "/" + relative);
 }
 

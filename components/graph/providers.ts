@@ -36,3 +36,6 @@ export const DYNAMIC_PROVIDERS: Readonly<Record<string, Creating>> = {
   [LIFECYCLE_SETTINGS_TYPE]: lifecycleSettingsProvider,
   [CUSTOM_TASK_EXTENSION_TYPE]: customTaskExtensionProvider,
 };
+
+/** Copied by value into the provider process wherever inbound is installed (see providerRuntime.ts). */
+export const deploymentOnlyModule = true;

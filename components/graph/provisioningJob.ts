@@ -178,3 +178,6 @@ export class ProvisioningJobStart extends pulumi.dynamic.Resource {
     );
   }
 }
+
+/** Copied by value into the provider process wherever inbound is installed (see providerRuntime.ts). */
+export const deploymentOnlyModule = true;

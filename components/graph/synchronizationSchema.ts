@@ -159,3 +159,6 @@ export class SynchronizationSchema extends pulumi.dynamic.Resource {
     );
   }
 }
+
+/** Copied by value into the provider process wherever inbound is installed (see providerRuntime.ts). */
+export const deploymentOnlyModule = true;

@@ -119,3 +119,6 @@ export class SynchronizationSecrets extends pulumi.dynamic.Resource {
     super(synchronizationSecretsProvider, name, args, opts, SYNCHRONIZATION_SECRETS_MODULE);
   }
 }
+
+/** Copied by value into the provider process wherever inbound is installed (see providerRuntime.ts). */
+export const deploymentOnlyModule = true;

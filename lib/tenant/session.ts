@@ -25,6 +25,11 @@ export interface SessionOptions {
   tenantId: string;
   /** Where INBOUND_GRAPH_TOKEN is read (lib/graph/token.ts); else DefaultAzureCredential. */
   env: NodeJS.ProcessEnv;
+  /**
+   * Why no token can be had here (a local Graph without INBOUND_GRAPH_TOKEN, which no Azure
+   * sign-in serves): `token()` fails with it instead of trying every Azure credential.
+   */
+  tokenProblem?: string;
 }
 
 // One sign-in per process, Graph host and tenant: a command's lookup, upload and log reads share
@@ -46,7 +51,10 @@ export function sessionToken(options: SessionOptions): () => Promise<string> {
 
 export function graphSession(options: SessionOptions): GraphSession {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const token = sessionToken({ ...options, baseUrl });
+  const problem = options.tokenProblem;
+  const token = problem
+    ? () => Promise.reject(new Error(problem))
+    : sessionToken({ ...options, baseUrl });
   return {
     baseUrl,
     tenantId: options.tenantId,

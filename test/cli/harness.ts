@@ -15,6 +15,8 @@ export interface CliOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   isTTY?: boolean;
+  /** How the user started inbound, for the commands it prints (CliIo.command). */
+  command?: string;
 }
 
 export async function inbound(args: string[], options: CliOptions = {}): Promise<CliResult> {
@@ -26,6 +28,7 @@ export async function inbound(args: string[], options: CliOptions = {}): Promise
     isTTY: options.isTTY ?? false,
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
+    command: options.command,
   };
   const code = await run(["node", "inbound", ...args], io);
   return { code, out, err };

@@ -175,6 +175,53 @@ describe("inbound init", () => {
     expect((await cli(["validate", "tenant.yaml"])).code).toBe(0);
   });
 
+  test("--out creates the tenant directory, and the next step starts inbound as this run was", async () => {
+    const result = await inbound(["init", "--out", "config/tenants/mine.yaml"], {
+      cwd: dir,
+      command: "npx inbound",
+    });
+    expect(result).toEqual({
+      code: 0,
+      out: "wrote config/tenants/mine.yaml; next: npx inbound validate config/tenants/mine.yaml\n",
+      err: "",
+    });
+  });
+
+  test("--project writes a project around the tenant file, merges package.json, and replaces nothing without --force", async () => {
+    writeFileSync(path.join(dir, "hr.csv"), "WorkerID,FirstName,LastName\n1,Ada,Lovelace\n");
+    writeFileSync(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: "infra", dependencies: { inbound: "file:../inbound-0.1.0.tgz" } }),
+    );
+    const result = await cli(["init", "--project", ".", "--csv", "hr.csv"]);
+    expect(result.err).toBe("");
+    expect(result.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+    expect(pkg).toMatchObject({
+      name: "infra",
+      main: "index.ts",
+      dependencies: { inbound: "file:../inbound-0.1.0.tgz", "@pulumi/pulumi": expect.any(String) },
+    });
+    const tenant = readFileSync(path.join(dir, "config/tenants/my-tenant.yaml"), "utf8");
+    expect(tenant).toContain('externalId: "[WorkerID]"');
+    expect(readFileSync(path.join(dir, "Pulumi.my-tenant.yaml"), "utf8")).toContain(
+      "inbound:spec: config/tenants/my-tenant.yaml",
+    );
+    expect(await cli(["validate", "config/tenants/my-tenant.yaml"])).toMatchObject({ code: 0 });
+    expect(await cli(["stacks"])).toMatchObject({ code: 0 });
+
+    writeFileSync(path.join(dir, "index.ts"), "// mine\n");
+    expect(await cli(["init", "--project", "."])).toEqual({
+      code: 1,
+      out: "",
+      err: expect.stringMatching(
+        /^inbound init: \. already has Pulumi\.yaml, tsconfig\.json, index\.ts, /,
+      ),
+    });
+    expect(readFileSync(path.join(dir, "index.ts"), "utf8")).toBe("// mine\n");
+    expect(await cli(["init", "--project", ".", "--out", "x.yaml"])).toMatchObject({ code: 2 });
+  });
+
   test("the schema line points at the schema from where the file is written", async () => {
     const result = await cli(["init"]);
     const schema = /\$schema=(\S+)/.exec(result.out)![1];

@@ -14,7 +14,7 @@ import { makeSpecInput, SAMPLE_2, seedApiDrivenApp } from "../upload/helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "inbound.js");
-const CONTOSO = path.join(ROOT, "config", "tenants", "contoso.yaml");
+const CONTOSO = path.join(ROOT, "examples", "tenants", "contoso.yaml");
 const EXAMPLE_CSV = path.join(ROOT, "examples", "hr.csv");
 
 /** Pulumi and its gRPC runtime, the Azure SDK, the Graph SDK: what only some commands need. */

@@ -15,7 +15,7 @@ import type { SandboxFacts } from "../../cli/commands/sandbox";
 
 const ROOT = path.join(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "inbound.js");
-const SPEC = path.join(ROOT, "config", "tenants", "contoso.yaml");
+const SPEC = path.join(ROOT, "examples", "tenants", "contoso.yaml");
 const run = promisify(execFile);
 
 let dir: string;

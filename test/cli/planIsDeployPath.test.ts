@@ -14,10 +14,11 @@ const COPIED = [
   "bin",
   "cli",
   "components",
-  "config",
+  "examples",
   "lib",
   "policies",
   "index.ts",
+  "program.ts",
   "package.json",
   "tsconfig.json",
 ];
@@ -33,7 +34,7 @@ interface Request {
 async function plan(root: string): Promise<Request[]> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [path.join(root, "bin", "inbound.js"), "plan", "config/tenants/contoso.yaml", "--json"],
+    [path.join(root, "bin", "inbound.js"), "plan", "examples/tenants/contoso.yaml", "--json"],
     { cwd: root, maxBuffer: 64 * 1024 * 1024 },
   );
   return (JSON.parse(stdout) as { graphRequests: Request[] }).graphRequests;

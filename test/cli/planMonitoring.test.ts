@@ -31,9 +31,9 @@ let resources: Planned[] = [];
 let text = "";
 beforeAll(async () => {
   resources = JSON.parse(
-    await inbound("plan", "config/examples/contoso-monitored.yaml", "--json"),
+    await inbound("plan", "examples/variants/contoso-monitored.yaml", "--json"),
   ).resources;
-  text = await inbound("plan", "config/examples/contoso-monitored.yaml");
+  text = await inbound("plan", "examples/variants/contoso-monitored.yaml");
 }, 120_000);
 
 const named = (name: string) => {

@@ -48,7 +48,8 @@ test("the sandbox deploys the example, the printed upload and logs commands run 
     const facts = JSON.parse(await firstLine(child)) as SandboxFacts;
     expect(facts.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(facts.baseUrl).not.toMatch(/:0$/);
-    expect(facts.spec).toBe(path.join("config", "tenants", "contoso.yaml"));
+    expect(facts.spec).toBe(path.join("examples", "tenants", "contoso.yaml"));
+    expect(facts.csv).toBe(path.join("examples", "hr.csv"));
     // A token the CLI's tenant check takes for the spec's tenant.
     expect(tokenTenant(facts.token)).toBe(TENANT_ID);
     expect(facts.apps.map((a) => a.key)).toEqual(["employees"]);
@@ -100,6 +101,18 @@ test("the sandbox deploys the example, the printed upload and logs commands run 
     expect(byId.get("1001")).toMatchObject({ status: "success", action: "create" });
     expect(byId.get("1006")).toMatchObject({ status: "skipped" });
     expect(byId.get("1006")!.reason).toMatch(/out of scope/);
+
+    // Without the token loaded, one line naming the file that holds it, not the Azure sign-in's
+    // errors.
+    const unloaded = await inbound(["drift", "--spec", facts.spec, "--graph-url", facts.baseUrl], {
+      cwd: ROOT,
+      env: {},
+    });
+    expect(unloaded).toEqual({
+      code: 1,
+      out: "",
+      err: `could not read the live tenant: app employees: INBOUND_GRAPH_TOKEN is not set: load the sandbox's token with \`. ${facts.envFile}\` in this shell, then run the command again\n`,
+    });
 
     // The users the emulator created, through Graph as a script would read them.
     const read = async (query: string) => {
@@ -199,6 +212,7 @@ test("the text form gives the export line and the commands to paste, quoted for 
     token: "a.b.c",
     envFile: ".inbound-sandbox/8777/env",
     spec: "my tenants/t.yaml",
+    csv: "examples/hr.csv",
     apps: [
       {
         key: "employees",
@@ -213,26 +227,35 @@ test("the text form gives the export line and the commands to paste, quoted for 
     ],
     created: { "pulumi-nodejs:dynamic/inbound-provisioning-job:Resource": 1 },
   };
-  const io = (cwd: string, env: NodeJS.ProcessEnv = {}) => ({
+  const io = (command?: string) => ({
     out: () => undefined,
     err: () => undefined,
     isTTY: false,
-    env,
-    cwd,
+    env: {},
+    cwd: ROOT,
+    command,
   });
-  const fromRoot = describeSandbox(io(ROOT), facts);
+  const fromRoot = describeSandbox(io("npm run -s inbound --"), facts);
   expect(fromRoot).toContain("created: 1 provisioning-job\n");
   expect(fromRoot).toContain(
     "\n  . .inbound-sandbox/8777/env    # sets INBOUND_GRAPH_TOKEN=a.b.c\n" +
-      "  npm run inbound -- upload --spec 'my tenants/t.yaml' --csv examples/hr.csv\n" +
-      "  npm run inbound -- logs --spec 'my tenants/t.yaml'\n",
+      "  npm run -s inbound -- upload --spec 'my tenants/t.yaml' --csv examples/hr.csv\n" +
+      "  npm run -s inbound -- logs --spec 'my tenants/t.yaml'\n",
   );
-  // Outside the repository and npm, the installed command.
-  expect(describeSandbox(io("/tmp"), facts)).toContain(
-    "\n  inbound logs --spec 'my tenants/t.yaml'\n",
+  // Started another way, the same way again.
+  expect(describeSandbox(io("npx inbound"), facts)).toContain(
+    "\n  npx inbound logs --spec 'my tenants/t.yaml'\n",
   );
-  expect(describeSandbox(io("/tmp", { npm_lifecycle_event: "inbound" }), facts)).toContain(
-    "\n  npm run inbound -- logs",
+  expect(describeSandbox(io(), facts)).toContain("\n  inbound logs --spec 'my tenants/t.yaml'\n");
+  // A spec of the user's and no --csv: no sample HR file pretending to be theirs.
+  const noCsv = describeSandbox(io("npx inbound"), {
+    ...facts,
+    csv: null,
+    apps: [{ ...facts.apps[0], upload: undefined }],
+  });
+  expect(noCsv).not.toContain("inbound upload");
+  expect(noCsv).toContain(
+    "No upload command: start the sandbox with --csv <your HR file> for one.",
   );
 });
 
@@ -241,13 +264,21 @@ test("the README's sandbox lines are the ones the sandbox prints on its default 
   const port = "8777";
   const state = path.join(".inbound-sandbox", port, "state", "employees");
   const text = describeSandbox(
-    { out: () => undefined, err: () => undefined, isTTY: false, env: {}, cwd: ROOT },
+    {
+      out: () => undefined,
+      err: () => undefined,
+      isTTY: false,
+      env: {},
+      cwd: ROOT,
+      command: "npm run -s inbound --",
+    },
     {
       baseUrl: `http://127.0.0.1:${port}`,
       tenantId: TENANT_ID,
       token: "t",
       envFile: path.join(".inbound-sandbox", port, "env"),
-      spec: path.join("config", "tenants", "contoso.yaml"),
+      spec: path.join("examples", "tenants", "contoso.yaml"),
+      csv: path.join("examples", "hr.csv"),
       apps: [
         {
           key: "employees",
@@ -256,12 +287,12 @@ test("the README's sandbox lines are the ones the sandbox prints on its default 
           jobId: "job",
           bulkUploadUrl: "",
           upload: [
-            ...["upload", "--spec", "config/tenants/contoso.yaml", "--app", "employees"],
+            ...["upload", "--spec", "examples/tenants/contoso.yaml", "--app", "employees"],
             ...["--csv", "examples/hr.csv", "--graph-url", `http://127.0.0.1:${port}`],
             ...["--state", state],
           ],
           logs: [
-            ...["logs", "--spec", "config/tenants/contoso.yaml", "--app", "employees"],
+            ...["logs", "--spec", "examples/tenants/contoso.yaml", "--app", "employees"],
             ...["--since", "1h", "--graph-url", `http://127.0.0.1:${port}`],
           ],
         },
@@ -271,7 +302,7 @@ test("the README's sandbox lines are the ones the sandbox prints on its default 
   );
   const pasted = text
     .split("\n")
-    .filter((l) => l.startsWith("  . ") || l.startsWith("  npm run inbound"))
+    .filter((l) => l.startsWith("  . ") || l.startsWith("  npm run -s inbound"))
     .map((l) => l.trim().replace(/ +# .*$/, ""));
   expect(pasted).toHaveLength(3);
   for (const line of pasted) expect(readme).toContain(`\n${line}\n`);
@@ -280,7 +311,7 @@ test("the README's sandbox lines are the ones the sandbox prints on its default 
 test("the README's upload command, run where there is no hr.csv, says so with exit 1 (not an internal error)", async () => {
   const missing = path.join(ROOT, "hr.csv");
   expect(existsSync(missing)).toBe(false);
-  const args = ["--spec", "config/tenants/contoso.yaml", "--app", "employees", "--csv", "hr.csv"];
+  const args = ["--spec", "examples/tenants/contoso.yaml", "--app", "employees", "--csv", "hr.csv"];
   for (const command of [
     ["upload", ...args, "--dry-run"],
     ["simulate", ...args],
@@ -300,7 +331,7 @@ test("a resource the emulator refuses ends the sandbox with exit 1 naming the re
   const spec = path.join(dir, "tenant.yaml");
   writeFileSync(
     spec,
-    `extends: ${JSON.stringify(path.join(ROOT, "config", "tenants", "contoso.yaml"))}\n` +
+    `extends: ${JSON.stringify(path.join(ROOT, "examples", "tenants", "contoso.yaml"))}\n` +
       `provisioning:\n  employees:\n    applicationTemplateId: ${template}\n`,
   );
   try {

@@ -21,6 +21,12 @@ describe("usage errors point to the help of the command that was run", () => {
       "simulate",
     ],
     [
+      "an unknown option where a required one is missing: the typo, not the missing option",
+      ["upload", "--spec", "t.yaml", "--app", "employees", "--cvs", "hr.csv"],
+      "error: unknown option '--cvs'\n(Did you mean --csv?)",
+      "upload",
+    ],
+    [
       "an unknown option of expr",
       ["expr", "[a]", "--chek"],
       "error: unknown option '--chek'",

@@ -251,8 +251,8 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe("inbound validate", () => {
-  it("accepts every example: the tenant files and the variants in config/examples", async () => {
-    const files = ["config/tenants", "config/examples"].flatMap((d) =>
+  it("accepts every example: the tenant files and the variants in examples/variants", async () => {
+    const files = ["examples/tenants", "examples/variants"].flatMap((d) =>
       fs
         .readdirSync(path.join(ROOT, d))
         .filter((f) => f.endsWith(".yaml"))
@@ -260,18 +260,18 @@ describe("inbound validate", () => {
         .map((f) => `${d}/${f}`),
     );
     expect(files).toEqual([
-      "config/tenants/contoso-ad.yaml",
-      "config/tenants/contoso.yaml",
-      "config/tenants/fabrikam.yaml",
-      "config/examples/contoso-monitored.yaml",
+      "examples/tenants/contoso-ad.yaml",
+      "examples/tenants/contoso.yaml",
+      "examples/tenants/fabrikam.yaml",
+      "examples/variants/contoso-monitored.yaml",
     ]);
     expect(await inbound(["validate", ...files])).toEqual({
       code: 0,
       out:
-        "config/tenants/contoso-ad.yaml: ok\n" +
-        "config/tenants/contoso.yaml: ok\n" +
-        "config/tenants/fabrikam.yaml: ok\n" +
-        "config/examples/contoso-monitored.yaml: ok\n",
+        "examples/tenants/contoso-ad.yaml: ok\n" +
+        "examples/tenants/contoso.yaml: ok\n" +
+        "examples/tenants/fabrikam.yaml: ok\n" +
+        "examples/variants/contoso-monitored.yaml: ok\n",
       err: "",
     });
   });

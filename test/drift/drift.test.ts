@@ -30,7 +30,7 @@ import { EXPECTED_TEMPLATE } from "../../lib/provisioning/graphApi";
 import type { DriftReport } from "../../lib/drift";
 
 const ROOT = path.join(__dirname, "..", "..");
-const CONTOSO = path.join(ROOT, "config", "tenants", "contoso.yaml");
+const CONTOSO = path.join(ROOT, "examples", "tenants", "contoso.yaml");
 
 type Json = Record<string, unknown>;
 

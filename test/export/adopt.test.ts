@@ -57,7 +57,7 @@ beforeAll(async () => {
   emulator = await startGraphEmulator();
   process.env.INBOUND_GRAPH_TOKEN = emulator.token;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-adopt-"));
-  const example = loadSpec(path.join(ROOT, "config", "tenants", "contoso.yaml")).spec!;
+  const example = loadSpec(path.join(ROOT, "examples", "tenants", "contoso.yaml")).spec!;
   deployed = await deploy(emulator, example);
 
   const out = path.join(dir, "spec.yaml");

@@ -17,7 +17,7 @@ import { inbound } from "../cli/harness";
 import { deploy, type Deployed } from "./deploy";
 
 const ROOT = path.join(__dirname, "..", "..");
-const example = (name: string) => path.join(ROOT, "config", "tenants", name);
+const example = (name: string) => path.join(ROOT, "examples", "tenants", name);
 
 let emulator: GraphEmulator;
 let dir: string;
@@ -144,9 +144,9 @@ test("the contoso example round-trips: deployed, exported with no write, valid, 
 
 test.each([
   // Active Directory: the target, the AD domain and OU, the mappings.
-  path.join("config", "tenants", "contoso-ad.yaml"),
-  path.join("config", "tenants", "fabrikam.yaml"),
-  path.join("config", "examples", "contoso-monitored.yaml"),
+  path.join("examples", "tenants", "contoso-ad.yaml"),
+  path.join("examples", "tenants", "fabrikam.yaml"),
+  path.join("examples", "variants", "contoso-monitored.yaml"),
 ])(
   "%s round-trips too: exported with no write, valid, the same apps, and no drift",
   async (file) => {

@@ -27,7 +27,7 @@ beforeAll(async () => {
   process.env.INBOUND_GRAPH_TOKEN = emulator.token;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-program-"));
   try {
-    const example = loadSpec(path.join(ROOT, "config", "tenants", "contoso.yaml")).spec!;
+    const example = loadSpec(path.join(ROOT, "examples", "tenants", "contoso.yaml")).spec!;
     await deploy(emulator, example);
     specFile = path.join(dir, "spec.yaml");
     const script = path.join(dir, "adopt.sh");

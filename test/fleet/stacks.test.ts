@@ -6,10 +6,10 @@ import { inbound } from "../cli/harness";
 
 const repo = path.resolve(__dirname, "../..");
 
-/** A project directory with the bundled config/ and Pulumi.yaml, and no stack files. */
+/** A project directory with the bundled examples as its config/, Pulumi.yaml, and no stack files. */
 function project(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
-  fs.cpSync(path.join(repo, "config"), path.join(dir, "config"), { recursive: true });
+  fs.cpSync(path.join(repo, "examples"), path.join(dir, "config"), { recursive: true });
   fs.copyFileSync(path.join(repo, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
   return dir;
 }

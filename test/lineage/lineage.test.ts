@@ -330,8 +330,8 @@ test("--csv-header reads the header in the uploader's declared encoding, as uplo
 });
 
 test("the bundled examples validate with no warning under --strict", async () => {
-  const tenants = ["tenants", "examples"].flatMap((d) =>
-    fs.readdirSync(path.join(ROOT, "config", d)).map((f) => `config/${d}/${f}`),
+  const tenants = ["tenants", "variants"].flatMap((d) =>
+    fs.readdirSync(path.join(ROOT, "examples", d)).map((f) => `examples/${d}/${f}`),
   );
   const result = await inbound(["validate", "--strict", ...tenants], { cwd: ROOT });
   expect(result).toEqual({

@@ -84,12 +84,12 @@ describe("docs/tenant-spec.md", () => {
   });
 
   it("shows the errors the loader really gives", () => {
-    const example = path.join(ROOT, "config/tenants/contoso.yaml");
+    const example = path.join(ROOT, "examples/tenants/contoso.yaml");
     const edited = fs
       .readFileSync(example, "utf8")
       .replace("notificationEmail: iam-alerts@contoso.com", "notificationEmail: iam-alerts")
       .replace("deletionThreshold: 25", "deletionTreshold: 25");
-    const { diagnostics } = loadSpec("config/tenants/contoso.yaml", {
+    const { diagnostics } = loadSpec("examples/tenants/contoso.yaml", {
       cwd: ROOT,
       readFile: (f) => (f === example ? Buffer.from(edited) : fs.readFileSync(f)),
     });

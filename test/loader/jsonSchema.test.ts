@@ -11,7 +11,7 @@ import {
 import { schemaErrors } from "./jsonSchemaCheck";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const configFiles = ["config/tenants", "config/examples", "config/base"].flatMap((d) =>
+const configFiles = ["examples/tenants", "examples/variants", "examples/base"].flatMap((d) =>
   fs
     .readdirSync(path.join(ROOT, d))
     .filter((f) => f.endsWith(".yaml"))
@@ -61,7 +61,7 @@ describe("config/tenant-spec.schema.json", () => {
 
   it("still flags what is wrong in a file on its own", () => {
     const schema = editorJsonSchema();
-    const fabrikam = readYaml("config/tenants/fabrikam.yaml");
+    const fabrikam = readYaml("examples/tenants/fabrikam.yaml");
     fabrikam.provisioning.employees.notificationEmail = "it-at-fabrikam";
     fabrikam.provisioning.employees.deletionTreshold = 5;
     fabrikam.tenant.name = "Fabrikam";
@@ -71,13 +71,15 @@ describe("config/tenant-spec.schema.json", () => {
       "provisioning.employees.deletionTreshold: not allowed",
     ]);
     // With zod's `required` kept, a file that extends a base would be flagged for what it inherits.
-    expect(schemaErrors(tenantSpecJsonSchema(), readYaml("config/tenants/fabrikam.yaml"))).toEqual([
+    expect(
+      schemaErrors(tenantSpecJsonSchema(), readYaml("examples/tenants/fabrikam.yaml")),
+    ).toEqual([
       "provisioning.employees: missing displayName",
       "provisioning.employees: missing mappings",
     ]);
     // ...and a base file's variables would fail the patterns they are substituted into.
     expect(
-      schemaErrors(tenantSpecJsonSchema(), readYaml("config/base/hr-csv-export.yaml")),
+      schemaErrors(tenantSpecJsonSchema(), readYaml("examples/base/hr-csv-export.yaml")),
     ).toContain(
       "provisioning.employees.scimExtension.urn: does not match ^urn:ietf:params:scim:schemas:extension:[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)*:User$",
     );

@@ -348,21 +348,21 @@ describe("the examples", () => {
   const load = (file: string) => loadSpec(file, { cwd: ROOT });
 
   it.each(["contoso.yaml", "fabrikam.yaml", "contoso-ad.yaml"])(
-    "config/tenants/%s is valid",
+    "examples/tenants/%s is valid",
     (f) => {
-      expect(load(`config/tenants/${f}`).diagnostics.map(formatDiagnostic)).toEqual([]);
+      expect(load(`examples/tenants/${f}`).diagnostics.map(formatDiagnostic)).toEqual([]);
     },
   );
 
   it("fabrikam gets the base's mappings and keeps its own notification email", () => {
-    const fabrikam = load("config/tenants/fabrikam.yaml").spec!;
+    const fabrikam = load("examples/tenants/fabrikam.yaml").spec!;
     const app = fabrikam.provisioning.employees;
     expect(app.notificationEmail).toBe("it@fabrikam.com");
     expect(app.displayName).toBe("fabrikam HR inbound - employees");
     expect(app.deletionThreshold).toBe(25);
     expect(app.scimExtension!.urn).toBe("urn:ietf:params:scim:schemas:extension:fabrikam:1.0:User");
     const base = parse(
-      fs.readFileSync(path.join(ROOT, "config/base/entra-employees.yaml"), "utf8"),
+      fs.readFileSync(path.join(ROOT, "examples/base/entra-employees.yaml"), "utf8"),
     );
     const expected = JSON.parse(
       JSON.stringify(base.provisioning.employees.mappings).replace(
@@ -382,7 +382,16 @@ describe("the examples", () => {
     const blocks: string[] = JSON.parse(
       fs.readFileSync(path.join(__dirname, "../fixtures/tenant-spec/design-examples.json"), "utf8"),
     );
-    const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
+    // The design page names the files where they were before the examples left config/ for
+    // examples/: its file comment and schema line say config/, the files say where they are now.
+    const read = (f: string) =>
+      fs
+        .readFileSync(path.join(ROOT, f), "utf8")
+        .replace(
+          "$schema=../../config/tenant-spec.schema.json",
+          "$schema=../tenant-spec.schema.json",
+        )
+        .replace("# examples/tenants/fabrikam.yaml", "# config/tenants/fabrikam.yaml");
     // The bundled contoso adds the two columns whose absence the design page's example shows as
     // lineage warnings (lib/lineage): the leave date at the end of the day, and the usage location.
     const added =
@@ -390,13 +399,13 @@ describe("the examples", () => {
       '          ext:UsageLocation: "[CountryCode]"\n';
     const hire = '          ext:HireDate: "[HireDate]"\n';
     expect(blocks[0]).toContain(hire);
-    expect(read("config/tenants/contoso.yaml")).toBe(blocks[0].replace(hire, hire + added));
-    expect(read("config/tenants/fabrikam.yaml")).toBe(
+    expect(read("examples/tenants/contoso.yaml")).toBe(blocks[0].replace(hire, hire + added));
+    expect(read("examples/tenants/fabrikam.yaml")).toBe(
       "# yaml-language-server: $schema=../tenant-spec.schema.json\n" + blocks[1],
     );
     // The Active Directory block is a fragment; contoso-ad.yaml says the same in its context.
     const fragment = parse(blocks[2]);
-    const adFile = parse(read("config/tenants/contoso-ad.yaml"));
+    const adFile = parse(read("examples/tenants/contoso-ad.yaml"));
     expect(adFile.provisioning.employees).toMatchObject(fragment.provisioning.employees);
   });
 });

@@ -2,6 +2,7 @@
  * Node.js 22 everywhere (issue 13): the tests, the CLI started by npm scripts and the deployed
  * function all run on it, and the places that say so agree.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { UPLOADER_DEFAULTS } from "../../components/uploader";
@@ -24,6 +25,28 @@ test("an older Node gets one sentence saying what to install, not a dependency's
   );
   expect(nodeProblem("v22.0.0")).toBeUndefined();
   expect(nodeProblem("v24.1.0")).toBeUndefined();
+});
+
+test("the command checks the Node.js it runs on itself: one line, exit 1, however it is started", () => {
+  // An older Node, as `inbound` on the PATH or `node bin/inbound.js` would start it there.
+  const run = (version: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `Object.defineProperty(process, "version", { value: "${version}" }); require(process.argv[1])`,
+        path.join(ROOT, "bin", "inbound.js"),
+        "--version",
+      ],
+      { encoding: "utf8" },
+    );
+  expect(run("v20.20.2")).toMatchObject({
+    status: 1,
+    stdout: "",
+    stderr:
+      "inbound needs Node.js 22 or later, and this command runs on v20.20.2: install Node.js 22 (https://nodejs.org/), or in inbound's repository run it as `npm run -s inbound -- ...`, on the Node.js 22 that `npm ci` installs.\n",
+  });
+  expect(run("v22.0.0")).toMatchObject({ status: 0, stdout: `${json("package.json").version}\n` });
 });
 
 test("engines, the pinned Node binary, the function's engines and its Azure runtime agree on 22", () => {

@@ -13,12 +13,12 @@ let dir: string;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-plan-policy-"));
-  fs.cpSync(path.join(ROOT, "config"), path.join(dir, "config"), { recursive: true });
+  fs.cpSync(path.join(ROOT, "examples"), path.join(dir, "examples"), { recursive: true });
   fs.writeFileSync(
-    path.join(dir, "config", "tenants", "deletes.yaml"),
+    path.join(dir, "examples", "tenants", "deletes.yaml"),
     [
       // Monitored, so that the delete advisory is the only finding.
-      "extends: ../examples/contoso-monitored.yaml",
+      "extends: ../variants/contoso-monitored.yaml",
       "provisioning:",
       "  employees:",
       "    actions: [create, update, delete]",
@@ -35,7 +35,7 @@ const plan = (...args: string[]) =>
   });
 
 it("lists an advisory violation in the JSON plan and still succeeds", async () => {
-  const { stdout } = await plan("config/tenants/deletes.yaml", "--json");
+  const { stdout } = await plan("examples/tenants/deletes.yaml", "--json");
   expect(JSON.parse(stdout).policyViolations).toEqual([
     {
       policy: "inbound-provisioning-deletes-deliberate",
@@ -49,7 +49,7 @@ it("lists an advisory violation in the JSON plan and still succeeds", async () =
 });
 
 it("shows it in the Markdown for a pull request", async () => {
-  const { stdout } = await plan("config/tenants/deletes.yaml", "--markdown");
+  const { stdout } = await plan("examples/tenants/deletes.yaml", "--markdown");
   expect(stdout).toContain("**Policy pack:** 0 mandatory, 1 advisory violation(s)");
   expect(stdout).toContain(
     "- **advisory** `inbound-provisioning-deletes-deliberate` on `contoso-employees-schema`: App employees deletes Entra users",
@@ -61,7 +61,7 @@ it("advises monitoring for the unmonitored bundled tenant, and not for the monit
     (
       JSON.parse((await plan(file, "--json")).stdout).policyViolations as { policy: string }[]
     ).filter((v) => v.policy === "inbound-provisioning-monitored");
-  expect(await advised("config/tenants/contoso.yaml")).toEqual([
+  expect(await advised("examples/tenants/contoso.yaml")).toEqual([
     {
       policy: "inbound-provisioning-monitored",
       enforcementLevel: "advisory",
@@ -71,5 +71,5 @@ it("advises monitoring for the unmonitored bundled tenant, and not for the monit
         "Provisioning app employees is not monitored: failed or skipped records show only in the portal's provisioning logs. Add `monitoring: {}` to the tenant spec for Log Analytics, alert mails and a workbook (docs/monitoring.md).",
     },
   ]);
-  expect(await advised("config/examples/contoso-monitored.yaml")).toEqual([]);
+  expect(await advised("examples/variants/contoso-monitored.yaml")).toEqual([]);
 });

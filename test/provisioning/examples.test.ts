@@ -54,11 +54,11 @@ let markdown = "";
 beforeAll(async () => {
   // One after the other: each run is a whole Pulumi program, and the machine has two cores.
   for (const tenant of ["contoso", "fabrikam", "contoso-ad"]) {
-    plans[tenant] = JSON.parse(await inbound("plan", `config/tenants/${tenant}.yaml`, "--json"));
+    plans[tenant] = JSON.parse(await inbound("plan", `examples/tenants/${tenant}.yaml`, "--json"));
   }
   // What `npm start` prints, and the pull-request form.
-  text = await inbound("plan", "config/tenants/contoso.yaml");
-  markdown = await inbound("plan", "config/tenants/contoso.yaml", "--markdown");
+  text = await inbound("plan", "examples/tenants/contoso.yaml");
+  markdown = await inbound("plan", "examples/tenants/contoso.yaml", "--markdown");
 }, 180_000);
 
 const APP = "azuread:index/applicationFromTemplate:ApplicationFromTemplate";
@@ -142,7 +142,7 @@ describe("resource tree: exact types, names and parents", () => {
 test.each(["contoso", "fabrikam", "contoso-ad"])(
   "%s meets the policy pack: the trees above hold every kind of resource its rules check",
   (tenant) => {
-    // The one finding is advice: these examples leave `monitoring:` out (config/examples/contoso-monitored.yaml
+    // The one finding is advice: these examples leave `monitoring:` out (examples/variants/contoso-monitored.yaml
     // has it, test/policies/plan.test.ts).
     expect(plans[tenant].policyViolations).toEqual([
       expect.objectContaining({
@@ -222,7 +222,7 @@ describe("provisioning resources: exact inputs", () => {
         graphBaseUrl: GRAPH,
         tenantId,
       });
-      const loaded = loadSpecOrThrow(path.join(ROOT, `config/tenants/${tenant}.yaml`));
+      const loaded = loadSpecOrThrow(path.join(ROOT, `examples/tenants/${tenant}.yaml`));
       expect(inputsOf(plan, `${app}-schema`)).toEqual({
         servicePrincipalId: sp,
         jobId: job,
@@ -313,7 +313,7 @@ const fn = (name: string, expression: string, parameters: [string, unknown][]) =
   parameters: parameters.map(([key, value]) => ({ key, value })),
 });
 
-describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () => {
+describe("inbound plan examples/tenants/contoso.yaml --json: the schema PUT", () => {
   const schemaPut = () => {
     const puts = plans.contoso.graphRequests.filter(
       (r) => r.method === "PUT" && r.path.endsWith("/schema"),
@@ -439,8 +439,10 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
       `contoso-employees-job: GET ${SYNC}/templates {}`,
       `contoso-employees-job: GET ${SYNC}/jobs {}`,
       `contoso-employees-job: POST ${SYNC}/jobs ${json}`,
-      // Secrets and schema both wait for the job only; their order is the order Pulumi
-      // registers them in, which depends on how long each provider takes to serialize.
+      // The order is the order Pulumi registers the resources in, which depends on how long each
+      // provider takes to serialize: the extension's, which loads lib/lifecycle/diff only when it
+      // runs, is done before the secrets' and the schema's, which both wait for the job only.
+      `contoso-lifecycle-extension-hybrid-offboarding-object: POST /v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions ${lcw}`,
       `contoso-employees-secrets: GET ${SYNC}/secrets {}`,
       `contoso-employees-secrets: PUT ${SYNC}/secrets ${json}`,
       `contoso-employees-schema: GET ${JOB_PATH}/schema {}`,
@@ -450,11 +452,10 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
         `contoso-employees-schema: POST ${JOB_PATH}/schema/parseExpression ${json}`,
       ),
       `contoso-employees-schema: PUT ${JOB_PATH}/schema ${json}`,
-      `contoso-lifecycle-extension-hybrid-offboarding-object: POST /v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions ${lcw}`,
-      `contoso-employees-start: GET ${JOB_PATH} {}`,
-      `contoso-employees-start: POST ${JOB_PATH}/start {}`,
       `contoso-lifecycle-workflow-onboard-pre-hire: POST /v1.0/identityGovernance/lifecycleWorkflows/workflows ${lcw}`,
       `contoso-lifecycle-workflow-offboard-on-last-day: POST /v1.0/identityGovernance/lifecycleWorkflows/workflows ${lcw}`,
+      `contoso-employees-start: GET ${JOB_PATH} {}`,
+      `contoso-employees-start: POST ${JOB_PATH}/start {}`,
     ]);
     // The job is made from the template the templates list offered (a stand-in id offline).
     expect(plans.contoso.graphRequests[2].body).toEqual({
@@ -472,7 +473,7 @@ describe("inbound plan config/tenants/contoso.yaml --json: the schema PUT", () =
 describe("human and pull-request output", () => {
   test("npm start prints the resource tree indented by parent, then the Graph requests", () => {
     const lines = text.split("\n");
-    expect(lines[0]).toBe(`Plan for config/tenants/contoso.yaml: 30 resources`);
+    expect(lines[0]).toBe(`Plan for examples/tenants/contoso.yaml: 30 resources`);
     const at = (line: string) => {
       const index = lines.indexOf(line);
       expect({ line, found: index >= 0 }).toEqual({ line, found: true });
@@ -521,7 +522,7 @@ describe("human and pull-request output", () => {
   });
 
   test("--markdown gives a nested list and one collapsible block per request", () => {
-    expect(markdown.startsWith("### inbound plan: `config/tenants/contoso.yaml`\n")).toBe(true);
+    expect(markdown.startsWith("### inbound plan: `examples/tenants/contoso.yaml`\n")).toBe(true);
     expect(markdown).toContain("**30 resources**");
     expect(markdown).toContain(
       "\n  - `contoso-employees` (inbound:provisioning:ApiProvisioningApp)\n" +

@@ -39,9 +39,10 @@ async function uploadAndSeed(): Promise<string> {
   );
   const upload = await cli(["upload", ...base, "--csv", "hr.csv", "--endpoint", app.endpoint]);
   expect(upload.code).toBe(3);
-  const runId = /^report: inbound report --spec tenant\.yaml --app employees --run (\S+)$/m.exec(
-    upload.out,
-  )?.[1];
+  const runId =
+    /^report: inbound report --spec tenant\.yaml --app employees --endpoint \S+ --run (\S+)$/m.exec(
+      upload.out,
+    )?.[1];
   expect(runId).toBeDefined();
   const now = Date.now();
   emulator.state.directory.provisioningLogs.push(

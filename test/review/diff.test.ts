@@ -7,11 +7,11 @@ import { loadSide } from "../../lib/review/source";
 import { inbound } from "../cli/harness";
 
 const repo = path.resolve(__dirname, "../..");
-const original = fs.readFileSync(path.join(repo, "config/tenants/contoso.yaml"), "utf8");
+const original = fs.readFileSync(path.join(repo, "examples/tenants/contoso.yaml"), "utf8");
 
-/** A temp copy of config/ with contoso.yaml as given, loaded through loadSide. */
+/** The bundled examples as a user's config/, with contoso.yaml as given, loaded through loadSide. */
 function load(text: string, dir = fs.mkdtempSync(path.join(os.tmpdir(), "diff-"))) {
-  fs.cpSync(path.join(repo, "config"), path.join(dir, "config"), { recursive: true });
+  fs.cpSync(path.join(repo, "examples"), path.join(dir, "config"), { recursive: true });
   fs.writeFileSync(path.join(dir, "config/tenants/contoso.yaml"), text);
   const r = loadSide("config/tenants/contoso.yaml", dir);
   expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);

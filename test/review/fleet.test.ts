@@ -8,13 +8,13 @@ import { inbound } from "../cli/harness";
 const repo = path.resolve(__dirname, "../..");
 
 /**
- * A git repository with the bundled config/ plus a third tenant on the Entra base (tailspin, a
+ * A git repository with the bundled examples as its config/ plus a third tenant on the Entra base (tailspin, a
  * copy of fabrikam), committed; then a mapping added to config/base/entra-employees.yaml in the
  * working tree. contoso, fabrikam and tailspin extend that base; contoso-ad does not.
  */
 function fleetRepo(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "diff-all-"));
-  fs.cpSync(path.join(repo, "config"), path.join(dir, "config"), { recursive: true });
+  fs.cpSync(path.join(repo, "examples"), path.join(dir, "config"), { recursive: true });
   const fabrikam = fs.readFileSync(path.join(dir, "config/tenants/fabrikam.yaml"), "utf8");
   fs.writeFileSync(
     path.join(dir, "config/tenants/tailspin.yaml"),

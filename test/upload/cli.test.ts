@@ -141,7 +141,7 @@ describe("inbound upload", () => {
     expect(piped.code).toBe(3);
     expect(piped.out).not.toContain("\r");
     expect(piped.out).toMatch(
-      /sent 60 records \(accepted for processing; see `inbound logs` in 5-10 minutes\)\nunchanged 0\nskipped 1 \(duplicates 0 ids, invalid rows 1, malformed lines 0\)\nfailed 0, not attempted 0\nrequests 3, retries 1, elapsed \d+\.\d s\nreport: inbound report --spec tenant\.yaml --app employees --state piped --run \d{8}T\d{6}Z-[a-z0-9]{4}\n$/,
+      /sent 60 records \(accepted for processing; in 5-10 minutes see `inbound logs --spec tenant\.yaml --app employees --endpoint http:\/\/127\.0\.0\.1:\d+\/\S+\/bulkUpload`\)\nunchanged 0\nskipped 1 \(duplicates 0 ids, invalid rows 1, malformed lines 0\)\nfailed 0, not attempted 0\nrequests 3, retries 1, elapsed \d+\.\d s\nreport: inbound report --spec tenant\.yaml --app employees --state piped --endpoint http:\/\/127\.0\.0\.1:\d+\/\S+\/bulkUpload --run \d{8}T\d{6}Z-[a-z0-9]{4}\n$/,
     );
     expect(piped.err).toBe(
       "hr.csv:62: skipped: ext:OnLeave (column OnLeave): expected a boolean (True or False) (value hidden; --verbose shows it)\n",
