@@ -16,7 +16,8 @@ import {
 import { planBatches, Progress, UploadPlan } from "../../lib/upload/engine";
 import { RunOutcome, runUpload, summarize } from "../../lib/upload/run";
 import type { MappingProblem } from "../../lib/upload/convert";
-import { DirectoryStateStore } from "../../lib/upload/state";
+import { DirectoryStateStore, StateStore } from "../../lib/upload/state";
+import { openBlobStateStore, parseStateLocation } from "../../lib/upload/blob";
 
 export interface UploadCliOptions {
   spec: string;
@@ -47,7 +48,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       "Graph base URL for looking the app up by display name",
       graphUrlArgument,
     )
-    .option("--state <dir>", "state directory (default .inbound-state/<tenant>/<app>)")
+    .option("--state <dir|url>", STATE_HELP)
     .option("--full", "send every record, changed or not")
     .option("--dry-run", "print the requests without sending anything")
     .option("--only <externalId>", "send this one record")
@@ -63,6 +64,56 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       delimiterArgument,
     )
     .action(async (options: UploadCliOptions) => done(await upload(options, io)));
+}
+
+export const STATE_HELP =
+  "state directory, or Azure Blob container URL with an optional prefix (default uploader.state, else .inbound-state/<tenant>/<app>)";
+
+/** The state an upload or report reads, and how its user gets going again when it is damaged. */
+export interface OpenedState {
+  store: StateStore;
+  recovery: string;
+}
+
+/**
+ * The state store `--state` names, else the spec's `uploader.state` (relative to the spec file),
+ * else `.inbound-state/<tenant>/<app>`: a directory, or a blob container for an `http(s)://` URL.
+ * Throws, with the option or field named, for a location that is neither.
+ */
+export function openState(
+  io: CliIo,
+  specFile: string,
+  spec: TenantSpec,
+  appKey: string,
+  given: string | undefined,
+): OpenedState {
+  const fromSpec = given === undefined ? spec.provisioning[appKey]?.uploader?.state : undefined;
+  const value = given ?? fromSpec ?? path.join(".inbound-state", spec.tenant.name, appKey);
+  const named =
+    given !== undefined
+      ? "--state"
+      : fromSpec !== undefined
+        ? `${specFile}: provisioning.${appKey}.uploader.state`
+        : "the default state";
+  let location;
+  try {
+    location = parseStateLocation(value);
+  } catch (err) {
+    throw new Error(`${named}: ${(err as Error).message}`);
+  }
+  if (location.kind === "blob") {
+    const store = openBlobStateStore(location, io.env);
+    return {
+      store,
+      recovery: `restore the blobs under ${store.location} from a copy, or run again with --reset-state (the state is moved aside and every record is sent again)`,
+    };
+  }
+  const base = fromSpec !== undefined ? path.dirname(path.resolve(io.cwd, specFile)) : io.cwd;
+  const dir = path.resolve(base, location.path);
+  return {
+    store: new DirectoryStateStore(dir),
+    recovery: `restore the state directory ${dir} from a backup, or run again with --reset-state (the state is moved aside and every record is sent again)`,
+  };
 }
 
 /** Loads the spec and picks the app; prints why not and returns undefined when it cannot. */
@@ -129,10 +180,13 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     io.err(`${options.spec}: provisioning.${options.app} has no uploader section\n`);
     return EXIT.failed;
   }
-  const stateDir = path.resolve(
-    io.cwd,
-    options.state ?? path.join(".inbound-state", spec.tenant.name, options.app),
-  );
+  let state: OpenedState;
+  try {
+    state = openState(io, options.spec, spec, options.app, options.state);
+  } catch (err) {
+    io.err(`${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
   const csv = path.resolve(io.cwd, options.csv);
   if (refuseIrregularFile(io, "--csv", options.csv, csv)) return EXIT.failed;
   const bar = progressBar(io);
@@ -140,12 +194,12 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     app,
     csv,
     csvName: options.csv,
-    store: new DirectoryStateStore(stateDir),
+    store: state.store,
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
     dryRun: options.dryRun,
     command: commandLine(options),
     resetState: options.resetState,
-    recovery: `restore the state directory ${stateDir} from a backup, or run again with --reset-state (the state is moved aside and every record is sent again)`,
+    recovery: state.recovery,
     onPlan: (plan) => reportPlan(io, plan, options),
     onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),
     onProgress: bar.update,

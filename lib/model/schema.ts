@@ -240,6 +240,13 @@ const uploader = z
     schedule: ncrontab()
       .default("0 30 1 * * *")
       .describe("NCRONTAB schedule of the deployed uploader (UTC)."),
+    state: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Where `inbound upload` and `inbound report` keep the uploader's state (what was sent, the run lock, the run records) when `--state` is not given: a directory (relative to the spec file), or an Azure Blob container URL with an optional prefix (`https://<account>.blob.core.windows.net/<container>/<prefix>`), so that a run on another machine (CI) finds it. Default `.inbound-state/<tenant>/<app>`.",
+      ),
     safeguard: z
       .strictObject({
         maxDisablePercent: z

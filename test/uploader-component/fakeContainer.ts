@@ -8,7 +8,7 @@ import type {
   BlobItemLike,
   BlockBlobClientLike,
   ContainerClientLike,
-} from "../../functions/src/blob";
+} from "../../lib/upload/blob";
 
 class RestError extends Error {
   constructor(
