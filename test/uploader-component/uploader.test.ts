@@ -323,7 +323,7 @@ describe("kind: function", () => {
         },
       },
       runtime: { name: "node", version: "22" },
-      scaleAndConcurrency: { instanceMemoryMB: 2048, maximumInstanceCount: 2 },
+      scaleAndConcurrency: { instanceMemoryMB: 2048, maximumInstanceCount: 40 },
     });
     expect(site.siteConfig.minTlsVersion).toBe("1.2");
     expect(site.siteConfig.ftpsState).toBe("Disabled");
@@ -403,7 +403,7 @@ describe("kind: function", () => {
       functionApp({
         storageAccountName: "inbhrdrop01",
         dropRetentionDays: 7,
-        functionApp: { instanceMemoryMB: 4096, maximumInstanceCount: 1 },
+        functionApp: { instanceMemoryMB: 4096, maximumInstanceCount: 60 },
       }),
     );
     expect(await settled(uploader.storageAccountName)).toBe("inbhrdrop01");
@@ -413,7 +413,7 @@ describe("kind: function", () => {
     ).toEqual({ daysAfterModificationGreaterThan: 7 });
     expect(the("azure-native:web:WebApp").functionAppConfig.scaleAndConcurrency).toEqual({
       instanceMemoryMB: 4096,
-      maximumInstanceCount: 1,
+      maximumInstanceCount: 60,
     });
   });
 
@@ -423,6 +423,13 @@ describe("kind: function", () => {
     );
     expect(() => functionApp({ dropRetentionDays: 1.5 })).toThrow("expected int");
     expect(() => functionApp({ functionApp: { instanceMemoryMB: 1024 } })).toThrow();
+    // Flex Consumption's documented range: 40 (the lowest every region accepts) to 1000.
+    expect(() => functionApp({ functionApp: { maximumInstanceCount: 2 } })).toThrow(
+      "must be at least 40: the lowest maximum every Flex Consumption region accepts",
+    );
+    expect(() => functionApp({ functionApp: { maximumInstanceCount: 1001 } })).toThrow(
+      "must be at most 1000",
+    );
   });
 
   test("a section built without the schema is checked again, naming the spec field", async () => {
