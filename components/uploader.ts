@@ -30,6 +30,8 @@ import {
   withoutSas,
 } from "./uploader/azure";
 import { buildLogicAppDefinition } from "./uploader/logicAppDefinition";
+import { FunctionPackage } from "./uploader/functionPackage";
+import { functionSourceHash, PACKAGE_BLOB } from "../lib/upload/functionPackage";
 
 export const UPLOADER_TYPE = "inbound:uploader:Uploader";
 
@@ -356,6 +358,35 @@ export class Uploader extends pulumi.ComponentResource {
         { parent: this, dependsOn: [owner, queues, deployment, state] },
       );
       this.appName = site.name;
+
+      // The code: built from this repository and uploaded by `pulumi up` itself, signed in as the
+      // deployer, who needs to write the deployment container (the account takes no key).
+      const deployer = authorization.getClientConfigOutput({ parent: this });
+      const deployerWrites = new authorization.RoleAssignment(
+        `${name}-package-writer`,
+        {
+          principalId: deployer.objectId,
+          // The deployer is a user or a service principal, and ARM refuses an assignment whose
+          // principalType does not match (UnmatchedPrincipalType). azure-native fills in "User"
+          // for a missing value, but not for an output that resolves to none: then the field is
+          // left out and ARM looks the principal up.
+          principalType: deployer.objectId.apply(() => undefined as unknown as string),
+          roleDefinitionId: role(ROLE.storageBlobDataContributor),
+          scope: deployment.id,
+          description: "deployer: uploads the uploader function's code package",
+        },
+        { parent: this },
+      );
+      new FunctionPackage(
+        `${name}-package`,
+        {
+          containerUrl: pulumi.interpolate`${blobEndpoint}/${CONTAINER.deployment}`,
+          blobName: PACKAGE_BLOB,
+          sourceHash: functionSourceHash(),
+          siteId: site.id,
+        },
+        { parent: this, dependsOn: [deployment, deployerWrites] },
+      );
 
       if (insights && args.monitoring) {
         this.watch(name, args, args.monitoring, insights.id);
