@@ -61,6 +61,10 @@ beforeAll(async () => {
         return { id, state: { ...args.inputs, ...state } };
       },
       call(args) {
+        // The deployer, who uploads a function uploader's code package.
+        if (args.token === "azure-native:authorization:getClientConfig") {
+          return { objectId: "deployer-oid", subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
+        }
         if (args.token === "azure-native:logic:listWorkflowTriggerCallbackUrl") {
           return { value: "https://prod-01.westeurope.logic.azure.com/w/triggers/manual?sig=s" };
         }
