@@ -3,12 +3,19 @@
  * from the command line (the spec's tenant and graph.baseUrl, --graph-url, --endpoint) through
  * lib/tenant, the one road to live objects.
  */
+import * as path from "path";
 import { CliIo } from "./io";
 import { missingSandboxToken } from "./sandboxToken";
 import { loadSpec } from "../lib/loader/load";
 import { formatDiagnostic } from "../lib/model/diagnostics";
 import type { ProvisioningApp, TenantSpec } from "../lib/model/schema";
 import type { MappingProblem } from "../lib/records";
+import {
+  DirectoryStateStore,
+  openBlobStateStore,
+  parseStateLocation,
+  type StateStore,
+} from "../lib/upload";
 import {
   graphSession,
   type GraphSession,
@@ -75,4 +82,54 @@ export async function jobSession(
   }
   const session = specSession(io, spec, options.graphUrl);
   return { job: await resolveJob(session, app), session };
+}
+
+export const STATE_HELP =
+  "state directory, or Azure Blob container URL with an optional prefix (default uploader.state, else .inbound-state/<tenant>/<app>)";
+
+/** The state an upload or report reads, and how its user gets going again when it is damaged. */
+export interface OpenedState {
+  store: StateStore;
+  recovery: string;
+}
+
+/**
+ * The state store `--state` names, else the spec's `uploader.state` (relative to the spec file),
+ * else `.inbound-state/<tenant>/<app>`: a directory, or a blob container for an `http(s)://` URL.
+ * Throws, with the option or field named, for a location that is neither.
+ */
+export function openState(
+  io: CliIo,
+  specFile: string,
+  spec: TenantSpec,
+  appKey: string,
+  given: string | undefined,
+): OpenedState {
+  const fromSpec = given === undefined ? spec.provisioning[appKey]?.uploader?.state : undefined;
+  const value = given ?? fromSpec ?? path.join(".inbound-state", spec.tenant.name, appKey);
+  const named =
+    given !== undefined
+      ? "--state"
+      : fromSpec !== undefined
+        ? `${specFile}: provisioning.${appKey}.uploader.state`
+        : "the default state";
+  let location;
+  try {
+    location = parseStateLocation(value);
+  } catch (err) {
+    throw new Error(`${named}: ${(err as Error).message}`);
+  }
+  if (location.kind === "blob") {
+    const store = openBlobStateStore(location, io.env);
+    return {
+      store,
+      recovery: `restore the blobs under ${store.location} from a copy, or run again with --reset-state (the state is moved aside and every record is sent again)`,
+    };
+  }
+  const base = fromSpec !== undefined ? path.dirname(path.resolve(io.cwd, specFile)) : io.cwd;
+  const dir = path.resolve(base, location.path);
+  return {
+    store: new DirectoryStateStore(dir),
+    recovery: `restore the state directory ${dir} from a backup, or run again with --reset-state (the state is moved aside and every record is sent again)`,
+  };
 }

@@ -12,9 +12,10 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as logic from "@pulumi/azure-native/logic";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
-import type { Monitoring, ProvisioningApp } from "../lib/model/schema";
+import { FLEX_MAXIMUM_INSTANCES, type Monitoring, type ProvisioningApp } from "../lib/model/schema";
 import { MEASURE, uploaderFailuresQuery, uploaderRunsQuery } from "../lib/monitoring/queries";
 import { logAlertRule } from "./monitoring";
 import {
@@ -29,6 +30,8 @@ import {
   withoutSas,
 } from "./uploader/azure";
 import { buildLogicAppDefinition } from "./uploader/logicAppDefinition";
+import { FunctionPackage } from "./uploader/functionPackage";
+import { functionSourceHash, PACKAGE_BLOB } from "../lib/upload/functionPackage";
 
 export const UPLOADER_TYPE = "inbound:uploader:Uploader";
 
@@ -77,8 +80,9 @@ export interface UploaderArgs {
   /** `azure.tags`: put on every resource. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
-   * `function` kind, with the spec's `monitoring`: the function app's Application Insights goes
-   * on this workspace, and the uploader's alert rules query it. Defaults to none.
+   * With the spec's `monitoring`: the `function` kind's Application Insights goes on this
+   * workspace, and its alert rules query it; the `logicApp` kind alerts on failed runs. Defaults
+   * to none.
    */
   readonly monitoring?: UploaderMonitoringArgs;
 }
@@ -87,8 +91,9 @@ export const UPLOADER_DEFAULTS = {
   graphBaseUrl: "https://graph.microsoft.com",
   dropRetentionDays: 30,
   instanceMemoryMB: 2048,
-  // One run at a time is what the state expects; the second instance covers a slow cold start.
-  maximumInstanceCount: 2,
+  // The lowest maximum every Flex Consumption region accepts (lib/model/schema.ts); the state's
+  // lease, not the instance count, keeps runs one at a time.
+  maximumInstanceCount: FLEX_MAXIMUM_INSTANCES.lowest,
   // Node 20 left Azure Functions support on 30 April 2026; 22 is GA until April 2027
   // (learn.microsoft.com/azure/azure-functions/supported-languages, docs/uploader-azure.md).
   nodeVersion: "22",
@@ -140,9 +145,11 @@ export class Uploader extends pulumi.ComponentResource {
       Number.isInteger(resolved.dropRetentionDays) && resolved.dropRetentionDays >= 0
         ? undefined
         : `uploader.dropRetentionDays must be a whole number of days (0 keeps files), got ${resolved.dropRetentionDays}`,
-      Number.isInteger(resolved.maximumInstanceCount) && resolved.maximumInstanceCount >= 1
+      Number.isInteger(resolved.maximumInstanceCount) &&
+      resolved.maximumInstanceCount >= FLEX_MAXIMUM_INSTANCES.lowest &&
+      resolved.maximumInstanceCount <= FLEX_MAXIMUM_INSTANCES.highest
         ? undefined
-        : `uploader.functionApp.maximumInstanceCount must be a whole number of at least 1, got ${resolved.maximumInstanceCount}`,
+        : `uploader.functionApp.maximumInstanceCount must be a whole number from ${FLEX_MAXIMUM_INSTANCES.lowest} (the lowest every Flex Consumption region accepts) to ${FLEX_MAXIMUM_INSTANCES.highest}, got ${resolved.maximumInstanceCount}`,
     ].filter((p): p is string => p !== undefined);
     if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
 
@@ -353,6 +360,35 @@ export class Uploader extends pulumi.ComponentResource {
       );
       this.appName = site.name;
 
+      // The code: built from this repository and uploaded by `pulumi up` itself, signed in as the
+      // deployer, who needs to write the deployment container (the account takes no key).
+      const deployer = authorization.getClientConfigOutput({ parent: this });
+      const deployerWrites = new authorization.RoleAssignment(
+        `${name}-package-writer`,
+        {
+          principalId: deployer.objectId,
+          // The deployer is a user or a service principal, and ARM refuses an assignment whose
+          // principalType does not match (UnmatchedPrincipalType). azure-native fills in "User"
+          // for a missing value, but not for an output that resolves to none: then the field is
+          // left out and ARM looks the principal up.
+          principalType: deployer.objectId.apply(() => undefined as unknown as string),
+          roleDefinitionId: role(ROLE.storageBlobDataContributor),
+          scope: deployment.id,
+          description: "deployer: uploads the uploader function's code package",
+        },
+        { parent: this },
+      );
+      new FunctionPackage(
+        `${name}-package`,
+        {
+          containerUrl: pulumi.interpolate`${blobEndpoint}/${CONTAINER.deployment}`,
+          blobName: PACKAGE_BLOB,
+          sourceHash: functionSourceHash(),
+          siteId: site.id,
+        },
+        { parent: this, dependsOn: [deployment, deployerWrites] },
+      );
+
       if (insights && args.monitoring) {
         this.watch(name, args, args.monitoring, insights.id);
       }
@@ -443,6 +479,43 @@ export class Uploader extends pulumi.ComponentResource {
         { parent: this },
       );
       this.appName = workflow.name;
+      if (args.monitoring?.alerts.uploaderFailures) {
+        // A push whose bulkUpload calls failed ends Failed (Fail_when_a_request_failed): the
+        // workflow's RunsFailed metric (Microsoft.Logic/workflows, "Supported metrics for
+        // Microsoft.Logic/workflows" on Microsoft Learn) counts it without diagnostic settings.
+        new monitor.MetricAlert(
+          `${name}-failures`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            location: "global",
+            tags: args.tags,
+            ruleName: `${args.tenantName}-${args.appKey}-uploader-failures`,
+            description: `A push to the ${args.tenantName} ${args.appKey} uploader Logic App failed: a bulkUpload request failed (its records were not accepted), the archive could not be written, or a record did not convert. The run's history says which.`,
+            severity: 2,
+            enabled: true,
+            scopes: [workflow.id],
+            evaluationFrequency: "PT5M",
+            windowSize: "PT15M",
+            criteria: {
+              odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+              allOf: [
+                {
+                  criterionType: "StaticThresholdCriterion",
+                  name: "failed-runs",
+                  metricNamespace: "Microsoft.Logic/workflows",
+                  metricName: "RunsFailed",
+                  operator: "GreaterThan",
+                  threshold: 0,
+                  timeAggregation: "Total",
+                },
+              ],
+            },
+            autoMitigate: true,
+            actions: [{ actionGroupId: args.monitoring.actionGroupId }],
+          },
+          { parent: this },
+        );
+      }
       this.triggerUrl = pulumi.secret(
         logic
           .listWorkflowTriggerCallbackUrlOutput(

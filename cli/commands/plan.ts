@@ -9,6 +9,7 @@ import { recordProviderCreates, type PlannedRequest } from "../plan/graphRequest
 import { describeSchemaBody } from "../../lib/provisioning/describe";
 import { checkPolicies, PolicyViolation } from "../../policies/offline";
 import { fitMarkdown, MarkdownPart } from "../../lib/review/budget";
+import { FUNCTION_PACKAGE_TYPE } from "../../components/uploader/functionPackage";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index.ts");
 
@@ -124,11 +125,18 @@ function children(plan: Plan, parent: string): PlannedResource[] {
   return plan.resources.filter((r) => r.parent === parent);
 }
 
+/** What a resource does that its type does not say: the uploader's code package is uploaded. */
+function note(r: PlannedResource): string {
+  if (r.type !== FUNCTION_PACKAGE_TYPE) return "";
+  const url = `${String(r.inputs.containerUrl)}/${String(r.inputs.blobName)}`;
+  return `: uploads the function's code archive (built from this repository) to ${url}`;
+}
+
 function renderText(io: CliIo, file: string, plan: Plan): string {
   const lines = [paint(io, "bold", `Plan for ${file}: ${plan.resources.length} resources`), ""];
   const walk = (parent: string, depth: number) => {
     for (const r of children(plan, parent)) {
-      lines.push(`${"  ".repeat(depth)}+ ${r.name}  ${paint(io, "dim", r.type)}`);
+      lines.push(`${"  ".repeat(depth)}+ ${r.name}  ${paint(io, "dim", r.type)}${note(r)}`);
       walk(r.name, depth + 1);
     }
   };
@@ -181,7 +189,7 @@ export function renderMarkdown(file: string, plan: Plan, budget?: number): strin
   const resources = ["", `**${plan.resources.length} resources**`, ""];
   const walk = (parent: string, depth: number) => {
     for (const r of children(plan, parent)) {
-      resources.push(`${"  ".repeat(depth)}- \`${r.name}\` (${r.type})`);
+      resources.push(`${"  ".repeat(depth)}- \`${r.name}\` (${r.type})${note(r)}`);
       walk(r.name, depth + 1);
     }
   };

@@ -17,13 +17,13 @@ import {
   RUN_ID,
   RunRecord,
   RunRecordEntry,
-  DirectoryStateStore,
   StateDamaged,
+  type StateStore,
 } from "../../lib/upload";
 import { buildReport, ReportLogEntry } from "../../lib/report/build";
 import { renderHtml } from "../../lib/report/html";
 import { renderText } from "../../lib/report/text";
-import { jobSession, loadApp } from "../session";
+import { jobSession, loadApp, openState, STATE_HELP } from "../session";
 
 interface ReportOptions {
   spec: string;
@@ -51,7 +51,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .option("--html <file>", "also write the report as one self-contained HTML file")
     .option("--json", "machine-readable output")
     .option("--include-pii", "add Graph's reason texts, names and changed values")
-    .option("--state <dir>", "state directory (default .inbound-state/<tenant>/<app>)")
+    .option("--state <dir|url>", STATE_HELP)
     .option(
       "--endpoint <url>",
       "the app's bulkUpload URL (names the job without a lookup)",
@@ -82,11 +82,14 @@ async function report(options: ReportOptions, io: CliIo): Promise<number> {
   }
   const loaded = loadApp(io, options.spec, options.app);
   if (!loaded) return EXIT.failed;
-  const stateDir = path.resolve(
-    io.cwd,
-    options.state ?? path.join(".inbound-state", loaded.spec.tenant.name, options.app),
-  );
-  const store = new DirectoryStateStore(stateDir);
+  let store: StateStore;
+  try {
+    ({ store } = openState(io, options.spec, loaded.spec, options.app, options.state));
+  } catch (err) {
+    io.err(`${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
+  const stateDir = store.location;
 
   const runs: { record: RunRecord; entries: RunRecordEntry[] }[] = [];
   try {

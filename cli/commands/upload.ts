@@ -2,7 +2,14 @@ import * as path from "path";
 import { Command } from "commander";
 import { CliIo, EXIT, graphUrlArgument, paint, refuseIrregularFile, safeText } from "../io";
 import { delimiterArgument, withDelimiter } from "../delimiter";
-import { jobSession, loadApp, printProblems } from "../session";
+import {
+  jobSession,
+  loadApp,
+  openState,
+  type OpenedState,
+  printProblems,
+  STATE_HELP,
+} from "../session";
 import {
   bulkBody,
   SCIM_CONTENT_TYPE,
@@ -12,7 +19,6 @@ import {
   RunOutcome,
   runUpload,
   summarize,
-  DirectoryStateStore,
 } from "../../lib/upload";
 import { pasteable } from "../invocation";
 
@@ -45,7 +51,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       "Graph base URL for looking the app up by display name",
       graphUrlArgument,
     )
-    .option("--state <dir>", "state directory (default .inbound-state/<tenant>/<app>)")
+    .option("--state <dir|url>", STATE_HELP)
     .option("--full", "send every record, changed or not")
     .option("--dry-run", "print the requests without sending anything")
     .option("--only <externalId>", "send this one record")
@@ -72,10 +78,13 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     io.err(`${options.spec}: provisioning.${options.app} has no uploader section\n`);
     return EXIT.failed;
   }
-  const stateDir = path.resolve(
-    io.cwd,
-    options.state ?? path.join(".inbound-state", spec.tenant.name, options.app),
-  );
+  let state: OpenedState;
+  try {
+    state = openState(io, options.spec, spec, options.app, options.state);
+  } catch (err) {
+    io.err(`${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
   const csv = path.resolve(io.cwd, options.csv);
   if (refuseIrregularFile(io, "--csv", options.csv, csv)) return EXIT.failed;
   const bar = progressBar(io);
@@ -83,12 +92,12 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     app,
     csv,
     csvName: options.csv,
-    store: new DirectoryStateStore(stateDir),
+    store: state.store,
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
     dryRun: options.dryRun,
     command: commandLine(options),
     resetState: options.resetState,
-    recovery: `restore the state directory ${stateDir} from a backup, or run again with --reset-state (the state is moved aside and every record is sent again)`,
+    recovery: state.recovery,
     onPlan: (plan) => reportPlan(io, plan, options),
     onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),
     onProgress: bar.update,

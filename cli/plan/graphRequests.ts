@@ -10,7 +10,7 @@ import {
   useGraphClientFactory,
   type RecordedRequest,
 } from "../../lib/graph";
-import { DYNAMIC_PROVIDERS } from "../../components/graph/providers";
+import { AZURE_DYNAMIC_TYPES, DYNAMIC_PROVIDERS } from "../../components/graph/providers";
 import { standIns, type StandInResource } from "./standIns";
 
 export interface PlannedRequest extends RecordedRequest {
@@ -67,6 +67,7 @@ export function recordProviderCreates(): RecordingRun {
 /** Whether `type` is one of inbound's own Graph resources (a dynamic provider of the project). */
 export function isInboundResource(type: string): boolean {
   if (DYNAMIC_PROVIDERS[type]) return true;
+  if (AZURE_DYNAMIC_TYPES.has(type)) return false;
   if (type.startsWith(DYNAMIC_PREFIX)) {
     throw new Error(`no provider for ${type} in components/graph/providers.ts`);
   }

@@ -36,6 +36,7 @@ export interface LibModules {
   "provisioning/managed": typeof import("../../lib/provisioning/managed");
   "provisioning/secrets": typeof import("../../lib/provisioning/secrets");
   "model/schema": typeof import("../../lib/model/schema");
+  "upload/functionPackage": typeof import("../../lib/upload/functionPackage");
 }
 
 /** Loads `lib/<relative>` (e.g. "graph", "lifecycle/graphApi") in any process. */

@@ -3,6 +3,7 @@
  * the same objects Pulumi serializes into the deployment, so the plan runs the deploy code.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { FUNCTION_PACKAGE_TYPE } from "../uploader/functionPackage";
 import { CUSTOM_TASK_EXTENSION_TYPE, customTaskExtensionProvider } from "./customTaskExtension";
 import { LIFECYCLE_SETTINGS_TYPE, lifecycleSettingsProvider } from "./lifecycleSettings";
 import { LIFECYCLE_WORKFLOW_TYPE, lifecycleWorkflowProvider } from "./lifecycleWorkflow";
@@ -26,6 +27,12 @@ export interface Creating {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   create(inputs: any): Promise<pulumi.dynamic.CreateResult>;
 }
+
+/**
+ * inbound's dynamic resources that act on Azure, not Graph (the uploader's code package): a plan or
+ * the sandbox lists them with their inputs, as it does azure-native's, and never runs them.
+ */
+export const AZURE_DYNAMIC_TYPES: ReadonlySet<string> = new Set([FUNCTION_PACKAGE_TYPE]);
 
 export const DYNAMIC_PROVIDERS: Readonly<Record<string, Creating>> = {
   [PROVISIONING_JOB_TYPE]: provisioningJobProvider,

@@ -143,8 +143,22 @@ export const SECURE_DATA = { secureData: { properties: ["inputs", "outputs"] } }
 export const BEARER_ONLY_CONDITION =
   "@startsWith(triggerOutputs()?['headers']?['Authorization'], 'Bearer')";
 
-/** Operations that do not support secure inputs/outputs, and see no record: loop and pause. */
-export const UNSECURABLE_TYPES = ["Foreach", "Wait"] as const;
+/**
+ * Operations that do not support secure inputs/outputs, and see no record: loop, pause, the failure
+ * count and the end of a failed run.
+ */
+export const UNSECURABLE_TYPES = [
+  "Foreach",
+  "Wait",
+  "InitializeVariable",
+  "IncrementVariable",
+  "If",
+  "Terminate",
+] as const;
+
+/** The variable that counts failed bulkUpload requests, and the action that declares it. */
+export const FAILURES_VARIABLE = "failedRequests";
+export const FAILURES_VARIABLE_ACTION = "Initialize_failed_requests";
 
 /** Expression: how many chunks of MAX_OPERATIONS the operations make (ceil(n / 50)). */
 export const CHUNK_COUNT = `@range(0, div(add(length(body('Build_operations')), ${MAX_OPERATIONS - 1}), ${MAX_OPERATIONS}))`;
@@ -179,10 +193,18 @@ export function buildLogicAppDefinition(input: LogicAppDefinitionInput): Record<
         // run; the Authorization header must be in the outputs for the condition to read it.
         operationOptions: "EnableSchemaValidation, IncludeAuthorizationHeadersInOutputs",
         conditions: [{ expression: BEARER_ONLY_CONDITION }],
-        runtimeConfiguration: SECURE_DATA,
+        // One run at a time: two overlapping pushes would share the rate window (and the later
+        // could overtake the earlier); the rest wait in the trigger's queue
+        // (https://learn.microsoft.com/en-us/azure/logic-apps/logic-apps-workflow-actions-triggers#change-trigger-concurrency).
+        runtimeConfiguration: { ...SECURE_DATA, concurrency: { runs: 1 } },
       },
     },
     actions: {
+      [FAILURES_VARIABLE_ACTION]: {
+        type: "InitializeVariable",
+        runAfter: {},
+        inputs: { variables: [{ name: FAILURES_VARIABLE, type: "integer", value: 0 }] },
+      },
       Archive_request: {
         type: "Http",
         runAfter: {},
@@ -219,7 +241,7 @@ export function buildLogicAppDefinition(input: LogicAppDefinitionInput): Record<
       },
       Send_chunks: {
         type: "Foreach",
-        runAfter: { Build_operations: ["Succeeded"] },
+        runAfter: { Build_operations: ["Succeeded"], [FAILURES_VARIABLE_ACTION]: ["Succeeded"] },
         foreach: CHUNK_COUNT,
         // One chunk at a time: together with the wait this is the rate limit.
         runtimeConfiguration: { concurrency: { repetitions: 1 } },
@@ -248,14 +270,44 @@ export function buildLogicAppDefinition(input: LogicAppDefinitionInput): Record<
                 maximumInterval: "PT5M",
               },
             },
+            // bulkUpload answers 202 Accepted with no Location to poll: without this the action
+            // would treat the 202 as the start of an asynchronous operation, as Microsoft's
+            // CSV2SCIMBulkUpload sample also avoids.
+            operationOptions: "DisableAsyncPattern",
             runtimeConfiguration: SECURE_DATA,
+          },
+          Count_failure: {
+            type: "IncrementVariable",
+            runAfter: { Post_bulkUpload: ["Failed", "TimedOut"] },
+            inputs: { name: FAILURES_VARIABLE, value: 1 },
           },
           Pace: {
             type: "Wait",
-            runAfter: { Post_bulkUpload: ["Succeeded", "Failed"] },
+            runAfter: { Post_bulkUpload: ["Succeeded", "Failed", "TimedOut"] },
             inputs: { interval: { count: secondsBetweenCalls(input.app), unit: "Second" } },
           },
         },
+      },
+      // The loop itself succeeds when its last action (the pacing Wait) does, so a failed chunk
+      // is counted and the run ends Failed here, where the failed-runs alert sees it.
+      Fail_when_a_request_failed: {
+        type: "If",
+        runAfter: { Send_chunks: ["Succeeded"] },
+        expression: { and: [{ greater: [`@variables('${FAILURES_VARIABLE}')`, 0] }] },
+        actions: {
+          Fail_run: {
+            type: "Terminate",
+            runAfter: {},
+            inputs: {
+              runStatus: "Failed",
+              runError: {
+                code: "BulkUploadFailed",
+                message: `@{variables('${FAILURES_VARIABLE}')} bulkUpload request(s) failed; their records were not accepted. See the Post_bulkUpload iterations of this run.`,
+              },
+            },
+          },
+        },
+        else: { actions: {} },
       },
     },
     outputs: {},

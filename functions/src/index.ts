@@ -1,7 +1,7 @@
 /**
- * Azure Functions (Node v4 programming model) registration of the uploader. Kept tiny and out of
- * the repository's type-check, because @azure/functions and @azure/storage-blob are installed only
- * in the Azure build (functions/package.json); everything else is in adapter.ts and blob.ts.
+ * Azure Functions (Node v4 programming model) registration of the uploader. Kept tiny: everything
+ * else is in adapter.ts, blob.ts and lib/upload. Type-checked with the repository (@azure/functions
+ * and @azure/storage-blob are dependencies of both package.json files).
  */
 import { app, InvocationContext } from "@azure/functions";
 import { ContainerClient } from "@azure/storage-blob";
@@ -14,7 +14,8 @@ import {
   Trigger,
   UploaderRuntime,
 } from "./adapter";
-import { BlobStateStore, CsvSource, newestCsv } from "./blob";
+import { CsvSource, newestCsv } from "./blob";
+import { BlobStateStore } from "../../lib/upload";
 import { FUNCTION_NAMES } from "../../components/uploader/azure";
 
 const settings = readSettings(process.env);

@@ -229,6 +229,15 @@ const csvSettings = z
   })
   .describe("How to read the HR export.");
 
+/**
+ * The range of a Flex Consumption app's `maximumInstanceCount`: Microsoft's Flex Consumption
+ * samples take 40-1000 (`@minValue(40)`, `@maxValue(1000)` in
+ * https://github.com/Azure-Samples/azure-functions-flex-consumption-samples), and "Azure Functions
+ * Flex Consumption plan hosting" gives 40 as the lowest maximum, lower values being accepted only
+ * in some regions (https://learn.microsoft.com/en-us/azure/azure-functions/flex-consumption-plan).
+ */
+export const FLEX_MAXIMUM_INSTANCES = { lowest: 40, highest: 1000 } as const;
+
 const uploader = z
   .strictObject({
     kind: z
@@ -240,6 +249,13 @@ const uploader = z
     schedule: ncrontab()
       .default("0 30 1 * * *")
       .describe("NCRONTAB schedule of the deployed uploader (UTC)."),
+    state: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Where `inbound upload` and `inbound report` keep the uploader's state (what was sent, the run lock, the run records) when `--state` is not given: a directory (relative to the spec file), or an Azure Blob container URL with an optional prefix (`https://<account>.blob.core.windows.net/<container>/<prefix>`), so that a run on another machine (CI) finds it. Default `.inbound-state/<tenant>/<app>`.",
+      ),
     safeguard: z
       .strictObject({
         maxDisablePercent: z
@@ -305,7 +321,7 @@ const uploader = z
           .string()
           .min(1)
           .describe(
-            "The `aud` the caller's token must carry: the Application ID URI (or client id) of the app registration the HR system requests its token for, e.g. `api://contoso-hr-push`.",
+            "The `aud` the caller's token must carry, naming the app registration the HR system requests its token for: with the default v1.0 issuer its Application ID URI (e.g. `api://contoso-hr-push`); with a v2.0 issuer its client id (a GUID), which v2.0 access tokens always carry as `aud`.",
           ),
         callerAppId: guid().describe(
           "Client id of the HR system's app registration or managed identity: only its tokens are accepted (`appid` claim, `azp` for a v2.0 issuer).",
@@ -363,14 +379,18 @@ const uploader = z
         maximumInstanceCount: z
           .number()
           .int()
-          .min(1)
-          .max(1000)
-          .default(2)
+          .min(FLEX_MAXIMUM_INSTANCES.lowest, {
+            message: `must be at least ${FLEX_MAXIMUM_INSTANCES.lowest}: the lowest maximum every Flex Consumption region accepts (lower values only in some regions; docs/uploader-azure.md)`,
+          })
+          .max(FLEX_MAXIMUM_INSTANCES.highest, {
+            message: `must be at most ${FLEX_MAXIMUM_INSTANCES.highest}, the highest Flex Consumption allows`,
+          })
+          .default(FLEX_MAXIMUM_INSTANCES.lowest)
           .describe(
-            "Most instances at once. One run at a time is what the state expects; the second covers a slow cold start.",
+            `Most instances at once: ${FLEX_MAXIMUM_INSTANCES.lowest} (the lowest every region accepts) to ${FLEX_MAXIMUM_INSTANCES.highest}. The state's lease lets one run at a time send, however many instances start.`,
           ),
       })
-      .default({ instanceMemoryMB: 2048, maximumInstanceCount: 2 })
+      .default({ instanceMemoryMB: 2048, maximumInstanceCount: FLEX_MAXIMUM_INSTANCES.lowest })
       .describe("`function` kind: Flex Consumption sizing."),
     csv: csvSettings,
   })
@@ -626,7 +646,7 @@ const monitoringAlerts = z
       .boolean()
       .default(true)
       .describe(
-        "Alert when a run of a `function` uploader fails (Application Insights requests of the uploader's functions with Success false).",
+        "Alert when an uploader run fails: for a `function` uploader, Application Insights requests of its functions with Success false; for a `logicApp` uploader, the workflow's RunsFailed metric.",
       ),
     uploaderMissedRunHours: z
       .number()

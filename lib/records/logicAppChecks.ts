@@ -7,6 +7,7 @@ import type { CheckContext } from "../model/checks";
 
 export type SimpleMapping = { column: string } | { constant: string };
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COLUMN = /^\s*\[([^[\]]+)\]\s*$/;
 const CONSTANT = /^\s*"((?:[^"\\]|\\.)*)"\s*$/;
 
@@ -42,6 +43,17 @@ export function logicAppUploaderChecks(ctx: CheckContext): void {
       ctx.report(
         ["provisioning", appKey, "uploader", "httpTrigger", "issuer"],
         `issuer ${JSON.stringify(trigger.issuer)} does not name tenant.id ${ctx.spec.tenant.id}: tokens from another tenant would be accepted; leave it out to use https://sts.windows.net/${ctx.spec.tenant.id}/`,
+      );
+    } else if (
+      trigger.issuer?.replace(/\/+$/, "").endsWith("/v2.0") &&
+      !GUID.test(trigger.audience)
+    ) {
+      // v2.0 access tokens always carry the API's client id as `aud`, whatever the caller asked
+      // for (https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference):
+      // an Application ID URI there would match no token, and every push would be refused.
+      ctx.report(
+        ["provisioning", appKey, "uploader", "httpTrigger", "audience"],
+        `audience ${JSON.stringify(trigger.audience)} never matches a v2.0 token, whose aud is the API's client id (a GUID): give the client id of the app registration the HR system gets its token for, or leave issuer out to use v1.0 tokens, whose aud is the Application ID URI`,
       );
     }
     for (const [attribute, expression] of Object.entries(uploader.csv.columns)) {

@@ -171,13 +171,25 @@ function skipReason(entry: ReportLogEntry): SkipReason {
   return error?.errorCode ?? "unknown";
 }
 
+/**
+ * What an entry did. A person who became inactive (or left the scope) is disabled by an update
+ * that sets accountEnabled to false as well as by a `disable` action: both are a disable, so the
+ * report says the person was disabled, not merely updated.
+ */
+function actionOf(entry: ReportLogEntry): string {
+  const action = lower(entry.provisioningAction);
+  if (action !== "update") return action;
+  const enabled = entry.modifiedProperties?.find((p) => lower(p.displayName) === "accountenabled");
+  return enabled && /^"?false"?$/i.test((enabled.newValue ?? "").trim()) ? "disable" : action;
+}
+
 /** The entry that says what Entra did with a record, and what that was. */
 function decide(entries: ReportLogEntry[]): { entry: ReportLogEntry; outcome: EntraOutcome } {
   const last = entries[entries.length - 1];
   if (statusOf(last) === "failure") return { entry: last, outcome: "failed" };
   const done = entries.filter((e) => ["success", "warning"].includes(statusOf(e)));
   for (const [action, outcome] of ACTION_OUTCOMES) {
-    const found = done.filter((e) => lower(e.provisioningAction) === action).pop();
+    const found = done.filter((e) => actionOf(e) === action).pop();
     if (found) return { entry: found, outcome };
   }
   if (done.length > 0) return { entry: done[done.length - 1], outcome: "other" };

@@ -38,7 +38,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;co
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 .muted{color:#5f5f5f}code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#f3f3f3;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
 .cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:90px}
-.card b{display:block;font-size:20px}
+.card b{display:block;font-size:20px}#needs-you li{margin:2px 0}details summary{cursor:pointer}#runs{padding-left:18px}
 table{border-collapse:collapse;width:100%;margin:4px 0}th,td{text-align:left;border-bottom:1px solid #e5e5e5;padding:4px 8px;vertical-align:top}
 th{background:#fafafa}input{font:inherit;padding:4px 8px;width:320px}
 .legend span{margin-right:14px;white-space:nowrap}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}
@@ -144,10 +144,76 @@ const more = (n: number) =>
     ? `<p class="muted">The first ${HTML_LIST_LIMIT} of ${n}; <code>--json</code> lists them all.</p>`
     : "";
 
+/** The withheld lines, one row per person and reason: a duplicated id is one row, with its lines. */
+export function withheldPeople(
+  report: Report,
+): { run: string; lines: number[]; externalId?: string; reason: string }[] {
+  const rows = new Map<
+    string,
+    { run: string; lines: number[]; externalId?: string; reason: string }
+  >();
+  for (const w of report.withheld) {
+    // A line without an id (malformed) is its own row.
+    const key = w.externalId === undefined ? `${w.run}\0${w.line}` : `${w.externalId}\0${w.reason}`;
+    const seen = rows.get(key);
+    if (seen) {
+      if (!seen.lines.includes(w.line)) seen.lines.push(w.line);
+    } else {
+      rows.set(key, { run: w.run, lines: [w.line], externalId: w.externalId, reason: w.reason });
+    }
+  }
+  return [...rows.values()];
+}
+
+/** The six answers to "did it work", in the order people read them. */
+export const HEADLINE = [
+  "created",
+  "updated",
+  "disabled",
+  "failed",
+  "pending",
+  "withheld",
+] as const;
+
+/** What to do about a record that needs someone, after Microsoft's advice where there is some. */
+export function adviceFor(r: ReportRecord, hints: Map<string, string | null>): string {
+  if (r.entra === "failed") {
+    return (
+      (r.errorCode && hints.get(r.errorCode)) ||
+      "no advice from Microsoft for this code: read the record's provisioning log entry"
+    );
+  }
+  switch (r.upload) {
+    case "duplicate":
+      return "the HR file has this id on more than one row, and none was sent: keep one row per person";
+    case "invalid":
+      return "a value of this row does not convert (see the withheld lines): fix it in the HR file";
+    case "failed":
+      return "bulkUpload refused the request that carried it: see the run's failed requests, then upload again";
+    case "notSent":
+      return "the run stopped before sending it: upload again (nothing accepted is sent twice)";
+    default:
+      return "";
+  }
+}
+
 export function renderHtml(report: Report, app: string): string {
   const failures = report.records.filter(isFailure);
   const pending = report.records.filter((r) => r.entra === "pending");
   const hints = new Map(report.errors.map((e) => [e.code, e.hint]));
+  const withheld = withheldPeople(report);
+  const headline: Record<(typeof HEADLINE)[number], number> = {
+    created: report.byOutcome.created ?? 0,
+    updated: report.byOutcome.updated ?? 0,
+    disabled: report.byOutcome.disabled ?? 0,
+    failed: report.records.filter((r) => r.entra === "failed" || r.upload === "failed").length,
+    pending: report.byOutcome.pending ?? 0,
+    withheld: withheld.length,
+  };
+  const verdict =
+    failures.length === 0
+      ? "It worked: nobody needs you."
+      : `${failures.length} ${failures.length === 1 ? "person needs" : "people need"} you.`;
   const failureRow = (r: ReportRecord) => [
     `<code>${esc(r.externalId)}</code>`,
     esc(r.line ?? ""),
@@ -171,38 +237,33 @@ export function renderHtml(report: Report, app: string): string {
   const body = [
     `<h1>inbound report: ${esc(app)}</h1>`,
     `<p class="muted">Provisioning logs from ${esc(report.window.since)} to ${esc(report.window.until)}${report.includesPii ? "; includes personal data (--include-pii)" : ""}.</p>`,
+    `<p id="verdict"><b>${esc(verdict)}</b></p>`,
+    `<div class="cards" id="headline">${HEADLINE.map(
+      (k) => `<div class="card" data-outcome="${k}"><b>${esc(headline[k])}</b>${esc(k)}</div>`,
+    ).join("")}</div>`,
+    `<h2>Needs you: ${esc(failures.length)}</h2>`,
+    failures.length === 0
+      ? `<p id="needs-you">Nobody.</p>`
+      : `<ul id="needs-you">${failures
+          .slice(0, HTML_LIST_LIMIT)
+          .map(
+            (r) =>
+              `<li><code>${esc(r.externalId)}</code>${r.line ? ` <span class="muted">line ${esc(r.line)}</span>` : ""}${report.includesPii && r.displayName ? ` ${esc(r.displayName)}` : ""}: ${esc(r.entra === "failed" ? `Entra: ${r.errorCode ?? "failed"}` : `uploader: ${r.upload}`)}. ${esc(adviceFor(r, hints))}</li>`,
+          )
+          .join("")}</ul>${more(failures.length)}` +
+        `<p class="muted">Advice after Microsoft's <a href="${esc(ERROR_CODES_URL)}">provisioning error codes</a>.</p>`,
     `<h2>Runs</h2>`,
     report.runs.length === 0
       ? `<p>No upload run in this window: the provisioning logs alone.</p>`
-      : table(
-          [
-            "run",
-            "command",
-            "file",
-            "started",
-            "duration",
-            "status",
-            "rows",
-            "sent",
-            "unchanged",
-            "withheld",
-            "failed",
-          ],
-          report.runs.map((run) => [
-            `<code>${esc(run.runId)}</code>`,
-            `<code>${esc(run.command)}</code>`,
-            esc(run.csv),
-            esc(run.startedAt),
-            esc(durationOf(run.startedAt, run.finishedAt)),
-            esc(run.status) + (run.error ? `<br><span class="muted">${esc(run.error)}</span>` : ""),
-            esc(run.summary.rows),
-            esc(run.summary.accepted),
-            esc(run.summary.unchanged),
-            esc(run.summary.skipped),
-            esc(run.summary.failedRecords),
-          ]),
-          "runs",
-        ),
+      : `<ul id="runs">${report.runs
+          .map(
+            (run) =>
+              `<li><details><summary>${esc(run.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"))} <b>${esc(run.csv)}</b> ${esc(run.status)}: ${esc(run.summary.rows)} rows, ${esc(run.summary.accepted)} sent, ${esc(run.summary.unchanged)} unchanged, ${esc(run.summary.skipped)} withheld, ${esc(run.summary.failedRecords)} failed</summary>` +
+              `<p>run <code>${esc(run.runId)}</code>, ${esc(durationOf(run.startedAt, run.finishedAt))}</p><p><code>${esc(run.command)}</code></p>` +
+              (run.error ? `<p class="muted">${esc(run.error)}</p>` : "") +
+              `</details></li>`,
+          )
+          .join("")}</ul>`,
     `<h2>Totals: ${esc(report.total)} records</h2>`,
     `<p>What Entra did</p>`,
     cards(report.byOutcome),
@@ -227,8 +288,7 @@ export function renderHtml(report: Report, app: string): string {
             esc(e.hint ?? "no advice from Microsoft for this code"),
           ]),
           "errors",
-        ) +
-        `<p class="muted">Advice after Microsoft's <a href="${esc(ERROR_CODES_URL)}">provisioning error codes</a>.</p>`,
+        ),
     `<h2>Failures</h2>`,
     `<p><input id="filter" type="search" placeholder="filter: id, code, outcome" aria-label="filter the failures"> <span id="shown" class="muted"></span></p>`,
     table(
@@ -252,22 +312,22 @@ export function renderHtml(report: Report, app: string): string {
           .slice(0, HTML_LIST_LIMIT)
           .map((r) => `<code>${esc(r.externalId)}</code>`)
           .join(" ")}</p>${more(pending.length)}`,
-    report.withheld.length === 0
+    withheld.length === 0
       ? ""
-      : `<h2>Withheld by the uploader: ${esc(report.withheld.length)} lines</h2>` +
+      : `<h2>Withheld by the uploader: ${esc(withheld.length)}</h2>` +
         table(
-          ["run", "line", "externalId", "why"],
-          report.withheld
+          ["run", "lines", "externalId", "why"],
+          withheld
             .slice(0, HTML_LIST_LIMIT)
             .map((w) => [
               `<code>${esc(w.run)}</code>`,
-              esc(w.line),
+              esc(w.lines.join(", ")),
               `<code>${esc(w.externalId ?? "")}</code>`,
               esc(w.reason),
             ]),
           "withheld",
         ) +
-        more(report.withheld.length),
+        more(withheld.length),
   ].join("\n");
   const csp = [
     "default-src 'none'",

@@ -431,6 +431,12 @@ export interface ExecuteOptions extends BulkTarget {
   /** Extra milliseconds added to the rate window (default none: it is counted from each answer). */
   marginMs?: number;
   signal?: AbortSignal;
+  /**
+   * The run lock was lost (lib/upload/blob.ts): no further request starts, those in flight finish
+   * and keep their checkpoints, and the state is not committed, since another run may hold the
+   * lock now; the next run folds the checkpoints in. Its reason is the run's `stopped`.
+   */
+  stop?: AbortSignal;
   onProgress?: (progress: Progress) => void;
 }
 
@@ -528,6 +534,13 @@ export async function executePlan(
     options.signal?.addEventListener("abort", fail, { once: true });
   });
   aborted.catch(() => undefined);
+  let lockLost = false;
+  const stop = () => {
+    lockLost = true;
+    stopped ??= String(options.stop?.reason ?? "the run lock was lost");
+  };
+  if (options.stop?.aborted) stop();
+  else options.stop?.addEventListener("abort", stop, { once: true });
 
   /** One HTTP call in a slot already acquired; the slot is released whatever happens. */
   const journal = new SendJournal(options.store, `${SENT_PREFIX}${runId}.json`);
@@ -688,7 +701,8 @@ export async function executePlan(
   };
   await Promise.race([loop(), aborted]);
 
-  if (!options.signal?.aborted && !stateFailed) {
+  options.stop?.removeEventListener("abort", stop);
+  if (!options.signal?.aborted && !stateFailed && !lockLost) {
     try {
       await commitState(
         options.store,

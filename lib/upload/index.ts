@@ -28,6 +28,13 @@ export {
   type RecordSummary,
   summariseLogs,
 } from "./logs";
+export {
+  type BlobItemLike,
+  BlobStateStore,
+  type ContainerClientLike,
+  openBlobStateStore,
+  parseStateLocation,
+} from "./blob";
 export { type RunOutcome, type RunSummary, runUpload, summarize } from "./run";
 export {
   listRuns,

@@ -160,7 +160,7 @@ export async function runUpload(input: RunInput): Promise<RunOutcome> {
     if (attempt.notice) input.onNotice?.(attempt.notice);
   }
   try {
-    const run = await runHeld(input, clock);
+    const run = await runHeld(input, clock, held?.lost);
     if (input.dryRun) return run;
     const runId = newRunId(startedAt, input.random);
     try {
@@ -189,7 +189,11 @@ export async function runUpload(input: RunInput): Promise<RunOutcome> {
 }
 
 /** The run once the lock is held (or, for a dry run, without it). */
-async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
+async function runHeld(
+  input: RunInput,
+  clock: Clock,
+  lockLost: AbortSignal | undefined,
+): Promise<RunOutcome> {
   const { store } = input;
   const uploader = input.app.uploader!;
   // (A block, so the lines keep the indentation they had inside runUpload's try.)
@@ -239,6 +243,7 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
       summary: summarize(plan, result),
     });
     if (input.dryRun) return done();
+    if (lockLost?.aborted) return failed(`${String(lockLost.reason)}; nothing was sent`, { plan });
     if (plan.toSend === 0) {
       try {
         await commitUnsent(plan, store, clock);
@@ -268,6 +273,7 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
       clock,
       random: input.random,
       signal: input.signal,
+      stop: lockLost,
       onProgress: input.onProgress,
     });
     return done(result);

@@ -86,6 +86,8 @@ export class LineBuffer {
 
 export interface HeldLock {
   release(): Promise<void>;
+  /** Fires when the lock is lost while held (a blob lease that could not be renewed). */
+  readonly lost?: AbortSignal;
 }
 
 /** The lock, with a notice when a dead run's lock was taken over; or who holds it. */

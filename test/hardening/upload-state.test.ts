@@ -22,7 +22,7 @@ import {
 import { hostname, tmpdir } from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { BlobStateStore } from "../../functions/src/blob";
+import { BlobStateStore } from "../../lib/upload/blob";
 import { runUpload } from "../../lib/upload/run";
 import { DirectoryStateStore, MemoryStateStore, StateFs } from "../../lib/upload/state";
 import { inbound } from "../cli/harness";

@@ -43,6 +43,8 @@ function armState(type: string, name: string, inputs: Record<string, Json>): Rec
       };
     case "azure-native:web:WebApp":
       return { id: `${RG}/sites/${inputs.name}` };
+    case "azure-native:logic:Workflow":
+      return { id: `${RG}/providers/Microsoft.Logic/workflows/${inputs.workflowName}` };
     case "pulumi-nodejs:dynamic/inbound-provisioning-job:Resource":
       return { id: `${name}-id`, jobId: `API2AAD.${name}` };
     default:
@@ -59,6 +61,10 @@ beforeAll(async () => {
         return { id, state: { ...args.inputs, ...state } };
       },
       call(args) {
+        // The deployer, who uploads a function uploader's code package.
+        if (args.token === "azure-native:authorization:getClientConfig") {
+          return { objectId: "deployer-oid", subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
+        }
         if (args.token === "azure-native:logic:listWorkflowTriggerCallbackUrl") {
           return { value: "https://prod-01.westeurope.logic.azure.com/w/triggers/manual?sig=s" };
         }
@@ -384,10 +390,35 @@ describe("Uploader with monitoring", () => {
     ]);
   });
 
-  test("a Logic App uploader gets no Application Insights and no function alerts", async () => {
+  test("a Logic App uploader gets no Application Insights; its failed runs alert through the RunsFailed metric", async () => {
     await build(logicApp());
     expect(inputsOf("azure-native:applicationinsights:Component")).toEqual([]);
     expect(inputsOf("azure-native:monitor:ScheduledQueryRule")).toEqual([]);
+    expect(the("azure-native:monitor:MetricAlert")).toMatchObject({
+      ruleName: "contoso-employees-uploader-failures",
+      location: "global",
+      severity: 2,
+      scopes: [`${RG}/providers/Microsoft.Logic/workflows/contoso-employees-uploader`],
+      criteria: {
+        odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+        allOf: [
+          {
+            criterionType: "StaticThresholdCriterion",
+            metricNamespace: "Microsoft.Logic/workflows",
+            metricName: "RunsFailed",
+            operator: "GreaterThan",
+            threshold: 0,
+            timeAggregation: "Total",
+          },
+        ],
+      },
+      actions: [{ actionGroupId: ACTION_GROUP_ID }],
+    });
+  });
+
+  test("uploaderFailures off: no alert on the Logic App's failed runs", async () => {
+    await build(logicApp(), { uploaderFailures: false, uploaderMissedRunHours: 26 });
+    expect(inputsOf("azure-native:monitor:MetricAlert")).toEqual([]);
   });
 });
 

@@ -11,6 +11,10 @@ import { promisify } from "util";
 const ROOT = path.join(__dirname, "..", "..");
 let dir: string;
 
+// Each test runs whole plans in a child process, as test/cli/planMonitoring.test.ts does: on a
+// busy machine that is more than jest's default 30 s (speed is bench/'s business).
+jest.setTimeout(120_000);
+
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-plan-policy-"));
   fs.cpSync(path.join(ROOT, "examples"), path.join(dir, "examples"), { recursive: true });

@@ -94,6 +94,9 @@ function appTree(t: string): [string, string, string][] {
     ["azure-native:storage:BlobContainer", `${up}-deployment`, up],
     ["azure-native:storage:ManagementPolicy", `${up}-retention`, up],
     ["azure-native:web:WebApp", `${up}-function`, up],
+    // The function's code, uploaded by pulumi up as the deployer (docs/uploader-azure.md).
+    ["azure-native:authorization:RoleAssignment", `${up}-package-writer`, up],
+    ["pulumi-nodejs:dynamic/inbound-function-package:Resource", `${up}-package`, up],
     ["inbound:provisioning:GraphAppRoleGrants", `${up}-graph`, t],
     [GRANT, `${up}-graph-synchronizationdata-user-upload`, `${up}-graph`],
     [GRANT, `${up}-graph-provisioninglog-read-all`, `${up}-graph`],
@@ -473,7 +476,7 @@ describe("inbound plan examples/tenants/contoso.yaml --json: the schema PUT", ()
 describe("human and pull-request output", () => {
   test("npm start prints the resource tree indented by parent, then the Graph requests", () => {
     const lines = text.split("\n");
-    expect(lines[0]).toBe(`Plan for examples/tenants/contoso.yaml: 30 resources`);
+    expect(lines[0]).toBe(`Plan for examples/tenants/contoso.yaml: 32 resources`);
     const at = (line: string) => {
       const index = lines.indexOf(line);
       expect({ line, found: index >= 0 }).toEqual({ line, found: true });
@@ -523,7 +526,7 @@ describe("human and pull-request output", () => {
 
   test("--markdown gives a nested list and one collapsible block per request", () => {
     expect(markdown.startsWith("### inbound plan: `examples/tenants/contoso.yaml`\n")).toBe(true);
-    expect(markdown).toContain("**30 resources**");
+    expect(markdown).toContain("**32 resources**");
     expect(markdown).toContain(
       "\n  - `contoso-employees` (inbound:provisioning:ApiProvisioningApp)\n" +
         "    - `contoso-employees-app` (azuread:index/applicationFromTemplate:ApplicationFromTemplate)\n",

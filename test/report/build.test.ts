@@ -28,6 +28,45 @@ function run(runId: string, startedAt: number, entries: RunRecordEntry[]) {
 }
 
 describe("buildReport", () => {
+  it("a person who became inactive or left the scope shows as disabled when Entra logged a disable", () => {
+    const inactive = [{ displayName: "accountEnabled", oldValue: "True", newValue: "False" }];
+    const report = buildReport({
+      runs: [],
+      logs: [
+        // Became inactive: the update that disabled the account.
+        logEntry("j", T0, {
+          externalId: "a",
+          action: "update",
+          status: "success",
+          minutes: 1,
+          modified: inactive,
+        }),
+        // Left the scope: a disable, then later cycles skip the person as out of scope.
+        logEntry("j", T0, { externalId: "b", action: "disable", status: "success", minutes: 1 }),
+        logEntry("j", T0, {
+          externalId: "b",
+          action: "other",
+          status: "skipped",
+          scoping: "skipped",
+          minutes: 41,
+        }),
+        // An ordinary update stays an update.
+        logEntry("j", T0, {
+          externalId: "c",
+          action: "update",
+          status: "success",
+          minutes: 1,
+          modified: [{ displayName: "department", oldValue: "IT", newValue: "HR" }],
+        }),
+      ],
+      since: new Date(T0),
+      until: new Date(T0 + 60 * MINUTE),
+    });
+    const outcome = (id: string) => report.records.find((r) => r.externalId === id)?.entra;
+    expect([outcome("a"), outcome("b"), outcome("c")]).toEqual(["disabled", "disabled", "updated"]);
+    expect(report.byOutcome).toEqual({ disabled: 2, updated: 1 });
+  });
+
   it("takes the latest failure, but not one a later cycle fixed", () => {
     const report = buildReport({
       runs: [],

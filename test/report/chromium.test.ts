@@ -13,6 +13,8 @@ import * as path from "path";
 import { promisify } from "util";
 import { buildReport, ReportLogEntry } from "../../lib/report/build";
 import { renderHtml } from "../../lib/report/html";
+import { hintFor } from "../../lib/report/hints";
+import { isFailure } from "../../lib/report/text";
 import type { RunRecord, RunRecordEntry } from "../../lib/upload/runRecord";
 import { logEntry, Seed } from "./fixtures";
 
@@ -50,6 +52,8 @@ const HOUR = 3_600_000;
 function sampleReport() {
   const entries: RunRecordEntry[] = [];
   const logs: ReportLogEntry[] = [];
+  // One id on two rows: the uploader withholds both lines, and the report names the person once.
+  entries.push({ externalId: "1999", outcome: "duplicate", line: 242 });
   for (let i = 1; i <= 240; i++) {
     const externalId = String(1000 + i);
     entries.push({ externalId, outcome: i % 60 === 0 ? "invalid" : "sent", line: i + 1 });
@@ -95,11 +99,14 @@ function sampleReport() {
       elapsedMs: 41_000,
     },
     failedRequests: [],
-    withheld: [60, 120, 180, 240].map((i) => ({
-      line: i + 1,
-      externalId: String(1000 + i),
-      reason: "ext:HireDate: not a date",
-    })),
+    withheld: [
+      ...[60, 120, 180, 240].map((i) => ({
+        line: i + 1,
+        externalId: String(1000 + i),
+        reason: "ext:HireDate: not a date",
+      })),
+      ...[242, 243].map((line) => ({ line, externalId: "1999", reason: "duplicate externalId" })),
+    ],
     recordDocuments: 1,
   };
   return buildReport({
@@ -128,7 +135,7 @@ describe("the HTML report in headless Chromium", () => {
     );
     expect(segments).toBeGreaterThan(6);
     expect(bars).toHaveLength(segments);
-    const failures = report.records.filter((r) => r.entra === "failed" || r.upload === "invalid");
+    const failures = report.records.filter(isFailure);
     const duplicates = report.records.filter((r) => r.errorCode === "DuplicateTargetEntries");
     expect(duplicates.length).toBeGreaterThan(0);
     // The script ran (the CSP allowed it) and applied the filter from the address.
@@ -138,6 +145,63 @@ describe("the HTML report in headless Chromium", () => {
     const rows = /<table id="failures">.*?<tbody>(.*?)<\/tbody>/s.exec(dom)![1];
     expect(rows.match(/<tr hidden="">/g)).toHaveLength(failures.length - duplicates.length);
     expect(dom).toContain('<input id="filter" type="search"');
+  });
+
+  it("answers on its first screen: did it work, and who needs me, with what to do", async () => {
+    const dom = await chromium(["--dump-dom", `file://${file}`]);
+    const body = /<body>(.*)<\/body>/s.exec(dom)![1];
+    // The order people read in: the verdict, the six counts, the people, and only then the runs
+    // and the details.
+    const at = (marker: string) => {
+      const index = body.indexOf(marker);
+      expect(index).toBeGreaterThan(-1);
+      return index;
+    };
+    const order = ['id="verdict"', 'id="headline"', 'id="needs-you"', 'id="runs"', 'id="timeline"'];
+    const positions = order.map(at);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    const count = (outcome: string) =>
+      new RegExp(`data-outcome="${outcome}"><b>(\\d+)</b>${outcome}<`).exec(body)?.[1];
+    const failed = report.records.filter((r) => r.entra === "failed");
+    expect({
+      created: count("created"),
+      updated: count("updated"),
+      disabled: count("disabled"),
+      failed: count("failed"),
+      pending: count("pending"),
+      withheld: count("withheld"),
+    }).toEqual({
+      created: String(report.byOutcome.created),
+      updated: String(report.byOutcome.updated),
+      disabled: String(report.byOutcome.disabled),
+      failed: String(failed.length),
+      pending: String(report.byOutcome.pending),
+      // Four rows that do not convert, and one person on two rows.
+      withheld: "5",
+    });
+    const people = /<ul id="needs-you">(.*?)<\/ul>/s.exec(body)![1].match(/<li>.*?<\/li>/g)!;
+    expect(people).toHaveLength(failed.length + 4 + 1);
+    expect(body).toContain(`${people.length} people need you.`);
+    // Each with Microsoft's advice for its code, or the uploader's for a withheld row.
+    const duplicate = people.filter((li) => li.includes("DuplicateTargetEntries"));
+    expect(duplicate.length).toBeGreaterThan(0);
+    for (const li of duplicate) {
+      expect(li).toContain(hintFor("DuplicateTargetEntries")!.slice(0, 40).replace(/&/g, "&amp;"));
+    }
+    expect(people.filter((li) => li.includes("<code>1999</code>"))).toEqual([
+      expect.stringContaining("keep one row per person"),
+    ]);
+    // A run is one line: time, file, counts; the command only when opened.
+    expect(body).toContain(
+      "<summary>2026-03-02 08:00:00 UTC <b>hr.csv</b> partial: 240 rows, 236 sent, 0 unchanged, 4 withheld, 0 failed</summary>",
+    );
+    expect(
+      /<details>.*?<code>inbound upload --spec config\/tenants\/contoso.yaml/s.test(body),
+    ).toBe(true);
+    // The duplicate is one row of the withheld table, with both its lines.
+    const withheld = /<table id="withheld">.*?<tbody>(.*?)<\/tbody>/s.exec(body)![1];
+    expect(withheld.match(/<code>1999<\/code>/g)).toHaveLength(1);
+    expect(withheld).toContain("<td>242, 243</td>");
   });
 
   it("takes the screenshot the docs show", async () => {

@@ -1,4 +1,5 @@
-import { acquireBlobLock, BlobStateStore, newestCsv } from "../../functions/src/blob";
+import { acquireBlobLock, BlobStateStore } from "../../lib/upload/blob";
+import { newestCsv } from "../../functions/src/blob";
 import { FakeContainer } from "./fakeContainer";
 
 describe("BlobStateStore", () => {

@@ -103,18 +103,26 @@ describe("logicAppUploaderChecks", () => {
   });
 
   test("an issuer of another tenant is refused; this tenant's v1 or v2.0 issuer passes", () => {
-    const withIssuer = (issuer: string) =>
+    const withIssuer = (issuer: string, audience = httpTrigger.audience) =>
       reports({
         employees: {
           kind: "logicApp",
-          httpTrigger: { ...httpTrigger, issuer },
+          httpTrigger: { ...httpTrigger, issuer, audience },
           csv: { columns: { externalId: "[WorkerID]" } },
         },
       });
+    const v2 = `https://login.microsoftonline.com/${TENANT_ID.toUpperCase()}/v2.0`;
+    const apiClientId = "88888888-0000-0000-0000-000000000002";
     expect(withIssuer(`https://sts.windows.net/${TENANT_ID}/`)).toEqual([]);
-    expect(withIssuer(`https://login.microsoftonline.com/${TENANT_ID.toUpperCase()}/v2.0`)).toEqual(
-      [],
-    );
+    expect(withIssuer(v2, apiClientId)).toEqual([]);
+    // A v2.0 token's aud is the API's client id, never its api:// URI: no token would match.
+    expect(withIssuer(v2, "api://contoso-hr-push")).toEqual([
+      {
+        path: ["provisioning", "employees", "uploader", "httpTrigger", "audience"],
+        message:
+          'audience "api://contoso-hr-push" never matches a v2.0 token, whose aud is the API\'s client id (a GUID): give the client id of the app registration the HR system gets its token for, or leave issuer out to use v1.0 tokens, whose aud is the Application ID URI',
+      },
+    ]);
     expect(withIssuer("https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/")).toEqual([
       {
         path: ["provisioning", "employees", "uploader", "httpTrigger", "issuer"],

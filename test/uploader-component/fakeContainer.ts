@@ -4,11 +4,7 @@
  * existing blob under `ifNoneMatch: "*"`.
  */
 import { Readable } from "stream";
-import type {
-  BlobItemLike,
-  BlockBlobClientLike,
-  ContainerClientLike,
-} from "../../functions/src/blob";
+import type { BlobItemLike, BlockBlobClientLike, ContainerClientLike } from "../../lib/upload/blob";
 
 class RestError extends Error {
   constructor(

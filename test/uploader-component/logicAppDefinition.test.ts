@@ -106,7 +106,10 @@ describe("chunking", () => {
     const loop = definition().actions.Send_chunks;
     expect(loop.foreach).toBe(CHUNK_COUNT);
     expect(loop.runtimeConfiguration).toEqual({ concurrency: { repetitions: 1 } });
-    expect(loop.runAfter).toEqual({ Build_operations: ["Succeeded"] });
+    expect(loop.runAfter).toEqual({
+      Build_operations: ["Succeeded"],
+      Initialize_failed_requests: ["Succeeded"],
+    });
     expect(loop.actions.Post_bulkUpload.inputs.body).toEqual({
       schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
       Operations: CHUNK_OPERATIONS,
@@ -138,14 +141,37 @@ describe("bulkUpload call", () => {
           maximumInterval: "PT5M",
         },
       },
+      // As Microsoft's CSV2SCIMBulkUpload sample: the 202 is the answer, not an operation to poll.
+      operationOptions: "DisableAsyncPattern",
       runtimeConfiguration: { secureData: { properties: ["inputs", "outputs"] } },
     });
+  });
+
+  test("a failed bulkUpload call is counted and the run ends Failed after the loop, not Succeeded by the pacing Wait", () => {
+    const actions = definition().actions;
+    expect(actions.Initialize_failed_requests).toEqual({
+      type: "InitializeVariable",
+      runAfter: {},
+      inputs: { variables: [{ name: "failedRequests", type: "integer", value: 0 }] },
+    });
+    expect(actions.Send_chunks.actions.Count_failure).toEqual({
+      type: "IncrementVariable",
+      runAfter: { Post_bulkUpload: ["Failed", "TimedOut"] },
+      inputs: { name: "failedRequests", value: 1 },
+    });
+    const check = actions.Fail_when_a_request_failed;
+    expect(check.type).toBe("If");
+    expect(check.runAfter).toEqual({ Send_chunks: ["Succeeded"] });
+    expect(check.expression).toEqual({ and: [{ greater: ["@variables('failedRequests')", 0] }] });
+    expect(check.actions.Fail_run.type).toBe("Terminate");
+    expect(check.actions.Fail_run.inputs.runStatus).toBe("Failed");
+    expect(check.actions.Fail_run.inputs.runError.code).toBe("BulkUploadFailed");
   });
 
   test("waits between calls so the rate stays under requestsPerWindow", () => {
     expect(definition().actions.Send_chunks.actions.Pace).toEqual({
       type: "Wait",
-      runAfter: { Post_bulkUpload: ["Succeeded", "Failed"] },
+      runAfter: { Post_bulkUpload: ["Succeeded", "Failed", "TimedOut"] },
       inputs: { interval: { count: 3, unit: "Second" } },
     });
     expect(secondsBetweenCalls(logicApp())).toBe(3);
@@ -154,7 +180,7 @@ describe("bulkUpload call", () => {
   });
 });
 
-test("trigger: schema-validated POST of a non-empty records array, bearer token only, hidden from run history", () => {
+test("trigger: schema-validated POST of a non-empty records array, bearer token only, one run at a time, hidden from run history", () => {
   expect(definition().triggers).toEqual({
     manual: {
       type: "Request",
@@ -171,7 +197,11 @@ test("trigger: schema-validated POST of a non-empty records array, bearer token 
       conditions: [
         { expression: "@startsWith(triggerOutputs()?['headers']?['Authorization'], 'Bearer')" },
       ],
-      runtimeConfiguration: { secureData: { properties: ["inputs", "outputs"] } },
+      runtimeConfiguration: {
+        secureData: { properties: ["inputs", "outputs"] },
+        // Overlapping pushes wait in the trigger's queue instead of sharing the rate window.
+        concurrency: { runs: 1 },
+      },
     },
   });
   expect(BEARER_ONLY_CONDITION).toBe(definition().triggers.manual.conditions[0].expression);
@@ -203,15 +233,25 @@ test("run history keeps no HR record: every operation that supports it secures i
   // The rest are the loop and the pause, which Logic Apps cannot secure; neither reads a record.
   const others = operations(definition()).filter(([, op]) => !op.runtimeConfiguration?.secureData);
   expect(others.map(([name, op]) => [name, op.type])).toEqual([
+    ["Initialize_failed_requests", "InitializeVariable"],
     ["Send_chunks", "Foreach"],
+    ["Count_failure", "IncrementVariable"],
     ["Pace", "Wait"],
+    ["Fail_when_a_request_failed", "If"],
+    ["Fail_run", "Terminate"],
   ]);
   expect(JSON.stringify(definition().actions.Send_chunks.actions.Pace)).not.toMatch(/trigger|body/);
 });
 
 test("the pushed payload is archived to the drop container with the identity before anything is sent", () => {
   const actions = definition().actions;
-  expect(Object.keys(actions)).toEqual(["Archive_request", "Build_operations", "Send_chunks"]);
+  expect(Object.keys(actions)).toEqual([
+    "Initialize_failed_requests",
+    "Archive_request",
+    "Build_operations",
+    "Send_chunks",
+    "Fail_when_a_request_failed",
+  ]);
   expect(actions.Archive_request).toEqual({
     type: "Http",
     runAfter: {},

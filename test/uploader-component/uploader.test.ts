@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Uploader, type UploaderArgs, UPLOADER_TYPE } from "../../components/uploader";
 import { CHUNK_OPERATIONS } from "../../components/uploader/logicAppDefinition";
+import { FUNCTION_PACKAGE_TYPE } from "../../components/uploader/functionPackage";
 import { logicAppTriggerAuthorized } from "../../policies/rules/logicAppTriggerAuthorized";
 import { storageAccountLockedDown } from "../../policies/rules/storageAccountLockedDown";
 import { violations } from "../policies/harness";
@@ -96,6 +97,9 @@ beforeAll(async () => {
               "https://prod-01.westeurope.logic.azure.com/workflows/w/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=s3cret",
           };
         }
+        if (args.token === "azure-native:authorization:getClientConfig") {
+          return { objectId: "deployer-oid", subscriptionId: SUBSCRIPTION_ID, tenantId: "t" };
+        }
         if (args.token === "azure-native:web:listWebAppHostKeys") {
           return { masterKey: "m", systemKeys: { blobs_extension: "blob-key" } };
         }
@@ -122,8 +126,8 @@ function inputsOf(type: string): { name: string; inputs: Record<string, Json> }[
   return registered.filter((r) => r.type === type).map(({ name, inputs }) => ({ name, inputs }));
 }
 
-function the(type: string): Record<string, Json> {
-  const found = inputsOf(type);
+function the(type: string, name?: string): Record<string, Json> {
+  const found = inputsOf(type).filter((r) => name === undefined || r.name === name);
   if (found.length !== 1) throw new Error(`expected one ${type}, got ${found.length}`);
   return found[0].inputs;
 }
@@ -193,12 +197,36 @@ describe("kind: function", () => {
         "azure-native:authorization:RoleAssignment fn-queue-contributor",
         "azure-native:web:AppServicePlan fn-plan",
         "azure-native:web:WebApp fn-function",
+        "azure-native:authorization:RoleAssignment fn-package-writer",
+        `${FUNCTION_PACKAGE_TYPE} fn-package`,
       ].sort(),
     );
     const children = urns().filter((u) => u.endsWith("::fn") === false && /::fn-/.test(u));
-    expect(children).toHaveLength(10);
-    for (const urn of children) expect(urn).toContain(`::${UPLOADER_TYPE}$azure-native:`);
-    expect(invokes).toEqual([]);
+    expect(children).toHaveLength(12);
+    for (const urn of children) expect(urn).toMatch(`::${UPLOADER_TYPE}$`);
+    // Who deploys writes the package: the deployer's own object id.
+    expect(invokes).toEqual([{ token: "azure-native:authorization:getClientConfig", inputs: {} }]);
+  });
+
+  test("pulumi up ships the code: the package goes to the deployment container as released-package.zip, which the deployer may write, for the app to restart on", async () => {
+    const uploader = await build("fn");
+    await settled(uploader.urn);
+    const pkg = the(FUNCTION_PACKAGE_TYPE);
+    expect(pkg).toMatchObject({
+      containerUrl: `https://${ACCOUNT}.blob.core.windows.net/app-package`,
+      blobName: "released-package.zip",
+      siteId: `${RG}/providers/Microsoft.Web/sites/contoso-employees-uploader-d51ecdb8`,
+    });
+    expect(pkg.sourceHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(the("azure-native:web:WebApp").functionAppConfig.deployment.storage.value).toBe(
+      pkg.containerUrl,
+    );
+    expect(the("azure-native:authorization:RoleAssignment", "fn-package-writer")).toEqual({
+      principalId: "deployer-oid",
+      roleDefinitionId: `${ROLE_PREFIX}ba92f5b4-2d11-453d-a403-e96b0029c9fe`,
+      scope: `${ACCOUNT_ID}/blobServices/default/containers/app-package`,
+      description: "deployer: uploads the uploader function's code package",
+    });
   });
 
   test("storage account: no public blobs, no shared key, TLS 1.2, HTTPS only; the policy pack agrees", async () => {
@@ -261,7 +289,10 @@ describe("kind: function", () => {
   test("role assignments: built-in role ids as subscription resource ids, for the identity, on the account", async () => {
     const uploader = await build("fn");
     await settled(uploader.principalId);
-    expect(inputsOf("azure-native:authorization:RoleAssignment")).toEqual([
+    const identityRoles = inputsOf("azure-native:authorization:RoleAssignment").filter(
+      (r) => r.name !== "fn-package-writer",
+    );
+    expect(identityRoles).toEqual([
       {
         name: "fn-blob-owner",
         inputs: {
@@ -323,7 +354,7 @@ describe("kind: function", () => {
         },
       },
       runtime: { name: "node", version: "22" },
-      scaleAndConcurrency: { instanceMemoryMB: 2048, maximumInstanceCount: 2 },
+      scaleAndConcurrency: { instanceMemoryMB: 2048, maximumInstanceCount: 40 },
     });
     expect(site.siteConfig.minTlsVersion).toBe("1.2");
     expect(site.siteConfig.ftpsState).toBe("Disabled");
@@ -391,6 +422,7 @@ describe("kind: function", () => {
       eventDeliverySchema: "EventGridSchema",
     });
     expect(invokes).toEqual([
+      { token: "azure-native:authorization:getClientConfig", inputs: {} },
       {
         token: "azure-native:web:listWebAppHostKeys",
         inputs: { resourceGroupName: "rg-hr", name: "contoso-employees-uploader-d51ecdb8" },
@@ -404,7 +436,7 @@ describe("kind: function", () => {
       functionApp({
         storageAccountName: "inbhrdrop01",
         dropRetentionDays: 7,
-        functionApp: { instanceMemoryMB: 4096, maximumInstanceCount: 1 },
+        functionApp: { instanceMemoryMB: 4096, maximumInstanceCount: 60 },
       }),
     );
     expect(await settled(uploader.storageAccountName)).toBe("inbhrdrop01");
@@ -414,7 +446,7 @@ describe("kind: function", () => {
     ).toEqual({ daysAfterModificationGreaterThan: 7 });
     expect(the("azure-native:web:WebApp").functionAppConfig.scaleAndConcurrency).toEqual({
       instanceMemoryMB: 4096,
-      maximumInstanceCount: 1,
+      maximumInstanceCount: 60,
     });
   });
 
@@ -424,6 +456,13 @@ describe("kind: function", () => {
     );
     expect(() => functionApp({ dropRetentionDays: 1.5 })).toThrow("expected int");
     expect(() => functionApp({ functionApp: { instanceMemoryMB: 1024 } })).toThrow();
+    // Flex Consumption's documented range: 40 (the lowest every region accepts) to 1000.
+    expect(() => functionApp({ functionApp: { maximumInstanceCount: 2 } })).toThrow(
+      "must be at least 40: the lowest maximum every Flex Consumption region accepts",
+    );
+    expect(() => functionApp({ functionApp: { maximumInstanceCount: 1001 } })).toThrow(
+      "must be at most 1000",
+    );
   });
 
   test("a section built without the schema is checked again, naming the spec field", async () => {
