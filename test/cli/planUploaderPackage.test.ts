@@ -8,7 +8,7 @@ import * as path from "path";
 import { promisify } from "util";
 
 const ROOT = path.join(__dirname, "..", "..");
-const SPEC = "config/tenants/contoso.yaml";
+const SPEC = "examples/tenants/contoso.yaml";
 
 const inbound = async (...args: string[]) =>
   (
