@@ -2,12 +2,25 @@
  * `inbound diff`'s reports. Text: risks first, then what Graph does with workflows, then changes.
  * Markdown: the same, for one pull-request comment.
  */
-import type { SpecDiff } from "./diff";
+import type { Change, SpecDiff } from "./diff";
 import { describeUpdate } from "./workflows";
 import { fitMarkdown, MarkdownPart } from "./budget";
 import type { TenantReview } from "./fleet";
 
 export const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+
+/** One changed field, or one item of a list added, removed or moved, as a line of text. */
+export function describeChange(c: Change): string {
+  switch (c.change) {
+    case "added":
+    case "removed":
+      return `${c.path}: ${c.change}: ${c.item}`;
+    case "moved":
+      return `${c.path}: moved: ${c.item} (position ${show(c.before)} -> ${show(c.after)})`;
+    default:
+      return `${c.path}: ${show(c.before)} -> ${show(c.after)}`;
+  }
+}
 
 export function diffText(review: TenantReview): string {
   const { diff } = review;
@@ -15,7 +28,7 @@ export function diffText(review: TenantReview): string {
   const lines = [`${review.file} (tenant ${diff.tenant}): ${summaryLine(diff)}`];
   for (const r of diff.risks) lines.push(`  risk ${r.code}: ${r.message} (${r.path})`);
   for (const w of diff.workflows) lines.push(`  ${describeUpdate(w)}`);
-  for (const c of diff.changes) lines.push(`  ${c.path}: ${show(c.before)} -> ${show(c.after)}`);
+  for (const c of diff.changes) lines.push(`  ${describeChange(c)}`);
   return lines.join("\n") + "\n";
 }
 
@@ -39,7 +52,7 @@ export function singleReview(file: string, diff: SpecDiff): TenantReview {
 }
 
 // Table cells are HTML: a pipe ends the cell and `<` opens a tag, whatever the backticks say.
-const escape = (text: string) =>
+export const escape = (text: string) =>
   text
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
@@ -53,6 +66,16 @@ function cell(value: unknown): string {
   const text = show(value);
   const short = text.length > CELL_MAX ? `${text.slice(0, CELL_MAX - 1)}…` : text;
   return `<code>${escape(short)}</code>`;
+}
+
+function changeRow(c: Change): string {
+  const where = `<code>${escape(c.path)}</code>`;
+  if (c.change === "moved") {
+    return `| ${where} | moved: <code>${escape(c.item ?? "")}</code> from position ${c.before} | to position ${c.after} |`;
+  }
+  if (c.change)
+    return `| ${where} | ${c.change}: <code>${escape(c.item ?? "")}</code> | ${cell(c.after ?? c.before)} |`;
+  return `| ${where} | ${cell(c.before)} | ${cell(c.after)} |`;
 }
 
 function workflowsCell(diff: SpecDiff): string {
@@ -122,10 +145,7 @@ export function diffMarkdown(tenants: TenantReview[], budget?: number): string {
                 ...(diff.workflows.length > 0 ? [""] : []),
                 "| path | before | after |",
                 "| --- | --- | --- |",
-                ...diff.changes.map(
-                  (c) =>
-                    `| <code>${escape(c.path)}</code> | ${cell(c.before)} | ${cell(c.after)} |`,
-                ),
+                ...diff.changes.map(changeRow),
               ],
               close: ["", "</details>", ""],
             },
