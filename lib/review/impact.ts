@@ -90,19 +90,34 @@ function outcome(app: ProvisioningApp, record: SimulatedRecord): Outcome {
   return { inScope, state, user, onCreateOnly: record.onCreateOnly };
 }
 
-/** What one row's two outcomes differ in; kept until duplicates are known at the end. */
-interface RowDifference {
-  line: number;
-  baseId?: string;
-  headId?: string;
-  entered: boolean;
-  left: boolean;
-  disabled: boolean;
-  enabled: boolean;
-  /** Attribute: [before, after]. */
-  changed: [string, unknown, unknown][];
-  due: string[];
-  notDue: string[];
+/**
+ * Per row, which differences it has, as bits: the four account bits, then one per attribute, then
+ * per workflow one "becomes due" and one "no longer due". Rows are stored in chunks allocated
+ * only where a row differs, so an unchanged file costs nothing, and a changed one a few bytes a
+ * row, whatever the number of people touched.
+ */
+class RowBits {
+  private readonly chunks: Uint32Array[] = [];
+  private static readonly ROWS = 65_536;
+  constructor(private readonly words: number) {}
+  set(row: number, bit: number): void {
+    const c = Math.floor(row / RowBits.ROWS);
+    this.chunks[c] ??= new Uint32Array(RowBits.ROWS * this.words);
+    const at = (row % RowBits.ROWS) * this.words + (bit >>> 5);
+    this.chunks[c][at] |= 1 << (bit & 31);
+  }
+  get(row: number, bit: number): boolean {
+    const chunk = this.chunks[Math.floor(row / RowBits.ROWS)];
+    if (!chunk) return false;
+    return (chunk[(row % RowBits.ROWS) * this.words + (bit >>> 5)] & (1 << (bit & 31))) !== 0;
+  }
+  any(row: number): boolean {
+    const chunk = this.chunks[Math.floor(row / RowBits.ROWS)];
+    if (!chunk) return false;
+    const from = (row % RowBits.ROWS) * this.words;
+    for (let i = from; i < from + this.words; i++) if (chunk[i] !== 0) return true;
+    return false;
+  }
 }
 
 function dueWorkflows(
@@ -125,59 +140,76 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+const ENTERED = 0;
+const LEFT = 1;
+const DISABLED = 2;
+const ENABLED = 3;
+
+interface Layout {
+  attributes: string[];
+  workflows: string[];
+  attributeBit: Map<string, number>;
+  dueBit: Map<string, number>;
+  notDueBit: Map<string, number>;
+}
+
+function layout(headApp: ProvisioningApp, base: TenantSpec, head: TenantSpec): Layout {
+  const attributes = Object.keys(headApp.mappings).filter((a) => a !== "accountEnabled");
+  const workflows = [
+    ...new Set([...Object.keys(base.lifecycleWorkflows), ...Object.keys(head.lifecycleWorkflows)]),
+  ];
+  const attributeBit = new Map(attributes.map((a, i) => [a, 4 + i]));
+  const dueBit = new Map(workflows.map((w, i) => [w, 4 + attributes.length + 2 * i]));
+  const notDueBit = new Map(workflows.map((w, i) => [w, 5 + attributes.length + 2 * i]));
+  return { attributes, workflows, attributeBit, dueBit, notDueBit };
+}
+
+/** Records one row's differences; the values of the first few, for --include-pii. */
 function compare(
-  line: number,
+  row: number,
   base: SimulatedRecord,
   head: SimulatedRecord,
-  baseApp: ProvisioningApp,
-  headApp: ProvisioningApp,
-  specs: { base: TenantSpec; head: TenantSpec; sameWorkflows: boolean },
-  now: Date,
-  until: number,
-): RowDifference | undefined {
-  const b = outcome(baseApp, base);
-  const h = outcome(headApp, head);
-  const diff: RowDifference = {
-    line,
-    baseId: base.externalId,
-    headId: head.externalId,
-    entered: !b.inScope && h.inScope,
-    left: b.inScope && !h.inScope,
-    // Kept as it is (skipOutOfScopeDeletions) is no change from what the base left.
-    disabled: h.state === "disabled" && b.state !== "disabled",
-    enabled: h.state === "enabled" && b.state !== "enabled",
-    changed: [],
-    due: [],
-    notDue: [],
-  };
+  context: {
+    baseApp: ProvisioningApp;
+    headApp: ProvisioningApp;
+    specs: { base: TenantSpec; head: TenantSpec; sameWorkflows: boolean };
+    now: Date;
+    until: number;
+    bits: RowBits;
+    layout: Layout;
+    values?: Map<string, { row: number; before: unknown; after: unknown }[]>;
+  },
+): void {
+  const { bits, layout: l } = context;
+  const b = outcome(context.baseApp, base);
+  const h = outcome(context.headApp, head);
+  if (!b.inScope && h.inScope) bits.set(row, ENTERED);
+  if (b.inScope && !h.inScope) bits.set(row, LEFT);
+  // Kept as it is (skipOutOfScopeDeletions) is no change from what the base left.
+  if (h.state === "disabled" && b.state !== "disabled") bits.set(row, DISABLED);
+  if (h.state === "enabled" && b.state !== "enabled") bits.set(row, ENABLED);
+  let changed = false;
   if (b.inScope && h.inScope && b.user && h.user) {
-    for (const attribute of new Set([...Object.keys(b.user), ...Object.keys(h.user)])) {
+    for (const [attribute, bit] of l.attributeBit) {
       // accountEnabled is counted as disabled / enabled; an onCreate mapping leaves existing
       // accounts alone.
-      if (attribute === "accountEnabled" || h.onCreateOnly.includes(attribute)) continue;
-      if (!(attribute in h.user)) continue;
-      if (!sameValue(b.user[attribute], h.user[attribute])) {
-        diff.changed.push([attribute, b.user[attribute], h.user[attribute]]);
+      if (!(attribute in h.user) || h.onCreateOnly.includes(attribute)) continue;
+      if (sameValue(b.user[attribute], h.user[attribute])) continue;
+      bits.set(row, bit);
+      changed = true;
+      const kept = context.values?.get(attribute) ?? [];
+      if (context.values && kept.length < 10) {
+        kept.push({ row, before: b.user[attribute], after: h.user[attribute] });
+        context.values.set(attribute, kept);
       }
     }
   }
-  const workflowsMayDiffer =
-    !specs.sameWorkflows || b.inScope !== h.inScope || diff.changed.length > 0;
-  if (workflowsMayDiffer) {
-    const before = b.inScope ? dueWorkflows(specs.base, b.user, now, until) : new Set<string>();
-    const after = h.inScope ? dueWorkflows(specs.head, h.user, now, until) : new Set<string>();
-    for (const key of after) if (!before.has(key)) diff.due.push(key);
-    for (const key of before) if (!after.has(key)) diff.notDue.push(key);
-  }
-  const differs =
-    diff.entered ||
-    diff.left ||
-    diff.disabled ||
-    diff.enabled ||
-    diff.changed.length > 0 ||
-    diff.due.length > 0 ||
-    diff.notDue.length > 0;
-  return differs ? diff : undefined;
+  if (context.specs.sameWorkflows && b.inScope === h.inScope && !changed) return;
+  const { now, until, specs } = context;
+  const before = b.inScope ? dueWorkflows(specs.base, b.user, now, until) : new Set<string>();
+  const after = h.inScope ? dueWorkflows(specs.head, h.user, now, until) : new Set<string>();
+  for (const key of after) if (!before.has(key)) bits.set(row, l.dueBit.get(key)!);
+  for (const key of before) if (!after.has(key)) bits.set(row, l.notDueBit.get(key)!);
 }
 
 const emptyCount = (): PeopleCount => ({ count: 0, examples: [] });
@@ -211,9 +243,14 @@ export async function appImpact(
       JSON.stringify(baseSpec.lifecycleWorkflows) === JSON.stringify(headSpec.lifecycleWorkflows),
   };
   const csvProblems: CsvProblem[] = [];
-  const differences: RowDifference[] = [];
-  // Every row's externalId under each spec, to withhold duplicates as upload does; one list
-  // when both specs read the same column.
+  const l = layout(headApp, baseSpec, headSpec);
+  const bits = new RowBits(Math.ceil((4 + l.attributes.length + 2 * l.workflows.length) / 32));
+  const values = options.includePii
+    ? new Map<string, { row: number; before: unknown; after: unknown }[]>()
+    : undefined;
+  const context = { baseApp, headApp, specs, now, until, bits, layout: l, values };
+  // Every row's externalId under each spec, to withhold duplicates as upload does at the end;
+  // one list when both specs read the same column. A row either spec cannot convert has none.
   const headIds: (string | undefined)[] = [];
   let baseIds: (string | undefined)[] | undefined;
   let skipped = 0;
@@ -241,16 +278,16 @@ export async function appImpact(
         }
         const before = base!(item.fields, item.line);
         const after = head!(item.fields, item.line);
-        headIds.push(after.externalId);
-        baseIds?.push(before.externalId);
+        const row = headIds.length;
         if (!before.user || !after.user) {
           skipped++;
-          headIds[headIds.length - 1] = undefined;
-          if (baseIds) baseIds[baseIds.length - 1] = undefined;
+          headIds.push(undefined);
+          baseIds?.push(undefined);
           continue;
         }
-        const d = compare(item.line, before, after, baseApp, headApp, specs, now, until);
-        if (d) differences.push(d);
+        headIds.push(after.externalId);
+        baseIds?.push(before.externalId);
+        compare(row, before, after, context);
       }
     }
   } catch (err) {
@@ -264,19 +301,16 @@ export async function appImpact(
   };
   const headCounts = tally(headIds);
   const baseCounts = baseIds ? tally(baseIds) : headCounts;
-  const duplicate = (baseId?: string, headId?: string) =>
-    (headId !== undefined && headCounts.get(headId)! > 1) ||
-    (baseId !== undefined && baseCounts.get(baseId)! > 1);
-  let withheld = 0;
-  let converted = 0;
-  headIds.forEach((id, i) => {
-    if (id === undefined && (!baseIds || baseIds[i] === undefined)) return;
-    converted++;
-    if (duplicate(baseIds ? baseIds[i] : id, id)) withheld++;
-  });
+  const withheldRow = (row: number) => {
+    const h = headIds[row];
+    const b = baseIds ? baseIds[row] : h;
+    return (
+      (h !== undefined && headCounts.get(h)! > 1) || (b !== undefined && baseCounts.get(b)! > 1)
+    );
+  };
   const impact: AppImpact = {
-    records: converted - withheld,
-    withheld,
+    records: 0,
+    withheld: 0,
     skipped,
     scope: { entered: emptyCount(), left: emptyCount() },
     disabled: emptyCount(),
@@ -284,26 +318,44 @@ export async function appImpact(
     changed: {},
     workflows: {},
   };
-  for (const d of differences) {
-    if (duplicate(d.baseId, d.headId)) continue;
-    const id = d.headId ?? d.baseId ?? `line ${d.line}`;
-    if (d.entered) add(impact.scope.entered, id);
-    if (d.left) add(impact.scope.left, id);
-    if (d.disabled) add(impact.disabled, id);
-    if (d.enabled) add(impact.enabled, id);
-    for (const [attribute, before, after] of d.changed) {
-      impact.changed[attribute] ??= emptyCount();
-      add(
-        impact.changed[attribute],
-        options.includePii ? `${id}: ${shown(before)} -> ${shown(after)}` : id,
-      );
-    }
-    for (const key of [...d.due, ...d.notDue]) {
-      impact.workflows[key] ??= { due: emptyCount(), notDue: emptyCount() };
-    }
-    for (const key of d.due) add(impact.workflows[key].due, id);
-    for (const key of d.notDue) add(impact.workflows[key].notDue, id);
+  const changed = l.attributes.map(() => emptyCount());
+  const due = l.workflows.map(() => emptyCount());
+  const notDue = l.workflows.map(() => emptyCount());
+  const shownValue = new Map<string, string>();
+  for (const [attribute, kept] of values ?? []) {
+    for (const v of kept)
+      shownValue.set(`${attribute} ${v.row}`, `${shown(v.before)} -> ${shown(v.after)}`);
   }
+  for (let row = 0; row < headIds.length; row++) {
+    const id = headIds[row] ?? baseIds?.[row];
+    if (id === undefined) continue;
+    if (withheldRow(row)) {
+      impact.withheld++;
+      continue;
+    }
+    impact.records++;
+    if (!bits.any(row)) continue;
+    if (bits.get(row, ENTERED)) add(impact.scope.entered, id);
+    if (bits.get(row, LEFT)) add(impact.scope.left, id);
+    if (bits.get(row, DISABLED)) add(impact.disabled, id);
+    if (bits.get(row, ENABLED)) add(impact.enabled, id);
+    l.attributes.forEach((attribute, i) => {
+      if (!bits.get(row, l.attributeBit.get(attribute)!)) return;
+      const value = shownValue.get(`${attribute} ${row}`);
+      add(changed[i], value === undefined ? id : `${id}: ${value}`);
+    });
+    l.workflows.forEach((key, i) => {
+      if (bits.get(row, l.dueBit.get(key)!)) add(due[i], id);
+      if (bits.get(row, l.notDueBit.get(key)!)) add(notDue[i], id);
+    });
+  }
+  l.attributes.forEach((attribute, i) => {
+    if (changed[i].count > 0) impact.changed[attribute] = changed[i];
+  });
+  l.workflows.forEach((key, i) => {
+    if (due[i].count + notDue[i].count > 0)
+      impact.workflows[key] = { due: due[i], notDue: notDue[i] };
+  });
   impact.changed = Object.fromEntries(
     Object.entries(impact.changed).sort(([a], [b]) => a.localeCompare(b)),
   );
