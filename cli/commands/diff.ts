@@ -110,8 +110,10 @@ function csvFiles(
   head: TenantSpec,
   entries: string[],
   io: CliIo,
-  required: boolean,
+  tenantFile: string | undefined,
 ): Map<string, string> | undefined {
+  // With --all, an entry that does not fit a tenant (another app, several apps) is for another.
+  const required = tenantFile === undefined;
   const apps = Object.keys(head.provisioning).filter(
     (k) => head.provisioning[k].uploader && base.provisioning[k]?.uploader,
   );
@@ -131,14 +133,20 @@ function csvFiles(
     }
     const full = path.resolve(io.cwd, entry);
     if (fs.existsSync(full) && fs.statSync(full).isDirectory()) {
+      // With --all, <dir>/<tenant file's name>/<app>.csv first: app keys repeat across tenants.
+      const tenant = tenantFile && path.basename(tenantFile).replace(/\.ya?ml$/i, "");
       for (const app of apps) {
-        const file = path.join(entry, `${app}.csv`);
-        if (fs.existsSync(path.resolve(io.cwd, file))) files.set(app, file);
+        const candidates = [
+          ...(tenant ? [path.join(entry, tenant, `${app}.csv`)] : []),
+          path.join(entry, `${app}.csv`),
+        ];
+        const file = candidates.find((f) => fs.existsSync(path.resolve(io.cwd, f)));
+        if (file) files.set(app, file);
       }
       continue;
     }
     if (apps.length !== 1) {
-      if (!required && apps.length === 0) continue;
+      if (!required) continue;
       io.err(
         `--csv ${entry}: the specs have ${apps.length} apps with an uploader (${apps.join(", ") || "none"}); name one: --csv <app>=${entry}\n`,
       );
@@ -156,9 +164,9 @@ async function impactOf(
   entries: string[],
   options: ImpactOptions,
   io: CliIo,
-  required = true,
+  tenantFile?: string,
 ): Promise<Record<string, AppImpact> | undefined> {
-  const files = csvFiles(base, head, entries, io, required);
+  const files = csvFiles(base, head, entries, io, tenantFile);
   if (!files) return undefined;
   const impacts: Record<string, AppImpact> = {};
   for (const [app, file] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
@@ -222,7 +230,7 @@ async function fleet(
     for (const t of review.tenants) {
       const sides = review.sides.get(t.file);
       if (!sides) continue;
-      const impact = await impactOf(sides.base, sides.head, options.csv, impactOptions, io, false);
+      const impact = await impactOf(sides.base, sides.head, options.csv, impactOptions, io, t.file);
       if (!impact) return done(EXIT.failed);
       if (Object.keys(impact).length > 0) t.impact = impact;
     }
