@@ -136,7 +136,13 @@ function impactParts(tenants: TenantReview[]): MarkdownPart[] {
       lines.push(`**${escape(t.tenant)}**, ${escape(impactHeadline(app, impact))}`, "");
       lines.push("| what | people | examples |", "| --- | ---: | --- |");
       for (const r of impactRows(impact)) {
-        const examples = r.people.examples.map((e) => `<code>${escape(e)}</code>`).join(", ");
+        // With --include-pii an example carries HR values: shortened like any cell.
+        const examples = r.people.examples
+          .map(
+            (e) =>
+              `<code>${escape(e.length > CELL_MAX ? `${e.slice(0, CELL_MAX - 1)}…` : e)}</code>`,
+          )
+          .join(", ");
         lines.push(`| ${escape(r.what)} | ${n(r.people.count)} | ${examples} |`);
       }
       lines.push("");

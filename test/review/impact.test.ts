@@ -223,3 +223,19 @@ describe("the CLI: json, text and markdown show the same counts", () => {
     expect(r.err).toContain("[WorkerType]");
   });
 });
+
+test("the Markdown with an impact stays within the comment budget", async () => {
+  const impact = await impactOf(SOURCE);
+  const { diffSpecs } = await import("../../lib/review/diff");
+  const { diffMarkdown, singleReview } = await import("../../lib/review/format");
+  const review = {
+    ...singleReview("head.yaml", diffSpecs(base, SOURCE)),
+    impact: { employees: impact },
+  };
+  const whole = diffMarkdown([review]);
+  expect(whole).toContain("| changed.givenName |");
+  expect(whole.length).toBeGreaterThan(700);
+  const fitted = diffMarkdown([review], 700);
+  expect(fitted.length).toBeLessThanOrEqual(700);
+  expect(fitted).toContain("Left out to fit one comment");
+});
