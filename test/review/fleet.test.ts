@@ -145,4 +145,5 @@ test("--all --csv <dir>: each tenant's apps read <dir>/<tenant>/<app>.csv, and o
   expect(contoso.employees.changed.companyName.count).toBeLessThanOrEqual(
     contoso.employees.records,
   );
-});
+  // A git repository, four tenants loaded at two revisions and an HR file: slow on a busy machine.
+}, 120_000);
