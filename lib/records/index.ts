@@ -51,4 +51,10 @@ export {
   scopeClauseProblem,
   type ScopeResult,
 } from "./scope";
-export { type SimulatedRecord, type Simulation, simulate } from "./simulate";
+export {
+  compileSimulator,
+  type RecordSimulator,
+  type SimulatedRecord,
+  type Simulation,
+  simulate,
+} from "./simulate";

@@ -114,39 +114,38 @@ export async function simulate(app: ProvisioningApp, csv: string | Readable): Pr
   }
 }
 
-async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promise<Simulation> {
+/** One app's simulation of a row, compiled against the file's header. */
+export type RecordSimulator = (fields: readonly string[], line: number) => SimulatedRecord;
+
+/**
+ * Compiles what `simulate` does to each row against a header: the mappings and the column
+ * conversion once, then one call per row. `diff --csv` runs two of them over one file.
+ */
+export function compileSimulator(
+  app: ProvisioningApp,
+  header: readonly string[],
+): { simulator?: RecordSimulator; problems: MappingProblem[] } {
   if (!app.uploader) {
-    return {
-      records: [],
-      csvProblems: [],
-      problems: [{ attribute: "uploader", message: "the app has no uploader section" }],
-    };
+    return { problems: [{ attribute: "uploader", message: "the app has no uploader section" }] };
   }
   const { mappings, problems } = compileMappings(app);
-  if (problems.length > 0) return { records: [], csvProblems: [], problems };
-  const csvProblems: CsvProblem[] = [];
-  const records: SimulatedRecord[] = [];
-  let converter: ReturnType<typeof compileConverter>["converter"];
-  for await (const item of readCsv(csv, app.uploader.csv, (p) => csvProblems.push(p))) {
-    if ("header" in item) {
-      const compiled = compileConverter(app, item.header);
-      if (!compiled.converter) return { records: [], csvProblems, problems: compiled.problems };
-      converter = compiled.converter;
-      continue;
-    }
-    const row = converter!.convert(item.fields, item.line);
+  if (problems.length > 0) return { problems };
+  const compiled = compileConverter(app, header);
+  if (!compiled.converter) return { problems: compiled.problems };
+  const converter = compiled.converter;
+  const simulator: RecordSimulator = (fields, line) => {
+    const row = converter.convert(fields, line);
     const record: SimulatedRecord = {
-      line: item.line,
+      line,
       externalId: row.externalId,
       errors: row.errors,
       mappingErrors: [],
       onCreateOnly: [],
       conflicts: [],
     };
-    records.push(record);
-    if (!row.user) continue;
+    if (!row.user) return record;
     record.scim = row.user;
-    const flat = flattenUser(row.user, converter!.targets);
+    const flat = flattenUser(row.user, converter.targets);
     const user: Record<string, unknown> = {};
     for (const mapping of mappings) {
       let value: unknown;
@@ -163,6 +162,32 @@ async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promi
     }
     record.user = user;
     record.scope = evaluateScope(app.scope, (attribute) => flat[attribute]);
+    return record;
+  };
+  return { simulator, problems: [] };
+}
+
+async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promise<Simulation> {
+  if (!app.uploader) {
+    return {
+      records: [],
+      csvProblems: [],
+      problems: [{ attribute: "uploader", message: "the app has no uploader section" }],
+    };
+  }
+  const { problems } = compileMappings(app);
+  if (problems.length > 0) return { records: [], csvProblems: [], problems };
+  const csvProblems: CsvProblem[] = [];
+  const records: SimulatedRecord[] = [];
+  let simulator: RecordSimulator | undefined;
+  for await (const item of readCsv(csv, app.uploader.csv, (p) => csvProblems.push(p))) {
+    if ("header" in item) {
+      const compiled = compileSimulator(app, item.header);
+      if (!compiled.simulator) return { records: [], csvProblems, problems: compiled.problems };
+      simulator = compiled.simulator;
+      continue;
+    }
+    records.push(simulator!(item.fields, item.line));
   }
   withholdDuplicates(records);
   flagSharedAccountNames(records, app.target);

@@ -9,7 +9,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { formatDiagnostic } from "../model/diagnostics";
 import { diffSpecs, SpecDiff } from "./diff";
+import type { AppImpact } from "./impact";
 import { loadSide } from "./source";
+import type { TenantSpec } from "../model/schema";
 
 export type TenantStatus = "changed" | "unchanged" | "added" | "removed";
 
@@ -21,12 +23,16 @@ export interface TenantReview {
   status: TenantStatus;
   /** For a tenant in both revisions. */
   diff?: SpecDiff;
+  /** With `--csv`: per app key, what the change does to the people of its HR file. */
+  impact?: Record<string, AppImpact>;
 }
 
 export interface FleetReview {
   tenants: TenantReview[];
   /** Diagnostics of sides that did not load, as `file:line:col: message` lines. */
   errors: string[];
+  /** Both loaded sides of each changed tenant file, for the impact on people. */
+  sides: Map<string, { base: TenantSpec; head: TenantSpec }>;
 }
 
 const isTenantFile = (name: string) => /\.ya?ml$/i.test(name);
@@ -56,7 +62,7 @@ export function reviewFleet(dir: string, baseRef: string, cwd: string): FleetRev
   const before = new Set(filesAt(baseRef, dir, cwd));
   const after = new Set(filesIn(dir, cwd));
   const files = [...new Set([...before, ...after])].sort();
-  const review: FleetReview = { tenants: [], errors: [] };
+  const review: FleetReview = { tenants: [], errors: [], sides: new Map() };
   const load = (side: string, prefix = "") => {
     let result;
     try {
@@ -76,6 +82,7 @@ export function reviewFleet(dir: string, baseRef: string, cwd: string): FleetRev
     if (before.has(file) && after.has(file)) {
       if (!old || !now) continue;
       const diff = diffSpecs(old, now);
+      if (diff.changes.length > 0) review.sides.set(file, { base: old, head: now });
       const status = diff.changes.length === 0 ? "unchanged" : "changed";
       review.tenants.push({ file, tenant: now.tenant.name, status, diff });
     } else if (now) {

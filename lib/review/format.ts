@@ -2,20 +2,82 @@
  * `inbound diff`'s reports. Text: risks first, then what Graph does with workflows, then changes.
  * Markdown: the same, for one pull-request comment.
  */
-import type { SpecDiff } from "./diff";
+import type { Change, SpecDiff } from "./diff";
 import { describeUpdate } from "./workflows";
 import { fitMarkdown, MarkdownPart } from "./budget";
 import type { TenantReview } from "./fleet";
+import { type AppImpact, IDENTITY_ATTRIBUTES, type PeopleCount } from "./impact";
 
 export const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+
+/** One changed field, or one item of a list added, removed or moved, as a line of text. */
+export function describeChange(c: Change): string {
+  switch (c.change) {
+    case "added":
+    case "removed":
+      return `${c.path}: ${c.change}: ${c.item}`;
+    case "moved":
+      return `${c.path}: moved: ${c.item} (position ${show(c.before)} -> ${show(c.after)})`;
+    default:
+      return `${c.path}: ${show(c.before)} -> ${show(c.after)}`;
+  }
+}
+
+interface ImpactRow {
+  what: string;
+  people: PeopleCount;
+}
+
+/** An impact's lines: scope and account state always, the rest where someone is touched. */
+export function impactRows(impact: AppImpact): ImpactRow[] {
+  const rows: ImpactRow[] = [
+    { what: "scope.entered", people: impact.scope.entered },
+    { what: "scope.left", people: impact.scope.left },
+    { what: "disabled", people: impact.disabled },
+    { what: "enabled", people: impact.enabled },
+  ];
+  for (const [attribute, people] of Object.entries(impact.changed)) {
+    const renames = IDENTITY_ATTRIBUTES.includes(attribute)
+      ? " (renames: sign-in name or address)"
+      : "";
+    rows.push({ what: `changed.${attribute}${renames}`, people });
+  }
+  for (const [key, w] of Object.entries(impact.workflows)) {
+    if (w.due.count > 0) rows.push({ what: `workflows.${key}: becomes due`, people: w.due });
+    if (w.notDue.count > 0)
+      rows.push({ what: `workflows.${key}: no longer due`, people: w.notDue });
+  }
+  return rows;
+}
+
+const n = (k: number) => k.toLocaleString("en-US");
+
+function impactHeadline(app: string, impact: AppImpact): string {
+  return `impact on the people of ${app}: ${n(impact.records)} HR record${impact.records === 1 ? "" : "s"} evaluated (${n(impact.withheld)} withheld as duplicate externalIds, ${n(impact.skipped)} not converted)`;
+}
+
+function impactText(impacts: Record<string, AppImpact>): string[] {
+  const lines: string[] = [];
+  for (const [app, impact] of Object.entries(impacts)) {
+    lines.push(`  ${impactHeadline(app, impact)}`);
+    const rows = impactRows(impact);
+    const width = Math.max(...rows.map((r) => r.what.length));
+    for (const r of rows) {
+      const examples = r.people.examples.length > 0 ? `  e.g. ${r.people.examples.join(", ")}` : "";
+      lines.push(`    ${r.what.padEnd(width)}  ${n(r.people.count).padStart(9)}${examples}`);
+    }
+  }
+  return lines;
+}
 
 export function diffText(review: TenantReview): string {
   const { diff } = review;
   if (!diff) return `${review.file} (tenant ${review.tenant}): ${review.status}\n`;
   const lines = [`${review.file} (tenant ${diff.tenant}): ${summaryLine(diff)}`];
   for (const r of diff.risks) lines.push(`  risk ${r.code}: ${r.message} (${r.path})`);
+  if (review.impact) lines.push(...impactText(review.impact));
   for (const w of diff.workflows) lines.push(`  ${describeUpdate(w)}`);
-  for (const c of diff.changes) lines.push(`  ${c.path}: ${show(c.before)} -> ${show(c.after)}`);
+  for (const c of diff.changes) lines.push(`  ${describeChange(c)}`);
   return lines.join("\n") + "\n";
 }
 
@@ -39,7 +101,7 @@ export function singleReview(file: string, diff: SpecDiff): TenantReview {
 }
 
 // Table cells are HTML: a pipe ends the cell and `<` opens a tag, whatever the backticks say.
-const escape = (text: string) =>
+export const escape = (text: string) =>
   text
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
@@ -53,6 +115,40 @@ function cell(value: unknown): string {
   const text = show(value);
   const short = text.length > CELL_MAX ? `${text.slice(0, CELL_MAX - 1)}…` : text;
   return `<code>${escape(short)}</code>`;
+}
+
+function changeRow(c: Change): string {
+  const where = `<code>${escape(c.path)}</code>`;
+  if (c.change === "moved") {
+    return `| ${where} | moved: <code>${escape(c.item ?? "")}</code> from position ${c.before} | to position ${c.after} |`;
+  }
+  if (c.change)
+    return `| ${where} | ${c.change}: <code>${escape(c.item ?? "")}</code> | ${cell(c.after ?? c.before)} |`;
+  return `| ${where} | ${cell(c.before)} | ${cell(c.after)} |`;
+}
+
+function impactParts(tenants: TenantReview[]): MarkdownPart[] {
+  const withImpact = tenants.filter((t) => t.impact && Object.keys(t.impact).length > 0);
+  if (withImpact.length === 0) return [];
+  const lines = ["#### Impact on people", ""];
+  for (const t of withImpact) {
+    for (const [app, impact] of Object.entries(t.impact!)) {
+      lines.push(`**${escape(t.tenant)}**, ${escape(impactHeadline(app, impact))}`, "");
+      lines.push("| what | people | examples |", "| --- | ---: | --- |");
+      for (const r of impactRows(impact)) {
+        // With --include-pii an example carries HR values: shortened like any cell.
+        const examples = r.people.examples
+          .map(
+            (e) =>
+              `<code>${escape(e.length > CELL_MAX ? `${e.slice(0, CELL_MAX - 1)}…` : e)}</code>`,
+          )
+          .join(", ");
+        lines.push(`| ${escape(r.what)} | ${n(r.people.count)} | ${examples} |`);
+      }
+      lines.push("");
+    }
+  }
+  return [{ name: "the impact on people", lines }];
 }
 
 function workflowsCell(diff: SpecDiff): string {
@@ -108,6 +204,7 @@ export function diffMarkdown(tenants: TenantReview[], budget?: number): string {
               "",
             ],
     },
+    ...impactParts(tenants),
     ...changed.flatMap(({ file, diff }) =>
       diff
         ? [
@@ -122,10 +219,7 @@ export function diffMarkdown(tenants: TenantReview[], budget?: number): string {
                 ...(diff.workflows.length > 0 ? [""] : []),
                 "| path | before | after |",
                 "| --- | --- | --- |",
-                ...diff.changes.map(
-                  (c) =>
-                    `| <code>${escape(c.path)}</code> | ${cell(c.before)} | ${cell(c.after)} |`,
-                ),
+                ...diff.changes.map(changeRow),
               ],
               close: ["", "</details>", ""],
             },

@@ -89,6 +89,15 @@ describe.each(files)("%s", (file) => {
     }
   });
 
+  test("the review passes --csv when HR samples are in the checkout", () => {
+    if (!file.endsWith("inbound-review.yml")) return;
+    const script = scripts(load(file)).join("\n");
+    expect(script).toContain('if [ -d hr-samples ]; then csv="--csv hr-samples"; fi');
+    const diffs = calls.filter((c) => c[0] === "diff");
+    expect(diffs.length).toBe(2);
+    for (const call of diffs) expect(call).toContain("$csv");
+  });
+
   test("stores no secret", () => {
     expect(text(file)).not.toMatch(/\$\{\{\s*secrets\./);
     expect(text(file)).not.toMatch(/client-?secret|ARM_CLIENT_SECRET|PULUMI_ACCESS_TOKEN/i);

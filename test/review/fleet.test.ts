@@ -122,3 +122,28 @@ describe("inbound diff --all", () => {
     expect(r.err).toContain("inbound diff --help");
   });
 });
+
+test("--all --csv <dir>: each tenant's apps read <dir>/<tenant>/<app>.csv, and only they", async () => {
+  const dir = fleetRepo();
+  fs.mkdirSync(path.join(dir, "hr/contoso"), { recursive: true });
+  fs.copyFileSync(path.join(repo, "examples/hr.csv"), path.join(dir, "hr/contoso/employees.csv"));
+  const r = await inbound(
+    ["diff", "--all", "config/tenants", "--base-ref", "HEAD", "--csv", "hr", "--json"],
+    { cwd: dir },
+  );
+  expect(r.err).toBe("");
+  expect(r.code).toBe(3);
+  const tenants = JSON.parse(r.out).tenants as { tenant: string; impact?: unknown }[];
+  const impact = Object.fromEntries(tenants.map((t) => [t.tenant, t.impact]));
+  expect(impact.fabrikam).toBeUndefined();
+  const contoso = impact.contoso as Record<
+    string,
+    { records: number; changed: Record<string, { count: number }> }
+  >;
+  expect(contoso.employees.records).toBeGreaterThan(0);
+  expect(contoso.employees.changed.companyName.count).toBeGreaterThan(0);
+  expect(contoso.employees.changed.companyName.count).toBeLessThanOrEqual(
+    contoso.employees.records,
+  );
+  // A git repository, four tenants loaded at two revisions and an HR file: slow on a busy machine.
+}, 120_000);

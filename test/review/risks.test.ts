@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { diffSpecs, RISK_CODES } from "../../lib/review/diff";
 import { loadSide } from "../../lib/review/source";
+import { diffText, singleReview } from "../../lib/review/format";
 
 const fixtures = path.resolve(__dirname, "../fixtures/review");
 
@@ -22,7 +23,7 @@ describe("each risky pair raises its code and no other", () => {
     expect([...new Set(d.risks.map((r) => r.code))]).toEqual([code]);
     for (const r of d.risks) {
       expect(r.tenant).toBe("northwind");
-      expect(r.path).toMatch(/^(provisioning|lifecycleWorkflows)\./);
+      expect(r.path).toMatch(/^(provisioning|lifecycleWorkflows|graph)\./);
       expect(r.message).toMatch(/\.$/);
     }
   });
@@ -34,13 +35,19 @@ describe("each risky pair raises its code and no other", () => {
 });
 
 describe("pairs that raise no risk", () => {
+  test("cosmetic changes (names, descriptions, a scoping group renamed) raise none", () => {
+    const d = diffSpecs(base, load("none/cosmetic/after.yaml"));
+    expect(d.changes.length).toBeGreaterThan(0);
+    expect(d.risks).toEqual([]);
+  });
+
   test.each(["reordered-keys", "comments", "expression-rewrite"])("%s is no change", (name) => {
     const d = diffSpecs(base, load(`none/${name}/after.yaml`));
     expect(d.changes).toEqual([]);
     expect(d.risks).toEqual([]);
   });
 
-  test("narrowing changes are changes without risk", () => {
+  test("tightened guards and a narrowed joiner are changes without risk", () => {
     const d = diffSpecs(base, load("none/narrowed/after.yaml"));
     expect(d.changes.map((c) => c.path)).toEqual(
       expect.arrayContaining([
@@ -64,7 +71,7 @@ test("unnamed scope groups are paired by content: removing one narrows, adding o
   };
   const risks = (before: string[], after: string[]) =>
     diffSpecs(withGroups(...before), withGroups(...after)).risks.map((r) => r.path);
-  expect(risks(["Sales", "Support"], ["Support"])).toEqual([]);
+  expect(risks(["Sales", "Support"], ["Support"])).toEqual(["provisioning.employees.scope.anyOf"]);
   expect(risks(["Sales", "Support"], ["Support", "Sales"])).toEqual([]);
   expect(risks(["Support"], ["Sales", "Support"])).toEqual([
     "provisioning.employees.scope.anyOf[0]",
@@ -119,4 +126,75 @@ describe("workflow versions", () => {
   test("no workflow change, no update", () => {
     expect(updates("risky/delete-enabled")).toEqual([]);
   });
+});
+
+describe("lists are compared by identity, not position", () => {
+  test("a task removed reads as removed, not as every later task moving up", () => {
+    const d = diffSpecs(base, load("risky/leaver-task-removed/after.yaml"));
+    expect(d.changes).toEqual([
+      {
+        path: "lifecycleWorkflows.leaver.tasks",
+        change: "removed",
+        item: "disableUserAccount",
+        before: "disableUserAccount",
+      },
+    ]);
+    expect(diffText(singleReview("after.yaml", d))).toContain(
+      "lifecycleWorkflows.leaver.tasks: removed: disableUserAccount",
+    );
+  });
+
+  test("tasks are matched by kind and arguments; order and properties are their own changes", () => {
+    const after = structuredClone(base);
+    after.lifecycleWorkflows.leaver.tasks = [
+      "removeUserFromAllGroups",
+      { disableUserAccount: { continueOnError: true } },
+      { removeUserFromSelectedGroups: { groups: ["Sales"] } },
+    ];
+    const d = diffSpecs(base, after);
+    expect(d.changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          change: "added",
+          item: 'removeUserFromSelectedGroups {"groups":["Sales"]}',
+        }),
+        expect.objectContaining({ change: "moved" }),
+        expect.objectContaining({
+          path: "lifecycleWorkflows.leaver.tasks[disableUserAccount].continueOnError",
+          after: true,
+        }),
+      ]),
+    );
+    expect(d.changes).toHaveLength(3);
+  });
+
+  test("values of a list are matched by value", () => {
+    const after = structuredClone(base);
+    after.provisioning.employees.actions = ["update"];
+    const d = diffSpecs(base, after);
+    expect(d.changes).toEqual([
+      {
+        path: "provisioning.employees.actions",
+        change: "removed",
+        item: "create",
+        before: "create",
+      },
+    ]);
+  });
+
+  test("workflows by key, mappings by target", () => {
+    const after = structuredClone(base);
+    delete after.lifecycleWorkflows.leaver;
+    after.provisioning.employees.mappings.jobTitle = "[title]";
+    const paths = diffSpecs(base, after).changes.map((c) => c.path);
+    expect(paths).toContain("lifecycleWorkflows.leaver");
+    expect(paths).toContain("provisioning.employees.mappings.jobTitle");
+  });
+});
+
+test("a leaver workflow whose category changes is removed as a leaver", () => {
+  const after = structuredClone(base);
+  after.lifecycleWorkflows.leaver.category = "mover";
+  const codes = diffSpecs(base, after).risks.map((r) => r.code);
+  expect(codes).toContain("workflow-removed");
 });
