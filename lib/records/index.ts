@@ -34,6 +34,7 @@ export {
   parseHeader,
   readHeader,
 } from "./header";
+export { LINES_SHOWN, listLines } from "./lines";
 export { logicAppUploaderChecks, type SimpleMapping, simpleMapping } from "./logicAppChecks";
 export {
   BULK_REQUEST_URN,

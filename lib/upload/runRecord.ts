@@ -10,6 +10,7 @@
  * uploader's memory target is 200 MB for such a file) and a blob store writes it in parts. Only
  * ids, outcomes, line numbers and the engine's value-free row messages are written: no HR value.
  */
+import { listLines } from "../records";
 import type { RunSummary } from "./run";
 import type { UploadPlan, UploadResult } from "./engine";
 import { CONVERTED, DUPLICATE, IN_FILE, RESUMED, SAME, SEND, ACCEPTED } from "./recordTable";
@@ -151,9 +152,9 @@ function withheldLines(plan: UploadPlan): WithheldLine[] {
   }
   for (const e of plan.rowErrors) add(e.line, `${e.attribute}: ${e.message}`, idAt.get(e.line));
   for (const d of plan.duplicates) {
-    for (const line of d.lines) {
-      add(line, `externalId on lines ${d.lines.join(", ")}: every copy withheld`, d.externalId);
-    }
+    // One reason per group, shared by its lines.
+    const reason = `externalId on lines ${listLines(d.lines)}: every copy withheld`;
+    for (const line of d.lines) add(line, reason, d.externalId);
   }
   return [...byLine.values()].sort((a, b) => a.line - b.line);
 }

@@ -4,7 +4,7 @@
  * field's value unless --verbose; `logs` keeps terminal control sequences from the service and
  * the HR file off the terminal.
  */
-import { mkdtempSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { Readable } from "stream";
@@ -363,5 +363,28 @@ describe("delimiter", () => {
     expect(given.out).toContain('"displayName": "Ada, Countess"');
     const bad = await upload("--delimiter", ";;");
     expect(bad.code).toBe(2);
+  });
+});
+
+describe("an externalId on 5,000 lines (issue 26, case 1)", () => {
+  it("is one grouped line for upload and simulate, in bounded output, and the lock is released", async () => {
+    writeSpec();
+    writeCsv(csvOf(Array.from({ length: 5_000 }, () => row("1"))));
+    const sent = await upload();
+    expect(sent.err).toBe(
+      "hr.csv: externalId 1 is on lines 2, 3, 4, 5, 6 and 4,995 more: none of them is sent; keep one row per person\n",
+    );
+    expect(sent.out).toMatch(/^5000 rows: 0 to send in 0 requests, 0 unchanged, 5000 skipped/);
+    expect(sent.code).toBe(3);
+    expect(emulator.state.directory.bulkUploads).toHaveLength(0);
+    const state = path.join(dir, ".inbound-state", "contoso", "employees");
+    expect(existsSync(path.join(state, "lock"))).toBe(false);
+
+    const simulated = await simulate();
+    expect(simulated.out).toContain(
+      "withheld: externalId also on lines 3, 4, 5, 6, 7 and 4,994 more: upload sends none of them",
+    );
+    // One short line per row, not every other line number on each (5,000 x 5,000).
+    expect(simulated.out.length).toBeLessThan(5_000 * 200);
   });
 });
