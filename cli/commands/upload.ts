@@ -150,6 +150,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     dryRun: options.dryRun,
     command: commandLine(options),
     resetState: options.resetState,
+    owner: { tenantId: spec.tenant.id, app: options.app },
     recovery: `restore the state directory ${stateDir} from a backup, or run again with --reset-state (the state is moved aside and every record is sent again)`,
     onPlan: (plan) => reportPlan(io, plan, options),
     onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),

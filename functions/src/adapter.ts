@@ -5,6 +5,7 @@
  * does the registration), so all of it is unit-tested.
  */
 import { provisioningApp, type ProvisioningApp } from "../../lib/model/schema";
+import { listLines } from "../../lib/records";
 import { createGraphClient } from "../../lib/graph";
 import {
   type BulkTarget,
@@ -191,7 +192,7 @@ export async function handleTrigger(
       }
       for (const d of plan.duplicates) {
         log.warn(
-          `${source.name}: externalId ${d.externalId} is on lines ${d.lines.join(", ")}: none is sent`,
+          `${source.name}: externalId ${d.externalId} is on lines ${listLines(d.lines)}: none is sent`,
         );
       }
     },

@@ -22,6 +22,7 @@ import {
 } from "./engine";
 import { Clock, systemClock } from "./scheduler";
 import { newRunId, writeRunRecord } from "./runRecord";
+import { ownerProblem, recordOwner, StateOwner } from "./owner";
 import { HeldLock, proveWritable, resetState, StateDamaged, StateStore } from "./state";
 
 export interface RunInput {
@@ -45,6 +46,11 @@ export interface RunInput {
    * Function): kept in the run record that `inbound report --run` reads.
    */
   command?: string;
+  /**
+   * Whom the run is for: a state recorded for another tenant, app or job is refused (see
+   * owner.ts); the job is added from `connect`'s endpoint.
+   */
+  owner?: StateOwner;
   /** Set the state aside first (`--reset-state`): every record is sent again. */
   resetState?: boolean;
   /** How the caller's user recovers from damaged state, appended to the message. */
@@ -209,6 +215,16 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
         );
       }
     }
+    try {
+      const problem = input.owner && (await ownerProblem(store, input.owner));
+      if (problem) return failed(problem);
+      if (input.owner && !input.dryRun) await recordOwner(store, input.owner);
+    } catch (err) {
+      if (err instanceof StateDamaged) return failed(`${err.message}; ${input.recovery}`);
+      return failed(
+        `the state at ${store.location} cannot be written (${message(err)}); nothing was sent`,
+      );
+    }
     let planned;
     try {
       planned = await planUpload({
@@ -255,6 +271,18 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
       checkBulkTarget(target);
     } catch (err) {
       return failed(message(err), { plan });
+    }
+    if (input.owner) {
+      const owner = { ...input.owner, job: target.endpoint };
+      try {
+        const problem = await ownerProblem(store, owner);
+        if (problem) return failed(problem, { plan });
+        await recordOwner(store, owner);
+      } catch (err) {
+        return failed(`the state at ${store.location} cannot be written (${message(err)})`, {
+          plan,
+        });
+      }
     }
     const result = await executePlan(plan, {
       ...target,

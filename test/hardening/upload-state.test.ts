@@ -281,6 +281,48 @@ describe("inbound upload and its state", () => {
     expect(result.out).toMatch(/\nrequests 2, retries 1, /);
   });
 
+  it("refuses a state recorded for another tenant or job, naming both; a new --state sends (issue 26, case 2)", async () => {
+    expect((await upload()).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(state(), "owner.json"), "utf8"))).toEqual({
+      tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
+      app: "employees",
+      job: endpoint,
+    });
+    const other = makeSpecInput();
+    other.tenant.id = "11111111-2222-3333-4444-555555555555";
+    writeFileSync(path.join(dir, "tenant.yaml"), stringify(other));
+    const refused = await upload();
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(
+      `the state at ${state()} was recorded for tenant 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, app employees, job ${endpoint}, ` +
+        `but this run is for tenant 11111111-2222-3333-4444-555555555555, app employees; nothing was sent: ` +
+        `give this tenant and job a state of its own (--state <new directory>)\n`,
+    );
+    expect(sent()).toBe(2);
+
+    // Same tenant, another job (a recreated app): refused once the job is known.
+    writeFileSync(path.join(dir, "tenant.yaml"), stringify(makeSpecInput()));
+    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(61).map((id) => row(id))));
+    const otherJob = endpoint.replace(/jobs\/[^/]+/, "jobs/API2AAD.other");
+    const job = await inbound(
+      ["upload", "--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"].concat(
+        "--endpoint",
+        otherJob,
+      ),
+      { cwd: dir, env: { INBOUND_GRAPH_TOKEN: emulator.token } },
+    );
+    expect(job.code).toBe(1);
+    expect(job.err).toContain(
+      `but this run is for tenant 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, app employees, job ${otherJob}`,
+    );
+    expect(sent()).toBe(2);
+
+    writeFileSync(path.join(dir, "tenant.yaml"), stringify(other));
+    const fresh = await upload("--state", "other-tenant-state");
+    expect(fresh.code).toBe(0);
+    expect(sent()).toBe(4);
+  });
+
   const shardOf = () => files(state()).find((f) => f.startsWith("records/"))!;
   it.each<[string, () => string]>([
     [
