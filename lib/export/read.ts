@@ -5,7 +5,8 @@
  * is written for what could be read and each gap is marked.
  */
 import type { SynchronizationJob, SynchronizationSchema } from "@microsoft/microsoft-graph-types";
-import type { GraphClient } from "../graph/client";
+import { type GraphClient, PageTrail } from "../graph/client";
+import { NotGraphAnswer } from "../graph/errors";
 import { APPLICATION_TEMPLATE_NAMES, EXPECTED_TEMPLATE, syncPaths } from "../provisioning/graphApi";
 import type { SecretPair } from "../provisioning/secrets";
 import { LCW_PATH } from "../lifecycle/compile";
@@ -89,8 +90,11 @@ async function get<T>(
   try {
     return (await client.request<T>("GET", path, undefined, headers ? { headers } : {})) as T;
   } catch (error) {
-    // Tokens for another tenant and sign-in failures stop the export: nothing could be read.
-    if ((error as { status?: number }).status === undefined) throw error;
+    // Tokens for another tenant and sign-in failures stop the export: nothing could be read. So
+    // does an answer that is not Graph's (a proxy's page): read as empty, it became a spec.
+    if ((error as { status?: number }).status === undefined || error instanceof NotGraphAnswer) {
+      throw error;
+    }
     failures.push(failureOf(what, `GET ${path}`, error));
     return undefined;
   }
@@ -105,18 +109,14 @@ async function list<T>(
   headers?: Record<string, string>,
 ): Promise<{ value: T[] } | undefined> {
   const value: T[] = [];
+  // The client's paging rules: a link back to an earlier page, or too many, stop the read.
+  const trail = new PageTrail(path);
   let next: string | undefined = path;
   while (next) {
-    const page: { value?: T[]; "@odata.nextLink"?: string } | undefined = await get(
-      client,
-      failures,
-      what,
-      next,
-      headers,
-    );
+    const page = await get<unknown>(client, failures, what, next, headers);
     if (!page) return undefined;
-    value.push(...(page.value ?? []));
-    next = page["@odata.nextLink"];
+    for (const item of trail.items<T>(page)) value.push(item);
+    next = trail.next(page);
   }
   return { value };
 }
