@@ -242,6 +242,11 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
     // A malformed file is found by the first pass, before anything is sent.
     if (csvError) return failed(`${input.csvName}: ${csvError.message}; nothing was sent`);
     if (!plan) return { ...failed("the column mapping does not fit the file"), problems };
+    if (plan.state.callsAhead) {
+      input.onNotice?.(
+        `${plan.state.callsAhead} call times in the state at ${store.location} are in the future (this clock, or the one that wrote them, is wrong); they are counted as now`,
+      );
+    }
     input.onPlan?.(plan);
     if (plan.refusals.length > 0) {
       return failed(`refused, nothing sent: ${plan.refusals.join("; ")}`, { plan });

@@ -295,6 +295,24 @@ export interface UploaderState {
   legacy: boolean;
   /** Shards that exist in the store (possibly empty); the manifest of the next commit. */
   shards: Set<number>;
+  /** Call times that were in the future, now counted as the time the state was read. */
+  callsAhead?: number;
+}
+
+/**
+ * Call times later than `now` (a clock that ran ahead when they were written, or another
+ * machine's) are taken as `now`, in place: waited for as they are, an hour or a year in the
+ * future held the run, and its lock, for that long. Returns how many there were.
+ */
+export function clampFutureCalls(calls: number[], now: number): number {
+  let ahead = 0;
+  for (let i = 0; i < calls.length; i++) {
+    if (calls[i] > now) {
+      calls[i] = now;
+      ahead++;
+    }
+  }
+  return ahead;
 }
 
 export interface Checkpoint {
@@ -508,7 +526,9 @@ export async function loadState(store: StateStore, now: number): Promise<Uploade
     }
     if (!journaled.has(runOf(key))) calls.push(...checkpoint.calls);
   }
+  const ahead = clampFutureCalls(calls, now);
   return {
+    ...(ahead > 0 ? { callsAhead: ahead } : {}),
     table,
     calls: calls.filter((t) => t > now - DAY_MS).sort((a, b) => a - b),
     checkpointKeys: [...checkpointKeys, ...sentKeys],

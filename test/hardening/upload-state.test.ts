@@ -323,6 +323,31 @@ describe("inbound upload and its state", () => {
     expect(sent()).toBe(4);
   });
 
+  it("takes call times in the future as now, with a warning, instead of waiting for them (issue 26, case 7)", async () => {
+    expect((await upload()).code).toBe(0);
+    const calls = path.join(state(), "calls.json");
+    const written = JSON.parse(readFileSync(calls, "utf8"));
+    const yearAhead = Date.now() + 365 * 24 * 3600 * 1000;
+    writeFileSync(calls, JSON.stringify({ ...written, calls: [yearAhead, yearAhead + 1] }));
+    writeFileSync(
+      path.join(dir, "hr.csv"),
+      csvOf(ids(60).map((id) => row(id, { JobTitle: "Architect" }))),
+    );
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    const result = await upload();
+    process.off("warning", onWarning);
+    expect(result.err).toBe(
+      `2 call times in the state at ${state()} are in the future (this clock, or the one that wrote them, is wrong); they are counted as now\n`,
+    );
+    expect(result.code).toBe(0);
+    expect(sent()).toBe(4);
+    expect(warnings).not.toContain("TimeoutOverflowWarning");
+    const after = JSON.parse(readFileSync(calls, "utf8")).calls as number[];
+    expect(after.every((t) => t <= Date.now())).toBe(true);
+  });
+
   const shardOf = () => files(state()).find((f) => f.startsWith("records/"))!;
   it.each<[string, () => string]>([
     [
