@@ -7,7 +7,7 @@
  * Read-only and full disks are simulated by an injected failure of the file system: these tests
  * may run as root, for whom chmod 0500 does not stop a write.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import {
   existsSync,
   mkdirSync,
@@ -17,6 +17,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "fs";
 import { hostname, tmpdir } from "os";
@@ -24,7 +25,13 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { BlobStateStore } from "../../functions/src/blob";
 import { runUpload } from "../../lib/upload/run";
-import { DirectoryStateStore, MemoryStateStore, StateFs } from "../../lib/upload/state";
+import {
+  DirectoryStateStore,
+  LOCK_RENEW_MS,
+  LOCK_STALE_MS,
+  MemoryStateStore,
+  StateFs,
+} from "../../lib/upload/state";
 import { inbound } from "../cli/harness";
 import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { FakeContainer } from "../uploader-component/fakeContainer";
@@ -175,23 +182,93 @@ describe("one run at a time", () => {
     const refused = attempts.filter((a) => "heldBy" in a);
     expect([held.length, refused.length]).toEqual([1, 1]);
     const holder = JSON.parse(readFileSync(path.join(state, "lock"), "utf8"));
-    expect(holder).toEqual({ pid: process.pid, host: hostname(), startedAt: expect.any(String) });
+    expect(holder).toEqual({
+      pid: process.pid,
+      host: hostname(),
+      startedAt: expect.any(String),
+      processStart: expect.stringMatching(/^\d+$/),
+    });
     expect(refused[0]).toEqual({
-      heldBy: `process ${process.pid} on ${hostname()}, started ${holder.startedAt} (lock file ${path.join(state, "lock")})`,
+      heldBy: expect.stringMatching(
+        `^process ${process.pid} on ${hostname()}, started ${holder.startedAt} \\(lock file ${path.join(state, "lock")}, renewed 0 s ago; if that run has stopped, its lock is stale at .*Z\\)$`,
+      ),
     });
     expect(mode(path.join(state, "lock"))).toBe(0o600);
     if ("lock" in held[0]) await held[0].lock.release();
     expect(existsSync(path.join(state, "lock"))).toBe(false);
   });
 
-  it("a lock from another host is never taken over", async () => {
+  it("a lock from another host is held while renewed, and stale once it is not (issue 26, case 21)", async () => {
     const state = path.join(dir, "state");
     mkdirSync(state);
     const other = { pid: 1, host: "build-agent-7", startedAt: "2026-01-01T00:00:00.000Z" };
-    writeFileSync(path.join(state, "lock"), JSON.stringify(other));
-    expect(await new DirectoryStateStore(state, undefined, () => false).lock()).toEqual({
-      heldBy: `process 1 on build-agent-7, started 2026-01-01T00:00:00.000Z (lock file ${path.join(state, "lock")})`,
+    const lock = path.join(state, "lock");
+    writeFileSync(lock, JSON.stringify(other));
+    const renewed = statSync(lock).mtimeMs;
+    const at = (now: number) =>
+      new DirectoryStateStore(state, undefined, () => false, { now: () => now }).lock();
+    expect(await at(renewed + LOCK_STALE_MS)).toEqual({
+      heldBy: `process 1 on build-agent-7, started 2026-01-01T00:00:00.000Z (lock file ${lock}, renewed 300 s ago; if that run has stopped, its lock is stale at ${new Date(renewed + LOCK_STALE_MS).toISOString()})`,
     });
+    const taken = await at(renewed + LOCK_STALE_MS + 1000);
+    expect(taken).toEqual({
+      lock: expect.anything(),
+      notice:
+        "took over the lock of process 1 on build-agent-7 (started 2026-01-01T00:00:00.000Z), whose lock was not renewed for 301 s (stale after 300 s)",
+    });
+    if ("lock" in taken) await taken.lock.release();
+  });
+
+  it("renews a held lock: its file's time moves on while the run holds it", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate"] });
+    try {
+      const state = path.join(dir, "state");
+      const held = await new DirectoryStateStore(state).lock();
+      const lock = path.join(state, "lock");
+      utimesSync(lock, new Date(0), new Date(0));
+      jest.advanceTimersByTime(LOCK_RENEW_MS);
+      for (let i = 0; i < 50 && statSync(lock).mtimeMs === 0; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(statSync(lock).mtimeMs).toBeGreaterThan(0);
+      if ("lock" in held) await held.lock.release();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("takes over a zombie's lock and a lock whose pid another process reuses (issue 26, case 21)", async () => {
+    const state = path.join(dir, "state");
+    mkdirSync(state);
+    const lock = path.join(state, "lock");
+    // sh starts a child that exits at once, then becomes `sleep`, which never reaps it.
+    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"]);
+    const zombie = Number(await new Promise<string>((r) => parent.stdout.once("data", r)));
+    for (let i = 0; i < 100; i++) {
+      if (readFileSync(`/proc/${zombie}/stat`, "utf8").split(") ")[1]?.startsWith("Z")) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    try {
+      const started = "2026-12-05T08:00:00.000Z";
+      writeFileSync(lock, JSON.stringify({ pid: zombie, host: hostname(), startedAt: started }));
+      const taken = await new DirectoryStateStore(state).lock();
+      expect(taken).toMatchObject({
+        notice: `took over the lock of process ${zombie} on ${hostname()} (started ${started}), which is no longer running`,
+      });
+      if ("lock" in taken) await taken.lock.release();
+    } finally {
+      parent.kill();
+    }
+    // This very process, alive, but not the one that wrote the lock: its start differs.
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "x", processStart: "1" }),
+    );
+    const reused = await new DirectoryStateStore(state).lock();
+    expect(reused).toMatchObject({
+      notice: `took over the lock of process ${process.pid} on ${hostname()} (started x), which is no longer running (its pid is another process's now)`,
+    });
+    if ("lock" in reused) await reused.lock.release();
   });
 
   it("the Function's lock is a blob lease with the same interface", async () => {
@@ -251,7 +328,7 @@ describe("inbound upload and its state", () => {
     const result = await upload();
     expect(result.code).toBe(1);
     expect(result.err).toBe(
-      `another upload of this app is running: process ${process.pid} on ${hostname()}, started 2026-12-05T08:00:00.000Z (lock file ${path.join(state(), "lock")}); nothing was sent, run again when it has finished\n`,
+      `another upload of this app is running: process ${process.pid} on ${hostname()}, started 2026-12-05T08:00:00.000Z (lock file ${path.join(state(), "lock")}, renewed 0 s ago; if that run has stopped, its lock is stale at ${new Date(statSync(path.join(state(), "lock")).mtimeMs + LOCK_STALE_MS).toISOString()}); nothing was sent, run again when it has finished\n`,
     );
     expect(sent()).toBe(0);
   });
