@@ -388,3 +388,15 @@ describe("an externalId on 5,000 lines (issue 26, case 1)", () => {
     expect(simulated.out.length).toBeLessThan(5_000 * 200);
   });
 });
+
+describe("a field longer than Entra takes (issue 26, case 10)", () => {
+  it("is a row error, and the row is not sent", async () => {
+    writeSpec();
+    writeCsv(csvOf([row("1", { JobTitle: "x".repeat(2_000_000) }), row("2")]));
+    const result = await upload();
+    expect(result.err).toBe(
+      "hr.csv:2: skipped: title (column JobTitle): the value is 2,000,000 characters long, more than the 1,024 any Entra user attribute takes\n",
+    );
+    expect(sentIds()).toEqual(["2"]);
+  });
+});
