@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { formatDiagnostic } from "../model/diagnostics";
 import { diffSpecs, SpecDiff } from "./diff";
-import { loadSide } from "./source";
+import { loadSide, refuseOption } from "./source";
 
 export type TenantStatus = "changed" | "unchanged" | "added" | "removed";
 
@@ -33,10 +33,15 @@ const isTenantFile = (name: string) => /\.ya?ml$/i.test(name);
 
 /** The tenant files directly in `dir` at `ref` (paths as `dir/name`). */
 function filesAt(ref: string, dir: string, cwd: string): string[] {
-  const listing = execFileSync("git", ["ls-tree", "--name-only", "-z", ref, "--", `${dir}/`], {
-    cwd,
-    stdio: "pipe",
-  }).toString();
+  refuseOption(ref);
+  const listing = execFileSync(
+    "git",
+    ["ls-tree", "--name-only", "-z", "--end-of-options", ref, "--", `${dir}/`],
+    {
+      cwd,
+      stdio: "pipe",
+    },
+  ).toString();
   return listing
     .split("\0")
     .filter((p) => p !== "" && isTenantFile(p))
