@@ -264,11 +264,55 @@ describe("inbound report: usage and input errors", () => {
       ["--since", "yesterday"],
       "--since yesterday is not a duration like 1h, 30m, 2d or an ISO date-time",
     ],
+    // Issue 26, case 11: a window without bound overflowed the stack, or grew to 4.4 GB.
+    [
+      ["--since", "0001-01-01"],
+      "--since 0001-01-01 goes back more than 30 days, longer than Entra keeps provisioning logs; pass a later time",
+    ],
+    [
+      ["--since", "100000000d"],
+      "--since 100000000d goes back more than 30 days, longer than Entra keeps provisioning logs; pass a later time",
+    ],
   ])("%j is a usage error", async (extra, message) => {
     const result = await cli(["report", ...base, ...extra, "--endpoint", app.endpoint]);
     expect(result.code).toBe(2);
     expect(result.err).toBe(`${message}\n(run \`inbound report --help\` for usage)\n`);
   });
+
+  it.each([
+    [
+      "a null among the failed requests",
+      { failedRequests: [null] },
+      "has a malformed failed request (failedRequests[0])",
+    ],
+    ["a run id that is a path", { runId: "../../x" }, 'names run "../../x", not RUN'],
+  ])(
+    "a run.json with %s is exit 1 naming the file (issue 26, case 17)",
+    async (_what, patch, problem) => {
+      const runId = await uploadAndSeed();
+      const state = path.join(dir, ".inbound-state", "contoso", "employees");
+      const file = path.join(state, "runs", runId, "run.json");
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), ...patch }));
+      for (const window of [
+        ["--run", runId],
+        ["--since", "1h"],
+      ]) {
+        const result = await cli([
+          "report",
+          ...base,
+          ...window,
+          "--endpoint",
+          app.endpoint,
+          "--html",
+          "r.html",
+        ]);
+        expect(result.err).toBe(
+          `state document ${file} ${problem.replace("RUN", runId)}; the run record cannot be read\n`,
+        );
+        expect(result.code).toBe(1);
+      }
+    },
+  );
 
   it("names the damaged run record, and an --html file that cannot be written", async () => {
     const runId = await uploadAndSeed();
