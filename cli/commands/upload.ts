@@ -21,7 +21,7 @@ import {
   summarize,
   DirectoryStateStore,
 } from "../../lib/upload";
-import { listLines, type MappingProblem } from "../../lib/records";
+import { listLines, type MappingProblem, shownValue } from "../../lib/records";
 
 export interface UploadCliOptions {
   spec: string;
@@ -242,7 +242,7 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
   }
   for (const d of plan.duplicates) {
     err(
-      `${options.csv}: externalId ${safeText(d.externalId)} is on lines ${listLines(d.lines)}: none of them is sent; keep one row per person`,
+      `${options.csv}: externalId ${shownValue(d.externalId)} is on lines ${listLines(d.lines)}: none of them is sent; keep one row per person`,
     );
   }
   if (plan.alreadyAccepted > 0) {

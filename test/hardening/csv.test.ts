@@ -326,6 +326,37 @@ describe("privacy", () => {
   });
 });
 
+describe("values that would forge a line (issue 26, case 14)", () => {
+  it("upload, logs and report show a newline and U+202E in an externalId escaped", async () => {
+    writeSpec();
+    const forged = "1\nhr.csv: all records sent \u202eok";
+    const quoted = `"${forged}"`;
+    writeCsv(csvOf([row(quoted, { UserID: "EMP1" }), row(quoted, { UserID: "EMP1" })]));
+    const sent = await upload();
+    expect(sent.err).toBe(
+      "hr.csv: externalId 1\\nhr.csv: all records sent \\u{202e}ok is on lines 2, 4: none of them is sent; keep one row per person\n",
+    );
+    emulator.state.directory.provisioningLogs.push({
+      jobId,
+      activityDateTime: new Date().toISOString(),
+      provisioningAction: "create",
+      sourceIdentity: { id: forged },
+      provisioningStatusInfo: {
+        status: "failure",
+        errorInformation: { errorCode: "X", reason: "r" },
+      },
+    });
+    const args = ["--spec", "tenant.yaml", "--app", "employees", "--endpoint", endpoint];
+    const logs = await cli(["logs", ...args]);
+    expect(logs.out).toContain("1\\nhr.csv: all records sent \\u{202e}ok  failure");
+    const report = await cli(["report", ...args]);
+    expect(report.code).toBe(0);
+    for (const out of [logs.out, report.out]) {
+      expect(out).not.toMatch(/\u202e|\nhr\.csv: all/);
+    }
+  });
+});
+
 describe("delimiter", () => {
   const semicolons = (text: string) => text.replace(/,/g, ";");
 
