@@ -106,7 +106,16 @@ export interface LockHolder {
 /** The subset of `fs.promises` the directory store uses; injectable to simulate a full disk. */
 export type StateFs = Pick<
   typeof fs,
-  "readFile" | "open" | "rename" | "mkdir" | "readdir" | "rm" | "unlink" | "stat" | "utimes"
+  | "readFile"
+  | "open"
+  | "rename"
+  | "mkdir"
+  | "readdir"
+  | "rm"
+  | "unlink"
+  | "stat"
+  | "utimes"
+  | "chmod"
 >;
 
 /**
@@ -214,6 +223,7 @@ export class DirectoryStateStore implements StateStore {
    */
   async lock(): Promise<LockAttempt> {
     await this.fsImpl.mkdir(this.location, { recursive: true, mode: 0o700 });
+    const tightened = await this.tighten();
     const file = path.join(this.location, LOCK_FILE);
     const start = this.processes.processStart(process.pid);
     const me: LockHolder = {
@@ -275,8 +285,20 @@ export class DirectoryStateStore implements StateStore {
           return this.fsImpl.rm(file, { force: true });
         },
       },
-      notice,
+      notice: [tightened, notice].filter(Boolean).join("\n") || undefined,
     };
+  }
+
+  /**
+   * A state directory others may write is one whose records anyone can change, so that records
+   * are not sent, or are sent where they should not be: its group and other permissions are
+   * removed (0700, as the store creates it), and the run says so.
+   */
+  private async tighten(): Promise<string | undefined> {
+    const { mode } = await this.fsImpl.stat(this.location);
+    if (!(mode & 0o022)) return undefined;
+    await this.fsImpl.chmod(this.location, 0o700);
+    return `the state directory ${this.location} was writable by others (mode ${(mode & 0o777).toString(8)}); its permissions are now 700 (owner only)`;
   }
 
   /** Why a holder's lock is stale, or undefined while it is not. */

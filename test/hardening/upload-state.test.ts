@@ -9,6 +9,7 @@
  */
 import { spawn, spawnSync } from "child_process";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -423,6 +424,17 @@ describe("inbound upload and its state", () => {
     expect(warnings).not.toContain("TimeoutOverflowWarning");
     const after = JSON.parse(readFileSync(calls, "utf8")).calls as number[];
     expect(after.every((t) => t <= Date.now())).toBe(true);
+  });
+
+  it("tightens a state directory others can write, and says so (issue 26, case 19)", async () => {
+    mkdirSync(state(), { recursive: true });
+    chmodSync(state(), 0o777);
+    const result = await upload();
+    expect(result.err).toBe(
+      `the state directory ${state()} was writable by others (mode 777); its permissions are now 700 (owner only)\n`,
+    );
+    expect(result.code).toBe(0);
+    expect(mode(state())).toBe(0o700);
   });
 
   const shardOf = () => files(state()).find((f) => f.startsWith("records/"))!;
