@@ -4,7 +4,8 @@
  * the report joins the two per externalId, as JSON (exact counts, pending records, no personal
  * data unless asked), text and HTML.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { execFileSync } from "child_process";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { stringify } from "yaml";
@@ -314,13 +315,40 @@ describe("inbound report: usage and input errors", () => {
     },
   );
 
+  it("treats --html as every output path: no replacing without --force, no symlink, no FIFO (issue 26, case 18)", async () => {
+    const runId = await uploadAndSeed();
+    const args = ["report", ...base, "--run", runId, "--endpoint", app.endpoint];
+    writeFileSync(path.join(dir, "victim.txt"), "keep");
+    symlinkSync(path.join(dir, "victim.txt"), path.join(dir, "link.html"));
+    execFileSync("mkfifo", [path.join(dir, "pipe.html")]);
+    writeFileSync(path.join(dir, "old.html"), "old");
+    const link = await cli([...args, "--html", "link.html", "--force"]);
+    expect([link.code, link.err]).toEqual([
+      1,
+      "inbound report: --html link.html is a symbolic link, not a regular file; name another path\n",
+    ]);
+    expect(readFileSync(path.join(dir, "victim.txt"), "utf8")).toBe("keep");
+    const fifo = await cli([...args, "--html", "pipe.html"]);
+    expect([fifo.code, fifo.err]).toEqual([
+      1,
+      "inbound report: --html pipe.html is a FIFO (named pipe), not a regular file; name another path\n",
+    ]);
+    const old = await cli([...args, "--html", "old.html"]);
+    expect([old.code, old.err]).toEqual([
+      1,
+      "inbound report: --html old.html exists; add --force to replace it\n",
+    ]);
+    expect((await cli([...args, "--html", "old.html", "--force"])).code).toBe(0);
+    expect(readFileSync(path.join(dir, "old.html"), "utf8")).toMatch(/^<!doctype html>/i);
+  });
+
   it("names the damaged run record, and an --html file that cannot be written", async () => {
     const runId = await uploadAndSeed();
     const args = ["report", ...base, "--run", runId, "--endpoint", app.endpoint];
     const unwritable = await cli([...args, "--html", "missing/report.html"]);
     expect(unwritable.code).toBe(1);
     expect(unwritable.err).toMatch(
-      /^--html missing\/report\.html: ENOENT: no such file or directory/,
+      /^inbound report: cannot write --html missing\/report\.html: ENOENT\n$/,
     );
     const state = path.join(dir, ".inbound-state", "contoso", "employees");
     writeFileSync(path.join(state, "runs", runId, "records-0001.jsonl"), '["1","sent",2]\n{\n');
