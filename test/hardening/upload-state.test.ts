@@ -228,7 +228,8 @@ describe("one run at a time", () => {
       const lock = path.join(state, "lock");
       utimesSync(lock, new Date(0), new Date(0));
       jest.advanceTimersByTime(LOCK_RENEW_MS);
-      for (let i = 0; i < 50 && statSync(lock).mtimeMs === 0; i++) {
+      // The renewal is file I/O: wait on real I/O (fake timers leave it alone) until it lands.
+      for (let i = 0; i < 500 && (await fsp.stat(lock)).mtimeMs === 0; i++) {
         await new Promise((resolve) => setImmediate(resolve));
       }
       expect(statSync(lock).mtimeMs).toBeGreaterThan(0);
