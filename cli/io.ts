@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as path from "path";
 import { InvalidArgumentError } from "commander";
 import { graphUrlProblem } from "../lib/graph/hosts";
 import { regularFileProblem } from "../lib/loader/files";
@@ -127,5 +128,63 @@ function unreadableProblem(onDisk: string): string | undefined {
     if (code === "ENOENT") return `there is no such file (looked for ${onDisk})`;
     if (code === "EACCES") return "it may not be read (permission denied)";
     return `it cannot be read (${code ?? (err as Error).message})`;
+  }
+}
+
+const KINDS: [(s: fs.Stats) => boolean, string][] = [
+  [(s) => s.isSymbolicLink(), "a symbolic link"],
+  [(s) => s.isFIFO(), "a FIFO (named pipe)"],
+  [(s) => s.isDirectory(), "a directory"],
+  [(s) => s.isCharacterDevice() || s.isBlockDevice(), "a device"],
+  [(s) => s.isSocket(), "a socket"],
+];
+
+/**
+ * Writes an output file (`--out`, `--html`, `--adopt`) the one way every command does: an
+ * existing file is replaced only with --force, and a path that is not a regular file (a symbolic
+ * link, which would replace whatever it points to; a FIFO, which blocks until someone reads it)
+ * is refused even then. True when written; otherwise the reason is printed.
+ */
+export function writeOutput(
+  io: CliIo,
+  command: string,
+  option: string,
+  file: string,
+  text: string,
+  force: boolean,
+): boolean {
+  const target = path.resolve(io.cwd, file);
+  let stats: fs.Stats | undefined;
+  try {
+    stats = fs.lstatSync(target);
+  } catch {
+    stats = undefined;
+  }
+  const kind = stats && KINDS.find(([is]) => is(stats!))?.[1];
+  if (kind) {
+    io.err(
+      `inbound ${command}: ${option} ${file} is ${kind}, not a regular file; name another path\n`,
+    );
+    return false;
+  }
+  try {
+    // "wx" refuses an existing file in the same step that creates it; O_NOFOLLOW refuses a
+    // symbolic link put there since the check.
+    const flags = force
+      ? fs.constants.O_WRONLY |
+        fs.constants.O_CREAT |
+        fs.constants.O_TRUNC |
+        fs.constants.O_NOFOLLOW
+      : "wx";
+    fs.writeFileSync(target, text, { flag: flags as unknown as string });
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    io.err(
+      code === "EEXIST"
+        ? `inbound ${command}: ${option} ${file} exists; add --force to replace it\n`
+        : `inbound ${command}: cannot write ${option} ${file}: ${code ?? String(err)}\n`,
+    );
+    return false;
   }
 }

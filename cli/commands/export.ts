@@ -1,7 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
 import { Command, InvalidArgumentError } from "commander";
-import { CliIo, EXIT, graphUrlArgument, safeText } from "../io";
+import { CliIo, EXIT, graphUrlArgument, safeText, writeOutput } from "../io";
 import { cliSession } from "../session";
 import { readReferences, readTenant } from "../../lib/export/read";
 import {
@@ -59,19 +57,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
 }
 
 function write(io: CliIo, option: string, file: string, text: string, force: boolean): boolean {
-  try {
-    // "wx" refuses an existing file in the same step that creates it.
-    fs.writeFileSync(path.resolve(io.cwd, file), text, { flag: force ? "w" : "wx" });
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    io.err(
-      code === "EEXIST"
-        ? `inbound export: ${option} ${file} exists; add --force to replace it\n`
-        : `inbound export: cannot write ${option} ${file}: ${code ?? String(err)}\n`,
-    );
-    return false;
-  }
+  return writeOutput(io, "export", option, file, text, force);
 }
 
 export async function exportCommand(options: ExportOptions, io: CliIo): Promise<number> {

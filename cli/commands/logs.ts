@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { CliIo, EXIT, graphUrlArgument, safeText } from "../io";
+import { shownValue } from "../../lib/records";
 import {
   parseSince,
   ProvisioningLogEntry,
@@ -69,10 +70,10 @@ async function logs(options: LogsOptions, io: CliIo): Promise<number> {
   }
   // Every field comes from the service, and externalId from the HR file through it.
   const records = summary.records.map((r) => ({
-    externalId: safeText(r.externalId),
+    externalId: shownValue(safeText(r.externalId)),
     status: safeText(r.status),
     action: r.action === undefined ? undefined : safeText(r.action),
-    reason: r.reason === undefined ? undefined : safeText(r.reason),
+    reason: r.reason === undefined ? undefined : shownValue(safeText(r.reason)),
   }));
   const width = Math.max(10, ...records.map((r) => r.externalId.length));
   io.out(`${"externalId".padEnd(width)}  ${"status".padEnd(8)}  ${"action".padEnd(8)}  reason\n`);

@@ -4,10 +4,8 @@
  * lib/report/build.ts). Reads the run records in the state directory and the provisioning logs
  * through Graph, the same query as `inbound logs`.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, graphUrlArgument, safeText } from "../io";
+import { CliIo, EXIT, graphUrlArgument, safeText, writeOutput } from "../io";
 import {
   parseSince,
   provisioningLogsPath,
@@ -36,6 +34,7 @@ interface ReportOptions {
   state?: string;
   endpoint?: string;
   graphUrl?: string;
+  force?: boolean;
 }
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
@@ -58,6 +57,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       graphUrlArgument,
     )
     .option("--graph-url <url>", "Graph base URL", graphUrlArgument)
+    .option("--force", "replace an existing --html file")
     .action(async (options: ReportOptions) => done(await report(options, io)));
 }
 
@@ -141,14 +141,18 @@ async function report(options: ReportOptions, io: CliIo): Promise<number> {
     until: new Date(now),
     includePii: options.includePii,
   });
-  if (options.html) {
-    const target = path.resolve(io.cwd, options.html);
-    try {
-      fs.writeFileSync(target, renderHtml(built, options.app));
-    } catch (err) {
-      io.err(`--html ${options.html}: ${(err as Error).message}\n`);
-      return EXIT.failed;
-    }
+  if (
+    options.html &&
+    !writeOutput(
+      io,
+      "report",
+      "--html",
+      options.html,
+      renderHtml(built, options.app),
+      !!options.force,
+    )
+  ) {
+    return EXIT.failed;
   }
   if (options.json) {
     // JSON escapes C0 controls but not C1 ones (U+009B is a CSI on many terminals).

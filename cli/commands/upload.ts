@@ -21,6 +21,7 @@ import {
   summarize,
 } from "../../lib/upload";
 import { pasteable } from "../invocation";
+import { listLines, shownValue } from "../../lib/records";
 
 export interface UploadCliOptions {
   spec: string;
@@ -98,6 +99,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     command: commandLine(options),
     resetState: options.resetState,
     recovery: state.recovery,
+    owner: { tenantId: spec.tenant.id, app: options.app },
     onPlan: (plan) => reportPlan(io, plan, options),
     onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),
     onProgress: bar.update,
@@ -197,7 +199,7 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
   }
   for (const d of plan.duplicates) {
     err(
-      `${options.csv}: externalId ${safeText(d.externalId)} is on lines ${d.lines.join(", ")}: none of them is sent; keep one row per person`,
+      `${options.csv}: externalId ${shownValue(d.externalId)} is on lines ${listLines(d.lines)}: none of them is sent; keep one row per person`,
     );
   }
   if (plan.alreadyAccepted > 0) {

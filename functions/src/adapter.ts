@@ -6,6 +6,7 @@
  */
 import { provisioningApp, type ProvisioningApp } from "../../lib/model/schema";
 import { graphSession, jobFromEndpoint } from "../../lib/tenant";
+import { listLines } from "../../lib/records";
 import {
   type BulkTarget,
   runUpload,
@@ -205,7 +206,7 @@ export async function handleTrigger(
       }
       for (const d of plan.duplicates) {
         log.warn(
-          `${source.name}: externalId ${d.externalId} is on lines ${d.lines.join(", ")}: none is sent`,
+          `${source.name}: externalId ${d.externalId} is on lines ${listLines(d.lines)}: none is sent`,
         );
       }
     },

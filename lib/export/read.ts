@@ -7,6 +7,7 @@
  */
 import type { SynchronizationJob, SynchronizationSchema } from "@microsoft/microsoft-graph-types";
 import { syncPaths } from "../provisioning/graphApi";
+import { NotGraphAnswer } from "../graph/errors";
 import type { SecretPair } from "../provisioning/secrets";
 import {
   API_DRIVEN_TEMPLATES,
@@ -92,7 +93,11 @@ async function attempt<T>(
   try {
     return await read();
   } catch (error) {
-    if ((error as { status?: number }).status === undefined) throw error;
+    // Tokens for another tenant and sign-in failures stop the export: nothing could be read. So
+    // does an answer that is not Graph's (a proxy's page): read as empty, it became a spec.
+    if ((error as { status?: number }).status === undefined || error instanceof NotGraphAnswer) {
+      throw error;
+    }
     failures.push(failureOf(what, `GET ${path}`, error));
     return undefined;
   }

@@ -18,7 +18,14 @@
  * so the host check, the token, the timeout and the error reading are the same for every request.
  */
 import type { Client, Context, Middleware, ResponseType } from "@microsoft/microsoft-graph-client";
-import { errorFromResponse, GraphRequestError } from "./errors";
+import {
+  BodyTooLarge,
+  errorFromResponse,
+  GraphRequestError,
+  NotGraphAnswer,
+  readText,
+  sample,
+} from "./errors";
 import { mayCarryToken, tokenRefusal } from "./hosts";
 import { RetryPolicy, type RetryOptions } from "./retry";
 import { tokenGetter, type TokenOptions } from "./token";
@@ -145,10 +152,12 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
   const sleep = options.sleep ?? defaultSleep;
   const retry = new RetryPolicy(options.retry, options.random ?? Math.random);
   const stats: GraphStats = { requests: 0, retries: 0 };
-  const getToken = tokenGetter(options, baseUrl);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  // A sign-in waits no longer than a request: a token endpoint that never finishes its answer
+  // held a run, and its lock, for ever.
+  const getToken = tokenGetter({ timeoutMs, ...options }, baseUrl);
 
   const bearer = new BearerMiddleware(getToken, options.userAgent ?? "inbound", baseUrl);
-  const timeoutMs = options.timeoutMs ?? 120_000;
   const retrying = new RetryMiddleware(retry, stats, sleep, timeoutMs);
   bearer.setNext(retrying);
   retrying.setNext(new FetchHandler(options.fetch));
@@ -244,11 +253,13 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
         ) {
           await response.body?.cancel();
         } else if (!response.ok) {
-          const error = await errorFromResponse(method, display, response);
+          const error = isRedirect(response.status)
+            ? redirectError(method, display, response)
+            : await errorFromResponse(method, display, response);
           error.unansweredAttempts = attempts.unanswered;
           throw error;
         } else {
-          return await readBody<T>(response);
+          return await readBody<T>(response, method, display);
         }
       } finally {
         attempts.settle();
@@ -267,15 +278,23 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     const { response, attempts, display } = await call(method, path, body, requestOptions, true);
     const { status, headers } = response;
     try {
+      if (isRedirect(status)) {
+        return { status, headers, error: redirectError(method, display, response) };
+      }
       if (!response.ok) {
         return { status, headers, error: await errorFromResponse(method, display, response) };
       }
       const answer: GraphResponse<T> = { status, headers };
+      // Graph's 202 acknowledges by its status, with a Location or a JSON (or no) body: one
+      // whose body breaks off or does not parse must not look unanswered, and so be sent again.
+      // Any other answer that is not Graph's (a proxy's 200 login page) acknowledges nothing.
+      const type = headers.get("content-type");
+      const acknowledged =
+        status === 202 && (headers.has("location") || !type || /json/i.test(type));
       try {
-        answer.body = await readBody<T>(response);
-      } catch {
-        // The status is the answer: a body that breaks off or does not parse must not make an
-        // accepted request look unanswered, and so be sent again.
+        answer.body = await readBody<T>(response, method, display);
+      } catch (error) {
+        if (error instanceof NotGraphAnswer && !acknowledged) return { status, headers, error };
       }
       return answer;
     } finally {
@@ -286,16 +305,112 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
   return withVerbs({ baseUrl, version, stats, retry, request, send });
 }
 
-/** A 2xx answer's body: JSON when it says so or when a 202/204 carries any, else text. */
-async function readBody<T>(response: Response): Promise<T | undefined> {
-  const text = await response.text();
+/**
+ * A 2xx answer's body: Graph's JSON, or undefined when empty. Anything else (HTML from a proxy,
+ * JSON that does not parse, a body past MAX_BODY_BYTES) is a NotGraphAnswer naming the request:
+ * read as a success, a login page became `provisioning: {}` in an export.
+ */
+async function readBody<T>(
+  response: Response,
+  method: string,
+  display: string,
+): Promise<T | undefined> {
+  const type = response.headers.get("content-type");
+  const notGraph = (why: string) =>
+    new NotGraphAnswer(
+      method,
+      display,
+      response.status,
+      why,
+      response.headers.get("request-id") ?? undefined,
+    );
+  if (type && !/json/i.test(type)) {
+    const text = await readText(response, 4096, true).catch(() => "");
+    if (!text.trim()) return undefined;
+    throw notGraph(`its body is ${type.split(";")[0].trim()}, not JSON: ${sample(text)}`);
+  }
+  let text: string;
+  try {
+    text = await readText(response);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) throw notGraph(error.message);
+    throw error;
+  }
   if (!text) return undefined;
-  if ((response.headers.get("content-type") ?? "").includes("json")) return JSON.parse(text) as T;
-  if (response.status !== 204 && response.status !== 202) return text as T;
   try {
     return JSON.parse(text) as T;
-  } catch {
-    return text as T;
+  } catch (error) {
+    throw notGraph(`its body is not valid JSON (${(error as Error).message}): ${sample(text)}`);
+  }
+}
+
+const isRedirect = (status: number) => status >= 300 && status < 400;
+
+/** Reads follow redirects within their Graph host (FetchHandler); any other is an error. */
+function redirectError(method: string, display: string, response: Response): NotGraphAnswer {
+  void response.body?.cancel().catch(() => undefined);
+  const location = response.headers.get("location");
+  const where = location ? `a redirect to ${location}` : "a redirect without a Location";
+  const rule =
+    method === "GET"
+      ? "a read follows redirects only within its Graph host"
+      : "a write never follows a redirect (it would be re-sent elsewhere, or as a GET)";
+  return new NotGraphAnswer(method, display, response.status, `${where}; ${rule}`);
+}
+
+/**
+ * The most pages one collection may have before paging stops with an error: 10,000 pages of
+ * Graph's largest page size (999) is ten million objects, beyond any tenant's provisioning log or
+ * directory this project reads, while an answer whose `@odata.nextLink` never ends stops here.
+ */
+export const MAX_PAGES = 10_000;
+
+/**
+ * The links of one paged read: a link that repeats an earlier page (a nextLink pointing at
+ * itself made `logs` request 47,286 pages) or paging past MAX_PAGES is an error, and a page that
+ * is not a collection is not Graph's answer. Used by every paging loop (getAllPages, export).
+ */
+export class PageTrail {
+  private readonly seen = new Set<string>();
+  constructor(private readonly first: string) {
+    this.seen.add(first);
+  }
+
+  /** The page's items, checked to be a collection. */
+  items<T>(page: unknown): T[] {
+    if (page === undefined) return [];
+    const value = (page as { value?: unknown } | null)?.value;
+    if (
+      typeof page !== "object" ||
+      page === null ||
+      (value !== undefined && !Array.isArray(value))
+    ) {
+      throw new Error(
+        `Graph GET ${this.first}: page ${this.seen.size} is not a Graph collection (no "value" list)`,
+      );
+    }
+    return (value ?? []) as T[];
+  }
+
+  /** The next page's link, or undefined at the last page. */
+  next(page: unknown): string | undefined {
+    const link = (page as { "@odata.nextLink"?: unknown } | undefined)?.["@odata.nextLink"];
+    if (link === undefined || link === null) return undefined;
+    if (typeof link !== "string" || link === "") {
+      throw new Error(
+        `Graph GET ${this.first}: page ${this.seen.size} has an @odata.nextLink that is not a URL`,
+      );
+    }
+    if (this.seen.has(link)) {
+      throw new Error(
+        `Graph GET ${this.first}: page ${this.seen.size} links back to an earlier page (${link}); paging stopped`,
+      );
+    }
+    if (this.seen.size >= MAX_PAGES) {
+      throw new Error(`Graph GET ${this.first}: more than ${MAX_PAGES} pages; paging stopped`);
+    }
+    this.seen.add(link);
+    return link;
   }
 }
 
@@ -335,16 +450,12 @@ export function withVerbs(
     },
     async getAllPages<T>(path: string, options?: RequestOptions) {
       const items: T[] = [];
+      const trail = new PageTrail(path);
       let next: string | undefined = path;
       while (next) {
-        const page: { value?: T[]; "@odata.nextLink"?: string } | undefined = await request(
-          "GET",
-          next,
-          undefined,
-          options,
-        );
-        items.push(...(page?.value ?? []));
-        next = page?.["@odata.nextLink"];
+        const page: unknown = await request("GET", next, undefined, options);
+        for (const item of trail.items<T>(page)) items.push(item);
+        next = trail.next(page);
       }
       return items;
     },
@@ -393,8 +504,7 @@ export function resolvePath(
  * Every request passes here, whatever built it (a relative path, an absolute `@odata.nextLink`,
  * a URL a caller passed): the URL it is about to be sent to is checked before the token is
  * attached, and a request for any other host is refused unsent. Redirects need no check here:
- * fetch drops the Authorization header when a redirect leaves the origin
- * (https://fetch.spec.whatwg.org/#http-redirect-fetch).
+ * FetchHandler follows a read's only within its origin, and never a write's.
  */
 class BearerMiddleware implements Middleware {
   private next?: Middleware;
@@ -506,7 +616,40 @@ class RetryMiddleware implements Middleware {
 class FetchHandler implements Middleware {
   constructor(private readonly fetchImpl?: typeof fetch) {}
   async execute(context: Context): Promise<void> {
-    context.response = await (this.fetchImpl ?? fetch)(context.request, context.options);
+    const send = this.fetchImpl ?? fetch;
+    // fetch's own redirect handling re-sent a 302'd POST as a GET, and a 307'd one, HR records
+    // and all, to whichever origin the Location named. Redirects are answers here: a write never
+    // follows one, a read only within its own origin (the token stays with it).
+    const options: RequestInit = { ...context.options, redirect: "manual" };
+    const method = (options.method ?? "GET").toUpperCase();
+    let url = typeof context.request === "string" ? context.request : context.request.url;
+    for (let hop = 0; ; hop++) {
+      const response = await send(url, options);
+      const location = response.headers.get("location");
+      const target = location && isRedirect(response.status) ? safeUrl(location, url) : undefined;
+      if (
+        method !== "GET" ||
+        !target ||
+        target.origin !== new URL(url).origin ||
+        hop >= MAX_REDIRECTS
+      ) {
+        context.response = response;
+        return;
+      }
+      await response.body?.cancel().catch(() => undefined);
+      url = target.href;
+    }
+  }
+}
+
+/** Redirects a read follows within its origin before the last one is an error. */
+const MAX_REDIRECTS = 5;
+
+function safeUrl(location: string, base: string): URL | undefined {
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-export { createGraphClient, resolvePath } from "./client";
+export { createGraphClient, MAX_PAGES, PageTrail, resolvePath } from "./client";
 export { backoff, retryAfterMs, RetryPolicy } from "./retry";
 export { environmentToken, tokenTenant } from "./token";
 export { GRAPH_HOSTS, graphUrlProblem, isGraphHost, mayCarryToken } from "./hosts";
@@ -13,7 +13,7 @@ export type {
   RetryOptions,
   TokenSource,
 } from "./client";
-export { GraphRequestError } from "./errors";
+export { GraphRequestError, MAX_BODY_BYTES, NotGraphAnswer } from "./errors";
 export { createRecordingClient } from "./recording";
 export type { RecordedRequest, RecordingClientOptions, StandIn } from "./recording";
 

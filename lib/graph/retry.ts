@@ -65,7 +65,11 @@ export function backoff(
   return Math.round(exponential / 2 + (random() * exponential) / 2);
 }
 
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
+/**
+ * Retry-After as delay-seconds or an HTTP date (RFC 9110 section 10.2.3); undefined when absent,
+ * unreadable, negative or in the past, so that the caller backs off instead: `Retry-After: -5`
+ * read as a date long past made the client retry at once, seven times in no time.
+ */
 export function retryAfterMs(
   value: string | null | undefined,
   now = Date.now(),
@@ -73,6 +77,9 @@ export function retryAfterMs(
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // An HTTP date names its weekday and month (IMF-fixdate, RFC 850, asctime); Date.parse would
+  // also take "-5" or "7" as a year.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) || date <= now ? undefined : date - now;
 }

@@ -23,6 +23,11 @@ export interface TokenOptions {
   credential?: TokenSource;
   /** Token scope. Default `${baseUrl}/.default`. */
   scope?: string;
+  /**
+   * How long one sign-in may take before it fails. Default 120 s, the Graph client's request
+   * timeout (the client passes its own).
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -48,7 +53,11 @@ export function tokenGetter(options: TokenOptions, baseUrl: string): () => Promi
       const { DefaultAzureCredential } = require("@azure/identity");
       credential = new DefaultAzureCredential(tenantId ? { tenantId } : {}) as TokenSource;
     }
-    const token = await credential.getToken(scope);
+    const token = await withTimeout(
+      credential.getToken(scope),
+      options.timeoutMs ?? 120_000,
+      `no Azure credential gave a token for ${scope} within`,
+    );
     if (!token) throw new Error(`no Azure credential could get a token for ${scope}`);
     return checkTenant(token.token, tenantId);
   };
@@ -60,6 +69,15 @@ export function tokenGetter(options: TokenOptions, baseUrl: string): () => Promi
  */
 export function environmentToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.INBOUND_GRAPH_TOKEN || undefined;
+}
+
+/** `promise`, or an error once `ms` have passed without it settling. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** The `tid` claim of a JWT access token; undefined for anything that is not one. */

@@ -16,6 +16,14 @@ export interface MappingProblem {
 }
 
 /** Why one row was skipped. `columns` are the CSV columns the failing expression reads. */
+/**
+ * The longest value a row may carry for one attribute. Entra's longest user string properties
+ * (streetAddress, the onPremisesExtensionAttributes) take 1,024 characters
+ * (https://learn.microsoft.com/en-us/graph/api/resources/user#properties); 1,024 is the bound,
+ * and anything longer is a row error rather than a request Graph refuses (or a 100 MB request).
+ */
+export const MAX_VALUE_LENGTH = 1024;
+
 export interface RowError {
   line: number;
   attribute: string;
@@ -188,6 +196,12 @@ export function compileConverter(
         raw = slot.evaluate(record);
       } catch (err) {
         result.errors.push(rowError(slot, line, expressionFailure(err)));
+        continue;
+      }
+      if (typeof raw === "string" && raw.length > MAX_VALUE_LENGTH) {
+        // Entra refuses it anyway: a 100 MB field went to Graph as a 100 MB request.
+        const why = `the value is ${raw.length.toLocaleString("en-US")} characters long, more than the ${MAX_VALUE_LENGTH.toLocaleString("en-US")} any Entra user attribute takes`;
+        result.errors.push(rowError(slot, line, { message: why, detail: why }));
         continue;
       }
       // Most columns are strings read as they are: no conversion, no result object.

@@ -34,6 +34,8 @@ export {
   parseHeader,
   readHeader,
 } from "./header";
+export { LINES_SHOWN, listLines } from "./lines";
+export { shownValue } from "./shown";
 export { logicAppUploaderChecks, type SimpleMapping, simpleMapping } from "./logicAppChecks";
 export {
   BULK_REQUEST_URN,

@@ -8,6 +8,7 @@ import { compileExpression, parseExpression } from "../expressions";
 import type { ProvisioningApp } from "../model/schema";
 import { compileConverter, expressionFailure, MappingProblem, RowError, ScimUser } from "./convert";
 import { CsvFileError, CsvProblem, readCsv } from "./csv";
+import { LINES_SHOWN, listLines } from "./lines";
 import type { ScimTarget } from "./scim";
 import { evaluateScope, ScopeResult } from "./scope";
 
@@ -209,8 +210,7 @@ function withholdDuplicates(records: SimulatedRecord[]): void {
   for (const r of records) {
     const all = r.externalId === undefined ? [] : lines.get(r.externalId)!;
     if (all.length < 2) continue;
-    const others = all.filter((l) => l !== r.line);
-    r.withheld = `externalId also on line${others.length > 1 ? "s" : ""} ${others.join(", ")}: upload sends none of them`;
+    r.withheld = `externalId also on line${all.length > 2 ? "s" : ""} ${listLines(all, r.line)}: upload sends none of them`;
   }
 }
 
@@ -236,10 +236,11 @@ function flagSharedAccountNames(records: SimulatedRecord[], target: Provisioning
     }
     for (const list of holders.values()) {
       if (list.length < 2) continue;
+      // The first few lines only: thousands of rows sharing a name must not cost their square.
+      const head = list.slice(0, LINES_SHOWN + 1).map((o) => o.line);
       for (const r of list) {
-        const others = list.filter((o) => o !== r).map((o) => o.line);
         r.conflicts.push(
-          `${attribute} ${JSON.stringify(r.user![attribute])} is also given to line${others.length > 1 ? "s" : ""} ${others.join(", ")}`,
+          `${attribute} ${JSON.stringify(r.user![attribute])} is also given to line${list.length > 2 ? "s" : ""} ${listLines(head, r.line, list.length)}`,
         );
       }
     }

@@ -62,7 +62,14 @@ const SCRIPT = `
     shown.textContent = n + " of " + rows.length + " shown";
   }
   var m = /^#q=(.*)$/.exec(location.hash);
-  if (m) input.value = decodeURIComponent(m[1]);
+  // A malformed escape (#q=%) throws, which stopped the whole script: it is taken as typed.
+  if (m) {
+    try {
+      input.value = decodeURIComponent(m[1]);
+    } catch (e) {
+      input.value = m[1];
+    }
+  }
   input.addEventListener("input", apply);
   apply();
 })();

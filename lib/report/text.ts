@@ -7,6 +7,7 @@ import type { EntraOutcome, Report, ReportRecord } from "./build";
 import { ENTRA_OUTCOMES } from "./build";
 import { ERROR_CODES_URL } from "./hints";
 import { UPLOAD_OUTCOMES } from "../upload";
+import { shownValue } from "../records";
 
 /** How many records each list shows before "and N more" (the JSON and HTML have them all). */
 export const LIST_LIMIT = 20;
@@ -30,7 +31,7 @@ export const SKIP_REASONS: Record<string, string> = {
 /** One record in a line: where it is, and what happened to it. */
 export function describeRecord(r: ReportRecord): string {
   const where = r.line === undefined ? "(logs only)" : `line ${r.line}`;
-  const parts = [`${where}  externalId ${r.externalId}`];
+  const parts = [`${where}  externalId ${shownValue(r.externalId)}`];
   if (r.upload) parts.push(`upload ${r.upload}`);
   if (r.entra) parts.push(`entra ${r.entra}`);
   if (r.action) parts.push(`${r.action}/${r.status}`);
@@ -85,7 +86,7 @@ export function renderText(report: Report, app: string): string {
   if (report.errors.length > 0) {
     line(`errors (what to do: ${ERROR_CODES_URL})`);
     for (const e of report.errors) {
-      line(`  ${e.code}: ${e.count} (e.g. externalId ${e.example})`);
+      line(`  ${e.code}: ${e.count} (e.g. externalId ${shownValue(e.example)})`);
       line(`    ${e.hint ?? "no advice from Microsoft for this code"}`);
     }
   }
@@ -105,7 +106,7 @@ export function renderText(report: Report, app: string): string {
   if (report.withheld.length > 0) {
     line(`withheld by the uploader: ${report.withheld.length} lines`);
     for (const w of report.withheld.slice(0, LIST_LIMIT)) {
-      const id = w.externalId === undefined ? "" : ` externalId ${w.externalId}:`;
+      const id = w.externalId === undefined ? "" : ` externalId ${shownValue(w.externalId)}:`;
       line(`  line ${w.line}:${id} ${w.reason}`);
     }
     if (report.withheld.length > LIST_LIMIT) {

@@ -10,7 +10,7 @@ import * as path from "path";
 import { formatDiagnostic } from "../model/diagnostics";
 import { diffSpecs, SpecDiff } from "./diff";
 import type { AppImpact } from "./impact";
-import { loadSide } from "./source";
+import { loadSide, refuseOption } from "./source";
 import type { TenantSpec } from "../model/schema";
 
 export type TenantStatus = "changed" | "unchanged" | "added" | "removed";
@@ -39,10 +39,15 @@ const isTenantFile = (name: string) => /\.ya?ml$/i.test(name);
 
 /** The tenant files directly in `dir` at `ref` (paths as `dir/name`). */
 function filesAt(ref: string, dir: string, cwd: string): string[] {
-  const listing = execFileSync("git", ["ls-tree", "--name-only", "-z", ref, "--", `${dir}/`], {
-    cwd,
-    stdio: "pipe",
-  }).toString();
+  refuseOption(ref);
+  const listing = execFileSync(
+    "git",
+    ["ls-tree", "--name-only", "-z", "--end-of-options", ref, "--", `${dir}/`],
+    {
+      cwd,
+      stdio: "pipe",
+    },
+  ).toString();
   return listing
     .split("\0")
     .filter((p) => p !== "" && isTenantFile(p))

@@ -100,14 +100,19 @@ export function singleReview(file: string, diff: SpecDiff): TenantReview {
   };
 }
 
-// Table cells are HTML: a pipe ends the cell and `<` opens a tag, whatever the backticks say.
-export const escape = (text: string) =>
-  text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/\|/g, "&#124;")
-    .replace(/\r?\n/g, " ");
+/**
+ * Text from a spec or a tenant, made inert in a GitHub comment: table cells are HTML (a pipe ends
+ * the cell and `<` opens a tag, whatever the backticks say), and Markdown still works inside
+ * `<code>` there, so an image (`![t](http://…/track.png)`), a link, an autolinked URL, emphasis or
+ * an `@org/team` mention in a value rendered, fetched or notified. Every character that Markdown
+ * or HTML reads is written as a character reference, which renders as itself.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/\r?\n/g, " ")
+    .replace(/[&<>|[\]()!@*_`~\\:]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+const escape = escapeMarkdown;
 
 /** A value in a cell: shortened, since the whole value is in `--json`. */
 const CELL_MAX = 200;

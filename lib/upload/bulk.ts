@@ -73,6 +73,8 @@ export const DEFAULT_TIMEOUT_MS = 100_000;
 
 /** The error Graph (or the SCIM layer) put in a failed answer, in one line. */
 export function describeFailure(error: GraphRequestError | undefined): string {
+  // An answer that is not Graph's is named with its request (the URL) and status.
+  if (error?.code === "NotGraphAnswer") return error.message;
   const detail = [error?.code, error?.graphMessage].filter(Boolean).join(": ");
   return detail || "(empty body)";
 }

@@ -416,7 +416,10 @@ export const DEFAULT_RETRY: RetryOptions = {
   stopAfterRepeatedErrors: 3,
 };
 
-/** Answers that no retry and no other batch will turn into a success. */
+/**
+ * Answers that no retry and no other batch will turn into a success; so is any answer below 400
+ * that is not a 202 (a redirect, a proxy's page).
+ */
 const HOPELESS = new Set([400, 401, 403, 404]);
 
 export interface ExecuteOptions extends BulkTarget {
@@ -586,13 +589,18 @@ export async function executePlan(
       let delay: number | undefined;
       try {
         const response = await call(body, calls);
-        if (response.status >= 200 && response.status < 300) {
+        // Only Graph's documented answer acknowledges the records: 202 Accepted, its body empty
+        // or JSON (the client makes anything else an error). A proxy's 200 login page counted as
+        // sent was never sent again.
+        if (response.status === 202 && !response.error) {
           failure = undefined;
           break;
         }
         failure = {
           status: response.status,
-          error: describeFailure(response.error),
+          error: response.error
+            ? describeFailure(response.error)
+            : `bulkUpload answered ${response.status}, not 202 Accepted`,
           requestId: response.error?.requestId,
         };
         if (response.status === 401 || response.status === 403) {
@@ -627,7 +635,7 @@ export async function executePlan(
     if (failure) {
       failedRecords += entries.length;
       failed.push({ request: number, records: entries.length, lines, ...failure });
-      if (failure.status !== undefined && HOPELESS.has(failure.status)) {
+      if (failure.status !== undefined && (HOPELESS.has(failure.status) || failure.status < 400)) {
         repeated =
           repeated.status === failure.status
             ? { status: failure.status, count: repeated.count + 1 }

@@ -46,18 +46,32 @@ export interface LogSummary {
 /** `1h`, `30m`, `2d`, `90s`, or an ISO date-time; returns the start instant. */
 export function parseSince(text: string, now: number): Date {
   const relative = /^(\d+)\s*([smhd])$/.exec(text.trim());
+  let at: number;
   if (relative) {
     const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
       relative[2] as "s" | "m" | "h" | "d"
     ];
-    return new Date(now - Number(relative[1]) * unit);
+    at = now - Number(relative[1]) * unit;
+  } else {
+    at = Date.parse(text);
+    if (Number.isNaN(at)) {
+      throw new Error(`--since ${text} is not a duration like 1h, 30m, 2d or an ISO date-time`);
+    }
   }
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) {
-    throw new Error(`--since ${text} is not a duration like 1h, 30m, 2d or an ISO date-time`);
+  // A window back to year 1 overflowed the report's stack, and 100000000d grew to 4.4 GB.
+  if (!(at >= now - MAX_SINCE_DAYS * 86_400_000)) {
+    throw new Error(
+      `--since ${text} goes back more than ${MAX_SINCE_DAYS} days, longer than Entra keeps provisioning logs; pass a later time`,
+    );
   }
   return new Date(at);
 }
+
+/**
+ * How far back `logs` and `report` look at most: Entra keeps provisioning logs for 30 days
+ * (https://learn.microsoft.com/en-us/entra/identity/monitoring-health/reference-reports-data-retention).
+ */
+export const MAX_SINCE_DAYS = 30;
 
 /**
  * The list query. `jobId` is filtered with `eq`

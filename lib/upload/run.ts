@@ -22,6 +22,7 @@ import {
 } from "./engine";
 import { Clock, systemClock } from "./scheduler";
 import { newRunId, writeRunRecord } from "./runRecord";
+import { ownerProblem, recordOwner, StateOwner } from "./owner";
 import { HeldLock, proveWritable, resetState, StateDamaged, StateStore } from "./state";
 
 export interface RunInput {
@@ -45,6 +46,11 @@ export interface RunInput {
    * Function): kept in the run record that `inbound report --run` reads.
    */
   command?: string;
+  /**
+   * Whom the run is for: a state recorded for another tenant, app or job is refused (see
+   * owner.ts); the job is added from `connect`'s endpoint.
+   */
+  owner?: StateOwner;
   /** Set the state aside first (`--reset-state`): every record is sent again. */
   resetState?: boolean;
   /** How the caller's user recovers from damaged state, appended to the message. */
@@ -213,6 +219,16 @@ async function runHeld(
         );
       }
     }
+    try {
+      const problem = input.owner && (await ownerProblem(store, input.owner));
+      if (problem) return failed(problem);
+      if (input.owner && !input.dryRun) await recordOwner(store, input.owner);
+    } catch (err) {
+      if (err instanceof StateDamaged) return failed(`${err.message}; ${input.recovery}`);
+      return failed(
+        `the state at ${store.location} cannot be written (${message(err)}); nothing was sent`,
+      );
+    }
     let planned;
     try {
       planned = await planUpload({
@@ -230,6 +246,11 @@ async function runHeld(
     // A malformed file is found by the first pass, before anything is sent.
     if (csvError) return failed(`${input.csvName}: ${csvError.message}; nothing was sent`);
     if (!plan) return { ...failed("the column mapping does not fit the file"), problems };
+    if (plan.state.callsAhead) {
+      input.onNotice?.(
+        `${plan.state.callsAhead} call times in the state at ${store.location} are in the future (this clock, or the one that wrote them, is wrong); they are counted as now`,
+      );
+    }
     input.onPlan?.(plan);
     if (plan.refusals.length > 0) {
       return failed(`refused, nothing sent: ${plan.refusals.join("; ")}`, { plan });
@@ -260,6 +281,18 @@ async function runHeld(
       checkBulkTarget(target);
     } catch (err) {
       return failed(message(err), { plan });
+    }
+    if (input.owner) {
+      const owner = { ...input.owner, job: target.endpoint };
+      try {
+        const problem = await ownerProblem(store, owner);
+        if (problem) return failed(problem, { plan });
+        await recordOwner(store, owner);
+      } catch (err) {
+        return failed(`the state at ${store.location} cannot be written (${message(err)})`, {
+          plan,
+        });
+      }
     }
     const result = await executePlan(plan, {
       ...target,

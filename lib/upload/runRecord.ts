@@ -10,6 +10,7 @@
  * uploader's memory target is 200 MB for such a file) and a blob store writes it in parts. Only
  * ids, outcomes, line numbers and the engine's value-free row messages are written: no HR value.
  */
+import { listLines } from "../records";
 import type { RunSummary } from "./run";
 import type { UploadPlan, UploadResult } from "./engine";
 import { CONVERTED, DUPLICATE, IN_FILE, RESUMED, SAME, SEND, ACCEPTED } from "./recordTable";
@@ -151,9 +152,9 @@ function withheldLines(plan: UploadPlan): WithheldLine[] {
   }
   for (const e of plan.rowErrors) add(e.line, `${e.attribute}: ${e.message}`, idAt.get(e.line));
   for (const d of plan.duplicates) {
-    for (const line of d.lines) {
-      add(line, `externalId on lines ${d.lines.join(", ")}: every copy withheld`, d.externalId);
-    }
+    // One reason per group, shared by its lines.
+    const reason = `externalId on lines ${listLines(d.lines)}: every copy withheld`;
+    for (const line of d.lines) add(line, reason, d.externalId);
   }
   return [...byLine.values()].sort((a, b) => a.line - b.line);
 }
@@ -259,14 +260,55 @@ export async function readRunHeader(
     !Number.isInteger(parsed.recordDocuments) ||
     !Array.isArray(parsed.withheld) ||
     !Array.isArray(parsed.failedRequests) ||
-    typeof parsed.summary !== "object"
+    typeof parsed.summary !== "object" ||
+    parsed.summary === null
   ) {
     throw new StateDamaged(
       where(store, key),
       "is not a run record (expected recordDocuments, withheld, failedRequests and summary)",
     );
   }
+  const problem = runRecordProblem(parsed as RunRecord, runId);
+  if (problem) throw new StateDamaged(where(store, key), problem);
   return parsed as RunRecord;
+}
+
+const isLine = (n: unknown) => Number.isInteger(n) && (n as number) > 0;
+
+/**
+ * What is wrong inside a run record that has the right fields, or undefined: its id must be the
+ * run's (it becomes a path: `../../x` must not), and each failed request and withheld line must
+ * have the shape the report reads (a `null` among them ended `report` in exit 70).
+ */
+function runRecordProblem(record: RunRecord, runId: string): string | undefined {
+  if (record.runId !== runId) {
+    return `names run ${JSON.stringify(record.runId)}, not ${runId}`;
+  }
+  for (const [i, f] of record.failedRequests.entries()) {
+    const ok =
+      typeof f === "object" &&
+      f !== null &&
+      Number.isInteger(f.request) &&
+      typeof f.error === "string" &&
+      (f.status === undefined || Number.isInteger(f.status)) &&
+      (f.requestId === undefined || typeof f.requestId === "string") &&
+      Array.isArray(f.lines) &&
+      f.lines.every(isLine);
+    if (!ok) return `has a malformed failed request (failedRequests[${i}])`;
+  }
+  for (const [i, w] of record.withheld.entries()) {
+    const ok =
+      typeof w === "object" &&
+      w !== null &&
+      isLine(w.line) &&
+      typeof w.reason === "string" &&
+      (w.externalId === undefined || typeof w.externalId === "string");
+    if (!ok) return `has a malformed withheld line (withheld[${i}])`;
+  }
+  for (const [name, value] of Object.entries(record.summary)) {
+    if (typeof value !== "number") return `has a malformed summary (${name})`;
+  }
+  return undefined;
 }
 
 /** The run's records in file order, checked line by line. */

@@ -11,9 +11,14 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+const MAX_SLEEP_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  // setTimeout takes at most 2^31-1 ms (about 24.8 days); a longer wait fires at once, with a
+  // TimeoutOverflowWarning. No wait of the uploader is meant to be that long.
+  sleep: (ms) =>
+    new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(0, ms), MAX_SLEEP_MS))),
 };
 
 export interface SchedulerOptions {
@@ -82,7 +87,8 @@ export class RateScheduler {
   seed(starts: readonly number[]): void {
     const now = this.options.clock.now();
     for (const start of starts) {
-      const free = start + this.windowMs;
+      // A start in the future (a clock that ran ahead) counts as now.
+      const free = Math.min(start, now) + this.windowMs;
       if (free > now) this.frees.push(free);
     }
     this.frees.sort((a, b) => a - b);

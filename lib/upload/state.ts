@@ -11,7 +11,7 @@
  * over a local directory (CLI) or a blob container (the deployed Function: each document a block
  * blob, `put` an upload, `list` a prefix listing; see docs/uploader.md).
  */
-import { constants as fsConstants, promises as fs } from "fs";
+import { constants as fsConstants, promises as fs, readFileSync } from "fs";
 import { hostname } from "os";
 import * as path from "path";
 import {
@@ -98,24 +98,60 @@ export interface LockHolder {
   pid: number;
   host: string;
   startedAt: string;
+  /**
+   * When the process started, as the kernel counts it (field 22 of /proc/<pid>/stat), where there
+   * is a /proc: a pid reused by another process has another start.
+   */
+  processStart?: string;
 }
 
 /** The subset of `fs.promises` the directory store uses; injectable to simulate a full disk. */
 export type StateFs = Pick<
   typeof fs,
-  "readFile" | "open" | "rename" | "mkdir" | "readdir" | "rm" | "unlink"
+  | "readFile"
+  | "open"
+  | "rename"
+  | "mkdir"
+  | "readdir"
+  | "rm"
+  | "unlink"
+  | "stat"
+  | "utimes"
+  | "chmod"
 >;
+
+/**
+ * The lock's heartbeat: its holder touches the lock file every `LOCK_RENEW_MS`, as the Function's
+ * blob lease is renewed, and a lock not renewed for `LOCK_STALE_MS` is a dead run's on any host
+ * (a CI container or pod with a new hostname each run, over a shared volume, was locked out for
+ * ever). Ten missed renewals: a busy disk or a paused VM does not lose a live run its lock.
+ */
+export const LOCK_RENEW_MS = 30_000;
+export const LOCK_STALE_MS = 5 * 60_000;
+
+/** How the directory store judges a lock's holder; injectable for tests. */
+export interface LockClock {
+  /** Whether the process runs (not gone, not a zombie). */
+  alive(pid: number): boolean;
+  /** The process's start as the kernel counts it, or undefined where that cannot be read. */
+  processStart(pid: number): string | undefined;
+  now(): number;
+}
 
 const KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 /** A directory on disk; keys with `/` are subdirectories. */
 export class DirectoryStateStore implements StateStore {
+  private readonly processes: LockClock;
   constructor(
     readonly location: string,
     private readonly fsImpl: StateFs = fs,
     /** Whether a process still runs (a stale lock's holder); injectable for tests. */
-    private readonly alive: (pid: number) => boolean = processAlive,
-  ) {}
+    alive: (pid: number) => boolean = processAlive,
+    processes: Partial<LockClock> = {},
+  ) {
+    this.processes = { alive, processStart, now: Date.now, ...processes };
+  }
 
   private file(key: string): string {
     if (!KEY.test(key) || key.split("/").includes("..")) throw new Error(`bad state key ${key}`);
@@ -182,17 +218,21 @@ export class DirectoryStateStore implements StateStore {
   }
 
   /**
-   * A lock file created with O_EXCL, naming its holder. A lock left by a process that is gone
-   * (same host, no such pid) is taken over; one from another host cannot be judged from here and
-   * is reported like a live one.
+   * A lock file created with O_EXCL, naming its holder, and renewed (its modification time) every
+   * LOCK_RENEW_MS while held. It is taken over when it is stale: not renewed for LOCK_STALE_MS,
+   * whichever host wrote it, or, on this host, when its process is gone, a zombie, or another
+   * process that reuses its pid (another start time).
    */
   async lock(): Promise<LockAttempt> {
     await this.fsImpl.mkdir(this.location, { recursive: true, mode: 0o700 });
+    const tightened = await this.tighten();
     const file = path.join(this.location, LOCK_FILE);
+    const start = this.processes.processStart(process.pid);
     const me: LockHolder = {
       pid: process.pid,
       host: hostname(),
-      startedAt: new Date().toISOString(),
+      startedAt: new Date(this.processes.now()).toISOString(),
+      ...(start ? { processStart: start } : {}),
     };
     let notice: string | undefined;
     for (let attempt = 0; ; attempt++) {
@@ -213,13 +253,20 @@ export class DirectoryStateStore implements StateStore {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw err;
       }
       const holder = await this.readHolder(file);
-      if (holder && (holder.host !== me.host || this.alive(holder.pid))) {
+      const renewed = await this.fsImpl
+        .stat(file)
+        .then((st) => st.mtimeMs)
+        .catch(() => undefined);
+      const silentMs = renewed === undefined ? Infinity : this.processes.now() - renewed;
+      const why = holder && this.staleness(holder, me.host, silentMs);
+      if (holder && !why) {
+        const until = new Date(renewed! + LOCK_STALE_MS).toISOString();
         return {
-          heldBy: `process ${holder.pid} on ${holder.host}, started ${holder.startedAt} (lock file ${file})`,
+          heldBy: `process ${holder.pid} on ${holder.host}, started ${holder.startedAt} (lock file ${file}, renewed ${Math.round(silentMs / 1000)} s ago; if that run has stopped, its lock is stale at ${until})`,
         };
       }
       notice = holder
-        ? `took over the lock of process ${holder.pid} on ${holder.host} (started ${holder.startedAt}), which is no longer running`
+        ? `took over the lock of process ${holder.pid} on ${holder.host} (started ${holder.startedAt}), ${why}`
         : `took over the unreadable lock file ${file}`;
       await this.fsImpl.rm(file, { force: true });
     }
@@ -227,16 +274,57 @@ export class DirectoryStateStore implements StateStore {
     for (const key of await this.walk()) {
       if (key.endsWith(".tmp")) await this.fsImpl.rm(this.file(key), { force: true });
     }
+    const heartbeat = setInterval(() => {
+      const now = new Date(this.processes.now());
+      // A failed renewal is tried again at the next beat; ten in a row lose the lock.
+      this.fsImpl.utimes(file, now, now).catch(() => undefined);
+    }, LOCK_RENEW_MS);
+    heartbeat.unref();
     return {
-      lock: { release: () => this.fsImpl.rm(file, { force: true }) },
-      notice,
+      lock: {
+        release: () => {
+          clearInterval(heartbeat);
+          return this.fsImpl.rm(file, { force: true });
+        },
+      },
+      notice: [tightened, notice].filter(Boolean).join("\n") || undefined,
     };
+  }
+
+  /**
+   * A state directory others may write is one whose records anyone can change, so that records
+   * are not sent, or are sent where they should not be: its group and other permissions are
+   * removed (0700, as the store creates it), and the run says so.
+   */
+  private async tighten(): Promise<string | undefined> {
+    const { mode } = await this.fsImpl.stat(this.location);
+    if (!(mode & 0o022)) return undefined;
+    await this.fsImpl.chmod(this.location, 0o700);
+    return `the state directory ${this.location} was writable by others (mode ${(mode & 0o777).toString(8)}); its permissions are now 700 (owner only)`;
+  }
+
+  /** Why a holder's lock is stale, or undefined while it is not. */
+  private staleness(holder: LockHolder, host: string, silentMs: number): string | undefined {
+    if (silentMs > LOCK_STALE_MS) {
+      return `whose lock was not renewed for ${Math.round(silentMs / 1000)} s (stale after ${LOCK_STALE_MS / 1000} s)`;
+    }
+    if (holder.host !== host) return undefined;
+    if (!this.processes.alive(holder.pid)) return "which is no longer running";
+    const start = this.processes.processStart(holder.pid);
+    if (holder.processStart && start && start !== holder.processStart) {
+      return `which is no longer running (its pid is another process's now)`;
+    }
+    return undefined;
   }
 
   private async readHolder(file: string): Promise<LockHolder | undefined> {
     try {
       const holder = JSON.parse(await this.fsImpl.readFile(file, "utf8")) as LockHolder;
-      return Number.isInteger(holder.pid) && typeof holder.host === "string" ? holder : undefined;
+      return Number.isInteger(holder.pid) &&
+        typeof holder.host === "string" &&
+        (holder.processStart === undefined || typeof holder.processStart === "string")
+        ? holder
+        : undefined;
     } catch {
       return undefined;
     }
@@ -246,14 +334,31 @@ export class DirectoryStateStore implements StateStore {
 /** The run lock of a directory store; not a state document (no `.json`, never listed by prefix). */
 export const LOCK_FILE = "lock";
 
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parens). */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  // A killed process its parent has not reaped (a container whose PID 1 reaps slowly) still
+  // answers kill(pid, 0): its state in /proc/<pid>/stat is Z (proc(5)).
+  return procStat(pid)?.[0] !== "Z";
+}
+
+/** starttime, field 22 of /proc/<pid>/stat (proc(5)); undefined without /proc. */
+function processStart(pid: number): string | undefined {
+  return procStat(pid)?.[19];
 }
 
 /** In memory, for tests and dry runs. */
@@ -297,6 +402,24 @@ export interface UploaderState {
   legacy: boolean;
   /** Shards that exist in the store (possibly empty); the manifest of the next commit. */
   shards: Set<number>;
+  /** Call times that were in the future, now counted as the time the state was read. */
+  callsAhead?: number;
+}
+
+/**
+ * Call times later than `now` (a clock that ran ahead when they were written, or another
+ * machine's) are taken as `now`, in place: waited for as they are, an hour or a year in the
+ * future held the run, and its lock, for that long. Returns how many there were.
+ */
+export function clampFutureCalls(calls: number[], now: number): number {
+  let ahead = 0;
+  for (let i = 0; i < calls.length; i++) {
+    if (calls[i] > now) {
+      calls[i] = now;
+      ahead++;
+    }
+  }
+  return ahead;
 }
 
 export interface Checkpoint {
@@ -510,7 +633,9 @@ export async function loadState(store: StateStore, now: number): Promise<Uploade
     }
     if (!journaled.has(runOf(key))) calls.push(...checkpoint.calls);
   }
+  const ahead = clampFutureCalls(calls, now);
   return {
+    ...(ahead > 0 ? { callsAhead: ahead } : {}),
     table,
     calls: calls.filter((t) => t > now - DAY_MS).sort((a, b) => a - b),
     checkpointKeys: [...checkpointKeys, ...sentKeys],

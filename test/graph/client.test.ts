@@ -308,6 +308,32 @@ it("reads Retry-After as seconds or an HTTP date", () => {
   expect(retryAfterMs("soon")).toBeUndefined();
 });
 
+it("backs off on a negative or past Retry-After instead of retrying at once (issue 26, case 9)", async () => {
+  expect(retryAfterMs("-5")).toBeUndefined();
+  expect(retryAfterMs("7")).toBe(7000);
+  expect(retryAfterMs("Thu, 01 Jan 2026 00:00:10 GMT", Date.parse("2027-01-01T00:00:00Z"))).toBe(
+    undefined,
+  );
+  handler = (_req, _body, res) =>
+    json(res, 429, { error: { code: "TooManyRequests" } }, { "retry-after": "-5" });
+  const delays: number[] = [];
+  await expect(client(delays).get("/x")).rejects.toThrow("429");
+  // The backoff (random 0.5: three quarters of 1 s doubling), capped at 60 s: not 0 s seven times.
+  expect(delays).toEqual([750, 1500, 3000, 6000, 12000, 24000]);
+});
+
+it("gives up a sign-in that never finishes after the request timeout (issue 26, case 8)", async () => {
+  const stalled = createGraphClient({
+    baseUrl: url,
+    timeoutMs: 50,
+    credential: { getToken: () => new Promise(() => undefined) },
+    sleep: async () => undefined,
+  });
+  await expect(stalled.get("/x")).rejects.toThrow(
+    `no Azure credential gave a token for ${url}/.default within 0.05 s`,
+  );
+});
+
 describe("tenant pinning", () => {
   const SPEC_TENANT = "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f";
   const OTHER_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";

@@ -122,16 +122,37 @@ describe("the client attaches its token only for Graph", () => {
     expect(seen).toEqual([]);
   });
 
-  it("a redirect to another origin arrives without the token", async () => {
+  it("a redirect to another origin is an error, not followed (issue 26, case 4)", async () => {
     respond = (_req, res) => {
       res.writeHead(307, { location: `${otherUrl}/elsewhere` });
       res.end();
     };
-    expect(await client().get("/users")).toEqual({ value: ["stolen"] });
+    await expect(client().get("/users")).rejects.toThrow(
+      `Graph GET /v1.0/users answered 307, which is not Graph's answer: a redirect to ${otherUrl}/elsewhere; a read follows redirects only within its Graph host`,
+    );
+    expect(seen).toEqual([{ url: `${url}/v1.0/users`, auth: "Bearer tok" }]);
+  });
+
+  it("a read follows a redirect within its origin, with the token; a write follows none", async () => {
+    respond = (req, res) => {
+      if (req.url === "/v1.0/users") {
+        res.writeHead(302, { location: "/v1.0/moved" });
+        res.end();
+      } else {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ value: ["a"] }));
+      }
+    };
+    expect(await client().get("/users")).toEqual({ value: ["a"] });
     expect(seen).toEqual([
       { url: `${url}/v1.0/users`, auth: "Bearer tok" },
-      { url: `${otherUrl}/elsewhere`, auth: undefined },
+      { url: `${url}/v1.0/moved`, auth: "Bearer tok" },
     ]);
+    seen.length = 0;
+    await expect(client().post("/users", { a: 1 })).rejects.toThrow(
+      "Graph POST /v1.0/users answered 302, which is not Graph's answer: a redirect to /v1.0/moved; a write never follows a redirect",
+    );
+    expect(seen).toEqual([{ url: `${url}/v1.0/users`, auth: "Bearer tok" }]);
   });
 
   it("refuses to be built for a base URL that is not Graph", () => {

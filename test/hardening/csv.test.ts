@@ -4,7 +4,7 @@
  * field's value unless --verbose; `logs` keeps terminal control sequences from the service and
  * the HR file off the terminal.
  */
-import { mkdtempSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { Readable } from "stream";
@@ -326,6 +326,37 @@ describe("privacy", () => {
   });
 });
 
+describe("values that would forge a line (issue 26, case 14)", () => {
+  it("upload, logs and report show a newline and U+202E in an externalId escaped", async () => {
+    writeSpec();
+    const forged = "1\nhr.csv: all records sent \u202eok";
+    const quoted = `"${forged}"`;
+    writeCsv(csvOf([row(quoted, { UserID: "EMP1" }), row(quoted, { UserID: "EMP1" })]));
+    const sent = await upload();
+    expect(sent.err).toBe(
+      "hr.csv: externalId 1\\nhr.csv: all records sent \\u{202e}ok is on lines 2, 4: none of them is sent; keep one row per person\n",
+    );
+    emulator.state.directory.provisioningLogs.push({
+      jobId,
+      activityDateTime: new Date().toISOString(),
+      provisioningAction: "create",
+      sourceIdentity: { id: forged },
+      provisioningStatusInfo: {
+        status: "failure",
+        errorInformation: { errorCode: "X", reason: "r" },
+      },
+    });
+    const args = ["--spec", "tenant.yaml", "--app", "employees", "--endpoint", endpoint];
+    const logs = await cli(["logs", ...args]);
+    expect(logs.out).toContain("1\\nhr.csv: all records sent \\u{202e}ok  failure");
+    const report = await cli(["report", ...args]);
+    expect(report.code).toBe(0);
+    for (const out of [logs.out, report.out]) {
+      expect(out).not.toMatch(/\u202e|\nhr\.csv: all/);
+    }
+  });
+});
+
 describe("delimiter", () => {
   const semicolons = (text: string) => text.replace(/,/g, ";");
 
@@ -363,5 +394,40 @@ describe("delimiter", () => {
     expect(given.out).toContain('"displayName": "Ada, Countess"');
     const bad = await upload("--delimiter", ";;");
     expect(bad.code).toBe(2);
+  });
+});
+
+describe("an externalId on 5,000 lines (issue 26, case 1)", () => {
+  it("is one grouped line for upload and simulate, in bounded output, and the lock is released", async () => {
+    writeSpec();
+    writeCsv(csvOf(Array.from({ length: 5_000 }, () => row("1"))));
+    const sent = await upload();
+    expect(sent.err).toBe(
+      "hr.csv: externalId 1 is on lines 2, 3, 4, 5, 6 and 4,995 more: none of them is sent; keep one row per person\n",
+    );
+    expect(sent.out).toMatch(/^5000 rows: 0 to send in 0 requests, 0 unchanged, 5000 skipped/);
+    expect(sent.code).toBe(3);
+    expect(emulator.state.directory.bulkUploads).toHaveLength(0);
+    const state = path.join(dir, ".inbound-state", "contoso", "employees");
+    expect(existsSync(path.join(state, "lock"))).toBe(false);
+
+    const simulated = await simulate();
+    expect(simulated.out).toContain(
+      "withheld: externalId also on lines 3, 4, 5, 6, 7 and 4,994 more: upload sends none of them",
+    );
+    // One short line per row, not every other line number on each (5,000 x 5,000).
+    expect(simulated.out.length).toBeLessThan(5_000 * 200);
+  });
+});
+
+describe("a field longer than Entra takes (issue 26, case 10)", () => {
+  it("is a row error, and the row is not sent", async () => {
+    writeSpec();
+    writeCsv(csvOf([row("1", { JobTitle: "x".repeat(2_000_000) }), row("2")]));
+    const result = await upload();
+    expect(result.err).toBe(
+      "hr.csv:2: skipped: title (column JobTitle): the value is 2,000,000 characters long, more than the 1,024 any Entra user attribute takes\n",
+    );
+    expect(sentIds()).toEqual(["2"]);
   });
 });

@@ -141,3 +141,15 @@ test("no path a user can give ends in exit 70, a stack trace or a wait for ever"
     .map((o) => `${o.what} ${o.bad}: ${o.err}`);
   expect(unnamed).toEqual([]);
 }, 300_000);
+
+test("a diff side or --base-ref that starts with '-' is refused, never passed to git (issue 26, case 16)", async () => {
+  const dashed = await runOne(["diff", "--", "-x:tenant.yaml", "tenant.yaml"]);
+  expect(dashed.code).toBe(1);
+  expect(dashed.err).toBe(
+    "-x:tenant.yaml: starts with '-', which git would read as an option; name the file as ./<file> or the revision without it\n",
+  );
+  const ref = await runOne(["diff", "--all", ".", "--base-ref=--output=ref.txt"]);
+  expect(ref.code).toBe(1);
+  expect(ref.err).toContain("starts with '-', which git would read as an option");
+  expect(fs.existsSync(path.join(dir, "ref.txt"))).toBe(false);
+});

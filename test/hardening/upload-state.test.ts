@@ -7,8 +7,9 @@
  * Read-only and full disks are simulated by an injected failure of the file system: these tests
  * may run as root, for whom chmod 0500 does not stop a write.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -17,6 +18,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "fs";
 import { hostname, tmpdir } from "os";
@@ -24,7 +26,13 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { BlobStateStore } from "../../lib/upload/blob";
 import { runUpload } from "../../lib/upload/run";
-import { DirectoryStateStore, MemoryStateStore, StateFs } from "../../lib/upload/state";
+import {
+  DirectoryStateStore,
+  LOCK_RENEW_MS,
+  LOCK_STALE_MS,
+  MemoryStateStore,
+  StateFs,
+} from "../../lib/upload/state";
 import { inbound } from "../cli/harness";
 import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { FakeContainer } from "../uploader-component/fakeContainer";
@@ -175,23 +183,94 @@ describe("one run at a time", () => {
     const refused = attempts.filter((a) => "heldBy" in a);
     expect([held.length, refused.length]).toEqual([1, 1]);
     const holder = JSON.parse(readFileSync(path.join(state, "lock"), "utf8"));
-    expect(holder).toEqual({ pid: process.pid, host: hostname(), startedAt: expect.any(String) });
+    expect(holder).toEqual({
+      pid: process.pid,
+      host: hostname(),
+      startedAt: expect.any(String),
+      processStart: expect.stringMatching(/^\d+$/),
+    });
     expect(refused[0]).toEqual({
-      heldBy: `process ${process.pid} on ${hostname()}, started ${holder.startedAt} (lock file ${path.join(state, "lock")})`,
+      heldBy: expect.stringMatching(
+        `^process ${process.pid} on ${hostname()}, started ${holder.startedAt} \\(lock file ${path.join(state, "lock")}, renewed 0 s ago; if that run has stopped, its lock is stale at .*Z\\)$`,
+      ),
     });
     expect(mode(path.join(state, "lock"))).toBe(0o600);
     if ("lock" in held[0]) await held[0].lock.release();
     expect(existsSync(path.join(state, "lock"))).toBe(false);
   });
 
-  it("a lock from another host is never taken over", async () => {
+  it("a lock from another host is held while renewed, and stale once it is not (issue 26, case 21)", async () => {
     const state = path.join(dir, "state");
     mkdirSync(state);
     const other = { pid: 1, host: "build-agent-7", startedAt: "2026-01-01T00:00:00.000Z" };
-    writeFileSync(path.join(state, "lock"), JSON.stringify(other));
-    expect(await new DirectoryStateStore(state, undefined, () => false).lock()).toEqual({
-      heldBy: `process 1 on build-agent-7, started 2026-01-01T00:00:00.000Z (lock file ${path.join(state, "lock")})`,
+    const lock = path.join(state, "lock");
+    writeFileSync(lock, JSON.stringify(other));
+    const renewed = statSync(lock).mtimeMs;
+    const at = (now: number) =>
+      new DirectoryStateStore(state, undefined, () => false, { now: () => now }).lock();
+    expect(await at(renewed + LOCK_STALE_MS)).toEqual({
+      heldBy: `process 1 on build-agent-7, started 2026-01-01T00:00:00.000Z (lock file ${lock}, renewed 300 s ago; if that run has stopped, its lock is stale at ${new Date(renewed + LOCK_STALE_MS).toISOString()})`,
     });
+    const taken = await at(renewed + LOCK_STALE_MS + 1000);
+    expect(taken).toEqual({
+      lock: expect.anything(),
+      notice:
+        "took over the lock of process 1 on build-agent-7 (started 2026-01-01T00:00:00.000Z), whose lock was not renewed for 301 s (stale after 300 s)",
+    });
+    if ("lock" in taken) await taken.lock.release();
+  });
+
+  it("renews a held lock: its file's time moves on while the run holds it", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate"] });
+    try {
+      const state = path.join(dir, "state");
+      const held = await new DirectoryStateStore(state).lock();
+      const lock = path.join(state, "lock");
+      utimesSync(lock, new Date(0), new Date(0));
+      jest.advanceTimersByTime(LOCK_RENEW_MS);
+      // The renewal is file I/O: wait on real I/O (fake timers leave it alone) until it lands.
+      for (let i = 0; i < 500 && (await fsp.stat(lock)).mtimeMs === 0; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(statSync(lock).mtimeMs).toBeGreaterThan(0);
+      if ("lock" in held) await held.lock.release();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("takes over a zombie's lock and a lock whose pid another process reuses (issue 26, case 21)", async () => {
+    const state = path.join(dir, "state");
+    mkdirSync(state);
+    const lock = path.join(state, "lock");
+    // sh starts a child that exits at once, then becomes `sleep`, which never reaps it.
+    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"]);
+    const zombie = Number(await new Promise<string>((r) => parent.stdout.once("data", r)));
+    for (let i = 0; i < 100; i++) {
+      if (readFileSync(`/proc/${zombie}/stat`, "utf8").split(") ")[1]?.startsWith("Z")) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    try {
+      const started = "2026-12-05T08:00:00.000Z";
+      writeFileSync(lock, JSON.stringify({ pid: zombie, host: hostname(), startedAt: started }));
+      const taken = await new DirectoryStateStore(state).lock();
+      expect(taken).toMatchObject({
+        notice: `took over the lock of process ${zombie} on ${hostname()} (started ${started}), which is no longer running`,
+      });
+      if ("lock" in taken) await taken.lock.release();
+    } finally {
+      parent.kill();
+    }
+    // This very process, alive, but not the one that wrote the lock: its start differs.
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "x", processStart: "1" }),
+    );
+    const reused = await new DirectoryStateStore(state).lock();
+    expect(reused).toMatchObject({
+      notice: `took over the lock of process ${process.pid} on ${hostname()} (started x), which is no longer running (its pid is another process's now)`,
+    });
+    if ("lock" in reused) await reused.lock.release();
   });
 
   it("the Function's lock is a blob lease with the same interface", async () => {
@@ -251,7 +330,7 @@ describe("inbound upload and its state", () => {
     const result = await upload();
     expect(result.code).toBe(1);
     expect(result.err).toBe(
-      `another upload of this app is running: process ${process.pid} on ${hostname()}, started 2026-12-05T08:00:00.000Z (lock file ${path.join(state(), "lock")}); nothing was sent, run again when it has finished\n`,
+      `another upload of this app is running: process ${process.pid} on ${hostname()}, started 2026-12-05T08:00:00.000Z (lock file ${path.join(state(), "lock")}, renewed 0 s ago; if that run has stopped, its lock is stale at ${new Date(statSync(path.join(state(), "lock")).mtimeMs + LOCK_STALE_MS).toISOString()}); nothing was sent, run again when it has finished\n`,
     );
     expect(sent()).toBe(0);
   });
@@ -279,6 +358,84 @@ describe("inbound upload and its state", () => {
     const result = await upload();
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/\nrequests 2, retries 1, /);
+  });
+
+  it("refuses a state recorded for another tenant or job, naming both; a new --state sends (issue 26, case 2)", async () => {
+    expect((await upload()).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(state(), "owner.json"), "utf8"))).toEqual({
+      tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
+      app: "employees",
+      job: endpoint,
+    });
+    const other = makeSpecInput();
+    other.tenant.id = "11111111-2222-3333-4444-555555555555";
+    writeFileSync(path.join(dir, "tenant.yaml"), stringify(other));
+    const refused = await upload();
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(
+      `the state at ${state()} was recorded for tenant 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, app employees, job ${endpoint}, ` +
+        `but this run is for tenant 11111111-2222-3333-4444-555555555555, app employees; nothing was sent: ` +
+        `give this tenant and job a state of its own (--state <new directory>)\n`,
+    );
+    expect(sent()).toBe(2);
+
+    // Same tenant, another job (a recreated app): refused once the job is known.
+    writeFileSync(path.join(dir, "tenant.yaml"), stringify(makeSpecInput()));
+    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(61).map((id) => row(id))));
+    const otherJob = endpoint.replace(/jobs\/[^/]+/, "jobs/API2AAD.other");
+    const job = await inbound(
+      ["upload", "--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"].concat(
+        "--endpoint",
+        otherJob,
+      ),
+      { cwd: dir, env: { INBOUND_GRAPH_TOKEN: emulator.token } },
+    );
+    expect(job.code).toBe(1);
+    expect(job.err).toContain(
+      `but this run is for tenant 0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f, app employees, job ${otherJob}`,
+    );
+    expect(sent()).toBe(2);
+
+    writeFileSync(path.join(dir, "tenant.yaml"), stringify(other));
+    const fresh = await upload("--state", "other-tenant-state");
+    expect(fresh.code).toBe(0);
+    expect(sent()).toBe(4);
+  });
+
+  it("takes call times in the future as now, with a warning, instead of waiting for them (issue 26, case 7)", async () => {
+    expect((await upload()).code).toBe(0);
+    const calls = path.join(state(), "calls.json");
+    const written = JSON.parse(readFileSync(calls, "utf8"));
+    const yearAhead = Date.now() + 365 * 24 * 3600 * 1000;
+    writeFileSync(calls, JSON.stringify({ ...written, calls: [yearAhead, yearAhead + 1] }));
+    writeFileSync(
+      path.join(dir, "hr.csv"),
+      csvOf(ids(60).map((id) => row(id, { JobTitle: "Architect" }))),
+    );
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    const result = await upload();
+    process.off("warning", onWarning);
+    expect(result.err).toBe(
+      `2 call times in the state at ${state()} are in the future (this clock, or the one that wrote them, is wrong); they are counted as now\n`,
+    );
+    expect(result.code).toBe(0);
+    expect(sent()).toBe(4);
+    expect(warnings).not.toContain("TimeoutOverflowWarning");
+    const after = JSON.parse(readFileSync(calls, "utf8")).calls as number[];
+    expect(after.every((t) => t <= Date.now())).toBe(true);
+  });
+
+  it("tightens a state directory others can write, and says so (issue 26, case 19)", async () => {
+    mkdirSync(state(), { recursive: true });
+    chmodSync(state(), 0o777);
+    const result = await upload();
+    expect(result.err).toBe(
+      `the state directory ${state()} was writable by others (mode 777); its permissions are now 700 (owner only)\n`,
+    );
+    expect(result.code).toBe(0);
+    expect(mode(state())).toBe(0o700);
   });
 
   const shardOf = () => files(state()).find((f) => f.startsWith("records/"))!;

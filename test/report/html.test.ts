@@ -2,6 +2,7 @@
  * renderHtml's limits: a run of many records gives a file of bounded size, each list cut at
  * HTML_LIST_LIMIT with a note that the JSON has them all.
  */
+import { runInNewContext } from "vm";
 import { buildReport } from "../../lib/report/build";
 import { HTML_LIST_LIMIT, renderHtml } from "../../lib/report/html";
 import type { RunRecord, RunRecordEntry } from "../../lib/upload/runRecord";
@@ -41,4 +42,27 @@ test("lists at most HTML_LIST_LIMIT records per list and says how many there are
   expect(html).toContain(
     `<p class="muted">The first ${HTML_LIST_LIMIT} of ${count}; <code>--json</code> lists them all.</p>`,
   );
+});
+
+test("the filter script survives a malformed escape in #q= and filters by it as typed (issue 26, case 20)", () => {
+  const html = renderHtml(
+    buildReport({ runs: [], logs: [], since: new Date(0), until: new Date(1) }),
+    "employees",
+  );
+  const script = /<script>([\s\S]*)<\/script>/.exec(html)![1];
+  const listeners: string[] = [];
+  const row = { textContent: "50% off", hidden: false };
+  const input = {
+    value: "",
+    addEventListener: (name: string) => listeners.push(name),
+  };
+  const shown = { textContent: "" };
+  const document = {
+    getElementById: (id: string) => (id === "filter" ? input : shown),
+    querySelectorAll: () => [row],
+  };
+  runInNewContext(script, { document, location: { hash: "#q=%" } });
+  expect(input.value).toBe("%");
+  expect(listeners).toEqual(["input"]);
+  expect(shown.textContent).toBe("1 of 1 shown");
 });

@@ -4,7 +4,8 @@
  * the report joins the two per externalId, as JSON (exact counts, pending records, no personal
  * data unless asked), text and HTML.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { execFileSync } from "child_process";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { stringify } from "yaml";
@@ -265,10 +266,81 @@ describe("inbound report: usage and input errors", () => {
       ["--since", "yesterday"],
       "--since yesterday is not a duration like 1h, 30m, 2d or an ISO date-time",
     ],
+    // Issue 26, case 11: a window without bound overflowed the stack, or grew to 4.4 GB.
+    [
+      ["--since", "0001-01-01"],
+      "--since 0001-01-01 goes back more than 30 days, longer than Entra keeps provisioning logs; pass a later time",
+    ],
+    [
+      ["--since", "100000000d"],
+      "--since 100000000d goes back more than 30 days, longer than Entra keeps provisioning logs; pass a later time",
+    ],
   ])("%j is a usage error", async (extra, message) => {
     const result = await cli(["report", ...base, ...extra, "--endpoint", app.endpoint]);
     expect(result.code).toBe(2);
     expect(result.err).toBe(`${message}\n(run \`inbound report --help\` for usage)\n`);
+  });
+
+  it.each([
+    [
+      "a null among the failed requests",
+      { failedRequests: [null] },
+      "has a malformed failed request (failedRequests[0])",
+    ],
+    ["a run id that is a path", { runId: "../../x" }, 'names run "../../x", not RUN'],
+  ])(
+    "a run.json with %s is exit 1 naming the file (issue 26, case 17)",
+    async (_what, patch, problem) => {
+      const runId = await uploadAndSeed();
+      const state = path.join(dir, ".inbound-state", "contoso", "employees");
+      const file = path.join(state, "runs", runId, "run.json");
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), ...patch }));
+      for (const window of [
+        ["--run", runId],
+        ["--since", "1h"],
+      ]) {
+        const result = await cli([
+          "report",
+          ...base,
+          ...window,
+          "--endpoint",
+          app.endpoint,
+          "--html",
+          "r.html",
+        ]);
+        expect(result.err).toBe(
+          `state document ${file} ${problem.replace("RUN", runId)}; the run record cannot be read\n`,
+        );
+        expect(result.code).toBe(1);
+      }
+    },
+  );
+
+  it("treats --html as every output path: no replacing without --force, no symlink, no FIFO (issue 26, case 18)", async () => {
+    const runId = await uploadAndSeed();
+    const args = ["report", ...base, "--run", runId, "--endpoint", app.endpoint];
+    writeFileSync(path.join(dir, "victim.txt"), "keep");
+    symlinkSync(path.join(dir, "victim.txt"), path.join(dir, "link.html"));
+    execFileSync("mkfifo", [path.join(dir, "pipe.html")]);
+    writeFileSync(path.join(dir, "old.html"), "old");
+    const link = await cli([...args, "--html", "link.html", "--force"]);
+    expect([link.code, link.err]).toEqual([
+      1,
+      "inbound report: --html link.html is a symbolic link, not a regular file; name another path\n",
+    ]);
+    expect(readFileSync(path.join(dir, "victim.txt"), "utf8")).toBe("keep");
+    const fifo = await cli([...args, "--html", "pipe.html"]);
+    expect([fifo.code, fifo.err]).toEqual([
+      1,
+      "inbound report: --html pipe.html is a FIFO (named pipe), not a regular file; name another path\n",
+    ]);
+    const old = await cli([...args, "--html", "old.html"]);
+    expect([old.code, old.err]).toEqual([
+      1,
+      "inbound report: --html old.html exists; add --force to replace it\n",
+    ]);
+    expect((await cli([...args, "--html", "old.html", "--force"])).code).toBe(0);
+    expect(readFileSync(path.join(dir, "old.html"), "utf8")).toMatch(/^<!doctype html>/i);
   });
 
   it("names the damaged run record, and an --html file that cannot be written", async () => {
@@ -277,7 +349,7 @@ describe("inbound report: usage and input errors", () => {
     const unwritable = await cli([...args, "--html", "missing/report.html"]);
     expect(unwritable.code).toBe(1);
     expect(unwritable.err).toMatch(
-      /^--html missing\/report\.html: ENOENT: no such file or directory/,
+      /^inbound report: cannot write --html missing\/report\.html: ENOENT\n$/,
     );
     const state = path.join(dir, ".inbound-state", "contoso", "employees");
     writeFileSync(path.join(state, "runs", runId, "records-0001.jsonl"), '["1","sent",2]\n{\n');

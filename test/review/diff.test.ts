@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { diffSpecs } from "../../lib/review/diff";
+import { escapeMarkdown } from "../../lib/review/format";
 import { loadSide } from "../../lib/review/source";
 import { inbound } from "../cli/harness";
 
@@ -133,4 +134,14 @@ test("an expression rewritten with the same meaning is no change", () => {
   const after = original.replace('employeeId: "[externalId]"', 'employeeId: "[ externalId ]"');
   expect(after).not.toBe(original);
   expect(diffSpecs(load(original), load(after)).changes).toEqual([]);
+});
+
+test("--markdown shows spec values inert: no image, link, autolink or mention renders (issue 26, case 13)", () => {
+  const value =
+    "![t](http://evil.example/track.png) [x](https://evil.example) @org/security-team *b*";
+  const cell = escapeMarkdown(value);
+  expect(cell).not.toMatch(/[![\]()@*:]/);
+  // Character references render as the characters themselves.
+  const decoded = cell.replace(/&#(\d+);/g, (_m, n) => String.fromCharCode(Number(n)));
+  expect(decoded).toBe(value);
 });
