@@ -18,6 +18,7 @@ import {
   UploadPlan,
   RunOutcome,
   runUpload,
+  safeguardLines,
   summarize,
   DirectoryStateStore,
 } from "../../lib/upload";
@@ -34,6 +35,8 @@ export interface UploadCliOptions {
   dryRun?: boolean;
   only?: string;
   allowDeletes?: boolean;
+  allowLeavers?: boolean;
+  allowChanges?: boolean;
   resetState?: boolean;
   verbose?: boolean;
   delimiter?: string;
@@ -57,6 +60,14 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .option("--dry-run", "print the requests without sending anything")
     .option("--only <externalId>", "send this one record")
     .option("--allow-deletes", "override the safeguard against disabling or losing many users")
+    .option(
+      "--allow-leavers",
+      "override the safeguard against giving many users a leave date within leaverWindowDays",
+    )
+    .option(
+      "--allow-changes",
+      "override the safeguard against changing, for many users, an attribute workflows or the scope read",
+    )
     .option(
       "--reset-state",
       "move a damaged state aside (kept as a backup) and send every record again",
@@ -146,7 +157,14 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     csv,
     csvName: options.csv,
     store: new DirectoryStateStore(stateDir),
-    options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
+    options: {
+      full: options.full,
+      only: options.only,
+      allowDeletes: options.allowDeletes,
+      allowLeavers: options.allowLeavers,
+      allowChanges: options.allowChanges,
+    },
+    workflows: spec.lifecycleWorkflows,
     dryRun: options.dryRun,
     command: commandLine(options),
     resetState: options.resetState,
@@ -223,6 +241,8 @@ function commandLine(options: UploadCliOptions): string {
   const flags = [
     ["--full", options.full],
     ["--allow-deletes", options.allowDeletes],
+    ["--allow-leavers", options.allowLeavers],
+    ["--allow-changes", options.allowChanges],
     ["--reset-state", options.resetState],
     ["--verbose", options.verbose],
   ] as const;
@@ -249,12 +269,7 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
       `resuming an interrupted run: ${plan.alreadyAccepted} records were accepted already and are not sent again`,
     );
   }
-  if (plan.lost > 0) {
-    err(
-      `${plan.lost} known records are no longer in the file (the uploader cannot delete; they are forgotten)`,
-    );
-  }
-  if (plan.disables > 0) err(`${plan.disables} users go from active to inactive`);
+  for (const line of safeguardLines(plan)) err(line);
   io.out(
     `${plan.rows} rows: ${plan.toSend} to send in ${plan.requests} requests, ${plan.unchanged} unchanged, ` +
       `${summarize(plan).skipped} skipped; quota ${plan.quota.remaining} of ${plan.quota.daily} calls left today\n`,

@@ -52,3 +52,4 @@ export {
   type ScopeResult,
 } from "./scope";
 export { type SimulatedRecord, type Simulation, simulate } from "./simulate";
+export { compileWatch, LEAVE_DATE, valueDigest, type Watch, type WatchedValue } from "./watch";

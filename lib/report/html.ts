@@ -194,7 +194,11 @@ export function renderHtml(report: Report, app: string): string {
             esc(run.csv),
             esc(run.startedAt),
             esc(durationOf(run.startedAt, run.finishedAt)),
-            esc(run.status) + (run.error ? `<br><span class="muted">${esc(run.error)}</span>` : ""),
+            esc(run.status) +
+              (run.error ? `<br><span class="muted">${esc(run.error)}</span>` : "") +
+              run.overrides
+                .map((o) => `<br><span class="muted">safeguard overridden: ${esc(o)}</span>`)
+                .join(""),
             esc(run.summary.rows),
             esc(run.summary.accepted),
             esc(run.summary.unchanged),

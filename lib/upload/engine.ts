@@ -15,7 +15,7 @@
  */
 import { createHash } from "crypto";
 import type { Readable } from "stream";
-import type { ProvisioningApp } from "../model/schema";
+import type { ProvisioningApp, Workflow } from "../model/schema";
 import { retryAfterMs } from "../graph/retry";
 import {
   BulkRecord,
@@ -37,6 +37,8 @@ import {
   CsvOptions,
   CsvProblem,
   readCsvBatches,
+  compileWatch,
+  type Watch,
 } from "../records";
 import {
   ACCEPTED,
@@ -51,7 +53,9 @@ import {
   RESUMED,
   SAME,
   SEND,
+  DIRTY,
 } from "./recordTable";
+import { encodeWatch, LEAVING } from "./watchTable";
 import { Clock, RateScheduler, systemClock } from "./scheduler";
 import {
   CHECKPOINT_PREFIX,
@@ -72,6 +76,31 @@ export interface PlanOptions {
   only?: string;
   /** Override the safeguard. */
   allowDeletes?: boolean;
+  /** Override the safeguard's leave-date check (maxLeaverPercent). */
+  allowLeavers?: boolean;
+  /** Override the safeguard's check of watched attributes (maxChangePercent). */
+  allowChanges?: boolean;
+}
+
+/** A watched value that this run changes for known records (lib/records/watch.ts). */
+export interface WatchedChange {
+  attribute: string;
+  readBy: string[];
+  count: number;
+  /** Up to five externalIds, in table order. */
+  examples: string[];
+}
+
+/** What the safeguard sees of the lifecycle road: leave dates and the attributes workflows read. */
+export interface LifecycleCounts {
+  /** Known records whose leave date is newly set, or moved, to a day within the window. */
+  leavers: number;
+  leaverExamples: string[];
+  leaverWindowDays: number;
+  /** Watched values changed for at least one known record, most changes first. */
+  changes: WatchedChange[];
+  /** The values watched, whether changed or not. */
+  watched: string[];
 }
 
 export interface Duplicate {
@@ -97,6 +126,9 @@ export interface UploadPlan {
   lost: number;
   /** Records that go from active to inactive. */
   disables: number;
+  lifecycle: LifecycleCounts;
+  /** Safeguard checks that would refuse the run and were overridden, with their counts. */
+  overrides: string[];
   requests: number;
   quota: { daily: number; used: number; remaining: number };
   /** Why the run must not go ahead; empty when it may. */
@@ -120,6 +152,11 @@ export interface PlanInput {
   csv: Exclude<CsvInput, Readable>;
   store: StateStore;
   options?: PlanOptions;
+  /**
+   * The spec's lifecycle workflows: the attributes their triggers and scopes read are watched by
+   * the safeguard. Without them only the leave date and the provisioning scope are.
+   */
+  workflows?: Record<string, Workflow>;
   clock?: Clock;
 }
 
@@ -162,8 +199,17 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   if (!uploader) {
     return { problems: [{ attribute: "uploader", message: "the app has no uploader section" }] };
   }
-  const state = await loadState(input.store, clock.now());
+  const watch = compileWatch(app, input.workflows);
+  const state = await loadState(
+    input.store,
+    clock.now(),
+    watch.values.map((v) => v.name),
+  );
   const { table } = state;
+  let readWatch: ReturnType<Watch["bind"]> | undefined;
+  const safeguard = uploader.safeguard;
+  const leaveFrom = clock.now() - DAY_MS;
+  const leaveUntil = clock.now() + safeguard.leaverWindowDays * DAY_MS;
   const csvProblems: CsvProblem[] = [];
   const rowErrors: RowError[] = [];
   const duplicateLines = new Map<string, number[]>();
@@ -190,6 +236,7 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
         const compiled = compileConverter(app, header);
         if (!compiled.converter) return { problems: compiled.problems };
         convert = compiled.converter.convertJson;
+        if (watch.values.length > 0) readWatch = watch.bind(compiled.converter.targets);
         continue;
       }
       rows++;
@@ -217,6 +264,7 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       const active = row.active === true ? FILE_ACTIVE : row.active === false ? FILE_INACTIVE : 0;
       const same = table.known(index) & KNOWN && table.isKnownDigest(index, digest) ? SAME : 0;
       table.setFile(index, IN_FILE | CONVERTED | active | same);
+      if (readWatch) watchRow(state, index, row.json, readWatch, same !== 0, leaveFrom, leaveUntil);
     }
   }
   if (csvError) return { problems: [], csvError };
@@ -249,7 +297,9 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
     }
   }
 
+  const lifecycle = lifecycleCounts(state, watch, options, safeguard.leaverWindowDays);
   const refusals: string[] = [];
+  const overrides: string[] = [];
   if (options.only !== undefined) {
     const index = table.find(options.only);
     const file = index === -1 ? 0 : table.file(index);
@@ -281,6 +331,26 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       );
     }
   }
+  if (known > 0 && options.only === undefined) {
+    const checks = lifecycleSafeguard(lifecycle, known, safeguard);
+    for (const check of checks) {
+      const allowed = check.kind === "leavers" ? options.allowLeavers : options.allowChanges;
+      if (allowed) overrides.push(`${check.flag}: ${check.summary}`);
+      else refusals.push(check.refusal);
+    }
+    if (options.allowDeletes) {
+      if ((disables / known) * 100 > max) {
+        overrides.push(
+          `--allow-deletes: ${disables} of ${known} known users disabled (maxDisablePercent ${max}%)`,
+        );
+      }
+      if ((lost / known) * 100 > max) {
+        overrides.push(
+          `--allow-deletes: ${lost} of ${known} known users missing from the file (maxDisablePercent ${max}%)`,
+        );
+      }
+    }
+  }
   const rate = { ...DEFAULT_RATE, ...uploader.rate };
   const requests = Math.ceil(toSend / MAX_OPERATIONS);
   const used = state.calls.length;
@@ -307,6 +377,8 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       known,
       lost,
       disables,
+      lifecycle,
+      overrides,
       requests,
       quota: { daily: rate.dailyQuota, used, remaining },
       refusals,
@@ -316,6 +388,169 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
     },
     problems: [],
   };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Reads the watched values of a converted row. An unchanged record (`same`) has the values last
+ * accepted: they become the known digests where the state has none (a state from before version
+ * 3, or a value newly watched), so that the next change to them is seen.
+ */
+function watchRow(
+  state: UploaderState,
+  index: number,
+  json: string,
+  read: ReturnType<Watch["bind"]>,
+  same: boolean,
+  leaveFrom: number,
+  leaveUntil: number,
+): void {
+  const { watch, table } = state;
+  if (same && watch.hasKnown(index)) {
+    watch.setFile(index, watch.knownDigests(index));
+    return;
+  }
+  const { digests, leaveAt } = read(json);
+  watch.setFile(index, digests);
+  const leaving = leaveAt !== undefined && leaveAt >= leaveFrom && leaveAt <= leaveUntil;
+  watch.setFlags(index, leaving ? LEAVING : 0);
+  if (same) {
+    const known = watch.knownDigests(index);
+    const filled = Uint16Array.from(known, (d, i) => (d === 0 ? digests[i] : d));
+    watch.setKnown(index, filled);
+    table.setKnown(index, table.known(index) | DIRTY);
+  }
+}
+
+/** The watched values this run changes for known records that it sends. */
+function lifecycleCounts(
+  state: UploaderState,
+  watch: Watch,
+  options: PlanOptions,
+  leaverWindowDays: number,
+): LifecycleCounts {
+  const { table } = state;
+  const width = state.watch.width;
+  const counts = new Array<number>(width).fill(0);
+  // The first five by line: the state is read shard by shard, not in file order.
+  const examples: number[][] = Array.from({ length: width }, () => []);
+  let leavers = 0;
+  const leaverExamples: number[] = [];
+  const byLine = (a: number, b: number) => table.line(a) - table.line(b);
+  const keep = (list: number[], index: number) => {
+    if (list.length === 5 && table.line(index) > table.line(list[4])) return;
+    list.push(index);
+    list.sort(byLine);
+    if (list.length > 5) list.pop();
+  };
+  const idsOf = (list: number[]) => list.map((index) => table.id(index));
+  if (width > 0 && options.only === undefined) {
+    for (let index = 0; index < table.size; index++) {
+      if (!(table.known(index) & KNOWN) || !(table.file(index) & SEND)) continue;
+      for (let value = 0; value < width; value++) {
+        const was = state.watch.known(index, value);
+        if (was === 0 || was === state.watch.file(index, value)) continue;
+        counts[value]++;
+        keep(examples[value], index);
+        if (value === watch.leaveDate && state.watch.flags(index) & LEAVING) {
+          leavers++;
+          keep(leaverExamples, index);
+        }
+      }
+    }
+  }
+  const changes = watch.values
+    .map((v, i) => ({
+      attribute: v.name,
+      readBy: v.readBy,
+      count: counts[i],
+      examples: idsOf(examples[i]),
+      checked: v.changeChecked,
+    }))
+    .filter((c) => c.count > 0 && c.checked)
+    .map(({ checked: _checked, ...change }) => change)
+    .sort((a, b) => b.count - a.count);
+  return {
+    leavers,
+    leaverExamples: idsOf(leaverExamples),
+    leaverWindowDays,
+    changes,
+    watched: watch.values.map((v) => v.name),
+  };
+}
+
+interface SafeguardCheck {
+  kind: "leavers" | "changes";
+  flag: "--allow-leavers" | "--allow-changes";
+  summary: string;
+  refusal: string;
+}
+
+/** The lifecycle checks over their thresholds: each a refusal, or an override when allowed. */
+function lifecycleSafeguard(
+  lifecycle: LifecycleCounts,
+  known: number,
+  safeguard: { maxLeaverPercent: number; maxChangePercent: number; leaverWindowDays: number },
+): SafeguardCheck[] {
+  const checks: SafeguardCheck[] = [];
+  const percent = (n: number) => ((n / known) * 100).toFixed(1);
+  const ids = (list: string[], n: number) =>
+    `${list.join(", ")}${n > list.length ? `, … (${n - list.length} more)` : ""}`;
+  if ((lifecycle.leavers / known) * 100 > safeguard.maxLeaverPercent) {
+    const summary = `${lifecycle.leavers} of ${known} known users get a leave date within ${safeguard.leaverWindowDays} days (${percent(lifecycle.leavers)}%, maxLeaverPercent ${safeguard.maxLeaverPercent}%)`;
+    checks.push({
+      kind: "leavers",
+      flag: "--allow-leavers",
+      summary,
+      refusal: `safeguard: ${summary}, more than allowed: the leaver workflows disable them on that date (externalId ${ids(lifecycle.leaverExamples, lifecycle.leavers)}); check the HR file, or pass --allow-leavers if this is intended`,
+    });
+  }
+  for (const change of lifecycle.changes) {
+    if ((change.count / known) * 100 <= safeguard.maxChangePercent) continue;
+    const summary = `${change.attribute} changes for ${change.count} of ${known} known users (${percent(change.count)}%, maxChangePercent ${safeguard.maxChangePercent}%)`;
+    checks.push({
+      kind: "changes",
+      flag: "--allow-changes",
+      summary,
+      refusal: `safeguard: ${summary}, more than allowed: ${change.readBy.join(", ")} read${change.readBy.length > 1 ? "" : "s"} it (externalId ${ids(change.examples, change.count)}); check the HR file, or pass --allow-changes if this is intended`,
+    });
+  }
+  return checks;
+}
+
+/** A record as its checkpoint keeps it: with the watched values' digests as planned. */
+function checkpointEntry(state: UploaderState, record: BulkRecord): RecordEntry {
+  const entry: RecordEntry = [record.externalId, record.hash, record.active];
+  if (state.watch.width === 0) return entry;
+  return [...entry, encodeWatch(state.watch.fileDigests(state.table.find(record.externalId)))];
+}
+
+/**
+ * What the safeguard counted, in lines for an operator: the same for `upload` (dry run or not)
+ * and `simulate`. Names only externalIds and attributes, never an HR value.
+ */
+export function safeguardLines(plan: UploadPlan): string[] {
+  const lines: string[] = [];
+  if (plan.lost > 0) {
+    lines.push(
+      `${plan.lost} known records are no longer in the file (the uploader cannot delete; they are forgotten)`,
+    );
+  }
+  if (plan.disables > 0) lines.push(`${plan.disables} users go from active to inactive`);
+  const { lifecycle } = plan;
+  if (lifecycle.leavers > 0) {
+    lines.push(
+      `${lifecycle.leavers} of ${plan.known} known users get a leave date within ${lifecycle.leaverWindowDays} days (externalId ${lifecycle.leaverExamples.join(", ")}${lifecycle.leavers > 5 ? ", …" : ""})`,
+    );
+  }
+  for (const c of lifecycle.changes) {
+    lines.push(
+      `${c.attribute} changes for ${c.count} of ${plan.known} known users; read by ${c.readBy.join(", ")} (externalId ${c.examples.join(", ")}${c.count > 5 ? ", …" : ""})`,
+    );
+  }
+  for (const o of plan.overrides) lines.push(`safeguard overridden: ${o}`);
+  return lines;
 }
 
 /** The file changed between the planning pass and the sending pass. */
@@ -561,7 +796,7 @@ export async function executePlan(
     const body = bulkBody(records);
     // Only what the checkpoint and a failure report need outlives the body: a request may be in
     // flight for seconds, and the users' JSON is in the body already.
-    const entries: RecordEntry[] = records.map((r) => [r.externalId, r.hash, r.active]);
+    const entries: RecordEntry[] = records.map((r) => checkpointEntry(plan.state, r));
     const lines = records.map((r) => r.line);
     records = [];
     const calls: number[] = [];
@@ -631,7 +866,11 @@ export async function executePlan(
       try {
         await options.store.put(
           `${CHECKPOINT_PREFIX}${name}`,
-          JSON.stringify({ records: entries, calls }),
+          JSON.stringify({
+            records: entries,
+            calls,
+            ...(plan.state.watch.width > 0 ? { watch: plan.state.watch.names } : {}),
+          }),
         );
       } catch (err) {
         unrecorded += entries.length;

@@ -18,6 +18,7 @@ export {
   planBatches,
   planUpload,
   type Progress,
+  safeguardLines,
   type UploadPlan,
   type UploadResult,
 } from "./engine";

@@ -5,7 +5,7 @@
  * every guarantee of docs/uploader.md "What can go wrong" lives here or below.
  */
 import type { Readable } from "stream";
-import type { ProvisioningApp } from "../model/schema";
+import type { ProvisioningApp, Workflow } from "../model/schema";
 import { BulkTarget, checkBulkTarget } from "./bulk";
 import type { MappingProblem, CsvInput } from "../records";
 import {
@@ -32,6 +32,8 @@ export interface RunInput {
   csvName: string;
   store: StateStore;
   options?: PlanOptions;
+  /** The spec's lifecycle workflows, whose triggers and scopes the safeguard watches. */
+  workflows?: Record<string, Workflow>;
   /**
    * Finds the job and signs in, and returns its bulkUpload URL and the Graph client to post
    * through. Called only when there is something to send, after the lock is held and the state
@@ -216,6 +218,7 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
         csv: input.csv,
         store,
         options: input.options,
+        workflows: input.workflows,
         clock,
       });
     } catch (err) {

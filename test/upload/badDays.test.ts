@@ -1,0 +1,193 @@
+/**
+ * Bad HR days (issue 25): exports that would hurt people by the lifecycle road are refused before
+ * the first request, driven through the command line against the Graph emulator, which records
+ * what it received and in which request.
+ */
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { stringify } from "yaml";
+import { inbound } from "../cli/harness";
+import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
+import { DirectoryStateStore, listRuns, readRunHeader } from "../../lib/upload";
+import { csvOf, makeSpecInput, row, seedApiDrivenApp } from "./helpers";
+
+const DISPLAY_NAME = "Contoso HR inbound - employees";
+const DAY = 86_400_000;
+
+let emulator: GraphEmulator;
+let app: { servicePrincipalId: string; jobId: string; endpoint: string };
+let dir: string;
+beforeEach(async () => {
+  emulator = await startGraphEmulator();
+  app = await seedApiDrivenApp(emulator, DISPLAY_NAME);
+  dir = mkdtempSync(path.join(tmpdir(), "inbound-baddays-"));
+});
+afterEach(() => emulator.close());
+
+/** externalIds of each bulk request the emulator accepted. */
+const bulk = () =>
+  emulator.state.directory.bulkUploads.map((u) =>
+    (u.body as { Operations: { data: { externalId: string } }[] }).Operations.map(
+      (o) => o.data.externalId,
+    ),
+  );
+
+/** The sample app with a leave date (column Custom01) and a mover workflow on department. */
+function writeSpec(): void {
+  const input = makeSpecInput({
+    ...makeSpecInput().provisioning.employees.uploader.csv.columns,
+    "ext:LeaveDate": "[Custom01]",
+  }) as ReturnType<typeof makeSpecInput> & Record<string, unknown>;
+  const employees = input.provisioning.employees as Record<string, unknown> & {
+    scimExtension: { attributes: Record<string, string> };
+    mappings: Record<string, unknown>;
+  };
+  employees.scimExtension.attributes.LeaveDate = "dateTime";
+  employees.mappings.employeeLeaveDateTime = "[ext:LeaveDate]";
+  const spec = {
+    ...input,
+    lifecycleWorkflows: {
+      move: {
+        category: "mover",
+        displayName: "Move",
+        trigger: { attributeChanged: ["department"] },
+        tasks: ["notifyManagerOfUserMove"],
+      },
+      leave: {
+        category: "leaver",
+        displayName: "Leave",
+        trigger: { attribute: "employeeLeaveDateTime" },
+        tasks: ["disableUserAccount"],
+      },
+    },
+  };
+  writeFileSync(path.join(dir, "tenant.yaml"), stringify(spec));
+}
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => String(1001 + i));
+const base = ["--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"];
+const cli = (args: string[]) =>
+  inbound(args, { cwd: dir, env: { INBOUND_GRAPH_TOKEN: emulator.token } });
+const upload = (...extra: string[]) =>
+  cli(["upload", ...base, "--endpoint", app.endpoint, ...extra]);
+const writeCsv = (rows: string[]) => writeFileSync(path.join(dir, "hr.csv"), csvOf(rows));
+
+/** 200 people sent once, so that the state knows them. */
+async function firstLoad(): Promise<void> {
+  writeSpec();
+  writeCsv(ids(200).map((id) => row(id)));
+  const first = await upload();
+  expect(first.code).toBe(0);
+  expect(bulk().flat()).toHaveLength(200);
+}
+
+const inTenDays = new Date(Date.now() + 10 * DAY).toISOString().slice(0, 10);
+
+describe("the safeguard sees the lifecycle road", () => {
+  it("refuses leave dates for 60 of 200 people ten days from now, before the first request", async () => {
+    await firstLoad();
+    const leaving = ids(60);
+    writeCsv(ids(200).map((id) => row(id, leaving.includes(id) ? { Custom01: inTenDays } : {})));
+    const refused = await upload();
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      "refused: safeguard: 60 of 200 known users get a leave date within 30 days (30.0%, maxLeaverPercent 5%), more than allowed: the leaver workflows disable them on that date (externalId 1001, 1002, 1003, 1004, 1005, … (55 more)); check the HR file, or pass --allow-leavers if this is intended",
+    );
+    // The leave date alone is the leaver check's, not a change a trigger reads.
+    expect(refused.err).not.toContain("maxChangePercent");
+    expect(refused.err).not.toContain(inTenDays);
+    expect(bulk()).toHaveLength(4);
+
+    // The dry run and simulate count the same.
+    const dry = await upload("--dry-run");
+    expect(dry.code).toBe(1);
+    expect(dry.err).toContain("60 of 200 known users get a leave date within 30 days");
+    const simulated = await cli(["simulate", ...base]);
+    expect(simulated.out + simulated.err).toContain(
+      "60 of 200 known users get a leave date within 30 days (externalId 1001, 1002, 1003, 1004, 1005, …)",
+    );
+
+    const allowed = await upload("--allow-leavers");
+    expect(allowed.code).toBe(0);
+    expect(bulk().slice(4).flat()).toEqual(leaving);
+    const store = new DirectoryStateStore(path.join(dir, ".inbound-state", "contoso", "employees"));
+    const runs = await listRuns(store);
+    const record = await readRunHeader(store, runs[runs.length - 1]);
+    expect(record?.overrides).toEqual([
+      "--allow-leavers: 60 of 200 known users get a leave date within 30 days (30.0%, maxLeaverPercent 5%)",
+    ]);
+    expect(record?.command).toContain("--allow-leavers");
+  });
+
+  it("lets a leave date far ahead, or a few near ones, through", async () => {
+    await firstLoad();
+    const far = new Date(Date.now() + 90 * DAY).toISOString().slice(0, 10);
+    writeCsv(
+      ids(200).map((id, i) => row(id, { Custom01: i < 60 ? far : i < 65 ? inTenDays : "" })),
+    );
+    const sent = await upload();
+    expect(sent.code).toBe(0);
+    expect(sent.err).toContain("5 of 200 known users get a leave date within 30 days");
+    expect(bulk().slice(4).flat()).toHaveLength(65);
+  });
+
+  it("refuses moving 100 of 200 people to another department, naming the attribute and the count", async () => {
+    await firstLoad();
+    writeCsv(ids(200).map((id, i) => row(id, i % 2 === 0 ? { Department: "Sales" } : {})));
+    const refused = await upload();
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      "refused: safeguard: department changes for 100 of 200 known users (50.0%, maxChangePercent 20%), more than allowed: workflow move (attributeChanged) reads it (externalId 1001, 1003, 1005, 1007, 1009, … (95 more)); check the HR file, or pass --allow-changes if this is intended",
+    );
+    expect(refused.err).not.toContain("Sales");
+    expect(bulk()).toHaveLength(4);
+    const allowed = await upload("--allow-changes");
+    expect(allowed.code).toBe(0);
+    expect(allowed.err).toContain(
+      "safeguard overridden: --allow-changes: department changes for 100 of 200 known users",
+    );
+    expect(bulk().slice(4).flat()).toHaveLength(100);
+    const report = await cli([
+      "report",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--endpoint",
+      app.endpoint,
+    ]);
+    expect(report.out).toContain(
+      "safeguard overridden: --allow-changes: department changes for 100 of 200 known users (50.0%, maxChangePercent 20%)",
+    );
+  });
+
+  it("upgrades a state written before the watch digests, and sees the next change", async () => {
+    await firstLoad();
+    const stateDir = path.join(dir, ".inbound-state", "contoso", "employees");
+    const store = new DirectoryStateStore(stateDir);
+    // Make it a version 2 state: no watch names, no digests on the shard lines.
+    const calls = JSON.parse((await store.get("calls.json"))!) as Record<string, unknown>;
+    expect(calls.version).toBe(3);
+    expect(calls.watch).toEqual(["employeeLeaveDateTime", "department"]);
+    delete calls.watch;
+    await store.put("calls.json", JSON.stringify({ ...calls, version: 2 }));
+    for (const key of await store.list("records/")) {
+      const text = (await store.get(key))!;
+      const lines = text.split("\n").filter(Boolean);
+      const old = lines.map((l) => JSON.stringify((JSON.parse(l) as unknown[]).slice(0, 3)));
+      await store.put(key, old.map((l) => l + "\n").join(""));
+    }
+    // Unchanged: nothing is sent, and the state is upgraded with the digests.
+    const same = await upload();
+    expect(same.code).toBe(0);
+    expect(bulk()).toHaveLength(4);
+    const upgraded = JSON.parse((await store.get("calls.json"))!) as Record<string, unknown>;
+    expect(upgraded.version).toBe(3);
+    expect(upgraded.watch).toEqual(["employeeLeaveDateTime", "department"]);
+    writeCsv(ids(200).map((id, i) => row(id, i < 100 ? { Department: "Sales" } : {})));
+    const refused = await upload();
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("department changes for 100 of 200 known users");
+  });
+});
