@@ -112,6 +112,8 @@ export interface UploadPlan {
   header: string[];
   /** Data rows read (rows with a wrong field count included). */
   rows: number;
+  /** Records that converted and are on one line only: what could be sent. */
+  valid: number;
   /** Records to send. */
   toSend: number;
   unchanged: number;
@@ -281,10 +283,12 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   let toSend = 0;
   let unchanged = 0;
   let alreadyAccepted = 0;
+  let valid = 0;
   for (let index = 0; index < table.size; index++) {
     const was = table.known(index);
     const file = table.file(index);
     if (was & KNOWN) known++;
+    if (file & CONVERTED && !(file & DUPLICATE)) valid++;
     if (options.only !== undefined) continue;
     if (was & KNOWN && !(file & IN_FILE)) lost++;
     if (!(file & CONVERTED) || file & DUPLICATE) continue;
@@ -368,6 +372,7 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
     plan: {
       header,
       rows,
+      valid,
       toSend,
       unchanged,
       alreadyAccepted,
@@ -737,6 +742,12 @@ export async function executePlan(
   let unrecorded = 0;
   /** The status of the last requests that ended in a hopeless answer, and how many in a row. */
   let repeated = { status: 0, count: 0 };
+  /**
+   * Slow start: until a request is accepted, one is sent at a time, so that a wrong endpoint or a
+   * token without the permission costs one or two calls of the daily quota, not a window's worth.
+   */
+  let opened = false;
+  let refusedBeforeOpen = 0;
   /** A state write failed: nothing more is sent, and the state is left as the checkpoints have it. */
   let stateFailed = false;
   const stateFailure = (key: string, err: unknown, what: string) => {
@@ -850,6 +861,9 @@ export async function executePlan(
       failedRecords += entries.length;
       failed.push({ request: number, records: entries.length, lines, ...failure });
       if (failure.status !== undefined && HOPELESS.has(failure.status)) {
+        if (!opened && ++refusedBeforeOpen >= 2) {
+          stopped ??= `bulkUpload refused the first ${refusedBeforeOpen} requests (${failure.status} ${failure.error}) and has accepted none; the rest would be refused the same way, so the run stops instead of spending the daily quota: check the endpoint, the token's SynchronizationData-User.Upload permission and the records`;
+        }
         repeated =
           repeated.status === failure.status
             ? { status: failure.status, count: repeated.count + 1 }
@@ -862,6 +876,7 @@ export async function executePlan(
       }
     } else {
       repeated = { status: 0, count: 0 };
+      opened = true;
       // Written before counting the records as accepted: a crash after this line resends nothing.
       try {
         await options.store.put(
@@ -918,6 +933,8 @@ export async function executePlan(
         const task = sendBatch(next.value, number);
         running.add(task);
         task.finally(() => running.delete(task)).catch(() => undefined);
+        // Slow start: the next request waits for this one's answer until one is accepted.
+        if (!opened) await task.catch(() => undefined);
       }
     } finally {
       await batches.return(undefined);

@@ -230,6 +230,12 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
     if (csvError) return failed(`${input.csvName}: ${csvError.message}; nothing was sent`);
     if (!plan) return { ...failed("the column mapping does not fit the file"), problems };
     input.onPlan?.(plan);
+    if (plan.rows > 0 && plan.valid === 0 && plan.options.only === undefined) {
+      return failed(
+        `no row of ${input.csvName} can be sent (see the errors above); nothing was sent`,
+        { plan },
+      );
+    }
     if (plan.refusals.length > 0) {
       return failed(`refused, nothing sent: ${plan.refusals.join("; ")}`, { plan });
     }

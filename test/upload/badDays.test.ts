@@ -191,3 +191,60 @@ describe("the safeguard sees the lifecycle road", () => {
     expect(refused.err).toContain("department changes for 100 of 200 known users");
   });
 });
+
+/** The bulkUpload requests the emulator received, whatever it answered. */
+const bulkRequests = () => emulator.requests.filter((r) => r.path.endsWith("/bulkUpload"));
+
+describe("slow start and grouped errors", () => {
+  it.each([
+    [403, "a token without the upload permission", 1],
+    [404, "a wrong endpoint", 2],
+  ] as const)(
+    "stops after at most two requests when every one is refused with %i (%s)",
+    async (status, _case, most) => {
+      writeSpec();
+      writeCsv(ids(600).map((id) => row(id)));
+      emulator.faults.add({ path: /\/bulkUpload$/, status, times: 100 });
+      const run = await upload();
+      expect(run.code).toBe(1);
+      expect(bulkRequests()).toHaveLength(most);
+      expect(run.err).toContain("stopped: ");
+      expect(run.out).toContain(`not attempted ${600 - most * 50}`);
+    },
+  );
+
+  it("opens up to its concurrency after the first request is accepted", async () => {
+    writeSpec();
+    writeCsv(ids(600).map((id) => row(id)));
+    // The first answer is slow: nothing else may start before it.
+    emulator.faults.add({ path: /\/bulkUpload$/, delayMs: 300, times: 1 });
+    const run = await upload();
+    expect(run.code).toBe(0);
+    // Recorded when answered: without the slow start the other eleven, sent at once, would be
+    // answered during the first one's 300 ms.
+    const requests = bulkRequests();
+    expect(requests).toHaveLength(12);
+    const firstId = (r: (typeof requests)[number]) =>
+      (r.body as { Operations: { data: { externalId: string } }[] }).Operations[0].data.externalId;
+    const first = requests.find((r) => firstId(r) === "1001")!;
+    const others = requests.filter((r) => r !== first);
+    expect(Math.min(...others.map((r) => r.at))).toBeGreaterThanOrEqual(first.at);
+  });
+
+  it("groups 100 rows with the same bad date into one line and exits 1, sending nothing", async () => {
+    writeSpec();
+    writeCsv(ids(100).map((id) => row(id, { HireDate: "31/12/2020" })));
+    const run = await upload();
+    expect(run.code).toBe(1);
+    const lines = run.err.split("\n").filter(Boolean);
+    expect(lines).toEqual([
+      'hr.csv: 100 rows skipped: ext:HireDate (column HireDate): expected a date yyyy-MM-dd or an ISO 8601 date-time; convert other formats with FormatDateTime([column], , "<in>", "yyyy-MM-dd") (value hidden; --verbose shows it) (lines 2, 3, 4, 5, 6, …)',
+      "--verbose lists every skipped row",
+      "no row of hr.csv can be sent (see the errors above); nothing was sent",
+    ]);
+    expect(bulkRequests()).toHaveLength(0);
+    const verbose = await upload("--verbose");
+    expect(verbose.code).toBe(1);
+    expect(verbose.err.split("\n").filter((l) => l.includes("31/12/2020"))).toHaveLength(100);
+  });
+});
