@@ -51,5 +51,5 @@ export {
   scopeClauseProblem,
   type ScopeResult,
 } from "./scope";
-export { type SimulatedRecord, type Simulation, simulate } from "./simulate";
+export { readTarget, type SimulatedRecord, type Simulation, simulate } from "./simulate";
 export { compileWatch, LEAVE_DATE, valueDigest, type Watch, type WatchedValue } from "./watch";

@@ -56,6 +56,13 @@ import {
   DIRTY,
 } from "./recordTable";
 import { encodeWatch, LEAVING } from "./watchTable";
+import {
+  ManagerLinks,
+  managerLevels,
+  managerReader,
+  unknownManagers,
+  type UnknownManagers,
+} from "./managers";
 import { Clock, RateScheduler, systemClock } from "./scheduler";
 import {
   CHECKPOINT_PREFIX,
@@ -131,6 +138,13 @@ export interface UploadPlan {
   lifecycle: LifecycleCounts;
   /** Safeguard checks that would refuse the run and were overridden, with their counts. */
   overrides: string[];
+  /** Manager ids of records sent that are neither in the file nor known from earlier runs. */
+  unknownManagers: UnknownManagers;
+  /**
+   * Per record sent (table index), how many of its managers above it this run sends too: the
+   * sending pass sends level 0 first, then 1, … so that a manager goes in an earlier request.
+   */
+  managerLevels?: Uint8Array;
   requests: number;
   quota: { daily: number; used: number; remaining: number };
   /** Why the run must not go ahead; empty when it may. */
@@ -209,6 +223,8 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   );
   const { table } = state;
   let readWatch: ReturnType<Watch["bind"]> | undefined;
+  let readManager: ReturnType<typeof managerReader>;
+  const links = new ManagerLinks();
   const safeguard = uploader.safeguard;
   const leaveFrom = clock.now() - DAY_MS;
   const leaveUntil = clock.now() + safeguard.leaverWindowDays * DAY_MS;
@@ -239,6 +255,9 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
         if (!compiled.converter) return { problems: compiled.problems };
         convert = compiled.converter.convertJson;
         if (watch.values.length > 0) readWatch = watch.bind(compiled.converter.targets);
+        if (options.only === undefined) {
+          readManager = managerReader(app, compiled.converter.targets);
+        }
         continue;
       }
       rows++;
@@ -267,6 +286,10 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       const same = table.known(index) & KNOWN && table.isKnownDigest(index, digest) ? SAME : 0;
       table.setFile(index, IN_FILE | CONVERTED | active | same);
       if (readWatch) watchRow(state, index, row.json, readWatch, same !== 0, leaveFrom, leaveUntil);
+      if (readManager && (!same || options.full)) {
+        const manager = readManager(row.json);
+        if (manager !== undefined) links.set(index, table.add(manager));
+      }
     }
   }
   if (csvError) return { problems: [], csvError };
@@ -302,6 +325,9 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   }
 
   const lifecycle = lifecycleCounts(state, watch, options, safeguard.leaverWindowDays);
+  const managers = readManager
+    ? { unknown: unknownManagers(table, links), levels: managerLevels(table, links) }
+    : undefined;
   const refusals: string[] = [];
   const overrides: string[] = [];
   if (options.only !== undefined) {
@@ -356,7 +382,10 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
     }
   }
   const rate = { ...DEFAULT_RATE, ...uploader.rate };
-  const requests = Math.ceil(toSend / MAX_OPERATIONS);
+  // Each level of managers goes in requests of its own.
+  const requests = managers
+    ? levelCounts(table, managers.levels).reduce((n, c) => n + Math.ceil(c / MAX_OPERATIONS), 0)
+    : Math.ceil(toSend / MAX_OPERATIONS);
   const used = state.calls.length;
   const remaining = Math.max(0, rate.dailyQuota - used);
   if (requests > remaining) {
@@ -384,6 +413,8 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       disables,
       lifecycle,
       overrides,
+      unknownManagers: managers?.unknown ?? { ids: 0, examples: [], records: 0 },
+      ...(managers ? { managerLevels: managers.levels } : {}),
       requests,
       quota: { daily: rate.dailyQuota, used, remaining },
       refusals,
@@ -555,7 +586,23 @@ export function safeguardLines(plan: UploadPlan): string[] {
     );
   }
   for (const o of plan.overrides) lines.push(`safeguard overridden: ${o}`);
+  const unknown = plan.unknownManagers;
+  if (unknown.ids > 0) {
+    lines.push(
+      `${unknown.ids} manager id${unknown.ids > 1 ? "s are" : " is"} neither in the file nor known from earlier runs: ${unknown.examples.join(", ")}${unknown.ids > 5 ? ", …" : ""} (manager of ${unknown.records} records sent); Entra leaves their manager empty until a record with that id is sent`,
+    );
+  }
   return lines;
+}
+
+/** How many records are sent at each manager level. */
+function levelCounts(table: UploadPlan["state"]["table"], levels: Uint8Array): number[] {
+  const counts: number[] = [];
+  for (let index = 0; index < table.size; index++) {
+    if (!(table.file(index) & SEND)) continue;
+    counts[levels[index]] = (counts[levels[index]] ?? 0) + 1;
+  }
+  return Array.from(counts, (c) => c ?? 0);
 }
 
 /** The file changed between the planning pass and the sending pass. */
@@ -563,20 +610,47 @@ class SourceChanged extends Error {}
 
 /**
  * The sending pass: the records the plan chose, in file order, in bulk-sized groups. Each is
- * converted again and must still be what was planned: the safeguard judged that content.
+ * converted again and must still be what was planned: the safeguard judged that content. When
+ * managers are sent with their reports, the file is read once per level of managers: the top
+ * managers first, each level in requests of its own, so that a manager is in an earlier request
+ * than its reports.
  */
 export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[]> {
   const { table } = plan.state;
   if (plan.toSend === 0) return;
-  // One bit per CSV line: 125 KB for a million lines, where a sorted list would take 4 MB.
+  const levels = plan.managerLevels;
+  // One byte per CSV line, its level + 1 (0: not sent): 1 MB for a million lines, where a
+  // sorted list would take 4 MB.
   let lastLine = 0;
+  let deepest = 0;
   for (let index = 0; index < table.size; index++) {
-    if (table.file(index) & SEND) lastLine = Math.max(lastLine, table.line(index));
+    if (!(table.file(index) & SEND)) continue;
+    lastLine = Math.max(lastLine, table.line(index));
+    if (levels) deepest = Math.max(deepest, levels[index]);
   }
-  const chosen = new Uint8Array((lastLine >> 3) + 1);
+  const chosen = new Uint8Array(lastLine + 1);
   for (let index = 0; index < table.size; index++) {
-    if (table.file(index) & SEND) chosen[table.line(index) >> 3] |= 1 << (table.line(index) & 7);
+    if (table.file(index) & SEND) chosen[table.line(index)] = (levels ? levels[index] : 0) + 1;
   }
+  let found = 0;
+  for (let level = 0; level <= deepest; level++) {
+    found += yield* levelBatches(plan, chosen, level + 1, lastLine);
+  }
+  if (found < plan.toSend) {
+    throw new SourceChanged(
+      `the CSV file changed while it was being sent (${plan.toSend - found} planned rows are gone); run again to send the rest`,
+    );
+  }
+}
+
+/** One reading of the file: the chosen lines marked `mark`, in bulk-sized groups; their count. */
+async function* levelBatches(
+  plan: UploadPlan,
+  chosen: Uint8Array,
+  mark: number,
+  lastLine: number,
+): AsyncGenerator<BulkRecord[], number> {
+  const { table } = plan.state;
   const changed = (line: number) =>
     new SourceChanged(
       `the CSV file changed while it was being sent (line ${line} is not what was planned); run again to send the rest`,
@@ -605,7 +679,7 @@ export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[
         continue;
       }
       if (item.line > lastLine) break reading;
-      if (!(chosen[item.line >> 3] & (1 << (item.line & 7)))) continue;
+      if (chosen[item.line] !== mark) continue;
       found++;
       const row = plan.source.convert(item.fields, item.line);
       const index = row.externalId === undefined ? -1 : table.find(row.externalId);
@@ -630,11 +704,7 @@ export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[
     }
   }
   if (batch.length > 0) yield batch;
-  if (found < plan.toSend) {
-    throw new SourceChanged(
-      `the CSV file changed while it was being sent (${plan.toSend - found} planned rows are gone); run again to send the rest`,
-    );
-  }
+  return found;
 }
 
 /**

@@ -248,3 +248,42 @@ describe("slow start and grouped errors", () => {
     expect(verbose.err.split("\n").filter((l) => l.includes("31/12/2020"))).toHaveLength(100);
   });
 });
+
+describe("managers first", () => {
+  it("sends a manager in an earlier request than its reports, whatever the file's order", async () => {
+    writeSpec();
+    const reports = ids(100).map((id) => row(id, { ManagerID: "2000" }));
+    writeCsv([...reports, row("2000", { ManagerID: "3000" }), row("3000", { ManagerID: "" })]);
+    const run = await upload();
+    expect(run.code).toBe(0);
+    expect(bulk()).toEqual([["3000"], ["2000"], ids(50), ids(100).slice(50)]);
+    expect(run.err).not.toContain("manager id");
+  });
+
+  it("names manager ids that are neither in the file nor known, and still sends (exit 0)", async () => {
+    writeSpec();
+    writeCsv([
+      ...ids(3).map((id) => row(id, { ManagerID: "9001" })),
+      row("1004", { ManagerID: "1001" }),
+      row("1005", { ManagerID: "9002" }),
+    ]);
+    const run = await upload();
+    expect(run.code).toBe(0);
+    expect(run.err).toContain(
+      "2 manager ids are neither in the file nor known from earlier runs: 9001, 9002 (manager of 4 records sent); Entra leaves their manager empty until a record with that id is sent",
+    );
+    expect(bulk().flat()).toHaveLength(5);
+    // A manager known from an earlier run is not named again, though no longer in the file.
+    const rest = [
+      ...ids(3).map((id) => row(id, { ManagerID: "9001" })),
+      row("1004", { ManagerID: "1001" }),
+    ];
+    writeCsv([...rest, row("1005", { ManagerID: "" }), row("9001", { ManagerID: "" })]);
+    expect((await upload()).code).toBe(0);
+    writeCsv([...rest, row("1005", { ManagerID: "" }), row("1006", { ManagerID: "9001" })]);
+    const later = await upload("--allow-deletes");
+    expect(later.code).toBe(0);
+    expect(later.err).not.toContain("manager id");
+    expect(bulk().slice(-1)).toEqual([["1006"]]);
+  });
+});
