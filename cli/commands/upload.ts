@@ -20,6 +20,10 @@ import {
   runUpload,
   safeguardLines,
   summarize,
+  acceptedIds,
+  followRecords,
+  parseWait,
+  systemClock,
   DirectoryStateStore,
 } from "../../lib/upload";
 import type { MappingProblem } from "../../lib/records";
@@ -38,6 +42,7 @@ export interface UploadCliOptions {
   allowLeavers?: boolean;
   allowChanges?: boolean;
   resetState?: boolean;
+  wait?: string;
   verbose?: boolean;
   delimiter?: string;
 }
@@ -71,6 +76,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .option(
       "--reset-state",
       "move a damaged state aside (kept as a backup) and send every record again",
+    )
+    .option(
+      "--wait <duration>",
+      "then follow the records sent in the provisioning logs until each has an outcome (10m, 1h)",
     )
     .option("--verbose", "show HR field values in messages")
     .option(
@@ -151,6 +160,13 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
   );
   const csv = path.resolve(io.cwd, options.csv);
   if (refuseIrregularFile(io, "--csv", options.csv, csv)) return EXIT.failed;
+  const waitMs = options.wait === undefined ? undefined : parseWait(options.wait);
+  if (options.wait !== undefined && waitMs === undefined) {
+    io.err(`--wait ${options.wait} is not a duration like 90s, 10m or 1h\n`);
+    return EXIT.usage;
+  }
+  const startedAt = Date.now();
+  let job: (JobRef & { graphBaseUrl: string }) | undefined;
   const bar = progressBar(io);
   const run = await runUpload({
     app,
@@ -173,7 +189,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),
     onProgress: bar.update,
     connect: async () => {
-      const job = await resolveJob(io, spec, app, options);
+      job = await resolveJob(io, spec, app, options);
       // A sign-in that fails, or is for another tenant, stops the run before the first record.
       await graphTokenProvider(io.env, job.graphBaseUrl, spec.tenant.id)();
       // The client every Graph call of the CLI uses: uploads retry and wait as deploys do.
@@ -181,6 +197,79 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     },
   });
   bar.finish();
+  const code = await reportRun(io, options, run);
+  if (waitMs === undefined || !job || !run.plan || !run.result || run.result.accepted === 0) {
+    return code;
+  }
+  // A minute early: the service's clock and this one's may differ a little.
+  const since = new Date(startedAt - 60_000);
+  return waitForProcessing(io, spec.tenant.id, job, run.plan, since, waitMs);
+}
+
+/**
+ * `--wait`: the exit code says what the service did: 0 when every record sent was processed, 3
+ * when some failed or are still pending, 1 when none was processed at all.
+ */
+async function waitForProcessing(
+  io: CliIo,
+  tenantId: string,
+  job: JobRef & { graphBaseUrl: string },
+  plan: UploadPlan,
+  since: Date,
+  waitMs: number,
+): Promise<number> {
+  const ids = acceptedIds(plan);
+  io.err(
+    `waiting up to ${Math.round(waitMs / 1000)} s for the provisioning logs of ${ids.length} records\n`,
+  );
+  let outcome;
+  try {
+    outcome = await followRecords({
+      graph: graphClient(io, job.graphBaseUrl, tenantId),
+      servicePrincipalId: job.servicePrincipalId,
+      jobId: job.jobId,
+      since,
+      externalIds: ids,
+      until: Date.now() + waitMs,
+      clock: systemClock,
+      // The logs trail the requests by minutes: a read every 30 s is often enough.
+      pollMs: Math.min(30_000, Math.max(100, waitMs / 10)),
+    });
+  } catch (err) {
+    io.err(`the provisioning logs could not be read: ${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
+  const { processed, failed, pending, total } = outcome;
+  io.out(
+    `processed ${processed} of ${total}, failed ${failed.length}, pending ${pending.length}\n`,
+  );
+  for (const f of failed.slice(0, 5)) {
+    io.err(
+      `failed: externalId ${safeText(f.externalId)}: ${safeText(f.reason ?? "no reason given")}\n`,
+    );
+  }
+  if (pending.length > 0) {
+    const shown = pending.slice(0, 5).map(safeText).join(", ");
+    io.err(`pending: externalId ${shown}${pending.length > 5 ? ", …" : ""}\n`);
+  }
+  if (processed + failed.length === 0) {
+    const j = outcome.job;
+    io.err(
+      paint(
+        io,
+        "red",
+        `accepted, nothing processed: the job's schedule is ${j?.state ?? "unknown"}, its status ${j?.code ?? "unknown"}` +
+          (j?.quarantine ? ` (quarantined: ${j.quarantine})` : "") +
+          "; a paused or quarantined job, or an inactive provisioning agent (Active Directory), processes nothing",
+      ) + "\n",
+    );
+    return EXIT.failed;
+  }
+  return failed.length > 0 || pending.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** Prints what the run did; returns its exit code. */
+async function reportRun(io: CliIo, options: UploadCliOptions, run: RunOutcome): Promise<number> {
   const { plan, result } = run;
   if (run.problems.length > 0) {
     printProblems(io, options.spec, options.app, run.problems);
@@ -236,6 +325,7 @@ function commandLine(options: UploadCliOptions): string {
     ["--state", options.state],
     ["--only", options.only],
     ["--delimiter", options.delimiter],
+    ["--wait", options.wait],
   ] as const;
   for (const [flag, value] of valued) if (value !== undefined) words.push(flag, value);
   const flags = [

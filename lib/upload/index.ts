@@ -43,6 +43,7 @@ export {
   type WithheldLine,
 } from "./runRecord";
 export { type Clock, systemClock } from "./scheduler";
+export { acceptedIds, followRecords, type FollowOutcome, parseWait } from "./wait";
 export {
   DirectoryStateStore,
   type LockAttempt,

@@ -287,3 +287,50 @@ describe("managers first", () => {
     expect(bulk().slice(-1)).toEqual([["1006"]]);
   });
 });
+
+describe("upload --wait", () => {
+  const job = () =>
+    emulator.state.provisioning.servicePrincipals.get(app.servicePrincipalId)!.jobs.get(app.jobId)!
+      .job;
+
+  it("follows the records in the provisioning logs: exit 0 when all were processed", async () => {
+    writeSpec();
+    job().schedule.state = "Active";
+    job().status = { code: "Active", quarantine: null };
+    writeCsv(ids(3).map((id) => row(id)));
+    const run = await upload("--wait", "5s");
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("processed 3 of 3, failed 0, pending 0");
+  });
+
+  it("exits 1 and shows the job's state when the service processed nothing", async () => {
+    writeSpec();
+    job().schedule.state = "Paused";
+    job().status = { code: "Paused", quarantine: null };
+    writeCsv(ids(3).map((id) => row(id)));
+    const run = await upload("--wait", "1s");
+    expect(run.code).toBe(1);
+    expect(run.out).toContain("processed 0 of 3, failed 0, pending 3");
+    expect(run.err).toContain(
+      "accepted, nothing processed: the job's schedule is Paused, its status Paused",
+    );
+  });
+
+  it("exits 3 when records failed, naming them", async () => {
+    writeSpec();
+    job().schedule.state = "Active";
+    job().status = { code: "Active", quarantine: null };
+    // A job without a User mapping fails every record.
+    const entry = emulator.state.provisioning.servicePrincipals
+      .get(app.servicePrincipalId)!
+      .jobs.get(app.jobId)!;
+    (entry.schema as { synchronizationRules: unknown[] }).synchronizationRules = [];
+    writeCsv(ids(2).map((id) => row(id)));
+    const run = await upload("--wait", "5s");
+    expect(run.code).toBe(3);
+    expect(run.out).toContain("processed 0 of 2, failed 2, pending 0");
+    expect(run.err).toContain(
+      "failed: externalId 1001: NoUserMapping: the job's schema has no mapping for User objects",
+    );
+  });
+});
