@@ -147,6 +147,12 @@ export interface UploadPlan {
   managerLevels?: Uint8Array;
   requests: number;
   quota: { daily: number; used: number; remaining: number };
+  /**
+   * A load larger than what is left of the daily quota, every record of it new to the state (a
+   * first load, or its continuation): this run sends what fits and stops; each next run sends the
+   * next part, never what was accepted. `days` counts today.
+   */
+  load?: { requests: number; days: number };
   /** Why the run must not go ahead; empty when it may. */
   refusals: string[];
   state: UploaderState;
@@ -307,6 +313,7 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   let unchanged = 0;
   let alreadyAccepted = 0;
   let valid = 0;
+  let newToSend = 0;
   for (let index = 0; index < table.size; index++) {
     const was = table.known(index);
     const file = table.file(index);
@@ -320,6 +327,7 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
     else {
       table.setFile(index, file | SEND);
       toSend++;
+      if (!(was & KNOWN)) newToSend++;
       if (file & FILE_INACTIVE && was & KNOWN_ACTIVE) disables++;
     }
   }
@@ -388,7 +396,11 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
     : Math.ceil(toSend / MAX_OPERATIONS);
   const used = state.calls.length;
   const remaining = Math.max(0, rate.dailyQuota - used);
-  if (requests > remaining) {
+  let load: UploadPlan["load"];
+  const loading = newToSend === toSend && remaining > 0 && options.only === undefined;
+  if (requests > remaining && loading) {
+    load = { requests, days: 1 + Math.ceil((requests - remaining) / rate.dailyQuota) };
+  } else if (requests > remaining) {
     refusals.push(
       `daily quota: the run needs ${requests} bulkUpload calls but only ${remaining} of ${rate.dailyQuota} remain (${used} made by this uploader in the last 24 h); wait, raise rate.dailyQuota if the tenant has ID Governance (6,000), or send part with --only`,
     );
@@ -417,6 +429,7 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       ...(managers ? { managerLevels: managers.levels } : {}),
       requests,
       quota: { daily: rate.dailyQuota, used, remaining },
+      ...(load ? { load } : {}),
       refusals,
       state,
       options,
@@ -586,6 +599,11 @@ export function safeguardLines(plan: UploadPlan): string[] {
     );
   }
   for (const o of plan.overrides) lines.push(`safeguard overridden: ${o}`);
+  if (plan.load) {
+    lines.push(
+      `this load of ${plan.toSend} new records needs ${plan.load.requests} bulkUpload calls, more than the ${plan.quota.remaining} left of the daily quota of ${plan.quota.daily}: it takes about ${plan.load.days} days (retries count too). This run sends what fits and stops; run again on each next day (the schedule does) to send the next part: what was accepted is never sent again`,
+    );
+  }
   const unknown = plan.unknownManagers;
   if (unknown.ids > 0) {
     lines.push(
@@ -847,13 +865,17 @@ export async function executePlan(
 
   /** One HTTP call in a slot already acquired; the slot is released whatever happens. */
   const journal = new SendJournal(options.store, `${SENT_PREFIX}${runId}.json`);
+  /** Calls started, including those whose journal write is still under way. */
+  let reserved = 0;
   const call = async (body: string, calls: number[]) => {
     try {
       if (stopped) throw new Stop(stopped);
-      if (callTimes.length >= plan.quota.remaining) {
+      // Counted before the journal write is awaited: calls that start meanwhile see it.
+      if (reserved >= plan.quota.remaining) {
         stopped = `the daily quota of ${plan.quota.daily} calls is reached; the rest is sent by the next run`;
         throw new Stop(stopped);
       }
+      reserved++;
       const now = clock.now();
       // Recorded before it is sent: a call that cannot be counted is not made.
       try {

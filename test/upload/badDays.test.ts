@@ -34,11 +34,13 @@ const bulk = () =>
   );
 
 /** The sample app with a leave date (column Custom01) and a mover workflow on department. */
-function writeSpec(): void {
-  const input = makeSpecInput({
+function writeSpec(uploader: Record<string, unknown> = {}): void {
+  const columns = {
     ...makeSpecInput().provisioning.employees.uploader.csv.columns,
     "ext:LeaveDate": "[Custom01]",
-  }) as ReturnType<typeof makeSpecInput> & Record<string, unknown>;
+  };
+  const input = makeSpecInput(columns, uploader) as ReturnType<typeof makeSpecInput> &
+    Record<string, unknown>;
   const employees = input.provisioning.employees as Record<string, unknown> & {
     scimExtension: { attributes: Record<string, string> };
     mappings: Record<string, unknown>;
@@ -332,5 +334,27 @@ describe("upload --wait", () => {
     expect(run.err).toContain(
       "failed: externalId 1001: NoUserMapping: the job's schema has no mapping for User objects",
     );
+  });
+});
+
+describe("a first load larger than the daily quota", () => {
+  it("says how many days it takes, sends what fits, and goes on the next day without re-sending", async () => {
+    writeSpec({ rate: { dailyQuota: 3 } });
+    writeCsv(ids(400).map((id) => row(id)));
+    const first = await upload();
+    expect(first.code).toBe(3);
+    expect(first.err).toContain(
+      "this load of 400 new records needs 8 bulkUpload calls, more than the 3 left of the daily quota of 3: it takes about 3 days",
+    );
+    expect(bulk()).toEqual([ids(50), ids(100).slice(50), ids(150).slice(100)]);
+    // The next day: the calls of the first are more than 24 h old.
+    const store = new DirectoryStateStore(path.join(dir, ".inbound-state", "contoso", "employees"));
+    const calls = JSON.parse((await store.get("calls.json"))!) as { calls: number[] };
+    calls.calls = calls.calls.map((t) => t - DAY - 60_000);
+    await store.put("calls.json", JSON.stringify(calls));
+    const second = await upload();
+    expect(second.code).toBe(3);
+    expect(second.err).toContain("this load of 250 new records needs 5 bulkUpload calls");
+    expect(bulk().slice(3).flat()).toEqual(ids(300).slice(150));
   });
 });
