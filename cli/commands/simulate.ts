@@ -5,6 +5,8 @@ import { delimiterArgument, withDelimiter } from "../delimiter";
 import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
 import { simulate, SimulatedRecord } from "../../lib/records";
 import { loadApp, printProblems } from "../session";
+import { DirectoryStateStore, planUpload, safeguardLines, StateDamaged } from "../../lib/upload";
+import type { ProvisioningApp, TenantSpec } from "../../lib/model/schema";
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
   program
@@ -26,6 +28,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     )
     .option("--details", "each record in full (SCIM record, every mapped value), not one line")
     .option("--verbose", "show HR field values in error messages")
+    .option(
+      "--state <dir>",
+      "the uploader's state, for the safeguard's counts (default .inbound-state/<tenant>/<app>)",
+    )
     .option(
       "--delimiter <char>",
       "CSV delimiter instead of the spec's (tab: tab)",
@@ -88,6 +94,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
             "\n",
         );
       }
+      if (!options.json) {
+        const safeguard = await safeguardView(io.cwd, loaded.spec, app, csv, options);
+        if (safeguard) io.out(safeguard);
+      }
       const failed =
         result.csvProblems.length > 0 ||
         result.records.some((r) => !r.scim || r.withheld || r.conflicts.length > 0);
@@ -105,6 +115,45 @@ interface SimulateOptions {
   details?: boolean;
   verbose?: boolean;
   delimiter?: string;
+  state?: string;
+}
+
+/**
+ * What `upload` would count against the state it keeps, by the same plan: the safeguard's
+ * counts, and its refusals. Nothing is written; without a state there is nothing to compare.
+ */
+async function safeguardView(
+  cwd: string,
+  spec: TenantSpec,
+  app: ProvisioningApp,
+  csv: string,
+  options: SimulateOptions,
+): Promise<string | undefined> {
+  const stateDir = path.resolve(
+    cwd,
+    options.state ?? path.join(".inbound-state", spec.tenant.name, options.app),
+  );
+  let planned;
+  try {
+    planned = await planUpload({
+      app,
+      csv,
+      store: new DirectoryStateStore(stateDir),
+      workflows: spec.lifecycleWorkflows,
+    });
+  } catch (err) {
+    if (err instanceof StateDamaged) return `safeguard: ${err.message}\n`;
+    throw err;
+  }
+  const plan = planned.plan;
+  if (!plan || plan.known === 0) return undefined;
+  const safeguard = plan.refusals.filter((r) => r.startsWith("safeguard:"));
+  const lines = [
+    `against the uploader's state (${plan.known} known records): ${plan.toSend} would be sent, ${plan.unchanged} unchanged`,
+    ...safeguardLines(plan),
+    ...safeguard.map((r) => `upload would refuse: ${r}`),
+  ];
+  return lines.join("\n") + "\n";
 }
 
 function withoutDetails<T extends SimulatedRecord>(record: T): T {

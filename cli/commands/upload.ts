@@ -18,7 +18,12 @@ import {
   UploadPlan,
   RunOutcome,
   runUpload,
+  safeguardLines,
   summarize,
+  acceptedIds,
+  followRecords,
+  parseWait,
+  systemClock,
 } from "../../lib/upload";
 import { pasteable } from "../invocation";
 import { listLines, shownValue } from "../../lib/records";
@@ -34,7 +39,10 @@ export interface UploadCliOptions {
   dryRun?: boolean;
   only?: string;
   allowDeletes?: boolean;
+  allowLeavers?: boolean;
+  allowChanges?: boolean;
   resetState?: boolean;
+  wait?: string;
   verbose?: boolean;
   delimiter?: string;
 }
@@ -58,8 +66,20 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .option("--only <externalId>", "send this one record")
     .option("--allow-deletes", "override the safeguard against disabling or losing many users")
     .option(
+      "--allow-leavers",
+      "override the safeguard against giving many users a leave date within leaverWindowDays",
+    )
+    .option(
+      "--allow-changes",
+      "override the safeguard against changing, for many users, an attribute workflows or the scope read",
+    )
+    .option(
       "--reset-state",
       "move a damaged state aside (kept as a backup) and send every record again",
+    )
+    .option(
+      "--wait <duration>",
+      "then follow the records sent in the provisioning logs until each has an outcome (10m, 1h)",
     )
     .option("--verbose", "show HR field values in messages")
     .option(
@@ -88,13 +108,28 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
   }
   const csv = path.resolve(io.cwd, options.csv);
   if (refuseIrregularFile(io, "--csv", options.csv, csv)) return EXIT.failed;
+  const waitMs = options.wait === undefined ? undefined : parseWait(options.wait);
+  if (options.wait !== undefined && waitMs === undefined) {
+    io.err(`--wait ${options.wait} is not a duration like 90s, 10m or 1h\n`);
+    return EXIT.usage;
+  }
+  const startedAt = Date.now();
+  // The job and session the run sent to, for --wait to read its logs from.
+  let found: Awaited<ReturnType<typeof jobSession>> | undefined;
   const bar = progressBar(io);
   const run = await runUpload({
     app,
     csv,
     csvName: options.csv,
     store: state.store,
-    options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
+    options: {
+      full: options.full,
+      only: options.only,
+      allowDeletes: options.allowDeletes,
+      allowLeavers: options.allowLeavers,
+      allowChanges: options.allowChanges,
+    },
+    workflows: spec.lifecycleWorkflows,
     dryRun: options.dryRun,
     command: commandLine(options),
     resetState: options.resetState,
@@ -104,7 +139,8 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),
     onProgress: bar.update,
     connect: async () => {
-      const { job, session } = await jobSession(io, spec, app, options);
+      found = await jobSession(io, spec, app, options);
+      const { job, session } = found;
       // A sign-in that fails, or is for another tenant, stops the run before the first record.
       await session.token();
       // The client every Graph call of the CLI uses: uploads retry and wait as deploys do.
@@ -112,6 +148,78 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     },
   });
   bar.finish();
+  const code = await reportRun(io, options, run);
+  if (waitMs === undefined || !found || !run.plan || !run.result || run.result.accepted === 0) {
+    return code;
+  }
+  // A minute early: the service's clock and this one's may differ a little.
+  const since = new Date(startedAt - 60_000);
+  return waitForProcessing(io, found, run.plan, since, waitMs);
+}
+
+/**
+ * `--wait`: the exit code says what the service did: 0 when every record sent was processed, 3
+ * when some failed or are still pending, 1 when none was processed at all.
+ */
+async function waitForProcessing(
+  io: CliIo,
+  { job, session }: NonNullable<Awaited<ReturnType<typeof jobSession>>>,
+  plan: UploadPlan,
+  since: Date,
+  waitMs: number,
+): Promise<number> {
+  const ids = acceptedIds(plan);
+  io.err(
+    `waiting up to ${Math.round(waitMs / 1000)} s for the provisioning logs of ${ids.length} records\n`,
+  );
+  let outcome;
+  try {
+    outcome = await followRecords({
+      graph: session.client,
+      servicePrincipalId: job.servicePrincipalId,
+      jobId: job.jobId,
+      since,
+      externalIds: ids,
+      until: Date.now() + waitMs,
+      clock: systemClock,
+      // The logs trail the requests by minutes: a read every 30 s is often enough.
+      pollMs: Math.min(30_000, Math.max(100, waitMs / 10)),
+    });
+  } catch (err) {
+    io.err(`the provisioning logs could not be read: ${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
+  const { processed, failed, pending, total } = outcome;
+  io.out(
+    `processed ${processed} of ${total}, failed ${failed.length}, pending ${pending.length}\n`,
+  );
+  for (const f of failed.slice(0, 5)) {
+    io.err(
+      `failed: externalId ${safeText(f.externalId)}: ${safeText(f.reason ?? "no reason given")}\n`,
+    );
+  }
+  if (pending.length > 0) {
+    const shown = pending.slice(0, 5).map(safeText).join(", ");
+    io.err(`pending: externalId ${shown}${pending.length > 5 ? ", …" : ""}\n`);
+  }
+  if (processed + failed.length === 0) {
+    const j = outcome.job;
+    io.err(
+      paint(
+        io,
+        "red",
+        `accepted, nothing processed: the job's schedule is ${j?.state ?? "unknown"}, its status ${j?.code ?? "unknown"}` +
+          (j?.quarantine ? ` (quarantined: ${j.quarantine})` : "") +
+          "; a paused or quarantined job, or an inactive provisioning agent (Active Directory), processes nothing",
+      ) + "\n",
+    );
+    return EXIT.failed;
+  }
+  return failed.length > 0 || pending.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** Prints what the run did; returns its exit code. */
+async function reportRun(io: CliIo, options: UploadCliOptions, run: RunOutcome): Promise<number> {
   const { plan, result } = run;
   if (run.problems.length > 0) {
     printProblems(io, options.spec, options.app, run.problems);
@@ -176,11 +284,14 @@ function commandLine(options: UploadCliOptions): string {
     ["--state", options.state],
     ["--only", options.only],
     ["--delimiter", options.delimiter],
+    ["--wait", options.wait],
   ] as const;
   for (const [flag, value] of valued) if (value !== undefined) words.push(flag, value);
   const flags = [
     ["--full", options.full],
     ["--allow-deletes", options.allowDeletes],
+    ["--allow-leavers", options.allowLeavers],
+    ["--allow-changes", options.allowChanges],
     ["--reset-state", options.resetState],
     ["--verbose", options.verbose],
   ] as const;
@@ -190,12 +301,16 @@ function commandLine(options: UploadCliOptions): string {
 
 function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): void {
   const err = (text: string) => io.err(text + "\n");
-  for (const p of plan.csvProblems) err(`${options.csv}:${p.line}: skipped: the row ${p.message}`);
-  for (const e of plan.rowErrors) {
-    const columns = e.columns.length ? ` (column ${e.columns.join(", ")})` : "";
-    err(
-      `${options.csv}:${e.line}: skipped: ${e.attribute}${columns}: ${options.verbose ? safeText(e.detail) : e.message}`,
-    );
+  if (options.verbose) {
+    for (const p of plan.csvProblems) {
+      err(`${options.csv}:${p.line}: skipped: the row ${p.message}`);
+    }
+    for (const e of plan.rowErrors) {
+      const columns = e.columns.length ? ` (column ${e.columns.join(", ")})` : "";
+      err(`${options.csv}:${e.line}: skipped: ${e.attribute}${columns}: ${safeText(e.detail)}`);
+    }
+  } else {
+    for (const line of groupedRowErrors(options.csv, plan)) err(line);
   }
   for (const d of plan.duplicates) {
     err(
@@ -207,16 +322,43 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): voi
       `resuming an interrupted run: ${plan.alreadyAccepted} records were accepted already and are not sent again`,
     );
   }
-  if (plan.lost > 0) {
-    err(
-      `${plan.lost} known records are no longer in the file (the uploader cannot delete; they are forgotten)`,
-    );
-  }
-  if (plan.disables > 0) err(`${plan.disables} users go from active to inactive`);
+  for (const line of safeguardLines(plan)) err(line);
   io.out(
     `${plan.rows} rows: ${plan.toSend} to send in ${plan.requests} requests, ${plan.unchanged} unchanged, ` +
       `${summarize(plan).skipped} skipped; quota ${plan.quota.remaining} of ${plan.quota.daily} calls left today\n`,
   );
+}
+
+/**
+ * One line per kind of fault (the same value-free message for the same column), with its count
+ * and first five lines: a file whose 100 rows share one bad date says so once. `--verbose` lists
+ * every row, with its value.
+ */
+function groupedRowErrors(csv: string, plan: UploadPlan): string[] {
+  const kinds = new Map<string, number[]>();
+  const add = (kind: string, line: number) => {
+    const lines = kinds.get(kind);
+    if (lines) lines.push(line);
+    else kinds.set(kind, [line]);
+  };
+  for (const p of plan.csvProblems) add(`the row ${p.message}`, p.line);
+  for (const e of plan.rowErrors) {
+    const columns = e.columns.length ? ` (column ${e.columns.join(", ")})` : "";
+    add(`${e.attribute}${columns}: ${e.message}`, e.line);
+  }
+  const out: string[] = [];
+  for (const [kind, lines] of kinds) {
+    if (lines.length === 1) {
+      out.push(`${csv}:${lines[0]}: skipped: ${kind}`);
+      continue;
+    }
+    const first = lines.slice(0, 5).join(", ") + (lines.length > 5 ? ", …" : "");
+    out.push(`${csv}: ${lines.length} rows skipped: ${kind} (lines ${first})`);
+  }
+  if (out.length < plan.csvProblems.length + plan.rowErrors.length) {
+    out.push("--verbose lists every skipped row");
+  }
+  return out;
 }
 
 function reportResult(io: CliIo, run: RunOutcome, options: UploadCliOptions): void {

@@ -266,9 +266,39 @@ const uploader = z
           .describe(
             "Refuse a run that would disable, or lose, more than this share of known users.",
           ),
+        maxLeaverPercent: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(5)
+          .describe(
+            "Refuse a run that sets or moves the leave date of more than this share of known users to a day within leaverWindowDays (`--allow-leavers` overrides).",
+          ),
+        leaverWindowDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(3650)
+          .default(30)
+          .describe("How many days ahead a new leave date counts for maxLeaverPercent."),
+        maxChangePercent: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(20)
+          .describe(
+            "Refuse a run that changes, for more than this share of known users, an attribute that a workflow trigger (`attributeChanged`), a workflow scope or the provisioning scope reads (`--allow-changes` overrides).",
+          ),
       })
-      .default({ maxDisablePercent: 10 })
-      .describe("Guards against a truncated or wrong HR file."),
+      .default({
+        maxDisablePercent: 10,
+        maxLeaverPercent: 5,
+        leaverWindowDays: 30,
+        maxChangePercent: 20,
+      })
+      .describe(
+        "Guards against a truncated or wrong HR file: mass disables, missing records, leave dates and changes that start workflows.",
+      ),
     rate: z
       .strictObject({
         requestsPerWindow: z

@@ -55,8 +55,10 @@ export {
 } from "./scope";
 export {
   compileSimulator,
+  readTarget,
   type RecordSimulator,
   type SimulatedRecord,
   type Simulation,
   simulate,
 } from "./simulate";
+export { compileWatch, LEAVE_DATE, valueDigest, type Watch, type WatchedValue } from "./watch";

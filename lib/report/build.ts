@@ -99,6 +99,8 @@ export interface RunInfo {
   error?: string;
   summary: RunRecord["summary"];
   failedRequests: RunRecord["failedRequests"];
+  /** Safeguard checks the run was allowed past, with their counts. */
+  overrides: string[];
 }
 
 export interface TimelineSlot {
@@ -322,6 +324,7 @@ export function buildReport(input: ReportInput): Report {
       ...(record.error ? { error: record.error } : {}),
       summary: record.summary,
       failedRequests: record.failedRequests,
+      overrides: record.overrides ?? [],
     })),
     total: records.length,
     byUpload,

@@ -265,9 +265,14 @@ export function renderHtml(report: Report, app: string): string {
       : `<ul id="runs">${report.runs
           .map(
             (run) =>
-              `<li><details><summary>${esc(run.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"))} <b>${esc(run.csv)}</b> ${esc(run.status)}: ${esc(run.summary.rows)} rows, ${esc(run.summary.accepted)} sent, ${esc(run.summary.unchanged)} unchanged, ${esc(run.summary.skipped)} withheld, ${esc(run.summary.failedRecords)} failed</summary>` +
+              `<li><details><summary>${esc(run.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"))} <b>${esc(run.csv)}</b> ${esc(run.status)}: ${esc(run.summary.rows)} rows, ${esc(run.summary.accepted)} sent, ${esc(run.summary.unchanged)} unchanged, ${esc(run.summary.skipped)} withheld, ${esc(run.summary.failedRecords)} failed` +
+              (run.overrides.length > 0 ? ` <b class="warn">safeguard overridden</b>` : "") +
+              `</summary>` +
               `<p>run <code>${esc(run.runId)}</code>, ${esc(durationOf(run.startedAt, run.finishedAt))}</p><p><code>${esc(run.command)}</code></p>` +
               (run.error ? `<p class="muted">${esc(run.error)}</p>` : "") +
+              run.overrides
+                .map((o) => `<p class="muted">safeguard overridden: ${esc(o)}</p>`)
+                .join("") +
               `</details></li>`,
           )
           .join("")}</ul>`,

@@ -61,6 +61,7 @@ export function renderText(report: Report, app: string): string {
       `  ${s.rows} rows: sent ${s.accepted}, unchanged ${s.unchanged}, withheld ${s.skipped}, failed ${s.failedRecords}, not attempted ${s.notAttempted}; ${s.calls} requests, ${s.retries} retries`,
     );
     if (run.error) line(`  ${run.error}`);
+    for (const o of run.overrides) line(`  safeguard overridden: ${o}`);
     for (const f of run.failedRequests) {
       line(
         `  request ${f.request} failed (lines ${f.lines[0]}-${f.lines[f.lines.length - 1]}): ${f.status ?? "no response"} ${f.error}`,

@@ -15,7 +15,7 @@
  */
 import { createHash } from "crypto";
 import type { Readable } from "stream";
-import type { ProvisioningApp } from "../model/schema";
+import type { ProvisioningApp, Workflow } from "../model/schema";
 import { retryAfterMs } from "../graph/retry";
 import {
   BulkRecord,
@@ -37,6 +37,8 @@ import {
   CsvOptions,
   CsvProblem,
   readCsvBatches,
+  compileWatch,
+  type Watch,
 } from "../records";
 import {
   ACCEPTED,
@@ -51,7 +53,16 @@ import {
   RESUMED,
   SAME,
   SEND,
+  DIRTY,
 } from "./recordTable";
+import { encodeWatch, LEAVING } from "./watchTable";
+import {
+  ManagerLinks,
+  managerLevels,
+  managerReader,
+  unknownManagers,
+  type UnknownManagers,
+} from "./managers";
 import { Clock, RateScheduler, systemClock } from "./scheduler";
 import {
   CHECKPOINT_PREFIX,
@@ -72,6 +83,31 @@ export interface PlanOptions {
   only?: string;
   /** Override the safeguard. */
   allowDeletes?: boolean;
+  /** Override the safeguard's leave-date check (maxLeaverPercent). */
+  allowLeavers?: boolean;
+  /** Override the safeguard's check of watched attributes (maxChangePercent). */
+  allowChanges?: boolean;
+}
+
+/** A watched value that this run changes for known records (lib/records/watch.ts). */
+export interface WatchedChange {
+  attribute: string;
+  readBy: string[];
+  count: number;
+  /** Up to five externalIds, in table order. */
+  examples: string[];
+}
+
+/** What the safeguard sees of the lifecycle road: leave dates and the attributes workflows read. */
+export interface LifecycleCounts {
+  /** Known records whose leave date is newly set, or moved, to a day within the window. */
+  leavers: number;
+  leaverExamples: string[];
+  leaverWindowDays: number;
+  /** Watched values changed for at least one known record, most changes first. */
+  changes: WatchedChange[];
+  /** The values watched, whether changed or not. */
+  watched: string[];
 }
 
 export interface Duplicate {
@@ -83,6 +119,8 @@ export interface UploadPlan {
   header: string[];
   /** Data rows read (rows with a wrong field count included). */
   rows: number;
+  /** Records that converted and are on one line only: what could be sent. */
+  valid: number;
   /** Records to send. */
   toSend: number;
   unchanged: number;
@@ -97,8 +135,24 @@ export interface UploadPlan {
   lost: number;
   /** Records that go from active to inactive. */
   disables: number;
+  lifecycle: LifecycleCounts;
+  /** Safeguard checks that would refuse the run and were overridden, with their counts. */
+  overrides: string[];
+  /** Manager ids of records sent that are neither in the file nor known from earlier runs. */
+  unknownManagers: UnknownManagers;
+  /**
+   * Per record sent (table index), how many of its managers above it this run sends too: the
+   * sending pass sends level 0 first, then 1, … so that a manager goes in an earlier request.
+   */
+  managerLevels?: Uint8Array;
   requests: number;
   quota: { daily: number; used: number; remaining: number };
+  /**
+   * A load larger than what is left of the daily quota, every record of it new to the state (a
+   * first load, or its continuation): this run sends what fits and stops; each next run sends the
+   * next part, never what was accepted. `days` counts today.
+   */
+  load?: { requests: number; days: number };
   /** Why the run must not go ahead; empty when it may. */
   refusals: string[];
   state: UploaderState;
@@ -120,6 +174,11 @@ export interface PlanInput {
   csv: Exclude<CsvInput, Readable>;
   store: StateStore;
   options?: PlanOptions;
+  /**
+   * The spec's lifecycle workflows: the attributes their triggers and scopes read are watched by
+   * the safeguard. Without them only the leave date and the provisioning scope are.
+   */
+  workflows?: Record<string, Workflow>;
   clock?: Clock;
 }
 
@@ -162,8 +221,19 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   if (!uploader) {
     return { problems: [{ attribute: "uploader", message: "the app has no uploader section" }] };
   }
-  const state = await loadState(input.store, clock.now());
+  const watch = compileWatch(app, input.workflows);
+  const state = await loadState(
+    input.store,
+    clock.now(),
+    watch.values.map((v) => v.name),
+  );
   const { table } = state;
+  let readWatch: ReturnType<Watch["bind"]> | undefined;
+  let readManager: ReturnType<typeof managerReader>;
+  const links = new ManagerLinks();
+  const safeguard = uploader.safeguard;
+  const leaveFrom = clock.now() - DAY_MS;
+  const leaveUntil = clock.now() + safeguard.leaverWindowDays * DAY_MS;
   const csvProblems: CsvProblem[] = [];
   const rowErrors: RowError[] = [];
   const duplicateLines = new Map<string, number[]>();
@@ -190,6 +260,10 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
         const compiled = compileConverter(app, header);
         if (!compiled.converter) return { problems: compiled.problems };
         convert = compiled.converter.convertJson;
+        if (watch.values.length > 0) readWatch = watch.bind(compiled.converter.targets);
+        if (options.only === undefined) {
+          readManager = managerReader(app, compiled.converter.targets);
+        }
         continue;
       }
       rows++;
@@ -217,6 +291,11 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       const active = row.active === true ? FILE_ACTIVE : row.active === false ? FILE_INACTIVE : 0;
       const same = table.known(index) & KNOWN && table.isKnownDigest(index, digest) ? SAME : 0;
       table.setFile(index, IN_FILE | CONVERTED | active | same);
+      if (readWatch) watchRow(state, index, row.json, readWatch, same !== 0, leaveFrom, leaveUntil);
+      if (readManager && (!same || options.full)) {
+        const manager = readManager(row.json);
+        if (manager !== undefined) links.set(index, table.add(manager));
+      }
     }
   }
   if (csvError) return { problems: [], csvError };
@@ -233,10 +312,13 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   let toSend = 0;
   let unchanged = 0;
   let alreadyAccepted = 0;
+  let valid = 0;
+  let newToSend = 0;
   for (let index = 0; index < table.size; index++) {
     const was = table.known(index);
     const file = table.file(index);
     if (was & KNOWN) known++;
+    if (file & CONVERTED && !(file & DUPLICATE)) valid++;
     if (options.only !== undefined) continue;
     if (was & KNOWN && !(file & IN_FILE)) lost++;
     if (!(file & CONVERTED) || file & DUPLICATE) continue;
@@ -245,11 +327,17 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
     else {
       table.setFile(index, file | SEND);
       toSend++;
+      if (!(was & KNOWN)) newToSend++;
       if (file & FILE_INACTIVE && was & KNOWN_ACTIVE) disables++;
     }
   }
 
+  const lifecycle = lifecycleCounts(state, watch, options, safeguard.leaverWindowDays);
+  const managers = readManager
+    ? { unknown: unknownManagers(table, links), levels: managerLevels(table, links) }
+    : undefined;
   const refusals: string[] = [];
+  const overrides: string[] = [];
   if (options.only !== undefined) {
     const index = table.find(options.only);
     const file = index === -1 ? 0 : table.file(index);
@@ -281,11 +369,38 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       );
     }
   }
+  if (known > 0 && options.only === undefined) {
+    const checks = lifecycleSafeguard(lifecycle, known, safeguard);
+    for (const check of checks) {
+      const allowed = check.kind === "leavers" ? options.allowLeavers : options.allowChanges;
+      if (allowed) overrides.push(`${check.flag}: ${check.summary}`);
+      else refusals.push(check.refusal);
+    }
+    if (options.allowDeletes) {
+      if ((disables / known) * 100 > max) {
+        overrides.push(
+          `--allow-deletes: ${disables} of ${known} known users disabled (maxDisablePercent ${max}%)`,
+        );
+      }
+      if ((lost / known) * 100 > max) {
+        overrides.push(
+          `--allow-deletes: ${lost} of ${known} known users missing from the file (maxDisablePercent ${max}%)`,
+        );
+      }
+    }
+  }
   const rate = { ...DEFAULT_RATE, ...uploader.rate };
-  const requests = Math.ceil(toSend / MAX_OPERATIONS);
+  // Each level of managers goes in requests of its own.
+  const requests = managers
+    ? levelCounts(table, managers.levels).reduce((n, c) => n + Math.ceil(c / MAX_OPERATIONS), 0)
+    : Math.ceil(toSend / MAX_OPERATIONS);
   const used = state.calls.length;
   const remaining = Math.max(0, rate.dailyQuota - used);
-  if (requests > remaining) {
+  let load: UploadPlan["load"];
+  const loading = newToSend === toSend && remaining > 0 && options.only === undefined;
+  if (requests > remaining && loading) {
+    load = { requests, days: 1 + Math.ceil((requests - remaining) / rate.dailyQuota) };
+  } else if (requests > remaining) {
     refusals.push(
       `daily quota: the run needs ${requests} bulkUpload calls but only ${remaining} of ${rate.dailyQuota} remain (${used} made by this uploader in the last 24 h); wait, raise rate.dailyQuota if the tenant has ID Governance (6,000), or send part with --only`,
     );
@@ -298,6 +413,7 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
     plan: {
       header,
       rows,
+      valid,
       toSend,
       unchanged,
       alreadyAccepted,
@@ -307,8 +423,13 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       known,
       lost,
       disables,
+      lifecycle,
+      overrides,
+      unknownManagers: managers?.unknown ?? { ids: 0, examples: [], records: 0 },
+      ...(managers ? { managerLevels: managers.levels } : {}),
       requests,
       quota: { daily: rate.dailyQuota, used, remaining },
+      ...(load ? { load } : {}),
       refusals,
       state,
       options,
@@ -318,25 +439,236 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   };
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Reads the watched values of a converted row. An unchanged record (`same`) has the values last
+ * accepted: they become the known digests where the state has none (a state from before version
+ * 3, or a value newly watched), so that the next change to them is seen.
+ */
+function watchRow(
+  state: UploaderState,
+  index: number,
+  json: string,
+  read: ReturnType<Watch["bind"]>,
+  same: boolean,
+  leaveFrom: number,
+  leaveUntil: number,
+): void {
+  const { watch, table } = state;
+  if (same && watch.hasKnown(index)) {
+    watch.setFile(index, watch.knownDigests(index));
+    return;
+  }
+  const { digests, leaveAt } = read(json);
+  watch.setFile(index, digests);
+  const leaving = leaveAt !== undefined && leaveAt >= leaveFrom && leaveAt <= leaveUntil;
+  watch.setFlags(index, leaving ? LEAVING : 0);
+  if (same) {
+    const known = watch.knownDigests(index);
+    const filled = Uint16Array.from(known, (d, i) => (d === 0 ? digests[i] : d));
+    watch.setKnown(index, filled);
+    table.setKnown(index, table.known(index) | DIRTY);
+  }
+}
+
+/** The watched values this run changes for known records that it sends. */
+function lifecycleCounts(
+  state: UploaderState,
+  watch: Watch,
+  options: PlanOptions,
+  leaverWindowDays: number,
+): LifecycleCounts {
+  const { table } = state;
+  const width = state.watch.width;
+  const counts = new Array<number>(width).fill(0);
+  // The first five by line: the state is read shard by shard, not in file order.
+  const examples: number[][] = Array.from({ length: width }, () => []);
+  let leavers = 0;
+  const leaverExamples: number[] = [];
+  const byLine = (a: number, b: number) => table.line(a) - table.line(b);
+  const keep = (list: number[], index: number) => {
+    if (list.length === 5 && table.line(index) > table.line(list[4])) return;
+    list.push(index);
+    list.sort(byLine);
+    if (list.length > 5) list.pop();
+  };
+  const idsOf = (list: number[]) => list.map((index) => table.id(index));
+  if (width > 0 && options.only === undefined) {
+    for (let index = 0; index < table.size; index++) {
+      if (!(table.known(index) & KNOWN) || !(table.file(index) & SEND)) continue;
+      for (let value = 0; value < width; value++) {
+        const was = state.watch.known(index, value);
+        if (was === 0 || was === state.watch.file(index, value)) continue;
+        counts[value]++;
+        keep(examples[value], index);
+        if (value === watch.leaveDate && state.watch.flags(index) & LEAVING) {
+          leavers++;
+          keep(leaverExamples, index);
+        }
+      }
+    }
+  }
+  const changes = watch.values
+    .map((v, i) => ({
+      attribute: v.name,
+      readBy: v.readBy,
+      count: counts[i],
+      examples: idsOf(examples[i]),
+      checked: v.changeChecked,
+    }))
+    .filter((c) => c.count > 0 && c.checked)
+    .map(({ checked: _checked, ...change }) => change)
+    .sort((a, b) => b.count - a.count);
+  return {
+    leavers,
+    leaverExamples: idsOf(leaverExamples),
+    leaverWindowDays,
+    changes,
+    watched: watch.values.map((v) => v.name),
+  };
+}
+
+interface SafeguardCheck {
+  kind: "leavers" | "changes";
+  flag: "--allow-leavers" | "--allow-changes";
+  summary: string;
+  refusal: string;
+}
+
+/** The lifecycle checks over their thresholds: each a refusal, or an override when allowed. */
+function lifecycleSafeguard(
+  lifecycle: LifecycleCounts,
+  known: number,
+  safeguard: { maxLeaverPercent: number; maxChangePercent: number; leaverWindowDays: number },
+): SafeguardCheck[] {
+  const checks: SafeguardCheck[] = [];
+  const percent = (n: number) => ((n / known) * 100).toFixed(1);
+  const ids = (list: string[], n: number) =>
+    `${list.join(", ")}${n > list.length ? `, … (${n - list.length} more)` : ""}`;
+  if ((lifecycle.leavers / known) * 100 > safeguard.maxLeaverPercent) {
+    const summary = `${lifecycle.leavers} of ${known} known users get a leave date within ${safeguard.leaverWindowDays} days (${percent(lifecycle.leavers)}%, maxLeaverPercent ${safeguard.maxLeaverPercent}%)`;
+    checks.push({
+      kind: "leavers",
+      flag: "--allow-leavers",
+      summary,
+      refusal: `safeguard: ${summary}, more than allowed: the leaver workflows disable them on that date (externalId ${ids(lifecycle.leaverExamples, lifecycle.leavers)}); check the HR file, or pass --allow-leavers if this is intended`,
+    });
+  }
+  for (const change of lifecycle.changes) {
+    if ((change.count / known) * 100 <= safeguard.maxChangePercent) continue;
+    const summary = `${change.attribute} changes for ${change.count} of ${known} known users (${percent(change.count)}%, maxChangePercent ${safeguard.maxChangePercent}%)`;
+    checks.push({
+      kind: "changes",
+      flag: "--allow-changes",
+      summary,
+      refusal: `safeguard: ${summary}, more than allowed: ${change.readBy.join(", ")} read${change.readBy.length > 1 ? "" : "s"} it (externalId ${ids(change.examples, change.count)}); check the HR file, or pass --allow-changes if this is intended`,
+    });
+  }
+  return checks;
+}
+
+/** A record as its checkpoint keeps it: with the watched values' digests as planned. */
+function checkpointEntry(state: UploaderState, record: BulkRecord): RecordEntry {
+  const entry: RecordEntry = [record.externalId, record.hash, record.active];
+  if (state.watch.width === 0) return entry;
+  return [...entry, encodeWatch(state.watch.fileDigests(state.table.find(record.externalId)))];
+}
+
+/**
+ * What the safeguard counted, in lines for an operator: the same for `upload` (dry run or not)
+ * and `simulate`. Names only externalIds and attributes, never an HR value.
+ */
+export function safeguardLines(plan: UploadPlan): string[] {
+  const lines: string[] = [];
+  if (plan.lost > 0) {
+    lines.push(
+      `${plan.lost} known records are no longer in the file (the uploader cannot delete; they are forgotten)`,
+    );
+  }
+  if (plan.disables > 0) lines.push(`${plan.disables} users go from active to inactive`);
+  const { lifecycle } = plan;
+  if (lifecycle.leavers > 0) {
+    lines.push(
+      `${lifecycle.leavers} of ${plan.known} known users get a leave date within ${lifecycle.leaverWindowDays} days (externalId ${lifecycle.leaverExamples.join(", ")}${lifecycle.leavers > 5 ? ", …" : ""})`,
+    );
+  }
+  for (const c of lifecycle.changes) {
+    lines.push(
+      `${c.attribute} changes for ${c.count} of ${plan.known} known users; read by ${c.readBy.join(", ")} (externalId ${c.examples.join(", ")}${c.count > 5 ? ", …" : ""})`,
+    );
+  }
+  for (const o of plan.overrides) lines.push(`safeguard overridden: ${o}`);
+  if (plan.load) {
+    lines.push(
+      `this load of ${plan.toSend} new records needs ${plan.load.requests} bulkUpload calls, more than the ${plan.quota.remaining} left of the daily quota of ${plan.quota.daily}: it takes about ${plan.load.days} days (retries count too). This run sends what fits and stops; run again on each next day (the schedule does) to send the next part: what was accepted is never sent again`,
+    );
+  }
+  const unknown = plan.unknownManagers;
+  if (unknown.ids > 0) {
+    lines.push(
+      `${unknown.ids} manager id${unknown.ids > 1 ? "s are" : " is"} neither in the file nor known from earlier runs: ${unknown.examples.join(", ")}${unknown.ids > 5 ? ", …" : ""} (manager of ${unknown.records} records sent); Entra leaves their manager empty until a record with that id is sent`,
+    );
+  }
+  return lines;
+}
+
+/** How many records are sent at each manager level. */
+function levelCounts(table: UploadPlan["state"]["table"], levels: Uint8Array): number[] {
+  const counts: number[] = [];
+  for (let index = 0; index < table.size; index++) {
+    if (!(table.file(index) & SEND)) continue;
+    counts[levels[index]] = (counts[levels[index]] ?? 0) + 1;
+  }
+  return Array.from(counts, (c) => c ?? 0);
+}
+
 /** The file changed between the planning pass and the sending pass. */
 class SourceChanged extends Error {}
 
 /**
  * The sending pass: the records the plan chose, in file order, in bulk-sized groups. Each is
- * converted again and must still be what was planned: the safeguard judged that content.
+ * converted again and must still be what was planned: the safeguard judged that content. When
+ * managers are sent with their reports, the file is read once per level of managers: the top
+ * managers first, each level in requests of its own, so that a manager is in an earlier request
+ * than its reports.
  */
 export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[]> {
   const { table } = plan.state;
   if (plan.toSend === 0) return;
-  // One bit per CSV line: 125 KB for a million lines, where a sorted list would take 4 MB.
+  const levels = plan.managerLevels;
+  // One byte per CSV line, its level + 1 (0: not sent): 1 MB for a million lines, where a
+  // sorted list would take 4 MB.
   let lastLine = 0;
+  let deepest = 0;
   for (let index = 0; index < table.size; index++) {
-    if (table.file(index) & SEND) lastLine = Math.max(lastLine, table.line(index));
+    if (!(table.file(index) & SEND)) continue;
+    lastLine = Math.max(lastLine, table.line(index));
+    if (levels) deepest = Math.max(deepest, levels[index]);
   }
-  const chosen = new Uint8Array((lastLine >> 3) + 1);
+  const chosen = new Uint8Array(lastLine + 1);
   for (let index = 0; index < table.size; index++) {
-    if (table.file(index) & SEND) chosen[table.line(index) >> 3] |= 1 << (table.line(index) & 7);
+    if (table.file(index) & SEND) chosen[table.line(index)] = (levels ? levels[index] : 0) + 1;
   }
+  let found = 0;
+  for (let level = 0; level <= deepest; level++) {
+    found += yield* levelBatches(plan, chosen, level + 1, lastLine);
+  }
+  if (found < plan.toSend) {
+    throw new SourceChanged(
+      `the CSV file changed while it was being sent (${plan.toSend - found} planned rows are gone); run again to send the rest`,
+    );
+  }
+}
+
+/** One reading of the file: the chosen lines marked `mark`, in bulk-sized groups; their count. */
+async function* levelBatches(
+  plan: UploadPlan,
+  chosen: Uint8Array,
+  mark: number,
+  lastLine: number,
+): AsyncGenerator<BulkRecord[], number> {
+  const { table } = plan.state;
   const changed = (line: number) =>
     new SourceChanged(
       `the CSV file changed while it was being sent (line ${line} is not what was planned); run again to send the rest`,
@@ -365,7 +697,7 @@ export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[
         continue;
       }
       if (item.line > lastLine) break reading;
-      if (!(chosen[item.line >> 3] & (1 << (item.line & 7)))) continue;
+      if (chosen[item.line] !== mark) continue;
       found++;
       const row = plan.source.convert(item.fields, item.line);
       const index = row.externalId === undefined ? -1 : table.find(row.externalId);
@@ -390,11 +722,7 @@ export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[
     }
   }
   if (batch.length > 0) yield batch;
-  if (found < plan.toSend) {
-    throw new SourceChanged(
-      `the CSV file changed while it was being sent (${plan.toSend - found} planned rows are gone); run again to send the rest`,
-    );
-  }
+  return found;
 }
 
 /**
@@ -511,6 +839,12 @@ export async function executePlan(
   let unrecorded = 0;
   /** The status of the last requests that ended in a hopeless answer, and how many in a row. */
   let repeated = { status: 0, count: 0 };
+  /**
+   * Slow start: until a request is accepted, one is sent at a time, so that a wrong endpoint or a
+   * token without the permission costs one or two calls of the daily quota, not a window's worth.
+   */
+  let opened = false;
+  let refusedBeforeOpen = 0;
   /** A state write failed: nothing more is sent, and the state is left as the checkpoints have it. */
   let stateFailed = false;
   const stateFailure = (key: string, err: unknown, what: string) => {
@@ -547,13 +881,17 @@ export async function executePlan(
 
   /** One HTTP call in a slot already acquired; the slot is released whatever happens. */
   const journal = new SendJournal(options.store, `${SENT_PREFIX}${runId}.json`);
+  /** Calls started, including those whose journal write is still under way. */
+  let reserved = 0;
   const call = async (body: string, calls: number[]) => {
     try {
       if (stopped) throw new Stop(stopped);
-      if (callTimes.length >= plan.quota.remaining) {
+      // Counted before the journal write is awaited: calls that start meanwhile see it.
+      if (reserved >= plan.quota.remaining) {
         stopped = `the daily quota of ${plan.quota.daily} calls is reached; the rest is sent by the next run`;
         throw new Stop(stopped);
       }
+      reserved++;
       const now = clock.now();
       // Recorded before it is sent: a call that cannot be counted is not made.
       try {
@@ -577,7 +915,7 @@ export async function executePlan(
     const body = bulkBody(records);
     // Only what the checkpoint and a failure report need outlives the body: a request may be in
     // flight for seconds, and the users' JSON is in the body already.
-    const entries: RecordEntry[] = records.map((r) => [r.externalId, r.hash, r.active]);
+    const entries: RecordEntry[] = records.map((r) => checkpointEntry(plan.state, r));
     const lines = records.map((r) => r.line);
     records = [];
     const calls: number[] = [];
@@ -636,6 +974,9 @@ export async function executePlan(
       failedRecords += entries.length;
       failed.push({ request: number, records: entries.length, lines, ...failure });
       if (failure.status !== undefined && (HOPELESS.has(failure.status) || failure.status < 400)) {
+        if (!opened && ++refusedBeforeOpen >= 2) {
+          stopped ??= `bulkUpload refused the first ${refusedBeforeOpen} requests (${failure.status} ${failure.error}) and has accepted none; the rest would be refused the same way, so the run stops instead of spending the daily quota: check the endpoint, the token's SynchronizationData-User.Upload permission and the records`;
+        }
         repeated =
           repeated.status === failure.status
             ? { status: failure.status, count: repeated.count + 1 }
@@ -648,11 +989,16 @@ export async function executePlan(
       }
     } else {
       repeated = { status: 0, count: 0 };
+      opened = true;
       // Written before counting the records as accepted: a crash after this line resends nothing.
       try {
         await options.store.put(
           `${CHECKPOINT_PREFIX}${name}`,
-          JSON.stringify({ records: entries, calls }),
+          JSON.stringify({
+            records: entries,
+            calls,
+            ...(plan.state.watch.width > 0 ? { watch: plan.state.watch.names } : {}),
+          }),
         );
       } catch (err) {
         unrecorded += entries.length;
@@ -700,6 +1046,8 @@ export async function executePlan(
         const task = sendBatch(next.value, number);
         running.add(task);
         task.finally(() => running.delete(task)).catch(() => undefined);
+        // Slow start: the next request waits for this one's answer until one is accepted.
+        if (!opened) await task.catch(() => undefined);
       }
     } finally {
       await batches.return(undefined);

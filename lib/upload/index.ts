@@ -17,6 +17,7 @@ export {
   planBatches,
   planUpload,
   type Progress,
+  safeguardLines,
   type UploadPlan,
   type UploadResult,
 } from "./engine";
@@ -48,6 +49,7 @@ export {
   type WithheldLine,
 } from "./runRecord";
 export { type Clock, systemClock } from "./scheduler";
+export { acceptedIds, followRecords, type FollowOutcome, parseWait } from "./wait";
 export {
   DirectoryStateStore,
   type LockAttempt,

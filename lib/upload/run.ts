@@ -5,7 +5,7 @@
  * every guarantee of docs/uploader.md "What can go wrong" lives here or below.
  */
 import type { Readable } from "stream";
-import type { ProvisioningApp } from "../model/schema";
+import type { ProvisioningApp, Workflow } from "../model/schema";
 import { BulkTarget, checkBulkTarget } from "./bulk";
 import type { MappingProblem, CsvInput } from "../records";
 import {
@@ -33,6 +33,8 @@ export interface RunInput {
   csvName: string;
   store: StateStore;
   options?: PlanOptions;
+  /** The spec's lifecycle workflows, whose triggers and scopes the safeguard watches. */
+  workflows?: Record<string, Workflow>;
   /**
    * Finds the job and signs in, and returns its bulkUpload URL and the Graph client to post
    * through. Called only when there is something to send, after the lock is held and the state
@@ -236,6 +238,7 @@ async function runHeld(
         csv: input.csv,
         store,
         options: input.options,
+        workflows: input.workflows,
         clock,
       });
     } catch (err) {
@@ -252,6 +255,12 @@ async function runHeld(
       );
     }
     input.onPlan?.(plan);
+    if (plan.rows > 0 && plan.valid === 0 && plan.options.only === undefined) {
+      return failed(
+        `no row of ${input.csvName} can be sent (see the errors above); nothing was sent`,
+        { plan },
+      );
+    }
     if (plan.refusals.length > 0) {
       return failed(`refused, nothing sent: ${plan.refusals.join("; ")}`, { plan });
     }

@@ -78,6 +78,11 @@ export interface RunRecord {
     lines: number[];
   }[];
   withheld: WithheldLine[];
+  /**
+   * Safeguard checks this run was allowed past (`--allow-leavers`, `--allow-changes`,
+   * `--allow-deletes`), each with its counts; absent in records written before they were kept.
+   */
+  overrides?: string[];
   /** Documents holding the records, in order. */
   recordDocuments: number;
 }
@@ -208,6 +213,7 @@ export async function writeRunRecord(store: StateStore, input: RunRecordInput): 
       lines: f.lines,
     })),
     withheld: input.plan ? withheldLines(input.plan) : [],
+    ...(input.plan && input.plan.overrides.length > 0 ? { overrides: input.plan.overrides } : {}),
     recordDocuments: part,
   };
   await store.put(headerKey(input.runId), JSON.stringify(record, null, 2) + "\n");

@@ -27,6 +27,7 @@ import {
   RecordTable,
   RESUMED,
 } from "./recordTable";
+import { decodeWatch, encodeWatch, WatchTable } from "./watchTable";
 
 export interface StateStore {
   /** Where the state lives, for messages. */
@@ -385,8 +386,14 @@ export class MemoryStateStore implements StateStore {
   }
 }
 
-/** One line of a records shard or one entry of a checkpoint: [externalId, digest, active]. */
-export type RecordEntry = [externalId: string, digest: string, active: boolean | null];
+/**
+ * One line of a records shard or one entry of a checkpoint: [externalId, digest, active], and
+ * since version 3 the digests of the values the safeguard compares (`encodeWatch`, in the order
+ * of the document's `watch` names) when there are any.
+ */
+export type RecordEntry =
+  | [externalId: string, digest: string, active: boolean | null]
+  | [externalId: string, digest: string, active: boolean | null, watch: string];
 
 export interface UploaderState {
   /** Known records (from the shards and any interrupted run's checkpoints), then this run's. */
@@ -404,6 +411,13 @@ export interface UploaderState {
   shards: Set<number>;
   /** Call times that were in the future, now counted as the time the state was read. */
   callsAhead?: number;
+  /** The safeguard's digests per record (version 3), for the names `loadState` was given. */
+  watch: WatchTable;
+  /**
+   * The shards were written for other watched names (or before version 3): every shard is
+   * rewritten, so that the names in calls.json describe every line.
+   */
+  rewrite: boolean;
 }
 
 /**
@@ -425,13 +439,19 @@ export function clampFutureCalls(calls: number[], now: number): number {
 export interface Checkpoint {
   records: RecordEntry[];
   calls: number[];
+  /** The names of the entries' watch digests (version 3). */
+  watch?: string[];
 }
 
 export const SHARDS = 32;
 const SHARD_PREFIX = "records/";
 const LEGACY_RECORDS = "records.json";
 export const CALLS = "calls.json";
-const CALLS_VERSION = 2;
+/**
+ * 2: shards and a manifest; 3: the safeguard's watch digests (names in calls.json `watch`). Older
+ * versions are read and upgraded by the next commit, never discarded.
+ */
+const CALLS_VERSION = 3;
 export const CHECKPOINT_PREFIX = "checkpoint/";
 /**
  * One document per run, `sent/<run>.json`, rewritten before each call with the times of the run's
@@ -507,16 +527,44 @@ function activeFlags(active: boolean | null): number {
   return active === true ? KNOWN_ACTIVE : active === false ? KNOWN_INACTIVE : 0;
 }
 
-function knowRecord(table: RecordTable, entry: RecordEntry, extra: number): void {
+function knowRecord(table: RecordTable, entry: RecordEntry, extra: number): number {
   const [id, digest, active] = entry;
   const index = table.add(id);
   table.setKnown(index, KNOWN | activeFlags(active) | extra | (table.known(index) & DIRTY));
   table.setKnownDigest(index, decodeDigest(digest));
+  return index;
 }
+
+/**
+ * Where each digest of a document's `watch` names goes among the names this run watches (-1:
+ * no longer watched). Values newly watched have no digest: the plan fills them in from records
+ * that are unchanged, so that the next change is seen.
+ */
+function watchMap(stored: readonly string[], watch: WatchTable): number[] {
+  return stored.map((name) => watch.names.indexOf(name));
+}
+
+function knowWatch(watch: WatchTable, index: number, entry: RecordEntry, map: number[]): boolean {
+  if (entry.length < 4 || watch.width === 0) return true;
+  const stored = decodeWatch(entry[3] as string);
+  if (!stored || stored.length !== map.length) return false;
+  const digests = new Uint16Array(watch.width);
+  map.forEach((to, from) => {
+    if (to >= 0) digests[to] = stored[from];
+  });
+  watch.setKnown(index, digests);
+  return true;
+}
+
+const isNames = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((n) => typeof n === "string");
+
+const sameNames = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((n, i) => n === b[i]);
 
 const isEntry = (value: unknown): value is RecordEntry =>
   Array.isArray(value) &&
-  value.length === 3 &&
+  (value.length === 3 || (value.length === 4 && typeof value[3] === "string")) &&
   typeof value[0] === "string" &&
   typeof value[1] === "string" &&
   /^[A-Za-z0-9_-]{11,}$/.test(value[1]) &&
@@ -525,10 +573,17 @@ const isEntry = (value: unknown): value is RecordEntry =>
 const isTimes = (value: unknown): value is number[] =>
   Array.isArray(value) && value.every((t) => typeof t === "number" && Number.isFinite(t));
 
-export async function loadState(store: StateStore, now: number): Promise<UploaderState> {
+export async function loadState(
+  store: StateStore,
+  now: number,
+  /** The values the safeguard compares (lib/records/watch.ts), in the order it reads them. */
+  watchNames: readonly string[] = [],
+): Promise<UploaderState> {
   const where = (key: string, line?: number) =>
     `${store.location}/${key}${line === undefined ? "" : `:${line}`}`;
   const table = new RecordTable();
+  const watch = new WatchTable(watchNames);
+  let storedWatch: string[] = [];
   const legacyText = await store.get(LEGACY_RECORDS);
   if (legacyText) {
     const parsed = parseDocument(store, LEGACY_RECORDS, legacyText) as {
@@ -564,12 +619,17 @@ export async function loadState(store: StateStore, now: number): Promise<Uploade
       version?: unknown;
       calls?: unknown;
       shards?: unknown;
+      watch?: unknown;
     };
-    if (parsed?.version !== 1 && parsed?.version !== CALLS_VERSION) {
+    if (parsed?.version !== 1 && parsed?.version !== 2 && parsed?.version !== CALLS_VERSION) {
       throw new StateDamaged(
         where(CALLS),
-        `has version ${String(parsed?.version)}; this inbound reads versions 1 and ${CALLS_VERSION}`,
+        `has version ${String(parsed?.version)}; this inbound reads versions 1 to ${CALLS_VERSION}`,
       );
+    }
+    if (parsed.watch !== undefined) {
+      if (!isNames(parsed.watch)) throw new StateDamaged(where(CALLS), "has malformed watch names");
+      storedWatch = parsed.watch;
     }
     if (!isTimes(parsed.calls ?? []))
       throw new StateDamaged(where(CALLS), "has malformed call times");
@@ -581,6 +641,7 @@ export async function loadState(store: StateStore, now: number): Promise<Uploade
     }
   }
   const shards = new Set<number>();
+  const shardWatch = watchMap(storedWatch, watch);
   for (let shard = 0; shard < SHARDS; shard++) {
     const key = shardKey(shard);
     const text = await store.get(key);
@@ -604,7 +665,9 @@ export async function loadState(store: StateStore, now: number): Promise<Uploade
             "is not a record (expected [externalId, digest, active])",
           );
         }
-        knowRecord(table, entry, 0);
+        if (!knowWatch(watch, knowRecord(table, entry, 0), entry, shardWatch)) {
+          throw new StateDamaged(where(key, lineNumber), "has malformed watch digests");
+        }
       }
       start = end + 1;
     }
@@ -627,9 +690,14 @@ export async function loadState(store: StateStore, now: number): Promise<Uploade
     if (!Array.isArray(checkpoint?.records) || !isTimes(checkpoint.calls)) {
       throw new StateDamaged(where(key), "is not a checkpoint (expected records and calls)");
     }
+    const names = checkpoint.watch ?? [];
+    if (!isNames(names)) throw new StateDamaged(where(key), "has malformed watch names");
+    const map = watchMap(names, watch);
     for (const entry of checkpoint.records) {
       if (!isEntry(entry)) throw new StateDamaged(where(key), "has a malformed record");
-      knowRecord(table, entry, RESUMED | DIRTY);
+      if (!knowWatch(watch, knowRecord(table, entry, RESUMED | DIRTY), entry, map)) {
+        throw new StateDamaged(where(key), "has malformed watch digests");
+      }
     }
     if (!journaled.has(runOf(key))) calls.push(...checkpoint.calls);
   }
@@ -641,6 +709,8 @@ export async function loadState(store: StateStore, now: number): Promise<Uploade
     checkpointKeys: [...checkpointKeys, ...sentKeys],
     legacy: legacyText !== undefined,
     shards,
+    watch,
+    rewrite: !sameNames(storedWatch, watch.names),
   };
 }
 
@@ -678,12 +748,13 @@ export async function commitState(
     if (file & ACCEPTED) {
       const active = file & FILE_ACTIVE ? KNOWN_ACTIVE : file & FILE_INACTIVE ? KNOWN_INACTIVE : 0;
       known = KNOWN | active | DIRTY;
+      if (state.watch.width > 0) state.watch.setKnown(index, state.watch.fileDigests(index));
     } else if (forgetLost && known & KNOWN && !(file & IN_FILE)) {
       known = DIRTY;
     }
     table.setKnown(index, known);
     shards[index] = table.idHash(index) % SHARDS;
-    if (known & DIRTY || state.legacy) dirty[shards[index]] = 1;
+    if (known & DIRTY || state.legacy || state.rewrite) dirty[shards[index]] = 1;
   }
   // The records of each shard in table order, by counting sort: one pass, not one per shard.
   const starts = new Int32Array(SHARDS + 1);
@@ -701,7 +772,7 @@ export async function commitState(
       const known = table.known(index);
       if (!(known & KNOWN)) continue;
       const active = known & KNOWN_ACTIVE ? true : known & KNOWN_INACTIVE ? false : null;
-      lines.add(JSON.stringify([table.id(index), encodeDigest(table.knownDigest(index)), active]));
+      lines.add(JSON.stringify(shardEntry(state, index, active)));
     }
     // An emptied shard stays, empty: a shard the manifest lists is never legitimately missing.
     if (lines.lines > 0 || state.shards.has(shard)) {
@@ -717,12 +788,22 @@ export async function commitState(
       version: CALLS_VERSION,
       calls: recent,
       shards: [...state.shards].sort((a, b) => a - b),
+      ...(state.watch.width > 0 ? { watch: state.watch.names } : {}),
     }),
   );
   // The journal goes after the checkpoints: a crash in between leaves calls counted twice at
   // worst, never a call not counted.
   for (const key of await store.list(CHECKPOINT_PREFIX)) await store.delete(key);
   for (const key of await store.list(SENT_PREFIX)) await store.delete(key);
+}
+
+/** A known record as a shard line: with its watch digests when it has any. */
+function shardEntry(state: UploaderState, index: number, active: boolean | null): RecordEntry {
+  const { table, watch } = state;
+  const entry: RecordEntry = [table.id(index), encodeDigest(table.knownDigest(index)), active];
+  if (watch.width === 0) return entry;
+  const digests = watch.knownDigests(index);
+  return digests.some((d) => d !== 0) ? [...entry, encodeWatch(digests)] : entry;
 }
 
 /** A document of the size of one checkpoint: proves there is room for the next one. */

@@ -51,7 +51,10 @@ describe("requests that can never succeed", () => {
 
   it("stop the run after three in a row with the same 400, instead of one call per batch", async () => {
     const clock = new FakeClock();
-    const transport = recordingGraph(clock, () => badRequest);
+    // The first is accepted: before that, two refusals stop the run (badDays.test.ts).
+    const transport = recordingGraph(clock, (call) =>
+      call === 1 ? { status: 202, body: "" } : badRequest,
+    );
     const result = await executePlan(
       await plan(csvOf(ids(1000).map((id) => row(id))), new MemoryStateStore(), clock),
       // One request at a time, so that each answer is known before the next is sent.
@@ -62,18 +65,18 @@ describe("requests that can never succeed", () => {
         clock,
       },
     );
-    expect(transport.received).toHaveLength(3);
+    expect(transport.received).toHaveLength(4);
     expect(result.stopped).toBe(
       "bulkUpload answered 400 to 3 requests in a row (BadRequest: Invalid Data Format); the rest would be refused the same way, so the run stops instead of spending the daily quota",
     );
-    expect(result.notAttempted).toBe(850);
+    expect(result.notAttempted).toBe(800);
   });
 
   it("count only consecutive ones, and the count is configurable", async () => {
     const clock = new FakeClock();
-    // Every third request is accepted: never three refusals in a row.
+    // Every third request is accepted, the first too: never three refusals in a row.
     const alternating = recordingGraph(clock, (call) =>
-      call % 3 === 0 ? { status: 202, body: "" } : badRequest,
+      call % 3 === 1 ? { status: 202, body: "" } : badRequest,
     );
     const store = new MemoryStateStore();
     const csv = csvOf(ids(600).map((id) => row(id)));
@@ -87,7 +90,9 @@ describe("requests that can never succeed", () => {
     expect(all.stopped).toBeUndefined();
     expect(alternating.received).toHaveLength(12);
 
-    const notFound = recordingGraph(clock, () => ({ status: 404, body: "" }));
+    const notFound = recordingGraph(clock, (call) =>
+      call === 1 ? { status: 202, body: "" } : { status: 404, body: "" },
+    );
     const five = await executePlan(await plan(csv, new MemoryStateStore(), clock), {
       ...notFound,
       store: new MemoryStateStore(),
@@ -95,7 +100,7 @@ describe("requests that can never succeed", () => {
       retry: { stopAfterRepeatedErrors: 5 },
       clock,
     });
-    expect(notFound.received).toHaveLength(5);
+    expect(notFound.received).toHaveLength(6);
     expect(five.stopped).toMatch(/^bulkUpload answered 404 to 5 requests in a row/);
   });
 });

@@ -452,7 +452,7 @@ describe("inbound upload and its state", () => {
       "a calls.json of another version",
       () => {
         writeFileSync(path.join(state(), "calls.json"), '{"version":9,"calls":[]}');
-        return "calls.json has version 9; this inbound reads versions 1 and 2";
+        return "calls.json has version 9; this inbound reads versions 1 to 3";
       },
     ],
     [

@@ -100,7 +100,7 @@ export function row(id: string, over: Record<string, string> = {}): string {
     LastName: "Lovelace",
     FullName: "Ada Lovelace",
     GenderPronoun: "SHE/HER",
-    ManagerID: "1000",
+    ManagerID: "",
     HireDate: "2020-01-02",
     OnLeave: "False",
     Department: "IT",
