@@ -179,7 +179,7 @@ lifecycleWorkflows:
   ).toBe("id:Send email about user inactivity");
 });
 
-test("Update user attributes is sent by the id of Microsoft's Graph example, its argument as written", () => {
+test("Update user attributes is looked up by display name at deploy time, its argument sent as written", () => {
   const spec = specFrom(`
 lifecycleWorkflows:
   attrs:
@@ -191,9 +191,9 @@ lifecycleWorkflows:
           attributeUpdates: '[{"attribute":"department","value":"Sales"}]'
 `);
   const [task] = compileWorkflow(spec.lifecycleWorkflows.attrs, resolver).tasks;
-  // https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes
+  // Its id is in no Graph reference page or taskDefinitions response: never hard-coded.
   expect([task.taskDefinitionId, task.arguments]).toEqual([
-    "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
+    "<taskDefinition:Update user attributes>",
     [{ name: "attributeUpdates", value: '[{"attribute":"department","value":"Sales"}]' }],
   ]);
 });
