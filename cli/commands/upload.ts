@@ -96,6 +96,28 @@ export function printProblems(io: CliIo, file: string, appKey: string, problems:
   }
 }
 
+/**
+ * `--dry-run`: the records whose mappings would compute a value Entra refuses (a UPN outside
+ * ASCII, a usageLocation that is no ISO 3166-1 code), from the same evaluation `simulate` runs.
+ */
+async function flagRefusedValues(
+  io: CliIo,
+  app: ProvisioningApp,
+  csv: string,
+  verbose = false,
+): Promise<void> {
+  const { simulate } = await import("../../lib/upload/simulate");
+  const fs = await import("fs");
+  const result = await simulate(app, fs.createReadStream(csv));
+  for (const record of result.records) {
+    for (const refusal of record.refused) {
+      const who = safeText(record.externalId ?? "(none)");
+      const text = verbose ? refusal.detail : refusal.message;
+      io.err(paint(io, "yellow", `line ${record.line} (externalId ${who}): ${text}`) + "\n");
+    }
+  }
+}
+
 /** Finds the job: from --endpoint, else by the app's display name through Graph. */
 export async function resolveJob(
   io: CliIo,
@@ -182,6 +204,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
       return EXIT.failed;
     }
     io.out(`dry run: ${plan.requests} requests, ${plan.toSend} records, nothing sent\n`);
+    await flagRefusedValues(io, app, csv, options.verbose);
   } else if (plan && result) {
     reportResult(io, run);
   } else if (plan && run.status !== "failed") {

@@ -8,6 +8,7 @@ import { compileExpression, parseExpression } from "../expressions";
 import type { ProvisioningApp } from "../model/schema";
 import { compileConverter, expressionFailure, MappingProblem, RowError, ScimUser } from "./convert";
 import { CsvFileError, CsvProblem, readCsv } from "./csv";
+import { refusedValues, type RefusedValue } from "../provisioning/values";
 import type { ScimTarget } from "./scim";
 import { evaluateScope, ScopeResult } from "./scope";
 
@@ -27,6 +28,8 @@ export interface SimulatedRecord {
   withheld?: string;
   /** Account names the mappings give this record and another one too. */
   conflicts: string[];
+  /** Computed values Entra refuses (lib/provisioning/values.ts): a non-ASCII UPN, a UK. */
+  refused: RefusedValue[];
 }
 
 export interface Simulation {
@@ -142,6 +145,7 @@ async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promi
       mappingErrors: [],
       onCreateOnly: [],
       conflicts: [],
+      refused: [],
     };
     records.push(record);
     if (!row.user) continue;
@@ -162,6 +166,7 @@ async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promi
       if (mapping.onCreate) record.onCreateOnly.push(mapping.attribute);
     }
     record.user = user;
+    if (app.target === "entra") record.refused = refusedValues(user);
     record.scope = evaluateScope(app.scope, (attribute) => flat[attribute]);
   }
   withholdDuplicates(records);
