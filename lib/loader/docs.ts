@@ -127,6 +127,9 @@ Once the file has the right shape, \`validate\` checks what the field types cann
 - matching targets are mapped, and each is the target of one rule only;
 - SelectUniqueValue only for \`target: activeDirectory\`, with \`apply: onCreate\`, and not on a
   matching target;
+- warned (an error under \`validate --strict\`): a \`userPrincipalName\` or \`mail\` mapping that reads
+  HR text outside \`NormalizeDiacritics\` (Entra accepts only ASCII there), and placeholders: an id of
+  zeros, \`example.com\`/\`.org\`/\`.net\` domains and addresses (what \`inbound init\` writes);
 - the uploader maps \`externalId\` and each SCIM attribute once; its columns use no \`Guid()\`,
   \`Now()\` or \`RandomString()\` (a value that changes every run makes every record look changed, so
   everyone would be re-sent on every run); a \`logicApp\` uploader copies only plain columns or

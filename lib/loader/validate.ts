@@ -10,6 +10,7 @@ import { checkUploaderColumns } from "../upload/checks";
 import { logicAppUploaderChecks } from "../upload/logicAppChecks";
 import { checkLineage } from "../lineage/checks";
 import { missedRunChecks, monitoringChecks } from "../monitoring/checks";
+import { checkPlaceholders } from "../model/placeholders";
 
 /** Azure resources need to know where to go. */
 export function checkAzureSectionPresent({ spec, report }: CheckContext): void {
@@ -36,6 +37,7 @@ export const specChecks: CheckFn[] = [
   checkLineage,
   monitoringChecks,
   missedRunChecks,
+  checkPlaceholders,
 ];
 
 export function runChecks(context: CheckContext): void {
