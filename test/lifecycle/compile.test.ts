@@ -259,16 +259,16 @@ describe("the settings PATCH always carries both required properties", () => {
       { senderDomain: "contoso.com", useCompanyBranding: false },
     ],
     [
-      "a tenant answer without mail settings: the defaults",
+      "a tenant answer without mail settings: the defaults, no senderDomain (never null)",
       { workflowScheduleIntervalInHours: 6 },
       {},
-      { senderDomain: null, useCompanyBranding: false },
+      { useCompanyBranding: false },
     ],
     [
-      "a default that clears the domain: null is sent, not the tenant's",
+      "the defaults: the tenant's domain is kept, as senderDomain may not be null",
       DEFAULT_SETTINGS,
       live,
-      { senderDomain: null, useCompanyBranding: false },
+      { senderDomain: "fabrikam.com", useCompanyBranding: false },
     ],
   ])("%s", (_title, desired, tenant, emailSettings) => {
     expect(completeSettings(desired, tenant)).toEqual({
@@ -286,9 +286,10 @@ describe("the settings PATCH always carries both required properties", () => {
           workflowScheduleIntervalInHours: 6,
           emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
         },
+        // No senderDomain: the tenant's is read and kept, since none may be sent as null.
         DEFAULT_SETTINGS,
       ].map(settingsAreComplete),
-    ).toEqual([false, false, true, true]);
+    ).toEqual([false, false, true, false]);
   });
 });
 
