@@ -1,7 +1,9 @@
 /**
- * The built-in Lifecycle Workflows tasks under the spec's friendly names. Ids, display names,
- * descriptions and categories are those of the v1.0 `GET /taskDefinitions` response
+ * The built-in Lifecycle Workflows tasks under the spec's friendly names. Ids, display names and
+ * descriptions are those of the v1.0 `GET /taskDefinitions` response
  * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecycleworkflowscontainer-list-taskdefinitions);
+ * categories follow Microsoft's current task table where it differs from that older answer
+ * (https://learn.microsoft.com/en-us/entra/id-governance/lifecycle-workflow-tasks);
  * argument names and ranges come from the task-arguments concepts page
  * (https://learn.microsoft.com/en-us/graph/identitygovernance-lifecycleworkflows-task-arguments).
  *
@@ -84,7 +86,8 @@ function emailArguments(userAttributes = false): TaskArgument[] {
       wireName: "customSubject",
       required: false,
       type: { kind: "string" },
-      description: "Subject; may use {{userDisplayName}}-style placeholders.",
+      description:
+        "Subject; may use placeholders: {{user.graphPropertyName}} (e.g. {{user.displayName}}) in tasks created now, {{userDisplayName}}-style in older ones.",
     },
     {
       name: "customBody",
@@ -314,7 +317,8 @@ export const TASKS: readonly TaskDefinition[] = [
     displayName: "Remove all access package assignments for user",
     description: "Remove all access packages assigned to the user",
     taskDefinitionId: "42ae2956-193d-4f39-be06-691b8ac4fa1d",
-    categories: ["leaver"],
+    // Microsoft's current task table allows it in movers too (the older API answer: leaver).
+    categories: ["leaver", "mover"],
     arguments: [],
   },
   {
@@ -322,7 +326,8 @@ export const TASKS: readonly TaskDefinition[] = [
     displayName: "Cancel pending access package assignment requests for user",
     description: "Cancel all pending access packages assignment requests for the user",
     taskDefinitionId: "498770d9-bab7-4e4c-b73d-5ded82a1d0b3",
-    categories: ["leaver", "mover"],
+    // Microsoft's current task table: leavers only (the older API answer: leaver, mover).
+    categories: ["leaver"],
     arguments: [],
   },
   {

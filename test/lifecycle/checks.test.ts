@@ -258,6 +258,24 @@ provisioning:
   ]);
 });
 
+test("task categories follow Microsoft's current task table", () => {
+  const mover = (task: string) =>
+    specFrom(`
+lifecycleWorkflows:
+  move:
+    category: mover
+    displayName: Move
+    trigger: { attributeChanged: [department] }
+    tasks: [${task}]
+`);
+  expect(runChecks([checkTasks], mover("removeAllAccessPackageAssignments"))).toEqual([]);
+  expect(runChecks([checkTasks], mover("cancelPendingAccessPackageRequests"))).toEqual([
+    expect.stringContaining(
+      'task "cancelPendingAccessPackageRequests" is not available in a mover workflow (it is for leaver)',
+    ),
+  ]);
+});
+
 test("checkUniqueNames: two workflows with one display name", () => {
   const spec = specFrom(`
 lifecycleWorkflows:

@@ -19,6 +19,12 @@ test("each of the API's 25 definitions is a catalog task, with its name, descrip
   expect(confirmed.map((t) => t.taskDefinitionId).sort()).toEqual(
     definitions.map((d) => d.id).sort(),
   );
+  // Where Microsoft's current task table (learn.microsoft.com/en-us/entra/id-governance/
+  // lifecycle-workflow-tasks) differs from the older API answer, the table is followed.
+  const table: Record<string, string> = {
+    removeAllAccessPackageAssignments: "leaver,mover",
+    cancelPendingAccessPackageRequests: "leaver",
+  };
   for (const task of confirmed) {
     const definition = definitions.find((d) => d.id === task.taskDefinitionId)!;
     expect([
@@ -30,7 +36,7 @@ test("each of the API's 25 definitions is a catalog task, with its name, descrip
       task.name,
       definition.displayName,
       definition.description,
-      definition.category.split(",").sort().join(","),
+      table[task.name] ?? definition.category.split(",").sort().join(","),
     ]);
     // Every argument's wire name is one of the definition's parameters, and vice versa.
     expect(task.arguments!.map((a) => a.wireName).sort()).toEqual(
