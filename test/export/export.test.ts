@@ -167,6 +167,17 @@ test("workflows reading attributes no exported mapping writes: declared as set e
   const clean = await driftOf(out);
   expect([clean.code, clean.err]).toEqual([0, ""]);
 
+  // Without the declarations the spec has lineage errors: validate refuses it, drift still
+  // compares and lists them as notes, its exit code its own.
+  const bare = path.join(dir, "bare.yaml");
+  fs.writeFileSync(bare, text.replace(/\nattributesSetElsewhere:[\s\S]*?(?=\n\S|$)/, ""));
+  expect((await inbound(["validate", bare], { env: {}, cwd: dir })).code).toBe(1);
+  const noted = await driftOf(bare);
+  expect(noted.code).toBe(0);
+  expect(noted.err).toMatch(
+    /^note: \S*bare\.yaml:\d+:\d+: lifecycleWorkflows\.onboard-pre-hire-employee\.scope: reads employeeType/m,
+  );
+
   // Someone narrows the scope in the portal.
   const workflow = [...emulator.state.lifecycle.workflows.values()].find(
     (w) => w.displayName === "Onboard pre-hire employee",
