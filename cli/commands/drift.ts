@@ -53,11 +53,16 @@ async function drift(options: DriftOptions, io: CliIo): Promise<number> {
     io.err("--json and --markdown exclude each other (run `inbound drift --help` for usage)\n");
     return EXIT.usage;
   }
-  const loaded = loadSpec(options.spec, { cwd: io.cwd });
+  // Lineage errors (a workflow reading what no mapping writes) do not stop the comparison: what is
+  // deployed can still be compared. They are listed as notes; the exit code is drift's alone.
+  const loaded = loadSpec(options.spec, { cwd: io.cwd, lineageErrorsAsNotes: true });
   for (const d of loaded.diagnostics) {
     if (d.severity === "error") io.err(formatDiagnostic(d) + "\n");
   }
   if (!loaded.spec) return EXIT.failed;
+  for (const d of loaded.lineageNotes ?? []) {
+    io.err(`note: ${formatDiagnostic(d)}\n`);
+  }
   const spec = loaded.spec;
   let report: DriftReport;
   try {

@@ -87,10 +87,12 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
         const invalid = result.records.filter((r) => !r.scim && !r.withheld).length;
         const inScope = result.records.filter((r) => r.scope?.inScope && !r.withheld).length;
         const conflicts = result.records.filter((r) => r.conflicts.length > 0).length;
+        const refused = result.records.filter((r) => r.refused.length > 0).length;
         io.out(
           `${result.records.length} records: ${inScope} in scope, ${result.records.length - inScope - invalid - withheld} out of scope, ${invalid} invalid` +
             (withheld ? `, ${withheld} withheld as duplicates` : "") +
             (conflicts ? `, ${conflicts} sharing an account name` : "") +
+            (refused ? `, ${refused} with values Entra refuses` : "") +
             "\n",
         );
       }
@@ -100,7 +102,9 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       }
       const failed =
         result.csvProblems.length > 0 ||
-        result.records.some((r) => !r.scim || r.withheld || r.conflicts.length > 0);
+        result.records.some(
+          (r) => !r.scim || r.withheld || r.conflicts.length > 0 || r.refused.length > 0,
+        );
       done(failed ? EXIT.partial : EXIT.ok);
     });
 }
@@ -166,6 +170,7 @@ function withoutDetails<T extends SimulatedRecord>(record: T): T {
     ...record,
     errors: record.errors.map(hide),
     mappingErrors: record.mappingErrors.map(hide),
+    refused: record.refused.map(hide),
   };
 }
 
@@ -185,7 +190,11 @@ function renderTable(
       status = paint(io, "red", `invalid: ${why.join("; ")}`);
     } else if (r.scope?.inScope) status = paint(io, "green", "in scope");
     else status = paint(io, "yellow", r.scope?.reason ?? "out of scope");
-    const notes = [...r.conflicts, ...r.mappingErrors.map((e) => `${e.attribute}: ${e.message}`)];
+    const notes = [
+      ...r.conflicts,
+      ...r.refused.map((e) => (verbose ? e.detail : e.message)),
+      ...r.mappingErrors.map((e) => `${e.attribute}: ${e.message}`),
+    ];
     const runs =
       workflows && r.workflows
         ? r.workflows
@@ -240,6 +249,8 @@ function renderRecord(
   for (const e of record.mappingErrors)
     lines.push(`  ${e.attribute}: ${paint(io, "red", verbose ? e.detail : e.message)}`);
   for (const c of record.conflicts) lines.push(`  ${paint(io, "red", c)}`);
+  for (const e of record.refused)
+    lines.push(`  ${paint(io, "red", verbose ? e.detail : e.message)}`);
   if (record.workflows) lines.push(...renderFirings(io, record.workflows));
   return lines.join("\n") + "\n\n";
 }

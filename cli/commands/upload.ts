@@ -26,6 +26,7 @@ import {
   systemClock,
 } from "../../lib/upload";
 import { pasteable } from "../invocation";
+import type { ProvisioningApp } from "../../lib/model/schema";
 import { listLines, shownValue } from "../../lib/records";
 
 export interface UploadCliOptions {
@@ -90,6 +91,28 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .action(async (options: UploadCliOptions) => done(await upload(options, io)));
 }
 
+/**
+ * `--dry-run`: the records whose mappings would compute a value Entra refuses (a UPN outside
+ * ASCII, a usageLocation that is no ISO 3166-1 code), from the same evaluation `simulate` runs.
+ */
+async function flagRefusedValues(
+  io: CliIo,
+  app: ProvisioningApp,
+  csv: string,
+  verbose = false,
+): Promise<void> {
+  const { simulate } = await import("../../lib/records");
+  const fs = await import("fs");
+  const result = await simulate(app, fs.createReadStream(csv));
+  for (const record of result.records) {
+    for (const refusal of record.refused) {
+      const who = safeText(record.externalId ?? "(none)");
+      const text = verbose ? refusal.detail : refusal.message;
+      io.err(paint(io, "yellow", `line ${record.line} (externalId ${who}): ${text}`) + "\n");
+    }
+  }
+}
+
 export async function upload(options: UploadCliOptions, io: CliIo): Promise<number> {
   const loaded = loadApp(io, options.spec, options.app);
   if (!loaded) return EXIT.failed;
@@ -148,7 +171,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     },
   });
   bar.finish();
-  const code = await reportRun(io, options, run);
+  const code = await reportRun(io, options, run, app, csv);
   if (waitMs === undefined || !found || !run.plan || !run.result || run.result.accepted === 0) {
     return code;
   }
@@ -219,7 +242,13 @@ async function waitForProcessing(
 }
 
 /** Prints what the run did; returns its exit code. */
-async function reportRun(io: CliIo, options: UploadCliOptions, run: RunOutcome): Promise<number> {
+async function reportRun(
+  io: CliIo,
+  options: UploadCliOptions,
+  run: RunOutcome,
+  app: ProvisioningApp,
+  csv: string,
+): Promise<number> {
   const { plan, result } = run;
   if (run.problems.length > 0) {
     printProblems(io, options.spec, options.app, run.problems);
@@ -244,6 +273,7 @@ async function reportRun(io: CliIo, options: UploadCliOptions, run: RunOutcome):
       return EXIT.failed;
     }
     io.out(`dry run: ${plan.requests} requests, ${plan.toSend} records, nothing sent\n`);
+    await flagRefusedValues(io, app, csv, options.verbose);
   } else if (plan && result) {
     reportResult(io, run, options);
   } else if (plan && run.status !== "failed") {

@@ -123,7 +123,9 @@ const RULES: ColumnRule[] = [
   },
   {
     names: ["mobile", "mobilephone", "cellphone", "mobilenumber"],
-    scim: 'phoneNumbers[type eq "mobile"].value',
+    // The API source object has only the work phone number (lib/expressions/apiSource.ts).
+    scim: "ext:MobilePhone",
+    extension: "string",
   },
   {
     names: ["streetaddress", "street", "address", "addressline1"],
@@ -158,11 +160,7 @@ const ENTRA: [target: string, from: string[], expression: string, apply?: "onCre
   ["companyName", ["enterprise:organization"], "[enterprise:organization]"],
   ["employeeHireDate", ["ext:HireDate"], "[ext:HireDate]"],
   ["employeeLeaveDateTime", ["ext:LeaveDate"], "[ext:LeaveDate]"],
-  [
-    "mobilePhone",
-    ['phoneNumbers[type eq "mobile"].value'],
-    '[phoneNumbers[type eq "mobile"].value]',
-  ],
+  ["mobilePhone", ["ext:MobilePhone"], "[ext:MobilePhone]"],
   [
     "streetAddress",
     ['addresses[type eq "work"].streetAddress'],

@@ -3,7 +3,8 @@
  * provisioning logs for the records sent: each SCIM operation is scoped by the job's scoping
  * filter, matched on the attributes with a matching priority, and turned into a create or an
  * update of an Entra user through the job schema's attribute mappings (mappings applied only on
- * create are left alone on update), with one provisioningObjectSummary per record
+ * create are left alone on update); a known user whose record leaves the scope is disabled unless
+ * the SkipOutOfScopeDeletions secret is True. One provisioningObjectSummary per record
  * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/inbound-provisioning-api-concepts,
  * https://learn.microsoft.com/en-us/graph/api/resources/provisioningobjectsummary).
  *
@@ -67,10 +68,16 @@ export function processBulkRequest(
   const rule = rules.find((r) => r.objectMappings?.some((m) => m.sourceObjectName === "User"));
   const mapping = rule?.objectMappings?.find((m) => m.sourceObjectName === "User");
   const principal = state.directory.servicePrincipals.get(servicePrincipalId);
+  // "If SkipOutOfScopeDeletions is set to 0 (false), accounts that go out of scope are disabled in
+  // the target" (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/skip-out-of-scope-deletions).
+  const skip = state.provisioning.servicePrincipals
+    .get(servicePrincipalId)
+    ?.secrets.find((s) => s.key === "SkipOutOfScopeDeletions");
+  const keepOutOfScope = /^true$/i.test(skip?.value ?? "");
   const cycleId = randomUUID();
   for (const operation of (body.Operations ?? []) as Operation[]) {
     const data = operation.data ?? {};
-    const entry = processRecord(state, mapping, flattenScim(data));
+    const entry = processRecord(state, mapping, flattenScim(data), keepOutOfScope);
     state.directory.provisioningLogs.push({
       id: randomUUID(),
       activityDateTime: now.toISOString(),
@@ -104,7 +111,7 @@ export function processBulkRequest(
 }
 
 interface Outcome {
-  action: "create" | "update" | "other";
+  action: "create" | "update" | "disable" | "other";
   status: "success" | "skipped" | "failure";
   code?: string;
   reason?: string;
@@ -117,6 +124,7 @@ function processRecord(
   state: EmulatorState,
   mapping: ObjectMapping | undefined,
   source: Json,
+  keepOutOfScope = false,
 ): Outcome {
   const steps: Outcome["steps"] = [
     step("EntryImport", "import", "success", "Received the record from the API"),
@@ -135,7 +143,20 @@ function processRecord(
   steps.push(
     step("EntrySynchronizationScoping", "scoping", scope.holds ? "success" : "skipped", scope.why),
   );
-  if (!scope.holds) return { action: "other", status: "skipped", reason: scope.why, ...none };
+  const matchers = (mapping.attributeMappings ?? [])
+    .filter((m) => (m.matchingPriority ?? 0) > 0)
+    .sort((a, b) => a.matchingPriority! - b.matchingPriority!);
+  if (!scope.holds) {
+    const known = matchedUser(state, matchers, source);
+    if (!known || keepOutOfScope || known.accountEnabled === false) {
+      return { action: "other", status: "skipped", reason: scope.why, user: known, ...none };
+    }
+    known.accountEnabled = false;
+    const modified = [change("accountEnabled", true, false)];
+    steps.push(step("EntryMatching", "matching", "success", `matched user ${String(known.id)}`));
+    steps.push(step("EntryExport", "export", "success", `disabled user ${String(known.id)}`));
+    return { action: "disable", status: "success", user: known, modified, steps };
+  }
 
   const values: Json = {};
   for (const m of mapping.attributeMappings ?? []) {
@@ -159,16 +180,7 @@ function processRecord(
       values[m.targetAttributeName] = value;
   }
 
-  const matchers = (mapping.attributeMappings ?? [])
-    .filter((m) => (m.matchingPriority ?? 0) > 0)
-    .sort((a, b) => a.matchingPriority! - b.matchingPriority!);
-  let existing: Json | undefined;
-  for (const m of matchers) {
-    const value = values[m.targetAttributeName];
-    if (value === undefined) continue;
-    existing = state.directory.users.find((u) => u[m.targetAttributeName] === value);
-    if (existing) break;
-  }
+  const existing = matchedUser(state, matchers, source, values);
   const matched = existing
     ? `matched user ${String(existing.id)}`
     : "no user matched on the matching attributes";
@@ -204,6 +216,29 @@ function processRecord(
     : "nothing to update";
   steps.push(step("EntryExport", "export", "success", described));
   return { action: "update", status: "success", user: existing, modified, steps };
+}
+
+/** The user the matching mappings find, in their priority order; a mapping that fails matches none. */
+function matchedUser(
+  state: EmulatorState,
+  matchers: Mapping[],
+  source: Json,
+  values?: Json,
+): Json | undefined {
+  for (const m of matchers) {
+    let value = values?.[m.targetAttributeName];
+    if (!values) {
+      try {
+        value = evaluateSource(m, source);
+      } catch {
+        continue;
+      }
+    }
+    if (value === undefined || value === null || value === "") continue;
+    const found = state.directory.users.find((u) => u[m.targetAttributeName] === value);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function step(name: string, type: string, status: string, description: string) {

@@ -18,7 +18,8 @@ import { expressionFromGraph, shortAttributeName } from "../expressions/graph";
 import { ATTRIBUTE_TYPE_NAMES, apiSourceRule } from "../provisioning/schema";
 import { BEST_GUESS_AD_SECRET_KEYS, isMaskedSecret, SECRET_KEYS } from "../provisioning/secrets";
 import { EXPECTED_TEMPLATE } from "../provisioning/graphApi";
-import { SCOPE_OPERATORS, UNARY_SCOPE_OPERATORS } from "../model/schema";
+import { SCOPE_OPERATORS, UNARY_SCOPE_OPERATORS, type TenantSpec } from "../model/schema";
+import { unwrittenWorkflowInputs } from "../lineage/checks";
 import { DEFAULT_SETTINGS } from "../lifecycle/compile";
 import { sameTaskName, taskById, TASKS, type TaskDefinition } from "../lifecycle/tasks";
 import type { Json, LiveApp, LiveTenant, LiveWorkflow, ReadFailure } from "./read";
@@ -709,6 +710,41 @@ export function exportSettings(settings: Json): Json {
 // ---------------------------------------------------------------------------------------------
 // the file
 
+/**
+ * The attributes the tenant's workflows read (trigger or scope) that no exported mapping writes.
+ * The workflows exist, so something sets them: Entra Connect, another HR app, the portal. They are
+ * declared under attributesSetElsewhere, each with a comment, so the spec validates as exported
+ * and `drift` can compare it.
+ */
+function declareAttributesSetElsewhere(spec: Json, notes: ExportNote[]): void {
+  const readers = new Map<string, string[]>();
+  const shape = {
+    provisioning: spec.provisioning,
+    lifecycleWorkflows: spec.lifecycleWorkflows,
+    attributesSetElsewhere: {},
+  } as unknown as Pick<
+    TenantSpec,
+    "provisioning" | "lifecycleWorkflows" | "attributesSetElsewhere"
+  >;
+  for (const input of unwrittenWorkflowInputs(shape)) {
+    const where = `${input.path.slice(0, 2).join(".")} (${String(input.path[2])})`;
+    const list = readers.get(input.attribute) ?? [];
+    if (!list.includes(where)) list.push(where);
+    readers.set(input.attribute, list);
+  }
+  if (readers.size === 0) return;
+  const declared: Json = {};
+  for (const [attribute, where] of readers) {
+    declared[attribute] = `set outside this spec; read by ${where.join(", ")}`;
+    notes.push({
+      path: ["attributesSetElsewhere", attribute],
+      text: `${attribute}: set outside the spec. ${where.join(" and ")} read(s) it, and no exported provisioning app writes it; replace the value with what sets it (Entra Connect, another HR source, the portal)`,
+      gap: false,
+    });
+  }
+  spec.attributesSetElsewhere = declared;
+}
+
 /** The whole tenant spec from what was read. */
 export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportResult {
   const notes: ExportNote[] = [];
@@ -797,6 +833,7 @@ export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportR
     ids.workflows[key] = String(workflow.workflow.id);
   }
   spec.lifecycleWorkflows = workflows;
+  declareAttributesSetElsewhere(spec, notes);
   if (spec.azure) {
     const { tenant, azure, ...rest } = spec;
     for (const key of Object.keys(spec)) delete spec[key];

@@ -5,87 +5,22 @@
  * everything sent to Graph is expanded with canonicalAttributeName.
  */
 
+import { API_SOURCE_CORE, API_SOURCE_ENTERPRISE, ENTERPRISE_URN } from "./apiSource";
+
+export { ENTERPRISE_URN };
 export const CORE_URN = "urn:ietf:params:scim:schemas:core:2.0:User";
-export const ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /** Allowed attribute names, short and canonical forms alike. */
 export type AttributeCatalog = ReadonlySet<string>;
 
-const CORE_SIMPLE = [
-  "externalId",
-  "userName",
-  "displayName",
-  "nickName",
-  "profileUrl",
-  "title",
-  "userType",
-  "preferredLanguage",
-  "locale",
-  "timezone",
-  "active",
-  "password",
-];
-const NAME_SUB = [
-  "formatted",
-  "familyName",
-  "givenName",
-  "middleName",
-  "honorificPrefix",
-  "honorificSuffix",
-];
-/** RFC 7643 multi-valued attributes with the `type` values the RFC names as canonical. */
-const MULTI: Record<string, { types: string[]; sub: string[] }> = {
-  emails: { types: ["work", "home", "other"], sub: ["value", "display", "type", "primary"] },
-  phoneNumbers: {
-    types: ["work", "home", "mobile", "fax", "pager", "other"],
-    sub: ["value", "display", "type", "primary"],
-  },
-  ims: {
-    types: ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"],
-    sub: ["value", "display", "type", "primary"],
-  },
-  photos: { types: ["photo", "thumbnail"], sub: ["value", "display", "type", "primary"] },
-  addresses: {
-    types: ["work", "home", "other"],
-    sub: [
-      "formatted",
-      "streetAddress",
-      "locality",
-      "region",
-      "postalCode",
-      "country",
-      "type",
-      "primary",
-    ],
-  },
-  entitlements: { types: [], sub: ["value", "display", "type", "primary"] },
-  roles: { types: [], sub: ["value", "display", "type", "primary"] },
-  x509Certificates: { types: [], sub: ["value", "display", "type", "primary"] },
-};
-const ENTERPRISE = [
-  "employeeNumber",
-  "costCenter",
-  "organization",
-  "division",
-  "department",
-  "manager",
-  "manager.value",
-  "manager.displayName",
-];
-
-/** SCIM core attribute paths as Entra's API source directory names them (no URN prefix). */
+/** The API source object's core attribute paths, as Entra's API source directory names them. */
 export function coreAttributeNames(): string[] {
-  const names = [...CORE_SIMPLE, ...NAME_SUB.map((s) => `name.${s}`)];
-  for (const [attr, { types, sub }] of Object.entries(MULTI)) {
-    for (const s of sub) names.push(`${attr}.${s}`);
-    for (const t of types) for (const s of sub) names.push(`${attr}[type eq "${t}"].${s}`);
-  }
-  return names;
+  return API_SOURCE_CORE.map(([name]) => name);
 }
 
 /**
- * Catalog for provisioning mappings: SCIM core, enterprise and the custom extension, each in
- * its short form (`name.givenName`, `enterprise:department`, `ext:HireDate`) and canonical form
+ * Catalog for provisioning mappings, scope clauses and matching rules: the API source object's
+ * attributes (lib/expressions/apiSource.ts) and the custom extension, each in its short form (`name.givenName`, `enterprise:department`, `ext:HireDate`) and canonical form
  * (`urn:...:core:2.0:User:name.givenName`, `urn:...:enterprise:2.0:User:department`, `<urn>:HireDate`).
  */
 export function scimAttributeCatalog(extension?: {
@@ -97,7 +32,7 @@ export function scimAttributeCatalog(extension?: {
     names.add(n);
     names.add(`${CORE_URN}:${n}`);
   }
-  for (const n of ENTERPRISE) {
+  for (const [n] of API_SOURCE_ENTERPRISE) {
     names.add(`enterprise:${n}`);
     names.add(`${ENTERPRISE_URN}:${n}`);
   }

@@ -229,6 +229,66 @@ export const checkUniqueNames: CheckFn = ({ spec, report }) => {
   }
 };
 
+/**
+ * Update user attributes' documented limits
+ * (https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes):
+ * `attributeUpdates` is a JSON list of `{ attribute, value }`, "Up to 10 attributes",
+ * `employeeLeaveDateTime` is not supported, and "Synced users are not supported", so a spec whose
+ * users come from on-premises AD (a `target: activeDirectory` app) is warned.
+ */
+export const checkUpdateUserAttributes: CheckFn = ({ spec, report, warn }) => {
+  const synced = Object.entries(spec.provisioning)
+    .filter(([, app]) => app.target === "activeDirectory")
+    .map(([key]) => `provisioning.${key}`);
+  for (const [key, workflow] of Object.entries(spec.lifecycleWorkflows)) {
+    workflow.tasks.forEach((raw, index) => {
+      const entry = taskEntry(raw);
+      if (entry.name !== "updateUserAttributes") return;
+      const item: SpecPath = ["lifecycleWorkflows", key, "tasks", index];
+      const at: SpecPath = typeof raw === "string" ? item : [...item, entry.name];
+      const value = entry.options.attributeUpdates;
+      if (synced.length > 0) {
+        warn(
+          at,
+          `Update user attributes skips users synced from on-premises AD (Microsoft: synced users are not supported), and ${synced.join(", ")} provisions such users; scope the workflow to cloud-only users, e.g. (onPremisesSyncEnabled ne true)`,
+        );
+      }
+      if (value === undefined) return;
+      let updates: unknown;
+      try {
+        updates = typeof value === "string" ? JSON.parse(value) : value;
+      } catch (error) {
+        report([...at, "attributeUpdates"], `is not JSON: ${(error as Error).message}`);
+        return;
+      }
+      if (
+        !Array.isArray(updates) ||
+        updates.some((u) => !u || typeof u !== "object" || typeof u.attribute !== "string")
+      ) {
+        report(
+          [...at, "attributeUpdates"],
+          `must be a JSON list of { "attribute": ..., "value": ... }`,
+        );
+        return;
+      }
+      if (updates.length > 10) {
+        report(
+          [...at, "attributeUpdates"],
+          `updates ${updates.length} attributes; the task updates at most 10`,
+        );
+      }
+      for (const update of updates as { attribute: string }[]) {
+        if (update.attribute.toLowerCase() === "employeeleavedatetime") {
+          report(
+            [...at, "attributeUpdates"],
+            "employeeLeaveDateTime can't be updated by this task (Microsoft documents it as not supported)",
+          );
+        }
+      }
+    });
+  }
+};
+
 /** All lifecycle checks, for lib/loader/validate.ts. */
 export const lifecycleChecks: CheckFn[] = [
   checkTasks,
@@ -236,4 +296,5 @@ export const lifecycleChecks: CheckFn[] = [
   checkTriggers,
   checkCustomTaskExtensions,
   checkUniqueNames,
+  checkUpdateUserAttributes,
 ];

@@ -304,7 +304,12 @@ export type SettingsBody = Required<
  */
 export interface CompleteSettingsBody {
   workflowScheduleIntervalInHours: number;
-  emailSettings: { senderDomain: string | null; useCompanyBranding: boolean };
+  /**
+   * `senderDomain` is left out when there is none: the v1.0 metadata declares it
+   * `Nullable="false"` (emailSettings, https://learn.microsoft.com/en-us/graph/api/resources/emailsettings),
+   * so a PATCH never sends it as null.
+   */
+  emailSettings: { senderDomain?: string; useCompanyBranding: boolean };
 }
 
 /** The body of `PATCH /identityGovernance/lifecycleWorkflows/settings`, as far as the spec sets it. */
@@ -334,7 +339,7 @@ export function compileSettings(
  */
 export const DEFAULT_SETTINGS: CompleteSettingsBody = {
   workflowScheduleIntervalInHours: 3,
-  emailSettings: { senderDomain: null, useCompanyBranding: false },
+  emailSettings: { useCompanyBranding: false },
 };
 
 /**
@@ -351,10 +356,11 @@ export function completeSettings(
   const wanted = desired.emailSettings ?? {};
   const pick = <K extends keyof EmailSettingsBody>(key: K) =>
     wanted[key] !== undefined ? wanted[key] : current[key];
+  const senderDomain = pick("senderDomain");
   return {
     workflowScheduleIntervalInHours: desired.workflowScheduleIntervalInHours,
     emailSettings: {
-      senderDomain: pick("senderDomain") ?? DEFAULT_SETTINGS.emailSettings.senderDomain,
+      ...(senderDomain ? { senderDomain } : {}),
       useCompanyBranding:
         pick("useCompanyBranding") ?? DEFAULT_SETTINGS.emailSettings.useCompanyBranding,
     },

@@ -422,12 +422,18 @@ export async function readSettings(
 /**
  * Removing the settings from the spec hands the tenant back Entra's defaults for what the spec
  * managed: the schedule, and the whole mail settings (sender domain included) when the spec set
- * them. Mail settings the spec never set are carried over from the tenant as they are.
+ * them. Mail settings the spec never set are carried over from the tenant as they are. The
+ * default mail settings go without a senderDomain (it may not be null): the PATCH replaces the
+ * complex property whole, which leaves the tenant with no custom domain.
  */
 export async function restoreDefaultSettings(
   client: GraphLike,
   managedEmail: boolean,
 ): Promise<CompleteSettingsBody> {
+  if (managedEmail) {
+    await call(client, "PATCH", SETTINGS_PATH, DEFAULT_SETTINGS);
+    return DEFAULT_SETTINGS;
+  }
   return patchSettings(
     client,
     managedEmail

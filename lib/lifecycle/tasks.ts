@@ -1,16 +1,18 @@
 /**
- * The built-in Lifecycle Workflows tasks under the spec's friendly names. Ids, display names,
- * descriptions and categories are those of the v1.0 `GET /taskDefinitions` response
+ * The built-in Lifecycle Workflows tasks under the spec's friendly names. Ids, display names and
+ * descriptions are those of the v1.0 `GET /taskDefinitions` response
  * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecycleworkflowscontainer-list-taskdefinitions);
+ * categories follow Microsoft's current task table where it differs from that older answer
+ * (https://learn.microsoft.com/en-us/entra/id-governance/lifecycle-workflow-tasks);
  * argument names and ranges come from the task-arguments concepts page
  * (https://learn.microsoft.com/en-us/graph/identitygovernance-lifecycleworkflows-task-arguments).
  *
- * Tasks added since carry the id Microsoft documents in a Graph request body: Update user
- * attributes (https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes).
- * The others of 2026 appear only as rows of the localized task table
- * (https://learn.microsoft.com/ja-jp/entra/id-governance/lifecycle-workflow-tasks), with ids no
- * request example or English page confirms; they carry no id and are looked up by display name
- * at deploy time (lib/lifecycle/graphApi.ts), which costs one read and cannot send a wrong id.
+ * Tasks added since carry no id: their ids appear only in the localized task table
+ * (https://learn.microsoft.com/ja-jp/entra/id-governance/lifecycle-workflow-tasks) and, for Update
+ * user attributes, one how-to's request example
+ * (https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes),
+ * which no Graph reference page or taskDefinitions response confirms. They are looked up by display
+ * name at deploy time (lib/lifecycle/graphApi.ts), which costs one read and cannot send a wrong id.
  *
  * On the wire every argument is a `{ name, value }` pair whose value is a string; lists are one
  * comma-separated string.
@@ -84,7 +86,8 @@ function emailArguments(userAttributes = false): TaskArgument[] {
       wireName: "customSubject",
       required: false,
       type: { kind: "string" },
-      description: "Subject; may use {{userDisplayName}}-style placeholders.",
+      description:
+        "Subject; may use placeholders: {{user.graphPropertyName}} (e.g. {{user.displayName}}) in tasks created now, {{userDisplayName}}-style in older ones.",
     },
     {
       name: "customBody",
@@ -314,7 +317,8 @@ export const TASKS: readonly TaskDefinition[] = [
     displayName: "Remove all access package assignments for user",
     description: "Remove all access packages assigned to the user",
     taskDefinitionId: "42ae2956-193d-4f39-be06-691b8ac4fa1d",
-    categories: ["leaver"],
+    // Microsoft's current task table allows it in movers too (the older API answer: leaver).
+    categories: ["leaver", "mover"],
     arguments: [],
   },
   {
@@ -322,7 +326,8 @@ export const TASKS: readonly TaskDefinition[] = [
     displayName: "Cancel pending access package assignment requests for user",
     description: "Cancel all pending access packages assignment requests for the user",
     taskDefinitionId: "498770d9-bab7-4e4c-b73d-5ded82a1d0b3",
-    categories: ["leaver", "mover"],
+    // Microsoft's current task table: leavers only (the older API answer: leaver, mover).
+    categories: ["leaver"],
     arguments: [],
   },
   {
@@ -389,12 +394,12 @@ export const TASKS: readonly TaskDefinition[] = [
     categories: ["leaver", "mover"],
     arguments: [],
   },
-  // Its arguments (`attributeUpdates`, a JSON string) pass through as written.
+  // Looked up by display name; its argument (`attributeUpdates`, a JSON string) is sent as
+  // written and checked offline against the how-to's limits (lib/lifecycle/checks.ts).
   {
     name: "updateUserAttributes",
     displayName: "Update user attributes",
     description: "Update or clear user attribute values including custom attributes",
-    taskDefinitionId: "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
     categories: ["joiner", "leaver", "mover"],
   },
   // Ids unconfirmed (see the top of this file) and arguments unknown: looked up by display name.

@@ -235,11 +235,29 @@ function ruleProperties(node: RuleNode, out: { path: string[]; column: number }[
   }
 }
 
-function checkWorkflowInputs(ctx: CheckContext): void {
-  const entraApps = Object.entries(ctx.spec.provisioning).filter(([, a]) => a.target === "entra");
-  // With no app of ours writing Entra users, their attributes come from elsewhere (Entra Connect
-  // from AD, the portal): nothing to trace.
-  if (entraApps.length === 0) return;
+/** An attribute a workflow reads that no provisioning app of the spec writes. */
+export interface UnwrittenInput {
+  /** The Entra attribute as the workflow names it (`employeeType`, `employeeOrgData/division`). */
+  attribute: string;
+  /** Where the spec reads it. */
+  path: (string | number)[];
+  message: string;
+  /** For a scope rule: the 0-based column of the property in the rule. */
+  offset?: number;
+}
+
+/**
+ * Every attribute a workflow trigger or scope reads that no provisioning app of the spec writes
+ * (nor Entra itself, nor `attributesSetElsewhere`). Empty when no app writes Entra users: their
+ * attributes then come from elsewhere (Entra Connect from AD, the portal) and there is nothing to
+ * trace. `inbound export` declares these under attributesSetElsewhere.
+ */
+export function unwrittenWorkflowInputs(
+  spec: Pick<TenantSpec, "provisioning" | "lifecycleWorkflows" | "attributesSetElsewhere">,
+): UnwrittenInput[] {
+  const out: UnwrittenInput[] = [];
+  const entraApps = Object.entries(spec.provisioning).filter(([, a]) => a.target === "entra");
+  if (entraApps.length === 0) return out;
   const written = new Set<string>(SET_BY_ENTRA);
   for (const [, app] of entraApps) {
     for (const target of Object.keys(app.mappings)) {
@@ -248,32 +266,31 @@ function checkWorkflowInputs(ctx: CheckContext): void {
       if (target.startsWith("employeeOrgData.")) written.add(target.slice(16).toLowerCase());
     }
   }
-  for (const attribute of Object.keys(ctx.spec.attributesSetElsewhere)) {
+  for (const attribute of Object.keys(spec.attributesSetElsewhere ?? {})) {
     written.add(ruleTarget(attribute.split("/")).toLowerCase());
   }
   const isWritten = (name: string) => written.has(name.toLowerCase());
   const advice = (name: string) =>
     `map it in a provisioning app, or declare what sets it under attributesSetElsewhere.${name}`;
 
-  for (const [key, workflow] of Object.entries(ctx.spec.lifecycleWorkflows)) {
+  for (const [key, workflow] of Object.entries(spec.lifecycleWorkflows)) {
     const base = ["lifecycleWorkflows", key];
     const trigger = workflow.trigger;
     if ("attribute" in trigger && !isWritten(trigger.attribute)) {
-      ctx.report(
-        [...base, "trigger", "attribute"],
-        `is timed on ${trigger.attribute}, which no provisioning app writes: the workflow never runs; ${advice(trigger.attribute)}`,
-      );
-    }
-    if ("attribute" in trigger && trigger.attribute === "employeeLeaveDateTime") {
-      warnDateOnlyLeave(ctx, key, trigger.offsetDays);
+      out.push({
+        attribute: trigger.attribute,
+        path: [...base, "trigger", "attribute"],
+        message: `is timed on ${trigger.attribute}, which no provisioning app writes: the workflow never runs; ${advice(trigger.attribute)}`,
+      });
     }
     if ("attributeChanged" in trigger) {
       trigger.attributeChanged.forEach((name, i) => {
         if (isWritten(name)) return;
-        ctx.report(
-          [...base, "trigger", "attributeChanged", i],
-          `runs when ${name} changes, which no provisioning app writes: HR changes never trigger it; ${advice(name)}`,
-        );
+        out.push({
+          attribute: name,
+          path: [...base, "trigger", "attributeChanged", i],
+          message: `runs when ${name} changes, which no provisioning app writes: HR changes never trigger it; ${advice(name)}`,
+        });
       });
     }
     if (workflow.scope) {
@@ -285,12 +302,27 @@ function checkWorkflowInputs(ctx: CheckContext): void {
         if (/^extension_/i.test(property.path[0])) continue;
         const target = ruleTarget(property.path);
         if (isWritten(target)) continue;
-        ctx.report(
-          [...base, "scope"],
-          `reads ${property.path.join("/")}, which no provisioning app writes: no user is in scope; ${advice(property.path.join("/"))}`,
-          property.column - 1,
-        );
+        const attribute = property.path.join("/");
+        out.push({
+          attribute,
+          path: [...base, "scope"],
+          message: `reads ${attribute}, which no provisioning app writes: no user is in scope; ${advice(attribute)}`,
+          offset: property.column - 1,
+        });
       }
+    }
+  }
+  return out;
+}
+
+function checkWorkflowInputs(ctx: CheckContext): void {
+  for (const input of unwrittenWorkflowInputs(ctx.spec)) {
+    ctx.report(input.path, input.message, input.offset);
+  }
+  for (const [key, workflow] of Object.entries(ctx.spec.lifecycleWorkflows)) {
+    const trigger = workflow.trigger;
+    if ("attribute" in trigger && trigger.attribute === "employeeLeaveDateTime") {
+      warnDateOnlyLeave(ctx, key, trigger.offsetDays);
     }
   }
 }

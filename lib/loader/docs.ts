@@ -116,10 +116,20 @@ Once the file has the right shape, \`validate\` checks what the field types cann
   [expressions.md](expressions.md)); provisioning mappings read only SCIM core, enterprise and
   \`scimExtension\` attributes, uploader columns only the columns of \`csv.header\` when it is given;
 - an \`ext:\` attribute needs a \`scimExtension\` that declares it; scope clauses and matching
-  sources name attributes the API has (SCIM core, enterprise, \`scimExtension\`);
+  sources name attributes the API has (SCIM core, enterprise, \`scimExtension\`). The core and
+  enterprise attributes are those Microsoft documents for the API-driven app's source object, the
+  [bulkUpload request example](https://learn.microsoft.com/en-us/graph/api/synchronization-synchronizationjob-post-bulkupload)
+  (\`externalId\`, \`userName\`, \`name.*\`, \`displayName\`, \`nickName\`, the work email, address and
+  phone number, \`userType\`, \`title\`, \`preferredLanguage\`, \`locale\`, \`timezone\`, \`active\`, and
+  enterprise \`employeeNumber\`, \`costCenter\`, \`organization\`, \`division\`, \`department\`, \`manager\`):
+  one list (lib/expressions/apiSource.ts) that \`validate\`, \`plan\` and the sandbox share. Anything
+  else, such as a mobile number, goes in \`scimExtension\`;
 - matching targets are mapped, and each is the target of one rule only;
 - SelectUniqueValue only for \`target: activeDirectory\`, with \`apply: onCreate\`, and not on a
   matching target;
+- warned (an error under \`validate --strict\`): a \`userPrincipalName\` or \`mail\` mapping that reads
+  HR text outside \`NormalizeDiacritics\` (Entra accepts only ASCII there), and placeholders: an id of
+  zeros, \`example.com\`/\`.org\`/\`.net\` domains and addresses (what \`inbound init\` writes);
 - the uploader maps \`externalId\` and each SCIM attribute once; its columns use no \`Guid()\`,
   \`Now()\` or \`RandomString()\` (a value that changes every run makes every record look changed, so
   everyone would be re-sent on every run); a \`logicApp\` uploader copies only plain columns or

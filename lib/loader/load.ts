@@ -5,6 +5,7 @@
  */
 import { runChecks } from "./validate";
 import { Diagnostic, formatDiagnostic, formatPath, sortDiagnostics } from "../model/diagnostics";
+import { checkLineage } from "../lineage/checks";
 import { tenantSpec, TenantSpec } from "../model/schema";
 import type { CsvSample } from "../model/checks";
 import { loadWithExtends } from "./extends";
@@ -19,11 +20,18 @@ export interface LoadOptions {
   maxBytes?: number;
   /** A sample HR file's header to check the uploader's column expressions against. */
   csvSample?: CsvSample;
+  /**
+   * Return the spec even when lineage errors are its only errors (`drift` compares such a spec
+   * and lists them as notes: a workflow reading an attribute nothing writes is still deployed).
+   */
+  lineageErrorsAsNotes?: boolean;
 }
 
 export interface LoadResult {
   spec?: TenantSpec;
   diagnostics: Diagnostic[];
+  /** With `lineageErrorsAsNotes`: the lineage errors the spec was returned despite. */
+  lineageNotes?: Diagnostic[];
 }
 
 export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
@@ -69,9 +77,35 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
   });
   const diagnostics = sortDiagnostics(dedupe(out.diagnostics));
   // Warnings alone leave a spec to deploy; the caller decides whether they fail (--strict).
-  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
+  if (diagnostics.some((d) => d.severity === "error")) {
+    if (options.lineageErrorsAsNotes) {
+      const lineage = lineageErrors(result.data, out, at("error"));
+      const others = diagnostics.filter(
+        (d) => d.severity === "error" && !lineage.some((l) => sameDiagnostic(l, d)),
+      );
+      if (others.length === 0) {
+        const warnings = diagnostics.filter((d) => d.severity === "warning");
+        return { spec: result.data, diagnostics: warnings, lineageNotes: lineage };
+      }
+    }
+    return { diagnostics };
+  }
   return { spec: result.data, diagnostics };
 }
+
+/** The errors checkLineage alone reports, positioned as the full run positions them. */
+function lineageErrors(
+  spec: TenantSpec,
+  out: Collector,
+  report: (p: SpecPath, message: string, offset?: number) => void,
+): Diagnostic[] {
+  const before = out.diagnostics.length;
+  checkLineage({ spec, report, warn: () => undefined });
+  return out.diagnostics.splice(before);
+}
+
+const sameDiagnostic = (a: Diagnostic, b: Diagnostic) =>
+  a.file === b.file && a.line === b.line && a.column === b.column && a.message === b.message;
 
 /** For the Pulumi program: a spec, or an error that lists every problem. */
 export function loadSpecOrThrow(file: string, options?: LoadOptions): TenantSpec {

@@ -9,6 +9,7 @@ import { provisioningChecks } from "../provisioning/checks";
 import { checkUploaderColumns, logicAppUploaderChecks } from "../records";
 import { checkLineage } from "../lineage/checks";
 import { missedRunChecks, monitoringChecks } from "../monitoring/checks";
+import { checkPlaceholders } from "../model/placeholders";
 
 /** Azure resources need to know where to go. */
 export function checkAzureSectionPresent({ spec, report }: CheckContext): void {
@@ -35,6 +36,7 @@ export const specChecks: CheckFn[] = [
   checkLineage,
   monitoringChecks,
   missedRunChecks,
+  checkPlaceholders,
 ];
 
 export function runChecks(context: CheckContext): void {

@@ -4,6 +4,9 @@
  */
 import type { CheckContext } from "../model/checks";
 import { scopeClauseProblem } from "../records";
+import type { Expr } from "../expressions/ast";
+import { findFunction } from "../expressions/functions";
+import { parseExpression } from "../expressions/parser";
 
 /** Every matching target must be mapped: Entra matches on the mapping's value. */
 export function checkMatchingTargetsMapped(ctx: CheckContext): void {
@@ -82,10 +85,52 @@ export function checkScopeRegexes({ spec, report }: CheckContext): void {
   }
 }
 
+/** Attributes an expression reads outside any NormalizeDiacritics call, and non-ASCII literals. */
+function unnormalized(ast: Expr | null, out: string[]): void {
+  if (!ast) return;
+  if (ast.kind === "attribute") out.push(`[${ast.name}]`);
+  else if (ast.kind === "string" && /[^\x20-\x7e]/.test(ast.value))
+    out.push(JSON.stringify(ast.value));
+  else if (ast.kind === "call") {
+    if (findFunction(ast.name)?.name === "NormalizeDiacritics") return;
+    for (const arg of ast.args) unnormalized(arg, out);
+  } else if (ast.kind === "comparison") {
+    unnormalized(ast.left, out);
+    unnormalized(ast.right, out);
+  }
+}
+
+/**
+ * Entra accepts only ASCII in a userPrincipalName ("can't contain accent characters",
+ * https://learn.microsoft.com/en-us/graph/api/resources/user), and a mail address with other
+ * characters is refused by Exchange routing; HR names carry accents. A mapping of either that
+ * reads HR text outside NormalizeDiacritics can produce them: warned, so `--strict` refuses it.
+ * (NormalizeDiacritics maps only its table's letters; `simulate` flags what is left per record.)
+ */
+export function checkAsciiAccountNames({ spec, warn }: CheckContext): void {
+  for (const [key, app] of Object.entries(spec.provisioning)) {
+    for (const [target, mapping] of Object.entries(app.mappings)) {
+      if (!["userprincipalname", "mail"].includes(target.toLowerCase())) continue;
+      const text = typeof mapping === "string" ? mapping : mapping.expression;
+      const ast = text === undefined ? undefined : parseExpression(text).ast;
+      if (!ast) continue;
+      const found: string[] = [];
+      unnormalized(ast, found);
+      if (found.length === 0) continue;
+      const at = ["provisioning", key, "mappings", target];
+      warn(
+        typeof mapping === "string" ? at : [...at, "expression"],
+        `can produce characters outside ASCII from ${[...new Set(found)].join(", ")}, which Entra refuses in ${target}; wrap them in NormalizeDiacritics(...)`,
+      );
+    }
+  }
+}
+
 /** The checks of this area, for lib/loader/validate.ts. */
 export const provisioningChecks = [
   checkMatchingTargetsMapped,
   checkMatchingTargetsUnique,
   checkExtensionShortForms,
   checkScopeRegexes,
+  checkAsciiAccountNames,
 ];

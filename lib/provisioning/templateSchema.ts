@@ -7,6 +7,7 @@
  * with placeholder names, so `inbound plan` can print a PUT body of the right form.
  */
 import type { AttributeDefinition, SynchronizationSchema } from "@microsoft/microsoft-graph-types";
+import { apiSourceAttributes } from "../expressions/apiSource";
 import type { ProvisioningApp } from "../model/schema";
 
 const attribute = (
@@ -26,24 +27,8 @@ const attribute = (
   referencedObjects: [],
 });
 
-// SCIM core and enterprise attributes of Microsoft's samples, as the API source (the Node sample's
-// mapping defaults,
-// https://github.com/AzureAD/entra-id-inbound-provisioning/blob/main/entra-provisioning-client/server/services/schemaUpdater.js).
-const SOURCE_ATTRIBUTES = [
-  attribute("externalId"),
-  attribute("userName"),
-  attribute("active", "Boolean"),
-  attribute("displayName"),
-  attribute("name.givenName"),
-  attribute("name.familyName"),
-  attribute("title"),
-  attribute("userType"),
-  attribute("preferredLanguage"),
-  attribute('emails[type eq "work"].value'),
-  attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
-  attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"),
-  attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "Reference"),
-];
+// The API source object's attributes, the one list validate and the emulator use too.
+const SOURCE_ATTRIBUTES = apiSourceAttributes().map(({ name, type }) => attribute(name, type));
 
 export function templateSchema(target: ProvisioningApp["target"]): SynchronizationSchema {
   const targetDirectory =

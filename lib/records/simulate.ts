@@ -9,6 +9,7 @@ import type { ProvisioningApp } from "../model/schema";
 import { compileConverter, expressionFailure, MappingProblem, RowError, ScimUser } from "./convert";
 import { CsvFileError, CsvProblem, readCsv } from "./csv";
 import { LINES_SHOWN, listLines } from "./lines";
+import { refusedValues, type RefusedValue } from "../provisioning/values";
 import type { ScimTarget } from "./scim";
 import { evaluateScope, ScopeResult } from "./scope";
 
@@ -28,6 +29,8 @@ export interface SimulatedRecord {
   withheld?: string;
   /** Account names the mappings give this record and another one too. */
   conflicts: string[];
+  /** Computed values Entra refuses (lib/provisioning/values.ts): a non-ASCII UPN, a UK. */
+  refused: RefusedValue[];
 }
 
 export interface Simulation {
@@ -143,6 +146,7 @@ export function compileSimulator(
       mappingErrors: [],
       onCreateOnly: [],
       conflicts: [],
+      refused: [],
     };
     if (!row.user) return record;
     record.scim = row.user;
@@ -162,6 +166,7 @@ export function compileSimulator(
       if (mapping.onCreate) record.onCreateOnly.push(mapping.attribute);
     }
     record.user = user;
+    if (app.target === "entra") record.refused = refusedValues(user);
     record.scope = evaluateScope(app.scope, (attribute) => flat[attribute]);
     return record;
   };

@@ -1,6 +1,6 @@
 /**
  * `inbound init`: what it proposes for an HR header, and that what it writes passes
- * `inbound validate` with no diagnostic at all, run in-process as a user would run both.
+ * `inbound validate` with no diagnostic but the placeholders it writes on purpose, run in-process as a user would run both.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
@@ -24,14 +24,25 @@ async function initFrom(text: string | Buffer): Promise<string> {
   return result.out;
 }
 
-/** Validates `spec` as a file of `dir`: the whole result, so a warning fails too. */
+/**
+ * The placeholders init writes on purpose: warned, so `validate --strict` refuses the file until
+ * they are replaced.
+ */
+const PLACEHOLDER_WARNINGS = [
+  "tenant.yaml:8:7: warning: tenant.id: is a placeholder id of zeros; set the real one",
+  'tenant.yaml:9:11: warning: tenant.domain: "example.com" is a placeholder (example domains are reserved); set the real one',
+  'tenant.yaml:15:24: warning: provisioning.employees.notificationEmail: "it-alerts@example.com" is a placeholder (example domains are reserved); set the real one',
+];
+
+/** Validates `spec` as a file of `dir`: the whole result, so any other warning fails too. */
 async function expectValid(spec: string): Promise<void> {
   writeFileSync(path.join(dir, "tenant.yaml"), spec);
   expect(await cli(["validate", "tenant.yaml"])).toEqual({
     code: 0,
-    out: "tenant.yaml: ok\n",
-    err: "",
+    out: "tenant.yaml: ok (3 warnings)\n",
+    err: PLACEHOLDER_WARNINGS.map((w) => `${w}\n`).join(""),
   });
+  expect((await cli(["validate", "--strict", "tenant.yaml"])).code).toBe(1);
 }
 
 describe("inbound init --csv", () => {
@@ -83,12 +94,12 @@ describe("inbound init --csv", () => {
       'ext:HireDate: "[Start Date]"',
       'ext:LeaveDate: "[Termination Date]"',
       `'emails[type eq "work"].value': "[E-mail]"`,
-      `'phoneNumbers[type eq "mobile"].value': "[Mobile]"`,
+      'ext:MobilePhone: "[Mobile]"',
       'enterprise:manager.value: "[Manager ID]"',
       'ext:UsageLocation: "[Usage Location]"',
       "# Shoe Size: not placed: no SCIM attribute recognised for it",
       'employeeLeaveDateTime: "[ext:LeaveDate]"',
-      "mobilePhone: '[phoneNumbers[type eq \"mobile\"].value]'",
+      'mobilePhone: "[ext:MobilePhone]"',
       'usageLocation: "[ext:UsageLocation]"',
       `displayName: 'Join(" ", [name.givenName], [name.familyName])'`,
       "LeaveDate: dateTime",

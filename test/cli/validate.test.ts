@@ -286,6 +286,33 @@ describe("inbound validate", () => {
     });
   });
 
+  it("warns of placeholders and of account names outside ASCII; --strict refuses them", async () => {
+    fs.writeFileSync(
+      path.join(dir, "placeholders.yaml"),
+      "tenant: { name: t1, id: 00000000-0000-0000-0000-000000000000, domain: example.com }\n" +
+        "provisioning:\n" +
+        "  emp:\n" +
+        "    displayName: HR\n" +
+        "    notificationEmail: alerts@example.org\n" +
+        "    mappings:\n" +
+        '      employeeId: "[externalId]"\n' +
+        '      userPrincipalName: \'Join("@", Join(".", [name.givenName], [name.familyName]), "contoso.com")\'\n' +
+        '      mail: \'Join("@", NormalizeDiacritics([userName]), "contoso.com")\'\n',
+    );
+    const warnings = [
+      "placeholders.yaml:1:25: warning: tenant.id: is a placeholder id of zeros; set the real one",
+      'placeholders.yaml:1:71: warning: tenant.domain: "example.com" is a placeholder (example domains are reserved); set the real one',
+      'placeholders.yaml:5:24: warning: provisioning.emp.notificationEmail: "alerts@example.org" is a placeholder (example domains are reserved); set the real one',
+      "placeholders.yaml:8:26: warning: provisioning.emp.mappings.userPrincipalName: can produce characters outside ASCII from [name.givenName], [name.familyName], which Entra refuses in userPrincipalName; wrap them in NormalizeDiacritics(...)",
+    ];
+    const plain = await inbound(["validate", "placeholders.yaml"], dir);
+    expect(plain.code).toBe(0);
+    expect(plain.err.split("\n")).toEqual(expect.arrayContaining(warnings));
+    // Read through NormalizeDiacritics: nothing to warn of.
+    expect(plain.err).not.toContain("mappings.mail");
+    expect((await inbound(["validate", "--strict", "placeholders.yaml"], dir)).code).toBe(1);
+  });
+
   it("reports a missing file as a diagnostic", async () => {
     expect(await inbound(["validate", "nope.yaml"], dir)).toEqual({
       code: 1,

@@ -163,6 +163,51 @@ test("a record outside the scoping filter is skipped, with the clause that faile
   });
 });
 
+test("a known user whose record leaves the scope is disabled, unless SkipOutOfScopeDeletions is True", () => {
+  const itOnly = {
+    groups: [
+      {
+        name: "IT only",
+        clauses: [
+          {
+            sourceOperandName: `${ENTERPRISE}:department`,
+            operatorName: "EQUALS",
+            targetOperand: { values: ["IT"] },
+          },
+        ],
+      },
+    ],
+  };
+  for (const skip of [undefined, "False", "True"]) {
+    const state = stateWithJob({ scope: itOnly });
+    if (skip) {
+      state.provisioning.servicePrincipals
+        .get(SP)!
+        .secrets.push({ key: "SkipOutOfScopeDeletions", value: skip });
+    }
+    upload(state, user("1", "Ada", "Engineer"));
+    state.directory.users[0].accountEnabled = true;
+    upload(state, user("1", "Ada", "Engineer", "Finance"));
+    const moved = state.directory.provisioningLogs[1];
+    if (skip === "True") {
+      expect(state.directory.users[0].accountEnabled).toBe(true);
+      expect(moved).toMatchObject({
+        provisioningAction: "other",
+        provisioningStatusInfo: { status: "skipped" },
+      });
+    } else {
+      expect(state.directory.users[0]).toMatchObject({ department: "IT", accountEnabled: false });
+      expect(moved).toMatchObject({
+        provisioningAction: "disable",
+        provisioningStatusInfo: { status: "success" },
+        modifiedProperties: [
+          { displayName: "accountEnabled", oldValue: "true", newValue: "false" },
+        ],
+      });
+    }
+  }
+});
+
 test("a job that does not add users skips an unknown record; a job not started processes nothing", () => {
   const updateOnly = stateWithJob({ flowTypes: "Update" });
   upload(updateOnly, user("1", "Ada", "Engineer"));

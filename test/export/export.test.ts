@@ -142,6 +142,53 @@ test("the contoso example round-trips: deployed, exported with no write, valid, 
   expect(drifted.out).toContain("groupID");
 });
 
+test("workflows reading attributes no exported mapping writes: declared as set elsewhere, valid, no drift; a portal change is drift", async () => {
+  const spec = loaded(example("contoso.yaml"));
+  // Something outside the spec (Entra Connect, another HR app) sets employeeType and the division.
+  spec.lifecycleWorkflows["onboard-pre-hire"].scope =
+    "(department eq 'IT') and (employeeType eq 'Employee') and (employeeOrgData/division eq 'Engineering')";
+  spec.attributesSetElsewhere = { employeeType: "Entra Connect", "employeeOrgData/division": "HR" };
+  await deploy(emulator, spec);
+  const out = path.join(dir, "brownfield.yaml");
+  const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(result.code).toBe(0);
+  const text = fs.readFileSync(out, "utf8");
+  expect(text).toMatch(
+    /# employeeType: set outside the spec\. lifecycleWorkflows\.onboard-pre-hire/,
+  );
+  expect(loaded(out).attributesSetElsewhere).toEqual({
+    employeeType:
+      "set outside this spec; read by lifecycleWorkflows.onboard-pre-hire-employee (scope)",
+    "employeeOrgData/division":
+      "set outside this spec; read by lifecycleWorkflows.onboard-pre-hire-employee (scope)",
+  });
+  const validated = await inbound(["validate", out], { env: {}, cwd: dir });
+  expect([validated.code, validated.err]).toEqual([0, ""]);
+  const clean = await driftOf(out);
+  expect([clean.code, clean.err]).toEqual([0, ""]);
+
+  // Without the declarations the spec has lineage errors: validate refuses it, drift still
+  // compares and lists them as notes, its exit code its own.
+  const bare = path.join(dir, "bare.yaml");
+  fs.writeFileSync(bare, text.replace(/\nattributesSetElsewhere:[\s\S]*?(?=\n\S|$)/, ""));
+  expect((await inbound(["validate", bare], { env: {}, cwd: dir })).code).toBe(1);
+  const noted = await driftOf(bare);
+  expect(noted.code).toBe(0);
+  expect(noted.err).toMatch(
+    /^note: \S*bare\.yaml:\d+:\d+: lifecycleWorkflows\.onboard-pre-hire-employee\.scope: reads employeeType/m,
+  );
+
+  // Someone narrows the scope in the portal.
+  const workflow = [...emulator.state.lifecycle.workflows.values()].find(
+    (w) => w.displayName === "Onboard pre-hire employee",
+  )!;
+  const conditions = workflow.executionConditions as { scope: { rule: string } };
+  conditions.scope.rule = "(department eq 'IT') and (employeeType eq 'Contractor')";
+  const drifted = await driftOf(out);
+  expect(drifted.code).toBe(4);
+  expect(drifted.out).toContain("employeeType eq 'Contractor'");
+});
+
 test.each([
   // Active Directory: the target, the AD domain and OU, the mappings.
   path.join("examples", "tenants", "contoso-ad.yaml"),

@@ -190,7 +190,12 @@ describe("attribute names", () => {
       "userName",
       "urn:ietf:params:scim:schemas:core:2.0:User:userName",
       'emails[type eq "work"].value',
-      "enterprise:manager.value",
+      "enterprise:manager",
+      "title",
+      "userType",
+      "displayName",
+      "enterprise:division",
+      "enterprise:costCenter",
       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
       "ext:JobCode",
       `${EXT}:JobCode`,
@@ -198,6 +203,9 @@ describe("attribute names", () => {
       expect(catalog.has(name)).toBe(true);
     }
     expect(catalog.has("ext:Nope")).toBe(false);
+    // Only what Microsoft documents for the API source object (lib/expressions/apiSource.ts).
+    expect(catalog.has('phoneNumbers[type eq "mobile"].value')).toBe(false);
+    expect(catalog.has("profileUrl")).toBe(false);
     expect([...csvColumnCatalog(["A", "B"])]).toEqual(["A", "B"]);
   });
 });

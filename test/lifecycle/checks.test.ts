@@ -6,6 +6,7 @@ import {
   checkTasks,
   checkTriggers,
   checkUniqueNames,
+  checkUpdateUserAttributes,
   lifecycleChecks,
 } from "../../lib/lifecycle/checks";
 import { runChecks, specFrom } from "./helpers";
@@ -203,6 +204,75 @@ customTaskExtensions:
   });
   expect(runChecks([checkCustomTaskExtensions], noAzure)).toEqual([
     "customTaskExtensions.slow: a custom task extension's Logic App needs `azure: { subscriptionId, resourceGroup, location }`",
+  ]);
+});
+
+test("checkUpdateUserAttributes: the how-to's limits (a JSON list, at most 10, no employeeLeaveDateTime, cloud-only users)", () => {
+  const task = (updates: string) =>
+    joiner(`      - updateUserAttributes:\n          attributeUpdates: '${updates}'`);
+  const eleven = JSON.stringify(
+    Array.from({ length: 11 }, (_, i) => ({ attribute: `extensionAttribute${i + 1}`, value: "x" })),
+  );
+  const at = "lifecycleWorkflows.onboard.tasks[0].updateUserAttributes";
+  expect(
+    runChecks(
+      [checkUpdateUserAttributes],
+      specFrom(task('[{"attribute":"department","value":"Sales"}]')),
+    ),
+  ).toEqual([]);
+  expect(runChecks([checkUpdateUserAttributes], specFrom(task(eleven)))).toEqual([
+    `${at}.attributeUpdates: updates 11 attributes; the task updates at most 10`,
+  ]);
+  expect(
+    runChecks(
+      [checkUpdateUserAttributes],
+      specFrom(task('[{"attribute":"employeeLeaveDateTime","value":"2026-01-01"}]')),
+    ),
+  ).toEqual([
+    `${at}.attributeUpdates: employeeLeaveDateTime can't be updated by this task (Microsoft documents it as not supported)`,
+  ]);
+  expect(runChecks([checkUpdateUserAttributes], specFrom(task("{nope")))).toEqual([
+    expect.stringMatching(/attributeUpdates: is not JSON/),
+  ]);
+  expect(
+    runChecks([checkUpdateUserAttributes], specFrom(joiner("      - updateUserAttributes"))),
+  ).toEqual([]);
+  const warnings: string[] = [];
+  checkUpdateUserAttributes({
+    spec: specFrom(
+      joiner("      - updateUserAttributes") +
+        `
+provisioning:
+  stores:
+    displayName: Stores
+    target: activeDirectory
+    notificationEmail: iam@contoso.com
+    activeDirectory: { domain: corp.contoso.com, defaultOu: "OU=Users,DC=corp,DC=contoso,DC=com" }
+    mappings: { employeeId: "[externalId]" }`,
+    ),
+    report: (p, m) => warnings.push(`error ${p.join(".")}: ${m}`),
+    warn: (p, m) => warnings.push(`${p.join(".")}: ${m}`),
+  });
+  expect(warnings).toEqual([
+    "lifecycleWorkflows.onboard.tasks.0: Update user attributes skips users synced from on-premises AD (Microsoft: synced users are not supported), and provisioning.stores provisions such users; scope the workflow to cloud-only users, e.g. (onPremisesSyncEnabled ne true)",
+  ]);
+});
+
+test("task categories follow Microsoft's current task table", () => {
+  const mover = (task: string) =>
+    specFrom(`
+lifecycleWorkflows:
+  move:
+    category: mover
+    displayName: Move
+    trigger: { attributeChanged: [department] }
+    tasks: [${task}]
+`);
+  expect(runChecks([checkTasks], mover("removeAllAccessPackageAssignments"))).toEqual([]);
+  expect(runChecks([checkTasks], mover("cancelPendingAccessPackageRequests"))).toEqual([
+    expect.stringContaining(
+      'task "cancelPendingAccessPackageRequests" is not available in a mover workflow (it is for leaver)',
+    ),
   ]);
 });
 

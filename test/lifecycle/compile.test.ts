@@ -179,7 +179,7 @@ lifecycleWorkflows:
   ).toBe("id:Send email about user inactivity");
 });
 
-test("Update user attributes is sent by the id of Microsoft's Graph example, its argument as written", () => {
+test("Update user attributes is looked up by display name at deploy time, its argument sent as written", () => {
   const spec = specFrom(`
 lifecycleWorkflows:
   attrs:
@@ -191,9 +191,9 @@ lifecycleWorkflows:
           attributeUpdates: '[{"attribute":"department","value":"Sales"}]'
 `);
   const [task] = compileWorkflow(spec.lifecycleWorkflows.attrs, resolver).tasks;
-  // https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes
+  // Its id is in no Graph reference page or taskDefinitions response: never hard-coded.
   expect([task.taskDefinitionId, task.arguments]).toEqual([
-    "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b",
+    "<taskDefinition:Update user attributes>",
     [{ name: "attributeUpdates", value: '[{"attribute":"department","value":"Sales"}]' }],
   ]);
 });
@@ -259,16 +259,16 @@ describe("the settings PATCH always carries both required properties", () => {
       { senderDomain: "contoso.com", useCompanyBranding: false },
     ],
     [
-      "a tenant answer without mail settings: the defaults",
+      "a tenant answer without mail settings: the defaults, no senderDomain (never null)",
       { workflowScheduleIntervalInHours: 6 },
       {},
-      { senderDomain: null, useCompanyBranding: false },
+      { useCompanyBranding: false },
     ],
     [
-      "a default that clears the domain: null is sent, not the tenant's",
+      "the defaults: the tenant's domain is kept, as senderDomain may not be null",
       DEFAULT_SETTINGS,
       live,
-      { senderDomain: null, useCompanyBranding: false },
+      { senderDomain: "fabrikam.com", useCompanyBranding: false },
     ],
   ])("%s", (_title, desired, tenant, emailSettings) => {
     expect(completeSettings(desired, tenant)).toEqual({
@@ -286,9 +286,10 @@ describe("the settings PATCH always carries both required properties", () => {
           workflowScheduleIntervalInHours: 6,
           emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
         },
+        // No senderDomain: the tenant's is read and kept, since none may be sent as null.
         DEFAULT_SETTINGS,
       ].map(settingsAreComplete),
-    ).toEqual([false, false, true, true]);
+    ).toEqual([false, false, true, false]);
   });
 });
 

@@ -34,7 +34,7 @@ test("the table has one row per task, with its id or the deploy-time lookup, and
     "disableOnPremisesAccount (true or false) → `disableOnPremisesAccount`",
   );
   expect(rows.find((r) => r[0] === "`updateUserAttributes`")!.slice(2)).toEqual([
-    "`2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b`",
+    "looked up by name",
     "joiner, leaver, mover",
     "passed through as written",
   ]);

@@ -205,12 +205,20 @@ test("custom task extensions: create, PATCH, and no delete while a workflow runs
 });
 
 test("settings: the schedule interval must be 1-24 hours", async () => {
-  const email = { senderDomain: null, useCompanyBranding: false };
+  const email = { useCompanyBranding: false };
   expect(
     await failure(
       graph.patch(`${LCW}/settings`, { workflowScheduleIntervalInHours: 25, emailSettings: email }),
     ),
   ).toEqual([400, "workflowScheduleIntervalInHours must be 1-24"]);
+  expect(
+    await failure(
+      graph.patch(`${LCW}/settings`, {
+        workflowScheduleIntervalInHours: 3,
+        emailSettings: { senderDomain: null, useCompanyBranding: false },
+      }),
+    ),
+  ).toEqual([400, "emailSettings.senderDomain may not be null"]);
   await graph.patch(`${LCW}/settings`, fixture("lifecycleWorkflows-settings.patch.json"));
   expect(await graph.get(`${LCW}/settings`)).toEqual(
     fixture("lifecycleWorkflows-settings.patch.json"),

@@ -97,10 +97,11 @@ test("the lifecycle requests, in the order Pulumi creates the resources", () => 
   expect(lifecycle().map((r) => `${r.resource}: ${r.method} ${r.path}`)).toEqual([
     `fabrikam-lifecycle-settings: PATCH ${LCW}/settings`,
     `fabrikam-lifecycle-extension-hybrid-object: POST ${LCW}/customTaskExtensions`,
-    // Only move has a task whose id is looked up by display name.
+    // move and pre-hire (Update user attributes) have a task whose id is looked up by name.
     `fabrikam-lifecycle-workflow-move: GET ${LCW}/taskDefinitions`,
     `fabrikam-lifecycle-workflow-move: POST ${LCW}/workflows`,
     `fabrikam-lifecycle-workflow-leave: POST ${LCW}/workflows`,
+    `fabrikam-lifecycle-workflow-pre-hire: GET ${LCW}/taskDefinitions`,
     `fabrikam-lifecycle-workflow-pre-hire: POST ${LCW}/workflows`,
   ]);
 });
@@ -128,7 +129,7 @@ test("the placeholders name what is looked up at deploy time", () => {
       [{ name: "groupID", value: "<group:All Staff>,<group:IT>" }],
     ],
     ["e440ed8d-25a1-4618-84ce-091ed5be5594", [{ name: "teamID", value: "<group:IT>" }]],
-    ["2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b", []],
+    ["<taskDefinition:Update user attributes>", []],
   ]);
   expect(expected("leave").executionConditions.scope).toEqual({
     "@odata.type": "#microsoft.graph.identityGovernance.groupBasedSubjectSet",

@@ -354,13 +354,21 @@ test("delete with purgeOnDelete also purges it from deleted items", async () => 
   expect(state.workflows.size).toBe(0);
 });
 
-test("a task whose id Microsoft documents is sent by that id, with no look-up", async () => {
+test("Update user attributes is looked up by display name, as the tenant lists it", async () => {
   const { id, outs } = await workflows.create(inputs("attrs"));
-  expect(calls()).toEqual(["POST /identityGovernance/lifecycleWorkflows/workflows"]);
+  expect(calls()).toEqual([
+    "GET /identityGovernance/lifecycleWorkflows/taskDefinitions",
+    "POST /identityGovernance/lifecycleWorkflows/workflows",
+  ]);
+  const listed = state.taskDefinitions.find(
+    (d) => d.displayName === "Update user attributes (Preview)",
+  )!;
   expect(
-    (sent()[0].body as { tasks: { taskDefinitionId: string }[] }).tasks[0].taskDefinitionId,
-  ).toBe("2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b");
-  expect(outs.taskDefinitionIds).toEqual({});
+    (sent()[1].body as { tasks: { taskDefinitionId: string }[] }).tasks[0].taskDefinitionId,
+  ).toBe(listed.id);
+  expect(outs.taskDefinitionIds).toEqual({
+    "<taskDefinition:Update user attributes>": listed.id,
+  });
   expect((await workflows.read(id, outs)).props).toEqual(outs);
 });
 
@@ -595,10 +603,8 @@ describe("tenant settings", () => {
     expect(sent().map((r) => [r.method, r.body])).toEqual([
       [
         "PATCH",
-        {
-          workflowScheduleIntervalInHours: 3,
-          emailSettings: { senderDomain: null, useCompanyBranding: false },
-        },
+        // No senderDomain: the metadata declares it not nullable; emailSettings is replaced whole.
+        { workflowScheduleIntervalInHours: 3, emailSettings: { useCompanyBranding: false } },
       ],
     ]);
     expect(state.settings).toEqual({

@@ -19,6 +19,12 @@ test("each of the API's 25 definitions is a catalog task, with its name, descrip
   expect(confirmed.map((t) => t.taskDefinitionId).sort()).toEqual(
     definitions.map((d) => d.id).sort(),
   );
+  // Where Microsoft's current task table (learn.microsoft.com/en-us/entra/id-governance/
+  // lifecycle-workflow-tasks) differs from the older API answer, the table is followed.
+  const table: Record<string, string> = {
+    removeAllAccessPackageAssignments: "leaver,mover",
+    cancelPendingAccessPackageRequests: "leaver",
+  };
   for (const task of confirmed) {
     const definition = definitions.find((d) => d.id === task.taskDefinitionId)!;
     expect([
@@ -30,7 +36,7 @@ test("each of the API's 25 definitions is a catalog task, with its name, descrip
       task.name,
       definition.displayName,
       definition.description,
-      definition.category.split(",").sort().join(","),
+      table[task.name] ?? definition.category.split(",").sort().join(","),
     ]);
     // Every argument's wire name is one of the definition's parameters, and vice versa.
     expect(task.arguments!.map((a) => a.wireName).sort()).toEqual(
@@ -39,19 +45,14 @@ test("each of the API's 25 definitions is a catalog task, with its name, descrip
   }
 });
 
-test("beyond the 25, only the id Microsoft gives in a Graph request body is hard-coded", () => {
-  // https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes
-  expect(
-    TASKS.filter((t) => t.taskDefinitionId && !inResponse(t.taskDefinitionId)).map((t) => [
-      t.name,
-      t.taskDefinitionId,
-      t.arguments,
-    ]),
-  ).toEqual([["updateUserAttributes", "2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b", undefined]]);
+test("beyond the 25 of the taskDefinitions response, no id is hard-coded", () => {
+  // Update user attributes' id is in one how-to's example only: it is looked up by name too.
+  expect(TASKS.filter((t) => t.taskDefinitionId && !inResponse(t.taskDefinitionId))).toEqual([]);
 });
 
 test("unconfirmed tasks carry no GUID and no argument list", () => {
   expect(TASKS.filter((t) => !t.taskDefinitionId).map((t) => [t.name, t.arguments])).toEqual([
+    ["updateUserAttributes", undefined],
     ["sendSponsorshipChangeEmailToManager", undefined],
     ["sendSponsorChangeEmailToCoSponsors", undefined],
     ["transferAgentSponsorshipsToManager", undefined],

@@ -446,8 +446,8 @@ describe("expression errors point at the character in the YAML file", () => {
     ],
     [
       "the long form's expression, after a ${variable}",
-      '      mail:\n        expression: \'Join("@", "${tenant.domain}", [userNme])\'\n',
-      "8:52: provisioning.emp.mappings.mail.expression: unknown attribute [userNme]; did you mean [userName]?",
+      '      companyName:\n        expression: \'Join("@", "${tenant.domain}", [userNme])\'\n',
+      "8:52: provisioning.emp.mappings.companyName.expression: unknown attribute [userNme]; did you mean [userName]?",
     ],
     [
       "a syntax error at the end of the string",

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { templateSchemaJson } from "../../lib/emulator/routes/provisioning";
 import { tenantSpec, type TenantSpec } from "../../lib/model/schema";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "provisioning");
@@ -11,20 +12,8 @@ export function contosoSpec(): TenantSpec {
 }
 
 export function templateSchemaFixture() {
-  return JSON.parse(
-    fs.readFileSync(
-      path.join(
-        __dirname,
-        "..",
-        "..",
-        "lib",
-        "emulator",
-        "fixtures",
-        "api2aad-template-schema.json",
-      ),
-      "utf8",
-    ),
-  );
+  // Typed loosely, as the JSON it was read from before: tests reach into it freely.
+  return templateSchemaJson() as ReturnType<typeof JSON.parse>;
 }
 
 export const CONTOSO_URN = "urn:ietf:params:scim:schemas:extension:contoso:1.0:User";

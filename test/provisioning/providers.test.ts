@@ -15,12 +15,14 @@ import {
   type SynchronizationSchemaOutputs,
 } from "../../components/graph/synchronizationSchema";
 import { synchronizationSecretsProvider as secrets } from "../../components/graph/synchronizationSecrets";
+import { scimAttributeCatalog } from "../../lib/expressions";
 import { createGraphClient } from "../../lib/graph";
 import { schemaSpecOf } from "../../lib/provisioning/managed";
 import { compileSecrets } from "../../lib/provisioning/secrets";
 import { startGraphEmulator, type EmulatorOptions, type GraphEmulator } from "../../lib/emulator";
 import { TEMPLATE_NAMES } from "../../lib/emulator/routes/directory";
 import { diffSchemas } from "../../lib/provisioning/schema";
+import { templateSchema } from "../../lib/provisioning/templateSchema";
 import * as pulumi from "@pulumi/pulumi";
 import { attr, CONTOSO_URN, contosoSpec, templateSchemaFixture } from "./helpers";
 
@@ -279,6 +281,33 @@ test("schema: create, no drift, out-of-band edit detected per mapping, update re
   expect(calls(jobId).slice(-1)).toEqual([
     "DELETE /servicePrincipals/{sp}/synchronization/jobs/{job}/schema 404",
   ]);
+});
+
+test("schema: a scope clause on every source attribute validate accepts deploys (one list for both)", async () => {
+  await start();
+  const { jobId } = await createJob();
+  const accepted = [...scimAttributeCatalog()].filter((n) => !n.startsWith("urn:"));
+  expect(accepted).toEqual(expect.arrayContaining(["title", "userType", "enterprise:division"]));
+  const app = {
+    ...employees,
+    scope: {
+      anyOf: accepted.map((attribute) => ({
+        allOf: [{ attribute, operator: "equals" as const, value: "x" }],
+      })),
+    },
+  };
+  const created = await schemas.create({ ...schemaInputs(jobId), provisioning: schemaSpecOf(app) });
+  expect(created.id).toBe(`${SP}/${jobId}/schema`);
+  const live = provisioningOf().jobs.get(jobId)!.schema as {
+    synchronizationRules: { objectMappings: { scope: { groups: unknown[] } }[] }[];
+  };
+  expect(live.synchronizationRules[0].objectMappings[0].scope.groups).toHaveLength(accepted.length);
+  // plan's stand-in template has the same source attributes as the emulator's.
+  const names = (schema: unknown) =>
+    (
+      schema as { directories: { objects: { attributes: { name: string }[] }[] }[] }
+    ).directories[0].objects[0].attributes.map((a) => a.name);
+  expect(names(templateSchema("entra"))).toEqual(names(templateSchemaFixture()));
 });
 
 type Tree = { key?: string; name?: string; expression?: string; parameters?: Param[] };

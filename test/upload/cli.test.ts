@@ -16,7 +16,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { inbound } from "../cli/harness";
 import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
-import { csvOf, makeSpecInput, row, SAMPLE_1000, seedApiDrivenApp } from "./helpers";
+import { COLUMNS, csvOf, makeSpecInput, row, SAMPLE_1000, seedApiDrivenApp } from "./helpers";
 
 const DISPLAY_NAME = "Contoso HR inbound - employees";
 
@@ -372,6 +372,65 @@ describe("inbound simulate", () => {
       'line 3  externalId 2  out of scope: group 1: enterprise:department equals "IT" is false (value "HR")\n',
     );
     expect(table.out).toContain("2 records: 1 in scope, 1 out of scope, 0 invalid\n");
+  });
+});
+
+describe("inbound simulate: values Entra refuses", () => {
+  it("flags a UPN outside ASCII and a usageLocation that is no ISO 3166-1 code, with the likely one", async () => {
+    const input = makeSpecInput({ ...COLUMNS, "ext:UsageLocation": "[CountryCode]" });
+    const mappings = input.provisioning.employees.mappings as Record<string, unknown>;
+    mappings.usageLocation = "[ext:UsageLocation]";
+    mappings.userPrincipalName =
+      'Join("@", NormalizeDiacritics(Join(".", [name.givenName], [name.familyName])), "contoso.com")';
+    writeSpec(input);
+    writeFileSync(
+      path.join(dir, "hr.csv"),
+      csvOf([
+        row("1", { FirstName: "Zoë", LastName: "Dvořák", CountryCode: "NL" }),
+        row("2", { FirstName: "Zoë", LastName: "Ngọc", CountryCode: "UK" }),
+      ]),
+    );
+    const args = ["simulate", "--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"];
+    const json = await cli([...args, "--json", "--verbose"]);
+    const refused = (out: string) =>
+      JSON.parse(out).records.map((r: { refused: { detail?: string; message: string }[] }) =>
+        r.refused.map((e) => e.detail ?? e.message),
+      );
+    expect(refused(json.out)).toEqual([
+      [],
+      [
+        'usageLocation "UK" is not an ISO 3166-1 alpha-2 country code, which Entra refuses; did you mean GB?',
+        'userPrincipalName "Zoe.Ngọc@contoso.com" has characters outside ASCII (ọ), which Entra refuses; wrap the mapping in NormalizeDiacritics, and Replace what its table leaves',
+      ],
+    ]);
+    // Without --verbose the HR values stay out of the messages.
+    expect(refused((await cli([...args, "--json"])).out)[1]).toEqual([
+      "usageLocation is not an ISO 3166-1 alpha-2 country code, which Entra refuses; did you mean GB?",
+      "userPrincipalName has characters outside ASCII, which Entra refuses; wrap the mapping in NormalizeDiacritics, and Replace what its table leaves",
+    ]);
+    const dry = await cli([
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--csv",
+      "hr.csv",
+      "--dry-run",
+    ]);
+    expect(dry.err).toContain(
+      "line 3 (externalId 2): usageLocation is not an ISO 3166-1 alpha-2 country code, which Entra refuses; did you mean GB?\n",
+    );
+    expect(dry.err).toContain(
+      "line 3 (externalId 2): userPrincipalName has characters outside ASCII",
+    );
+    expect(dry.err).not.toContain("line 2 (");
+    const table = await cli(args);
+    expect(table.code).toBe(3);
+    expect(table.out).toContain("did you mean GB?");
+    expect(table.out).toContain(
+      "2 records: 2 in scope, 0 out of scope, 0 invalid, 1 with values Entra refuses\n",
+    );
   });
 });
 

@@ -495,6 +495,11 @@ function patchSettings(state: LifecycleState, body: Json): LifecycleResponse {
   if (email === null || typeof email !== "object" || Array.isArray(email)) {
     return error(400, "InvalidRequest", "emailSettings must be an emailSettings object");
   }
+  // The v1.0 metadata declares senderDomain Nullable="false" (emailSettings); a read may still
+  // show null for a tenant that never set one.
+  if (email.senderDomain === null) {
+    return error(400, "InvalidRequest", "emailSettings.senderDomain may not be null");
+  }
   state.settings = {
     workflowScheduleIntervalInHours: interval,
     emailSettings: { senderDomain: null, useCompanyBranding: false, ...email },

@@ -17,6 +17,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { randomUUID } from "crypto";
+import { apiSourceAttributes } from "../../expressions/apiSource";
 import type { Expr } from "../../expressions/ast";
 import { FUNCTIONS, findFunction } from "../../expressions/functions";
 import { parseExpression } from "../../expressions/parser";
@@ -202,6 +203,30 @@ const OPERATORS = [
   "ENDS_WITH",
 ];
 
+/**
+ * The API2AAD template's default schema: the fixture's directories, rules and mappings, with the
+ * API source object's attributes from the one list validate and plan use too
+ * (lib/expressions/apiSource.ts).
+ */
+export function templateSchemaJson(): Json {
+  const schema = JSON.parse(fs.readFileSync(TEMPLATE_SCHEMA, "utf8")) as Json;
+  const [api] = schema.directories as { objects: { attributes: unknown[] }[] }[];
+  api.objects[0].attributes = apiSourceAttributes().map(({ name, type }) => ({
+    name,
+    type,
+    anchor: name === "externalId",
+    required: name === "externalId",
+    mutability: "ReadWrite",
+    caseExact: false,
+    flowNullValues: false,
+    multivalued: false,
+    apiExpressions: [],
+    metadata: [],
+    referencedObjects: [],
+  }));
+  return schema;
+}
+
 export function createProvisioningState(): ProvisioningState {
   return {
     servicePrincipals: new Map(),
@@ -220,7 +245,7 @@ export function addServicePrincipal(
   id: string,
   options: { templateIds?: string[]; notReplicatedFor?: number } = {},
 ): EmulatedServicePrincipal {
-  const schema = JSON.parse(fs.readFileSync(TEMPLATE_SCHEMA, "utf8")) as Json;
+  const schema = templateSchemaJson();
   const sp: EmulatedServicePrincipal = {
     templates: (options.templateIds ?? ["API2AAD"]).map((templateId, i) => ({
       id: templateId,
