@@ -1,6 +1,6 @@
-import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, paint, refuseIrregularFile, safeText } from "../io";
+import { CliIo, EXIT, paint, safeText } from "../io";
+import { recordInput } from "../records";
 import { delimiterArgument, withDelimiter } from "../delimiter";
 import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
 import { simulate, SimulatedRecord } from "../../lib/records";
@@ -14,7 +14,11 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     )
     .requiredOption("--spec <file>", "tenant spec file")
     .requiredOption("--app <name>", "provisioning app key in the spec")
-    .requiredOption("--csv <file>", "HR export")
+    .option("--csv <file>", "HR export (CSV)")
+    .option(
+      "--json-file <file>",
+      "HR export (JSON array, object holding one, or JSON Lines); --json is the output format",
+    )
     .option("--json", "machine-readable output")
     .option(
       "--workflows",
@@ -34,16 +38,23 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .action(async (options: SimulateOptions) => {
       const loaded = loadApp(io, options.spec, options.app);
       if (!loaded) return done(EXIT.failed);
-      const csv = path.resolve(io.cwd, options.csv);
-      if (refuseIrregularFile(io, "--csv", options.csv, csv)) return done(EXIT.failed);
       const app = withDelimiter(loaded.app, options.delimiter);
-      const result = await simulate(app, csv);
+      const files = { csv: options.csv, json: options.jsonFile };
+      const input = recordInput(io, app, files, "--json-file");
+      if (!input) return done(EXIT.failed);
+      if (input.kind !== "file") {
+        io.err(
+          "simulate reads a file: pass --csv FILE or --json-file FILE (a sample of the HR API's records)\n",
+        );
+        return done(EXIT.failed);
+      }
+      const result = await simulate(app, input.source);
       if (result.csvError) {
-        io.err(`${options.csv}: ${result.csvError.message}\n`);
+        io.err(`${input.name}: ${result.csvError.message}\n`);
         return done(EXIT.failed);
       }
       if (result.problems.length > 0) {
-        printProblems(io, options.spec, options.app, result.problems);
+        printProblems(io, options.spec, options.app, result.problems, app);
         return done(EXIT.failed);
       }
       const now = new Date();
@@ -98,7 +109,8 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
 interface SimulateOptions {
   spec: string;
   app: string;
-  csv: string;
+  csv?: string;
+  jsonFile?: string;
   json?: boolean;
   workflows?: boolean;
   upcoming?: string;

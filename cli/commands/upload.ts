@@ -1,10 +1,11 @@
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, graphUrlArgument, paint, refuseIrregularFile, safeText } from "../io";
+import { CliIo, EXIT, graphUrlArgument, paint, safeText } from "../io";
+import { recordInput } from "../records";
 import { delimiterArgument, withDelimiter } from "../delimiter";
 import { loadSpec } from "../../lib/loader/load";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
-import type { ProvisioningApp, TenantSpec } from "../../lib/model/schema";
+import { type ProvisioningApp, type TenantSpec, uploaderColumns } from "../../lib/model/schema";
 import { createGraphClient } from "../../lib/graph";
 import {
   bulkBody,
@@ -26,7 +27,8 @@ import type { MappingProblem } from "../../lib/records";
 export interface UploadCliOptions {
   spec: string;
   app: string;
-  csv: string;
+  csv?: string;
+  json?: string;
   endpoint?: string;
   graphUrl?: string;
   state?: string;
@@ -42,10 +44,13 @@ export interface UploadCliOptions {
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
   program
     .command("upload")
-    .description("Send the HR CSV to the app's bulkUpload endpoint: only new or changed records")
+    .description(
+      "Send the HR records (a CSV or JSON file, or the spec's HR API) to the app's bulkUpload endpoint: only new or changed records",
+    )
     .requiredOption("--spec <file>", "tenant spec file")
     .requiredOption("--app <name>", "provisioning app key in the spec")
-    .requiredOption("--csv <file>", "HR export")
+    .option("--csv <file>", "HR export (CSV)")
+    .option("--json <file>", "HR export (JSON array, object holding one, or JSON Lines)")
     .option("--endpoint <url>", "the app's bulkUpload URL (a stack output)", graphUrlArgument)
     .option(
       "--graph-url <url>",
@@ -93,11 +98,16 @@ export function loadApp(
   return { spec: loaded.spec, app };
 }
 
-export function printProblems(io: CliIo, file: string, appKey: string, problems: MappingProblem[]) {
+export function printProblems(
+  io: CliIo,
+  file: string,
+  appKey: string,
+  problems: MappingProblem[],
+  app?: ProvisioningApp,
+) {
+  const where = uploaderColumns(app?.uploader).path.join(".");
   for (const p of problems) {
-    io.err(
-      `${file}: provisioning.${appKey}.uploader.csv.columns["${p.attribute}"]: ${p.message}\n`,
-    );
+    io.err(`${file}: provisioning.${appKey}.uploader.${where}["${p.attribute}"]: ${p.message}\n`);
   }
 }
 
@@ -138,20 +148,21 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     io.cwd,
     options.state ?? path.join(".inbound-state", spec.tenant.name, options.app),
   );
-  const csv = path.resolve(io.cwd, options.csv);
-  if (refuseIrregularFile(io, "--csv", options.csv, csv)) return EXIT.failed;
+  const input = recordInput(io, app, options);
+  if (!input) return EXIT.failed;
+  const name = input.name;
   const bar = progressBar(io);
   const run = await runUpload({
     app,
-    csv,
-    csvName: options.csv,
+    source: input.kind === "file" ? input.source : undefined,
+    csvName: name,
     store: new DirectoryStateStore(stateDir),
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
     dryRun: options.dryRun,
     command: commandLine(options),
     resetState: options.resetState,
     recovery: `restore the state directory ${stateDir} from a backup, or run again with --reset-state (the state is moved aside and every record is sent again)`,
-    onPlan: (plan) => reportPlan(io, plan, options),
+    onPlan: (plan) => reportPlan(io, plan, options, name),
     onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),
     onProgress: bar.update,
     connect: async () => {
@@ -165,7 +176,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
   bar.finish();
   const { plan, result } = run;
   if (run.problems.length > 0) {
-    printProblems(io, options.spec, options.app, run.problems);
+    printProblems(io, options.spec, options.app, run.problems, app);
     return EXIT.failed;
   }
   if (plan && plan.refusals.length > 0) {
@@ -211,7 +222,8 @@ function shellWord(word: string): string {
 /** The command line that ran, for the run record: the options given, in a fixed order. */
 function commandLine(options: UploadCliOptions): string {
   const words = ["inbound", "upload", "--spec", options.spec, "--app", options.app];
-  words.push("--csv", options.csv);
+  if (options.csv !== undefined) words.push("--csv", options.csv);
+  if (options.json !== undefined) words.push("--json", options.json);
   const valued = [
     ["--endpoint", options.endpoint],
     ["--graph-url", options.graphUrl],
@@ -230,18 +242,18 @@ function commandLine(options: UploadCliOptions): string {
   return words.map((w, i) => (i < 2 ? w : shellWord(w))).join(" ");
 }
 
-function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): void {
+function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions, name: string): void {
   const err = (text: string) => io.err(text + "\n");
-  for (const p of plan.csvProblems) err(`${options.csv}:${p.line}: skipped: the row ${p.message}`);
+  for (const p of plan.csvProblems) err(`${name}:${p.line}: skipped: the row ${p.message}`);
   for (const e of plan.rowErrors) {
     const columns = e.columns.length ? ` (column ${e.columns.join(", ")})` : "";
     err(
-      `${options.csv}:${e.line}: skipped: ${e.attribute}${columns}: ${options.verbose ? safeText(e.detail) : e.message}`,
+      `${name}:${e.line}: skipped: ${e.attribute}${columns}: ${options.verbose ? safeText(e.detail) : e.message}`,
     );
   }
   for (const d of plan.duplicates) {
     err(
-      `${options.csv}: externalId ${safeText(d.externalId)} is on lines ${d.lines.join(", ")}: none of them is sent; keep one row per person`,
+      `${name}: externalId ${safeText(d.externalId)} is on lines ${d.lines.join(", ")}: none of them is sent; keep one row per person`,
     );
   }
   if (plan.alreadyAccepted > 0) {

@@ -34,6 +34,28 @@ export {
   parseHeader,
   readHeader,
 } from "./header";
+export { RecordFileError } from "./fault";
+export {
+  type FieldValue,
+  JsonFileError,
+  type JsonOptions,
+  type JsonRecord,
+  NotText,
+  readJsonBatches,
+  resolvePointer,
+  sampleRecord,
+  textFields,
+} from "./json";
+export {
+  addressedFields,
+  csvSource,
+  jsonSource,
+  type RecordItem,
+  type RecordRow,
+  type RecordSource,
+  recordSource,
+  type SourceInput,
+} from "./source";
 export { logicAppUploaderChecks, type SimpleMapping, simpleMapping } from "./logicAppChecks";
 export {
   BULK_REQUEST_URN,

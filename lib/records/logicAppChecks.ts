@@ -4,6 +4,7 @@
  * be expressed (the function uploader runs lib/expressions and has no such limit).
  */
 import type { CheckContext } from "../model/checks";
+import { uploaderColumns } from "../model/schema";
 
 export type SimpleMapping = { column: string } | { constant: string };
 
@@ -44,10 +45,11 @@ export function logicAppUploaderChecks(ctx: CheckContext): void {
         `issuer ${JSON.stringify(trigger.issuer)} does not name tenant.id ${ctx.spec.tenant.id}: tokens from another tenant would be accepted; leave it out to use https://sts.windows.net/${ctx.spec.tenant.id}/`,
       );
     }
-    for (const [attribute, expression] of Object.entries(uploader.csv.columns)) {
+    const { columns, path } = uploaderColumns(uploader);
+    for (const [attribute, expression] of Object.entries(columns)) {
       if (simpleMapping(expression)) continue;
       ctx.report(
-        ["provisioning", appKey, "uploader", "csv", "columns", attribute],
+        ["provisioning", appKey, "uploader", ...path, attribute],
         `${attribute}: ${JSON.stringify(expression)} cannot run in a Logic App uploader, which copies only a plain column like "[WorkerID]" or a constant like "\\"work\\""; simplify it, or use uploader.kind: function`,
       );
     }

@@ -7,7 +7,9 @@ import type { Readable } from "stream";
 import { compileExpression, parseExpression } from "../expressions";
 import type { ProvisioningApp } from "../model/schema";
 import { compileConverter, expressionFailure, MappingProblem, RowError, ScimUser } from "./convert";
-import { CsvFileError, CsvProblem, readCsv } from "./csv";
+import type { CsvProblem } from "./csv";
+import { RecordFileError } from "./fault";
+import { csvSource, type RecordSource } from "./source";
 import type { ScimTarget } from "./scim";
 import { evaluateScope, ScopeResult } from "./scope";
 
@@ -33,8 +35,8 @@ export interface Simulation {
   records: SimulatedRecord[];
   csvProblems: CsvProblem[];
   problems: MappingProblem[];
-  /** A fault of the whole file (see CsvFileError): the records read before it are dropped. */
-  csvError?: CsvFileError;
+  /** A fault of the whole file (see RecordFileError): the records read before it are dropped. */
+  csvError?: RecordFileError;
 }
 
 interface CompiledMapping {
@@ -105,16 +107,23 @@ export function flattenUser(
   return flat;
 }
 
-export async function simulate(app: ProvisioningApp, csv: string | Readable): Promise<Simulation> {
+/** `input` is a CSV file or stream, or a record source of any kind (source.ts). */
+export async function simulate(
+  app: ProvisioningApp,
+  input: string | Readable | RecordSource,
+): Promise<Simulation> {
   try {
-    return await simulateRows(app, csv);
+    return await simulateRows(app, input);
   } catch (err) {
-    if (!(err instanceof CsvFileError)) throw err;
+    if (!(err instanceof RecordFileError)) throw err;
     return { records: [], csvProblems: [], problems: [], csvError: err };
   }
 }
 
-async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promise<Simulation> {
+async function simulateRows(
+  app: ProvisioningApp,
+  input: string | Readable | RecordSource,
+): Promise<Simulation> {
   if (!app.uploader) {
     return {
       records: [],
@@ -127,7 +136,12 @@ async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promi
   const csvProblems: CsvProblem[] = [];
   const records: SimulatedRecord[] = [];
   let converter: ReturnType<typeof compileConverter>["converter"];
-  for await (const item of readCsv(csv, app.uploader.csv, (p) => csvProblems.push(p))) {
+  const source =
+    typeof input === "object" && "batches" in input ? input : csvSource(input, app.uploader.csv);
+  const items = async function* () {
+    for await (const batch of source.batches((p) => csvProblems.push(p))) yield* batch;
+  };
+  for await (const item of items()) {
     if ("header" in item) {
       const compiled = compileConverter(app, item.header);
       if (!compiled.converter) return { records: [], csvProblems, problems: compiled.problems };

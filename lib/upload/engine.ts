@@ -34,9 +34,10 @@ import {
   RowError,
   CsvFileError,
   CsvInput,
-  CsvOptions,
   CsvProblem,
-  readCsvBatches,
+  csvSource,
+  RecordFileError,
+  RecordSource,
 } from "../records";
 import {
   ACCEPTED,
@@ -105,8 +106,7 @@ export interface UploadPlan {
   options: PlanOptions;
   /** What the sending pass needs to read the file again. */
   source: {
-    csv: Exclude<CsvInput, Readable>;
-    options: CsvOptions;
+    records: RecordSource;
     convert: Converter["convertJson"];
   };
 }
@@ -114,10 +114,12 @@ export interface UploadPlan {
 export interface PlanInput {
   app: ProvisioningApp;
   /**
-   * A file path, or a function that opens the file: it is read twice, so a one-shot stream will
-   * not do (the Function re-reads the blob it was handed).
+   * A CSV file path, or a function that opens the file: it is read twice, so a one-shot stream
+   * will not do (the Function re-reads the blob it was handed). Ignored when `source` is given.
    */
-  csv: Exclude<CsvInput, Readable>;
+  csv?: Exclude<CsvInput, Readable>;
+  /** The records, from any source (lib/records/source.ts); read twice as well. */
+  source?: RecordSource;
   store: StateStore;
   options?: PlanOptions;
   clock?: Clock;
@@ -138,18 +140,18 @@ function contentDigest(json: string): Buffer {
 export interface PlanOutcome {
   plan?: UploadPlan;
   problems: MappingProblem[];
-  csvError?: CsvFileError;
+  csvError?: RecordFileError;
 }
 
 /** The batches up to a fault of the file, which goes to `onFault` instead of being thrown. */
 async function* untilFault<T>(
   batches: AsyncGenerator<T>,
-  onFault: (err: CsvFileError) => void,
+  onFault: (err: RecordFileError) => void,
 ): AsyncGenerator<T> {
   try {
     yield* batches;
   } catch (err) {
-    if (!(err instanceof CsvFileError)) throw err;
+    if (!(err instanceof RecordFileError)) throw err;
     onFault(err);
   }
 }
@@ -171,13 +173,12 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   let convert: Converter["convertJson"] | undefined;
   let rows = 0;
 
-  const csvOptions: CsvOptions = {
-    delimiter: uploader.csv.delimiter,
-    encoding: uploader.csv.encoding,
-  };
-  let csvError: CsvFileError | undefined;
+  const records =
+    input.source ??
+    csvSource(input.csv!, { delimiter: uploader.csv.delimiter, encoding: uploader.csv.encoding });
+  let csvError: RecordFileError | undefined;
   const csv = untilFault(
-    readCsvBatches(input.csv, csvOptions, (p) => {
+    records.batches((p) => {
       rows++;
       csvProblems.push(p);
     }),
@@ -312,7 +313,7 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       refusals,
       state,
       options,
-      source: { csv: input.csv, options: csvOptions, convert },
+      source: { records, convert },
     },
     problems: [],
   };
@@ -346,7 +347,7 @@ export async function* planBatches(plan: UploadPlan): AsyncGenerator<BulkRecord[
   // The first pass read the whole file through the same reader, so a fault here means the file
   // changed: it stops the run like any other change, keeping every checkpoint.
   const file = untilFault(
-    readCsvBatches(plan.source.csv, plan.source.options, () => undefined),
+    plan.source.records.batches(() => undefined),
     (err) => {
       throw new SourceChanged(
         `the CSV file changed while it was being sent (${err.message}); run again to send the rest`,

@@ -7,7 +7,7 @@
 import type { Readable } from "stream";
 import type { ProvisioningApp } from "../model/schema";
 import { BulkTarget, checkBulkTarget } from "./bulk";
-import type { MappingProblem, CsvInput } from "../records";
+import type { MappingProblem, CsvInput, RecordSource } from "../records";
 import {
   commitUnsent,
   DEFAULT_RATE,
@@ -26,8 +26,10 @@ import { HeldLock, proveWritable, resetState, StateDamaged, StateStore } from ".
 
 export interface RunInput {
   app: ProvisioningApp;
-  /** Read twice (plan, then send): a path or a function that opens the file afresh. */
-  csv: Exclude<CsvInput, Readable>;
+  /** A CSV read twice (plan, then send): a path or a function that opens the file afresh. */
+  csv?: Exclude<CsvInput, Readable>;
+  /** The records from another source (lib/records/source.ts), instead of `csv`. */
+  source?: RecordSource;
   /** The HR file as its user names it, for messages. */
   csvName: string;
   store: StateStore;
@@ -214,6 +216,7 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
       planned = await planUpload({
         app: input.app,
         csv: input.csv,
+        source: input.source,
         store,
         options: input.options,
         clock,
