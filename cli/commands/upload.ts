@@ -51,6 +51,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .requiredOption("--app <name>", "provisioning app key in the spec")
     .option("--csv <file>", "HR export (CSV)")
     .option("--json <file>", "HR export (JSON array, object holding one, or JSON Lines)")
+    .addHelpText(
+      "after",
+      "\nWithout --csv or --json, the records are read from the spec's HR API (uploader.source: rest).",
+    )
     .option("--endpoint <url>", "the app's bulkUpload URL (a stack output)", graphUrlArgument)
     .option(
       "--graph-url <url>",
@@ -155,6 +159,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
   const run = await runUpload({
     app,
     source: input.kind === "file" ? input.source : undefined,
+    rest: input.kind === "rest" ? { env: io.env } : undefined,
     csvName: name,
     store: new DirectoryStateStore(stateDir),
     options: { full: options.full, only: options.only, allowDeletes: options.allowDeletes },
@@ -196,6 +201,8 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     } catch (err) {
       io.err(`${(err as Error).message}\n`);
       return EXIT.failed;
+    } finally {
+      await run.release?.();
     }
     io.out(`dry run: ${plan.requests} requests, ${plan.toSend} records, nothing sent\n`);
   } else if (plan && result) {
@@ -205,6 +212,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
   } else if (run.error) {
     io.err(`${run.error}\n`);
   }
+  await run.release?.();
   if (run.runId) {
     const state = options.state ? ` --state ${shellWord(options.state)}` : "";
     io.out(

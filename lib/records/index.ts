@@ -56,6 +56,7 @@ export {
   recordSource,
   type SourceInput,
 } from "./source";
+export { readRest, type RestAccess, type RestRead, RestReadError, type RestSettings } from "./rest";
 export { logicAppUploaderChecks, type SimpleMapping, simpleMapping } from "./logicAppChecks";
 export {
   BULK_REQUEST_URN,

@@ -7,7 +7,17 @@
 import type { Readable } from "stream";
 import type { ProvisioningApp } from "../model/schema";
 import { BulkTarget, checkBulkTarget } from "./bulk";
-import type { MappingProblem, CsvInput, RecordSource } from "../records";
+import {
+  addressedFields,
+  type CsvInput,
+  jsonSource,
+  type MappingProblem,
+  readRest,
+  type RecordSource,
+  type RestAccess,
+  type RestRead,
+  RestReadError,
+} from "../records";
 import {
   commitUnsent,
   DEFAULT_RATE,
@@ -30,6 +40,11 @@ export interface RunInput {
   csv?: Exclude<CsvInput, Readable>;
   /** The records from another source (lib/records/source.ts), instead of `csv`. */
   source?: RecordSource;
+  /**
+   * Read the app's HR API (`uploader.rest`) with these secrets, instead of `csv` or `source`: every
+   * page first, and nothing sent unless all of them were read.
+   */
+  rest?: RestAccess;
   /** The HR file as its user names it, for messages. */
   csvName: string;
   store: StateStore;
@@ -98,6 +113,11 @@ export interface RunOutcome {
   plan?: UploadPlan;
   result?: UploadResult;
   summary: RunSummary;
+  /**
+   * A dry run of an HR API: the read is kept for the caller to show the requests from, and this
+   * deletes it (it holds HR personal data). Other runs delete it themselves.
+   */
+  release?(): Promise<void>;
 }
 
 export function summarize(plan?: UploadPlan, result?: UploadResult): RunSummary {
@@ -161,9 +181,14 @@ export async function runUpload(input: RunInput): Promise<RunOutcome> {
     held = attempt.lock;
     if (attempt.notice) input.onNotice?.(attempt.notice);
   }
+  let read: RestRead | undefined;
   try {
-    const run = await runHeld(input, clock);
-    if (input.dryRun) return run;
+    const run = await runHeld(input, clock, (r) => (read = r));
+    if (input.dryRun) {
+      const kept = read;
+      read = undefined;
+      return kept ? { ...run, release: () => kept.remove() } : run;
+    }
     const runId = newRunId(startedAt, input.random);
     try {
       await writeRunRecord(store, {
@@ -186,12 +211,17 @@ export async function runUpload(input: RunInput): Promise<RunOutcome> {
     }
     return { ...run, runId };
   } finally {
+    await read?.remove().catch(() => undefined);
     await held?.release();
   }
 }
 
 /** The run once the lock is held (or, for a dry run, without it). */
-async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
+async function runHeld(
+  input: RunInput,
+  clock: Clock,
+  onRead: (read: RestRead) => void,
+): Promise<RunOutcome> {
   const { store } = input;
   const uploader = input.app.uploader!;
   // (A block, so the lines keep the indentation they had inside runUpload's try.)
@@ -211,12 +241,27 @@ async function runHeld(input: RunInput, clock: Clock): Promise<RunOutcome> {
         );
       }
     }
+    let source = input.source;
+    if (input.rest) {
+      if (!uploader.rest) return failed("the app's uploader has no rest section");
+      try {
+        const read = await readRest(uploader.rest, input.rest);
+        onRead(read);
+        // Numbered by record: line N of the read is the Nth record of the API.
+        source = jsonSource(read.file, { fields: addressedFields(input.app) });
+      } catch (err) {
+        if (err instanceof RestReadError) {
+          return failed(`${err.message}; the HR read is incomplete, nothing was sent`);
+        }
+        throw err;
+      }
+    }
     let planned;
     try {
       planned = await planUpload({
         app: input.app,
         csv: input.csv,
-        source: input.source,
+        source,
         store,
         options: input.options,
         clock,
