@@ -48,11 +48,11 @@ const CONVERT_ROWS = 100_000;
 const UPLOAD_RECORDS = 12_000;
 const MEMORY_ROWS = 1_000_000;
 
-const HEADER =
+export const HEADER =
   "WorkerID,WorkerStatus,WorkerType,UserID,FirstName,LastName,FullName,ManagerID,HireDate,OnLeave,Department,CostCenter,Company,JobTitle,City,OfficePhone,ZipCode";
 const DEPARTMENTS = ["Sales", "IT", "Finance", "Product Engineering", "Manufacturing"];
 
-function line(i: number, changed: boolean): string {
+export function line(i: number, changed: boolean): string {
   const id = String(100000 + i);
   const d = DEPARTMENTS[i % DEPARTMENTS.length];
   const day = String((i % 28) + 1).padStart(2, "0");
@@ -205,8 +205,13 @@ export function compileChild(dir: string): string {
   return path.join(out, "bench", "upload.child.js");
 }
 
-export function runChild(module: string, file: string, stateDir: string): ChildReport {
-  const script = `require(${JSON.stringify(module)}).memoryChild(${JSON.stringify(file)}, ${JSON.stringify(stateDir)}).catch((err) => { console.error(err); process.exit(1); });`;
+export function runChild(
+  module: string,
+  file: string,
+  stateDir: string,
+  format: "csv" | "json" = "csv",
+): ChildReport {
+  const script = `require(${JSON.stringify(module)}).memoryChild(${JSON.stringify(file)}, ${JSON.stringify(stateDir)}, ${JSON.stringify(format)}).catch((err) => { console.error(err); process.exit(1); });`;
   const child = spawnSync(process.execPath, ["-e", script], {
     encoding: "utf8",
     env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },

@@ -8,7 +8,7 @@ import { CliIo } from "./io";
 import { missingSandboxToken } from "./sandboxToken";
 import { loadSpec } from "../lib/loader/load";
 import { formatDiagnostic } from "../lib/model/diagnostics";
-import type { ProvisioningApp, TenantSpec } from "../lib/model/schema";
+import { type ProvisioningApp, type TenantSpec, uploaderColumns } from "../lib/model/schema";
 import type { MappingProblem } from "../lib/records";
 import {
   DirectoryStateStore,
@@ -47,11 +47,16 @@ export function loadApp(
   return { spec: loaded.spec, app };
 }
 
-export function printProblems(io: CliIo, file: string, appKey: string, problems: MappingProblem[]) {
+export function printProblems(
+  io: CliIo,
+  file: string,
+  appKey: string,
+  problems: MappingProblem[],
+  app?: ProvisioningApp,
+) {
+  const where = uploaderColumns(app?.uploader).path.join(".");
   for (const p of problems) {
-    io.err(
-      `${file}: provisioning.${appKey}.uploader.csv.columns["${p.attribute}"]: ${p.message}\n`,
-    );
+    io.err(`${file}: provisioning.${appKey}.uploader.${where}["${p.attribute}"]: ${p.message}\n`);
   }
 }
 

@@ -8,12 +8,13 @@ import * as path from "path";
 import { Command } from "commander";
 import { CliIo, EXIT, refuseIrregularFile } from "../io";
 import { proposeMappings, Proposal } from "../init/propose";
-import { type Header, readHeader } from "../../lib/records";
+import { type Header, headerBytes, readHeader, sampleRecord, textFields } from "../../lib/records";
 import { pasteable, shellWord } from "../invocation";
 import { projectFiles, stackFile } from "../init/project";
 
 interface InitOptions {
   csv?: string;
+  json?: string;
   out?: string;
   project?: string;
   force?: boolean;
@@ -28,6 +29,10 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       "Write a starter tenant file; with --csv, the column → SCIM → Entra mappings are proposed from the HR file's header",
     )
     .option("--csv <file>", "an HR export whose header line names the columns")
+    .option(
+      "--json <file>",
+      "an HR export in JSON (or a saved page of the HR API) whose first record names the fields",
+    )
     .option("--out <file>", "write the tenant file here (default: standard output)")
     .option(
       "--project <dir>",
@@ -39,6 +44,41 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
 
 export function init(options: InitOptions, io: CliIo): number {
   let text: string;
+  if (options.csv !== undefined && options.json !== undefined) {
+    io.err("inbound init: --csv and --json exclude each other\n");
+    return EXIT.usage;
+  }
+  if (options.json !== undefined) {
+    const file = path.resolve(io.cwd, options.json);
+    if (refuseIrregularFile(io, "--json", options.json, file)) return EXIT.failed;
+    const bytes = headerBytes(file, MAX_SAMPLE_BYTES);
+    if (!Buffer.isBuffer(bytes)) {
+      io.err(`${options.json}: ${bytes.error}\n`);
+      return EXIT.failed;
+    }
+    const text = bytes.toString("utf8");
+    const records = recordsPointer(text);
+    const record = sampleRecord(text, records);
+    if ("error" in record) {
+      io.err(`${options.json}: ${record.error as string}\n`);
+      return EXIT.failed;
+    }
+    const fields = textFields(record);
+    const proposal = proposeMappings(fields);
+    if (!proposal.placed.some((p) => p.scim === "externalId")) {
+      io.err(
+        `${options.json}: no field can carry the worker id every record needs (externalId); name one, e.g. WorkerID\n`,
+      );
+      return EXIT.failed;
+    }
+    return write(
+      render({ file: options.json, columns: fields, delimiter: ",", encoding: "utf-8" }, proposal, {
+        records,
+      }),
+      options,
+      io,
+    );
+  }
   if (options.csv === undefined) {
     text = render(undefined, undefined);
   } else {
@@ -66,6 +106,33 @@ export function init(options: InitOptions, io: CliIo): number {
     }
     return writeProject(options.project, text, options.force === true, io);
   }
+  return write(text, options, io);
+}
+
+/** A sample is one record or a page of them: more than this is not a sample. */
+const MAX_SAMPLE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Where a JSON export holds its records when it is an object (a saved API page): its one key
+ * whose value is a list of objects, as a JSON Pointer; undefined for an array or JSON Lines.
+ */
+function recordsPointer(text: string): string | undefined {
+  let document: unknown;
+  try {
+    document = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch {
+    return undefined;
+  }
+  if (!document || typeof document !== "object" || Array.isArray(document)) return undefined;
+  const lists = Object.entries(document).filter(
+    ([, v]) => Array.isArray(v) && v.length > 0 && v.every((e) => e && typeof e === "object"),
+  );
+  return lists.length === 1
+    ? `/${lists[0][0].replace(/~/g, "~0").replace(/\//g, "~1")}`
+    : undefined;
+}
+
+function write(text: string, options: InitOptions, io: CliIo): number {
   if (options.out === undefined) {
     io.out(withSchemaLine(text, io.cwd));
     return EXIT.ok;
@@ -156,15 +223,20 @@ const oneLine = (s: string) => s.replace(/[\r\n]+/g, " ");
 /** `text` padded so that its comment starts at the column the example tenant files use. */
 const commented = (text: string, comment: string) => `${text.padEnd(40)} # ${comment}`;
 
-function render(csv: ({ file: string } & Header) | undefined, proposal: Proposal | undefined) {
+function render(
+  csv: ({ file: string } & Header) | undefined,
+  proposal: Proposal | undefined,
+  /** A JSON sample (`--json`): the records' place in it, when it holds them in an object. */
+  json?: { records?: string },
+) {
   const lines: string[] = [];
   const push = (...l: string[]) => lines.push(...l);
   push(
     csv
-      ? `# A starter tenant file from \`inbound init --csv ${oneLine(path.basename(csv.file))}\`: the mappings are`
+      ? `# A starter tenant file from \`inbound init ${json ? "--json" : "--csv"} ${oneLine(path.basename(csv.file))}\`: the mappings are`
       : "# A starter tenant file from `inbound init`: run `inbound init --csv hr.csv` to have the",
     csv
-      ? "# proposed from the HR file's column names. Check each one, replace the placeholders, then"
+      ? `# proposed from the HR file's ${json ? "field" : "column"} names. Check each one, replace the placeholders, then`
       : "# column mappings proposed from your HR file's header. Replace the placeholders, then",
     "# run `inbound validate` on this file. Every field: docs/tenant-spec.md.",
     "",
@@ -204,8 +276,24 @@ function render(csv: ({ file: string } & Header) | undefined, proposal: Proposal
   push(
     "    uploader:",
     commented("      kind: none", "none (the CLI) | function | logicApp; both need azure:"),
-    "      csv:",
   );
+  if (json) {
+    push(commented("      source: json", "csv | json | rest (an HR API: docs/hr-sources.md)"));
+    if (json.records !== undefined) push("      json:", `        records: ${quote(json.records)}`);
+    push(commented("      columns:", "SCIM attribute: expression over the record's fields"));
+    for (const p of proposal!.placed) {
+      const line = `        ${key(p.scim)}: ${quote(p.expression)}`;
+      const note =
+        p.column === proposal!.guessedExternalId
+          ? "no field looks like a worker id: check this one is unique per person"
+          : p.note;
+      push(note ? commented(line, note) : line);
+    }
+    for (const u of proposal!.unplaced)
+      push(`        # ${oneLine(u.column)}: not placed: ${u.reason}`);
+    return lines.join("\n") + "\n";
+  }
+  push("      csv:");
   if (csv) {
     if (csv.delimiter !== ",") push(`        delimiter: ${quote(csv.delimiter)}`);
     if (csv.encoding !== "utf-8") push(`        encoding: ${csv.encoding}`);

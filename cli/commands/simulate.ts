@@ -1,12 +1,14 @@
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, paint, refuseIrregularFile, safeText } from "../io";
+import { CliIo, EXIT, paint, safeText } from "../io";
+import { recordInput } from "../records";
 import { delimiterArgument, withDelimiter } from "../delimiter";
 import { workflowFirings, WorkflowFiring } from "../../lib/lifecycle/simulate";
 import { simulate, SimulatedRecord } from "../../lib/records";
 import { loadApp, printProblems } from "../session";
 import { DirectoryStateStore, planUpload, safeguardLines, StateDamaged } from "../../lib/upload";
 import type { ProvisioningApp, TenantSpec } from "../../lib/model/schema";
+import type { RecordSource } from "../../lib/records";
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
   program
@@ -16,7 +18,11 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     )
     .requiredOption("--spec <file>", "tenant spec file")
     .requiredOption("--app <name>", "provisioning app key in the spec")
-    .requiredOption("--csv <file>", "HR export")
+    .option("--csv <file>", "HR export (CSV)")
+    .option(
+      "--json-file <file>",
+      "HR export (JSON array, object holding one, or JSON Lines); --json is the output format",
+    )
     .option("--json", "machine-readable output")
     .option(
       "--workflows",
@@ -40,16 +46,23 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
     .action(async (options: SimulateOptions) => {
       const loaded = loadApp(io, options.spec, options.app);
       if (!loaded) return done(EXIT.failed);
-      const csv = path.resolve(io.cwd, options.csv);
-      if (refuseIrregularFile(io, "--csv", options.csv, csv)) return done(EXIT.failed);
       const app = withDelimiter(loaded.app, options.delimiter);
-      const result = await simulate(app, csv);
+      const files = { csv: options.csv, json: options.jsonFile };
+      const input = recordInput(io, app, files, "--json-file");
+      if (!input) return done(EXIT.failed);
+      if (input.kind !== "file") {
+        io.err(
+          "simulate reads a file: pass --csv FILE or --json-file FILE (a sample of the HR API's records)\n",
+        );
+        return done(EXIT.failed);
+      }
+      const result = await simulate(app, input.source);
       if (result.csvError) {
-        io.err(`${options.csv}: ${result.csvError.message}\n`);
+        io.err(`${input.name}: ${result.csvError.message}\n`);
         return done(EXIT.failed);
       }
       if (result.problems.length > 0) {
-        printProblems(io, options.spec, options.app, result.problems);
+        printProblems(io, options.spec, options.app, result.problems, app);
         return done(EXIT.failed);
       }
       const now = new Date();
@@ -97,7 +110,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
         );
       }
       if (!options.json) {
-        const safeguard = await safeguardView(io.cwd, loaded.spec, app, csv, options);
+        const safeguard = await safeguardView(io.cwd, loaded.spec, app, input.source, options);
         if (safeguard) io.out(safeguard);
       }
       const failed =
@@ -112,7 +125,8 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
 interface SimulateOptions {
   spec: string;
   app: string;
-  csv: string;
+  csv?: string;
+  jsonFile?: string;
   json?: boolean;
   workflows?: boolean;
   upcoming?: string;
@@ -130,7 +144,7 @@ async function safeguardView(
   cwd: string,
   spec: TenantSpec,
   app: ProvisioningApp,
-  csv: string,
+  source: RecordSource,
   options: SimulateOptions,
 ): Promise<string | undefined> {
   const stateDir = path.resolve(
@@ -141,7 +155,7 @@ async function safeguardView(
   try {
     planned = await planUpload({
       app,
-      csv,
+      source,
       store: new DirectoryStateStore(stateDir),
       workflows: spec.lifecycleWorkflows,
     });

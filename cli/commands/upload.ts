@@ -1,6 +1,6 @@
-import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, graphUrlArgument, paint, refuseIrregularFile, safeText } from "../io";
+import { CliIo, EXIT, graphUrlArgument, paint, safeText } from "../io";
+import { type RecordInput, recordInput } from "../records";
 import { delimiterArgument, withDelimiter } from "../delimiter";
 import {
   jobSession,
@@ -32,7 +32,8 @@ import { listLines, shownValue } from "../../lib/records";
 export interface UploadCliOptions {
   spec: string;
   app: string;
-  csv: string;
+  csv?: string;
+  json?: string;
   endpoint?: string;
   graphUrl?: string;
   state?: string;
@@ -51,10 +52,17 @@ export interface UploadCliOptions {
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
   program
     .command("upload")
-    .description("Send the HR CSV to the app's bulkUpload endpoint: only new or changed records")
+    .description(
+      "Send the HR records (a CSV or JSON file, or the spec's HR API) to the app's bulkUpload endpoint: only new or changed records",
+    )
     .requiredOption("--spec <file>", "tenant spec file")
     .requiredOption("--app <name>", "provisioning app key in the spec")
-    .requiredOption("--csv <file>", "HR export")
+    .option("--csv <file>", "HR export (CSV)")
+    .option("--json <file>", "HR export (JSON array, object holding one, or JSON Lines)")
+    .addHelpText(
+      "after",
+      "\nWithout --csv or --json, the records are read from the spec's HR API (uploader.source: rest).",
+    )
     .option("--endpoint <url>", "the app's bulkUpload URL (a stack output)", graphUrlArgument)
     .option(
       "--graph-url <url>",
@@ -98,12 +106,13 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
 async function flagRefusedValues(
   io: CliIo,
   app: ProvisioningApp,
-  csv: string,
+  input: RecordInput,
   verbose = false,
 ): Promise<void> {
+  // A REST source was read once for the run, into a file the run removes: not read again here.
+  if (input.kind !== "file") return;
   const { simulate } = await import("../../lib/records");
-  const fs = await import("fs");
-  const result = await simulate(app, fs.createReadStream(csv));
+  const result = await simulate(app, input.source);
   for (const record of result.records) {
     for (const refusal of record.refused) {
       const who = safeText(record.externalId ?? "(none)");
@@ -129,8 +138,9 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     io.err(`${(err as Error).message}\n`);
     return EXIT.failed;
   }
-  const csv = path.resolve(io.cwd, options.csv);
-  if (refuseIrregularFile(io, "--csv", options.csv, csv)) return EXIT.failed;
+  const input = recordInput(io, app, options);
+  if (!input) return EXIT.failed;
+  const name = input.name;
   const waitMs = options.wait === undefined ? undefined : parseWait(options.wait);
   if (options.wait !== undefined && waitMs === undefined) {
     io.err(`--wait ${options.wait} is not a duration like 90s, 10m or 1h\n`);
@@ -142,8 +152,9 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
   const bar = progressBar(io);
   const run = await runUpload({
     app,
-    csv,
-    csvName: options.csv,
+    source: input.kind === "file" ? input.source : undefined,
+    rest: input.kind === "rest" ? { env: io.env } : undefined,
+    csvName: name,
     store: state.store,
     options: {
       full: options.full,
@@ -158,7 +169,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     resetState: options.resetState,
     recovery: state.recovery,
     owner: { tenantId: spec.tenant.id, app: options.app },
-    onPlan: (plan) => reportPlan(io, plan, options),
+    onPlan: (plan) => reportPlan(io, plan, options, name),
     onNotice: (text) => io.err(paint(io, "yellow", text) + "\n"),
     onProgress: bar.update,
     connect: async () => {
@@ -171,7 +182,7 @@ export async function upload(options: UploadCliOptions, io: CliIo): Promise<numb
     },
   });
   bar.finish();
-  const code = await reportRun(io, options, run, app, csv);
+  const code = await reportRun(io, options, run, app, input);
   if (waitMs === undefined || !found || !run.plan || !run.result || run.result.accepted === 0) {
     return code;
   }
@@ -247,11 +258,11 @@ async function reportRun(
   options: UploadCliOptions,
   run: RunOutcome,
   app: ProvisioningApp,
-  csv: string,
+  input: RecordInput,
 ): Promise<number> {
   const { plan, result } = run;
   if (run.problems.length > 0) {
-    printProblems(io, options.spec, options.app, run.problems);
+    printProblems(io, options.spec, options.app, run.problems, app);
     return EXIT.failed;
   }
   if (plan && plan.refusals.length > 0) {
@@ -271,9 +282,11 @@ async function reportRun(
     } catch (err) {
       io.err(`${(err as Error).message}\n`);
       return EXIT.failed;
+    } finally {
+      await run.release?.();
     }
     io.out(`dry run: ${plan.requests} requests, ${plan.toSend} records, nothing sent\n`);
-    await flagRefusedValues(io, app, csv, options.verbose);
+    await flagRefusedValues(io, app, input, options.verbose);
   } else if (plan && result) {
     reportResult(io, run, options);
   } else if (plan && run.status !== "failed") {
@@ -281,6 +294,7 @@ async function reportRun(
   } else if (run.error) {
     io.err(`${run.error}\n`);
   }
+  await run.release?.();
   if (run.runId) {
     // Pasted, it reads the logs of the Graph this run sent to, started as this run was.
     io.out(
@@ -307,7 +321,8 @@ function shellWord(word: string): string {
 /** The command line that ran, for the run record: the options given, in a fixed order. */
 function commandLine(options: UploadCliOptions): string {
   const words = ["inbound", "upload", "--spec", options.spec, "--app", options.app];
-  words.push("--csv", options.csv);
+  if (options.csv !== undefined) words.push("--csv", options.csv);
+  if (options.json !== undefined) words.push("--json", options.json);
   const valued = [
     ["--endpoint", options.endpoint],
     ["--graph-url", options.graphUrl],
@@ -329,22 +344,22 @@ function commandLine(options: UploadCliOptions): string {
   return words.map((w, i) => (i < 2 ? w : shellWord(w))).join(" ");
 }
 
-function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions): void {
+function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions, name: string): void {
   const err = (text: string) => io.err(text + "\n");
   if (options.verbose) {
     for (const p of plan.csvProblems) {
-      err(`${options.csv}:${p.line}: skipped: the row ${p.message}`);
+      err(`${name}:${p.line}: skipped: the row ${p.message}`);
     }
     for (const e of plan.rowErrors) {
       const columns = e.columns.length ? ` (column ${e.columns.join(", ")})` : "";
-      err(`${options.csv}:${e.line}: skipped: ${e.attribute}${columns}: ${safeText(e.detail)}`);
+      err(`${name}:${e.line}: skipped: ${e.attribute}${columns}: ${safeText(e.detail)}`);
     }
   } else {
-    for (const line of groupedRowErrors(options.csv, plan)) err(line);
+    for (const line of groupedRowErrors(name, plan)) err(line);
   }
   for (const d of plan.duplicates) {
     err(
-      `${options.csv}: externalId ${shownValue(d.externalId)} is on lines ${listLines(d.lines)}: none of them is sent; keep one row per person`,
+      `${name}: externalId ${shownValue(d.externalId)} is on lines ${listLines(d.lines)}: none of them is sent; keep one row per person`,
     );
   }
   if (plan.alreadyAccepted > 0) {

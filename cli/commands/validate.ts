@@ -4,7 +4,10 @@ import { CliIo, EXIT, paint, refuseIrregularFile } from "../io";
 import { loadSpec } from "../../lib/loader/load";
 import { callerMustSend } from "../../lib/lineage/checks";
 import { Diagnostic, formatDiagnostic } from "../../lib/model/diagnostics";
-import { headerBytes, parseHeader } from "../../lib/records";
+import { headerBytes, parseHeader, sampleRecord, textFields } from "../../lib/records";
+
+/** A sample is one record or a page of them: more than this is not a sample. */
+const MAX_SAMPLE_BYTES = 4 * 1024 * 1024;
 import type { CsvSample } from "../../lib/model/checks";
 
 interface ValidateOptions {
@@ -12,6 +15,7 @@ interface ValidateOptions {
   strict?: boolean;
   csvHeader?: string;
   csv?: string;
+  sample?: string;
 }
 
 export function register(program: Command, io: CliIo, done: (code: number) => void): void {
@@ -28,10 +32,33 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
       "a sample of the HR file (its first line is read): every [Column] the uploader reads must be in it",
     )
     .option("--csv <file>", "the HR file itself, for the same check as --csv-header")
+    .option(
+      "--sample <file>",
+      "a sample JSON record (or a JSON file, JSON Lines, or a saved page of the HR API: its first record): every [field] the uploader reads must be a text field of it",
+    )
     .action((files: string[], options: ValidateOptions) => {
       const sample = options.csvHeader ?? options.csv;
       let csvSample: CsvSample | undefined;
-      if (sample) {
+      if (options.sample !== undefined && sample !== undefined) {
+        io.err("--sample (JSON) and --csv-header/--csv (CSV) exclude each other\n");
+        return done(EXIT.usage);
+      }
+      if (options.sample !== undefined) {
+        const onDisk = path.resolve(io.cwd, options.sample);
+        if (refuseIrregularFile(io, "--sample", options.sample, onDisk)) return done(EXIT.failed);
+        const bytes = headerBytes(onDisk, MAX_SAMPLE_BYTES);
+        if (!Buffer.isBuffer(bytes)) {
+          io.err(`${options.sample}: ${bytes.error}\n`);
+          return done(EXIT.failed);
+        }
+        const text = bytes.toString("utf8");
+        csvSample = (_csv, uploader) => {
+          const pointer = uploader?.json?.records ?? uploader?.rest?.records;
+          const record = sampleRecord(text, pointer);
+          if ("error" in record) return { error: `${options.sample}: ${record.error as string}` };
+          return { jsonFields: textFields(record) };
+        };
+      } else if (sample) {
         // Read once; each app decodes it in its own uploader.csv.encoding, as its upload would.
         const onDisk = path.resolve(io.cwd, sample);
         const option = options.csvHeader ? "--csv-header" : "--csv";

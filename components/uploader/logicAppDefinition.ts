@@ -27,7 +27,7 @@ import {
   ScimTarget,
   simpleMapping,
 } from "../../lib/records";
-import type { ProvisioningApp } from "../../lib/model/schema";
+import { type ProvisioningApp, uploaderColumns } from "../../lib/model/schema";
 import { LOGIC_APP_TRIGGER } from "./azure";
 
 export const WORKFLOW_SCHEMA =
@@ -72,7 +72,7 @@ function constantValue(text: string, target: ScimTarget): string | number | bool
 
 /** The SCIM user of one pushed record, as workflow expressions; mirrors lib/records/convert.ts. */
 export function scimUserTemplate(app: ProvisioningApp): Record<string, unknown> {
-  const columns = app.uploader?.csv.columns ?? {};
+  const { columns } = uploaderColumns(app.uploader);
   const user: Record<string, unknown> = {};
   let usesExtension = false;
   const problems: string[] = [];

@@ -34,6 +34,8 @@ export interface CheckOptions {
   context?: "provisioning" | "uploader";
   /** Resolves `[ext:X]` against the catalog's canonical names. */
   extensionUrn?: string;
+  /** `uploader` context: what the catalog names, "CSV" columns (default) or "JSON" record fields. */
+  recordFormat?: "CSV" | "JSON";
   /** The source text, for line/column of diagnostics when an AST is given. */
   text?: string;
 }
@@ -123,9 +125,10 @@ class Checker {
     if (this.options.context === "uploader") {
       // CSV columns are names in a header, matched exactly; short forms mean nothing there.
       const hint = suggest(name, catalog);
+      const json = this.options.recordFormat === "JSON";
       this.report(
         span,
-        `[${name}] is not a column of the CSV${hint ? `; did you mean [${hint}]?` : ""} (columns: ${[...catalog].join(", ")})`,
+        `[${name}] is not ${json ? "a text field of the sample record" : "a column of the CSV"}${hint ? `; did you mean [${hint}]?` : ""} (${json ? "fields" : "columns"}: ${[...catalog].join(", ")})`,
       );
       return;
     }

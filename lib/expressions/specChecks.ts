@@ -3,6 +3,7 @@
  * shape lib/loader/validate.ts collects: `(ctx) => void`, reporting at a spec path.
  */
 import type { CheckContext } from "../model/checks";
+import { uploaderColumns } from "../model/schema";
 import { Expr } from "./ast";
 import { csvColumnCatalog, scimAttributeCatalog } from "./attributes";
 import { checkExpression } from "./checker";
@@ -65,8 +66,9 @@ export function checkMappingExpressions(ctx: CheckContext): void {
         }
       }
     }
-    const columns = app.uploader?.csv.columns ?? {};
-    const sample = ctx.csvSample && app.uploader ? ctx.csvSample(app.uploader.csv) : undefined;
+    const { columns, path: columnsPath } = uploaderColumns(app.uploader);
+    const sample =
+      ctx.csvSample && app.uploader ? ctx.csvSample(app.uploader.csv, app.uploader) : undefined;
     if (sample && "error" in sample) {
       ctx.report(
         ["provisioning", appKey, "uploader", "csv"],
@@ -74,14 +76,17 @@ export function checkMappingExpressions(ctx: CheckContext): void {
       );
       continue;
     }
-    const header = sample ?? app.uploader?.csv.header;
+    const json = sample && "jsonFields" in sample ? sample.jsonFields : undefined;
+    const header = json ?? (sample as readonly string[] | undefined) ?? app.uploader?.csv.header;
     const csvCatalog = header ? csvColumnCatalog(header) : undefined;
+    const recordFormat = json ? "JSON" : "CSV";
     for (const [attribute, text] of Object.entries(columns)) {
       // Parse errors are reported by the uploader's own check; only the rest is added here.
       if (!parseExpression(text).ast) continue;
-      for (const d of checkExpression(text, { context: "uploader", attributes: csvCatalog })) {
+      const options = { context: "uploader", attributes: csvCatalog, recordFormat } as const;
+      for (const d of checkExpression(text, options)) {
         ctx.report(
-          ["provisioning", appKey, "uploader", "csv", "columns", attribute],
+          ["provisioning", appKey, "uploader", ...columnsPath, attribute],
           d.message,
           d.offset,
         );

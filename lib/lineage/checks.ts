@@ -9,7 +9,7 @@
  * their access. Each break is reported at the place that would have to change.
  */
 import type { CheckContext } from "../model/checks";
-import type { ProvisioningApp, TenantSpec } from "../model/schema";
+import { type ProvisioningApp, type TenantSpec, uploaderColumns } from "../model/schema";
 import { suggest } from "../model/diagnostics";
 import { canonicalAttributeName } from "../expressions/attributes";
 import { parseExpression } from "../expressions/parser";
@@ -78,8 +78,8 @@ function checkTargets(ctx: CheckContext, appKey: string, app: ProvisioningApp): 
 
 /** Canonical names of the SCIM attributes the uploader's columns send; undefined without one. */
 function sentAttributes(app: ProvisioningApp): string[] | undefined {
-  const columns = app.uploader?.csv.columns;
-  if (!columns) return undefined;
+  if (!app.uploader) return undefined;
+  const { columns } = uploaderColumns(app.uploader);
   const sent: string[] = [];
   for (const key of Object.keys(columns)) {
     const target = resolveScimTarget(key, app.scimExtension);
@@ -339,7 +339,7 @@ function warnDateOnlyLeave(ctx: CheckContext, workflowKey: string, offsetDays: n
     const mapping = app.mappings.employeeLeaveDateTime;
     const text = typeof mapping === "string" ? mapping : mapping?.expression;
     const ast = text === undefined ? undefined : parseExpression(text).ast;
-    const columns = app.uploader?.csv.columns;
+    const columns = app.uploader ? uploaderColumns(app.uploader).columns : undefined;
     if (!ast || !columns) continue;
     for (const name of referencedAttributes(ast)) {
       const wanted = canonical(name, app);

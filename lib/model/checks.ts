@@ -21,8 +21,13 @@ export interface CheckContext {
   csvSample?: CsvSample;
 }
 
+/**
+ * The columns of a sample CSV header; or, for a sample JSON record (`validate --sample`), its
+ * text fields by dotted path (objects and lists are not text, so not among them).
+ */
 export type CsvSample = (
   csv: Pick<TenantSpec["provisioning"][string]["uploader"] & object, "csv">["csv"],
-) => readonly string[] | { error: string };
+  uploader?: TenantSpec["provisioning"][string]["uploader"],
+) => readonly string[] | { error: string } | { jsonFields: readonly string[] };
 
 export type CheckFn = (ctx: CheckContext) => void;

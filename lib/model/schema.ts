@@ -204,6 +204,12 @@ export const mapping = z
 
 export const UPLOADER_KINDS = ["function", "logicApp", "none"] as const;
 
+const columnMap = z
+  .record(z.string().min(1), z.string().min(1))
+  .refine((columns) => Object.keys(columns).length > 0, {
+    message: "at least one column mapping is needed",
+  });
+
 const csvSettings = z
   .strictObject({
     delimiter: z.string().length(1).default(",").describe("Field delimiter of the HR file."),
@@ -218,13 +224,10 @@ const csvSettings = z
       .describe(
         "The HR file's column names. When given, `validate` checks every `[Column]` the expressions in `columns` read against it; otherwise columns are checked against the file's header at upload time.",
       ),
-    columns: z
-      .record(z.string().min(1), z.string().min(1))
-      .refine((columns) => Object.keys(columns).length > 0, {
-        message: "at least one column mapping is needed",
-      })
+    columns: columnMap
+      .optional()
       .describe(
-        "SCIM attribute: expression over CSV columns (`[WorkerID]`). Must map `externalId`.",
+        "The place `uploader.columns` had before other sources than CSV: still accepted, for CSV only; give one of the two.",
       ),
   })
   .describe("How to read the HR export.");
@@ -237,6 +240,144 @@ const csvSettings = z
  * in some regions (https://learn.microsoft.com/en-us/azure/azure-functions/flex-consumption-plan).
  */
 export const FLEX_MAXIMUM_INSTANCES = { lowest: 40, highest: 1000 } as const;
+/** A JSON Pointer (RFC 6901): "" for the whole document, else "/"-separated tokens. */
+const jsonPointer = () =>
+  z.string().regex(/^(\/([^~]|~[01])*)*$/, {
+    message: 'must be a JSON Pointer (RFC 6901), e.g. "/employees" or "/data/items"',
+  });
+
+const jsonSettings = z
+  .strictObject({
+    records: jsonPointer()
+      .optional()
+      .describe(
+        "Where the records are when the file is one object holding them: a JSON Pointer to the array, e.g. `/employees`. Without it the file is a JSON array of records, or JSON Lines (one record per line).",
+      ),
+  })
+  .describe("How to read an HR JSON file (`uploader.source: json`).");
+
+/** The name of an environment variable (or app setting) holding a secret: never the secret. */
+const envName = () =>
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    message: "must be the name of an environment variable (letters, digits, _), not its value",
+  });
+
+const restAuth = z
+  .union([
+    z
+      .strictObject({
+        bearerEnv: envName().describe(
+          "Environment variable holding the bearer token sent as `Authorization: Bearer <token>`.",
+        ),
+      })
+      .describe("A bearer token from an environment variable."),
+    z
+      .strictObject({
+        oauth2: z.strictObject({
+          tokenUrl: z
+            .string()
+            .url()
+            .describe("The token endpoint: a client-credentials grant is posted to it."),
+          clientId: z.string().min(1).describe("The client id."),
+          clientSecretEnv: envName().describe(
+            "Environment variable (in the Function: an app setting, which may be a Key Vault reference) holding the client secret.",
+          ),
+          scope: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("The `scope` of the grant, if the API asks for one."),
+        }),
+      })
+      .describe("OAuth 2.0 client credentials (RFC 6749 section 4.4)."),
+    z
+      .strictObject({
+        apiKey: z.strictObject({
+          header: z
+            .string()
+            .regex(/^[A-Za-z0-9-]+$/, { message: "must be an HTTP header name" })
+            .describe("The header that carries the key, e.g. `X-API-Key`."),
+          env: envName().describe("Environment variable holding the key."),
+          prefix: z
+            .string()
+            .optional()
+            .describe("Text before the key in the header, e.g. `Basic ` for a pre-encoded pair."),
+        }),
+      })
+      .describe("An API key sent in a header."),
+  ])
+  .describe("How the uploader signs in to the HR API. Secrets come from the environment only.");
+
+const restSettings = z
+  .strictObject({
+    url: z
+      .string()
+      .url()
+      .refine(
+        (url) => /^https:\/\//i.test(url) || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(url),
+        {
+          message: "must be https (http only for 127.0.0.1 or localhost)",
+        },
+      )
+      .describe("The first page's URL."),
+    records: jsonPointer()
+      .default("")
+      .describe(
+        'JSON Pointer to the array of records in each page; `""` when the page is the array.',
+      ),
+    paging: z
+      .union([
+        z
+          .strictObject({
+            next: jsonPointer().describe(
+              "JSON Pointer to the next page's URL (absolute or relative to the page); the last page has none, null or an empty string.",
+            ),
+          })
+          .describe("Follow a link to the next page."),
+        z
+          .strictObject({
+            pageParam: z.string().min(1).describe("Query parameter of the page number."),
+            firstPage: z.number().int().min(0).default(1).describe("Number of the first page."),
+            sizeParam: z.string().min(1).optional().describe("Query parameter of the page size."),
+            size: z.number().int().min(1).default(100).describe("Records per page asked for."),
+          })
+          .describe("Numbered pages; a page with fewer records than `size` is the last."),
+        z
+          .strictObject({
+            offsetParam: z
+              .string()
+              .min(1)
+              .describe("Query parameter of the first record's offset."),
+            limitParam: z.string().min(1).describe("Query parameter of the page size."),
+            limit: z.number().int().min(1).default(100).describe("Records per page asked for."),
+          })
+          .describe("Offset and limit; a page with fewer records than `limit` is the last."),
+      ])
+      .optional()
+      .describe("How to get the next page; without it the first page is all."),
+    auth: restAuth,
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string())
+      .optional()
+      .describe("Extra request headers (not secrets: they are in the spec), e.g. `Accept`."),
+    timeoutSeconds: z
+      .number()
+      .min(1)
+      .max(600)
+      .default(60)
+      .describe("How long one request may wait for its answer before it is retried."),
+    maxPages: z
+      .number()
+      .int()
+      .min(1)
+      .default(100000)
+      .describe("A read that needs more pages than this stops: the paging is wrong."),
+  })
+  .describe(
+    "An HR REST API (`uploader.source: rest`): read whole, every page, before anything is sent.",
+  );
+
+export const UPLOADER_SOURCES = ["csv", "json", "rest"] as const;
 
 const uploader = z
   .strictObject({
@@ -422,9 +563,64 @@ const uploader = z
       })
       .default({ instanceMemoryMB: 2048, maximumInstanceCount: FLEX_MAXIMUM_INSTANCES.lowest })
       .describe("`function` kind: Flex Consumption sizing."),
-    csv: csvSettings,
+    source: z
+      .enum(UPLOADER_SOURCES)
+      .default("csv")
+      .describe(
+        "Where the records come from: `csv` (a file), `json` (a file: an array, an object holding one, or JSON Lines) or `rest` (an HR API, `uploader.rest`).",
+      ),
+    columns: columnMap
+      .optional()
+      .describe(
+        "SCIM attribute: expression over the HR record's fields (`[WorkerID]`; a JSON record's nested field with dots, `[name.first]`). Must map `externalId`.",
+      ),
+    csv: csvSettings.default({ delimiter: ",", encoding: "utf-8" }),
+    json: jsonSettings.optional(),
+    rest: restSettings.optional(),
   })
-  .describe("The uploader that turns the HR CSV into SCIM bulk requests.");
+  .superRefine((uploader, ctx) => {
+    if (uploader.columns && uploader.csv.columns) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["csv", "columns"],
+        message:
+          "give the column mapping once: `uploader.columns` (csv.columns is its older place)",
+      });
+    } else if (!uploader.columns && !uploader.csv.columns) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["columns"],
+        message: "the uploader needs `columns`: SCIM attribute to expression over the HR record",
+      });
+    }
+    if (uploader.source !== "csv" && uploader.csv.columns) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["csv", "columns"],
+        message: `a ${uploader.source} source reads \`uploader.columns\`; move the mapping there`,
+      });
+    }
+    if (uploader.source === "rest" && !uploader.rest) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["rest"],
+        message: "`source: rest` needs `rest: { url, records, auth }`",
+      });
+    }
+  })
+  .describe("The uploader that turns the HR records into SCIM bulk requests.");
+
+/**
+ * The column mapping wherever the spec writes it (`uploader.columns`, or the older
+ * `uploader.csv.columns`), with its path under the uploader for diagnostics.
+ */
+export function uploaderColumns(uploader: Uploader | undefined): {
+  columns: Record<string, string>;
+  path: string[];
+} {
+  if (uploader?.csv.columns) return { columns: uploader.csv.columns, path: ["csv", "columns"] };
+  return { columns: uploader?.columns ?? {}, path: ["columns"] };
+}
 
 export const TARGETS = ["entra", "activeDirectory"] as const;
 export const ACTIONS = ["create", "update", "delete"] as const;

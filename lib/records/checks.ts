@@ -6,13 +6,14 @@
 import { parseExpression } from "../expressions";
 import type { Call, Expr } from "../expressions/ast";
 import type { CheckContext } from "../model/checks";
+import { uploaderColumns } from "../model/schema";
 import { resolveScimTarget } from "./scim";
 
 export function checkUploaderColumns(ctx: CheckContext): void {
   for (const [key, app] of Object.entries(ctx.spec.provisioning)) {
-    const columns = app.uploader?.csv.columns;
-    if (!columns) continue;
-    const base = ["provisioning", key, "uploader", "csv", "columns"];
+    if (!app.uploader) continue;
+    const { columns, path } = uploaderColumns(app.uploader);
+    const base = ["provisioning", key, "uploader", ...path];
     if (!("externalId" in columns)) {
       ctx.report(base, 'must map externalId, the HR key (e.g. externalId: "[WorkerID]")');
     }
@@ -33,7 +34,7 @@ export function checkUploaderColumns(ctx: CheckContext): void {
       for (const call of nonDeterministicCalls(parsed.ast)) {
         ctx.report(
           [...base, attribute],
-          `${call.name}() gives a different value each time it runs: the uploader sends only the records that changed since its last run, and with this column every record changes on every run, so everyone is re-sent every time; compute the value from CSV columns, or use a constant`,
+          `${call.name}() gives a different value each time it runs: the uploader sends only the records that changed since its last run, and with this column every record changes on every run, so everyone is re-sent every time; compute the value from the HR record's fields, or use a constant`,
           call.nameSpan.offset,
         );
       }

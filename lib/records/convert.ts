@@ -5,7 +5,8 @@
  * per-record hot path.
  */
 import { compileExpression, parseExpression } from "../expressions";
-import type { ProvisioningApp } from "../model/schema";
+import { type ProvisioningApp, uploaderColumns } from "../model/schema";
+import type { FieldValue, NotText } from "./json";
 import { convertValue, CORE_URN, ENTERPRISE_URN, resolveScimTarget, ScimTarget } from "./scim";
 
 /** A problem with the column mapping itself: nothing can be sent until it is fixed. */
@@ -60,13 +61,13 @@ export interface Converter {
    * Converts one row. `fields` are in header order; `line` is reported in errors. The returned
    * object is new for each call.
    */
-  convert(fields: readonly string[], line: number): ConvertedRow;
+  convert(fields: readonly FieldValue[], line: number): ConvertedRow;
   /**
    * The same, with the user's canonical JSON (`json`, what is sent and digested) written straight
    * from the values instead of `user`: building the object only to stringify it costs more than
    * the rest of the conversion together.
    */
-  convertJson(fields: readonly string[], line: number): ConvertedRow;
+  convertJson(fields: readonly FieldValue[], line: number): ConvertedRow;
 }
 
 interface Slot {
@@ -107,12 +108,12 @@ export function compileConverter(
   app: ProvisioningApp,
   header: readonly string[],
 ): { converter?: Converter; problems: MappingProblem[] } {
-  const columns = app.uploader?.csv.columns ?? {};
+  const { columns } = uploaderColumns(app.uploader);
   const problems: MappingProblem[] = [];
   if (!("externalId" in columns)) {
     problems.push({
       attribute: "externalId",
-      message: 'csv.columns must map externalId (the HR key, e.g. externalId: "[WorkerID]")',
+      message: 'columns must map externalId (the HR key, e.g. externalId: "[WorkerID]")',
     });
   }
   const headerIndex = new Map(header.map((name, i) => [name, i]));
@@ -182,15 +183,35 @@ export function compileConverter(
   const record: Record<string, unknown> = Object.create(null);
 
   /** Evaluates every slot into `values`; problems go to `result.errors`. */
-  const evaluate = (fields: readonly string[], line: number, result: ConvertedRow): unknown[] => {
+  const evaluate = (
+    fields: readonly FieldValue[],
+    line: number,
+    result: ConvertedRow,
+  ): unknown[] => {
+    /** Columns whose value is not text (a JSON object or list): the slots reading them fail. */
+    let notText: Map<string, NotText> | undefined;
     for (let i = 0; i < usedColumns.length; i++) {
       const value = fields[usedIndexes[i]];
+      if (typeof value === "object") {
+        (notText ??= new Map()).set(usedColumns[i], value);
+        record[usedColumns[i]] = null;
+        continue;
+      }
       // An empty cell is an absent value, so Coalesce and IsPresent see it as missing.
       record[usedColumns[i]] = value === "" || value === undefined ? null : value;
     }
     const values: unknown[] = new Array(slots.length);
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
+      if (notText) {
+        const column = slot.columns.find((c) => notText!.has(c));
+        if (column !== undefined) {
+          // Names the field and its kind, never its content.
+          const text = `[${column}] is ${notText.get(column)!.what} in the record, where text is expected; address a field inside it (e.g. [${column}.name])`;
+          result.errors.push(rowError(slot, line, { message: text, detail: text }));
+          continue;
+        }
+      }
       let raw: unknown;
       try {
         raw = slot.evaluate(record);
@@ -234,14 +255,14 @@ export function compileConverter(
     }
     return values;
   };
-  const convertJson = (fields: readonly string[], line: number): ConvertedRow => {
+  const convertJson = (fields: readonly FieldValue[], line: number): ConvertedRow => {
     const result: ConvertedRow = { errors: [] };
     const values = evaluate(fields, line, result);
     if (result.errors.length === 0) result.json = emit(shape, values);
     return result;
   };
   // The object is the JSON read back: one walk of the shape to keep right, not two in lockstep.
-  const convert = (fields: readonly string[], line: number): ConvertedRow => {
+  const convert = (fields: readonly FieldValue[], line: number): ConvertedRow => {
     const { json, ...result } = convertJson(fields, line);
     if (json !== undefined) result.user = JSON.parse(json) as ScimUser;
     return result;

@@ -10,6 +10,7 @@ import { Readable } from "stream";
 import { TextDecoder } from "util";
 import { CsvError, parse } from "csv-parse";
 import type { Uploader } from "../model/schema";
+import { RecordFileError } from "./fault";
 
 export interface CsvRow {
   /** 1-based line where the row starts. */
@@ -32,16 +33,20 @@ export interface CsvOptions {
  * the column, never a field's value (csv-parse's own messages quote the value, so they are not
  * passed on).
  */
-export class CsvFileError extends Error {
+export class CsvFileError extends RecordFileError {
   constructor(
     /** 1-based physical line, as an editor counts it. */
-    readonly line: number,
-    readonly reason: string,
+    line: number,
+    reason: string,
     /** 1-based CSV column, and its header name when the header is known. */
     readonly column?: { index: number; name?: string },
   ) {
     const name = column?.name ? ` (${column.name})` : "";
-    super(`line ${line}${column ? `, column ${column.index}${name}` : ""}: ${reason}`);
+    super(
+      line,
+      reason,
+      `line ${line}${column ? `, column ${column.index}${name}` : ""}: ${reason}`,
+    );
     this.name = "CsvFileError";
   }
 }

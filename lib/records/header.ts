@@ -27,12 +27,12 @@ export interface HeaderOptions {
 }
 
 /** The first bytes of `file`, enough for its header line; or why they cannot be read. */
-export function headerBytes(file: string): Buffer | { error: string } {
+export function headerBytes(file: string, max = MAX_HEADER_BYTES): Buffer | { error: string } {
   try {
     const fd = fs.openSync(file, "r");
     try {
-      const bytes = Buffer.alloc(MAX_HEADER_BYTES);
-      return bytes.subarray(0, fs.readSync(fd, bytes, 0, MAX_HEADER_BYTES, 0));
+      const bytes = Buffer.alloc(max);
+      return bytes.subarray(0, fs.readSync(fd, bytes, 0, max, 0));
     } finally {
       fs.closeSync(fd);
     }

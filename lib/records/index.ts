@@ -36,6 +36,29 @@ export {
 } from "./header";
 export { LINES_SHOWN, listLines } from "./lines";
 export { shownValue } from "./shown";
+export { RecordFileError } from "./fault";
+export {
+  type FieldValue,
+  JsonFileError,
+  type JsonOptions,
+  type JsonRecord,
+  NotText,
+  readJsonBatches,
+  resolvePointer,
+  sampleRecord,
+  textFields,
+} from "./json";
+export {
+  addressedFields,
+  csvSource,
+  jsonSource,
+  type RecordItem,
+  type RecordRow,
+  type RecordSource,
+  recordSource,
+  type SourceInput,
+} from "./source";
+export { readRest, type RestAccess, type RestRead, RestReadError, type RestSettings } from "./rest";
 export { logicAppUploaderChecks, type SimpleMapping, simpleMapping } from "./logicAppChecks";
 export {
   BULK_REQUEST_URN,

@@ -4,6 +4,7 @@
  * be expressed (the function uploader runs lib/expressions and has no such limit).
  */
 import type { CheckContext } from "../model/checks";
+import { uploaderColumns } from "../model/schema";
 
 export type SimpleMapping = { column: string } | { constant: string };
 
@@ -56,10 +57,11 @@ export function logicAppUploaderChecks(ctx: CheckContext): void {
         `audience ${JSON.stringify(trigger.audience)} never matches a v2.0 token, whose aud is the API's client id (a GUID): give the client id of the app registration the HR system gets its token for, or leave issuer out to use v1.0 tokens, whose aud is the Application ID URI`,
       );
     }
-    for (const [attribute, expression] of Object.entries(uploader.csv.columns)) {
+    const { columns, path } = uploaderColumns(uploader);
+    for (const [attribute, expression] of Object.entries(columns)) {
       if (simpleMapping(expression)) continue;
       ctx.report(
-        ["provisioning", appKey, "uploader", "csv", "columns", attribute],
+        ["provisioning", appKey, "uploader", ...path, attribute],
         `${attribute}: ${JSON.stringify(expression)} cannot run in a Logic App uploader, which copies only a plain column like "[WorkerID]" or a constant like "\\"work\\""; simplify it, or use uploader.kind: function`,
       );
     }

@@ -6,10 +6,19 @@
 import type { Readable } from "stream";
 import { compileExpression, parseExpression } from "../expressions";
 import type { ProvisioningApp } from "../model/schema";
-import { compileConverter, expressionFailure, MappingProblem, RowError, ScimUser } from "./convert";
-import { CsvFileError, CsvProblem, readCsv } from "./csv";
+import {
+  compileConverter,
+  type Converter,
+  expressionFailure,
+  MappingProblem,
+  RowError,
+  ScimUser,
+} from "./convert";
+import type { CsvProblem } from "./csv";
+import { RecordFileError } from "./fault";
 import { LINES_SHOWN, listLines } from "./lines";
 import { refusedValues, type RefusedValue } from "../provisioning/values";
+import { csvSource, type RecordSource } from "./source";
 import type { ScimTarget } from "./scim";
 import { evaluateScope, ScopeResult } from "./scope";
 
@@ -37,8 +46,8 @@ export interface Simulation {
   records: SimulatedRecord[];
   csvProblems: CsvProblem[];
   problems: MappingProblem[];
-  /** A fault of the whole file (see CsvFileError): the records read before it are dropped. */
-  csvError?: CsvFileError;
+  /** A fault of the whole file (see RecordFileError): the records read before it are dropped. */
+  csvError?: RecordFileError;
 }
 
 interface CompiledMapping {
@@ -109,17 +118,24 @@ export function flattenUser(
   return flat;
 }
 
-export async function simulate(app: ProvisioningApp, csv: string | Readable): Promise<Simulation> {
+/** `input` is a CSV file or stream, or a record source of any kind (source.ts). */
+export async function simulate(
+  app: ProvisioningApp,
+  input: string | Readable | RecordSource,
+): Promise<Simulation> {
   try {
-    return await simulateRows(app, csv);
+    return await simulateRows(app, input);
   } catch (err) {
-    if (!(err instanceof CsvFileError)) throw err;
+    if (!(err instanceof RecordFileError)) throw err;
     return { records: [], csvProblems: [], problems: [], csvError: err };
   }
 }
 
 /** One app's simulation of a row, compiled against the file's header. */
-export type RecordSimulator = (fields: readonly string[], line: number) => SimulatedRecord;
+export type RecordSimulator = (
+  fields: Parameters<Converter["convert"]>[0],
+  line: number,
+) => SimulatedRecord;
 
 /**
  * Compiles what `simulate` does to each row against a header: the mappings and the column
@@ -173,7 +189,10 @@ export function compileSimulator(
   return { simulator, problems: [] };
 }
 
-async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promise<Simulation> {
+async function simulateRows(
+  app: ProvisioningApp,
+  input: string | Readable | RecordSource,
+): Promise<Simulation> {
   if (!app.uploader) {
     return {
       records: [],
@@ -186,14 +205,18 @@ async function simulateRows(app: ProvisioningApp, csv: string | Readable): Promi
   const csvProblems: CsvProblem[] = [];
   const records: SimulatedRecord[] = [];
   let simulator: RecordSimulator | undefined;
-  for await (const item of readCsv(csv, app.uploader.csv, (p) => csvProblems.push(p))) {
-    if ("header" in item) {
-      const compiled = compileSimulator(app, item.header);
-      if (!compiled.simulator) return { records: [], csvProblems, problems: compiled.problems };
-      simulator = compiled.simulator;
-      continue;
+  const source =
+    typeof input === "object" && "batches" in input ? input : csvSource(input, app.uploader.csv);
+  for await (const batch of source.batches((p) => csvProblems.push(p))) {
+    for (const item of batch) {
+      if ("header" in item) {
+        const compiled = compileSimulator(app, item.header);
+        if (!compiled.simulator) return { records: [], csvProblems, problems: compiled.problems };
+        simulator = compiled.simulator;
+        continue;
+      }
+      records.push(simulator!(item.fields, item.line));
     }
-    records.push(simulator!(item.fields, item.line));
   }
   withholdDuplicates(records);
   flagSharedAccountNames(records, app.target);

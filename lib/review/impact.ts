@@ -7,7 +7,7 @@
  */
 import type { Readable } from "stream";
 import { workflowFirings } from "../lifecycle/simulate";
-import type { ProvisioningApp, TenantSpec } from "../model/schema";
+import { type ProvisioningApp, type TenantSpec, uploaderColumns } from "../model/schema";
 import {
   compileSimulator,
   CsvFileError,
@@ -256,8 +256,8 @@ export async function appImpact(
   let skipped = 0;
   const reading = headApp.uploader?.csv ?? baseApp.uploader?.csv ?? {};
   const sameKey =
-    JSON.stringify(baseApp.uploader?.csv.columns.externalId) ===
-    JSON.stringify(headApp.uploader?.csv.columns.externalId);
+    JSON.stringify(uploaderColumns(baseApp.uploader).columns.externalId) ===
+    JSON.stringify(uploaderColumns(headApp.uploader).columns.externalId);
   let base: ReturnType<typeof compileSimulator>["simulator"];
   let head: ReturnType<typeof compileSimulator>["simulator"];
   try {

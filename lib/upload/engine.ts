@@ -34,11 +34,12 @@ import {
   RowError,
   CsvFileError,
   CsvInput,
-  CsvOptions,
   CsvProblem,
-  readCsvBatches,
   compileWatch,
   type Watch,
+  csvSource,
+  RecordFileError,
+  RecordSource,
 } from "../records";
 import {
   ACCEPTED,
@@ -159,8 +160,7 @@ export interface UploadPlan {
   options: PlanOptions;
   /** What the sending pass needs to read the file again. */
   source: {
-    csv: Exclude<CsvInput, Readable>;
-    options: CsvOptions;
+    records: RecordSource;
     convert: Converter["convertJson"];
   };
 }
@@ -168,10 +168,12 @@ export interface UploadPlan {
 export interface PlanInput {
   app: ProvisioningApp;
   /**
-   * A file path, or a function that opens the file: it is read twice, so a one-shot stream will
-   * not do (the Function re-reads the blob it was handed).
+   * A CSV file path, or a function that opens the file: it is read twice, so a one-shot stream
+   * will not do (the Function re-reads the blob it was handed). Ignored when `source` is given.
    */
-  csv: Exclude<CsvInput, Readable>;
+  csv?: Exclude<CsvInput, Readable>;
+  /** The records, from any source (lib/records/source.ts); read twice as well. */
+  source?: RecordSource;
   store: StateStore;
   options?: PlanOptions;
   /**
@@ -197,18 +199,18 @@ function contentDigest(json: string): Buffer {
 export interface PlanOutcome {
   plan?: UploadPlan;
   problems: MappingProblem[];
-  csvError?: CsvFileError;
+  csvError?: RecordFileError;
 }
 
 /** The batches up to a fault of the file, which goes to `onFault` instead of being thrown. */
 async function* untilFault<T>(
   batches: AsyncGenerator<T>,
-  onFault: (err: CsvFileError) => void,
+  onFault: (err: RecordFileError) => void,
 ): AsyncGenerator<T> {
   try {
     yield* batches;
   } catch (err) {
-    if (!(err instanceof CsvFileError)) throw err;
+    if (!(err instanceof RecordFileError)) throw err;
     onFault(err);
   }
 }
@@ -241,13 +243,12 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
   let convert: Converter["convertJson"] | undefined;
   let rows = 0;
 
-  const csvOptions: CsvOptions = {
-    delimiter: uploader.csv.delimiter,
-    encoding: uploader.csv.encoding,
-  };
-  let csvError: CsvFileError | undefined;
+  const records =
+    input.source ??
+    csvSource(input.csv!, { delimiter: uploader.csv.delimiter, encoding: uploader.csv.encoding });
+  let csvError: RecordFileError | undefined;
   const csv = untilFault(
-    readCsvBatches(input.csv, csvOptions, (p) => {
+    records.batches((p) => {
       rows++;
       csvProblems.push(p);
     }),
@@ -433,7 +434,7 @@ export async function planUpload(input: PlanInput): Promise<PlanOutcome> {
       refusals,
       state,
       options,
-      source: { csv: input.csv, options: csvOptions, convert },
+      source: { records, convert },
     },
     problems: [],
   };
@@ -678,7 +679,7 @@ async function* levelBatches(
   // The first pass read the whole file through the same reader, so a fault here means the file
   // changed: it stops the run like any other change, keeping every checkpoint.
   const file = untilFault(
-    readCsvBatches(plan.source.csv, plan.source.options, () => undefined),
+    plan.source.records.batches(() => undefined),
     (err) => {
       throw new SourceChanged(
         `the CSV file changed while it was being sent (${err.message}); run again to send the rest`,

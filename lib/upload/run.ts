@@ -7,7 +7,17 @@
 import type { Readable } from "stream";
 import type { ProvisioningApp, Workflow } from "../model/schema";
 import { BulkTarget, checkBulkTarget } from "./bulk";
-import type { MappingProblem, CsvInput } from "../records";
+import {
+  addressedFields,
+  type CsvInput,
+  jsonSource,
+  type MappingProblem,
+  readRest,
+  type RecordSource,
+  type RestAccess,
+  type RestRead,
+  RestReadError,
+} from "../records";
 import {
   commitUnsent,
   DEFAULT_RATE,
@@ -27,8 +37,15 @@ import { HeldLock, proveWritable, resetState, StateDamaged, StateStore } from ".
 
 export interface RunInput {
   app: ProvisioningApp;
-  /** Read twice (plan, then send): a path or a function that opens the file afresh. */
-  csv: Exclude<CsvInput, Readable>;
+  /** A CSV read twice (plan, then send): a path or a function that opens the file afresh. */
+  csv?: Exclude<CsvInput, Readable>;
+  /** The records from another source (lib/records/source.ts), instead of `csv`. */
+  source?: RecordSource;
+  /**
+   * Read the app's HR API (`uploader.rest`) with these secrets, instead of `csv` or `source`: every
+   * page first, and nothing sent unless all of them were read.
+   */
+  rest?: RestAccess;
   /** The HR file as its user names it, for messages. */
   csvName: string;
   store: StateStore;
@@ -104,6 +121,11 @@ export interface RunOutcome {
   plan?: UploadPlan;
   result?: UploadResult;
   summary: RunSummary;
+  /**
+   * A dry run of an HR API: the read is kept for the caller to show the requests from, and this
+   * deletes it (it holds HR personal data). Other runs delete it themselves.
+   */
+  release?(): Promise<void>;
 }
 
 export function summarize(plan?: UploadPlan, result?: UploadResult): RunSummary {
@@ -167,9 +189,14 @@ export async function runUpload(input: RunInput): Promise<RunOutcome> {
     held = attempt.lock;
     if (attempt.notice) input.onNotice?.(attempt.notice);
   }
+  let read: RestRead | undefined;
   try {
-    const run = await runHeld(input, clock, held?.lost);
-    if (input.dryRun) return run;
+    const run = await runHeld(input, clock, held?.lost, (r) => (read = r));
+    if (input.dryRun) {
+      const kept = read;
+      read = undefined;
+      return kept ? { ...run, release: () => kept.remove() } : run;
+    }
     const runId = newRunId(startedAt, input.random);
     try {
       await writeRunRecord(store, {
@@ -192,6 +219,7 @@ export async function runUpload(input: RunInput): Promise<RunOutcome> {
     }
     return { ...run, runId };
   } finally {
+    await read?.remove().catch(() => undefined);
     await held?.release();
   }
 }
@@ -201,6 +229,7 @@ async function runHeld(
   input: RunInput,
   clock: Clock,
   lockLost: AbortSignal | undefined,
+  onRead: (read: RestRead) => void,
 ): Promise<RunOutcome> {
   const { store } = input;
   const uploader = input.app.uploader!;
@@ -231,11 +260,27 @@ async function runHeld(
         `the state at ${store.location} cannot be written (${message(err)}); nothing was sent`,
       );
     }
+    let source = input.source;
+    if (input.rest) {
+      if (!uploader.rest) return failed("the app's uploader has no rest section");
+      try {
+        const read = await readRest(uploader.rest, input.rest);
+        onRead(read);
+        // Numbered by record: line N of the read is the Nth record of the API.
+        source = jsonSource(read.file, { fields: addressedFields(input.app) });
+      } catch (err) {
+        if (err instanceof RestReadError) {
+          return failed(`${err.message}; the HR read is incomplete, nothing was sent`);
+        }
+        throw err;
+      }
+    }
     let planned;
     try {
       planned = await planUpload({
         app: input.app,
         csv: input.csv,
+        source,
         store,
         options: input.options,
         workflows: input.workflows,

@@ -355,7 +355,7 @@ describe("variables inside variables", () => {
 
 describe("non-deterministic column expressions", () => {
   const why =
-    "() gives a different value each time it runs: the uploader sends only the records that changed since its last run, and with this column every record changes on every run, so everyone is re-sent every time; compute the value from CSV columns, or use a constant";
+    "() gives a different value each time it runs: the uploader sends only the records that changed since its last run, and with this column every record changes on every run, so everyone is re-sent every time; compute the value from the HR record's fields, or use a constant";
 
   it.each([
     ["Guid()", `          userName: "Guid()"\n`, "11:22", "userName", "Guid"],

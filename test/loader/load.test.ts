@@ -629,7 +629,7 @@ describe("`key: null` in an extending file removes what the base set", () => {
     const { spec, diagnostics } = loadSpec(file, { cwd: dir });
     expect(diagnostics).toEqual([]);
     expect(Object.keys(spec!.provisioning.emp.mappings)).toEqual(["employeeId"]);
-    expect(Object.keys(spec!.provisioning.emp.uploader!.csv.columns)).toEqual([
+    expect(Object.keys(spec!.provisioning.emp.uploader!.csv.columns!)).toEqual([
       "externalId",
       "enterprise:department",
     ]);

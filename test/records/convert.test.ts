@@ -298,7 +298,7 @@ describe("compileConverter", () => {
     expect(problems.slice(0, 3)).toEqual([
       {
         attribute: "externalId",
-        message: 'csv.columns must map externalId (the HR key, e.g. externalId: "[WorkerID]")',
+        message: 'columns must map externalId (the HR key, e.g. externalId: "[WorkerID]")',
       },
       {
         attribute: "userName",

@@ -157,7 +157,7 @@ test("a leaver moved: who stops being due within the window", async () => {
 
 test("a column the head spec reads and the file lacks is named, not counted as empty", async () => {
   const head = changed(
-    (s) => (s.provisioning.employees.uploader!.csv.columns.userType = "[EmploymentType]"),
+    (s) => (s.provisioning.employees.uploader!.csv.columns!.userType = "[EmploymentType]"),
   );
   const result = await appImpact(base, head, "employees", Readable.from([CSV]), { now: NOW });
   expect(result).toEqual({

@@ -1,0 +1,343 @@
+/**
+ * The HR REST source: a stand-in HR API on 127.0.0.1 read by `inbound upload` (no --csv, no
+ * --json) into the Graph emulator, and by readRest directly for retries, auth kinds and paging.
+ * A partial read sends nothing; the HR token appears in no output and no run record.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from "http";
+import { AddressInfo } from "net";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { stringify } from "yaml";
+import { inbound } from "../cli/harness";
+import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
+import { RetryPolicy } from "../../lib/graph";
+import { readRest, RestReadError, type RestSettings } from "../../lib/records";
+import { COLUMNS, makeSpecInput, seedApiDrivenApp } from "./helpers";
+
+const TOKEN = "hr-secret-token-7f3a9c";
+const JSON_COLUMNS = {
+  ...COLUMNS,
+  "name.givenName": "[name.first]",
+  "name.familyName": "[name.last]",
+};
+
+function person(id: number) {
+  return {
+    WorkerID: id,
+    WorkerStatus: "Active",
+    WorkerType: "Employee",
+    UserID: `EMP${id}`,
+    name: { first: `Ada${id}`, last: "Lovelace" },
+    FullName: `Ada${id} Lovelace`,
+    JobTitle: "Engineer",
+    Department: "IT",
+    City: "Paris",
+    ZipCode: "75001",
+    OfficePhone: "555-0100",
+    ManagerID: "1000",
+    HireDate: "2020-01-02",
+    OnLeave: "False",
+  };
+}
+const PEOPLE = [1, 2, 3, 4, 5, 6, 7].map(person);
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+let server: Server;
+let base: string;
+let handler: Handler;
+const seen: { url: string; authorization?: string }[] = [];
+
+/** The stand-in's pages: three of them, linked by `next`. */
+const pages: Handler = (_req, res, url) => {
+  const page = Number(url.searchParams.get("page") ?? 1);
+  const records = PEOPLE.slice((page - 1) * 3, page * 3);
+  const next = page < 3 ? `/api/employees?page=${page + 1}` : null;
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify({ data: { employees: records }, links: { next } }));
+};
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = new URL(req.url!, base);
+    seen.push({ url: url.pathname + url.search, authorization: req.headers.authorization });
+    handler(req, res, url);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+let emulator: GraphEmulator;
+let endpoint: string;
+let dir: string;
+beforeEach(async () => {
+  handler = pages;
+  seen.length = 0;
+  emulator = await startGraphEmulator();
+  endpoint = (await seedApiDrivenApp(emulator, "Contoso HR inbound - employees")).endpoint;
+  dir = mkdtempSync(path.join(tmpdir(), "inbound-rest-"));
+});
+afterEach(() => emulator.close());
+
+function writeSpec(rest: Record<string, unknown> = {}, source = "rest") {
+  const input = makeSpecInput(JSON_COLUMNS, {
+    source,
+    csv: {},
+    columns: JSON_COLUMNS,
+    rest: {
+      url: `${base}/api/employees`,
+      records: "/data/employees",
+      paging: { next: "/links/next" },
+      auth: { bearerEnv: "HR_TOKEN" },
+      ...rest,
+    },
+  });
+  writeFileSync(path.join(dir, "tenant.yaml"), stringify(input));
+}
+
+const cli = (args: string[]) =>
+  inbound(args, {
+    cwd: dir,
+    env: { INBOUND_GRAPH_TOKEN: emulator.token, HR_TOKEN: TOKEN },
+  });
+const upload = () =>
+  cli(["upload", "--spec", "tenant.yaml", "--app", "employees", "--endpoint", endpoint]);
+const bulkBodies = () =>
+  emulator.state.directory.bulkUploads.flatMap((u) =>
+    (u.body as { Operations: { data: unknown }[] }).Operations.map((o) => o.data),
+  );
+
+/** Every file under `root`, read as text. */
+function allText(root: string): string {
+  return readdirSync(root, { recursive: true })
+    .map((f) => path.join(root, String(f)))
+    .filter((f) => statSync(f).isFile())
+    .map((f) => readFileSync(f, "utf8"))
+    .join("\n");
+}
+
+describe("upload from an HR REST API", () => {
+  it("sends the records of three pages as a JSON file of the same people would, then nothing", async () => {
+    writeSpec();
+    const first = await upload();
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    expect(seen.map((s) => s.url)).toEqual([
+      "/api/employees",
+      "/api/employees?page=2",
+      "/api/employees?page=3",
+    ]);
+    expect(seen.every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    const fromRest = bulkBodies();
+    expect(fromRest).toHaveLength(7);
+
+    const second = await upload();
+    expect(second.code).toBe(0);
+    expect(second.out).toContain("nothing to send: 7 unchanged");
+    expect(bulkBodies()).toHaveLength(7);
+
+    // The same people from a file, into a fresh emulator and state: the same SCIM records.
+    emulator.state.directory.bulkUploads.length = 0;
+    writeFileSync(path.join(dir, "hr.json"), JSON.stringify(PEOPLE));
+    const file = await cli([
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--endpoint",
+      endpoint,
+      "--json",
+      "hr.json",
+      "--state",
+      "other-state",
+    ]);
+    expect(file.code).toBe(0);
+    expect(bulkBodies()).toEqual(fromRest);
+
+    const text =
+      first.out + first.err + second.out + second.err + allText(path.join(dir, ".inbound-state"));
+    expect(text).not.toContain(TOKEN);
+  });
+
+  const failures: [string, Handler, RegExp][] = [
+    [
+      "an error on page 2",
+      (req, res, url) =>
+        url.searchParams.get("page") === "2"
+          ? ((res.statusCode = 400), res.end("{}"))
+          : pages(req, res, url),
+      /page 2: answered 400/,
+    ],
+    [
+      "a sign-in page in place of JSON",
+      (req, res, url) => {
+        if (url.searchParams.get("page") !== "2") return pages(req, res, url);
+        res.setHeader("content-type", "text/html");
+        res.end("<html><body>Sign in</body></html>");
+      },
+      /page 2: the answer is not JSON \(text\/html: HTML, a sign-in or error page\?\)/,
+    ],
+    [
+      "a 401",
+      (_req, res) => ((res.statusCode = 401), res.end()),
+      /page 1: answered 401: the credentials \(uploader\.rest\.auth\) are refused/,
+    ],
+    [
+      "a next link that loops",
+      (_req, res, url) => {
+        res.setHeader("content-type", "application/json");
+        const page = Number(url.searchParams.get("page") ?? 1);
+        res.end(
+          JSON.stringify({
+            data: { employees: [PEOPLE[page - 1]] },
+            links: { next: `/api/employees?page=${page === 2 ? 1 : 2}` },
+          }),
+        );
+      },
+      /page 4: the next link leads back to page 2: the paging loops/,
+    ],
+    [
+      "a redirect to another host",
+      (_req, res) => {
+        res.statusCode = 302;
+        res.setHeader("location", "https://login.example.com/sign-in");
+        res.end();
+      },
+      /page 1: answered 302, a redirect to login\.example\.com; redirects to another host are not followed/,
+    ],
+  ];
+  it.each(failures)(
+    "sends nothing and exits 1 naming the host and page on %s",
+    async (_, fault, message) => {
+      writeSpec();
+      // A first full run, so that a partial read would otherwise look like leavers.
+      await upload();
+      const before = bulkBodies().length;
+      handler = fault;
+      const run = await upload();
+      expect(run.code).toBe(1);
+      expect(run.err).toMatch(new RegExp(`127\\.0\\.0\\.1:\\d+: ${message.source}`));
+      expect(run.err).toContain("nothing was sent");
+      expect(bulkBodies()).toHaveLength(before);
+      expect(run.out + run.err + allText(path.join(dir, ".inbound-state"))).not.toContain(TOKEN);
+    },
+  );
+});
+
+describe("readRest", () => {
+  const settings = (over: Partial<RestSettings>): RestSettings => ({
+    url: `${base}/api/employees`,
+    records: "/data/employees",
+    auth: { bearerEnv: "HR_TOKEN" },
+    timeoutSeconds: 5,
+    maxPages: 100,
+    ...over,
+  });
+  const fast = new RetryPolicy({ baseDelayMs: 1, maxDelayMs: 5 });
+  const lines = async (read: { file: string; remove(): Promise<void> }) => {
+    const text = readFileSync(read.file, "utf8");
+    await read.remove();
+    return text
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { WorkerID: number }).WorkerID);
+  };
+
+  it("retries a 503 after its Retry-After, and pages by number until a short page", async () => {
+    let failed = false;
+    const waits: number[] = [];
+    handler = (_req, res, url) => {
+      if (!failed) {
+        failed = true;
+        res.statusCode = 503;
+        res.setHeader("retry-after", "2");
+        return res.end();
+      }
+      const page = Number(url.searchParams.get("p"));
+      res.end(JSON.stringify({ data: { employees: PEOPLE.slice((page - 1) * 3, page * 3) } }));
+    };
+    const read = await readRest(
+      settings({ paging: { pageParam: "p", firstPage: 1, sizeParam: "n", size: 3 } }),
+      { env: { HR_TOKEN: TOKEN }, retry: fast, sleep: async (ms) => void waits.push(ms) },
+    );
+    expect(waits).toEqual([5]);
+    expect(read.pages).toBe(3);
+    expect(await lines(read)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("signs in with OAuth 2.0 client credentials, or sends an API key header; pages by offset", async () => {
+    handler = (req, res, url) => {
+      if (url.pathname === "/token") {
+        let body = "";
+        req.on("data", (c) => (body += c));
+        req.on("end", () => {
+          const form = new URLSearchParams(body);
+          const ok =
+            form.get("grant_type") === "client_credentials" &&
+            form.get("client_secret") === "s3cret";
+          res.statusCode = ok ? 200 : 401;
+          res.end(JSON.stringify(ok ? { access_token: "issued", token_type: "Bearer" } : {}));
+        });
+        return;
+      }
+      const offset = Number(url.searchParams.get("offset"));
+      res.end(JSON.stringify({ data: { employees: PEOPLE.slice(offset, offset + 4) } }));
+    };
+    const paging = { offsetParam: "offset", limitParam: "limit", limit: 4 };
+    const oauth = await readRest(
+      settings({
+        paging,
+        auth: {
+          oauth2: { tokenUrl: `${base}/token`, clientId: "inbound", clientSecretEnv: "HR_SECRET" },
+        },
+      }),
+      { env: { HR_SECRET: "s3cret" }, retry: fast },
+    );
+    expect(await lines(oauth)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(
+      seen
+        .filter((s) => s.url.startsWith("/api"))
+        .every((s) => s.authorization === "Bearer issued"),
+    ).toBe(true);
+
+    seen.length = 0;
+    const key = await readRest(
+      settings({ paging, auth: { apiKey: { header: "X-API-Key", env: "HR_KEY" } } }),
+      { env: { HR_KEY: "k" }, retry: fast },
+    );
+    expect(await lines(key)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+
+    const refused = readRest(
+      settings({
+        auth: {
+          oauth2: { tokenUrl: `${base}/token`, clientId: "inbound", clientSecretEnv: "HR_SECRET" },
+        },
+      }),
+      { env: { HR_SECRET: "wrong" }, retry: fast },
+    );
+    await expect(refused).rejects.toThrow(/page 1: the token request: answered 401/);
+    await expect(readRest(settings({}), { env: {}, retry: fast })).rejects.toThrow(
+      "the environment variable HR_TOKEN (uploader.rest.auth) is not set",
+    );
+  });
+
+  it("gives up after the retries with the page named, and detects a page that repeats", async () => {
+    handler = (_req, res) => ((res.statusCode = 500), res.end());
+    const err = await readRest(settings({}), { env: { HR_TOKEN: TOKEN }, retry: fast }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(RestReadError);
+    expect((err as Error).message).toMatch(
+      /^127\.0\.0\.1:\d+: page 1: answered 500 \(after 7 attempts\)$/,
+    );
+
+    handler = (_req, res) => res.end(JSON.stringify({ data: { employees: PEOPLE.slice(0, 2) } }));
+    const repeat = readRest(settings({ paging: { pageParam: "page", firstPage: 1, size: 2 } }), {
+      env: { HR_TOKEN: TOKEN },
+      retry: fast,
+    });
+    await expect(repeat).rejects.toThrow(/page 2: the page repeats page 1: the paging loops/);
+  });
+});
