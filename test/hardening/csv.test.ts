@@ -334,7 +334,8 @@ describe("values that would forge a line (issue 26, case 14)", () => {
     writeCsv(csvOf([row(quoted, { UserID: "EMP1" }), row(quoted, { UserID: "EMP1" })]));
     const sent = await upload();
     expect(sent.err).toBe(
-      "hr.csv: externalId 1\\nhr.csv: all records sent \\u{202e}ok is on lines 2, 4: none of them is sent; keep one row per person\n",
+      "hr.csv: externalId 1\\nhr.csv: all records sent \\u{202e}ok is on lines 2, 4: none of them is sent; keep one row per person\n" +
+        "no row of hr.csv can be sent (see the errors above); nothing was sent\n",
     );
     emulator.state.directory.provisioningLogs.push({
       jobId,
@@ -402,11 +403,13 @@ describe("an externalId on 5,000 lines (issue 26, case 1)", () => {
     writeSpec();
     writeCsv(csvOf(Array.from({ length: 5_000 }, () => row("1"))));
     const sent = await upload();
+    // No row can be sent: the run refuses (exit 1) after the one grouped line.
     expect(sent.err).toBe(
-      "hr.csv: externalId 1 is on lines 2, 3, 4, 5, 6 and 4,995 more: none of them is sent; keep one row per person\n",
+      "hr.csv: externalId 1 is on lines 2, 3, 4, 5, 6 and 4,995 more: none of them is sent; keep one row per person\n" +
+        "no row of hr.csv can be sent (see the errors above); nothing was sent\n",
     );
     expect(sent.out).toMatch(/^5000 rows: 0 to send in 0 requests, 0 unchanged, 5000 skipped/);
-    expect(sent.code).toBe(3);
+    expect(sent.code).toBe(1);
     expect(emulator.state.directory.bulkUploads).toHaveLength(0);
     const state = path.join(dir, ".inbound-state", "contoso", "employees");
     expect(existsSync(path.join(state, "lock"))).toBe(false);

@@ -115,7 +115,9 @@ describe("the safeguard sees the lifecycle road", () => {
     expect(bulk().slice(4).flat()).toEqual(leaving);
     const store = new DirectoryStateStore(path.join(dir, ".inbound-state", "contoso", "employees"));
     const runs = await listRuns(store);
-    const record = await readRunHeader(store, runs[runs.length - 1]);
+    // Run ids sort by second, then by a random suffix: the run is found by its command.
+    const headers = await Promise.all(runs.map((run) => readRunHeader(store, run)));
+    const record = headers.find((h) => h?.command.includes("--allow-leavers"));
     expect(record?.overrides).toEqual([
       "--allow-leavers: 60 of 200 known users get a leave date within 30 days (30.0%, maxLeaverPercent 5%)",
     ]);

@@ -256,7 +256,9 @@ describe("inbound upload --state <container URL>", () => {
     expect(first.err).toBe("");
     expect(first.code).toBe(0);
     expect(first.out).toContain("sent 60 records");
-    expect(first.out).toMatch(new RegExp(`--state ${url.replace(/[.]/g, "\\.")} --run \\d{8}T`));
+    expect(first.out).toMatch(
+      new RegExp(`--state ${url.replace(/[.]/g, "\\.")} (--endpoint \\S+ )?--run \\d{8}T`),
+    );
     expect(emulator.state.directory.bulkUploads).toHaveLength(2);
     expect(existsSync(path.join(dir, "http:"))).toBe(false);
     expect(existsSync(path.join(dir, ".inbound-state"))).toBe(false);

@@ -35,7 +35,7 @@ function person(id: number) {
     City: "Paris",
     ZipCode: "75001",
     OfficePhone: "555-0100",
-    ManagerID: "1000",
+    ManagerID: "",
     HireDate: "2020-01-02",
     OnLeave: "False",
   };

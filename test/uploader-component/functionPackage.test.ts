@@ -77,6 +77,7 @@ test("the archive holds host.json, its package.json's main, and loads both funct
     env: {
       PATH: process.env.PATH,
       INBOUND_APP_KEY: "employees",
+      INBOUND_TENANT_ID: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
       INBOUND_SPEC_JSON: JSON.stringify(
         functionApp({ csv: { columns: { externalId: "[WorkerID]", userName: "[UserID]" } } }),
       ),
