@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import { inbound } from "../cli/harness";
 import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { DirectoryStateStore, listRuns, readRunHeader } from "../../lib/upload";
-import { csvOf, makeSpecInput, row, seedApiDrivenApp } from "./helpers";
+import { bulkIds, csvOf, makeSpecInput, row, seedApiDrivenApp } from "./helpers";
 
 const DISPLAY_NAME = "Contoso HR inbound - employees";
 const DAY = 86_400_000;
@@ -25,13 +25,7 @@ beforeEach(async () => {
 });
 afterEach(() => emulator.close());
 
-/** externalIds of each bulk request the emulator accepted. */
-const bulk = () =>
-  emulator.state.directory.bulkUploads.map((u) =>
-    (u.body as { Operations: { data: { externalId: string } }[] }).Operations.map(
-      (o) => o.data.externalId,
-    ),
-  );
+const bulk = () => bulkIds(emulator);
 
 /** The sample app with a leave date (column Custom01) and a mover workflow on department. */
 function writeSpec(uploader: Record<string, unknown> = {}): void {

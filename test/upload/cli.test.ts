@@ -16,9 +16,19 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { inbound } from "../cli/harness";
 import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
-import { COLUMNS, csvOf, makeSpecInput, row, SAMPLE_1000, seedApiDrivenApp } from "./helpers";
+import {
+  bulkIds,
+  COLUMNS,
+  csvOf,
+  makeSpecInput,
+  row,
+  SAMPLE_1000,
+  seedApiDrivenApp,
+} from "./helpers";
 
 const DISPLAY_NAME = "Contoso HR inbound - employees";
+/** `inbound upload` of hr.csv to the spec's employees app. */
+const UPLOAD = ["upload", "--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"];
 
 let emulator: GraphEmulator;
 let app: { servicePrincipalId: string; jobId: string; endpoint: string };
@@ -30,13 +40,7 @@ beforeEach(async () => {
 });
 afterEach(() => emulator.close());
 
-/** externalIds of each bulk request the emulator accepted. */
-const bulk = () =>
-  emulator.state.directory.bulkUploads.map((u) =>
-    (u.body as { Operations: { data: { externalId: string } }[] }).Operations.map(
-      (o) => o.data.externalId,
-    ),
-  );
+const bulk = () => bulkIds(emulator);
 /** The GETs the command made, as path and decoded query. */
 const gets = () =>
   emulator.requests
@@ -85,17 +89,7 @@ describe("inbound upload", () => {
   it("sends, then sends nothing on a re-run, keeping state under .inbound-state/<tenant>/<app>", async () => {
     writeSpec();
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(60).map((id) => row(id))));
-    const args = [
-      "upload",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--csv",
-      "hr.csv",
-      "--endpoint",
-      endpoint(),
-    ];
+    const args = [...UPLOAD, "--endpoint", endpoint()];
     const first = await cli(args);
     expect(first.err).toBe("");
     expect(first.code).toBe(0);
@@ -161,17 +155,7 @@ describe("inbound upload", () => {
   it("looks the endpoint up by display name when no --endpoint is given", async () => {
     writeSpec();
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(3).map((id) => row(id))));
-    const result = await cli([
-      "upload",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--csv",
-      "hr.csv",
-      "--graph-url",
-      emulator.url,
-    ]);
+    const result = await cli([...UPLOAD, "--graph-url", emulator.url]);
     expect(result.err).toBe("");
     expect(result.code).toBe(0);
     expect(gets()).toEqual([
@@ -187,17 +171,7 @@ describe("inbound upload", () => {
   it("exits 3 on Microsoft's 1000-record sample, naming duplicate lines and sending the rest", async () => {
     writeSpec();
     copyFileSync(SAMPLE_1000, path.join(dir, "hr.csv"));
-    const result = await cli([
-      "upload",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--csv",
-      "hr.csv",
-      "--endpoint",
-      endpoint(),
-    ]);
+    const result = await cli([...UPLOAD, "--endpoint", endpoint()]);
     expect(result.code).toBe(3);
     expect(result.err).toContain(
       "hr.csv: externalId 1222 is on lines 2, 499, 709, 786: none of them is sent; keep one row per person\n",
@@ -214,16 +188,7 @@ describe("inbound upload", () => {
       path.join(dir, "hr.csv"),
       csvOf([row("1"), row("2", { HireDate: "31/12/2020" })]),
     );
-    const args = [
-      "upload",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--csv",
-      "hr.csv",
-      "--dry-run",
-    ];
+    const args = [...UPLOAD, "--dry-run"];
     const dry = await cli(args);
     expect(dry.code).toBe(3);
     expect(bulk()).toEqual([]);
@@ -239,17 +204,7 @@ describe("inbound upload", () => {
 
   it("refuses with exit 1 when the safeguard trips, and --allow-deletes overrides", async () => {
     writeSpec();
-    const args = [
-      "upload",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--csv",
-      "hr.csv",
-      "--endpoint",
-      endpoint(),
-    ];
+    const args = [...UPLOAD, "--endpoint", endpoint()];
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
     expect((await cli(args)).code).toBe(0);
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(5).map((id) => row(id))));
@@ -265,19 +220,7 @@ describe("inbound upload", () => {
   it("sends one record with --only", async () => {
     writeSpec();
     writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
-    const result = await cli([
-      "upload",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--csv",
-      "hr.csv",
-      "--endpoint",
-      endpoint(),
-      "--only",
-      "7",
-    ]);
+    const result = await cli([...UPLOAD, "--endpoint", endpoint(), "--only", "7"]);
     expect(result.code).toBe(0);
     expect(bulk()).toEqual([["7"]]);
   });
@@ -286,16 +229,7 @@ describe("inbound upload", () => {
     const input = makeSpecInput({ externalId: "[WorkerID]", "name.nick": "[FirstName]" });
     writeSpec(input);
     writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1")]));
-    const result = await cli([
-      "upload",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--csv",
-      "hr.csv",
-      "--dry-run",
-    ]);
+    const result = await cli([...UPLOAD, "--dry-run"]);
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       'tenant.yaml:29:22: provisioning.employees.uploader.csv.columns["name.nick"]: "name.nick": nick is not a sub-attribute of name (known: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix)\n',
@@ -408,16 +342,7 @@ describe("inbound simulate: values Entra refuses", () => {
       "usageLocation is not an ISO 3166-1 alpha-2 country code, which Entra refuses; did you mean GB?",
       "userPrincipalName has characters outside ASCII, which Entra refuses; wrap the mapping in NormalizeDiacritics, and Replace what its table leaves",
     ]);
-    const dry = await cli([
-      "upload",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--csv",
-      "hr.csv",
-      "--dry-run",
-    ]);
+    const dry = await cli([...UPLOAD, "--dry-run"]);
     expect(dry.err).toContain(
       "line 3 (externalId 2): usageLocation is not an ISO 3166-1 alpha-2 country code, which Entra refuses; did you mean GB?\n",
     );

@@ -286,3 +286,12 @@ export async function seedApiDrivenApp(
     endpoint: bulkUploadUrl(emulator.url, servicePrincipalId, jobId),
   };
 }
+
+/** externalIds of each bulk request the emulator accepted, in the order they came. */
+export function bulkIds(emulator: GraphEmulator): string[][] {
+  return emulator.state.directory.bulkUploads.map((u) =>
+    (u.body as { Operations: { data: { externalId: string } }[] }).Operations.map(
+      (o) => o.data.externalId,
+    ),
+  );
+}
