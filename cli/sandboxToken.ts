@@ -6,27 +6,27 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { isLoopback } from "../lib/graph/hosts";
+import { environmentToken } from "../lib/graph/token";
 import type { CliIo } from "./io";
 import { pasteable } from "./invocation";
 
 /** Where a sandbox keeps its token file and the uploader's state, under the working directory. */
 export const SANDBOX_DIR = ".inbound-sandbox";
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
 /**
  * Why no token can be had for `graphBaseUrl`, or undefined: a local Graph and no
  * INBOUND_GRAPH_TOKEN.
  */
 export function missingSandboxToken(io: CliIo, graphBaseUrl: string): string | undefined {
-  if (io.env.INBOUND_GRAPH_TOKEN) return undefined;
+  if (environmentToken(io.env)) return undefined;
   let url: URL;
   try {
     url = new URL(graphBaseUrl);
   } catch {
     return undefined;
   }
-  if (!LOOPBACK.has(url.hostname)) return undefined;
+  if (!isLoopback(url)) return undefined;
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   const envFile = path.join(SANDBOX_DIR, port, "env");
   if (fs.existsSync(path.join(io.cwd, envFile))) {

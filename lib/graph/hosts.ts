@@ -28,7 +28,8 @@ function parse(url: string): URL | undefined {
   }
 }
 
-const isLoopback = (url: URL) =>
+/** An http(s) URL on the loopback interface: where the emulator and the sandbox listen. */
+export const isLoopback = (url: URL) =>
   (url.protocol === "http:" || url.protocol === "https:") && LOOPBACK_HOSTS.includes(url.hostname);
 
 /**
