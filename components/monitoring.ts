@@ -3,7 +3,7 @@
  * Analytics workspace (or an existing one), the tenant's Entra diagnostic setting that sends
  * ProvisioningLogs and AuditLogs to it, an action group that mails the spec's addresses, log
  * search alert rules over those logs and a workbook. The uploader's own Application Insights and
- * alert rules are the Uploader's (components/uploader.ts), on this workspace.
+ * alert rules are the uploaders' (components/uploader/), on this workspace.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aadiam from "@pulumi/azure-native/aadiam";

@@ -8,7 +8,7 @@ import { GraphAppRoleGrants } from "./graphPermissions";
 import { deploysUploader } from "../lib/provisioning/grants";
 import { LifecycleWorkflows } from "./lifecycleWorkflows";
 import { Monitoring } from "./monitoring";
-import { Uploader } from "./uploader";
+import { LogicAppUploader, newUploader } from "./uploader";
 import { monitoringEmails } from "../lib/monitoring/checks";
 
 export const TENANT_TYPE = "inbound:index:Tenant";
@@ -154,7 +154,7 @@ export class Tenant extends pulumi.ComponentResource {
     for (const [appKey, app] of Object.entries(spec.provisioning)) {
       if (!deploysUploader(spec, app) || !spec.azure || !resourceGroup) continue;
       const appName = `${name}-${appKey}`;
-      const uploader = new Uploader(
+      const uploader = newUploader(
         `${appName}-uploader`,
         {
           tenantName: spec.tenant.name,
@@ -178,15 +178,16 @@ export class Tenant extends pulumi.ComponentResource {
         },
         childOpts(),
       );
+      if (!uploader) continue;
       new GraphAppRoleGrants(
         `${appName}-uploader-graph`,
-        { principalObjectId: uploader.principalId as pulumi.Output<string> },
+        { principalObjectId: uploader.principalId },
         childOpts(),
       );
       const outputs = this.provisioning[appKey];
       outputs.uploaderPrincipalId = uploader.principalId;
       outputs.dropContainerUrl = uploader.dropContainerUrl;
-      if (uploader.triggerUrl) outputs.triggerUrl = uploader.triggerUrl;
+      if (uploader instanceof LogicAppUploader) outputs.triggerUrl = uploader.triggerUrl;
     }
 
     // Workflows act on the users that provisioning creates, and custom task extensions need the

@@ -29,7 +29,7 @@ export interface FunctionSettings {
   stateContainerUrl: string;
 }
 
-const FIX = "redeploy the stack: components/uploader.ts sets it";
+const FIX = "redeploy the stack: components/uploader/function.ts sets it";
 
 /** Reads and validates the app settings the Uploader component writes. */
 export function readSettings(env: NodeJS.ProcessEnv): FunctionSettings {

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Monitoring, MONITORING_TYPE } from "../../components/monitoring";
 import { Tenant } from "../../components/tenant";
-import { Uploader } from "../../components/uploader";
+import { FunctionUploader, newUploader } from "../../components/uploader";
 import { tenantSpec, type Monitoring as MonitoringSpec } from "../../lib/model/schema";
 import { functionApp, logicApp, SUBSCRIPTION_ID, TENANT_ID } from "../uploader-component/fixtures";
 
@@ -315,7 +315,7 @@ describe("Uploader with monitoring", () => {
       "uploaderFailures" | "uploaderMissedRunHours"
     > = monitoringSpec().alerts,
   ) => {
-    const uploader = new Uploader("up", {
+    const uploader = newUploader("up", {
       tenantName: "contoso",
       tenantId: TENANT_ID,
       appKey: "employees",
@@ -325,7 +325,7 @@ describe("Uploader with monitoring", () => {
       location: "westeurope",
       bulkUploadUrl: "https://graph.microsoft.com/v1.0/bulkUpload",
       monitoring: { workspaceId: WORKSPACE_ID, actionGroupId: ACTION_GROUP_ID, alerts },
-    });
+    })!;
     await registeredTree(uploader);
     return uploader;
   };
@@ -345,7 +345,8 @@ describe("Uploader with monitoring", () => {
       name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
       value: "InstrumentationKey=up-insights-key",
     });
-    expect(await settled(uploader.applicationInsightsId)).toBe(INSIGHTS_ID);
+    expect(uploader).toBeInstanceOf(FunctionUploader);
+    expect(await settled((uploader as FunctionUploader).applicationInsightsId)).toBe(INSIGHTS_ID);
   });
 
   test("a failed run and a missed run alert, on the workspace, to the action group", async () => {

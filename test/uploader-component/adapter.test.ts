@@ -235,17 +235,17 @@ describe("readSettings", () => {
     [
       "a missing setting",
       { INBOUND_BULK_UPLOAD_URL: "" },
-      "app setting INBOUND_BULK_UPLOAD_URL is missing; redeploy the stack: components/uploader.ts sets it",
+      "app setting INBOUND_BULK_UPLOAD_URL is missing; redeploy the stack: components/uploader/function.ts sets it",
     ],
     [
       "spec JSON that does not parse",
       { INBOUND_SPEC_JSON: "{" },
-      /^app setting INBOUND_SPEC_JSON is not JSON \(.+\); redeploy the stack: components\/uploader\.ts sets it$/,
+      /^app setting INBOUND_SPEC_JSON is not JSON \(.+\); redeploy the stack: components\/uploader\/function\.ts sets it$/,
     ],
     [
       "a spec that the schema rejects",
       { INBOUND_SPEC_JSON: JSON.stringify({ ...functionApp(), notificationEmail: "nobody" }) },
-      "app setting INBOUND_SPEC_JSON is not a valid provisioning app (notificationEmail: must be an email address like alerts@contoso.com); redeploy the stack: components/uploader.ts sets it",
+      "app setting INBOUND_SPEC_JSON is not a valid provisioning app (notificationEmail: must be an email address like alerts@contoso.com); redeploy the stack: components/uploader/function.ts sets it",
     ],
     [
       "a spec of another uploader kind",
@@ -254,7 +254,7 @@ describe("readSettings", () => {
           app({ kind: "logicApp", csv: { columns: { externalId: "[W]" } } }),
         ),
       },
-      'app setting INBOUND_SPEC_JSON has uploader.kind "logicApp", not "function"; redeploy the stack: components/uploader.ts sets it',
+      'app setting INBOUND_SPEC_JSON has uploader.kind "logicApp", not "function"; redeploy the stack: components/uploader/function.ts sets it',
     ],
   ])("rejects %s", (_title, patch, message) => {
     expect(() => readSettings({ ...env(), ...patch })).toThrow(message);

@@ -1,15 +1,23 @@
 /**
- * The Uploader component under Pulumi mocks: which Azure resources it registers, under which
+ * The uploader components (FunctionUploader, LogicAppUploader) under Pulumi mocks: which Azure resources it registers, under which
  * names and parents, with which security-relevant inputs. This proves the registrations; it does
  * not prove Azure accepts them (no `pulumi up` is possible here, see the testing notes).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Uploader, type UploaderArgs, UPLOADER_TYPE } from "../../components/uploader";
+import {
+  FunctionUploader,
+  LogicAppUploader,
+  newUploader,
+  type Uploader,
+  type UploaderArgs,
+  UPLOADER_TYPE,
+} from "../../components/uploader";
 import { CHUNK_OPERATIONS } from "../../components/uploader/logicAppDefinition";
 import { FUNCTION_PACKAGE_TYPE } from "../../components/uploader/functionPackage";
 import { logicAppTriggerAuthorized } from "../../policies/rules/logicAppTriggerAuthorized";
 import { storageAccountLockedDown } from "../../policies/rules/storageAccountLockedDown";
 import { violations } from "../policies/harness";
+import type { ProvisioningApp } from "../../lib/model/schema";
 import {
   app,
   BULK_UPLOAD_URL,
@@ -156,19 +164,32 @@ function urns(): string[] {
   return [...settings.getMonitor().getRegisteredResources().keys()];
 }
 
-async function build(name: string, spec = functionApp(), extra: Partial<UploaderArgs> = {}) {
-  const uploader = new Uploader(name, {
-    tenantName: "contoso",
-    tenantId: TENANT_ID,
-    appKey: "employees",
-    app: spec,
-    subscriptionId: SUBSCRIPTION_ID,
-    resourceGroupName: "rg-hr",
-    location: "westeurope",
-    bulkUploadUrl: BULK_UPLOAD_URL,
-    tags: { owner: "hr-it" },
-    ...extra,
-  });
+const args = (spec: ProvisioningApp, extra: Partial<UploaderArgs> = {}): UploaderArgs => ({
+  tenantName: "contoso",
+  tenantId: TENANT_ID,
+  appKey: "employees",
+  app: spec,
+  subscriptionId: SUBSCRIPTION_ID,
+  resourceGroupName: "rg-hr",
+  location: "westeurope",
+  bulkUploadUrl: BULK_UPLOAD_URL,
+  tags: { owner: "hr-it" },
+  ...extra,
+});
+
+/** The Logic App kind's own outputs (triggerUrl). */
+function logicAppUploader(uploader: Uploader): LogicAppUploader {
+  if (!(uploader instanceof LogicAppUploader)) throw new Error("not a LogicAppUploader");
+  return uploader;
+}
+
+async function build(
+  name: string,
+  spec = functionApp(),
+  extra: Partial<UploaderArgs> = {},
+): Promise<Uploader> {
+  const uploader = newUploader(name, args(spec, extra));
+  if (!uploader) throw new Error(`uploader.kind ${spec.uploader?.kind} deploys no component`);
   await registeredTree(uploader);
   return uploader;
 }
@@ -324,7 +345,8 @@ describe("kind: function", () => {
     expect(await settled(uploader.dropContainerUrl)).toBe(
       `https://${ACCOUNT}.blob.core.windows.net/drop`,
     );
-    expect(uploader.triggerUrl).toBeUndefined();
+    expect(uploader).toBeInstanceOf(FunctionUploader);
+    expect("triggerUrl" in uploader).toBe(false);
 
     expect(the("azure-native:web:AppServicePlan")).toEqual({
       resourceGroupName: "rg-hr",
@@ -484,7 +506,7 @@ describe("kind: function", () => {
 
 describe("kind: logicApp", () => {
   test("registers identity, storage, a drop-scoped writer role and the workflow; no function resources", async () => {
-    const uploader = await build("la", logicApp());
+    const uploader = logicAppUploader(await build("la", logicApp()));
     await settled(uploader.triggerUrl);
     await settled(uploader.urn);
     expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
@@ -508,8 +530,8 @@ describe("kind: logicApp", () => {
   });
 
   test("workflow: user-assigned identity, MI auth to Graph in 50-operation chunks, trigger URL without its SAS", async () => {
-    const uploader = await build("la", logicApp());
-    const url = uploader.triggerUrl!;
+    const uploader = logicAppUploader(await build("la", logicApp()));
+    const url = uploader.triggerUrl;
     expect(await pulumi.isSecret(url)).toBe(true);
     expect(await settled(url)).toBe(
       "https://prod-01.westeurope.logic.azure.com/workflows/w/triggers/manual/paths/invoke?api-version=2016-10-01",
@@ -642,14 +664,19 @@ describe("kind: logicApp", () => {
 });
 
 describe("kind: none", () => {
-  test("registers nothing but the component and exposes no outputs", async () => {
-    const uploader = await build(
-      "cli",
-      app({ kind: "none", csv: { columns: { externalId: "[WorkerID]" } } }),
+  test("deploys no component and registers nothing", async () => {
+    const spec = app({ kind: "none", csv: { columns: { externalId: "[WorkerID]" } } });
+    expect(newUploader("cli", args(spec))).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(registered).toEqual([]);
+  });
+
+  test("each component builds its own kind only", async () => {
+    expect(() => new FunctionUploader("wrong-fn", args(logicApp()))).toThrow(
+      "the function uploader needs uploader.kind function, got logicApp",
     );
-    await settled(uploader.urn);
-    expect(registered.map((r) => r.type)).toEqual([UPLOADER_TYPE]);
-    expect(uploader.principalId).toBeUndefined();
-    expect(uploader.appName).toBeUndefined();
+    expect(() => new LogicAppUploader("wrong-la", args(functionApp()))).toThrow(
+      "the logicApp uploader needs uploader.kind logicApp, got function",
+    );
   });
 });
