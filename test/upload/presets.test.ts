@@ -6,7 +6,7 @@
  */
 import { createServer, Server } from "http";
 import { AddressInfo } from "net";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
@@ -104,6 +104,15 @@ function writeSpec(name: string) {
   writeFileSync(path.join(dir, "tenant.yaml"), stringify(input));
 }
 
+/** Every file under `root` (the spec, the run's state), read as text. */
+function allText(root: string): string {
+  return readdirSync(root, { recursive: true })
+    .map((f) => path.join(root, String(f)))
+    .filter((f) => statSync(f).isFile())
+    .map((f) => readFileSync(f, "utf8"))
+    .join("\n");
+}
+
 const sent = () =>
   emulator.state.directory.bulkUploads.flatMap((u) =>
     (u.body as { Operations: { data: Record<string, unknown> }[] }).Operations.map((o) => o.data),
@@ -154,9 +163,13 @@ describe("HR API presets (docs/hr-sources.md)", () => {
       ["1002", "alan@contoso.com", "Alan Turing", { givenName: "Alan", familyName: "Turing" }],
       ["1003", "grace@contoso.com", "Grace Hopper", { givenName: "Grace", familyName: "Hopper" }],
     ]);
-    const refused = await upload({ PERSONIO_CLIENT_SECRET: "wrong" });
+    const refused = await upload({ PERSONIO_CLIENT_SECRET: "refused-secret-9d1" });
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/127\.0\.0\.1:\d+: page 1: the token request: answered 401/);
+    const text = run.out + run.err + refused.out + refused.err + allText(dir);
+    for (const secret of ["personio-secret", "personio-token", "refused-secret-9d1"]) {
+      expect(text).not.toContain(secret);
+    }
   });
 
   it("HiBob: the people search POSTed with its read query, one answer, Basic auth from HIBOB_BASIC", async () => {
@@ -169,6 +182,7 @@ describe("HR API presets (docs/hr-sources.md)", () => {
       ["POST", "/v1/people/search", `Basic ${basic}`, "application/json"],
     ]);
     expect(JSON.parse(requests[0].body)).toEqual(preset("hibob").uploader.rest.body);
+    expect(run.out + allText(dir)).not.toContain(basic);
     const users = sent();
     expect(users.map((u) => [u.externalId, u.userName, u.displayName, u.name])).toEqual([
       [

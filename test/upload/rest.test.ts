@@ -119,7 +119,7 @@ function allText(root: string): string {
 }
 
 describe("upload from an HR REST API", () => {
-  it("sends the records of three pages as a JSON file of the same people would, then nothing", async () => {
+  it("sends the records of three pages as a JSON or CSV file of the same people would, then nothing; no token in output, run records or report", async () => {
     writeSpec();
     const first = await upload();
     expect(first.err).toBe("");
@@ -157,8 +157,68 @@ describe("upload from an HR REST API", () => {
     expect(file.code).toBe(0);
     expect(bulkBodies()).toEqual(fromRest);
 
+    // And from a CSV file whose headers are the same field names.
+    emulator.state.directory.bulkUploads.length = 0;
+    const header = Object.keys(person(0)).flatMap((k) =>
+      k === "name" ? ["name.first", "name.last"] : [k],
+    );
+    const cells = (p: ReturnType<typeof person>) =>
+      header.map((h) =>
+        h === "name.first"
+          ? p.name.first
+          : h === "name.last"
+            ? p.name.last
+            : String(p[h as "City"]),
+      );
+    const csv = [header, ...PEOPLE.map(cells)].map((r) => r.join(",")).join("\n") + "\n";
+    writeFileSync(path.join(dir, "hr.csv"), csv);
+    const fromCsv = await cli([
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--endpoint",
+      endpoint,
+      "--csv",
+      "hr.csv",
+      "--state",
+      "csv-state",
+    ]);
+    expect(fromCsv.err).toBe("");
+    expect(fromCsv.code).toBe(0);
+    expect(bulkBodies()).toEqual(fromRest);
+
+    // The run's report, as text and as HTML with the personal data: no HR token either.
+    const runId = /--run (\S+)$/m.exec(first.out)?.[1];
+    expect(runId).toBeDefined();
+    const report = await cli([
+      "report",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--endpoint",
+      endpoint,
+      "--run",
+      runId!,
+      "--include-pii",
+      "--html",
+      "report.html",
+    ]);
+    expect(report.err).toBe("");
+    expect(report.code).toBe(0);
+    const html = readFileSync(path.join(dir, "report.html"), "utf8");
+    expect(html).toContain(runId);
+
     const text =
-      first.out + first.err + second.out + second.err + allText(path.join(dir, ".inbound-state"));
+      first.out +
+      first.err +
+      second.out +
+      second.err +
+      report.out +
+      html +
+      allText(path.join(dir, ".inbound-state"));
     expect(text).not.toContain(TOKEN);
   });
 
