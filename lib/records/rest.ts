@@ -7,9 +7,10 @@
  * the caller sends nothing.
  *
  * Pages are asked for with GET, or with POST and a JSON read query (`method`, `body`: an API whose
- * bulk read is a search). Each request has a timeout and the retry policy of the project's Graph client (lib/graph/retry.ts:
- * 429 and 5xx other than 501 retried with backoff, `Retry-After` honoured). Secrets come from the
- * environment only and never appear in a message: errors name the variable, not its value.
+ * bulk read is a search). Each request has a timeout and the retry policy of the project's Graph
+ * client (lib/graph/retry.ts: 429 and 5xx other than 501 retried with backoff, `Retry-After`
+ * honoured). Secrets come from the environment only and never appear in a message: errors name
+ * the variable, not its value.
  */
 import { createHash } from "crypto";
 import { promises as fs } from "fs";
@@ -173,7 +174,7 @@ function nextUrl(
   return count < size ? undefined : pagedUrl(settings, first, page);
 }
 
-/** Page requests (GET, or POST with a read query) with timeout, retry and same-host redirects; the sign-in. */
+/** Page requests (GET, or POST with a read query): timeout, retry, same-host redirects; sign-in. */
 class Http {
   private readonly fetch: typeof fetch;
   private readonly retry: RetryPolicy;
