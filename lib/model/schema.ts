@@ -320,6 +320,18 @@ const restSettings = z
         },
       )
       .describe("The first page's URL."),
+    method: z
+      .enum(["GET", "POST"])
+      .default("GET")
+      .describe(
+        "The HTTP method of each page's request: `POST` for an API whose bulk read is a search with its query in the body (HiBob's people search).",
+      ),
+    body: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        "With `method: POST`: the JSON object sent as each page's request body, a read query such as the fields to return. Not a secret: it is in the spec.",
+      ),
     records: jsonPointer()
       .default("")
       .describe(
@@ -372,6 +384,10 @@ const restSettings = z
       .min(1)
       .default(100000)
       .describe("A read that needs more pages than this stops: the paging is wrong."),
+  })
+  .refine((rest) => rest.body === undefined || rest.method === "POST", {
+    path: ["body"],
+    message: "a request body needs `method: POST`",
   })
   .describe(
     "An HR REST API (`uploader.source: rest`): read whole, every page, before anything is sent.",

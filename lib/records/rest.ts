@@ -6,9 +6,11 @@
  * loops, a redirect to another host) throws a `RestReadError` naming the host and the page, and
  * the caller sends nothing.
  *
- * Each request has a timeout and the retry policy of the project's Graph client (lib/graph/retry.ts:
- * 429 and 5xx other than 501 retried with backoff, `Retry-After` honoured). Secrets come from the
- * environment only and never appear in a message: errors name the variable, not its value.
+ * Pages are asked for with GET, or with POST and a JSON read query (`method`, `body`: an API whose
+ * bulk read is a search). Each request has a timeout and the retry policy of the project's Graph
+ * client (lib/graph/retry.ts: 429 and 5xx other than 501 retried with backoff, `Retry-After`
+ * honoured). Secrets come from the environment only and never appear in a message: errors name
+ * the variable, not its value.
  */
 import { createHash } from "crypto";
 import { promises as fs } from "fs";
@@ -86,7 +88,7 @@ export async function readRest(settings: RestSettings, access: RestAccess): Prom
           throw fail(page, `the next link leads back to page ${before}: the paging loops`);
         }
         seen.set(key, page);
-        const body = await http.getJson(url, headers, page, fail);
+        const body = await http.page(url, headers, page, fail);
         const list = resolvePointer(body, settings.records);
         if (!Array.isArray(list)) {
           throw fail(
@@ -172,7 +174,7 @@ function nextUrl(
   return count < size ? undefined : pagedUrl(settings, first, page);
 }
 
-/** GETs with timeout, retry and same-host redirects, and the sign-in. */
+/** Page requests (GET, or POST with a read query): timeout, retry, same-host redirects; sign-in. */
 class Http {
   private readonly fetch: typeof fetch;
   private readonly retry: RetryPolicy;
@@ -235,13 +237,18 @@ class Http {
     return headers;
   }
 
-  getJson(
+  page(
     url: URL,
     headers: Headers,
     page: number,
     fail: (p: number, r: string) => RestReadError,
   ): Promise<unknown> {
-    return this.request(url, { method: "GET", headers }, page, fail);
+    if (this.settings.method === "GET")
+      return this.request(url, { method: "GET", headers }, page, fail);
+    const withBody = new Headers(headers);
+    if (!withBody.has("content-type")) withBody.set("content-type", "application/json");
+    const body = JSON.stringify(this.settings.body ?? {});
+    return this.request(url, { method: "POST", headers: withBody, body }, page, fail);
   }
 
   /** One call, retried as the Graph client retries; its answer as JSON. */
@@ -282,9 +289,10 @@ class Http {
     fail: (p: number, r: string) => RestReadError,
   ): Promise<Response> {
     let target = url;
+    let request = init;
     for (let hop = 0; ; hop++) {
       const response = await this.fetch(target, {
-        ...init,
+        ...request,
         redirect: "manual",
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -302,6 +310,16 @@ class Http {
       }
       if (hop >= MAX_REDIRECTS) throw fail(page, `more than ${MAX_REDIRECTS} redirects`);
       target = next;
+      // As the Fetch standard's HTTP-redirect fetch: 307 and 308 repeat the request with its
+      // body; 303, and 301 or 302 after a POST, continue as a GET without one.
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && request.method === "POST")
+      ) {
+        const headers = new Headers(request.headers);
+        headers.delete("content-type");
+        request = { method: "GET", headers };
+      }
     }
   }
 

@@ -1,12 +1,12 @@
 /**
  * The HR API presets of docs/hr-sources.md, read from the page itself, against stand-ins that answer
- * as the vendors' documentation shows (BambooHR's "Get Employee Directory" sample response,
- * Personio's v2 persons page with `_data` and `_meta.links.next.href`), uploaded into the Graph
- * emulator.
+ * with the vendors' documented response examples (test/fixtures/hr-apis: BambooHR's "Get Employee
+ * Directory", two pages of Personio's v2 persons linked by `_meta.links.next.href`, HiBob's people
+ * search), uploaded into the Graph emulator.
  */
 import { createServer, Server } from "http";
 import { AddressInfo } from "net";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
@@ -17,84 +17,36 @@ import { makeSpecInput, seedApiDrivenApp } from "./helpers";
 const DOC = readFileSync(path.join(__dirname, "..", "..", "docs", "hr-sources.md"), "utf8");
 
 /** The uploader section of the preset named `name` in the docs page. */
-function preset(name: string): { uploader: Record<string, unknown> } {
+function preset(name: string): {
+  uploader: { rest: Record<string, unknown> } & Record<string, unknown>;
+} {
   const block = DOC.split("```yaml\n").find((b) => b.startsWith(`# preset: ${name}\n`));
   if (!block) throw new Error(`docs/hr-sources.md has no preset ${name}`);
-  return parse(block.slice(0, block.indexOf("```"))) as { uploader: Record<string, unknown> };
+  return parse(block.slice(0, block.indexOf("```"))) as ReturnType<typeof preset>;
 }
 
-/** BambooHR's documented sample response, a second employee added. */
-const BAMBOO = {
-  fields: [
-    { id: "displayName", type: "text", name: "Display Name" },
-    { id: "firstName", type: "text", name: "First Name" },
-    { id: "lastName", type: "text", name: "Last Name" },
-    { id: "jobTitle", type: "list", name: "Job Title" },
-    { id: "workPhone", type: "text", name: "Work Phone" },
-  ],
-  employees: [
-    {
-      id: 123,
-      displayName: "John Doe",
-      firstName: "John",
-      lastName: "Doe",
-      gender: "Male",
-      jobTitle: "Customer Service Representative",
-      workPhone: "555-555-5555",
-      workPhoneExtension: null,
-      skypeUsername: "JohnDoe",
-      facebook: "JohnDoeFacebook",
-    },
-    {
-      id: 124,
-      displayName: "Jane Roe",
-      firstName: "Jane",
-      lastName: "Roe",
-      jobTitle: "Engineer",
-      workPhone: null,
-    },
-  ],
-};
-
-const PERSONIO_PAGES = [
-  [
-    {
-      id: "1001",
-      first_name: "Ada",
-      last_name: "Lovelace",
-      email: "ada@contoso.com",
-      status: "ACTIVE",
-    },
-    {
-      id: "1002",
-      first_name: "Alan",
-      last_name: "Turing",
-      email: "alan@contoso.com",
-      status: "ACTIVE",
-    },
-  ],
-  [
-    {
-      id: "1003",
-      first_name: "Grace",
-      last_name: "Hopper",
-      email: "grace@contoso.com",
-      status: "INACTIVE",
-    },
-  ],
-];
+const STANDIN = path.join(__dirname, "..", "fixtures", "hr-apis");
+/** A vendor's documented answer (test/fixtures/hr-apis/README.md), its host replaced by the stand-in's. */
+const answer = (file: string) =>
+  readFileSync(path.join(STANDIN, file), "utf8").replace(/https:\/\/api\.[a-z]+\.(com|de)/g, base);
 
 let server: Server;
 let base: string;
-const auth: string[] = [];
+const requests: {
+  method: string;
+  url: string;
+  authorization: string;
+  type?: string;
+  body: string;
+}[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url!, base);
-    res.setHeader("content-type", "application/json");
-    if (url.pathname === "/v2/auth/token") {
-      let body = "";
-      req.on("data", (c) => (body += c));
-      req.on("end", () => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      res.setHeader("content-type", "application/json");
+      if (url.pathname === "/v2/auth/token") {
         const form = new URLSearchParams(body);
         const ok = form.get("client_secret") === "personio-secret";
         res.statusCode = ok ? 200 : 401;
@@ -103,23 +55,28 @@ beforeAll(async () => {
             ok ? { access_token: "personio-token", token_type: "Bearer", expires_in: 86400 } : {},
           ),
         );
+        return;
+      }
+      requests.push({
+        method: req.method!,
+        url: url.pathname + url.search,
+        authorization: req.headers.authorization ?? "",
+        type: req.headers["content-type"],
+        body,
       });
-      return;
-    }
-    auth.push(req.headers.authorization ?? "");
-    if (url.pathname.endsWith("/employees/directory")) return res.end(JSON.stringify(BAMBOO));
-    if (url.pathname === "/v2/persons") {
-      const page = url.searchParams.get("cursor") === "cur_2" ? 1 : 0;
-      const next = page === 0 ? { href: `${base}/v2/persons?limit=50&cursor=cur_2` } : undefined;
-      return res.end(
-        JSON.stringify({
-          _data: PERSONIO_PAGES[page],
-          _meta: { links: { self: { href: url.href }, ...(next ? { next } : {}) } },
-        }),
-      );
-    }
-    res.statusCode = 404;
-    res.end("{}");
+      if (url.pathname.endsWith("/employees/directory")) {
+        return res.end(answer("bamboohr-employees-directory.json"));
+      }
+      if (url.pathname === "/v2/persons") {
+        const last = url.searchParams.get("cursor") === "cur_82sQwR2eZvKilo2duNh219Kw";
+        return res.end(answer(`personio-persons-page-${last ? 2 : 1}.json`));
+      }
+      if (url.pathname === "/v1/people/search" && req.method === "POST") {
+        return res.end(answer("hibob-people-search.json"));
+      }
+      res.statusCode = 404;
+      res.end("{}");
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -130,7 +87,7 @@ let emulator: GraphEmulator;
 let endpoint: string;
 let dir: string;
 beforeEach(async () => {
-  auth.length = 0;
+  requests.length = 0;
   emulator = await startGraphEmulator();
   endpoint = (await seedApiDrivenApp(emulator, "Contoso HR inbound - employees")).endpoint;
   dir = mkdtempSync(path.join(tmpdir(), "inbound-preset-"));
@@ -145,6 +102,15 @@ function writeSpec(name: string) {
   const columns = section.columns as Record<string, string>;
   const input = makeSpecInput(columns, { ...section, csv: {} });
   writeFileSync(path.join(dir, "tenant.yaml"), stringify(input));
+}
+
+/** Every file under `root` (the spec, the run's state), read as text. */
+function allText(root: string): string {
+  return readdirSync(root, { recursive: true })
+    .map((f) => path.join(root, String(f)))
+    .filter((f) => statSync(f).isFile())
+    .map((f) => readFileSync(f, "utf8"))
+    .join("\n");
 }
 
 const sent = () =>
@@ -164,7 +130,7 @@ describe("HR API presets (docs/hr-sources.md)", () => {
     const run = await upload({ BAMBOOHR_BASIC: basic });
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
-    expect(auth).toEqual([`Basic ${basic}`]);
+    expect(requests.map((r) => [r.method, r.authorization])).toEqual([["GET", `Basic ${basic}`]]);
     const users = sent();
     expect(users.map((u) => [u.externalId, u.displayName, u.name, u.title])).toEqual([
       [
@@ -179,19 +145,64 @@ describe("HR API presets (docs/hr-sources.md)", () => {
     expect(users[1].phoneNumbers).toBeUndefined();
   });
 
-  it("Personio: persons over two pages, signed in with client credentials", async () => {
+  it("Personio: active persons over two pages, signed in with client credentials", async () => {
     writeSpec("personio");
     const run = await upload({ PERSONIO_CLIENT_SECRET: "personio-secret" });
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
-    expect(auth).toEqual(["Bearer personio-token", "Bearer personio-token"]);
-    expect(sent().map((u) => [u.externalId, u.userName, u.displayName, u.active])).toEqual([
-      ["1001", "ada@contoso.com", "Ada Lovelace", true],
-      ["1002", "alan@contoso.com", "Alan Turing", true],
-      ["1003", "grace@contoso.com", "Grace Hopper", false],
+    expect(requests.map((r) => [r.method, r.url, r.authorization])).toEqual([
+      ["GET", "/v2/persons?limit=50&status=ACTIVE", "Bearer personio-token"],
+      [
+        "GET",
+        "/v2/persons?limit=50&status=ACTIVE&cursor=cur_82sQwR2eZvKilo2duNh219Kw",
+        "Bearer personio-token",
+      ],
     ]);
-    const refused = await upload({ PERSONIO_CLIENT_SECRET: "wrong" });
+    expect(sent().map((u) => [u.externalId, u.userName, u.displayName, u.name])).toEqual([
+      ["1001", "ada@contoso.com", "Ada Lovelace", { givenName: "Ada", familyName: "Lovelace" }],
+      ["1002", "alan@contoso.com", "Alan Turing", { givenName: "Alan", familyName: "Turing" }],
+      ["1003", "grace@contoso.com", "Grace Hopper", { givenName: "Grace", familyName: "Hopper" }],
+    ]);
+    const refused = await upload({ PERSONIO_CLIENT_SECRET: "refused-secret-9d1" });
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/127\.0\.0\.1:\d+: page 1: the token request: answered 401/);
+    const text = run.out + run.err + refused.out + refused.err + allText(dir);
+    for (const secret of ["personio-secret", "personio-token", "refused-secret-9d1"]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it("HiBob: the people search POSTed with its read query, one answer, Basic auth from HIBOB_BASIC", async () => {
+    writeSpec("hibob");
+    const basic = Buffer.from("SERVICE-USER-ID:token").toString("base64");
+    const run = await upload({ HIBOB_BASIC: basic });
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    expect(requests.map((r) => [r.method, r.url, r.authorization, r.type])).toEqual([
+      ["POST", "/v1/people/search", `Basic ${basic}`, "application/json"],
+    ]);
+    expect(JSON.parse(requests[0].body)).toEqual(preset("hibob").uploader.rest.body);
+    expect(run.out + allText(dir)).not.toContain(basic);
+    const users = sent();
+    expect(users.map((u) => [u.externalId, u.userName, u.displayName, u.name])).toEqual([
+      [
+        "2128438031986721630",
+        "alan.tullins@contoso.com",
+        "Alan Tullins",
+        { givenName: "Alan", familyName: "Tullins" },
+      ],
+      [
+        "2813193532448179017",
+        "jacky.doe@contoso.com",
+        "Jacky Doe",
+        { givenName: "Jacky", familyName: "Doe" },
+      ],
+    ]);
+    // The department's name from the humanReadable node, not the list item's id.
+    const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    expect(users.map((u) => (u[enterprise] as { department?: string })?.department)).toEqual([
+      "Account Receivables",
+      "Administration",
+    ]);
   });
 });

@@ -12,6 +12,7 @@ import { stringify } from "yaml";
 import { inbound } from "../cli/harness";
 import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { RetryPolicy } from "../../lib/graph";
+import { tenantSpec } from "../../lib/model/schema";
 import { readRest, RestReadError, type RestSettings } from "../../lib/records";
 import { COLUMNS, makeSpecInput, seedApiDrivenApp } from "./helpers";
 
@@ -118,7 +119,7 @@ function allText(root: string): string {
 }
 
 describe("upload from an HR REST API", () => {
-  it("sends the records of three pages as a JSON file of the same people would, then nothing", async () => {
+  it("sends the records of three pages as a JSON or CSV file of the same people would, then nothing; no token in output, run records or report", async () => {
     writeSpec();
     const first = await upload();
     expect(first.err).toBe("");
@@ -156,8 +157,68 @@ describe("upload from an HR REST API", () => {
     expect(file.code).toBe(0);
     expect(bulkBodies()).toEqual(fromRest);
 
+    // And from a CSV file whose headers are the same field names.
+    emulator.state.directory.bulkUploads.length = 0;
+    const header = Object.keys(person(0)).flatMap((k) =>
+      k === "name" ? ["name.first", "name.last"] : [k],
+    );
+    const cells = (p: ReturnType<typeof person>) =>
+      header.map((h) =>
+        h === "name.first"
+          ? p.name.first
+          : h === "name.last"
+            ? p.name.last
+            : String(p[h as "City"]),
+      );
+    const csv = [header, ...PEOPLE.map(cells)].map((r) => r.join(",")).join("\n") + "\n";
+    writeFileSync(path.join(dir, "hr.csv"), csv);
+    const fromCsv = await cli([
+      "upload",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--endpoint",
+      endpoint,
+      "--csv",
+      "hr.csv",
+      "--state",
+      "csv-state",
+    ]);
+    expect(fromCsv.err).toBe("");
+    expect(fromCsv.code).toBe(0);
+    expect(bulkBodies()).toEqual(fromRest);
+
+    // The run's report, as text and as HTML with the personal data: no HR token either.
+    const runId = /--run (\S+)$/m.exec(first.out)?.[1];
+    expect(runId).toBeDefined();
+    const report = await cli([
+      "report",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--endpoint",
+      endpoint,
+      "--run",
+      runId!,
+      "--include-pii",
+      "--html",
+      "report.html",
+    ]);
+    expect(report.err).toBe("");
+    expect(report.code).toBe(0);
+    const html = readFileSync(path.join(dir, "report.html"), "utf8");
+    expect(html).toContain(runId);
+
     const text =
-      first.out + first.err + second.out + second.err + allText(path.join(dir, ".inbound-state"));
+      first.out +
+      first.err +
+      second.out +
+      second.err +
+      report.out +
+      html +
+      allText(path.join(dir, ".inbound-state"));
     expect(text).not.toContain(TOKEN);
   });
 
@@ -229,6 +290,7 @@ describe("upload from an HR REST API", () => {
 describe("readRest", () => {
   const settings = (over: Partial<RestSettings>): RestSettings => ({
     url: `${base}/api/employees`,
+    method: "GET",
     records: "/data/employees",
     auth: { bearerEnv: "HR_TOKEN" },
     timeoutSeconds: 5,
@@ -321,6 +383,109 @@ describe("readRest", () => {
     await expect(readRest(settings({}), { env: {}, retry: fast })).rejects.toThrow(
       "the environment variable HR_TOKEN (uploader.rest.auth) is not set",
     );
+  });
+
+  it("POSTs the read query as JSON on every page, retried and redirected within the host like a GET", async () => {
+    const requests: { method?: string; type?: string; body: string; url: string }[] = [];
+    let failed = false;
+    handler = (req, res, url) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        requests.push({
+          method: req.method,
+          type: req.headers["content-type"],
+          body,
+          url: url.pathname + url.search,
+        });
+        if (url.pathname === "/api/search") {
+          res.statusCode = 307;
+          res.setHeader("location", "/api/employees/search");
+          return res.end();
+        }
+        if (!failed) {
+          failed = true;
+          res.statusCode = 429;
+          return res.end();
+        }
+        const page = Number(url.searchParams.get("page") ?? 1);
+        const next = page < 3 ? `/api/employees/search?page=${page + 1}` : null;
+        res.end(
+          JSON.stringify({
+            data: { employees: PEOPLE.slice((page - 1) * 3, page * 3) },
+            links: { next },
+          }),
+        );
+      });
+    };
+    const query = { fields: ["root.id", "work.title"], showInactive: false };
+    const read = await readRest(
+      settings({
+        url: `${base}/api/search`,
+        method: "POST",
+        body: query,
+        paging: { next: "/links/next" },
+      }),
+      { env: { HR_TOKEN: TOKEN }, retry: fast, sleep: async () => undefined },
+    );
+    expect(await lines(read)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(requests.map((r) => r.url)).toEqual([
+      "/api/search",
+      "/api/employees/search",
+      "/api/search",
+      "/api/employees/search",
+      "/api/employees/search?page=2",
+      "/api/employees/search?page=3",
+    ]);
+    for (const r of requests) {
+      expect([r.method, r.type, JSON.parse(r.body)]).toEqual(["POST", "application/json", query]);
+    }
+    expect(seen.every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
+
+    // 303 See Other: the answer is elsewhere on the host, read with GET and no body.
+    requests.length = 0;
+    handler = (req, res, url) => {
+      requests.push({
+        method: req.method,
+        type: req.headers["content-type"],
+        body: "",
+        url: url.pathname,
+      });
+      if (req.method === "POST") {
+        res.statusCode = 303;
+        res.setHeader("location", "/api/result");
+        return res.end();
+      }
+      res.end(JSON.stringify({ data: { employees: PEOPLE.slice(0, 2) } }));
+    };
+    const seeOther = await readRest(
+      settings({ url: `${base}/api/search`, method: "POST", body: query }),
+      { env: { HR_TOKEN: TOKEN }, retry: fast },
+    );
+    expect(await lines(seeOther)).toEqual([1, 2]);
+    expect(requests.map((r) => [r.method, r.type, r.url])).toEqual([
+      ["POST", "application/json", "/api/search"],
+      ["GET", undefined, "/api/result"],
+    ]);
+  });
+
+  it("refuses a request body without method: POST in the spec", () => {
+    const rest = { url: `${base}/api/employees`, auth: { bearerEnv: "HR_TOKEN" } };
+    const spec = (over: Record<string, unknown>) =>
+      tenantSpec.safeParse(
+        makeSpecInput(JSON_COLUMNS, {
+          source: "rest",
+          csv: {},
+          columns: JSON_COLUMNS,
+          rest: { ...rest, ...over },
+        }),
+      );
+    const refused = spec({ body: { fields: ["root.id"] } });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["provisioning.employees.uploader.rest.body", "a request body needs `method: POST`"],
+    ]);
+    expect(spec({ method: "POST", body: { fields: ["root.id"] } }).success).toBe(true);
   });
 
   it("gives up after the retries with the page named, and detects a page that repeats", async () => {
