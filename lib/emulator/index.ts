@@ -54,7 +54,7 @@ export interface Fault {
   method?: string;
   path?: RegExp;
   /** The error to answer with; without one (and with `delayMs`) the request is served normally. */
-  status?: 429 | 500 | 503 | 404 | 403;
+  status?: 429 | 500 | 503 | 400 | 401 | 404 | 403;
   times: number;
   retryAfterSeconds?: number;
   /** Destroy the socket instead of answering (a dropped connection). */
@@ -213,13 +213,7 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
       if (fault?.status) {
         return fail(
           fault.status,
-          fault.status === 429
-            ? "TooManyRequests"
-            : fault.status === 404
-              ? "Request_ResourceNotFound"
-              : fault.status === 403
-                ? "Authorization_RequestDenied"
-                : "ServiceUnavailable",
+          FAULT_CODES[fault.status],
           fault.status === 403
             ? "Insufficient privileges to complete the operation."
             : "injected fault",
@@ -315,6 +309,17 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
       }),
   };
 }
+
+/** Graph's error code for each status a fault may answer with. */
+const FAULT_CODES: Record<NonNullable<Fault["status"]>, string> = {
+  400: "BadRequest",
+  401: "InvalidAuthenticationToken",
+  403: "Authorization_RequestDenied",
+  404: "Request_ResourceNotFound",
+  429: "TooManyRequests",
+  500: "ServiceUnavailable",
+  503: "ServiceUnavailable",
+};
 
 /** The share of requests that random faults fail (resets, 429s and 503s). */
 function faultShare(faults: RandomFaults): number {

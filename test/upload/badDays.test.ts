@@ -27,8 +27,14 @@ afterEach(() => emulator.close());
 
 const bulk = () => bulkIds(emulator);
 
-/** The sample app with a leave date (column Custom01) and a mover workflow on department. */
-function writeSpec(uploader: Record<string, unknown> = {}): void {
+/**
+ * The sample app with a leave date (column Custom01), a mover workflow on department and a leaver
+ * workflow; `workflows` and `scope` replace or add to them.
+ */
+function writeSpec(
+  uploader: Record<string, unknown> = {},
+  more: { workflows?: Record<string, unknown>; scope?: unknown } = {},
+): void {
   const columns = {
     ...makeSpecInput().provisioning.employees.uploader.csv.columns,
     "ext:LeaveDate": "[Custom01]",
@@ -41,6 +47,7 @@ function writeSpec(uploader: Record<string, unknown> = {}): void {
   };
   employees.scimExtension.attributes.LeaveDate = "dateTime";
   employees.mappings.employeeLeaveDateTime = "[ext:LeaveDate]";
+  if (more.scope) employees.scope = more.scope;
   const spec = {
     ...input,
     lifecycleWorkflows: {
@@ -56,6 +63,7 @@ function writeSpec(uploader: Record<string, unknown> = {}): void {
         trigger: { attribute: "employeeLeaveDateTime" },
         tasks: ["disableUserAccount"],
       },
+      ...more.workflows,
     },
   };
   writeFileSync(path.join(dir, "tenant.yaml"), stringify(spec));
@@ -128,6 +136,14 @@ describe("the safeguard sees the lifecycle road", () => {
     expect(sent.code).toBe(0);
     expect(sent.err).toContain("5 of 200 known users get a leave date within 30 days");
     expect(bulk().slice(4).flat()).toHaveLength(65);
+    // The 60 far leave dates moved to ten days from now: the leaver workflows run on the new date.
+    writeCsv(ids(200).map((id, i) => row(id, { Custom01: i < 65 ? inTenDays : "" })));
+    const moved = await upload();
+    expect(moved.code).toBe(1);
+    expect(moved.err).toContain(
+      "refused: safeguard: 60 of 200 known users get a leave date within 30 days (30.0%, maxLeaverPercent 5%)",
+    );
+    expect(bulk().slice(4).flat()).toHaveLength(65);
   });
 
   it("refuses moving 100 of 200 people to another department, naming the attribute and the count", async () => {
@@ -140,6 +156,14 @@ describe("the safeguard sees the lifecycle road", () => {
     );
     expect(refused.err).not.toContain("Sales");
     expect(bulk()).toHaveLength(4);
+    // The dry run and simulate count the same.
+    const dry = await upload("--dry-run");
+    expect(dry.code).toBe(1);
+    expect(dry.err).toContain("department changes for 100 of 200 known users (50.0%");
+    const simulated = await cli(["simulate", ...base]);
+    expect(simulated.out + simulated.err).toContain(
+      "department changes for 100 of 200 known users; read by workflow move (attributeChanged) (externalId 1001, 1003, 1005, 1007, 1009, …)",
+    );
     const allowed = await upload("--allow-changes");
     expect(allowed.code).toBe(0);
     expect(allowed.err).toContain(
@@ -158,6 +182,61 @@ describe("the safeguard sees the lifecycle road", () => {
     expect(report.out).toContain(
       "safeguard overridden: --allow-changes: department changes for 100 of 200 known users (50.0%, maxChangePercent 20%)",
     );
+  });
+
+  it("refuses changing for 100 of 200 people an attribute that a workflow scope reads", async () => {
+    writeSpec(
+      {},
+      {
+        workflows: {
+          move: {
+            category: "mover",
+            displayName: "Move",
+            trigger: { attributeChanged: ["givenName"] },
+            tasks: ["notifyManagerOfUserMove"],
+          },
+          leave: {
+            category: "leaver",
+            displayName: "Leave",
+            trigger: { attribute: "employeeLeaveDateTime" },
+            scope: "(department eq 'IT')",
+            tasks: ["disableUserAccount"],
+          },
+        },
+      },
+    );
+    writeCsv(ids(200).map((id) => row(id)));
+    const first = await upload();
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    writeCsv(ids(200).map((id, i) => row(id, i < 100 ? { Department: "Sales" } : {})));
+    const refused = await upload();
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      "refused: safeguard: department changes for 100 of 200 known users (50.0%, maxChangePercent 20%), more than allowed: workflow leave (scope) reads it (externalId 1001, 1002, 1003, 1004, 1005, … (95 more))",
+    );
+    expect(bulk()).toHaveLength(4);
+  });
+
+  it("refuses changing for 100 of 200 people an attribute that the provisioning scope reads", async () => {
+    writeSpec(
+      {},
+      {
+        scope: {
+          anyOf: [{ allOf: [{ attribute: "userType", operator: "equals", value: "Employee" }] }],
+        },
+      },
+    );
+    writeCsv(ids(200).map((id) => row(id)));
+    expect((await upload()).code).toBe(0);
+    writeCsv(ids(200).map((id, i) => row(id, i >= 100 ? { WorkerType: "Contractor" } : {})));
+    const refused = await upload();
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      "refused: safeguard: userType changes for 100 of 200 known users (50.0%, maxChangePercent 20%), more than allowed: the provisioning scope reads it (externalId 1101, 1102, 1103, 1104, 1105, … (95 more))",
+    );
+    expect(refused.err).not.toContain("Contractor");
+    expect(bulk()).toHaveLength(4);
   });
 
   it("upgrades a state written before the watch digests, and sees the next change", async () => {
@@ -195,6 +274,8 @@ const bulkRequests = () => emulator.requests.filter((r) => r.path.endsWith("/bul
 
 describe("slow start and grouped errors", () => {
   it.each([
+    [400, "a request refused as a whole", 2],
+    [401, "a token refused", 1],
     [403, "a token without the upload permission", 1],
     [404, "a wrong endpoint", 2],
   ] as const)(
@@ -312,6 +393,42 @@ describe("upload --wait", () => {
     expect(run.err).toContain(
       "accepted, nothing processed: the job's schedule is Paused, its status Paused",
     );
+  });
+
+  it("exits 1 and names the quarantine when a quarantined job processed nothing", async () => {
+    writeSpec();
+    // The emulator processes records only for a job whose schedule is Active.
+    job().schedule.state = "Paused";
+    job().status = { code: "Quarantine", quarantine: { reason: "EncounteredQuarantineException" } };
+    writeCsv(ids(3).map((id) => row(id)));
+    const run = await upload("--wait", "1s");
+    expect(run.code).toBe(1);
+    expect(run.out).toContain("processed 0 of 3, failed 0, pending 3");
+    expect(run.err).toContain(
+      "accepted, nothing processed: the job's schedule is Paused, its status Quarantine (quarantined: EncounteredQuarantineException)",
+    );
+  });
+
+  it("exits 3 when some records are still pending when the time is up, naming them", async () => {
+    writeSpec();
+    job().schedule.state = "Active";
+    job().status = { code: "Active", quarantine: null };
+    // The service has not reached records 1002 and 1003 yet: their log entries never appear.
+    const logs = emulator.state.directory.provisioningLogs;
+    const push = logs.push.bind(logs);
+    logs.push = (...entries) =>
+      push(
+        ...entries.filter((e) => {
+          const id = (e.sourceIdentity as { id: string }).id;
+          return id !== "1002" && id !== "1003";
+        }),
+      );
+    writeCsv(ids(3).map((id) => row(id)));
+    const run = await upload("--wait", "1s");
+    expect(run.code).toBe(3);
+    expect(run.out).toContain("processed 1 of 3, failed 0, pending 2");
+    expect(run.err).toContain("pending: externalId 1002, 1003");
+    expect(run.err).not.toContain("nothing processed");
   });
 
   it("exits 3 when records failed, naming them", async () => {
