@@ -608,7 +608,7 @@ export function safeguardLines(plan: UploadPlan): string[] {
   const unknown = plan.unknownManagers;
   if (unknown.ids > 0) {
     lines.push(
-      `${unknown.ids} manager id${unknown.ids > 1 ? "s are" : " is"} neither in the file nor known from earlier runs: ${unknown.examples.join(", ")}${unknown.ids > 5 ? ", …" : ""} (manager of ${unknown.records} records sent); Entra leaves their manager empty until a record with that id is sent`,
+      `${unknown.ids} manager id${unknown.ids > 1 ? "s are" : " is"} neither in the file nor known from earlier runs: ${unknown.examples.join(", ")}${unknown.ids > 5 ? ", …" : ""} (manager of ${unknown.records} record${unknown.records === 1 ? "" : "s"} sent); Entra leaves their manager empty until a record with that id is sent`,
     );
   }
   return lines;

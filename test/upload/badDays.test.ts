@@ -339,6 +339,27 @@ describe("managers first", () => {
     expect(run.err).not.toContain("manager id");
   });
 
+  it("reads the manager from whatever attribute the spec maps to manager", async () => {
+    const { "enterprise:manager.value": _manager, ...columns } =
+      makeSpecInput().provisioning.employees.uploader.csv.columns;
+    const spec = makeSpecInput({ ...columns, "ext:Boss": "[ManagerID]" });
+    const employees = spec.provisioning.employees as Record<string, unknown> & {
+      scimExtension: { attributes: Record<string, string> };
+      mappings: Record<string, unknown>;
+    };
+    employees.scimExtension.attributes.Boss = "string";
+    employees.mappings.manager = "[ext:Boss]";
+    writeFileSync(path.join(dir, "tenant.yaml"), stringify(spec));
+    const reports = ids(60).map((id) => row(id, { ManagerID: "2000" }));
+    writeCsv([...reports, row("2000", { ManagerID: "9001" })]);
+    const run = await upload();
+    expect(run.code).toBe(0);
+    expect(bulk()).toEqual([["2000"], ids(50), ids(60).slice(50)]);
+    expect(run.err).toContain(
+      "1 manager id is neither in the file nor known from earlier runs: 9001 (manager of 1 record sent)",
+    );
+  });
+
   it("names manager ids that are neither in the file nor known, and still sends (exit 0)", async () => {
     writeSpec();
     writeCsv([
