@@ -124,6 +124,18 @@ describe("the safeguard sees the lifecycle road", () => {
       "--allow-leavers: 60 of 200 known users get a leave date within 30 days (30.0%, maxLeaverPercent 5%)",
     ]);
     expect(record?.command).toContain("--allow-leavers");
+    const report = await cli([
+      "report",
+      "--spec",
+      "tenant.yaml",
+      "--app",
+      "employees",
+      "--endpoint",
+      app.endpoint,
+    ]);
+    expect(report.out).toContain(
+      "safeguard overridden: --allow-leavers: 60 of 200 known users get a leave date within 30 days (30.0%, maxLeaverPercent 5%)",
+    );
   });
 
   it("lets a leave date far ahead, or a few near ones, through", async () => {
@@ -325,6 +337,26 @@ describe("slow start and grouped errors", () => {
     const verbose = await upload("--verbose");
     expect(verbose.code).toBe(1);
     expect(verbose.err.split("\n").filter((l) => l.includes("31/12/2020"))).toHaveLength(100);
+  });
+  it("groups row errors by kind, one line each, sends the valid rows and exits 3", async () => {
+    writeSpec();
+    writeCsv(
+      ids(20).map((id, i) =>
+        row(id, i % 3 === 0 ? { HireDate: "31/12/2020" } : i % 3 === 1 ? { OnLeave: "maybe" } : {}),
+      ),
+    );
+    const run = await upload();
+    expect(run.code).toBe(3);
+    const lines = run.err.split("\n").filter((l) => l.includes("rows skipped"));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^hr\.csv: 7 rows skipped: ext:HireDate .* \(lines 2, 5, 8, 11, 14, …\)$/,
+    );
+    expect(lines[1]).toMatch(
+      /^hr\.csv: 7 rows skipped: ext:OnLeave .* \(lines 3, 6, 9, 12, 15, …\)$/,
+    );
+    expect(run.err).not.toContain("maybe");
+    expect(bulk().flat()).toEqual(ids(20).filter((_, i) => i % 3 === 2));
   });
 });
 
