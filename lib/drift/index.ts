@@ -34,7 +34,9 @@ import {
 } from "../lifecycle/compile";
 import { canonical, changedExtensionKeys, workflowChanges } from "../lifecycle/diff";
 import {
+  CLEAR_QUARANTINE,
   listQuarantinedWorkflows,
+  specWorkflowsInQuarantine,
   readCustomTaskExtension,
   readSettings,
   readWorkflow,
@@ -400,15 +402,9 @@ export async function detectDrift(client: GraphLike, spec: TenantSpec): Promise<
     } catch (error) {
       throw new DriftReadError("workflow", "quarantine", error);
     }
-    for (const key of keys) {
-      const displayName = spec.lifecycleWorkflows[key].displayName;
-      // Graph refuses two workflows whose names differ only in case.
-      const found = quarantined.find(
-        (q) => q.displayName.toLowerCase() === displayName.toLowerCase(),
-      );
-      const object = objects.find((o) => o.kind === "workflow" && o.name === key);
-      if (found && object)
-        object.quarantine = { displayName: found.displayName, ...found.quarantine };
+    for (const found of specWorkflowsInQuarantine(spec.lifecycleWorkflows, quarantined)) {
+      const object = objects.find((o) => o.kind === "workflow" && o.name === found.key);
+      if (object) object.quarantine = { displayName: found.displayName, ...found.quarantine };
     }
   }
   return { drift: objects.some((o) => o.differences.length > 0), objects };
@@ -419,6 +415,4 @@ export function quarantinedObjects(report: DriftReport): DriftObject[] {
   return report.objects.filter((o) => o.quarantine !== undefined);
 }
 
-/** What a person must do to clear a quarantine: no deploy, pipeline or app-only token can. */
-export const CLEAR_QUARANTINE =
-  "it runs no scheduled run until a Lifecycle Workflows Administrator, signed in, approves it: Microsoft Entra admin center > ID Governance > Lifecycle workflows > Quarantined workflows > Approve execution (app-only access cannot clear it; see docs/lifecycle-workflows.md#quarantine)";
+export { CLEAR_QUARANTINE };

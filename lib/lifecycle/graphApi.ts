@@ -501,3 +501,28 @@ export async function listQuarantinedWorkflows(
   }
   return quarantined;
 }
+
+/** The spec's workflows (by key) that are in quarantine, matched by display name. */
+export function specWorkflowsInQuarantine(
+  workflows: Record<string, { displayName: string }>,
+  quarantined: readonly QuarantinedWorkflow[],
+): (QuarantinedWorkflow & { key: string })[] {
+  const found: (QuarantinedWorkflow & { key: string })[] = [];
+  for (const [key, { displayName }] of Object.entries(workflows)) {
+    // Graph refuses two workflows whose names differ only in case.
+    const match = quarantined.find(
+      (q) => q.displayName.toLowerCase() === displayName.toLowerCase(),
+    );
+    if (match) found.push({ key, ...match });
+  }
+  return found;
+}
+
+/**
+ * What a person must do to clear a quarantine. The clearQuarantine action supports no
+ * application permission, and for delegated access names Lifecycle Workflows Administrator as the
+ * least privileged role (https://learn.microsoft.com/en-us/graph/api/identitygovernance-workflow-clearquarantine),
+ * so no deploy, pipeline or app-only token can clear it.
+ */
+export const CLEAR_QUARANTINE =
+  "it runs no scheduled run until a Lifecycle Workflows Administrator, signed in, approves it: Microsoft Entra admin center > ID Governance > Lifecycle workflows > Quarantined workflows > Approve execution (app-only access cannot clear it; see docs/lifecycle-workflows.md#quarantine)";
