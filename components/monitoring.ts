@@ -17,6 +17,7 @@ import {
   MEASURE,
   provisioningFailuresQuery,
   quarantineQuery,
+  workflowQuarantineQuery,
 } from "../lib/monitoring/queries";
 import { stableUuid, workbookContent } from "../lib/monitoring/workbook";
 
@@ -242,6 +243,19 @@ export class Monitoring extends pulumi.ComponentResource {
         windowSize: "PT1H",
         evaluationFrequency: "PT1H",
         severity: 2,
+        operator: "GreaterThan",
+        threshold: 0,
+      });
+    }
+    if (monitoring.alerts.workflowQuarantine) {
+      alert("workflow-quarantine", {
+        displayName: `${tenantName}: lifecycle workflow in quarantine`,
+        description:
+          "A lifecycle workflow exceeded its execution limits and was quarantined: it runs no scheduled run until a Lifecycle Workflows Administrator, signed in, approves it (docs/lifecycle-workflows.md#quarantine).",
+        query: monitoring.alerts.workflowQuarantineQuery ?? workflowQuarantineQuery(),
+        windowSize: "PT1H",
+        evaluationFrequency: "PT1H",
+        severity: 1,
         operator: "GreaterThan",
         threshold: 0,
       });

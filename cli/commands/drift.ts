@@ -2,12 +2,12 @@ import { Command } from "commander";
 import { CliIo, EXIT, graphUrlArgument, safeText } from "../io";
 import { loadSpec } from "../../lib/loader/load";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
-import { detectDrift, DriftReadError, type DriftReport } from "../../lib/drift";
+import { detectDrift, DriftReadError, quarantinedObjects, type DriftReport } from "../../lib/drift";
 import { renderMarkdown, renderText } from "../../lib/drift/report";
 import { GraphRequestError } from "../../lib/graph";
 import { specSession } from "../session";
 
-/** Exit code when the tenant differs from the spec. */
+/** Exit code when the tenant differs from the spec, or a workflow of the spec is in quarantine. */
 export const DRIFT_FOUND = 4;
 
 interface DriftOptions {
@@ -21,7 +21,7 @@ export function register(program: Command, io: CliIo, done: (code: number) => vo
   program
     .command("drift")
     .description(
-      "Compare the live tenant with the spec, without Pulumi state: exit 0 no drift, 4 drift, 1 could not read",
+      "Compare the live tenant with the spec, without Pulumi state: exit 0 no drift, 4 drift or a workflow in quarantine, 1 could not read",
     )
     .requiredOption("--spec <file>", "tenant spec file")
     .option("--json", "machine-readable output: {drift, objects: [{kind, name, differences}]}")
@@ -81,5 +81,5 @@ async function drift(options: DriftOptions, io: CliIo): Promise<number> {
   } else {
     io.out(safeText(renderText(report, options.spec)));
   }
-  return report.drift ? DRIFT_FOUND : EXIT.ok;
+  return report.drift || quarantinedObjects(report).length > 0 ? DRIFT_FOUND : EXIT.ok;
 }

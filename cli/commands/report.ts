@@ -18,7 +18,9 @@ import {
   StateDamaged,
   type StateStore,
 } from "../../lib/upload";
-import { buildReport, ReportLogEntry } from "../../lib/report/build";
+import { buildReport, ReportLogEntry, type ReportWorkflows } from "../../lib/report/build";
+import type { GraphClient } from "../../lib/graph";
+import { listQuarantinedWorkflows, specWorkflowsInQuarantine } from "../../lib/lifecycle/graphApi";
 import { renderHtml } from "../../lib/report/html";
 import { renderText } from "../../lib/report/text";
 import { jobSession, loadApp, openState, STATE_HELP } from "../session";
@@ -126,13 +128,34 @@ async function report(options: ReportOptions, io: CliIo): Promise<number> {
   }
 
   let logs: ReportLogEntry[];
+  let graph: GraphClient;
   try {
     const { job, session } = await jobSession(io, loaded.spec, loaded.app, options);
-    const graph = session.client;
+    graph = session.client;
     logs = await graph.getAllPages<ReportLogEntry>(provisioningLogsPath(job.jobId, since!));
   } catch (err) {
     io.err(`${(err as Error).message}\n`);
     return EXIT.failed;
+  }
+  // A quarantined joiner or leaver workflow processes nobody the upload sent. The report's
+  // identity may lack the Lifecycle Workflows read permission: then it says so and goes on.
+  let workflows: ReportWorkflows | undefined;
+  if (Object.keys(loaded.spec.lifecycleWorkflows).length > 0) {
+    try {
+      const quarantined = specWorkflowsInQuarantine(
+        loaded.spec.lifecycleWorkflows,
+        await listQuarantinedWorkflows(graph),
+      );
+      workflows = {
+        quarantined: quarantined.map((q) => ({
+          key: q.key,
+          displayName: q.displayName,
+          ...q.quarantine,
+        })),
+      };
+    } catch (err) {
+      workflows = { quarantined: [], notRead: (err as Error).message };
+    }
   }
   const built = buildReport({
     runs,
@@ -140,6 +163,7 @@ async function report(options: ReportOptions, io: CliIo): Promise<number> {
     since: since!,
     until: new Date(now),
     includePii: options.includePii,
+    workflows,
   });
   if (
     options.html &&

@@ -2,7 +2,8 @@
  * The tenant's Lifecycle Workflows settings (`PATCH /identityGovernance/lifecycleWorkflows/
  * settings`) as a Pulumi dynamic resource. There is one settings object per tenant, so create and
  * update are the same PATCH, and delete hands the tenant back Entra's defaults for what the spec
- * managed (a 3-hour schedule; no sender domain and no branding). The PATCH always carries both
+ * managed (a 3-hour schedule; no sender domain and no branding) and leaves the execution limits
+ * (quarantineConfiguration) as they are. The PATCH always carries both
  * properties Graph requires, reading from the tenant what the spec leaves out
  * (lib/lifecycle/graphApi.ts, patchSettings).
  */
@@ -30,6 +31,9 @@ export function settingsBodyOf(props: Partial<LifecycleSettingsInputs>): Setting
     workflowScheduleIntervalInHours: props.workflowScheduleIntervalInHours!,
   };
   if (props.emailSettings !== undefined) body.emailSettings = props.emailSettings;
+  if (props.quarantineConfiguration !== undefined) {
+    body.quarantineConfiguration = props.quarantineConfiguration;
+  }
   return body;
 }
 

@@ -34,10 +34,14 @@ import {
 } from "../lifecycle/compile";
 import { canonical, changedExtensionKeys, workflowChanges } from "../lifecycle/diff";
 import {
+  CLEAR_QUARANTINE,
+  listQuarantinedWorkflows,
+  specWorkflowsInQuarantine,
   readCustomTaskExtension,
   readSettings,
   readWorkflow,
   resolveTaskDefinitionIds,
+  type WorkflowQuarantine,
 } from "../lifecycle/graphApi";
 import { findExtensionId, findGroupId, findSpecApp, findWorkflowId } from "../tenant";
 
@@ -57,6 +61,12 @@ export interface DriftObject {
   /** The spec's key (`provisioning.<key>`, `lifecycleWorkflows.<key>`...). */
   name: string;
   differences: Difference[];
+  /**
+   * A workflow its execution limits put in quarantine: it runs no scheduled run until a
+   * Lifecycle Workflows Administrator clears it. Not drift (no deploy can clear it), but reported
+   * with it, as `upload --wait` reports a quarantined provisioning job.
+   */
+  quarantine?: WorkflowQuarantine & { displayName: string };
 }
 
 export interface DriftReport {
@@ -384,5 +394,25 @@ export async function detectDrift(client: GraphLike, spec: TenantSpec): Promise<
   if (spec.lifecycleWorkflowSettings) {
     await compare("settings", "lifecycleWorkflowSettings", () => settingsDrift(client, spec));
   }
+  const keys = Object.keys(spec.lifecycleWorkflows);
+  if (keys.length > 0) {
+    let quarantined;
+    try {
+      quarantined = await listQuarantinedWorkflows(client);
+    } catch (error) {
+      throw new DriftReadError("workflow", "quarantine", error);
+    }
+    for (const found of specWorkflowsInQuarantine(spec.lifecycleWorkflows, quarantined)) {
+      const object = objects.find((o) => o.kind === "workflow" && o.name === found.key);
+      if (object) object.quarantine = { displayName: found.displayName, ...found.quarantine };
+    }
+  }
   return { drift: objects.some((o) => o.differences.length > 0), objects };
 }
+
+/** The workflows of a report that are in quarantine. */
+export function quarantinedObjects(report: DriftReport): DriftObject[] {
+  return report.objects.filter((o) => o.quarantine !== undefined);
+}
+
+export { CLEAR_QUARANTINE };

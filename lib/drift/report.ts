@@ -2,7 +2,13 @@
  * Renderings of a drift report: text for a terminal, and Markdown for a scheduled pipeline's
  * issue or chat message. The JSON form is the report itself.
  */
-import { NOT_COMPARED, type DriftObject, type DriftReport } from "./index";
+import {
+  CLEAR_QUARANTINE,
+  NOT_COMPARED,
+  quarantinedObjects,
+  type DriftObject,
+  type DriftReport,
+} from "./index";
 
 /** GitHub refuses an issue or comment body over 65,536 characters; stay well under it. */
 export const MARKDOWN_LIMIT = 60_000;
@@ -16,6 +22,15 @@ function shown(value: unknown, max = Infinity): string {
 const objectLabel = (o: DriftObject) => `${o.kind} ${o.name}`;
 
 const count = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/** `"Display name" since <when>, <type>: <reason>` for a quarantined workflow. */
+function quarantineLine(o: DriftObject): string {
+  const q = o.quarantine!;
+  const parts = [`${JSON.stringify(q.displayName)} since ${q.quarantinedDateTime ?? "(unknown)"}`];
+  if (q.quarantineType) parts.push(`, ${q.quarantineType}`);
+  if (q.quarantineReason) parts.push(`: ${q.quarantineReason}`);
+  return parts.join("");
+}
 
 export function renderText(report: DriftReport, specFile: string): string {
   const drifted = report.objects.filter((o) => o.differences.length > 0);
@@ -33,6 +48,12 @@ export function renderText(report: DriftReport, specFile: string): string {
     }
   }
   if (clean.length > 0) lines.push("", `no drift: ${clean.map(objectLabel).join(", ")}`);
+  const quarantined = quarantinedObjects(report);
+  if (quarantined.length > 0) {
+    lines.push("", `in quarantine: ${count(quarantined.length, "workflow")}`);
+    for (const o of quarantined) lines.push(`  ${objectLabel(o)}: ${quarantineLine(o)}`);
+    lines.push(`  ${CLEAR_QUARANTINE}`);
+  }
   lines.push("", `not compared: ${NOT_COMPARED.join("; ")}`);
   return lines.join("\n") + "\n";
 }
@@ -57,14 +78,31 @@ export function renderMarkdown(report: DriftReport, specFile: string): string {
   const drifted = report.objects.filter((o) => o.differences.length > 0);
   const clean = report.objects.filter((o) => o.differences.length === 0);
   const total = drifted.reduce((n, o) => n + o.differences.length, 0);
+  const quarantined = quarantinedObjects(report);
   const head = [
     `### inbound drift: \`${specFile.replace(/`/g, "'")}\``,
     "",
-    report.drift
+    (report.drift
       ? `**Drift found** in ${drifted.length} of ${count(report.objects.length, "object")} (${count(total, "difference")}): the tenant no longer matches the spec. \`pulumi up\` would change it back; or change the spec to what the tenant has.`
-      : `**No drift**: ${count(report.objects.length, "object")} compared, all as the spec describes.`,
+      : `**No drift**: ${count(report.objects.length, "object")} compared, all as the spec describes.`) +
+      (quarantined.length > 0
+        ? ` **${count(quarantined.length, "workflow")} in quarantine**: no deploy clears it (below).`
+        : ""),
   ].join("\n");
+  const quarantine =
+    quarantined.length > 0
+      ? [
+          `#### In quarantine: ${count(quarantined.length, "workflow")}`,
+          "",
+          ...quarantined.map(
+            (o) => `- workflow \`${o.name}\`: ${cell(quarantineLine(o).slice(0, 600))}`,
+          ),
+          "",
+          CLEAR_QUARANTINE.replace(/^it/, "Each"),
+        ].join("\n")
+      : undefined;
   const tail = [
+    quarantine,
     clean.length > 0
       ? `No drift: ${clean.map((o) => `${o.kind} \`${o.name}\``).join(", ")}.`
       : undefined,

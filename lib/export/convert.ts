@@ -20,7 +20,12 @@ import { BEST_GUESS_AD_SECRET_KEYS, isMaskedSecret, SECRET_KEYS } from "../provi
 import { EXPECTED_TEMPLATE } from "../provisioning/graphApi";
 import { SCOPE_OPERATORS, UNARY_SCOPE_OPERATORS, type TenantSpec } from "../model/schema";
 import { unwrittenWorkflowInputs } from "../lineage/checks";
-import { DEFAULT_SETTINGS } from "../lifecycle/compile";
+import {
+  COUNT_CONDITION,
+  DEFAULT_SETTINGS,
+  normaliseQuarantineConfiguration,
+  PERCENTAGE_CONDITION,
+} from "../lifecycle/compile";
 import { sameTaskName, taskById, TASKS, type TaskDefinition } from "../lifecycle/tasks";
 import type { Json, LiveApp, LiveTenant, LiveWorkflow, ReadFailure } from "./read";
 
@@ -704,7 +709,43 @@ export function exportSettings(settings: Json): Json {
   }
   if (email.useCompanyBranding === true) emailSettings.useCompanyBranding = true;
   if (Object.keys(emailSettings).length > 0) out.emailSettings = emailSettings;
+  const quarantine = exportQuarantineConfiguration(settings.quarantineConfiguration);
+  if (quarantine) out.quarantineConfiguration = quarantine;
   return out;
+}
+
+/**
+ * The tenant's execution limits in the spec's form, or undefined when it has none or has one the
+ * spec cannot say (a condition type Graph may add, a match mode other than any or all, two
+ * conditions of one kind, a number out of the spec's range). Leaving
+ * them out of the spec leaves them as they are in the tenant, so nothing is lost.
+ */
+function exportQuarantineConfiguration(live: unknown): Json | undefined {
+  const found = normaliseQuarantineConfiguration(live);
+  if (!found || found.conditions.length === 0) return undefined;
+  if (!["any", "all"].includes(found.matchMode)) return undefined;
+  const conditions: Json[] = [];
+  for (const c of found.conditions) {
+    if (
+      c["@odata.type"] === COUNT_CONDITION &&
+      Number.isSafeInteger(c.threshold) &&
+      c.threshold >= 0
+    ) {
+      conditions.push({ threshold: c.threshold });
+    } else if (
+      c["@odata.type"] === PERCENTAGE_CONDITION &&
+      Number.isInteger(c.percentage) &&
+      c.percentage >= 0 &&
+      c.percentage <= 100
+    ) {
+      conditions.push({ percentage: c.percentage });
+    } else {
+      return undefined;
+    }
+  }
+  const kinds = new Set(conditions.map((c) => Object.keys(c)[0]));
+  if (kinds.size !== conditions.length) return undefined;
+  return { matchMode: found.matchMode, conditions };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -842,6 +883,17 @@ export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportR
   if (live.settings) {
     spec.lifecycleWorkflowSettings = exportSettings(live.settings);
     ids.settings = true;
+    const limits = live.settings.quarantineConfiguration;
+    if (
+      normaliseQuarantineConfiguration(limits)?.conditions.length &&
+      !(spec.lifecycleWorkflowSettings as Json).quarantineConfiguration
+    ) {
+      notes.push({
+        path: ["lifecycleWorkflowSettings"],
+        text: `gap: lifecycleWorkflowSettings.quarantineConfiguration: the tenant's execution limits have no spec form (${JSON.stringify(limits)}); left out, they stay as they are`,
+        gap: true,
+      });
+    }
   }
   const baseUrl = options.graphBaseUrl.replace(/\/+$/, "");
   if (baseUrl !== DEFAULT_GRAPH_URL) spec.graph = { baseUrl };

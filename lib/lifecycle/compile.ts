@@ -290,11 +290,34 @@ export interface EmailSettingsBody {
   useCompanyBranding?: boolean;
 }
 
-/** The settings as the spec sets them: the schedule always, the mail settings when written. */
+export const COUNT_CONDITION = "#microsoft.graph.identityGovernance.countBasedQuarantineCondition";
+export const PERCENTAGE_CONDITION =
+  "#microsoft.graph.identityGovernance.percentageBasedQuarantineCondition";
+
+/**
+ * Graph's quarantineConfiguration (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-quarantineconfiguration):
+ * conditions told apart by `@odata.type`, a countBasedQuarantineCondition with `threshold`
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-countbasedquarantinecondition)
+ * and a percentageBasedQuarantineCondition with `percentage`
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-percentagebasedquarantinecondition).
+ */
+export interface QuarantineConfigurationBody {
+  matchMode: string;
+  conditions: (
+    | { "@odata.type": typeof COUNT_CONDITION; threshold: number }
+    | { "@odata.type": typeof PERCENTAGE_CONDITION; percentage: number }
+  )[];
+}
+
+/**
+ * The settings as the spec sets them: the schedule always, the mail settings and the execution
+ * limits when written.
+ */
 export type SettingsBody = Required<
   Pick<IG.LifecycleManagementSettings, "workflowScheduleIntervalInHours">
 > & {
   emailSettings?: EmailSettingsBody;
+  quarantineConfiguration?: QuarantineConfigurationBody;
 };
 
 /**
@@ -310,6 +333,8 @@ export interface CompleteSettingsBody {
    * so a PATCH never sends it as null.
    */
   emailSettings: { senderDomain?: string; useCompanyBranding: boolean };
+  /** Optional on the update page: sent only when the spec sets it, so the tenant's stays. */
+  quarantineConfiguration?: QuarantineConfigurationBody;
 }
 
 /** The body of `PATCH /identityGovernance/lifecycleWorkflows/settings`, as far as the spec sets it. */
@@ -327,7 +352,66 @@ export function compileSettings(
       useCompanyBranding: settings.emailSettings.useCompanyBranding,
     };
   }
+  if (settings.quarantineConfiguration) {
+    body.quarantineConfiguration = compileQuarantineConfiguration(settings.quarantineConfiguration);
+  }
   return body;
+}
+
+type QuarantineSpec = NonNullable<
+  NonNullable<TenantSpec["lifecycleWorkflowSettings"]>["quarantineConfiguration"]
+>;
+
+/** The count condition first, then the percentage one, whatever the spec's order. */
+export function compileQuarantineConfiguration(spec: QuarantineSpec): QuarantineConfigurationBody {
+  const conditions: QuarantineConfigurationBody["conditions"] = [];
+  for (const c of spec.conditions) {
+    if ("threshold" in c)
+      conditions.push({ "@odata.type": COUNT_CONDITION, threshold: c.threshold });
+  }
+  for (const c of spec.conditions) {
+    if ("percentage" in c) {
+      conditions.push({ "@odata.type": PERCENTAGE_CONDITION, percentage: c.percentage });
+    }
+  }
+  return { matchMode: spec.matchMode, conditions };
+}
+
+/**
+ * A quarantineConfiguration as Graph returned it, in the form compileQuarantineConfiguration
+ * builds: the conditions Graph documents, in the same order, numbers as numbers (an Int64 may
+ * come as a string) and the match mode in lower case. Conditions of a type Graph may add later
+ * are kept with their type, so they show as a difference rather than vanish. Null when the
+ * tenant has none.
+ */
+export function normaliseQuarantineConfiguration(
+  live: unknown,
+): QuarantineConfigurationBody | null {
+  if (typeof live !== "object" || live === null) return null;
+  const found = live as { matchMode?: unknown; conditions?: unknown };
+  const list = Array.isArray(found.conditions)
+    ? (found.conditions as Record<string, unknown>[])
+    : [];
+  const typeOf = (c: Record<string, unknown>) => String(c["@odata.type"] ?? "").replace(/^#?/, "#");
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  const conditions: QuarantineConfigurationBody["conditions"] = [];
+  for (const c of list) {
+    if (same(typeOf(c), COUNT_CONDITION)) {
+      conditions.push({ "@odata.type": COUNT_CONDITION, threshold: Number(c.threshold) });
+    }
+  }
+  for (const c of list) {
+    if (same(typeOf(c), PERCENTAGE_CONDITION)) {
+      conditions.push({ "@odata.type": PERCENTAGE_CONDITION, percentage: Number(c.percentage) });
+    }
+  }
+  const other = list.filter(
+    (c) => !same(typeOf(c), COUNT_CONDITION) && !same(typeOf(c), PERCENTAGE_CONDITION),
+  );
+  return {
+    matchMode: String(found.matchMode ?? "").toLowerCase(),
+    conditions: [...conditions, ...(other as unknown as QuarantineConfigurationBody["conditions"])],
+  };
 }
 
 /**
@@ -364,6 +448,9 @@ export function completeSettings(
       useCompanyBranding:
         pick("useCompanyBranding") ?? DEFAULT_SETTINGS.emailSettings.useCompanyBranding,
     },
+    ...(desired.quarantineConfiguration
+      ? { quarantineConfiguration: desired.quarantineConfiguration }
+      : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   completeSettings,
   DEFAULT_SETTINGS,
   LCW_PATH,
+  normaliseQuarantineConfiguration,
   settingsAreComplete,
   type CompleteSettingsBody,
   type CustomTaskExtensionBody,
@@ -416,6 +417,9 @@ export async function readSettings(
       Object.keys(desired.emailSettings).map((k) => [k, email[k] ?? null]),
     );
   }
+  if (desired.quarantineConfiguration) {
+    body.quarantineConfiguration = normaliseQuarantineConfiguration(found.quarantineConfiguration);
+  }
   return body as SettingsBody;
 }
 
@@ -423,6 +427,8 @@ export async function readSettings(
  * Removing the settings from the spec hands the tenant back Entra's defaults for what the spec
  * managed: the schedule, and the whole mail settings (sender domain included) when the spec set
  * them. Mail settings the spec never set are carried over from the tenant as they are. The
+ * execution limits (quarantineConfiguration) stay as they are: the PATCH leaves them out, and
+ * removing a guardrail is left to a person. The
  * default mail settings go without a senderDomain (it may not be null): the PATCH replaces the
  * complex property whole, which leaves the tenant with no custom domain.
  */
@@ -441,3 +447,82 @@ export async function restoreDefaultSettings(
       : { workflowScheduleIntervalInHours: DEFAULT_SETTINGS.workflowScheduleIntervalInHours },
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// quarantine
+
+/**
+ * Why a workflow stopped: Graph's quarantineDetails
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-quarantinedetails).
+ */
+export interface WorkflowQuarantine {
+  quarantinedDateTime: string | null;
+  /** countBasedThresholdExceeded, percentageBasedThresholdExceeded, multipleConditionsExceeded… */
+  quarantineType: string | null;
+  quarantineReason: string | null;
+}
+
+export interface QuarantinedWorkflow {
+  id: string;
+  displayName: string;
+  quarantine: WorkflowQuarantine;
+}
+
+/**
+ * The tenant's workflows in quarantine. A workflow whose scheduled run exceeded its execution
+ * limits runs no scheduled run until a Lifecycle Workflows Administrator clears it
+ * (https://learn.microsoft.com/en-us/entra/id-governance/lifecycle-workflow-execution-limits);
+ * its quarantineDetails say when and why. The property is asked for by name: whether a plain
+ * read returns it is not documented. A `quarantineType` of notQuarantined counts as not
+ * quarantined.
+ */
+export async function listQuarantinedWorkflows(
+  client: Pick<GraphClient, "getAllPages">,
+): Promise<QuarantinedWorkflow[]> {
+  const workflows = await client.getAllPages<Json>(
+    `${LCW_PATH}/workflows?$select=id,displayName,quarantineDetails`,
+    { headers },
+  );
+  const quarantined: QuarantinedWorkflow[] = [];
+  for (const w of workflows) {
+    const details = w.quarantineDetails as Json | null | undefined;
+    if (typeof details !== "object" || details === null) continue;
+    if (String(details.quarantineType ?? "").toLowerCase() === "notquarantined") continue;
+    const text = (v: unknown) => (typeof v === "string" ? v : null);
+    quarantined.push({
+      id: String(w.id),
+      displayName: String(w.displayName),
+      quarantine: {
+        quarantinedDateTime: text(details.quarantinedDateTime),
+        quarantineType: text(details.quarantineType),
+        quarantineReason: text(details.quarantineReason),
+      },
+    });
+  }
+  return quarantined;
+}
+
+/** The spec's workflows (by key) that are in quarantine, matched by display name. */
+export function specWorkflowsInQuarantine(
+  workflows: Record<string, { displayName: string }>,
+  quarantined: readonly QuarantinedWorkflow[],
+): (QuarantinedWorkflow & { key: string })[] {
+  const found: (QuarantinedWorkflow & { key: string })[] = [];
+  for (const [key, { displayName }] of Object.entries(workflows)) {
+    // Graph refuses two workflows whose names differ only in case.
+    const match = quarantined.find(
+      (q) => q.displayName.toLowerCase() === displayName.toLowerCase(),
+    );
+    if (match) found.push({ key, ...match });
+  }
+  return found;
+}
+
+/**
+ * What a person must do to clear a quarantine. The clearQuarantine action supports no
+ * application permission, and for delegated access names Lifecycle Workflows Administrator as the
+ * least privileged role (https://learn.microsoft.com/en-us/graph/api/identitygovernance-workflow-clearquarantine),
+ * so no deploy, pipeline or app-only token can clear it.
+ */
+export const CLEAR_QUARANTINE =
+  "it runs no scheduled run until a Lifecycle Workflows Administrator, signed in, approves it: Microsoft Entra admin center > ID Governance > Lifecycle workflows > Quarantined workflows > Approve execution (app-only access cannot clear it; see docs/lifecycle-workflows.md#quarantine)";

@@ -831,6 +831,68 @@ const customTaskExtension = z
   })
   .describe("A custom task extension backed by a Logic App.");
 
+/**
+ * Graph's quarantineConfiguration (v1.0): a list of count- or percentage-based conditions and
+ * whether any or all must be met
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-quarantineconfiguration).
+ * Graph documents no range for either threshold; the bounds here are only what a count of users
+ * and a percentage can mean.
+ */
+const quarantineCondition = z.union([
+  z
+    .strictObject({
+      threshold: z
+        .number()
+        .int()
+        .min(0)
+        .max(Number.MAX_SAFE_INTEGER)
+        .describe(
+          "countBasedQuarantineCondition: the most users one scheduled run may process before the workflow is quarantined.",
+        ),
+    })
+    .describe("A limit on the number of users one run processes."),
+  z
+    .strictObject({
+      percentage: z
+        .number()
+        .int()
+        .min(0)
+        .max(100)
+        .describe(
+          "percentageBasedQuarantineCondition: the largest percentage of in-scope users one scheduled run may process before the workflow is quarantined.",
+        ),
+    })
+    .describe("A limit on the percentage of in-scope users one run processes."),
+]);
+
+const quarantineConfiguration = z
+  .strictObject({
+    matchMode: z
+      .enum(["any", "all"])
+      .default("any")
+      .describe(
+        "Whether any or all conditions must be met for a workflow to be quarantined. `any` is what the admin center does with both limits set.",
+      ),
+    conditions: z
+      .array(quarantineCondition)
+      .min(1)
+      .max(2)
+      .refine(
+        (list) =>
+          new Set(list.map((c) => ("threshold" in c ? "count" : "percentage"))).size ===
+          list.length,
+        {
+          message: "at most one `threshold` and one `percentage` condition",
+        },
+      )
+      .describe(
+        "The execution limits: `{threshold: N}` (users per run) and/or `{percentage: P}` (percent of in-scope users per run).",
+      ),
+  })
+  .describe(
+    "Execution limits for every workflow without its own: a scheduled run that would exceed them quarantines the workflow until a Lifecycle Workflows Administrator, signed in, approves it (docs/lifecycle-workflows.md#quarantine). Left out, the tenant's limits stay as they are.",
+  );
+
 const lifecycleWorkflowSettings = z
   .strictObject({
     workflowScheduleIntervalInHours: z
@@ -851,6 +913,7 @@ const lifecycleWorkflowSettings = z
           .describe("Use the tenant's company branding in mails."),
       })
       .optional(),
+    quarantineConfiguration: quarantineConfiguration.optional(),
   })
   .describe("Tenant-wide Lifecycle Workflows settings.");
 
@@ -909,6 +972,19 @@ const monitoringAlerts = z
       .optional()
       .describe(
         "KQL over the workspace that returns one row per failed lifecycle workflow task, replacing the default over AuditLogs (Lifecycle Workflows service, TaskManagement and WorkflowManagement categories, result failure): Microsoft notes that audit activities of Lifecycle Workflows may change.",
+      ),
+    workflowQuarantine: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Alert when a lifecycle workflow is quarantined by its execution limits (Entra audit logs; the activity name is not documented, see `workflowQuarantineQuery`).",
+      ),
+    workflowQuarantineQuery: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'KQL over the workspace that returns one row per workflow quarantine, replacing the default over AuditLogs (Lifecycle Workflows service, an activity whose name contains "quarantin"): Microsoft documents no audit activity for it, so check the tenant\'s audit log and set this when the default misses it.',
       ),
   })
   .describe("Log search alert rules; each sends mail through the action group.");
@@ -975,6 +1051,7 @@ const monitoring = z
       uploaderFailures: true,
       uploaderMissedRunHours: MONITORING_DEFAULTS.uploaderMissedRunHours,
       lifecycleWorkflowFailures: true,
+      workflowQuarantine: true,
     }),
     workbook: z
       .boolean()

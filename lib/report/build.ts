@@ -108,6 +108,25 @@ export interface TimelineSlot {
   counts: Partial<Record<EntraOutcome, number>>;
 }
 
+/** A lifecycle workflow of the spec in quarantine (lib/lifecycle/graphApi listQuarantinedWorkflows). */
+export interface ReportQuarantinedWorkflow {
+  /** The workflow's key in the spec. */
+  key: string;
+  displayName: string;
+  quarantinedDateTime: string | null;
+  quarantineType: string | null;
+  quarantineReason: string | null;
+}
+
+/**
+ * The spec's lifecycle workflows in quarantine: they process no joiner or leaver the upload sends
+ * until a person clears them. `notRead` says why they could not be read (the report goes on).
+ */
+export interface ReportWorkflows {
+  quarantined: ReportQuarantinedWorkflow[];
+  notRead?: string;
+}
+
 export interface Report {
   generatedAt: string;
   window: { since: string; until: string };
@@ -127,6 +146,8 @@ export interface Report {
   /** Lines the runs withheld (duplicates, rows that do not convert, malformed lines). */
   withheld: (WithheldLine & { run: string })[];
   includesPii: boolean;
+  /** Present when the spec has lifecycle workflows. */
+  workflows?: ReportWorkflows;
   records: ReportRecord[];
 }
 
@@ -137,6 +158,7 @@ export interface ReportInput {
   since: Date;
   until: Date;
   includePii?: boolean;
+  workflows?: ReportWorkflows;
 }
 
 const statusOf = (e: ReportLogEntry) =>
@@ -338,6 +360,7 @@ export function buildReport(input: ReportInput): Report {
       record.withheld.map((w) => ({ ...w, run: record.runId })),
     ),
     includesPii: includePii,
+    ...(input.workflows ? { workflows: input.workflows } : {}),
     records,
   };
 }

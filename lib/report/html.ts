@@ -9,7 +9,8 @@ import { createHash } from "crypto";
 import type { EntraOutcome, Report, ReportRecord } from "./build";
 import { ENTRA_OUTCOMES } from "./build";
 import { ERROR_CODES_URL } from "./hints";
-import { isFailure, SKIP_REASONS } from "./text";
+import { describeQuarantine, isFailure, SKIP_REASONS } from "./text";
+import { CLEAR_QUARANTINE } from "../lifecycle/graphApi";
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? "")
@@ -217,10 +218,14 @@ export function renderHtml(report: Report, app: string): string {
     pending: report.byOutcome.pending ?? 0,
     withheld: withheld.length,
   };
+  const quarantined = report.workflows?.quarantined ?? [];
   const verdict =
-    failures.length === 0
+    (failures.length === 0
       ? "It worked: nobody needs you."
-      : `${failures.length} ${failures.length === 1 ? "person needs" : "people need"} you.`;
+      : `${failures.length} ${failures.length === 1 ? "person needs" : "people need"} you.`) +
+    (quarantined.length > 0
+      ? ` ${quarantined.length} lifecycle ${quarantined.length === 1 ? "workflow is" : "workflows are"} in quarantine.`
+      : "");
   const failureRow = (r: ReportRecord) => [
     `<code>${esc(r.externalId)}</code>`,
     esc(r.line ?? ""),
@@ -248,6 +253,16 @@ export function renderHtml(report: Report, app: string): string {
     `<div class="cards" id="headline">${HEADLINE.map(
       (k) => `<div class="card" data-outcome="${k}"><b>${esc(headline[k])}</b>${esc(k)}</div>`,
     ).join("")}</div>`,
+    ...(report.workflows
+      ? [
+          `<h2>Lifecycle workflows in quarantine: ${esc(report.workflows.notRead !== undefined ? "not read" : quarantined.length)}</h2>`,
+          report.workflows.notRead !== undefined
+            ? `<p id="quarantined" class="muted">${esc(report.workflows.notRead)}</p>`
+            : quarantined.length === 0
+              ? `<p id="quarantined">None.</p>`
+              : `<ul id="quarantined">${quarantined.map((q) => `<li>${esc(describeQuarantine(q))}</li>`).join("")}</ul><p>${esc(CLEAR_QUARANTINE.replace(/^it/, "Each"))}</p>`,
+        ]
+      : []),
     `<h2>Needs you: ${esc(failures.length)}</h2>`,
     failures.length === 0
       ? `<p id="needs-you">Nobody.</p>`

@@ -3,10 +3,11 @@
  * errors with what to do), then the records that need a look. The caller strips control
  * sequences from the whole text (every value comes from the service or the HR file).
  */
-import type { EntraOutcome, Report, ReportRecord } from "./build";
+import type { EntraOutcome, Report, ReportQuarantinedWorkflow, ReportRecord } from "./build";
 import { ENTRA_OUTCOMES } from "./build";
 import { ERROR_CODES_URL } from "./hints";
 import { UPLOAD_OUTCOMES } from "../upload";
+import { CLEAR_QUARANTINE } from "../lifecycle/graphApi";
 import { shownValue } from "../records";
 
 /** How many records each list shows before "and N more" (the JSON and HTML have them all). */
@@ -39,6 +40,28 @@ export function describeRecord(r: ReportRecord): string {
   if (r.skipReason) parts.push(SKIP_REASONS[r.skipReason] ?? r.skipReason);
   if (r.reason) parts.push(r.reason);
   return parts.join("  ");
+}
+
+/** `key "Display name" since <when>, <type>: <reason>` for a quarantined workflow. */
+export function describeQuarantine(w: ReportQuarantinedWorkflow): string {
+  return (
+    `${w.key} ${JSON.stringify(w.displayName)} since ${w.quarantinedDateTime ?? "(unknown)"}` +
+    (w.quarantineType ? `, ${w.quarantineType}` : "") +
+    (w.quarantineReason ? `: ${w.quarantineReason}` : "")
+  );
+}
+
+/** Lines on the spec's lifecycle workflows in quarantine, or none when the spec has none. */
+export function workflowLines(report: Report): string[] {
+  const w = report.workflows;
+  if (!w) return [];
+  if (w.notRead !== undefined) return [`lifecycle workflows: quarantine not read (${w.notRead})`];
+  if (w.quarantined.length === 0) return ["lifecycle workflows in quarantine: none"];
+  return [
+    `lifecycle workflows in quarantine: ${w.quarantined.length} (they process no joiner or leaver)`,
+    ...w.quarantined.map((q) => `  ${describeQuarantine(q)}`),
+    `  ${CLEAR_QUARANTINE}`,
+  ];
 }
 
 /** Records that need a look: Entra failed them, or the uploader did not get them to Entra. */
@@ -84,6 +107,7 @@ export function renderText(report: Report, app: string): string {
   line(`  by status: ${counts(["success", "warning", "failure", "skipped"], report.byStatus)}`);
   const actions = ["create", "update", "disable", "delete", "stagedDelete", "other"];
   line(`  by action: ${counts(actions, report.byAction)}`);
+  for (const l of workflowLines(report)) line(l);
   if (report.errors.length > 0) {
     line(`errors (what to do: ${ERROR_CODES_URL})`);
     for (const e of report.errors) {

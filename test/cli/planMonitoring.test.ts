@@ -62,6 +62,7 @@ test("the monitoring resources, with their types and parents", () => {
       ["azure-native:monitor:ScheduledQueryRule", `${m}-provisioning-failures`, m],
       ["azure-native:monitor:ScheduledQueryRule", `${m}-quarantine`, m],
       ["azure-native:monitor:ScheduledQueryRule", `${m}-lifecycle-failures`, m],
+      ["azure-native:monitor:ScheduledQueryRule", `${m}-workflow-quarantine`, m],
       ["azure-native:applicationinsights:Workbook", `${m}-workbook`, m],
       ["azure-native:applicationinsights:Component", `${up}-insights`, up],
       ["azure-native:monitor:ScheduledQueryRule", `${up}-failures`, up],
@@ -79,7 +80,7 @@ test("wiring: logs to the workspace, rules on it mailing the action group, telem
     ),
   ).toEqual(["iam-alerts@contoso.com", "hr-it@contoso.com"]);
   const rules = resources.filter((r) => r.type === "azure-native:monitor:ScheduledQueryRule");
-  expect(rules).toHaveLength(5);
+  expect(rules).toHaveLength(6);
   for (const rule of rules) {
     expect(rule.inputs.scopes).toEqual([WORKSPACE_ID]);
     expect(rule.inputs.actions).toEqual({ actionGroups: [ACTION_GROUP_ID] });

@@ -426,3 +426,124 @@ test("--json and --markdown together are a usage error; a spec that does not loa
   expect(bad.code).toBe(1);
   expect(bad.err).toMatch(/bad\.yaml:\d+:\d+: /);
 });
+
+/** Puts the live workflow with this display name in quarantine, as its execution limits would. */
+function quarantine(displayName: string, details: Json): void {
+  const [, workflow] = [...emulator.state.lifecycle.workflows].find(
+    ([, w]) => w.displayName === displayName,
+  )!;
+  workflow.quarantineDetails = details;
+}
+
+test("a quarantined workflow is reported with when and why and how to clear it: exit 4, no drift", async () => {
+  quarantine("Offboard employee on last day", {
+    quarantinedDateTime: "2026-12-07T06:00:00Z",
+    quarantineType: "countBasedThresholdExceeded",
+    quarantineReason: "The run would have processed 812 users; the limit is 500.",
+  });
+
+  const { code, report, err } = await driftJson();
+  expect(err).toBe("");
+  expect(code).toBe(4);
+  expect(report.drift).toBe(false);
+  expect(report.objects.find((o) => o.name === "offboard-on-last-day")).toEqual({
+    kind: "workflow",
+    name: "offboard-on-last-day",
+    differences: [],
+    quarantine: {
+      displayName: "Offboard employee on last day",
+      quarantinedDateTime: "2026-12-07T06:00:00Z",
+      quarantineType: "countBasedThresholdExceeded",
+      quarantineReason: "The run would have processed 812 users; the limit is 500.",
+    },
+  });
+  expect(report.objects.filter((o) => o.quarantine)).toHaveLength(1);
+
+  const text = await drift();
+  expect(text.code).toBe(4);
+  expect(text.out).toContain(
+    'in quarantine: 1 workflow\n  workflow offboard-on-last-day: "Offboard employee on last day" since 2026-12-07T06:00:00Z, countBasedThresholdExceeded: The run would have processed 812 users; the limit is 500.\n  it runs no scheduled run until a Lifecycle Workflows Administrator, signed in, approves it',
+  );
+  expect(text.out).toContain("app-only access cannot clear it");
+
+  const markdown = await drift("--markdown");
+  expect(markdown.code).toBe(4);
+  expect(markdown.out).toContain("**No drift**: 4 objects compared");
+  expect(markdown.out).toContain("**1 workflow in quarantine**: no deploy clears it (below).");
+  expect(markdown.out).toContain(
+    "#### In quarantine: 1 workflow\n\n- workflow `offboard-on-last-day`: <code>",
+  );
+  expect(markdown.out).toContain(
+    "Each runs no scheduled run until a Lifecycle Workflows Administrator",
+  );
+  // Reading the quarantine is still a read: nothing is cleared or written.
+  expect(
+    emulator.requests.filter((r) => r.method !== "GET" && !r.path.endsWith("/parseExpression")),
+  ).toEqual([]);
+});
+
+test("quarantineDetails saying notQuarantined, or null, is no quarantine: exit 0", async () => {
+  quarantine("Offboard employee on last day", {
+    quarantinedDateTime: null,
+    quarantineType: "notQuarantined",
+    quarantineReason: null,
+  });
+  const { code, report } = await driftJson();
+  expect(code).toBe(0);
+  expect(report.objects.some((o) => "quarantine" in o)).toBe(false);
+});
+
+test("the settings' execution limits are compared leaf by leaf, and none in the tenant is drift", async () => {
+  fs.writeFileSync(
+    path.join(dir, "tenant.yaml"),
+    `extends: ${CONTOSO}
+lifecycleWorkflowSettings:
+  quarantineConfiguration:
+    matchMode: any
+    conditions: [{ threshold: 500 }, { percentage: 25 }]
+`,
+  );
+  specFile = path.join(dir, "tenant.yaml");
+  const settingsObject = async () =>
+    (await driftJson()).report.objects.find((o) => o.kind === "settings")!.differences;
+  expect(await settingsObject()).toEqual([
+    {
+      path: "quarantineConfiguration",
+      spec: {
+        matchMode: "any",
+        conditions: [
+          {
+            "@odata.type": "#microsoft.graph.identityGovernance.countBasedQuarantineCondition",
+            threshold: 500,
+          },
+          {
+            "@odata.type": "#microsoft.graph.identityGovernance.percentageBasedQuarantineCondition",
+            percentage: 25,
+          },
+        ],
+      },
+      live: null,
+    },
+  ]);
+
+  await lifecycleSettingsProvider.create({
+    ...compileSettings(load(specFile).lifecycleWorkflowSettings!),
+    graphBaseUrl: emulator.url,
+  });
+  expect((await driftJson()).code).toBe(0);
+
+  const live = emulator.state.lifecycle.settings.quarantineConfiguration as {
+    matchMode: string;
+    conditions: Json[];
+  };
+  live.conditions.reverse();
+  expect((await driftJson()).code).toBe(0);
+  live.matchMode = "all";
+  live.conditions[0].percentage = 40;
+  const { code } = await driftJson();
+  expect(code).toBe(4);
+  expect(await settingsObject()).toEqual([
+    { path: "quarantineConfiguration.conditions[1].percentage", spec: 25, live: 40 },
+    { path: "quarantineConfiguration.matchMode", spec: "any", live: "all" },
+  ]);
+});

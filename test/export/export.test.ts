@@ -11,6 +11,7 @@ import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
 import { addServicePrincipal } from "../../lib/emulator/routes/provisioning";
 import { createGraphClient } from "../../lib/graph";
 import { loadSpec } from "../../lib/loader/load";
+import type { DriftReport } from "../../lib/drift";
 import type { TenantSpec } from "../../lib/model/schema";
 import { parseExpression, printExpression } from "../../lib/expressions";
 import { inbound } from "../cli/harness";
@@ -338,4 +339,49 @@ test("an app made from the API-driven template whose provisioning was never conf
     `service principal ${created!.servicePrincipal.id} ("Half configured") is not an API-driven provisioning app: it has no synchronization job`,
   );
   expect(Object.keys(loaded(out).provisioning)).toEqual(["contoso-hr-inbound-employees"]);
+});
+
+test("the tenant's execution limits are exported in the spec's form and show no drift; ones the spec cannot say are left out", async () => {
+  const spec = loaded(example("contoso.yaml"));
+  await deploy(emulator, spec);
+  const COUNT = "#microsoft.graph.identityGovernance.countBasedQuarantineCondition";
+  const PERCENTAGE = "#microsoft.graph.identityGovernance.percentageBasedQuarantineCondition";
+  emulator.state.lifecycle.settings.quarantineConfiguration = {
+    matchMode: "all",
+    conditions: [
+      { "@odata.type": PERCENTAGE, percentage: 20 },
+      { "@odata.type": COUNT, threshold: 300 },
+    ],
+  };
+  const out = path.join(dir, "limits.yaml");
+  const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(result.code).toBe(0);
+  expect(loaded(out).lifecycleWorkflowSettings!.quarantineConfiguration).toEqual({
+    matchMode: "all",
+    conditions: [{ threshold: 300 }, { percentage: 20 }],
+  });
+  const drift = await inbound(["drift", "--spec", out, "--graph-url", emulator.url, "--json"], {
+    env: { INBOUND_GRAPH_TOKEN: emulator.token },
+    cwd: dir,
+  });
+  const settings = (JSON.parse(drift.out) as DriftReport).objects.find(
+    (o) => o.kind === "settings",
+  );
+  expect(settings).toEqual({
+    kind: "settings",
+    name: "lifecycleWorkflowSettings",
+    differences: [],
+  });
+
+  emulator.state.lifecycle.settings.quarantineConfiguration = {
+    matchMode: "any",
+    conditions: [{ "@odata.type": "#microsoft.graph.identityGovernance.futureCondition", days: 3 }],
+  };
+  const other = path.join(dir, "other.yaml");
+  const gap = await exportTo(other, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(gap.code).toBe(0);
+  expect(loaded(other).lifecycleWorkflowSettings).not.toHaveProperty("quarantineConfiguration");
+  expect(fs.readFileSync(other, "utf8")).toContain(
+    "# gap: lifecycleWorkflowSettings.quarantineConfiguration: the tenant's execution limits have no spec form",
+  );
 });

@@ -9,6 +9,9 @@ import {
   compileCustomTaskExtension,
   compileSettings,
   completeSettings,
+  COUNT_CONDITION,
+  normaliseQuarantineConfiguration,
+  PERCENTAGE_CONDITION,
   DEFAULT_SETTINGS,
   settingsAreComplete,
   compileWorkflow,
@@ -302,4 +305,74 @@ lifecycleWorkflowSettings:
   expect(compileSettings(spec.lifecycleWorkflowSettings!)).toEqual(
     fixture("lifecycleWorkflows-settings.patch.json"),
   );
+});
+
+describe("execution limits (quarantineConfiguration)", () => {
+  test("both conditions, the count first whatever the spec's order, and the default match mode", () => {
+    const spec = specFrom(`
+lifecycleWorkflowSettings:
+  quarantineConfiguration:
+    conditions: [{ percentage: 25 }, { threshold: 500 }]
+`);
+    expect(compileSettings(spec.lifecycleWorkflowSettings!)).toEqual({
+      workflowScheduleIntervalInHours: 3,
+      quarantineConfiguration: {
+        matchMode: "any",
+        conditions: [
+          { "@odata.type": COUNT_CONDITION, threshold: 500 },
+          { "@odata.type": PERCENTAGE_CONDITION, percentage: 25 },
+        ],
+      },
+    });
+  });
+
+  test("the PATCH carries the limits only when the spec sets them", () => {
+    const quarantineConfiguration = {
+      matchMode: "all",
+      conditions: [{ "@odata.type": COUNT_CONDITION, threshold: 10 } as const],
+    };
+    const live = { emailSettings: { useCompanyBranding: false } };
+    expect(
+      completeSettings({ workflowScheduleIntervalInHours: 3, quarantineConfiguration }, live),
+    ).toEqual({
+      workflowScheduleIntervalInHours: 3,
+      emailSettings: { useCompanyBranding: false },
+      quarantineConfiguration,
+    });
+    expect(completeSettings({ workflowScheduleIntervalInHours: 3 }, live)).not.toHaveProperty(
+      "quarantineConfiguration",
+    );
+  });
+
+  test.each<[string, unknown, unknown]>([
+    ["none", null, null],
+    ["none (left out)", undefined, null],
+    [
+      "Graph's order, an Int64 as a string, the match mode in capitals, a type without #",
+      {
+        matchMode: "Any",
+        conditions: [
+          { "@odata.type": PERCENTAGE_CONDITION, percentage: 25 },
+          {
+            "@odata.type": "microsoft.graph.identityGovernance.countBasedQuarantineCondition",
+            threshold: "500",
+          },
+        ],
+      },
+      {
+        matchMode: "any",
+        conditions: [
+          { "@odata.type": COUNT_CONDITION, threshold: 500 },
+          { "@odata.type": PERCENTAGE_CONDITION, percentage: 25 },
+        ],
+      },
+    ],
+    [
+      "a condition type Graph may add later is kept, so it shows as a difference",
+      { matchMode: "any", conditions: [{ "@odata.type": "#x.newCondition", days: 2 }] },
+      { matchMode: "any", conditions: [{ "@odata.type": "#x.newCondition", days: 2 }] },
+    ],
+  ])("a live quarantineConfiguration read back: %s", (_title, live, normalised) => {
+    expect(normaliseQuarantineConfiguration(live)).toEqual(normalised);
+  });
 });

@@ -243,3 +243,54 @@ test("settings: a PATCH must carry both required properties; emailSettings is re
     emailSettings: { senderDomain: null, useCompanyBranding: false },
   });
 });
+
+test("settings: execution limits are stored, returned, kept by a PATCH without them, and checked", async () => {
+  const quarantineConfiguration = {
+    matchMode: "any",
+    conditions: [
+      {
+        "@odata.type": "#microsoft.graph.identityGovernance.countBasedQuarantineCondition",
+        threshold: 500,
+      },
+      {
+        "@odata.type": "#microsoft.graph.identityGovernance.percentageBasedQuarantineCondition",
+        percentage: 25,
+      },
+    ],
+  };
+  const required = {
+    workflowScheduleIntervalInHours: 3,
+    emailSettings: { useCompanyBranding: false },
+  };
+  await graph.patch(`${LCW}/settings`, { ...required, quarantineConfiguration });
+  expect(await graph.get(`${LCW}/settings`)).toMatchObject({ quarantineConfiguration });
+  await graph.patch(`${LCW}/settings`, { ...required, workflowScheduleIntervalInHours: 6 });
+  expect(await graph.get(`${LCW}/settings`)).toMatchObject({
+    workflowScheduleIntervalInHours: 6,
+    quarantineConfiguration,
+  });
+  expect(
+    await failure(
+      graph.patch(`${LCW}/settings`, {
+        ...required,
+        quarantineConfiguration: { matchMode: "most", conditions: [] },
+      }),
+    ),
+  ).toEqual([400, "quarantineConfiguration.matchMode 'most' is not valid"]);
+  expect(
+    await failure(
+      graph.patch(`${LCW}/settings`, {
+        ...required,
+        quarantineConfiguration: { matchMode: "any", conditions: [{ threshold: 5 }] },
+      }),
+    ),
+  ).toEqual([400, "quarantineCondition 'undefined' is not a known type"]);
+});
+
+test("workflows: quarantineDetails is read-only, null on a new workflow", async () => {
+  const created = await create({
+    ...joiner(),
+    quarantineDetails: { quarantineType: "countBasedThresholdExceeded" },
+  });
+  expect(created.quarantineDetails).toBeNull();
+});

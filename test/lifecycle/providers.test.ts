@@ -578,6 +578,47 @@ describe("tenant settings", () => {
     });
   });
 
+  test("execution limits are PATCHed, read back and compared; delete leaves them as they are", async () => {
+    const quarantineConfiguration = {
+      matchMode: "any",
+      conditions: [
+        {
+          "@odata.type":
+            "#microsoft.graph.identityGovernance.countBasedQuarantineCondition" as const,
+          threshold: 500,
+        },
+      ],
+    };
+    const limited = { ...own(), quarantineConfiguration };
+    const { id, outs } = await settings.create(limited);
+    expect(sent().map((r) => r.body)).toEqual([
+      {
+        workflowScheduleIntervalInHours: 6,
+        emailSettings: { senderDomain: "contoso.com", useCompanyBranding: true },
+        quarantineConfiguration,
+      },
+    ]);
+    expect((await settings.read(id, outs)).props).toEqual(limited);
+    expect((await settings.diff(id, outs, own())).changes).toBe(true);
+
+    (
+      state.settings.quarantineConfiguration as { conditions: { threshold: number }[] }
+    ).conditions[0].threshold = 5000;
+    const live = (await settings.read(id, outs)).props;
+    expect(live.quarantineConfiguration!.conditions[0]).toMatchObject({ threshold: 5000 });
+    expect((await settings.diff(id, live, limited)).changes).toBe(true);
+
+    forget();
+    await settings.update(id, live, limited);
+    expect(state.settings.quarantineConfiguration).toEqual(quarantineConfiguration);
+    forget();
+    await settings.delete(id, limited);
+    expect(sent().map((r) => r.body)).not.toContainEqual(
+      expect.objectContaining({ quarantineConfiguration: expect.anything() }),
+    );
+    expect(state.settings.quarantineConfiguration).toEqual(quarantineConfiguration);
+  });
+
   test("the emulator refuses a PATCH without one of the required properties, as Graph does", async () => {
     await expect(
       graph.request("PATCH", "/identityGovernance/lifecycleWorkflows/settings", {

@@ -149,3 +149,44 @@ test("several problems are all reported at once, in file order", () => {
     "tenant.yaml:10:57: lifecycleWorkflows.onboard.tasks[1].generateTemporaryAccessPass.lifetimeMinutes: lifetimeMinutes 5 is out of range; use 10-43200 minutes",
   ]);
 });
+
+test.each([
+  [
+    "a percentage over 100",
+    "conditions: [{ percentage: 150 }]",
+    "tenant.yaml:10:32: lifecycleWorkflowSettings.quarantineConfiguration.conditions[0].percentage",
+  ],
+  [
+    "two count conditions",
+    "conditions: [{ threshold: 5 }, { threshold: 6 }]",
+    "tenant.yaml:10:17: lifecycleWorkflowSettings.quarantineConfiguration.conditions: at most one `threshold` and one `percentage` condition",
+  ],
+  [
+    "no condition",
+    "conditions: []",
+    "tenant.yaml:10:17: lifecycleWorkflowSettings.quarantineConfiguration.conditions: needs at least 1 item",
+  ],
+  [
+    "a condition of neither kind",
+    "conditions: [{ users: 5 }]",
+    "tenant.yaml:10:20: lifecycleWorkflowSettings.quarantineConfiguration.conditions[0].users: unknown key `users`",
+  ],
+])("execution limits: %s, at the value", (_title, conditions, where) => {
+  const found = validate(`    tasks: [sendWelcomeEmail]
+lifecycleWorkflowSettings:
+  quarantineConfiguration:
+    ${conditions}
+`);
+  expect(found.filter((d) => d.includes(where))).toHaveLength(1);
+});
+
+test("execution limits: one of each kind, in either order, are valid", () => {
+  expect(
+    validate(`    tasks: [sendWelcomeEmail]
+lifecycleWorkflowSettings:
+  quarantineConfiguration:
+    matchMode: all
+    conditions: [{ percentage: 10 }, { threshold: 200 }]
+`),
+  ).toEqual([]);
+});

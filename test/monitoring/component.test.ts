@@ -141,7 +141,7 @@ async function buildMonitoring(monitoring: MonitoringSpec, jobIds = ["API2AAD.a"
 }
 
 describe("Monitoring", () => {
-  test("a workspace, the Entra diagnostic setting on it, an action group, three alert rules and a workbook", async () => {
+  test("a workspace, the Entra diagnostic setting on it, an action group, four alert rules and a workbook", async () => {
     const component = await buildMonitoring(monitoringSpec());
     expect(registered.map((r) => [r.type, r.name]).sort()).toEqual(
       [
@@ -152,6 +152,7 @@ describe("Monitoring", () => {
         ["azure-native:monitor:ScheduledQueryRule", "mon-provisioning-failures"],
         ["azure-native:monitor:ScheduledQueryRule", "mon-quarantine"],
         ["azure-native:monitor:ScheduledQueryRule", "mon-lifecycle-failures"],
+        ["azure-native:monitor:ScheduledQueryRule", "mon-workflow-quarantine"],
         ["azure-native:applicationinsights:Workbook", "mon-workbook"],
       ].sort(),
     );
@@ -198,7 +199,7 @@ describe("Monitoring", () => {
   test("every alert rule queries the workspace and mails the action group", async () => {
     await buildMonitoring(monitoringSpec({ alerts: { provisioningFailuresPerHour: 25 } }));
     const rules = inputsOf("azure-native:monitor:ScheduledQueryRule");
-    expect(rules).toHaveLength(3);
+    expect(rules).toHaveLength(4);
     for (const { inputs } of rules) {
       expect(inputs.kind).toBe("LogAlert");
       expect(inputs.scopes).toEqual([WORKSPACE_ID]);
@@ -225,6 +226,30 @@ describe("Monitoring", () => {
     expect(quarantine.criteria.allOf[0]).toMatchObject({ timeAggregation: "Count", threshold: 0 });
     const lifecycle = rules.find((r) => r.name === "mon-lifecycle-failures")!.inputs;
     expect(lifecycle.criteria.allOf[0].query).toContain('LoggedByService =~ "Lifecycle Workflows"');
+  });
+
+  test("a workflow quarantine alert over Lifecycle Workflows audit events; the spec can replace its query", async () => {
+    await buildMonitoring(monitoringSpec());
+    const rule = () =>
+      inputsOf("azure-native:monitor:ScheduledQueryRule").find(
+        (r) => r.name === "mon-workflow-quarantine",
+      )!.inputs;
+    expect(rule().displayName).toBe("contoso: lifecycle workflow in quarantine");
+    expect(rule().criteria.allOf[0].query).toBe(
+      [
+        "AuditLogs",
+        '| where LoggedByService =~ "Lifecycle Workflows"',
+        '| where OperationName contains "quarantin" and OperationName !contains "clear"',
+        "| project TimeGenerated, Category, OperationName, Result, ResultReason, TargetResources",
+      ].join("\n"),
+    );
+    expect(rule().criteria.allOf[0]).toMatchObject({ timeAggregation: "Count", threshold: 0 });
+    expect(rule().severity).toBe(1);
+
+    registered.length = 0;
+    const query = 'AuditLogs | where OperationName == "Workflow quarantined"';
+    await buildMonitoring(monitoringSpec({ alerts: { workflowQuarantineQuery: query } }));
+    expect(rule().criteria.allOf[0].query).toBe(query);
   });
 
   test("a lifecycleWorkflowQuery replaces the default query", async () => {
@@ -278,7 +303,7 @@ describe("Monitoring", () => {
       monitoringSpec({
         entraDiagnosticSetting: false,
         workbook: false,
-        alerts: { quarantine: false, lifecycleWorkflowFailures: false },
+        alerts: { quarantine: false, lifecycleWorkflowFailures: false, workflowQuarantine: false },
       }),
       [],
     );

@@ -46,6 +46,7 @@ test("`monitoring: {}` takes every default: a new workspace, the Entra setting, 
       uploaderFailures: true,
       uploaderMissedRunHours: 26,
       lifecycleWorkflowFailures: true,
+      workflowQuarantine: true,
     },
     workbook: true,
   });

@@ -377,3 +377,110 @@ describe("inbound report: usage and input errors", () => {
     );
   });
 });
+
+describe("inbound report: the spec's lifecycle workflows in quarantine", () => {
+  const WORKFLOW_SPEC = {
+    ...makeSpecInput(),
+    lifecycleWorkflows: {
+      onboard: {
+        category: "joiner",
+        displayName: "Onboard new hire",
+        trigger: { attribute: "employeeHireDate", offsetDays: 0 },
+        tasks: ["enableUserAccount"],
+      },
+      welcome: {
+        category: "joiner",
+        displayName: "Welcome new hire",
+        trigger: { attribute: "employeeHireDate", offsetDays: 1 },
+        tasks: ["sendWelcomeEmail"],
+      },
+    },
+  };
+  /** A live workflow as Graph lists it, in quarantine or not. */
+  const liveWorkflow = (displayName: string, quarantineDetails: unknown) => {
+    const id = `wf-${emulator.state.lifecycle.workflows.size + 1}`;
+    emulator.state.lifecycle.workflows.set(id, { id, displayName, quarantineDetails });
+  };
+
+  it("lists the quarantined one with when and why and how to clear it, in text, JSON and HTML", async () => {
+    writeFileSync(path.join(dir, "tenant.yaml"), stringify(WORKFLOW_SPEC));
+    // Graph refuses two names that differ only in case, so the match ignores case.
+    liveWorkflow("WELCOME NEW HIRE", {
+      quarantinedDateTime: "2026-12-07T06:00:00Z",
+      quarantineType: "percentageBasedThresholdExceeded",
+      quarantineReason: "40% of in-scope users; the limit is 10%.",
+    });
+    liveWorkflow("Onboard new hire", null);
+    liveWorkflow("Not in the spec", { quarantineType: "countBasedThresholdExceeded" });
+    const args = ["report", ...base, "--since", "1h", "--endpoint", app.endpoint];
+
+    const text = await cli(args);
+    expect(text.err).toBe("");
+    expect(text.code).toBe(0);
+    expect(text.out).toContain(
+      'lifecycle workflows in quarantine: 1 (they process no joiner or leaver)\n  welcome "WELCOME NEW HIRE" since 2026-12-07T06:00:00Z, percentageBasedThresholdExceeded: 40% of in-scope users; the limit is 10%.\n  it runs no scheduled run until a Lifecycle Workflows Administrator, signed in, approves it',
+    );
+
+    const json = JSON.parse((await cli([...args, "--json"])).out);
+    expect(json.workflows).toEqual({
+      quarantined: [
+        {
+          key: "welcome",
+          displayName: "WELCOME NEW HIRE",
+          quarantinedDateTime: "2026-12-07T06:00:00Z",
+          quarantineType: "percentageBasedThresholdExceeded",
+          quarantineReason: "40% of in-scope users; the limit is 10%.",
+        },
+      ],
+    });
+    const listed = emulator.requests.filter((r) =>
+      r.path.endsWith("/identityGovernance/lifecycleWorkflows/workflows"),
+    );
+    expect(decodeURIComponent(listed[listed.length - 1].query)).toContain(
+      "$select=id,displayName,quarantineDetails",
+    );
+
+    const html = await cli([...args, "--html", "report.html"]);
+    expect(html.code).toBe(0);
+    const page = readFileSync(path.join(dir, "report.html"), "utf8");
+    expect(page).toContain("1 lifecycle workflow is in quarantine.");
+    expect(page).toContain("<h2>Lifecycle workflows in quarantine: 1</h2>");
+    expect(page).toContain("Each runs no scheduled run until a Lifecycle Workflows Administrator");
+  });
+
+  it("none in quarantine says so; a refused read is named and the report goes on", async () => {
+    writeFileSync(path.join(dir, "tenant.yaml"), stringify(WORKFLOW_SPEC));
+    liveWorkflow("Onboard new hire", null);
+    const args = ["report", ...base, "--since", "1h", "--endpoint", app.endpoint];
+    const clean = await cli(args);
+    expect(clean.code).toBe(0);
+    expect(clean.out).toContain("lifecycle workflows in quarantine: none\n");
+
+    emulator.faults.add({
+      status: 403,
+      method: "GET",
+      path: /\/lifecycleWorkflows\/workflows$/,
+      times: 1,
+    });
+    const refused = await cli(args);
+    expect(refused.code).toBe(0);
+    expect(refused.out).toMatch(
+      /lifecycle workflows: quarantine not read \(Graph GET \/v1\.0\/identityGovernance\/lifecycleWorkflows\/workflows\?.* 403 /,
+    );
+  });
+
+  it("a spec without lifecycle workflows reads none and shows nothing of them", async () => {
+    const result = await cli([
+      "report",
+      ...base,
+      "--since",
+      "1h",
+      "--endpoint",
+      app.endpoint,
+      "--json",
+    ]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).not.toHaveProperty("workflows");
+    expect(emulator.requests.some((r) => r.path.includes("/lifecycleWorkflows/"))).toBe(false);
+  });
+});

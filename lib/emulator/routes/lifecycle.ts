@@ -100,6 +100,8 @@ export function createLifecycleState(): LifecycleState {
     customTaskExtensions: new Map(),
     settings: {
       workflowScheduleIntervalInHours: 3,
+      // A tenant that never set execution limits: whether Graph then answers
+      // quarantineConfiguration null or leaves it out is not documented; the emulator leaves it out.
       emailSettings: { senderDomain: null, useCompanyBranding: false },
     },
     taskDefinitions: [...definitions.value, ...NEWER_TASK_DEFINITIONS.map((d) => ({ ...d }))],
@@ -116,6 +118,7 @@ const SERVER_FIELDS = [
   "version",
   "deletedDateTime",
   "nextScheduleRunDateTime",
+  "quarantineDetails",
 ];
 
 const error = (status: number, code: string, message: string): LifecycleResponse => ({
@@ -251,6 +254,7 @@ function workflowRoutes(
         version: 1,
         deletedDateTime: null,
         nextScheduleRunDateTime: null,
+        quarantineDetails: null,
       };
       state.workflows.set(String(workflow.id), workflow);
       state.tasks.set(String(workflow.id), storeTasks(state, body));
@@ -500,11 +504,49 @@ function patchSettings(state: LifecycleState, body: Json): LifecycleResponse {
   if (email.senderDomain === null) {
     return error(400, "InvalidRequest", "emailSettings.senderDomain may not be null");
   }
+  const quarantine = body.quarantineConfiguration;
+  if (quarantine !== undefined) {
+    const refused = invalidQuarantineConfiguration(quarantine);
+    if (refused) return error(400, "InvalidRequest", refused);
+  }
   state.settings = {
+    ...state.settings,
     workflowScheduleIntervalInHours: interval,
     emailSettings: { senderDomain: null, useCompanyBranding: false, ...email },
+    ...(quarantine !== undefined ? { quarantineConfiguration: quarantine } : {}),
   };
   return { status: 204 };
+}
+
+const CONDITION_PROPERTY: Record<string, string> = {
+  "#microsoft.graph.identityGovernance.countBasedQuarantineCondition": "threshold",
+  "#microsoft.graph.identityGovernance.percentageBasedQuarantineCondition": "percentage",
+};
+
+/**
+ * A quarantineConfiguration is a matchMode (any, all) and conditions told apart by `@odata.type`,
+ * each with its one integer
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-quarantineconfiguration).
+ * Null is accepted as "none", the state of a tenant that never set limits.
+ */
+function invalidQuarantineConfiguration(value: unknown): string | undefined {
+  if (value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    return "quarantineConfiguration must be a quarantineConfiguration object";
+  }
+  const { matchMode, conditions } = value as Json;
+  if (!["any", "all"].includes(String(matchMode))) {
+    return `quarantineConfiguration.matchMode '${String(matchMode)}' is not valid`;
+  }
+  if (!Array.isArray(conditions)) return "quarantineConfiguration.conditions must be a collection";
+  for (const condition of conditions as Json[]) {
+    const property = CONDITION_PROPERTY[String(condition?.["@odata.type"])];
+    if (!property) {
+      return `quarantineCondition '${String(condition?.["@odata.type"])}' is not a known type`;
+    }
+    if (!Number.isInteger(condition[property])) return `${property} must be an integer`;
+  }
+  return undefined;
 }
 
 /** Handles a Lifecycle Workflows request, or returns undefined for paths outside this area. */
