@@ -125,11 +125,18 @@ test("portal edits are written into the spec in place; the next drift finds none
   setArgument("Onboard pre-hire employee", "tapLifetimeMinutes", "60");
   setArgument("Onboard pre-hire employee", "tapIsUsableOnce", "true");
   (liveExtension().callbackConfiguration as Json).timeoutDuration = "PT1H";
+  (userMapping() as Json).flowTypes = "Add, Update, Delete";
+  const [, onboard] = [...emulator.state.lifecycle.workflows].find(
+    ([, w]) => w.displayName === "Onboard pre-hire employee",
+  )!;
+  const conditions = onboard.executionConditions as { trigger: Json; scope: Json };
+  conditions.trigger.offsetInDays = -5;
+  conditions.scope.rule = "(department eq 'Sales')";
 
   const { code, report, err } = await driftJson("--write");
   expect(err).toBe("");
   expect(report.write!.notWritten).toEqual([]);
-  expect(report.write!.written).toHaveLength(8);
+  expect(report.write!.written).toHaveLength(11);
   expect(code).toBe(0);
 
   const after = fs.readFileSync(specFile, "utf8");
@@ -138,9 +145,12 @@ test("portal edits are written into the spec in place; the next drift finds none
     "18:     notificationEmail: idm-team@contoso.com",
     "19: " +
       "    deletionThreshold: 40                # accidental-deletion guard; see the reference, SyncNotificationSettings",
+    "20:     actions: [create, update, delete]            # target object actions; add `delete` only deliberately",
     '42:       department: "[title]"',
     '45:       usageLocation: { expression: "[ext:UsageLocation]", default: DE }',
     '49:       mailNickname: { expression: "[userName]", apply: always }',
+    "79:     trigger: { attribute: employeeHireDate, offsetDays: -5 }",
+    "80:     scope: \"(department eq 'Sales')\"        # Entra's rule syntax, checked offline",
     "82:       - generateTemporaryAccessPass: { lifetimeMinutes: 60, usableOnce: true }",
     "99:     callbackTimeout: PT1H",
   ]);
