@@ -6,7 +6,7 @@ import { loadSpec } from "../../lib/loader/load";
 import { formatDiagnostic, formatPath } from "../../lib/model/diagnostics";
 import { detectDrift, DriftReadError, type DriftReport } from "../../lib/drift";
 import { renderMarkdown, renderText } from "../../lib/drift/report";
-import { applyEdits, planDriftWrite, type NotWritten, type SpecEdit } from "../../lib/drift/write";
+import { planDriftWrite, settleEdits, type NotWritten, type SpecEdit } from "../../lib/drift/write";
 import { GraphRequestError } from "../../lib/graph";
 import { specSession } from "../session";
 
@@ -169,34 +169,22 @@ function writeLiveValues(
   if (read === undefined || current !== read) {
     return refuse("changed since drift read it; run drift again");
   }
-  let text = read;
-  for (;;) {
-    const applied = applyEdits(read, edits);
-    if ("text" in applied) {
-      text = applied.text;
-      break;
-    }
-    const { edit, problem } = applied;
-    notWritten.push({
-      kind: edit.kind,
-      name: edit.name,
-      difference: edit.difference,
-      reason: problem,
+  const settled = settleEdits(read, edits, (text) => {
+    const check = loadSpec(file, {
+      cwd: io.cwd,
+      lineageErrorsAsNotes: true,
+      readFile: (f) => (f === onDisk ? Buffer.from(text) : fs.readFileSync(f)),
     });
-    edits = edits.filter((e) => e !== edit);
-    if (edits.length === 0) return { edits, notWritten };
-  }
-  const check = loadSpec(file, {
-    cwd: io.cwd,
-    lineageErrorsAsNotes: true,
-    readFile: (f) => (f === onDisk ? Buffer.from(text) : fs.readFileSync(f)),
+    return check.spec ? [] : check.diagnostics.filter((d) => d.severity === "error");
   });
-  if (!check.spec) {
-    for (const d of check.diagnostics) {
-      if (d.severity === "error") io.err(formatDiagnostic(d) + "\n");
-    }
+  notWritten.push(...settled.notWritten);
+  if ("errors" in settled) {
+    for (const d of settled.errors) io.err(formatDiagnostic(d) + "\n");
     return refuse("would not validate with the live values");
   }
+  edits = settled.edits;
+  if (edits.length === 0) return { edits, notWritten };
+  const text = settled.text;
   const bom = now[0] === 0xef && now[1] === 0xbb && now[2] === 0xbf ? "\ufeff" : "";
   try {
     // O_NOFOLLOW: a link put there since the check is refused, not followed.

@@ -16,7 +16,7 @@ import * as path from "path";
 import type { TenantSpec } from "../model/schema";
 import { keyOf, type SpecPath } from "../loader/positions";
 import type { SpecSources } from "../loader/load";
-import { formatPath } from "../model/diagnostics";
+import { formatPath, type Diagnostic } from "../model/diagnostics";
 import { ATTRIBUTE_TYPE_NAMES } from "../provisioning/schema";
 import { specExpressionText } from "../expressions/graph";
 import { entryDefinition, taskEntry } from "../lifecycle/compile";
@@ -561,4 +561,45 @@ function rangeOf(node: unknown): [number, number] | undefined {
   if (!isScalar(node) && !isCollection(node)) return undefined;
   const range = (node as { range?: [number, number, number] | null }).range;
   return range ? [range[0], range[1]] : undefined;
+}
+
+/**
+ * The edits that can be made to `text`, and the text they make: an edit that cannot be made in
+ * place, or whose live value the spec refuses (`errorsOf` the edited text names its path), is
+ * moved to the not-written list and the rest tried again. `errors` when the edited text fails
+ * for a reason no single edit explains: then nothing is to be written.
+ */
+export function settleEdits(
+  text: string,
+  edits: readonly SpecEdit[],
+  errorsOf: (text: string) => Diagnostic[],
+): ({ text: string } | { errors: Diagnostic[] }) & { edits: SpecEdit[]; notWritten: NotWritten[] } {
+  const notWritten: NotWritten[] = [];
+  let left = [...edits];
+  const drop = (edit: SpecEdit, reason: string) => {
+    notWritten.push({ kind: edit.kind, name: edit.name, difference: edit.difference, reason });
+    left = left.filter((e) => e !== edit);
+  };
+  while (left.length > 0) {
+    const applied = applyEdits(text, left);
+    if (!("text" in applied)) {
+      drop(applied.edit, applied.problem);
+      continue;
+    }
+    const errors = errorsOf(applied.text);
+    if (errors.length === 0) return { text: applied.text, edits: left, notWritten };
+    const refused = left.filter((e) => {
+      const at = formatPath(e.path);
+      return errors.some(
+        (d) => d.path === at || d.path.startsWith(`${at}.`) || d.path.startsWith(`${at}[`),
+      );
+    });
+    if (refused.length === 0) return { errors, edits: left, notWritten };
+    for (const edit of refused) {
+      const at = formatPath(edit.path);
+      const said = errors.find((d) => d.path === at || d.path.startsWith(at))!;
+      drop(edit, `the spec does not accept the live value ${shown(edit.to)}: ${said.message}`);
+    }
+  }
+  return { text, edits: [], notWritten };
 }

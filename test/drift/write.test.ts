@@ -281,6 +281,29 @@ test("a spec file changed while drift read the tenant is not written", async () 
   expect(fs.readFileSync(specFile, "utf8")).toBe(edited);
 });
 
+test("a live value the spec refuses is listed; the others are written", async () => {
+  setArgument("Onboard pre-hire employee", "tapLifetimeMinutes", "5");
+  (liveExtension().callbackConfiguration as Json).timeoutDuration = "PT1H";
+  const before = fs.readFileSync(specFile, "utf8");
+  const { code, report } = await driftJson("--write");
+  expect(code).toBe(4);
+  expect(report.write!.written).toEqual([
+    expect.objectContaining({ path: "callbackConfiguration.timeoutDuration", live: "PT1H" }),
+  ]);
+  expect(report.write!.notWritten).toEqual([
+    {
+      kind: "workflow",
+      name: "onboard-pre-hire",
+      path: "tasks[0].arguments.tapLifetimeMinutes",
+      reason:
+        "the spec does not accept the live value 5: lifetimeMinutes 5 is out of range; use 10-43200 minutes",
+    },
+  ]);
+  expect(changedLines(before, fs.readFileSync(specFile, "utf8"))).toEqual([
+    "99:     callbackTimeout: PT1H",
+  ]);
+});
+
 test("--write with --markdown is a usage error", async () => {
   const result = await drift("--write", "--markdown");
   expect(result.code).toBe(2);
