@@ -91,8 +91,10 @@ async function drift(options: DriftOptions, io: CliIo): Promise<number> {
     return EXIT.failed;
   }
   let written: WriteOutcome | undefined;
-  if (options.write && report.drift) {
-    written = writeLiveValues(io, options.spec, report, loaded, texts);
+  if (options.write) {
+    written = report.drift
+      ? writeLiveValues(io, options.spec, report, loaded, texts)
+      : { edits: [], notWritten: [] };
     if (!written) return EXIT.failed;
   }
   // Every value can come from the tenant, which anyone with portal access can edit.
