@@ -2,7 +2,11 @@
  * The text side of `drift --write`: a value replaced in place in every YAML form a spec may use,
  * every other byte kept, and a value that cannot be written in place refused.
  */
-import { applyEdits, pathSegments, type SpecEdit } from "../../lib/drift/write";
+import * as path from "path";
+import { applyEdits, pathSegments, planDriftWrite, type SpecEdit } from "../../lib/drift/write";
+import type { Difference, DriftKind } from "../../lib/drift";
+import { loadSpec } from "../../lib/loader/load";
+import { formatPath } from "../../lib/model/diagnostics";
 
 const edit = (path: (string | number)[], to: unknown): SpecEdit => ({
   kind: "app",
@@ -86,4 +90,79 @@ test("drift's paths split into the spec's segments", () => {
     "arguments",
     "tapLifetimeMinutes",
   ]);
+});
+
+describe("which differences are traced to a value to write", () => {
+  const CONTOSO = path.join(__dirname, "..", "..", "examples", "tenants", "contoso.yaml");
+  const loaded = loadSpec(CONTOSO);
+  const plan = (kind: DriftKind, name: string, ...differences: Difference[]) =>
+    planDriftWrite(
+      { drift: true, objects: [{ kind, name, differences }] },
+      loaded.spec!,
+      loaded.sources!,
+      CONTOSO,
+      process.cwd(),
+    );
+  const reasons = (p: ReturnType<typeof plan>) => p.notWritten.map((n) => n.reason);
+
+  test("objects on one side only are listed, never written", () => {
+    const p = plan(
+      "app",
+      "employees",
+      { path: "mappings.companyName", spec: null, live: { source: "[x]" } },
+      { path: "mappings.jobTitle", spec: { source: "[title]" }, live: null },
+    );
+    expect(p.edits).toEqual([]);
+    expect(reasons(p)).toEqual([
+      "the tenant has a mapping for companyName the spec does not; add it by hand (`inbound export` shows it in the spec's terms)",
+      "the tenant has no mapping for jobTitle; remove it from the spec by hand if that is meant",
+    ]);
+  });
+
+  test("a scope, group ids and an expression the language does not read are listed", () => {
+    const app = plan(
+      "app",
+      "employees",
+      { path: "scope.groups[0].clauses[0].targetOperand", spec: "IT", live: "HR" },
+      { path: "mappings.department.source", spec: "[x]", live: "Nope(" },
+    );
+    expect(reasons(app)[0]).toMatch(/^the scope is compared as Graph's filter clauses/);
+    expect(reasons(app)[1]).toMatch(
+      /^the live expression "Nope\(" is not one the spec's language reads/,
+    );
+    const workflow = plan("workflow", "onboard-pre-hire", {
+      path: "tasks[2].arguments.groupID",
+      spec: "5c2e8a4f-0d1b-4e6a-9f3c-2b7d8e1a0c4f",
+      live: "0e5c9a1b-0000-4000-8000-000000000001",
+    });
+    expect(reasons(workflow)).toEqual([
+      "the tenant holds group ids where the spec names groups; change the names by hand",
+    ]);
+  });
+
+  test("a task argument is written under its spec name, in its spec type", () => {
+    const p = plan(
+      "workflow",
+      "onboard-pre-hire",
+      { path: "tasks[0].arguments.tapLifetimeMinutes", spec: "4320", live: "60" },
+      { path: "tasks[0].arguments.tapIsUsableOnce", spec: "false", live: "True" },
+      { path: "executionConditions.trigger.offsetInDays", spec: -3, live: -7 },
+    );
+    expect(p.notWritten).toEqual([]);
+    expect(p.edits.map((e) => [formatPath(e.path), e.from, e.to, e.line])).toEqual([
+      [
+        "lifecycleWorkflows.onboard-pre-hire.tasks[0].generateTemporaryAccessPass.lifetimeMinutes",
+        4320,
+        60,
+        82,
+      ],
+      [
+        "lifecycleWorkflows.onboard-pre-hire.tasks[0].generateTemporaryAccessPass.usableOnce",
+        false,
+        true,
+        82,
+      ],
+      ["lifecycleWorkflows.onboard-pre-hire.trigger.offsetDays", -3, -7, 79],
+    ]);
+  });
 });
