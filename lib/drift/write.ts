@@ -93,7 +93,16 @@ function presence(d: Difference, what: string): string {
 const noSpecForm = (field: string) =>
   `${field} has no place in the spec (a deploy sets it back); change it in the tenant`;
 
-const FLOW_ACTIONS: Record<string, string> = { add: "create", update: "update", delete: "delete" };
+// Maps, not object literals: a live value such as `constructor` must find nothing.
+const FLOW_ACTIONS = new Map([
+  ["add", "create"],
+  ["update", "update"],
+  ["delete", "delete"],
+]);
+const APPLY = new Map([
+  ["objectaddonly", "onCreate"],
+  ["always", "always"],
+]);
 const SPEC_TYPES = new Map(
   Object.entries(ATTRIBUTE_TYPE_NAMES).map(([k, v]) => [v.toLowerCase(), k]),
 );
@@ -129,7 +138,7 @@ function appTarget(
           return { reason: "the tenant's mapping has no default; remove `default` by hand" };
         return { at: ["mappings", target, "default"], value: String(live) };
       case "flowType": {
-        const apply = { objectaddonly: "onCreate", always: "always" }[String(live).toLowerCase()];
+        const apply = APPLY.get(String(live).toLowerCase());
         if (!apply) return { reason: `apply ${shown(live)} has no spec form` };
         return { at: ["mappings", target, "apply"], value: apply };
       }
@@ -147,13 +156,16 @@ function appTarget(
       .split(",")
       .map((t) => t.trim())
       .filter(Boolean)
-      .map((t) => FLOW_ACTIONS[t.toLowerCase()]);
+      .map((t) => FLOW_ACTIONS.get(t.toLowerCase()));
     if (actions.length === 0 || actions.some((a) => a === undefined)) {
       return { reason: `the target object actions ${shown(live)} have no spec form` };
     }
     // In the order the spec's documentation lists them; Graph's echo is sorted by name.
-    const order = Object.values(FLOW_ACTIONS);
-    return { at: ["actions"], value: actions.sort((a, b) => order.indexOf(a) - order.indexOf(b)) };
+    const order = [...FLOW_ACTIONS.values()];
+    return {
+      at: ["actions"],
+      value: (actions as string[]).sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+    };
   }
   if (s[0] === "scope") {
     return {
@@ -301,7 +313,7 @@ function taskTarget(
   }
 }
 
-function workflowTarget(d: Difference, raw: Record<string, unknown>): Target {
+function workflowTarget(d: Difference, raw: Record<string, unknown>, all: Difference[]): Target {
   const s = pathSegments(d.path);
   const live = d.live;
   if (d.path === "displayName") return { reason: presence(d, "workflow by this display name") };
@@ -327,6 +339,14 @@ function workflowTarget(d: Difference, raw: Record<string, unknown>): Target {
     return { reason: "the trigger or scope changed kind in the tenant; change it by hand" };
   }
   if (s[0] === "tasks" && typeof s[1] === "number" && s.length > 2) {
+    // Another task in this place (the list was changed in the tenant): its values are not this
+    // spec task's.
+    const task = `tasks[${s[1]}]`;
+    if (all.some((o) => o.path === task || o.path === `${task}.taskDefinitionId`)) {
+      return {
+        reason: `the tenant has another task at ${task}; change the task list by hand`,
+      };
+    }
     return taskTarget(d, raw, s[1], s.slice(2));
   }
   if (s[0] === "tasks") {
@@ -387,7 +407,7 @@ export function planDriftWrite(
           : object.kind === "extension"
             ? extensionTarget(d, raw)
             : object.kind === "workflow"
-              ? workflowTarget(d, raw)
+              ? workflowTarget(d, raw, object.differences)
               : settingsTarget(d);
       if ("reason" in target) {
         skip(target.reason);

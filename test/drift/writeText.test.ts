@@ -166,3 +166,32 @@ describe("which differences are traced to a value to write", () => {
     ]);
   });
 });
+
+test("the values of another task in a task's place are not written into it", () => {
+  const CONTOSO = path.join(__dirname, "..", "..", "examples", "tenants", "contoso.yaml");
+  const loaded = loadSpec(CONTOSO);
+  const p = planDriftWrite(
+    {
+      drift: true,
+      objects: [
+        {
+          kind: "workflow",
+          name: "onboard-pre-hire",
+          differences: [
+            { path: "tasks[0].arguments.tapLifetimeMinutes", spec: "4320", live: null },
+            { path: "tasks[0].taskDefinitionId", spec: "1b555e50", live: "70b29d51" },
+          ],
+        },
+      ],
+    },
+    loaded.spec!,
+    loaded.sources!,
+    CONTOSO,
+    process.cwd(),
+  );
+  expect(p.edits).toEqual([]);
+  expect(p.notWritten.map((n) => n.reason)).toEqual([
+    "the tenant has another task at tasks[0]; change the task list by hand",
+    "the tenant has another task at tasks[0]; change the task list by hand",
+  ]);
+});
