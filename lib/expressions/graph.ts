@@ -282,3 +282,11 @@ export function expressionFromGraph(source: AttributeMappingSource, extensionUrn
   }
   return printExpression(shortenAttributes(parseOrThrow(text), extensionUrn));
 }
+
+/**
+ * An expression as drift compares it (canonical attribute names, sourceExpressionKey) in the
+ * spec's short form, for `drift --write`. Throws ExpressionError when the text does not parse.
+ */
+export function specExpressionText(text: string, extensionUrn?: string): string {
+  return printExpression(shortenAttributes(parseOrThrow(text), extensionUrn));
+}

@@ -10,7 +10,16 @@ import { tenantSpec, TenantSpec } from "../model/schema";
 import type { CsvSample } from "../model/checks";
 import { loadWithExtends } from "./extends";
 import { reportIssue, withoutTypoEchoes } from "./issues";
-import { Collector, SpecPath, dedupe, keyOf, locate, rawOffset, scalarOffset } from "./positions";
+import {
+  Collector,
+  Origins,
+  SpecPath,
+  dedupe,
+  keyOf,
+  locate,
+  rawOffset,
+  scalarOffset,
+} from "./positions";
 import { Edits, NO_TENANT_HINT, substituteVariables } from "./variables";
 
 export interface LoadOptions {
@@ -25,6 +34,17 @@ export interface LoadOptions {
    * and lists them as notes: a workflow reading an attribute nothing writes is still deployed).
    */
   lineageErrorsAsNotes?: boolean;
+  /** Called with each file's text as read, by its resolved path (`drift --write` edits them). */
+  onRead?: (file: string, text: string) => void;
+}
+
+/** Where the spec's values were written: what `drift --write` needs to change them in place. */
+export interface SpecSources {
+  /** The files merged along `extends`, before `${...}` substitution and the schema's defaults. */
+  value: Record<string, unknown>;
+  origins: Origins;
+  /** The strings `${...}` substitution changed, by path. */
+  edits: Edits;
 }
 
 export interface LoadResult {
@@ -32,6 +52,8 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
   /** With `lineageErrorsAsNotes`: the lineage errors the spec was returned despite. */
   lineageNotes?: Diagnostic[];
+  /** With a spec: where each of its values was written. */
+  sources?: SpecSources;
 }
 
 export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
@@ -85,12 +107,17 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadResult {
       );
       if (others.length === 0) {
         const warnings = diagnostics.filter((d) => d.severity === "warning");
-        return { spec: result.data, diagnostics: warnings, lineageNotes: lineage };
+        return {
+          spec: result.data,
+          diagnostics: warnings,
+          lineageNotes: lineage,
+          sources: { value: parsed.value, origins, edits },
+        };
       }
     }
     return { diagnostics };
   }
-  return { spec: result.data, diagnostics };
+  return { spec: result.data, diagnostics, sources: { value: parsed.value, origins, edits } };
 }
 
 /** The errors checkLineage alone reports, positioned as the full run positions them. */

@@ -60,7 +60,9 @@ export function readText(
     return undefined;
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    options.onRead?.(onDisk, text);
+    return text;
   } catch {
     const bad = firstInvalidUtf8(bytes);
     const before = bytes.subarray(0, bad).toString("utf8");
