@@ -64,6 +64,12 @@ export function standIns(resource: StandInResource): StandIn {
         return { ...(body as object), id: id(), version: 1 };
       case route === `POST ${LCW}/customTaskExtensions`:
         return { ...(body as object), id: id() };
+      case route.startsWith(`GET ${LCW}/customTaskExtensions/`):
+        // The read-back after a write (lib/lifecycle/graphApi): the extension as it was written.
+        return {
+          ...resource.inputs,
+          id: path.slice(`${LCW}/customTaskExtensions/`.length).split("?")[0],
+        };
       case method === "PUT" || method === "PATCH" || method === "DELETE":
       case /^POST \{sync\}\/jobs\/[^/]+\/start$/.test(route):
         return undefined;

@@ -92,6 +92,8 @@ export interface EmulatorOptions {
   replicationDelayGets?: number;
   /** bulkUpload throttling: at most `requests` per `windowMs` (the API's is 40 per 5 s). */
   bulkRate?: { requests: number; windowMs: number };
+  /** Drop `callbackConfiguration.authorizedApps` from extension writes (a tenant ignoring it). */
+  dropAuthorizedApps?: boolean;
 }
 
 export interface EmulatorState {
@@ -124,6 +126,7 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
     provisioning: createProvisioningState(),
     lifecycle: createLifecycleState(),
   };
+  state.lifecycle.dropsAuthorizedApps = options.dropAuthorizedApps ?? false;
   state.directory.onInstantiate = (servicePrincipalId, templateId) =>
     addServicePrincipal(state.provisioning, servicePrincipalId, {
       templateIds: [templateId],

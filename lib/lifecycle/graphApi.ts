@@ -316,12 +316,72 @@ export async function deleteWorkflow(client: GraphLike, id: string, purge: boole
 
 const EXTENSION_SERVER_FIELDS = ["id", "createdDateTime", "lastModifiedDateTime", "@odata.context"];
 
+/**
+ * `callbackConfiguration.authorizedApps` is a navigation property
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-customtaskextensioncallbackconfiguration),
+ * which a read lists only when expanded; the Get page supports `$expand`
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-customtaskextension-get).
+ */
+const EXPAND_AUTHORIZED_APPS = "$expand=callbackConfiguration/authorizedApps";
+
+const extensionPath = (id: string) => `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`;
+
+/**
+ * The ids a read lists in `authorizedApps`, lowercased. An expanded entry is an application
+ * object, whose `id` is its object id and `appId` its client id; the body names an app by either
+ * (the callback configuration page: "unique identifiers or appIds"), so both are kept.
+ */
+function authorizedAppIds(callback: unknown): string[] {
+  const apps = (callback as Json | undefined)?.authorizedApps;
+  if (!Array.isArray(apps)) return [];
+  return apps.flatMap((app) =>
+    ["id", "appId"]
+      .map((k) => (app as Json | null)?.[k])
+      .filter((v): v is string => typeof v === "string")
+      .map((v) => v.toLowerCase()),
+  );
+}
+
+/**
+ * Microsoft documents no request body carrying `authorizedApps`, so a tenant could take the
+ * write and keep none of it, and the Logic App's identity could then not resume the task: every
+ * run would wait out the callback timeout and fail. After each write the extension is read back,
+ * and an app sent but not listed fails the deployment.
+ */
+async function confirmAuthorizedApps(
+  client: GraphLike,
+  id: string,
+  body: CustomTaskExtensionBody,
+  after: "create" | "update",
+): Promise<void> {
+  const wanted = (body.callbackConfiguration?.authorizedApps ?? []).map((a) => a.id);
+  if (wanted.length === 0) return;
+  const found = await call(client, "GET", `${extensionPath(id)}?${EXPAND_AUTHORIZED_APPS}`);
+  const listed = authorizedAppIds(found.callbackConfiguration);
+  const missing = wanted.filter((app) => !listed.includes(app.toLowerCase()));
+  if (missing.length === 0) return;
+  const outcome =
+    after === "create"
+      ? "it was deleted again, so that no extension its Logic App cannot resume is left behind"
+      : "it keeps what Graph holds";
+  throw new Error(
+    `custom task extension ${JSON.stringify(body.displayName)} (${id}): Graph did not keep callbackConfiguration.authorizedApps after the ${after}: sent ${missing.join(", ")} (the Logic App's managed identity), read back ${listed.length > 0 ? listed.join(", ") : "none"}; without it the Logic App cannot resume its tasks, which would fail at their callback timeout; ${outcome}`,
+  );
+}
+
 export async function createCustomTaskExtension(
   client: GraphLike,
   body: CustomTaskExtensionBody,
 ): Promise<string> {
   const created = await call(client, "POST", `${LCW_PATH}/customTaskExtensions`, body);
-  return String(created.id);
+  const id = String(created.id);
+  try {
+    await confirmAuthorizedApps(client, id, body, "create");
+  } catch (e) {
+    await deleteCustomTaskExtension(client, id);
+    throw e;
+  }
+  return id;
 }
 
 /** The extension as it is, limited to the properties the body sets; undefined when gone. */
@@ -331,11 +391,7 @@ export async function readCustomTaskExtension(
   desired: CustomTaskExtensionBody,
 ): Promise<CustomTaskExtensionBody | undefined> {
   try {
-    const found = await call(
-      client,
-      "GET",
-      `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`,
-    );
+    const found = await call(client, "GET", `${extensionPath(id)}?${EXPAND_AUTHORIZED_APPS}`);
     const body: Json = {};
     for (const [key, value] of Object.entries(found)) {
       if (EXTENSION_SERVER_FIELDS.includes(key) || value === null) continue;
@@ -348,18 +404,37 @@ export async function readCustomTaskExtension(
     if (endpoint && endpoint.url == null && wanted !== undefined) {
       body.endpointConfiguration = { ...endpoint, url: wanted };
     }
-    // authorizedApps is typed as a collection of application objects, which a read need not
-    // expand: a read without it is not drift, one that lists other apps is.
     const callback = body.callbackConfiguration as Json | undefined;
-    const apps = desired.callbackConfiguration?.authorizedApps;
-    if (callback && callback.authorizedApps == null && apps !== undefined) {
-      body.callbackConfiguration = { ...callback, authorizedApps: apps };
-    }
+    if (callback) body.callbackConfiguration = liveCallback(callback, desired);
     return body as CustomTaskExtensionBody;
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
   }
+}
+
+/**
+ * The read's callback configuration in the body's shape: each expanded application object as the
+ * `{ "@odata.type", id }` entry the body sends, under the id the body uses when either of the
+ * object's ids matches it. No `authorizedApps` read back is none, which is drift when the body
+ * sets some.
+ */
+function liveCallback(callback: Json, desired: CustomTaskExtensionBody): Json {
+  const { authorizedApps: apps, ...rest } = callback;
+  if (!Array.isArray(apps) || apps.length === 0) {
+    return desired.callbackConfiguration?.authorizedApps ? { ...rest, authorizedApps: [] } : rest;
+  }
+  const sent = desired.callbackConfiguration?.authorizedApps ?? [];
+  const entries = apps.map((app) => {
+    const ids = authorizedAppIds({ authorizedApps: [app] });
+    const match = sent.find((s) => ids.includes(s.id.toLowerCase()));
+    const entry = app as Json;
+    return {
+      "@odata.type": "#microsoft.graph.application",
+      id: match?.id ?? String(entry.appId ?? entry.id),
+    };
+  });
+  return { ...rest, authorizedApps: entries };
 }
 
 export async function updateCustomTaskExtension(
@@ -369,12 +444,13 @@ export async function updateCustomTaskExtension(
 ): Promise<void> {
   // PATCH can change every property of an extension
   // (https://learn.microsoft.com/en-us/graph/api/identitygovernance-customtaskextension-update).
-  await call(client, "PATCH", `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`, body);
+  await call(client, "PATCH", extensionPath(id), body);
+  await confirmAuthorizedApps(client, id, body, "update");
 }
 
 export async function deleteCustomTaskExtension(client: GraphLike, id: string): Promise<void> {
   try {
-    await call(client, "DELETE", `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`);
+    await call(client, "DELETE", extensionPath(id));
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }

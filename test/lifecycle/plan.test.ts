@@ -96,11 +96,13 @@ const sent = (key: string) =>
 test("the lifecycle requests, in the order Pulumi creates the resources", () => {
   const requests = lifecycle().map((r) => `${r.resource}: ${r.method} ${r.path}`);
   // The settings and the extension depend on nothing of each other: either may register first.
-  expect(requests.slice(0, 2).sort()).toEqual([
+  expect(requests.slice(0, 3).sort()).toEqual([
+    // The read-back that confirms the authorized app.
+    `fabrikam-lifecycle-extension-hybrid-object: GET ${LCW}/customTaskExtensions/${encodeURIComponent(EXTENSION_ID)}?$expand=callbackConfiguration/authorizedApps`,
     `fabrikam-lifecycle-extension-hybrid-object: POST ${LCW}/customTaskExtensions`,
     `fabrikam-lifecycle-settings: PATCH ${LCW}/settings`,
   ]);
-  expect(requests.slice(2)).toEqual([
+  expect(requests.slice(3)).toEqual([
     // move and pre-hire (Update user attributes) have a task whose id is looked up by name.
     `fabrikam-lifecycle-workflow-move: GET ${LCW}/taskDefinitions`,
     `fabrikam-lifecycle-workflow-move: POST ${LCW}/workflows`,

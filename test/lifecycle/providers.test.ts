@@ -440,22 +440,94 @@ customTaskExtensions:
     });
   });
 
-  test("a read that does not expand authorizedApps is not drift; another app is", async () => {
+  test("a read without the authorized app is drift, as is another app; the read expands them", async () => {
     const news = { ...body, graphBaseUrl: emulator.url };
     const { id, outs } = await extensions.create(news);
+    forget();
+    expect((await extensions.read(id, outs)).props).toEqual(outs);
+    // A navigation property: listed only when expanded.
+    const read = emulator.requests.at(-1)!;
+    expect(read.path).toBe(
+      `/v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`,
+    );
+    expect(decodeURIComponent(read.query)).toBe("?$expand=callbackConfiguration/authorizedApps");
     const stored = state.customTaskExtensions.get(id)!;
     const { authorizedApps: _apps, ...withoutApps } = stored.callbackConfiguration as Record<
       string,
       unknown
     >;
     stored.callbackConfiguration = withoutApps;
-    expect((await extensions.read(id, outs)).props).toEqual(outs);
+    const none = (await extensions.read(id, outs)).props!;
+    expect((none.callbackConfiguration as Record<string, unknown>).authorizedApps).toEqual([]);
+    expect(await extensions.diff(id, none, news)).toEqual({ changes: true, replaces: [] });
     stored.callbackConfiguration = {
       ...withoutApps,
       authorizedApps: [{ "@odata.type": "#microsoft.graph.application", id: "someone-else" }],
     };
     const drifted = (await extensions.read(id, outs)).props;
     expect(await extensions.diff(id, drifted, news)).toEqual({ changes: true, replaces: [] });
+  });
+
+  test("an expanded application object matches the app the body names by its appId", async () => {
+    const news = { ...body, graphBaseUrl: emulator.url };
+    const { id, outs } = await extensions.create(news);
+    // What an expansion returns: the application object, its own object id and its appId.
+    (
+      state.customTaskExtensions.get(id)!.callbackConfiguration as Record<string, unknown>
+    ).authorizedApps = [
+      {
+        "@odata.type": "#microsoft.graph.application",
+        id: "0c0f3c5e-aaaa-4b4b-8c8c-000000000001",
+        appId: "4D8D0B4E-1D1F-4C5B-9B55-6B1F0E0C2A11",
+        displayName: "la-hybrid",
+      },
+    ];
+    const live = (await extensions.read(id, outs)).props!;
+    expect(await extensions.diff(id, live, news)).toEqual({ changes: false, replaces: [] });
+  });
+
+  describe("a tenant that keeps no authorizedApps from the body", () => {
+    beforeEach(() => {
+      state.dropsAuthorizedApps = true;
+    });
+
+    test("create fails naming callbackConfiguration.authorizedApps and leaves no extension", async () => {
+      await expect(extensions.create({ ...body, graphBaseUrl: emulator.url })).rejects.toThrow(
+        /^custom task extension "Hybrid" \([0-9a-f-]+\): Graph did not keep callbackConfiguration\.authorizedApps after the create: sent 4d8d0b4e-1d1f-4c5b-9b55-6b1f0e0c2a11 \(the Logic App's managed identity\), read back none; .*it was deleted again/,
+      );
+      expect(calls().map((c) => c.replace(/[0-9a-f-]{36}/, "{id}"))).toEqual([
+        "POST /identityGovernance/lifecycleWorkflows/customTaskExtensions",
+        "GET /identityGovernance/lifecycleWorkflows/customTaskExtensions/{id}",
+        "DELETE /identityGovernance/lifecycleWorkflows/customTaskExtensions/{id}",
+      ]);
+      expect(state.customTaskExtensions.size).toBe(0);
+    });
+
+    test("update fails naming the field; the extension stays", async () => {
+      state.dropsAuthorizedApps = false;
+      const news = { ...body, graphBaseUrl: emulator.url };
+      const { id, outs } = await extensions.create(news);
+      state.dropsAuthorizedApps = true;
+      const longer = {
+        ...news,
+        callbackConfiguration: { ...news.callbackConfiguration, timeoutDuration: "PT2H" },
+      };
+      await expect(extensions.update(id, outs, longer)).rejects.toThrow(
+        /Graph did not keep callbackConfiguration\.authorizedApps after the update: sent 4d8d0b4e-1d1f-4c5b-9b55-6b1f0e0c2a11 .*read back none; .*it keeps what Graph holds$/,
+      );
+      expect(state.customTaskExtensions.has(id)).toBe(true);
+    });
+
+    test("an extension with no app to authorize is not read back", async () => {
+      const { authorizedApps: _apps, ...callback } = body.callbackConfiguration;
+      const { id } = await extensions.create({
+        ...body,
+        callbackConfiguration: callback,
+        graphBaseUrl: emulator.url,
+      });
+      expect(calls()).toEqual(["POST /identityGovernance/lifecycleWorkflows/customTaskExtensions"]);
+      expect(state.customTaskExtensions.has(id)).toBe(true);
+    });
   });
 
   test("the emulator refuses authorizedApps that are not applications, as Graph's types do", async () => {
@@ -472,6 +544,8 @@ customTaskExtensions:
     const { id, outs } = await extensions.create(news);
     expect(sent().map((r) => [r.method, r.path, r.body])).toEqual([
       ["POST", "/identityGovernance/lifecycleWorkflows/customTaskExtensions", body],
+      // The read-back that confirms the authorized app (emulator.requests show the $expand).
+      ["GET", `/identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`, undefined],
     ]);
     expect(outs).toEqual({ ...news, extensionId: id });
     expect((await extensions.read(id, outs)).props).toEqual(outs);
@@ -487,6 +561,7 @@ customTaskExtensions:
     await extensions.update(id, drifted, news);
     expect(calls()).toEqual([
       `PATCH /identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`,
+      `GET /identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`,
     ]);
     expect(state.customTaskExtensions.get(id)!.callbackConfiguration).toEqual(
       body.callbackConfiguration,
