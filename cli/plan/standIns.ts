@@ -52,10 +52,12 @@ export function standIns(resource: StandInResource): StandIn {
         };
       }
       case route === `GET ${LCW}/taskDefinitions`:
+        // The catalog's ids and categories; a task looked up by name keeps its placeholder.
         return {
           value: TASKS.map((t) => ({
-            id: taskDefinitionPlaceholder(t.displayName),
+            id: t.taskDefinitionId ?? taskDefinitionPlaceholder(t.displayName),
             displayName: t.displayName,
+            category: t.categories.join(","),
           })),
         };
       case route === `GET ${LCW}/settings`:

@@ -37,10 +37,14 @@ export function isNotFound(error: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// task definitions whose ids are looked up by display name
+// task definitions: ids looked up by display name, categories checked against the tenant
+
+const readTaskDefinitions = async (client: GraphLike): Promise<Json[]> =>
+  (await call<{ value: Json[] }>(client, "GET", `${LCW_PATH}/taskDefinitions`)).value;
 
 /**
- * Placeholder → id for every `<taskDefinition:Name>` in the body, from `GET /taskDefinitions`.
+ * Placeholder → id for every `<taskDefinition:Name>` in the body, from `GET /taskDefinitions`
+ * (read here when `definitions` are not given).
  * Names compare case-insensitively and with or without the " (Preview)" Microsoft appends to
  * tasks in preview (the Update user attributes how-to names its task "Update user attributes
  * (Preview)"), so a task keeps resolving when it enters or leaves preview.
@@ -48,12 +52,13 @@ export function isNotFound(error: unknown): boolean {
 export async function resolveTaskDefinitionIds(
   client: GraphLike,
   body: WorkflowBody,
+  definitions?: Json[],
 ): Promise<Record<string, string>> {
   const wanted = body.tasks
     .map((t) => t.taskDefinitionId)
     .filter((id) => placeholderDisplayName(id) !== undefined);
   if (wanted.length === 0) return {};
-  const { value } = await call<{ value: Json[] }>(client, "GET", `${LCW_PATH}/taskDefinitions`);
+  const value = definitions ?? (await readTaskDefinitions(client));
   const ids: Record<string, string> = {};
   for (const placeholder of wanted) {
     const name = placeholderDisplayName(placeholder)!;
@@ -64,6 +69,43 @@ export async function resolveTaskDefinitionIds(
       );
     }
     ids[placeholder] = String(hit.id);
+  }
+  return ids;
+}
+
+/**
+ * The ids for a write (create, new version, adoption): resolved as above, and every task's
+ * category checked against the tenant's own task definition. Microsoft's pages have disagreed on
+ * which categories a task allows (the task table and the API's example answer differ for several
+ * tasks), so the tenant's `category` decides
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-taskdefinition: "the
+ * category of the HR function that the tasks created using this definition can be used with", a
+ * flagged enumeration such as "joiner,leaver"; mover shows only with the Prefer header every call
+ * here sends). The offline check (lib/lifecycle/checks.ts) follows Microsoft's task table.
+ */
+export async function checkedTaskDefinitionIds(
+  client: GraphLike,
+  body: WorkflowBody,
+): Promise<Record<string, string>> {
+  const definitions = await readTaskDefinitions(client);
+  const ids = await resolveTaskDefinitionIds(client, body, definitions);
+  const category = String(body.category).toLowerCase();
+  const refused = substitute(body, ids).tasks.flatMap((task, index) => {
+    const definition = definitions.find(
+      (d) => String(d.id).toLowerCase() === task.taskDefinitionId.toLowerCase(),
+    );
+    // An id the tenant does not list is Graph's to refuse, with its own message.
+    if (!definition || typeof definition.category !== "string") return [];
+    const allowed = definition.category.split(",").map((c) => c.trim().toLowerCase());
+    if (allowed.includes(category)) return [];
+    return [
+      `task ${JSON.stringify(task.displayName)} (tasks[${index}], ${JSON.stringify(String(definition.displayName))}) is for ${definition.category} workflows in this tenant`,
+    ];
+  });
+  if (refused.length > 0) {
+    throw new Error(
+      `workflow ${JSON.stringify(body.displayName)} (${body.category}): ${refused.join("; ")}; remove the task or move it to a workflow of its category`,
+    );
   }
   return ids;
 }
@@ -92,7 +134,7 @@ export async function createWorkflow(
   client: GraphLike,
   body: WorkflowBody,
 ): Promise<WorkflowState> {
-  const taskDefinitionIds = await resolveTaskDefinitionIds(client, body);
+  const taskDefinitionIds = await checkedTaskDefinitionIds(client, body);
   const started = Date.now();
   let created: Json;
   try {
@@ -150,7 +192,7 @@ export async function adoptWorkflow(
   id: string,
   body: WorkflowBody,
 ): Promise<WorkflowState> {
-  const taskDefinitionIds = await resolveTaskDefinitionIds(client, body);
+  const taskDefinitionIds = await checkedTaskDefinitionIds(client, body);
   const live = await readWorkflow(client, id, body, taskDefinitionIds);
   if (!live) {
     throw new Error(
@@ -276,7 +318,7 @@ export async function updateWorkflow(
   const changes = workflowChanges(olds, news);
   const path = `${LCW_PATH}/workflows/${encodeURIComponent(id)}`;
   if (Object.keys(changes.versioned).length > 0) {
-    const taskDefinitionIds = await resolveTaskDefinitionIds(client, news);
+    const taskDefinitionIds = await checkedTaskDefinitionIds(client, news);
     const created = await call(client, "POST", `${path}/createNewVersion`, {
       workflow: substitute(news, taskDefinitionIds),
     });

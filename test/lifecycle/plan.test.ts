@@ -103,9 +103,11 @@ test("the lifecycle requests, in the order Pulumi creates the resources", () => 
     `fabrikam-lifecycle-settings: PATCH ${LCW}/settings`,
   ]);
   expect(requests.slice(3)).toEqual([
-    // move and pre-hire (Update user attributes) have a task whose id is looked up by name.
+    // Each create reads the tenant's task definitions: to check the tasks' categories, and for
+    // move and pre-hire (Update user attributes) to look a task's id up by name.
     `fabrikam-lifecycle-workflow-move: GET ${LCW}/taskDefinitions`,
     `fabrikam-lifecycle-workflow-move: POST ${LCW}/workflows`,
+    `fabrikam-lifecycle-workflow-leave: GET ${LCW}/taskDefinitions`,
     `fabrikam-lifecycle-workflow-leave: POST ${LCW}/workflows`,
     `fabrikam-lifecycle-workflow-pre-hire: GET ${LCW}/taskDefinitions`,
     `fabrikam-lifecycle-workflow-pre-hire: POST ${LCW}/workflows`,
