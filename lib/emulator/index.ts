@@ -59,7 +59,7 @@ export interface Fault {
   method?: string;
   path?: RegExp;
   /** The error to answer with; without one (and with `delayMs`) the request is served normally. */
-  status?: 429 | 500 | 503 | 404 | 403;
+  status?: 429 | 500 | 503 | 400 | 404 | 403;
   times: number;
   retryAfterSeconds?: number;
   /** Destroy the socket instead of answering (a dropped connection). */
@@ -229,7 +229,9 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
               ? "Request_ResourceNotFound"
               : fault.status === 403
                 ? "Authorization_RequestDenied"
-                : "ServiceUnavailable",
+                : fault.status === 400
+                  ? "BadRequest"
+                  : "ServiceUnavailable",
           fault.status === 403
             ? "Insufficient privileges to complete the operation."
             : "injected fault",

@@ -369,6 +369,20 @@ const EXPAND_AUTHORIZED_APPS = "$expand=callbackConfiguration/authorizedApps";
 const extensionPath = (id: string) => `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`;
 
 /**
+ * The extension with its authorized apps expanded. How the expansion is spelled for a navigation
+ * property inside a complex property is not shown on the Get page, so a tenant that refuses it
+ * (400) is read without it: its answer then lists none, and the caller says so.
+ */
+async function readExtension(client: GraphLike, id: string): Promise<Json> {
+  try {
+    return await call(client, "GET", `${extensionPath(id)}?${EXPAND_AUTHORIZED_APPS}`);
+  } catch (e) {
+    if ((e as { status?: number }).status !== 400) throw e;
+    return call(client, "GET", extensionPath(id));
+  }
+}
+
+/**
  * The ids a read lists in `authorizedApps`, lowercased. An expanded entry is an application
  * object, whose `id` is its object id and `appId` its client id; the body names an app by either
  * (the callback configuration page: "unique identifiers or appIds"), so both are kept.
@@ -398,7 +412,7 @@ async function confirmAuthorizedApps(
 ): Promise<void> {
   const wanted = (body.callbackConfiguration?.authorizedApps ?? []).map((a) => a.id);
   if (wanted.length === 0) return;
-  const found = await call(client, "GET", `${extensionPath(id)}?${EXPAND_AUTHORIZED_APPS}`);
+  const found = await readExtension(client, id);
   const listed = authorizedAppIds(found.callbackConfiguration);
   const missing = wanted.filter((app) => !listed.includes(app.toLowerCase()));
   if (missing.length === 0) return;
@@ -433,7 +447,7 @@ export async function readCustomTaskExtension(
   desired: CustomTaskExtensionBody,
 ): Promise<CustomTaskExtensionBody | undefined> {
   try {
-    const found = await call(client, "GET", `${extensionPath(id)}?${EXPAND_AUTHORIZED_APPS}`);
+    const found = await readExtension(client, id);
     const body: Json = {};
     for (const [key, value] of Object.entries(found)) {
       if (EXTENSION_SERVER_FIELDS.includes(key) || value === null) continue;

@@ -539,6 +539,26 @@ customTaskExtensions:
     expect(await extensions.diff(id, live, news)).toEqual({ changes: false, replaces: [] });
   });
 
+  test("a tenant that refuses the $expand is read without it, and the missing app still fails the create", async () => {
+    emulator.faults.add({
+      method: "GET",
+      path: /\/customTaskExtensions\/[^/]+$/,
+      status: 400,
+      times: 1,
+    });
+    await expect(extensions.create({ ...body, graphBaseUrl: emulator.url })).rejects.toThrow(
+      /Graph did not keep callbackConfiguration\.authorizedApps after the create: .*read back none/,
+    );
+    expect(
+      emulator.requests.map((r) => `${r.method} ${r.status} ${decodeURIComponent(r.query)}`),
+    ).toEqual([
+      "POST 201 ",
+      "GET 400 ?$expand=callbackConfiguration/authorizedApps",
+      "GET 200 ",
+      "DELETE 204 ",
+    ]);
+  });
+
   describe("a tenant that keeps no authorizedApps from the body", () => {
     beforeEach(() => {
       state.dropsAuthorizedApps = true;
