@@ -6,6 +6,8 @@ import { CliIo, EXIT, paint } from "../io";
 import { loadSpec } from "../../lib/loader/load";
 import { formatDiagnostic } from "../../lib/model/diagnostics";
 import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
+import type { EmulatedOrganization } from "../../lib/emulator/routes/directory";
+import type { TenantSpec } from "../../lib/model/schema";
 import { GraphRequestError } from "../../lib/graph/errors";
 import type { Deployment } from "../sandbox/deploy";
 import { SANDBOX_DIR } from "../sandboxToken";
@@ -95,7 +97,11 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
   const token = sandboxToken(spec.tenant.id);
   let emulator: GraphEmulator;
   try {
-    emulator = await startGraphEmulator({ port: options.port, token });
+    emulator = await startGraphEmulator({
+      port: options.port,
+      token,
+      organization: sandboxOrganization(spec),
+    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
@@ -216,6 +222,14 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
   fs.rmSync(home, { recursive: true, force: true });
   if (!options.json) io.err(`${signal}: the sandbox is stopped; what it held is gone\n`);
   return EXIT.ok;
+}
+
+/**
+ * The organization the sandbox's emulator answers `GET /organization` with: the spec's tenant, so
+ * that what reads it (`inbound export`'s tenant name and domain) names the spec's tenant.
+ */
+export function sandboxOrganization(spec: Pick<TenantSpec, "tenant">): EmulatedOrganization {
+  return { id: spec.tenant.id, displayName: spec.tenant.name, domain: spec.tenant.domain };
 }
 
 /**

@@ -52,10 +52,12 @@ export function standIns(resource: StandInResource): StandIn {
         };
       }
       case route === `GET ${LCW}/taskDefinitions`:
+        // The catalog's ids and categories; a task looked up by name keeps its placeholder.
         return {
           value: TASKS.map((t) => ({
-            id: taskDefinitionPlaceholder(t.displayName),
+            id: t.taskDefinitionId ?? taskDefinitionPlaceholder(t.displayName),
             displayName: t.displayName,
+            category: t.categories.join(","),
           })),
         };
       case route === `GET ${LCW}/settings`:
@@ -64,6 +66,12 @@ export function standIns(resource: StandInResource): StandIn {
         return { ...(body as object), id: id(), version: 1 };
       case route === `POST ${LCW}/customTaskExtensions`:
         return { ...(body as object), id: id() };
+      case route.startsWith(`GET ${LCW}/customTaskExtensions/`):
+        // The read-back after a write (lib/lifecycle/graphApi): the extension as it was written.
+        return {
+          ...resource.inputs,
+          id: path.slice(`${LCW}/customTaskExtensions/`.length).split("?")[0],
+        };
       case method === "PUT" || method === "PATCH" || method === "DELETE":
       case /^POST \{sync\}\/jobs\/[^/]+\/start$/.test(route):
         return undefined;

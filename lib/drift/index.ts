@@ -43,7 +43,13 @@ import {
   resolveTaskDefinitionIds,
   type WorkflowQuarantine,
 } from "../lifecycle/graphApi";
-import { findExtensionId, findGroupId, findSpecApp, findWorkflowId } from "../tenant";
+import {
+  findExtensionId,
+  findGroupId,
+  findLogicAppIdentityAppId,
+  findSpecApp,
+  findWorkflowId,
+} from "../tenant";
 
 type GraphLike = Pick<GraphClient, "request" | "getAllPages">;
 
@@ -88,12 +94,13 @@ export class DriftReadError extends Error {
 
 /**
  * What the spec cannot say, so drift does not compare it: the AD domain/OU secret keys are stack
- * configuration (inbound:activeDirectorySecretKeys), and an extension's trigger URL and the
- * Logic App identity allowed to resume come from Azure, which drift does not read.
+ * configuration (inbound:activeDirectorySecretKeys), and an extension's trigger URL carries a
+ * signature only Azure knows, which drift does not read. (The app allowed to resume is compared:
+ * the Logic App's managed identity is found in Graph.)
  */
 export const NOT_COMPARED = [
   "the AD domain and OU secrets of an activeDirectory app (their keys are stack configuration)",
-  "a custom task extension's trigger URL and authorized app (they come from the Logic App in Azure)",
+  "a custom task extension's trigger URL (it comes from the Logic App in Azure)",
 ];
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -305,24 +312,19 @@ export async function workflowDrift(
 }
 
 /**
- * The live extension's trigger URL and authorized apps carried into the desired body: the spec
- * cannot know them (NOT_COMPARED), so they are not drift.
+ * The live extension's trigger URL carried into the desired body: the spec cannot know it
+ * (it holds the trigger's SAS signature), so it is not drift.
  */
-function withAzureValues(
+function withTriggerUrl(
   desired: CustomTaskExtensionBody,
   live: CustomTaskExtensionBody,
 ): CustomTaskExtensionBody {
   const url = live.endpointConfiguration?.url;
-  const apps = live.callbackConfiguration?.authorizedApps;
   return {
     ...desired,
     endpointConfiguration: {
       ...desired.endpointConfiguration,
       ...(url != null ? { url } : {}),
-    },
-    callbackConfiguration: {
-      ...desired.callbackConfiguration,
-      ...(apps != null ? { authorizedApps: apps } : {}),
     },
   };
 }
@@ -339,18 +341,24 @@ export async function extensionDrift(
       `customTaskExtensions.${key}: the Logic App needs \`azure: { subscriptionId, resourceGroup, location }\` in the spec`,
     );
   }
-  const body = compileCustomTaskExtension(extension, {
+  const location = {
     subscriptionId: spec.azure.subscriptionId,
     resourceGroupName: extension.logicApp.resourceGroup ?? spec.azure.resourceGroup,
-  });
+  };
   if (!ids.extensions.has(key)) {
     ids.extensions.set(key, await findExtensionId(client, extension.displayName));
   }
   const id = ids.extensions.get(key);
   if (!id) return missing(extension.displayName);
+  // The app the deployment authorizes to resume: the Logic App's managed identity, by its appId.
+  // Without it in the tenant (the Logic App gone), the placeholder makes any listed app drift.
+  const resumedBy =
+    (await findLogicAppIdentityAppId(client, { ...location, name: extension.logicApp.name })) ??
+    `<managed identity of the Logic App ${extension.logicApp.name}: not found>`;
+  const body = compileCustomTaskExtension(extension, { ...location, resumedBy });
   const live = await readCustomTaskExtension(client, id, body);
   if (!live) return missing(extension.displayName);
-  const desired = withAzureValues(body, live);
+  const desired = withTriggerUrl(body, live);
   return changedExtensionKeys(live, desired).flatMap((k) =>
     leafDifferences(
       k,

@@ -17,7 +17,12 @@ import {
   handleProvisioning,
   ProvisioningState,
 } from "./routes/provisioning";
-import { createDirectoryState, DirectoryState, handleDirectory } from "./routes/directory";
+import {
+  createDirectoryState,
+  DirectoryState,
+  handleDirectory,
+  type EmulatedOrganization,
+} from "./routes/directory";
 import { processBulkRequest } from "./processing";
 import { paged } from "./paging";
 
@@ -92,6 +97,10 @@ export interface EmulatorOptions {
   replicationDelayGets?: number;
   /** bulkUpload throttling: at most `requests` per `windowMs` (the API's is 40 per 5 s). */
   bulkRate?: { requests: number; windowMs: number };
+  /** The tenant `GET /organization` describes; Contoso (contoso.com) by default. */
+  organization?: EmulatedOrganization;
+  /** Drop `callbackConfiguration.authorizedApps` from extension writes (a tenant ignoring it). */
+  dropAuthorizedApps?: boolean;
 }
 
 export interface EmulatorState {
@@ -120,10 +129,11 @@ const SCHEMA_KEYS = new Set([
 export async function startGraphEmulator(options: EmulatorOptions = {}): Promise<GraphEmulator> {
   const token = options.token ?? `emulator-${randomUUID()}`;
   const state: EmulatorState = {
-    directory: createDirectoryState(),
+    directory: createDirectoryState(options.organization),
     provisioning: createProvisioningState(),
     lifecycle: createLifecycleState(),
   };
+  state.lifecycle.dropsAuthorizedApps = options.dropAuthorizedApps ?? false;
   state.directory.onInstantiate = (servicePrincipalId, templateId) =>
     addServicePrincipal(state.provisioning, servicePrincipalId, {
       templateIds: [templateId],

@@ -792,7 +792,8 @@ export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportR
   const ids: FoundIds = { apps: {}, workflows: {} };
   const spec: Json = {};
   const domain = live.domain;
-  const name = keyFor((domain ?? "").split(".")[0], new Set(), "tenant")
+  // The tenant is named by its organization; by its domain's first label when that is unread.
+  const name = keyFor(live.organization ?? (domain ?? "").split(".")[0], new Set(), "tenant")
     .slice(0, 32)
     .replace(/-+$/, "");
   spec.tenant = {

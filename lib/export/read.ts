@@ -54,6 +54,8 @@ export interface LiveTenant {
   tenantId: string;
   /** The tenant's default verified domain, when /organization could be read. */
   domain?: string;
+  /** The organization's display name, when /organization could be read. */
+  organization?: string;
   apps: LiveApp[];
   /**
    * Service principals without a job from an API-driven template: asked for with --app (an
@@ -199,9 +201,11 @@ export async function readTenant(client: GraphLike, options: ReadOptions): Promi
   const organization = await get<{ value?: Json[] }>(
     client,
     failures,
-    "the tenant's default domain (tenant.domain)",
-    "/organization?$select=verifiedDomains",
+    "the tenant's organization (tenant.name and tenant.domain)",
+    "/organization?$select=displayName,verifiedDomains",
   );
+  const displayName = organization?.value?.[0]?.displayName;
+  if (typeof displayName === "string" && displayName.trim()) live.organization = displayName;
   const domains = (organization?.value?.[0]?.verifiedDomains ?? []) as Json[];
   const domain = domains.find((d) => d.isDefault) ?? domains[0];
   if (domain?.name) live.domain = String(domain.name);

@@ -233,9 +233,13 @@ export const checkUniqueNames: CheckFn = ({ spec, report }) => {
  * Update user attributes' documented limits
  * (https://learn.microsoft.com/en-us/entra/id-governance/how-to-lifecycle-workflow-update-user-attributes):
  * `attributeUpdates` is a JSON list of `{ attribute, value }`, "Up to 10 attributes",
- * `employeeLeaveDateTime` is not supported, and "Synced users are not supported", so a spec whose
- * users come from on-premises AD (a `target: activeDirectory` app) is warned.
+ * `employeeLeaveDateTime` and custom security attributes are not supported, and "Synced users are
+ * not supported", so a spec whose users come from on-premises AD (a `target: activeDirectory`
+ * app) is warned, unless the workflow's scope already keeps to cloud-only users.
  */
+/** A scope clause that keeps a workflow to cloud-only users. */
+const CLOUD_ONLY = /onPremisesSyncEnabled\s+(ne\s+true|eq\s+false)/i;
+
 export const checkUpdateUserAttributes: CheckFn = ({ spec, report, warn }) => {
   const synced = Object.entries(spec.provisioning)
     .filter(([, app]) => app.target === "activeDirectory")
@@ -247,7 +251,7 @@ export const checkUpdateUserAttributes: CheckFn = ({ spec, report, warn }) => {
       const item: SpecPath = ["lifecycleWorkflows", key, "tasks", index];
       const at: SpecPath = typeof raw === "string" ? item : [...item, entry.name];
       const value = entry.options.attributeUpdates;
-      if (synced.length > 0) {
+      if (synced.length > 0 && !CLOUD_ONLY.test(workflow.scope ?? "")) {
         warn(
           at,
           `Update user attributes skips users synced from on-premises AD (Microsoft: synced users are not supported), and ${synced.join(", ")} provisions such users; scope the workflow to cloud-only users, e.g. (onPremisesSyncEnabled ne true)`,
@@ -282,6 +286,12 @@ export const checkUpdateUserAttributes: CheckFn = ({ spec, report, warn }) => {
           report(
             [...at, "attributeUpdates"],
             "employeeLeaveDateTime can't be updated by this task (Microsoft documents it as not supported)",
+          );
+        }
+        if (/^customSecurityAttributes\b/i.test(update.attribute)) {
+          report(
+            [...at, "attributeUpdates"],
+            `${update.attribute}: custom security attributes can't be updated by this task (Microsoft documents them as not supported); built-in, on-premises extension and directory extension attributes can`,
           );
         }
       }

@@ -38,10 +38,14 @@ export function isNotFound(error: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// task definitions whose ids are looked up by display name
+// task definitions: ids looked up by display name, categories checked against the tenant
+
+const readTaskDefinitions = async (client: GraphLike): Promise<Json[]> =>
+  (await call<{ value: Json[] }>(client, "GET", `${LCW_PATH}/taskDefinitions`)).value;
 
 /**
- * Placeholder → id for every `<taskDefinition:Name>` in the body, from `GET /taskDefinitions`.
+ * Placeholder → id for every `<taskDefinition:Name>` in the body, from `GET /taskDefinitions`
+ * (read here when `definitions` are not given).
  * Names compare case-insensitively and with or without the " (Preview)" Microsoft appends to
  * tasks in preview (the Update user attributes how-to names its task "Update user attributes
  * (Preview)"), so a task keeps resolving when it enters or leaves preview.
@@ -49,12 +53,13 @@ export function isNotFound(error: unknown): boolean {
 export async function resolveTaskDefinitionIds(
   client: GraphLike,
   body: WorkflowBody,
+  definitions?: Json[],
 ): Promise<Record<string, string>> {
   const wanted = body.tasks
     .map((t) => t.taskDefinitionId)
     .filter((id) => placeholderDisplayName(id) !== undefined);
   if (wanted.length === 0) return {};
-  const { value } = await call<{ value: Json[] }>(client, "GET", `${LCW_PATH}/taskDefinitions`);
+  const value = definitions ?? (await readTaskDefinitions(client));
   const ids: Record<string, string> = {};
   for (const placeholder of wanted) {
     const name = placeholderDisplayName(placeholder)!;
@@ -65,6 +70,43 @@ export async function resolveTaskDefinitionIds(
       );
     }
     ids[placeholder] = String(hit.id);
+  }
+  return ids;
+}
+
+/**
+ * The ids for a write (create, new version, adoption): resolved as above, and every task's
+ * category checked against the tenant's own task definition. Microsoft's pages have disagreed on
+ * which categories a task allows (the task table and the API's example answer differ for several
+ * tasks), so the tenant's `category` decides
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-taskdefinition: "the
+ * category of the HR function that the tasks created using this definition can be used with", a
+ * flagged enumeration such as "joiner,leaver"; mover shows only with the Prefer header every call
+ * here sends). The offline check (lib/lifecycle/checks.ts) follows Microsoft's task table.
+ */
+export async function checkedTaskDefinitionIds(
+  client: GraphLike,
+  body: WorkflowBody,
+): Promise<Record<string, string>> {
+  const definitions = await readTaskDefinitions(client);
+  const ids = await resolveTaskDefinitionIds(client, body, definitions);
+  const category = String(body.category).toLowerCase();
+  const refused = substitute(body, ids).tasks.flatMap((task, index) => {
+    const definition = definitions.find(
+      (d) => String(d.id).toLowerCase() === task.taskDefinitionId.toLowerCase(),
+    );
+    // An id the tenant does not list is Graph's to refuse, with its own message.
+    if (!definition || typeof definition.category !== "string") return [];
+    const allowed = definition.category.split(",").map((c) => c.trim().toLowerCase());
+    if (allowed.includes(category)) return [];
+    return [
+      `task ${JSON.stringify(task.displayName)} (tasks[${index}], ${JSON.stringify(String(definition.displayName))}) is for ${definition.category} workflows in this tenant`,
+    ];
+  });
+  if (refused.length > 0) {
+    throw new Error(
+      `workflow ${JSON.stringify(body.displayName)} (${body.category}): ${refused.join("; ")}; remove the task or move it to a workflow of its category`,
+    );
   }
   return ids;
 }
@@ -93,7 +135,7 @@ export async function createWorkflow(
   client: GraphLike,
   body: WorkflowBody,
 ): Promise<WorkflowState> {
-  const taskDefinitionIds = await resolveTaskDefinitionIds(client, body);
+  const taskDefinitionIds = await checkedTaskDefinitionIds(client, body);
   const started = Date.now();
   let created: Json;
   try {
@@ -151,7 +193,7 @@ export async function adoptWorkflow(
   id: string,
   body: WorkflowBody,
 ): Promise<WorkflowState> {
-  const taskDefinitionIds = await resolveTaskDefinitionIds(client, body);
+  const taskDefinitionIds = await checkedTaskDefinitionIds(client, body);
   const live = await readWorkflow(client, id, body, taskDefinitionIds);
   if (!live) {
     throw new Error(
@@ -277,7 +319,7 @@ export async function updateWorkflow(
   const changes = workflowChanges(olds, news);
   const path = `${LCW_PATH}/workflows/${encodeURIComponent(id)}`;
   if (Object.keys(changes.versioned).length > 0) {
-    const taskDefinitionIds = await resolveTaskDefinitionIds(client, news);
+    const taskDefinitionIds = await checkedTaskDefinitionIds(client, news);
     const created = await call(client, "POST", `${path}/createNewVersion`, {
       workflow: substitute(news, taskDefinitionIds),
     });
@@ -317,12 +359,86 @@ export async function deleteWorkflow(client: GraphLike, id: string, purge: boole
 
 const EXTENSION_SERVER_FIELDS = ["id", "createdDateTime", "lastModifiedDateTime", "@odata.context"];
 
+/**
+ * `callbackConfiguration.authorizedApps` is a navigation property
+ * (https://learn.microsoft.com/en-us/graph/api/resources/identitygovernance-customtaskextensioncallbackconfiguration),
+ * which a read lists only when expanded; the Get page supports `$expand`
+ * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-customtaskextension-get).
+ */
+const EXPAND_AUTHORIZED_APPS = "$expand=callbackConfiguration/authorizedApps";
+
+const extensionPath = (id: string) => `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`;
+
+/**
+ * The extension with its authorized apps expanded. How the expansion is spelled for a navigation
+ * property inside a complex property is not shown on the Get page, so a tenant that refuses it
+ * (400) is read without it: its answer then lists none, and the caller says so.
+ */
+async function readExtension(client: GraphLike, id: string): Promise<Json> {
+  try {
+    return await call(client, "GET", `${extensionPath(id)}?${EXPAND_AUTHORIZED_APPS}`);
+  } catch (e) {
+    if ((e as { status?: number }).status !== 400) throw e;
+    return call(client, "GET", extensionPath(id));
+  }
+}
+
+/**
+ * The ids a read lists in `authorizedApps`, lowercased. An expanded entry is an application
+ * object, whose `id` is its object id and `appId` its client id; the body names an app by either
+ * (the callback configuration page: "unique identifiers or appIds"), so both are kept.
+ */
+function authorizedAppIds(callback: unknown): string[] {
+  const apps = (callback as Json | undefined)?.authorizedApps;
+  if (!Array.isArray(apps)) return [];
+  return apps.flatMap((app) =>
+    ["id", "appId"]
+      .map((k) => (app as Json | null)?.[k])
+      .filter((v): v is string => typeof v === "string")
+      .map((v) => v.toLowerCase()),
+  );
+}
+
+/**
+ * Microsoft documents no request body carrying `authorizedApps`, so a tenant could take the
+ * write and keep none of it, and the Logic App's identity could then not resume the task: every
+ * run would wait out the callback timeout and fail. After each write the extension is read back,
+ * and an app sent but not listed fails the deployment.
+ */
+async function confirmAuthorizedApps(
+  client: GraphLike,
+  id: string,
+  body: CustomTaskExtensionBody,
+  after: "create" | "update",
+): Promise<void> {
+  const wanted = (body.callbackConfiguration?.authorizedApps ?? []).map((a) => a.id);
+  if (wanted.length === 0) return;
+  const found = await readExtension(client, id);
+  const listed = authorizedAppIds(found.callbackConfiguration);
+  const missing = wanted.filter((app) => !listed.includes(app.toLowerCase()));
+  if (missing.length === 0) return;
+  const outcome =
+    after === "create"
+      ? "it was deleted again, so that no extension its Logic App cannot resume is left behind"
+      : "it keeps what Graph holds";
+  throw new Error(
+    `custom task extension ${JSON.stringify(body.displayName)} (${id}): Graph did not keep callbackConfiguration.authorizedApps after the ${after}: sent ${missing.join(", ")} (the Logic App's managed identity), read back ${listed.length > 0 ? listed.join(", ") : "none"}; without it the Logic App cannot resume its tasks, which would fail at their callback timeout; ${outcome}`,
+  );
+}
+
 export async function createCustomTaskExtension(
   client: GraphLike,
   body: CustomTaskExtensionBody,
 ): Promise<string> {
   const created = await call(client, "POST", `${LCW_PATH}/customTaskExtensions`, body);
-  return String(created.id);
+  const id = String(created.id);
+  try {
+    await confirmAuthorizedApps(client, id, body, "create");
+  } catch (e) {
+    await deleteCustomTaskExtension(client, id);
+    throw e;
+  }
+  return id;
 }
 
 /** The extension as it is, limited to the properties the body sets; undefined when gone. */
@@ -332,11 +448,7 @@ export async function readCustomTaskExtension(
   desired: CustomTaskExtensionBody,
 ): Promise<CustomTaskExtensionBody | undefined> {
   try {
-    const found = await call(
-      client,
-      "GET",
-      `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`,
-    );
+    const found = await readExtension(client, id);
     const body: Json = {};
     for (const [key, value] of Object.entries(found)) {
       if (EXTENSION_SERVER_FIELDS.includes(key) || value === null) continue;
@@ -349,18 +461,37 @@ export async function readCustomTaskExtension(
     if (endpoint && endpoint.url == null && wanted !== undefined) {
       body.endpointConfiguration = { ...endpoint, url: wanted };
     }
-    // authorizedApps is typed as a collection of application objects, which a read need not
-    // expand: a read without it is not drift, one that lists other apps is.
     const callback = body.callbackConfiguration as Json | undefined;
-    const apps = desired.callbackConfiguration?.authorizedApps;
-    if (callback && callback.authorizedApps == null && apps !== undefined) {
-      body.callbackConfiguration = { ...callback, authorizedApps: apps };
-    }
+    if (callback) body.callbackConfiguration = liveCallback(callback, desired);
     return body as CustomTaskExtensionBody;
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
   }
+}
+
+/**
+ * The read's callback configuration in the body's shape: each expanded application object as the
+ * `{ "@odata.type", id }` entry the body sends, under the id the body uses when either of the
+ * object's ids matches it. No `authorizedApps` read back is none, which is drift when the body
+ * sets some.
+ */
+function liveCallback(callback: Json, desired: CustomTaskExtensionBody): Json {
+  const { authorizedApps: apps, ...rest } = callback;
+  if (!Array.isArray(apps) || apps.length === 0) {
+    return desired.callbackConfiguration?.authorizedApps ? { ...rest, authorizedApps: [] } : rest;
+  }
+  const sent = desired.callbackConfiguration?.authorizedApps ?? [];
+  const entries = apps.map((app) => {
+    const ids = authorizedAppIds({ authorizedApps: [app] });
+    const match = sent.find((s) => ids.includes(s.id.toLowerCase()));
+    const entry = app as Json;
+    return {
+      "@odata.type": "#microsoft.graph.application",
+      id: match?.id ?? String(entry.appId ?? entry.id),
+    };
+  });
+  return { ...rest, authorizedApps: entries };
 }
 
 export async function updateCustomTaskExtension(
@@ -370,12 +501,13 @@ export async function updateCustomTaskExtension(
 ): Promise<void> {
   // PATCH can change every property of an extension
   // (https://learn.microsoft.com/en-us/graph/api/identitygovernance-customtaskextension-update).
-  await call(client, "PATCH", `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`, body);
+  await call(client, "PATCH", extensionPath(id), body);
+  await confirmAuthorizedApps(client, id, body, "update");
 }
 
 export async function deleteCustomTaskExtension(client: GraphLike, id: string): Promise<void> {
   try {
-    await call(client, "DELETE", `${LCW_PATH}/customTaskExtensions/${encodeURIComponent(id)}`);
+    await call(client, "DELETE", extensionPath(id));
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }

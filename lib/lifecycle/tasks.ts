@@ -3,7 +3,8 @@
  * descriptions are those of the v1.0 `GET /taskDefinitions` response
  * (https://learn.microsoft.com/en-us/graph/api/identitygovernance-lifecycleworkflowscontainer-list-taskdefinitions);
  * categories follow Microsoft's current task table where it differs from that older answer
- * (https://learn.microsoft.com/en-us/entra/id-governance/lifecycle-workflow-tasks);
+ * (https://learn.microsoft.com/en-us/entra/id-governance/lifecycle-workflow-tasks), offline;
+ * at deploy time the tenant's own taskDefinitions decide (lib/lifecycle/graphApi.ts);
  * argument names and ranges come from the task-arguments concepts page
  * (https://learn.microsoft.com/en-us/graph/identitygovernance-lifecycleworkflows-task-arguments).
  *
@@ -235,7 +236,8 @@ export const TASKS: readonly TaskDefinition[] = [
     displayName: "Remove user from selected Teams",
     description: "Remove user from membership of selected Teams",
     taskDefinitionId: "06aa7acb-01af-4824-8899-b14e5ed788d6",
-    categories: ["joiner", "leaver", "mover"],
+    // Microsoft's current task table: leavers only (the older API answer: joiner, leaver, mover).
+    categories: ["leaver"],
     arguments: [teams(true)],
   },
   {
@@ -259,7 +261,8 @@ export const TASKS: readonly TaskDefinition[] = [
     displayName: "Disable user account",
     description: "Disable user account in the directory",
     taskDefinitionId: "1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950",
-    categories: ["joiner", "leaver"],
+    // Microsoft's current task table: leavers only (the older API answer: joiner, leaver).
+    categories: ["leaver"],
     arguments: [onPremises("disableOnPremisesAccount", "disable")],
   },
   {

@@ -28,6 +28,7 @@ export { resolveJob } from "./job";
 export {
   findExtensionId,
   findGroupId,
+  findLogicAppIdentityAppId,
   findWorkflowId,
   groupPath,
   LIFECYCLE_READ,

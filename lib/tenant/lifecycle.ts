@@ -54,3 +54,30 @@ export async function findGroupId(
   );
   return groups.length === 1 ? String(groups[0].id) : undefined;
 }
+
+/**
+ * The appId (client id) of a Logic App's system-assigned managed identity: the service principal
+ * of type ManagedIdentity named as the Logic App whose `alternativeNames` hold the Logic App's
+ * resource id (servicePrincipal: "alternativeNames … identify resource group and full resource
+ * IDs for managed identities",
+ * https://learn.microsoft.com/en-us/graph/api/resources/serviceprincipal). Undefined when none.
+ */
+export async function findLogicAppIdentityAppId(
+  client: GraphLike,
+  logicApp: { subscriptionId: string; resourceGroupName: string; name: string },
+): Promise<string | undefined> {
+  const resourceId =
+    `/subscriptions/${logicApp.subscriptionId}/resourceGroups/${logicApp.resourceGroupName}` +
+    `/providers/Microsoft.Logic/workflows/${logicApp.name}`;
+  const principals = await client.getAllPages<Json>(
+    `/servicePrincipals?${filterEq("displayName", logicApp.name)}&$select=appId,servicePrincipalType,alternativeNames`,
+  );
+  // Resource ids compare case-insensitively in Azure.
+  const found = principals.find(
+    (sp) =>
+      sp.servicePrincipalType === "ManagedIdentity" &&
+      Array.isArray(sp.alternativeNames) &&
+      sp.alternativeNames.some((n) => String(n).toLowerCase() === resourceId.toLowerCase()),
+  );
+  return found ? String(found.appId) : undefined;
+}

@@ -47,6 +47,24 @@ function load(file: string): TenantSpec {
   return loaded.spec;
 }
 
+/** The appId of the Logic App's managed identity, which the deployment authorizes to resume. */
+const RESUMED_BY = "7d1b4a2e-98c4-4c5e-9a4e-3f2b1c0d9e8f";
+
+/**
+ * The service principal Azure makes for a Logic App's system-assigned identity: named as the
+ * Logic App, of type ManagedIdentity, its resource id among its alternativeNames.
+ */
+function logicAppIdentity(resourceId: string, appId = RESUMED_BY): void {
+  const id = `sp-${appId}`;
+  emulator.state.directory.servicePrincipals.set(id, {
+    id,
+    appId,
+    displayName: resourceId.split("/").pop(),
+    servicePrincipalType: "ManagedIdentity",
+    alternativeNames: ["isExplicit=False", resourceId],
+  });
+}
+
 /** The spec's objects created by the providers' create, as a first `pulumi up` does. */
 async function deploy(tenant: TenantSpec): Promise<void> {
   const graph = createGraphClient({ baseUrl: emulator.url, token: emulator.token });
@@ -82,12 +100,16 @@ async function deploy(tenant: TenantSpec): Promise<void> {
   }
   const extensionIds: Record<string, string> = {};
   for (const [key, extension] of Object.entries(tenant.customTaskExtensions)) {
+    const resourceGroupName = extension.logicApp.resourceGroup ?? tenant.azure!.resourceGroup;
+    logicAppIdentity(
+      `/subscriptions/${tenant.azure!.subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.Logic/workflows/${extension.logicApp.name}`,
+    );
     const body = compileCustomTaskExtension(extension, {
       subscriptionId: tenant.azure!.subscriptionId,
-      resourceGroupName: extension.logicApp.resourceGroup ?? tenant.azure!.resourceGroup,
+      resourceGroupName,
       // What Azure gives a deployment and the spec cannot know.
       url: "https://prod-01.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=s",
-      resumedBy: "7d1b4a2e-98c4-4c5e-9a4e-3f2b1c0d9e8f",
+      resumedBy: RESUMED_BY,
     });
     extensionIds[key] = (await customTaskExtensionProvider.create({ ...body, ...at })).id;
   }
@@ -412,6 +434,35 @@ test("a workflow gone from the tenant, an extension changed and settings drifted
       kind: "settings",
       name: "lifecycleWorkflowSettings",
       differences: [{ path: "workflowScheduleIntervalInHours", spec: 6, live: 12 }],
+    },
+  ]);
+});
+
+test("the app authorized to resume an extension is compared with the Logic App's identity", async () => {
+  const [extension] = [...emulator.state.lifecycle.customTaskExtensions.values()];
+  const callback = extension.callbackConfiguration as Json;
+  callback.authorizedApps = [
+    { "@odata.type": "#microsoft.graph.application", id: "0a1b2c3d-0000-4000-8000-000000000001" },
+  ];
+  let { code, report } = await driftJson();
+  expect(code).toBe(4);
+  const differences = () => report.objects.find((o) => o.kind === "extension")!.differences;
+  expect(differences()).toEqual([
+    {
+      path: "callbackConfiguration.authorizedApps[0].id",
+      spec: RESUMED_BY,
+      live: "0a1b2c3d-0000-4000-8000-000000000001",
+    },
+  ]);
+  // Removed in the portal: the Logic App can no longer resume its tasks.
+  delete callback.authorizedApps;
+  ({ code, report } = await driftJson());
+  expect(code).toBe(4);
+  expect(differences()).toEqual([
+    {
+      path: "callbackConfiguration.authorizedApps",
+      spec: [{ "@odata.type": "#microsoft.graph.application", id: RESUMED_BY }],
+      live: [],
     },
   ]);
 });

@@ -29,7 +29,7 @@ test("a large report's Markdown stays under 60,000 characters and counts what it
     `**Left out to stay under 60,000 characters:** ${200 * 30 - shown} differences`,
   );
   expect(markdown).toContain("Run `inbound drift --json` for the full list.");
-  expect(markdown.trimEnd().endsWith("(they come from the Logic App in Azure)._")).toBe(true);
+  expect(markdown.trimEnd().endsWith("(it comes from the Logic App in Azure)._")).toBe(true);
 });
 
 test("a small report's Markdown leaves nothing out", () => {

@@ -208,6 +208,16 @@ test("a trigger the spec has no form for is a gap at the workflow, and the rest 
   ]);
 });
 
+test("the tenant is named by its organization, and by its domain when the organization is unread", () => {
+  const options = { graphBaseUrl: "https://graph.microsoft.com" };
+  expect(exportTenant(tenant({ organization: "Fabrikam Ltd." }), options).spec.tenant).toEqual({
+    name: "fabrikam-ltd",
+    id: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
+    domain: "contoso.com",
+  });
+  expect((exportTenant(tenant(), options).spec.tenant as { name: string }).name).toBe("contoso");
+});
+
 test("graph.baseUrl is written only when it is not the default, and a failed read is a gap at the top", () => {
   const failure = {
     what: "the lifecycle workflows",

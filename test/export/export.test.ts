@@ -16,6 +16,7 @@ import type { TenantSpec } from "../../lib/model/schema";
 import { parseExpression, printExpression } from "../../lib/expressions";
 import { inbound } from "../cli/harness";
 import { deploy, type Deployed } from "./deploy";
+import { sandboxOrganization } from "../../cli/commands/sandbox";
 
 const ROOT = path.join(__dirname, "..", "..");
 const example = (name: string) => path.join(ROOT, "examples", "tenants", name);
@@ -244,6 +245,28 @@ test("an --app that is not API-driven is refused by name; the apps that are stil
   expect(Object.keys(loadSpec(out).spec?.provisioning ?? {})).toEqual([
     "contoso-hr-inbound-employees",
   ]);
+});
+
+test("against the sandbox, the tenant is named by its organization, not contoso", async () => {
+  // The fabrikam example in an emulator that answers /organization as `inbound sandbox` does.
+  const spec = loaded(example("fabrikam.yaml"));
+  await emulator.close();
+  emulator = await startGraphEmulator({ organization: sandboxOrganization(spec) });
+  process.env.INBOUND_GRAPH_TOKEN = emulator.token;
+  await deploy(emulator, spec);
+  const out = path.join(dir, "fabrikam.yaml");
+  const result = await exportTo(out, "--tenant", spec.tenant.id, "--graph-url", emulator.url);
+  expect(result.code).toBe(0);
+  expect(loaded(out).tenant).toEqual(spec.tenant);
+
+  // A real organization's display name, made a key.
+  emulator.state.directory.organization.displayName = "Fabrikam Ltd.";
+  const renamed = await exportTo(
+    path.join(dir, "renamed.yaml"),
+    ...["--tenant", spec.tenant.id, "--graph-url", emulator.url],
+  );
+  expect(renamed.code).toBe(0);
+  expect(loaded(path.join(dir, "renamed.yaml")).tenant.name).toBe("fabrikam-ltd");
 });
 
 test("a token for another tenant is refused before anything is read or written", async () => {

@@ -12,7 +12,7 @@ import {
 import { runChecks, specFrom } from "./helpers";
 
 const JOINER_TASKS =
-  "sendWelcomeEmail, sendOnboardingReminderEmail, generateTemporaryAccessPass, addUserToGroups, removeUserFromSelectedGroups, addUserToTeams, removeUserFromSelectedTeams, enableUserAccount, disableUserAccount, runCustomTaskExtension, requestUserAccessPackageAssignment, assignLicenses, updateUserAttributes";
+  "sendWelcomeEmail, sendOnboardingReminderEmail, generateTemporaryAccessPass, addUserToGroups, removeUserFromSelectedGroups, addUserToTeams, enableUserAccount, runCustomTaskExtension, requestUserAccessPackageAssignment, assignLicenses, updateUserAttributes";
 
 /** One joiner workflow with the given task list (YAML flow or block items, indented 6). */
 function joiner(tasks: string, extra = ""): string {
@@ -231,6 +231,14 @@ test("checkUpdateUserAttributes: the how-to's limits (a JSON list, at most 10, n
   ).toEqual([
     `${at}.attributeUpdates: employeeLeaveDateTime can't be updated by this task (Microsoft documents it as not supported)`,
   ]);
+  expect(
+    runChecks(
+      [checkUpdateUserAttributes],
+      specFrom(task('[{"attribute":"customSecurityAttributes/HR/level","value":"3"}]')),
+    ),
+  ).toEqual([
+    `${at}.attributeUpdates: customSecurityAttributes/HR/level: custom security attributes can't be updated by this task (Microsoft documents them as not supported); built-in, on-premises extension and directory extension attributes can`,
+  ]);
   expect(runChecks([checkUpdateUserAttributes], specFrom(task("{nope")))).toEqual([
     expect.stringMatching(/attributeUpdates: is not JSON/),
   ]);
@@ -238,10 +246,11 @@ test("checkUpdateUserAttributes: the how-to's limits (a JSON list, at most 10, n
     runChecks([checkUpdateUserAttributes], specFrom(joiner("      - updateUserAttributes"))),
   ).toEqual([]);
   const warnings: string[] = [];
-  checkUpdateUserAttributes({
-    spec: specFrom(
-      joiner("      - updateUserAttributes") +
-        `
+  const synced = (workflow: string) =>
+    checkUpdateUserAttributes({
+      spec: specFrom(
+        workflow +
+          `
 provisioning:
   stores:
     displayName: Stores
@@ -249,10 +258,18 @@ provisioning:
     notificationEmail: iam@contoso.com
     activeDirectory: { domain: corp.contoso.com, defaultOu: "OU=Users,DC=corp,DC=contoso,DC=com" }
     mappings: { employeeId: "[externalId]" }`,
+      ),
+      report: (p, m) => warnings.push(`error ${p.join(".")}: ${m}`),
+      warn: (p, m) => warnings.push(`${p.join(".")}: ${m}`),
+    });
+  synced(joiner("      - updateUserAttributes"));
+  // A scope that already keeps to cloud-only users needs no warning.
+  synced(
+    joiner("      - updateUserAttributes").replace(
+      /scope: .*/,
+      `scope: "(department eq 'IT') and (onPremisesSyncEnabled ne true)"`,
     ),
-    report: (p, m) => warnings.push(`error ${p.join(".")}: ${m}`),
-    warn: (p, m) => warnings.push(`${p.join(".")}: ${m}`),
-  });
+  );
   expect(warnings).toEqual([
     "lifecycleWorkflows.onboard.tasks.0: Update user attributes skips users synced from on-premises AD (Microsoft: synced users are not supported), and provisioning.stores provisions such users; scope the workflow to cloud-only users, e.g. (onPremisesSyncEnabled ne true)",
   ]);

@@ -96,14 +96,18 @@ const sent = (key: string) =>
 test("the lifecycle requests, in the order Pulumi creates the resources", () => {
   const requests = lifecycle().map((r) => `${r.resource}: ${r.method} ${r.path}`);
   // The settings and the extension depend on nothing of each other: either may register first.
-  expect(requests.slice(0, 2).sort()).toEqual([
+  expect(requests.slice(0, 3).sort()).toEqual([
+    // The read-back that confirms the authorized app.
+    `fabrikam-lifecycle-extension-hybrid-object: GET ${LCW}/customTaskExtensions/${encodeURIComponent(EXTENSION_ID)}?$expand=callbackConfiguration/authorizedApps`,
     `fabrikam-lifecycle-extension-hybrid-object: POST ${LCW}/customTaskExtensions`,
     `fabrikam-lifecycle-settings: PATCH ${LCW}/settings`,
   ]);
-  expect(requests.slice(2)).toEqual([
-    // move and pre-hire (Update user attributes) have a task whose id is looked up by name.
+  expect(requests.slice(3)).toEqual([
+    // Each create reads the tenant's task definitions: to check the tasks' categories, and for
+    // move and pre-hire (Update user attributes) to look a task's id up by name.
     `fabrikam-lifecycle-workflow-move: GET ${LCW}/taskDefinitions`,
     `fabrikam-lifecycle-workflow-move: POST ${LCW}/workflows`,
+    `fabrikam-lifecycle-workflow-leave: GET ${LCW}/taskDefinitions`,
     `fabrikam-lifecycle-workflow-leave: POST ${LCW}/workflows`,
     `fabrikam-lifecycle-workflow-pre-hire: GET ${LCW}/taskDefinitions`,
     `fabrikam-lifecycle-workflow-pre-hire: POST ${LCW}/workflows`,

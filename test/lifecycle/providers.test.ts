@@ -105,9 +105,16 @@ async function created(key: string, change?: (w: LifecycleWorkflowInputs) => voi
 test("create POSTs the compiled body once, with the evolvable-enum header, and reads back without drift", async () => {
   const news = inputs("onboard");
   const { id, outs } = await workflows.create(news);
-  expect(calls()).toEqual(["POST /identityGovernance/lifecycleWorkflows/workflows"]);
-  expect(sent()[0].body).toEqual(bodyOf(news));
-  expect(sent()[0].prefer).toBe("include-unknown-enum-members");
+  // The tenant's task definitions first: their categories are checked before the POST.
+  expect(calls()).toEqual([
+    "GET /identityGovernance/lifecycleWorkflows/taskDefinitions",
+    "POST /identityGovernance/lifecycleWorkflows/workflows",
+  ]);
+  expect(sent()[1].body).toEqual(bodyOf(news));
+  expect(sent().map((r) => r.prefer)).toEqual([
+    "include-unknown-enum-members",
+    "include-unknown-enum-members",
+  ]);
   expect(outs).toEqual({ ...news, version: 1, taskDefinitionIds: {} });
 
   const read = await workflows.read(id, outs);
@@ -182,7 +189,7 @@ test("throttling and a transient failure are retried: the workflow is created on
     retryAfterSeconds: 0,
   });
   const { id } = await workflows.create(inputs("onboard"));
-  expect(emulator.requests.map((r) => r.status)).toEqual([429, 503, 201]);
+  expect(emulator.requests.map((r) => r.status)).toEqual([200, 429, 503, 201]);
   expect([...state.workflows.keys()]).toEqual([id]);
 });
 
@@ -192,7 +199,9 @@ test("a refusal from Graph is reported with its status, message and request id",
   await expect(workflows.create(inputs("onboard"))).rejects.toThrow(
     /^Graph POST \/v1\.0\/identityGovernance\/lifecycleWorkflows\/workflows failed: 500 ServiceUnavailable: injected fault \(request-id [0-9a-f-]{36}\)$/,
   );
-  expect(emulator.requests.map((r) => r.status)).toEqual([500, 500, 500, 500, 500, 500, 500]);
+  expect(emulator.requests.filter((r) => r.method === "POST").map((r) => r.status)).toEqual([
+    500, 500, 500, 500, 500, 500, 500,
+  ]);
 });
 
 test("a name taken by a workflow outside the stack is a clear error, not a bare 409", async () => {
@@ -233,9 +242,10 @@ test("changing a task's argument is one createNewVersion: same id, version 2, no
   });
   const updated = await workflows.update(id, outs, news);
   expect(calls()).toEqual([
+    "GET /identityGovernance/lifecycleWorkflows/taskDefinitions",
     `POST /identityGovernance/lifecycleWorkflows/workflows/${id}/createNewVersion`,
   ]);
-  expect(sent()[0].body).toEqual({ workflow: bodyOf(news) });
+  expect(sent()[1].body).toEqual({ workflow: bodyOf(news) });
   expect(updated.outs).toEqual({ ...news, version: 2, taskDefinitionIds: {} });
   expect([...state.workflows.keys()]).toEqual([id]);
   expect(state.versions.get(id)!.map((v) => v.versionNumber)).toEqual([1]);
@@ -257,6 +267,7 @@ test("adding a task and changing the trigger report each key, and still make one
   });
   await workflows.update(id, outs, news);
   expect(calls()).toEqual([
+    "GET /identityGovernance/lifecycleWorkflows/taskDefinitions",
     `POST /identityGovernance/lifecycleWorkflows/workflows/${id}/createNewVersion`,
   ]);
 });
@@ -320,6 +331,7 @@ test("an out-of-band edit shows up as drift on read", async () => {
   forget();
   const repaired = await workflows.update(id, live, spec);
   expect(calls()).toEqual([
+    "GET /identityGovernance/lifecycleWorkflows/taskDefinitions",
     `POST /identityGovernance/lifecycleWorkflows/workflows/${id}/createNewVersion`,
   ]);
   expect(repaired.outs.version).toBe(3);
@@ -414,6 +426,47 @@ test("a tenant without an unconfirmed task gets an error naming the task and wha
   expect(calls()).toEqual(["GET /identityGovernance/lifecycleWorkflows/taskDefinitions"]);
 });
 
+describe("task categories at deploy time: the tenant's taskDefinitions decide", () => {
+  const definition = (id: string) => state.taskDefinitions.find((d) => d.id === id)!;
+  const ENABLE = "6fc52c9d-398b-4305-9763-15f42c1676fc";
+
+  test("a task the tenant does not allow in the workflow's category fails, naming both", async () => {
+    definition(ENABLE).category = "leaver";
+    await expect(workflows.create(inputs("onboard"))).rejects.toThrow(
+      'workflow "Onboard" (joiner): task "Enable user account" (tasks[0], "Enable user account") is for leaver workflows in this tenant; remove the task or move it to a workflow of its category',
+    );
+    expect(calls()).toEqual(["GET /identityGovernance/lifecycleWorkflows/taskDefinitions"]);
+    expect(state.workflows.size).toBe(0);
+  });
+
+  test("a task looked up by name is checked too, and so is a new version", async () => {
+    const { id, outs } = await created("attrs");
+    definition("2c8f4a1b-7d3e-4f9c-8a5b-6e1d2c3f4a5b").category = "leaver,mover";
+    const news = inputs("attrs", (w) => {
+      (w.executionConditions.trigger as { offsetInDays: number }).offsetInDays = 1;
+    });
+    await expect(workflows.update(id, outs, news)).rejects.toThrow(
+      'workflow "Attributes" (joiner): task "Update user attributes" (tasks[0], "Update user attributes (Preview)") is for leaver,mover workflows in this tenant',
+    );
+    expect(calls()).toEqual(["GET /identityGovernance/lifecycleWorkflows/taskDefinitions"]);
+  });
+
+  test("the tenant allowing more than Microsoft's table is followed", async () => {
+    // The v1.0 answer lists Disable user account for joiners too; the table says leavers only.
+    expect(definition("1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950").category).toBe("joiner,leaver");
+    const news = inputs("onboard", (w) => {
+      w.tasks[0] = {
+        ...w.tasks[0],
+        displayName: "Disable user account",
+        taskDefinitionId: "1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950",
+        arguments: [],
+      };
+    });
+    const { id } = await workflows.create(news);
+    expect(state.workflows.has(id)).toBe(true);
+  });
+});
+
 describe("custom task extension object", () => {
   const extension = specFrom(`
 customTaskExtensions:
@@ -440,22 +493,114 @@ customTaskExtensions:
     });
   });
 
-  test("a read that does not expand authorizedApps is not drift; another app is", async () => {
+  test("a read without the authorized app is drift, as is another app; the read expands them", async () => {
     const news = { ...body, graphBaseUrl: emulator.url };
     const { id, outs } = await extensions.create(news);
+    forget();
+    expect((await extensions.read(id, outs)).props).toEqual(outs);
+    // A navigation property: listed only when expanded.
+    const read = emulator.requests.at(-1)!;
+    expect(read.path).toBe(
+      `/v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`,
+    );
+    expect(decodeURIComponent(read.query)).toBe("?$expand=callbackConfiguration/authorizedApps");
     const stored = state.customTaskExtensions.get(id)!;
     const { authorizedApps: _apps, ...withoutApps } = stored.callbackConfiguration as Record<
       string,
       unknown
     >;
     stored.callbackConfiguration = withoutApps;
-    expect((await extensions.read(id, outs)).props).toEqual(outs);
+    const none = (await extensions.read(id, outs)).props!;
+    expect((none.callbackConfiguration as Record<string, unknown>).authorizedApps).toEqual([]);
+    expect(await extensions.diff(id, none, news)).toEqual({ changes: true, replaces: [] });
     stored.callbackConfiguration = {
       ...withoutApps,
       authorizedApps: [{ "@odata.type": "#microsoft.graph.application", id: "someone-else" }],
     };
     const drifted = (await extensions.read(id, outs)).props;
     expect(await extensions.diff(id, drifted, news)).toEqual({ changes: true, replaces: [] });
+  });
+
+  test("an expanded application object matches the app the body names by its appId", async () => {
+    const news = { ...body, graphBaseUrl: emulator.url };
+    const { id, outs } = await extensions.create(news);
+    // What an expansion returns: the application object, its own object id and its appId.
+    (
+      state.customTaskExtensions.get(id)!.callbackConfiguration as Record<string, unknown>
+    ).authorizedApps = [
+      {
+        "@odata.type": "#microsoft.graph.application",
+        id: "0c0f3c5e-aaaa-4b4b-8c8c-000000000001",
+        appId: "4D8D0B4E-1D1F-4C5B-9B55-6B1F0E0C2A11",
+        displayName: "la-hybrid",
+      },
+    ];
+    const live = (await extensions.read(id, outs)).props!;
+    expect(await extensions.diff(id, live, news)).toEqual({ changes: false, replaces: [] });
+  });
+
+  test("a tenant that refuses the $expand is read without it, and the missing app still fails the create", async () => {
+    emulator.faults.add({
+      method: "GET",
+      path: /\/customTaskExtensions\/[^/]+$/,
+      status: 400,
+      times: 1,
+    });
+    await expect(extensions.create({ ...body, graphBaseUrl: emulator.url })).rejects.toThrow(
+      /Graph did not keep callbackConfiguration\.authorizedApps after the create: .*read back none/,
+    );
+    expect(
+      emulator.requests.map((r) => `${r.method} ${r.status} ${decodeURIComponent(r.query)}`),
+    ).toEqual([
+      "POST 201 ",
+      "GET 400 ?$expand=callbackConfiguration/authorizedApps",
+      "GET 200 ",
+      "DELETE 204 ",
+    ]);
+  });
+
+  describe("a tenant that keeps no authorizedApps from the body", () => {
+    beforeEach(() => {
+      state.dropsAuthorizedApps = true;
+    });
+
+    test("create fails naming callbackConfiguration.authorizedApps and leaves no extension", async () => {
+      await expect(extensions.create({ ...body, graphBaseUrl: emulator.url })).rejects.toThrow(
+        /^custom task extension "Hybrid" \([0-9a-f-]+\): Graph did not keep callbackConfiguration\.authorizedApps after the create: sent 4d8d0b4e-1d1f-4c5b-9b55-6b1f0e0c2a11 \(the Logic App's managed identity\), read back none; .*it was deleted again/,
+      );
+      expect(calls().map((c) => c.replace(/[0-9a-f-]{36}/, "{id}"))).toEqual([
+        "POST /identityGovernance/lifecycleWorkflows/customTaskExtensions",
+        "GET /identityGovernance/lifecycleWorkflows/customTaskExtensions/{id}",
+        "DELETE /identityGovernance/lifecycleWorkflows/customTaskExtensions/{id}",
+      ]);
+      expect(state.customTaskExtensions.size).toBe(0);
+    });
+
+    test("update fails naming the field; the extension stays", async () => {
+      state.dropsAuthorizedApps = false;
+      const news = { ...body, graphBaseUrl: emulator.url };
+      const { id, outs } = await extensions.create(news);
+      state.dropsAuthorizedApps = true;
+      const longer = {
+        ...news,
+        callbackConfiguration: { ...news.callbackConfiguration, timeoutDuration: "PT2H" },
+      };
+      await expect(extensions.update(id, outs, longer)).rejects.toThrow(
+        /Graph did not keep callbackConfiguration\.authorizedApps after the update: sent 4d8d0b4e-1d1f-4c5b-9b55-6b1f0e0c2a11 .*read back none; .*it keeps what Graph holds$/,
+      );
+      expect(state.customTaskExtensions.has(id)).toBe(true);
+    });
+
+    test("an extension with no app to authorize is not read back", async () => {
+      const { authorizedApps: _apps, ...callback } = body.callbackConfiguration;
+      const { id } = await extensions.create({
+        ...body,
+        callbackConfiguration: callback,
+        graphBaseUrl: emulator.url,
+      });
+      expect(calls()).toEqual(["POST /identityGovernance/lifecycleWorkflows/customTaskExtensions"]);
+      expect(state.customTaskExtensions.has(id)).toBe(true);
+    });
   });
 
   test("the emulator refuses authorizedApps that are not applications, as Graph's types do", async () => {
@@ -472,6 +617,8 @@ customTaskExtensions:
     const { id, outs } = await extensions.create(news);
     expect(sent().map((r) => [r.method, r.path, r.body])).toEqual([
       ["POST", "/identityGovernance/lifecycleWorkflows/customTaskExtensions", body],
+      // The read-back that confirms the authorized app (emulator.requests show the $expand).
+      ["GET", `/identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`, undefined],
     ]);
     expect(outs).toEqual({ ...news, extensionId: id });
     expect((await extensions.read(id, outs)).props).toEqual(outs);
@@ -487,6 +634,7 @@ customTaskExtensions:
     await extensions.update(id, drifted, news);
     expect(calls()).toEqual([
       `PATCH /identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`,
+      `GET /identityGovernance/lifecycleWorkflows/customTaskExtensions/${id}`,
     ]);
     expect(state.customTaskExtensions.get(id)!.callbackConfiguration).toEqual(
       body.callbackConfiguration,

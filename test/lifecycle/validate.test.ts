@@ -27,7 +27,7 @@ function diagnosticsOf(text: string): string[] {
 }
 
 const JOINER_TASKS =
-  "sendWelcomeEmail, sendOnboardingReminderEmail, generateTemporaryAccessPass, addUserToGroups, removeUserFromSelectedGroups, addUserToTeams, removeUserFromSelectedTeams, enableUserAccount, disableUserAccount, runCustomTaskExtension, requestUserAccessPackageAssignment, assignLicenses, updateUserAttributes";
+  "sendWelcomeEmail, sendOnboardingReminderEmail, generateTemporaryAccessPass, addUserToGroups, removeUserFromSelectedGroups, addUserToTeams, enableUserAccount, runCustomTaskExtension, requestUserAccessPackageAssignment, assignLicenses, updateUserAttributes";
 
 test("a valid workflow has no diagnostics", () => {
   expect(

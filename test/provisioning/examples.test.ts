@@ -446,6 +446,8 @@ describe("inbound plan examples/tenants/contoso.yaml --json: the schema PUT", ()
       // provider takes to serialize: the extension's, which loads lib/lifecycle/diff only when it
       // runs, is done before the secrets' and the schema's, which both wait for the job only.
       `contoso-lifecycle-extension-hybrid-offboarding-object: POST /v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions ${lcw}`,
+      // The read-back that confirms the Logic App's identity is authorized to resume.
+      `contoso-lifecycle-extension-hybrid-offboarding-object: GET /v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions/${encodeURIComponent("<contoso-lifecycle-extension-hybrid-offboarding-object.id>")}?$expand=callbackConfiguration/authorizedApps ${JSON.stringify({ Prefer: "include-unknown-enum-members" })}`,
       `contoso-employees-secrets: GET ${SYNC}/secrets {}`,
       `contoso-employees-secrets: PUT ${SYNC}/secrets ${json}`,
       `contoso-employees-schema: GET ${JOB_PATH}/schema {}`,
@@ -455,7 +457,10 @@ describe("inbound plan examples/tenants/contoso.yaml --json: the schema PUT", ()
         `contoso-employees-schema: POST ${JOB_PATH}/schema/parseExpression ${json}`,
       ),
       `contoso-employees-schema: PUT ${JOB_PATH}/schema ${json}`,
+      // The tenant's task definitions, whose categories are checked before each create.
+      `contoso-lifecycle-workflow-onboard-pre-hire: GET /v1.0/identityGovernance/lifecycleWorkflows/taskDefinitions ${JSON.stringify({ Prefer: "include-unknown-enum-members" })}`,
       `contoso-lifecycle-workflow-onboard-pre-hire: POST /v1.0/identityGovernance/lifecycleWorkflows/workflows ${lcw}`,
+      `contoso-lifecycle-workflow-offboard-on-last-day: GET /v1.0/identityGovernance/lifecycleWorkflows/taskDefinitions ${JSON.stringify({ Prefer: "include-unknown-enum-members" })}`,
       `contoso-lifecycle-workflow-offboard-on-last-day: POST /v1.0/identityGovernance/lifecycleWorkflows/workflows ${lcw}`,
       `contoso-employees-start: GET ${JOB_PATH} {}`,
       `contoso-employees-start: POST ${JOB_PATH}/start {}`,
@@ -487,7 +492,7 @@ describe("human and pull-request output", () => {
     const schema = at(`      + contoso-employees-schema  ${SCHEMA}`);
     expect(tenant).toBeLessThan(app);
     expect(app).toBeLessThan(schema);
-    const requests = at("Microsoft Graph requests: 25");
+    const requests = at("Microsoft Graph requests: 28");
     expect(requests).toBeGreaterThan(schema);
     const put = at(`PUT ${JOB_PATH}/schema`);
     // Under the heading of the resource whose provider sends it.
@@ -531,16 +536,16 @@ describe("human and pull-request output", () => {
       "\n  - `contoso-employees` (inbound:provisioning:ApiProvisioningApp)\n" +
         "    - `contoso-employees-app` (azuread:index/applicationFromTemplate:ApplicationFromTemplate)\n",
     );
-    expect(markdown).toContain("**25 Microsoft Graph requests**");
+    expect(markdown).toContain("**28 Microsoft Graph requests**");
     const blocks = markdown.match(
       /<details><summary><code>[A-Z]+ [^<]+<\/code> \([^)]+\)<\/summary>/g,
     );
-    expect(blocks).toHaveLength(25);
+    expect(blocks).toHaveLength(28);
     const escaped = (text: string) => text.replace(/</g, "&lt;").replace(/>/g, "&gt;");
     expect(blocks).toContain(
       `<details><summary><code>PUT ${escaped(JOB_PATH)}/schema</code> (contoso-employees-schema)</summary>`,
     );
-    expect(markdown.match(/<\/details>/g)).toHaveLength(25);
+    expect(markdown.match(/<\/details>/g)).toHaveLength(28);
     // The schema's summary, then every body, each in a closed fence.
     expect(markdown).toContain(
       "What the spec sets in it:\n\n```text\ntarget object actions: Add, Update\n",

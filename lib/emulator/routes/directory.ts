@@ -47,7 +47,23 @@ export interface DirectoryState {
   onInstantiate?: (servicePrincipalId: string, synchronizationTemplateId: string) => void;
 }
 
-export function createDirectoryState(): DirectoryState {
+/** The tenant the emulator stands for, as `GET /organization` answers it. */
+export interface EmulatedOrganization {
+  /** The tenant id (an organization's id is its tenant's). */
+  id?: string;
+  displayName: string;
+  /** The default verified domain. */
+  domain: string;
+}
+
+const DEFAULT_ORGANIZATION: EmulatedOrganization = {
+  displayName: "Contoso",
+  domain: "contoso.com",
+};
+
+export function createDirectoryState(
+  organization: EmulatedOrganization = DEFAULT_ORGANIZATION,
+): DirectoryState {
   const graph: Json = {
     id: randomUUID(),
     appId: GRAPH_APP_ID,
@@ -72,9 +88,9 @@ export function createDirectoryState(): DirectoryState {
     applications: new Map(),
     groups: new Map(),
     organization: {
-      id: randomUUID(),
-      displayName: "Contoso",
-      verifiedDomains: [{ name: "contoso.com", isDefault: true, isInitial: false }],
+      id: organization.id ?? randomUUID(),
+      displayName: organization.displayName,
+      verifiedDomains: [{ name: organization.domain, isDefault: true, isInitial: false }],
     },
     appRoleAssignments: [],
     bulkUploads: [],

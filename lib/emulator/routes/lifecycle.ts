@@ -35,6 +35,11 @@ export interface LifecycleState {
   customTaskExtensions: Map<string, Json>;
   settings: Json;
   taskDefinitions: Json[];
+  /**
+   * Drop `callbackConfiguration.authorizedApps` from every write, as a tenant would that ignores
+   * it in the body (Microsoft documents no request example carrying it).
+   */
+  dropsAuthorizedApps: boolean;
 }
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "taskDefinitions-v1.0.response.json");
@@ -105,6 +110,7 @@ export function createLifecycleState(): LifecycleState {
       emailSettings: { senderDomain: null, useCompanyBranding: false },
     },
     taskDefinitions: [...definitions.value, ...NEWER_TASK_DEFINITIONS.map((d) => ({ ...d }))],
+    dropsAuthorizedApps: false,
   };
 }
 
@@ -407,6 +413,27 @@ function invalidAuthorizedApps(body: Json | undefined): LifecycleResponse | unde
     : error(400, "InvalidRequest", "authorizedApps must be a collection of applications");
 }
 
+/** The written extension as this tenant keeps it: without authorizedApps when it drops them. */
+function kept(state: LifecycleState, body: Json): Json {
+  const callback = body.callbackConfiguration as Json | undefined;
+  if (!state.dropsAuthorizedApps || !callback || !("authorizedApps" in callback)) return body;
+  const { authorizedApps: _dropped, ...rest } = callback;
+  return { ...body, callbackConfiguration: rest };
+}
+
+/**
+ * An extension as a read returns it: `authorizedApps` is a navigation property, so it is listed
+ * only under `$expand=callbackConfiguration/authorizedApps` (the Get page supports `$expand`:
+ * https://learn.microsoft.com/en-us/graph/api/identitygovernance-customtaskextension-get).
+ */
+function extensionView(req: LifecycleRequest, extension: Json): Json {
+  const expand = (req.query.get("$expand") ?? "").split(",").map((e) => e.trim());
+  const callback = extension.callbackConfiguration as Json | undefined;
+  if (expand.includes("callbackConfiguration/authorizedApps") || !callback) return extension;
+  const { authorizedApps: _apps, ...rest } = callback;
+  return { ...extension, callbackConfiguration: rest };
+}
+
 function extensionRoutes(
   state: LifecycleState,
   req: LifecycleRequest,
@@ -414,8 +441,10 @@ function extensionRoutes(
 ): LifecycleResponse {
   const [id] = rest;
   if (id === undefined) {
-    if (req.method === "GET")
-      return { status: 200, body: { value: [...state.customTaskExtensions.values()] } };
+    if (req.method === "GET") {
+      const value = [...state.customTaskExtensions.values()].map((e) => extensionView(req, e));
+      return { status: 200, body: { value } };
+    }
     if (req.method === "POST") {
       const body = req.body as Json;
       for (const key of ["displayName", "endpointConfiguration", "authenticationConfiguration"]) {
@@ -426,25 +455,25 @@ function extensionRoutes(
       if (refused) return refused;
       const now = new Date().toISOString();
       const extension = {
-        ...body,
+        ...kept(state, body),
         id: randomUUID(),
         createdDateTime: now,
         lastModifiedDateTime: now,
       };
       state.customTaskExtensions.set(String(extension.id), extension);
-      return { status: 201, body: extension };
+      return { status: 201, body: extensionView(req, extension) };
     }
     return error(405, "MethodNotAllowed", req.method);
   }
   const extension = state.customTaskExtensions.get(id);
   if (!extension) return notFound(`customTaskExtension ${id}`);
-  if (req.method === "GET") return { status: 200, body: extension };
+  if (req.method === "GET") return { status: 200, body: extensionView(req, extension) };
   if (req.method === "PATCH") {
     const refused = invalidAuthorizedApps(req.body as Json);
     if (refused) return refused;
     state.customTaskExtensions.set(id, {
       ...extension,
-      ...(req.body as Json),
+      ...kept(state, req.body as Json),
       lastModifiedDateTime: new Date().toISOString(),
     });
     return { status: 204 };
