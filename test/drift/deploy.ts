@@ -20,6 +20,28 @@ import { lifecycleWorkflowProvider } from "../../components/graph/lifecycleWorkf
 import { lifecycleSettingsProvider } from "../../components/graph/lifecycleSettings";
 import { EXPECTED_TEMPLATE } from "../../lib/provisioning/graphApi";
 
+/** The Logic App identity's appId that the deployed extensions name as their authorized app. */
+export const RESUMED_BY = "7d1b4a2e-98c4-4c5e-9a4e-3f2b1c0d9e8f";
+
+/**
+ * A Logic App's system-assigned identity as Graph lists it (a ManagedIdentity service principal
+ * whose alternativeNames hold the resource id): what drift reads to know the authorized app.
+ */
+export function logicAppIdentity(
+  emulator: GraphEmulator,
+  resourceId: string,
+  appId = RESUMED_BY,
+): void {
+  const id = `sp-${appId}`;
+  emulator.state.directory.servicePrincipals.set(id, {
+    id,
+    appId,
+    displayName: resourceId.split("/").pop(),
+    servicePrincipalType: "ManagedIdentity",
+    alternativeNames: ["isExplicit=False", resourceId],
+  });
+}
+
 /** Where each app lives in the emulator, by its spec key. */
 export type Deployed = Record<string, { sp: string; job: string }>;
 
@@ -58,12 +80,17 @@ export async function deploy(emulator: GraphEmulator, tenant: TenantSpec): Promi
   }
   const extensionIds: Record<string, string> = {};
   for (const [key, extension] of Object.entries(tenant.customTaskExtensions)) {
+    const resourceGroupName = extension.logicApp.resourceGroup ?? tenant.azure!.resourceGroup;
+    logicAppIdentity(
+      emulator,
+      `/subscriptions/${tenant.azure!.subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.Logic/workflows/${extension.logicApp.name}`,
+    );
     const body = compileCustomTaskExtension(extension, {
       subscriptionId: tenant.azure!.subscriptionId,
-      resourceGroupName: extension.logicApp.resourceGroup ?? tenant.azure!.resourceGroup,
+      resourceGroupName,
       // What Azure gives a deployment and the spec cannot know.
       url: "https://prod-01.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=s",
-      resumedBy: "7d1b4a2e-98c4-4c5e-9a4e-3f2b1c0d9e8f",
+      resumedBy: RESUMED_BY,
     });
     extensionIds[key] = (await customTaskExtensionProvider.create({ ...body, ...at })).id;
   }

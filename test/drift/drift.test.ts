@@ -10,23 +10,11 @@ import * as os from "os";
 import * as path from "path";
 import { inbound } from "../cli/harness";
 import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
-import { createGraphClient } from "../../lib/graph";
 import { loadSpec } from "../../lib/loader/load";
 import type { TenantSpec } from "../../lib/model/schema";
-import { schemaSpecOf } from "../../lib/provisioning/managed";
-import { compileSecrets } from "../../lib/provisioning/secrets";
-import {
-  compileCustomTaskExtension,
-  compileSettings,
-  compileWorkflow,
-} from "../../lib/lifecycle/compile";
-import { provisioningJobProvider } from "../../components/graph/provisioningJob";
-import { synchronizationSchemaProvider } from "../../components/graph/synchronizationSchema";
-import { synchronizationSecretsProvider } from "../../components/graph/synchronizationSecrets";
-import { customTaskExtensionProvider } from "../../components/graph/customTaskExtension";
-import { lifecycleWorkflowProvider } from "../../components/graph/lifecycleWorkflow";
+import { compileSettings } from "../../lib/lifecycle/compile";
 import { lifecycleSettingsProvider } from "../../components/graph/lifecycleSettings";
-import { EXPECTED_TEMPLATE } from "../../lib/provisioning/graphApi";
+import { deploy as deployTenant, RESUMED_BY } from "./deploy";
 import type { DriftReport } from "../../lib/drift";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -47,88 +35,9 @@ function load(file: string): TenantSpec {
   return loaded.spec;
 }
 
-/** The appId of the Logic App's managed identity, which the deployment authorizes to resume. */
-const RESUMED_BY = "7d1b4a2e-98c4-4c5e-9a4e-3f2b1c0d9e8f";
-
-/**
- * The service principal Azure makes for a Logic App's system-assigned identity: named as the
- * Logic App, of type ManagedIdentity, its resource id among its alternativeNames.
- */
-function logicAppIdentity(resourceId: string, appId = RESUMED_BY): void {
-  const id = `sp-${appId}`;
-  emulator.state.directory.servicePrincipals.set(id, {
-    id,
-    appId,
-    displayName: resourceId.split("/").pop(),
-    servicePrincipalType: "ManagedIdentity",
-    alternativeNames: ["isExplicit=False", resourceId],
-  });
-}
-
 /** The spec's objects created by the providers' create, as a first `pulumi up` does. */
 async function deploy(tenant: TenantSpec): Promise<void> {
-  const graph = createGraphClient({ baseUrl: emulator.url, token: emulator.token });
-  const at = { graphBaseUrl: emulator.url };
-  for (const [appKey, app] of Object.entries(tenant.provisioning)) {
-    const template = emulator.state.directory.applicationTemplates.find(
-      (t) => t.synchronizationTemplateId === EXPECTED_TEMPLATE[app.target],
-    )!;
-    const created = await graph.post<{ servicePrincipal: { id: string } }>(
-      `/applicationTemplates/${template.id}/instantiate`,
-      { displayName: app.displayName },
-    );
-    const sp = created!.servicePrincipal.id;
-    const job = await provisioningJobProvider.create({
-      servicePrincipalId: sp,
-      expectedTemplateId: EXPECTED_TEMPLATE[app.target],
-      ...at,
-    });
-    const jobId = (job.outs as { jobId: string }).jobId;
-    await synchronizationSecretsProvider.create({
-      servicePrincipalId: sp,
-      credentials: compileSecrets(app),
-      ...at,
-    });
-    await synchronizationSchemaProvider.create({
-      servicePrincipalId: sp,
-      jobId,
-      appKey,
-      provisioning: schemaSpecOf(app),
-      ...at,
-    });
-    if (appKey === "employees") live = { sp, job: jobId };
-  }
-  const extensionIds: Record<string, string> = {};
-  for (const [key, extension] of Object.entries(tenant.customTaskExtensions)) {
-    const resourceGroupName = extension.logicApp.resourceGroup ?? tenant.azure!.resourceGroup;
-    logicAppIdentity(
-      `/subscriptions/${tenant.azure!.subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.Logic/workflows/${extension.logicApp.name}`,
-    );
-    const body = compileCustomTaskExtension(extension, {
-      subscriptionId: tenant.azure!.subscriptionId,
-      resourceGroupName,
-      // What Azure gives a deployment and the spec cannot know.
-      url: "https://prod-01.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=s",
-      resumedBy: RESUMED_BY,
-    });
-    extensionIds[key] = (await customTaskExtensionProvider.create({ ...body, ...at })).id;
-  }
-  for (const workflow of Object.values(tenant.lifecycleWorkflows)) {
-    const body = compileWorkflow(workflow, {
-      groupId: (name) =>
-        String(
-          [...emulator.state.directory.groups.values()].find((g) => g.displayName === name)!.id,
-        ),
-      customTaskExtensionId: (key) => extensionIds[key],
-    });
-    await lifecycleWorkflowProvider.create({ ...body, ...at, graphVersion: "v1.0" });
-  }
-  if (tenant.lifecycleWorkflowSettings) {
-    await lifecycleSettingsProvider.create({
-      ...compileSettings(tenant.lifecycleWorkflowSettings),
-      ...at,
-    });
-  }
+  live = (await deployTenant(emulator, tenant)).employees;
 }
 
 async function drift(...extra: string[]) {
