@@ -245,6 +245,7 @@ async function waitForProcessing(
         "red",
         `accepted, nothing processed: the job's schedule is ${j?.state ?? "unknown"}, its status ${j?.code ?? "unknown"}` +
           (j?.quarantine ? ` (quarantined: ${j.quarantine})` : "") +
+          (j?.error ? ` (the job could not be read: ${j.error})` : "") +
           "; a paused or quarantined job, or an inactive provisioning agent (Active Directory), processes nothing",
       ) + "\n",
     );
