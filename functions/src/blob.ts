@@ -4,22 +4,13 @@
  */
 import type { Uploader } from "../../lib/model/schema";
 import type { BlobItemLike, ContainerClientLike } from "../../lib/upload";
+import { dropExtensions } from "../../components/uploader/azure";
 
 /** One HR export in the drop container: a CSV or a JSON file. */
 export interface DropFile {
   name: string;
   lastModified?: Date;
   read(): AsyncIterable<Buffer>;
-}
-
-/**
- * The file names the app's `uploader.source` reads from the drop container: `.csv` for csv,
- * `.json` and `.jsonl` (JSON Lines) for json; none for rest, which reads the HR API instead.
- */
-export function dropExtensions(source: Uploader["source"]): readonly string[] {
-  if (source === "csv") return [".csv"];
-  if (source === "json") return [".json", ".jsonl"];
-  return [];
 }
 
 /** Whether `name` is an export the app reads: at the top of the container, with its extension. */

@@ -284,7 +284,7 @@ describe("readSettings", () => {
     [
       "no workflows setting (a stack deployed before it was written)",
       { INBOUND_WORKFLOWS_JSON: "" },
-      "app setting INBOUND_WORKFLOWS_JSON is missing; redeploy the stack: components/uploader.ts sets it",
+      "app setting INBOUND_WORKFLOWS_JSON is missing; redeploy the stack: components/uploader/function.ts sets it",
     ],
   ])("rejects %s", (_title, patch, message) => {
     expect(() => readSettings({ ...env(), ...patch })).toThrow(message);
