@@ -465,9 +465,12 @@ async function followPrevious(
     };
     const line = `previous run ${runId}: processed ${result.processed} of ${result.total}, failed ${result.failed}, pending ${result.pending}`;
     (result.failed > 0 || result.pending > 0 ? log.warn : log.info)(line);
+    // Only Entra's error code: its reason text may quote the record's values, and the log
+    // holds none; `inbound report --run` shows the whole reason.
     for (const f of outcome.failed.slice(0, 5)) {
+      const code = /^([A-Za-z0-9.]+):/.exec(f.reason ?? "")?.[1];
       log.warn(
-        `previous run ${runId}: failed: externalId ${f.externalId}: ${f.reason ?? "no reason given"}`,
+        `previous run ${runId}: failed: externalId ${f.externalId}${code ? ` (${code})` : ""}; \`inbound report --run ${runId}\` shows why`,
       );
     }
     if (result.processed + result.failed === 0 && outcome.job?.error) {

@@ -279,7 +279,7 @@ describe("readSettings", () => {
     [
       "workflows the schema rejects",
       { INBOUND_WORKFLOWS_JSON: JSON.stringify({ move: { category: "sideways" } }) },
-      /^app setting INBOUND_WORKFLOWS_JSON is not the spec's lifecycleWorkflows \(move\.category: .+\); redeploy the stack: components\/uploader\.ts sets it$/,
+      /^app setting INBOUND_WORKFLOWS_JSON is not the spec's lifecycleWorkflows \(move\.category: .+\); redeploy the stack: components\/uploader\/function\.ts sets it$/,
     ],
     [
       "no workflows setting (a stack deployed before it was written)",

@@ -265,6 +265,28 @@ describe("each run follows the previous run's records in the provisioning logs",
     expect(JSON.parse((await h.state.get(LAST_RUN_KEY))!).previous).toEqual(second.previous);
   });
 
+  it("names the records that failed by Entra's error code only", async () => {
+    // A job without a User mapping fails every record.
+    const entry = emulator.state.provisioning.servicePrincipals
+      .get(job.servicePrincipalId)!
+      .jobs.get(job.jobId)!;
+    (entry.schema as { synchronizationRules: unknown[] }).synchronizationRules = [];
+    const h = runtime(spec());
+    const first = await handleTrigger(h.runtime, "blob", csvFile(ids(2).map((id) => row(id))));
+    const second = await handleTrigger(h.runtime, "timer", undefined);
+    expect(second.previous).toEqual({
+      runId: first.runId,
+      total: 2,
+      processed: 0,
+      failed: 2,
+      pending: 0,
+    });
+    expect(h.logs.filter((l) => l.includes(": failed: externalId"))).toEqual([
+      `warn previous run ${first.runId}: failed: externalId 1001 (NoUserMapping); \`inbound report --run ${first.runId}\` shows why`,
+      `warn previous run ${first.runId}: failed: externalId 1002 (NoUserMapping); \`inbound report --run ${first.runId}\` shows why`,
+    ]);
+  });
+
   it("names the job's state when it processed none of them", async () => {
     setJob("Paused");
     const h = runtime(spec());
