@@ -165,6 +165,7 @@ export class Tenant extends pulumi.ComponentResource {
           resourceGroupName: resourceGroup.name,
           location: spec.azure.location,
           bulkUploadUrl: provisioningApps[appKey].bulkUploadUrl,
+          workflows: spec.lifecycleWorkflows,
           graphBaseUrl,
           tags: spec.azure.tags,
           monitoring:

@@ -22,6 +22,7 @@ import {
   summarize,
   acceptedIds,
   followRecords,
+  groupedRowErrors,
   parseWait,
   systemClock,
 } from "../../lib/upload";
@@ -244,6 +245,7 @@ async function waitForProcessing(
         "red",
         `accepted, nothing processed: the job's schedule is ${j?.state ?? "unknown"}, its status ${j?.code ?? "unknown"}` +
           (j?.quarantine ? ` (quarantined: ${j.quarantine})` : "") +
+          (j?.error ? ` (the job could not be read: ${j.error})` : "") +
           "; a paused or quarantined job, or an inactive provisioning agent (Active Directory), processes nothing",
       ) + "\n",
     );
@@ -355,7 +357,11 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions, name
       err(`${name}:${e.line}: skipped: ${e.attribute}${columns}: ${safeText(e.detail)}`);
     }
   } else {
-    for (const line of groupedRowErrors(name, plan)) err(line);
+    const grouped = groupedRowErrors(name, plan);
+    for (const line of grouped) err(line);
+    if (grouped.length < plan.csvProblems.length + plan.rowErrors.length) {
+      err("--verbose lists every skipped row");
+    }
   }
   for (const d of plan.duplicates) {
     err(
@@ -372,38 +378,6 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions, name
     `${plan.rows} rows: ${plan.toSend} to send in ${plan.requests} requests, ${plan.unchanged} unchanged, ` +
       `${summarize(plan).skipped} skipped; quota ${plan.quota.remaining} of ${plan.quota.daily} calls left today\n`,
   );
-}
-
-/**
- * One line per kind of fault (the same value-free message for the same column), with its count
- * and first five lines: a file whose 100 rows share one bad date says so once. `--verbose` lists
- * every row, with its value.
- */
-function groupedRowErrors(csv: string, plan: UploadPlan): string[] {
-  const kinds = new Map<string, number[]>();
-  const add = (kind: string, line: number) => {
-    const lines = kinds.get(kind);
-    if (lines) lines.push(line);
-    else kinds.set(kind, [line]);
-  };
-  for (const p of plan.csvProblems) add(`the row ${p.message}`, p.line);
-  for (const e of plan.rowErrors) {
-    const columns = e.columns.length ? ` (column ${e.columns.join(", ")})` : "";
-    add(`${e.attribute}${columns}: ${e.message}`, e.line);
-  }
-  const out: string[] = [];
-  for (const [kind, lines] of kinds) {
-    if (lines.length === 1) {
-      out.push(`${csv}:${lines[0]}: skipped: ${kind}`);
-      continue;
-    }
-    const first = lines.slice(0, 5).join(", ") + (lines.length > 5 ? ", …" : "");
-    out.push(`${csv}: ${lines.length} rows skipped: ${kind} (lines ${first})`);
-  }
-  if (out.length < plan.csvProblems.length + plan.rowErrors.length) {
-    out.push("--verbose lists every skipped row");
-  }
-  return out;
 }
 
 function reportResult(io: CliIo, run: RunOutcome, options: UploadCliOptions): void {

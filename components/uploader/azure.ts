@@ -14,6 +14,8 @@ export const ROLE = {
   storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+  // https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/security#key-vault-secrets-user
+  keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
 } as const;
 
 export function roleDefinitionResourceId(subscriptionId: string, roleId: string): string {
@@ -29,6 +31,17 @@ export const CONTAINER = {
   /** The Flex Consumption deployment package. */
   deployment: "app-package",
 } as const;
+
+/**
+ * The file names the `function` uploader reads from the drop container, by `uploader.source`:
+ * `.csv` for csv, `.json` and `.jsonl` (JSON Lines) for json; none for rest, which reads the HR
+ * API instead. The blob event subscription filters on them, functions/src/blob.ts picks by them.
+ */
+export function dropExtensions(source: "csv" | "json" | "rest"): readonly string[] {
+  if (source === "csv") return [".csv"];
+  if (source === "json") return [".json", ".jsonl"];
+  return [];
+}
 
 /** Name of the Logic App's HTTP trigger, also used to ask for its callback URL. */
 export const LOGIC_APP_TRIGGER = "manual";
@@ -100,4 +113,15 @@ export function withoutSas(callbackUrl: string): string {
   const url = new URL(callbackUrl);
   for (const name of SAS_PARAMETERS) url.searchParams.delete(name);
   return url.toString();
+}
+
+/**
+ * The app setting value that makes the platform read a secret from Key Vault
+ * (https://learn.microsoft.com/en-us/azure/app-service/app-service-key-vault-references): by
+ * vault and secret name, so the reference holds no cloud's host name, and without a version, so a
+ * rotated secret is picked up.
+ */
+export function keyVaultReference(vaultId: string, secretName: string): string {
+  const vaultName = vaultId.replace(/\/+$/, "").split("/").pop();
+  return `@Microsoft.KeyVault(VaultName=${vaultName};SecretName=${secretName})`;
 }

@@ -13,7 +13,7 @@ import { FLEX_MAXIMUM_INSTANCES } from "../../lib/model/schema";
 import { MEASURE, uploaderFailuresQuery, uploaderRunsQuery } from "../../lib/monitoring/queries";
 import { functionSourceHash, PACKAGE_BLOB } from "../../lib/upload/functionPackage";
 import { logAlertRule } from "../monitoring";
-import { CONTAINER, FUNCTION_NAMES, ROLE } from "./azure";
+import { CONTAINER, dropExtensions, FUNCTION_NAMES, keyVaultReference, ROLE } from "./azure";
 import { FunctionPackage } from "./functionPackage";
 import {
   UPLOADER_DEFAULTS,
@@ -89,6 +89,7 @@ export class FunctionUploader extends UploaderBase {
       { name: "INBOUND_TENANT_ID", value: args.tenantId },
       { name: "INBOUND_APP_KEY", value: args.appKey },
       { name: "INBOUND_SPEC_JSON", value: JSON.stringify(args.app) },
+      { name: "INBOUND_WORKFLOWS_JSON", value: JSON.stringify(args.workflows ?? {}) },
       { name: "INBOUND_SCHEDULE", value: uploader.schedule },
       { name: "INBOUND_DROP_CONTAINER_URL", value: this.foundation.dropContainerUrl },
       {
@@ -96,6 +97,18 @@ export class FunctionUploader extends UploaderBase {
         value: pulumi.interpolate`${blobEndpoint}/${CONTAINER.state}`,
       },
     ];
+    // The HR API's secrets (uploader.rest.auth): each app setting a Key Vault reference, and the
+    // identity a reader of that one secret (Azure RBAC scoped to the secret), nothing else.
+    const vault = uploader.keyVault;
+    const secretReaders = Object.entries(vault?.secrets ?? {}).map(([setting, secret]) => {
+      appSettings.push({ name: setting, value: keyVaultReference(vault!.id, secret) });
+      return assign(
+        `secret-${setting.toLowerCase().replace(/_/g, "-")}`,
+        ROLE.keyVaultSecretsUser,
+        `${vault!.id.replace(/\/+$/, "")}/secrets/${secret}`,
+        `uploader function: reads the HR API secret ${secret} (app setting ${setting})`,
+      );
+    });
     const insights = args.monitoring
       ? new applicationinsights.Component(
           `${name}-insights`,
@@ -129,6 +142,9 @@ export class FunctionUploader extends UploaderBase {
         serverFarmId: plan.id,
         httpsOnly: true,
         identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+        // Key Vault references resolve with the system-assigned identity unless told otherwise;
+        // this app has only the user-assigned one.
+        ...(vault ? { keyVaultReferenceIdentity: identity.id } : {}),
         siteConfig: {
           appSettings,
           minTlsVersion: "1.2",
@@ -150,7 +166,7 @@ export class FunctionUploader extends UploaderBase {
         },
       },
       // The host reads its storage with the identity at start: the roles must exist first.
-      { parent: this, dependsOn: [owner, queues, deployment, state] },
+      { parent: this, dependsOn: [owner, queues, deployment, state, ...secretReaders] },
     );
     this.appName = site.name;
 
@@ -187,7 +203,8 @@ export class FunctionUploader extends UploaderBase {
       this.watch(name, args, args.monitoring, insights.id);
     }
 
-    if (uploader.blobEventSubscription) {
+    // A rest source reads the HR API on the timer: the function app registers no blob trigger.
+    if (uploader.blobEventSubscription && uploader.source !== "rest") {
       const topic = new eventgrid.SystemTopic(
         `${name}-blob-events`,
         {
@@ -216,17 +233,29 @@ export class FunctionUploader extends UploaderBase {
         {
           resourceGroupName: args.resourceGroupName,
           systemTopicName: topic.name,
-          eventSubscriptionName: "drop-csv-created",
+          eventSubscriptionName:
+            uploader.source === "json" ? "drop-json-created" : "drop-csv-created",
           destination: {
             endpointType: "WebHook",
             endpointUrl: pulumi.secret(
               pulumi.interpolate`https://${site.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${FUNCTION_NAMES.blob}&code=${blobKey}`,
             ),
           },
+          // The files functions/src/blob.ts reads for the source (isDropFile).
           filter: {
             includedEventTypes: ["Microsoft.Storage.BlobCreated"],
             subjectBeginsWith: `/blobServices/default/containers/${CONTAINER.drop}/blobs/`,
-            subjectEndsWith: ".csv",
+            ...(uploader.source === "json"
+              ? {
+                  advancedFilters: [
+                    {
+                      operatorType: "StringEndsWith",
+                      key: "subject",
+                      values: dropExtensions("json").slice(),
+                    },
+                  ],
+                }
+              : { subjectEndsWith: ".csv" }),
           },
           eventDeliverySchema: "EventGridSchema",
         },

@@ -14,6 +14,7 @@ import {
   FLEX_MAXIMUM_INSTANCES,
   type Monitoring,
   type ProvisioningApp,
+  type Workflow,
 } from "../../lib/model/schema";
 import {
   CONTAINER,
@@ -54,6 +55,11 @@ export interface UploaderArgs {
   readonly location: pulumi.Input<string>;
   /** The app's bulkUpload URL, from the provisioning component. */
   readonly bulkUploadUrl: pulumi.Input<string>;
+  /**
+   * The spec's `lifecycleWorkflows`: the `function` kind's safeguard watches the attributes their
+   * triggers and scopes read, as `inbound upload` does. Defaults to none.
+   */
+  readonly workflows?: Readonly<Record<string, Workflow>>;
   /** `graph.baseUrl`; its origin is the token audience. Defaults to https://graph.microsoft.com. */
   readonly graphBaseUrl?: string;
   /** `azure.tags`: put on every resource. */

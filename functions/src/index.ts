@@ -1,6 +1,7 @@
 /**
  * Azure Functions (Node v4 programming model) registration of the uploader. Kept tiny: everything
- * else is in adapter.ts, blob.ts and lib/upload. Type-checked with the repository (@azure/functions
+ * else is in adapter.ts, blob.ts and lib/upload. A `csv` or `json` source is read from the drop
+ * container (on a blob event and on the timer); a `rest` source from the HR API, on the timer only. Type-checked with the repository (@azure/functions
  * and @azure/storage-blob are dependencies of both package.json files).
  */
 import { app, InvocationContext } from "@azure/functions";
@@ -14,7 +15,7 @@ import {
   Trigger,
   UploaderRuntime,
 } from "./adapter";
-import { CsvSource, newestCsv } from "./blob";
+import { DropFile, isDropFile, newestDropFile } from "./blob";
 import { BlobStateStore } from "../../lib/upload";
 import { FUNCTION_NAMES } from "../../components/uploader/azure";
 
@@ -34,6 +35,10 @@ function runtime(context: InvocationContext): UploaderRuntime {
   return {
     appKey: settings.appKey,
     app: settings.app,
+    tenantId: settings.tenantId,
+    workflows: settings.workflows,
+    // The HR API's secrets: app settings, filled in from Key Vault references by the platform.
+    env: process.env,
     state: new BlobStateStore(stateContainer, {
       onRenewFailure: (e) => log.warn(`lock renewal failed: ${String(e)}`),
     }),
@@ -45,37 +50,47 @@ function runtime(context: InvocationContext): UploaderRuntime {
 async function run(
   context: InvocationContext,
   trigger: Trigger,
-  source: CsvSource | undefined,
+  file: DropFile | undefined,
 ): Promise<void> {
-  const report: RunReport = await handleTrigger(runtime(context), trigger, source);
+  const report: RunReport = await handleTrigger(runtime(context), trigger, file);
   // A failed run fails the invocation, so it shows in monitoring and alerts.
   if (report.status === "failed") throw new Error(report.reason ?? "upload failed");
 }
 
-// Flex Consumption supports only the Event Grid based blob trigger (docs/uploader-azure.md).
-app.storageBlob(FUNCTION_NAMES.blob, {
-  path: "drop/{name}.csv",
-  connection: "AzureWebJobsStorage",
-  source: "EventGrid",
-  handler: async (_content: unknown, context: InvocationContext) => {
-    const name = `${String(context.triggerMetadata?.name)}.csv`;
-    // Streamed again rather than using the bound bytes: the same path as the timer run.
-    const properties = await drop.getBlockBlobClient(name).getProperties();
-    await run(context, "blob", {
-      name,
-      lastModified: properties.lastModified,
-      async *read() {
-        const body = (await drop.getBlockBlobClient(name).download()).readableStreamBody;
-        if (body) for await (const part of body) yield part as Buffer;
-      },
-    });
-  },
-});
+const source = settings.app.uploader?.source ?? "csv";
+
+// Flex Consumption supports only the Event Grid based blob trigger (docs/uploader-azure.md). The
+// subscription filters the events by extension; the name is checked again here.
+if (source !== "rest") {
+  app.storageBlob(FUNCTION_NAMES.blob, {
+    path: "drop/{name}",
+    connection: "AzureWebJobsStorage",
+    source: "EventGrid",
+    handler: async (_content: unknown, context: InvocationContext) => {
+      const name = String(context.triggerMetadata?.name);
+      if (!isDropFile(name, source)) {
+        context.log(`${name}: not a ${source} export at the top of the drop container; ignored`);
+        return;
+      }
+      // Streamed again rather than using the bound bytes: the same path as the timer run.
+      const properties = await drop.getBlockBlobClient(name).getProperties();
+      await run(context, "blob", {
+        name,
+        lastModified: properties.lastModified,
+        async *read() {
+          const body = (await drop.getBlockBlobClient(name).download()).readableStreamBody;
+          if (body) for await (const part of body) yield part as Buffer;
+        },
+      });
+    },
+  });
+}
 
 app.timer(FUNCTION_NAMES.timer, {
   // The spec's NCRONTAB schedule, from the app setting the component writes.
   schedule: "%INBOUND_SCHEDULE%",
   handler: async (_timer: unknown, context: InvocationContext) => {
-    await run(context, "timer", await newestCsv(drop));
+    // A rest source reads the HR API: handleTrigger needs no file.
+    await run(context, "timer", source === "rest" ? undefined : await newestDropFile(drop, source));
   },
 });

@@ -10,6 +10,7 @@ import { checkUploaderColumns, logicAppUploaderChecks } from "../records";
 import { checkLineage } from "../lineage/checks";
 import { missedRunChecks, monitoringChecks } from "../monitoring/checks";
 import { checkPlaceholders } from "../model/placeholders";
+import { checkUploaderSecrets } from "../upload/checks";
 
 /** Azure resources need to know where to go. */
 export function checkAzureSectionPresent({ spec, report }: CheckContext): void {
@@ -32,6 +33,7 @@ export const specChecks: CheckFn[] = [
   ...provisioningChecks,
   checkUploaderColumns,
   logicAppUploaderChecks,
+  checkUploaderSecrets,
   ...lifecycleChecks,
   checkLineage,
   monitoringChecks,

@@ -579,6 +579,35 @@ const uploader = z
       })
       .default({ instanceMemoryMB: 2048, maximumInstanceCount: FLEX_MAXIMUM_INSTANCES.lowest })
       .describe("`function` kind: Flex Consumption sizing."),
+    keyVault: z
+      .strictObject({
+        id: z
+          .string()
+          .regex(
+            /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[A-Za-z0-9-]{3,24}$/i,
+            {
+              message:
+                "must be a Key Vault's resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>",
+            },
+          )
+          .describe(
+            "Resource id of the Key Vault (Azure RBAC permission model) that holds the HR API's secrets.",
+          ),
+        secrets: z
+          .record(
+            envName(),
+            z.string().regex(/^[0-9A-Za-z-]{1,127}$/, {
+              message: "must be a Key Vault secret name (letters, digits and -)",
+            }),
+          )
+          .describe(
+            "App setting (the environment variable `rest.auth` names) to the name of the Key Vault secret that fills it, e.g. `HR_TOKEN: hr-api-token`. The setting becomes a Key Vault reference, and the uploader's identity is made Key Vault Secrets User of that secret alone.",
+          ),
+      })
+      .optional()
+      .describe(
+        "`function` kind: where the deployed uploader's secrets for the HR API (`source: rest`) come from. The app settings are Key Vault references, resolved by the platform; no secret is in the spec, the stack or the app settings.",
+      ),
     source: z
       .enum(UPLOADER_SOURCES)
       .default("csv")

@@ -36,6 +36,7 @@ export {
   openBlobStateStore,
   parseStateLocation,
 } from "./blob";
+export { groupedRowErrors } from "./rowErrors";
 export { type RunOutcome, type RunSummary, runUpload, summarize } from "./run";
 export {
   listRuns,

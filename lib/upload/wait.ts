@@ -34,8 +34,11 @@ export interface FollowOutcome {
   failed: RecordSummary[];
   /** No outcome in the logs yet. */
   pending: string[];
-  /** The job, read when nothing was processed. */
-  job?: { state?: string; code?: string; quarantine?: string };
+  /**
+   * The job, read when nothing was processed; `error` when it could not be read (reading a job
+   * takes Synchronization.Read.All, which the deployed uploader's identity may not hold).
+   */
+  job?: { state?: string; code?: string; quarantine?: string; error?: string };
 }
 
 interface JobView {
@@ -59,14 +62,19 @@ export async function followRecords(input: FollowInput): Promise<FollowOutcome> 
     const outcome: FollowOutcome = { total: wanted.size, processed, failed, pending };
     if (pending.length === 0 || input.clock.now() + input.pollMs > input.until) {
       if (processed + failed.length === 0) {
-        const job = await input.graph.get<JobView>(
-          `/servicePrincipals/${encodeURIComponent(input.servicePrincipalId)}/synchronization/jobs/${encodeURIComponent(input.jobId)}`,
-        );
-        outcome.job = {
-          state: job.schedule?.state,
-          code: job.status?.code,
-          quarantine: job.status?.quarantine?.reason,
-        };
+        try {
+          const job = await input.graph.get<JobView>(
+            `/servicePrincipals/${encodeURIComponent(input.servicePrincipalId)}/synchronization/jobs/${encodeURIComponent(input.jobId)}`,
+          );
+          outcome.job = {
+            state: job.schedule?.state,
+            code: job.status?.code,
+            quarantine: job.status?.quarantine?.reason,
+          };
+        } catch (err) {
+          // The records' outcome stands without the job's state.
+          outcome.job = { error: err instanceof Error ? err.message : String(err) };
+        }
       }
       return outcome;
     }

@@ -9,7 +9,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { Readable } from "stream";
 import { stringify } from "yaml";
-import { bufferCsvSource, handleTrigger } from "../../functions/src/adapter";
+import { bufferDropFile, handleTrigger } from "../../functions/src/adapter";
 import { readCsv } from "../../lib/records/csv";
 import { executePlan, planUpload } from "../../lib/upload/engine";
 import { MemoryStateStore } from "../../lib/upload/state";
@@ -128,6 +128,7 @@ describe("the deployed Function", () => {
     const runtime = {
       appKey: "employees",
       app: makeApp(),
+      tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
       state: new MemoryStateStore(),
       target: graphFor(async (body) => {
         bodies.push(body);
@@ -140,7 +141,7 @@ describe("the deployed Function", () => {
     const report = await handleTrigger(
       runtime,
       "blob",
-      bufferCsvSource("hr.csv", latin1, new Date()),
+      bufferDropFile("hr.csv", latin1, new Date()),
     );
     expect(report.status).toBe("failed");
     expect(report.reason).toBe(

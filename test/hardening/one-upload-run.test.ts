@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { bufferCsvSource, handleTrigger, UploaderRuntime } from "../../functions/src/adapter";
+import { bufferDropFile, handleTrigger, UploaderRuntime } from "../../functions/src/adapter";
 import { MemoryStateStore } from "../../lib/upload/state";
 import { inbound } from "../cli/harness";
 import { csvOf, graphFor, makeApp, makeSpecInput, row } from "../upload/helpers";
@@ -27,10 +27,11 @@ test("the CLI's skipped and the Function's withheld agree on a duplicate row tha
   const runtime: UploaderRuntime = {
     appKey: "employees",
     app: makeApp(),
+    tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
     state: new MemoryStateStore(),
     target: graphFor(async () => ({ status: 202 })),
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
-  const report = await handleTrigger(runtime, "blob", bufferCsvSource("hr.csv", Buffer.from(CSV)));
+  const report = await handleTrigger(runtime, "blob", bufferDropFile("hr.csv", Buffer.from(CSV)));
   expect(report).toMatchObject({ rows: 4, toSend: 1, accepted: 1, withheld: 3 });
 });

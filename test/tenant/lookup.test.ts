@@ -18,7 +18,7 @@ import { MemoryStateStore } from "../../lib/upload/state";
 import { bulkUploadUrl, resolveProvisioningApp } from "../../lib/tenant";
 import { createGraphClient } from "../../lib/graph";
 import { syncPaths } from "../../lib/provisioning/graphApi";
-import { bufferCsvSource, graphTarget, handleTrigger } from "../../functions/src/adapter";
+import { bufferDropFile, graphTarget, handleTrigger } from "../../functions/src/adapter";
 import { csvOf, makeSpecInput, row, seedApiDrivenApp, seedGalleryApp } from "../upload/helpers";
 
 const NAME = "Contoso HR inbound - employees";
@@ -107,6 +107,7 @@ function runFunction(job: Job, environment: NodeJS.ProcessEnv, csv: string) {
   const settings = {
     appKey: "employees",
     app,
+    workflows: {},
     bulkUploadUrl: bulkUploadUrl(emulator.url, job.servicePrincipalId, job.jobId),
     graphBaseUrl: emulator.url,
     tenantId: TENANT,
@@ -118,12 +119,13 @@ function runFunction(job: Job, environment: NodeJS.ProcessEnv, csv: string) {
     {
       appKey: "employees",
       app,
+      tenantId: TENANT,
       state: new MemoryStateStore(),
       target: graphTarget(settings, environment),
       log: { info: log, warn: log, error: log },
     },
     "blob",
-    bufferCsvSource("hr.csv", Buffer.from(csv), new Date()),
+    bufferDropFile("hr.csv", Buffer.from(csv), new Date()),
   );
 }
 const cli = (args: string[]) => inbound(args, { cwd: dir, env: env() });

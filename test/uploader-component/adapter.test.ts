@@ -3,7 +3,7 @@
  * in-process bulkUpload service and a fake clock: what a blob-triggered or timer run sends, records and reports.
  */
 import {
-  bufferCsvSource,
+  bufferDropFile,
   handleTrigger,
   LAST_RUN_KEY,
   readSettings,
@@ -12,7 +12,7 @@ import {
 import { readRunEntries, readRunHeader, RUN_ID } from "../../lib/upload/runRecord";
 import { graphFor } from "../upload/helpers";
 import { loadState, MemoryStateStore } from "../../lib/upload/state";
-import { app, BULK_UPLOAD_URL, functionApp } from "./fixtures";
+import { app, BULK_UPLOAD_URL, functionApp, TENANT_ID } from "./fixtures";
 
 const NOW = Date.parse("2025-03-01T02:00:00Z");
 
@@ -38,8 +38,14 @@ function harness(options: { lockHeld?: boolean } = {}) {
   const runtime: UploaderRuntime = {
     appKey: "employees",
     app: simpleApp(),
+    tenantId: TENANT_ID,
     state,
-    target: graphFor(async (body) => {
+    target: graphFor(async (body, { url }) => {
+      // The previous run's records, followed at the start of each run: no log entry yet.
+      if (url.includes("/auditLogs/provisioning")) return { status: 200, body: '{"value":[]}' };
+      if (!url.endsWith("/bulkUpload")) {
+        return { status: 200, body: '{"schedule":{"state":"Active"},"status":{"code":"Active"}}' };
+      }
       bodies.push(body);
       return { status: 202 };
     }),
@@ -54,7 +60,7 @@ function harness(options: { lockHeld?: boolean } = {}) {
 }
 
 const source = (csv = CSV, modified = new Date(NOW - 60_000)) =>
-  bufferCsvSource("hr-2025-03-01.csv", Buffer.from(csv), modified);
+  bufferDropFile("hr-2025-03-01.csv", Buffer.from(csv), modified);
 
 describe("handleTrigger", () => {
   test("a first run sends every record in one request, records the state and the report, and releases the lock", async () => {
@@ -123,7 +129,7 @@ describe("handleTrigger", () => {
       calls: 0,
       reason: "nothing to send: 2 unchanged",
     });
-    expect(h.logs[1]).toBe(
+    expect(h.logs.at(-1)).toBe(
       "info employees: timer run on hr-2025-03-01.csv: ok: nothing to send: 2 unchanged",
     );
   });
@@ -140,9 +146,10 @@ describe("handleTrigger", () => {
       "safeguard: the run would disable 2 of 2 known users (100.0%, more than maxDisablePercent 10%); check the HR file, or pass --allow-deletes if this is intended",
     ]);
     expect(report.reason).toBe(`refused, nothing sent: ${report.refusals[0]}`);
-    expect(h.logs[1]).toBe(
+    expect(h.logs.slice(-2)).toEqual([
+      'error to let one run past the safeguard, put override.json in the state container, e.g. {"allowLeavers": true, "reason": "..."} (docs/uploader-azure.md)',
       `error employees: blob run on hr-2025-03-01.csv: failed: ${report.reason}`,
-    );
+    ]);
     expect(h.events).toEqual(["lock", "release", "lock", "release"]);
   });
 
@@ -209,6 +216,17 @@ describe("handleTrigger", () => {
 });
 
 describe("readSettings", () => {
+  const WORKFLOWS = {
+    move: {
+      category: "mover",
+      displayName: "Move",
+      enabled: true,
+      purgeOnDelete: false,
+      schedulingEnabled: true,
+      trigger: { attributeChanged: ["department"] },
+      tasks: ["notifyManagerOfUserMove"],
+    },
+  };
   const env = () => ({
     INBOUND_APP_KEY: "employees",
     INBOUND_SPEC_JSON: JSON.stringify(functionApp()),
@@ -217,12 +235,14 @@ describe("readSettings", () => {
     INBOUND_TENANT_ID: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
     INBOUND_DROP_CONTAINER_URL: "https://acct.blob.core.windows.net/drop",
     INBOUND_STATE_CONTAINER_URL: "https://acct.blob.core.windows.net/state",
+    INBOUND_WORKFLOWS_JSON: JSON.stringify(WORKFLOWS),
   });
 
   test("reads what the component writes", () => {
     expect(readSettings(env())).toEqual({
       appKey: "employees",
       app: functionApp(),
+      workflows: WORKFLOWS,
       bulkUploadUrl: BULK_UPLOAD_URL,
       graphBaseUrl: "https://graph.microsoft.com",
       tenantId: "0b8e7d3c-5f0a-4d6e-9c2b-1a2b3c4d5e6f",
@@ -255,6 +275,16 @@ describe("readSettings", () => {
         ),
       },
       'app setting INBOUND_SPEC_JSON has uploader.kind "logicApp", not "function"; redeploy the stack: components/uploader/function.ts sets it',
+    ],
+    [
+      "workflows the schema rejects",
+      { INBOUND_WORKFLOWS_JSON: JSON.stringify({ move: { category: "sideways" } }) },
+      /^app setting INBOUND_WORKFLOWS_JSON is not the spec's lifecycleWorkflows \(move\.category: .+\); redeploy the stack: components\/uploader\/function\.ts sets it$/,
+    ],
+    [
+      "no workflows setting (a stack deployed before it was written)",
+      { INBOUND_WORKFLOWS_JSON: "" },
+      "app setting INBOUND_WORKFLOWS_JSON is missing; redeploy the stack: components/uploader/function.ts sets it",
     ],
   ])("rejects %s", (_title, patch, message) => {
     expect(() => readSettings({ ...env(), ...patch })).toThrow(message);

@@ -1,5 +1,5 @@
 import { acquireBlobLock, BlobStateStore } from "../../lib/upload/blob";
-import { newestCsv } from "../../functions/src/blob";
+import { newestDropFile } from "../../functions/src/blob";
 import { FakeContainer } from "./fakeContainer";
 
 describe("BlobStateStore", () => {
@@ -32,14 +32,14 @@ describe("BlobStateStore", () => {
   });
 });
 
-describe("newestCsv", () => {
+describe("newestDropFile", () => {
   test("picks the most recently modified .csv at the top of the container", async () => {
     const drop = new FakeContainer("https://acct.blob.core.windows.net/drop");
     drop.add("hr-2025-01-01.csv", "old", new Date("2025-01-01T01:00:00Z"));
     drop.add("hr-2025-01-02.CSV", "a,b\n1,2\n", new Date("2025-01-02T01:00:00Z"));
     drop.add("pushed/run.csv", "archived", new Date("2025-02-01T00:00:00Z"));
     drop.add("notes.txt", "not csv", new Date("2025-03-01T00:00:00Z"));
-    const source = await newestCsv(drop);
+    const source = await newestDropFile(drop, "csv");
     expect(source?.name).toBe("hr-2025-01-02.CSV");
     expect(source?.lastModified).toEqual(new Date("2025-01-02T01:00:00Z"));
     const parts: Buffer[] = [];
@@ -50,7 +50,20 @@ describe("newestCsv", () => {
   test("is undefined when there is no CSV", async () => {
     const drop = new FakeContainer();
     drop.add("archive/x.csv", "x");
-    expect(await newestCsv(drop)).toBeUndefined();
+    expect(await newestDropFile(drop, "csv")).toBeUndefined();
+  });
+
+  test("reads .json and .jsonl for a json source, and nothing for a rest source", async () => {
+    const drop = new FakeContainer("https://acct.blob.core.windows.net/drop");
+    drop.add("hr.json", "[]", new Date("2025-01-01T01:00:00Z"));
+    drop.add("hr.jsonl", "{}\n", new Date("2025-01-02T01:00:00Z"));
+    drop.add("hr.csv", "a\n", new Date("2025-01-03T01:00:00Z"));
+    drop.add("pushed/p.json", "[]", new Date("2025-01-04T01:00:00Z"));
+    expect((await newestDropFile(drop, "json"))?.name).toBe("hr.jsonl");
+    drop.add("hr-2.JSON", "[]", new Date("2025-01-05T01:00:00Z"));
+    expect((await newestDropFile(drop, "json"))?.name).toBe("hr-2.JSON");
+    expect((await newestDropFile(drop, "csv"))?.name).toBe("hr.csv");
+    expect(await newestDropFile(drop, "rest")).toBeUndefined();
   });
 });
 

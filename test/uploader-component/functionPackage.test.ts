@@ -87,6 +87,7 @@ test("the archive holds host.json, its package.json's main, and loads both funct
       INBOUND_DROP_CONTAINER_URL: "https://acct.blob.core.windows.net/drop",
       INBOUND_STATE_CONTAINER_URL: "https://acct.blob.core.windows.net/state",
       INBOUND_SCHEDULE: "0 30 1 * * *",
+      INBOUND_WORKFLOWS_JSON: "{}",
     },
   });
   expect(run.stderr).not.toMatch(/Cannot find module|Error/);
@@ -104,7 +105,7 @@ test("the archive holds host.json, its package.json's main, and loads both funct
     expect.objectContaining({
       type: "blobTrigger",
       direction: "in",
-      path: "drop/{name}.csv",
+      path: "drop/{name}",
       source: "EventGrid",
       connection: "AzureWebJobsStorage",
     }),

@@ -17,7 +17,7 @@ import { FUNCTION_PACKAGE_TYPE } from "../../components/uploader/functionPackage
 import { logicAppTriggerAuthorized } from "../../policies/rules/logicAppTriggerAuthorized";
 import { storageAccountLockedDown } from "../../policies/rules/storageAccountLockedDown";
 import { violations } from "../policies/harness";
-import type { ProvisioningApp } from "../../lib/model/schema";
+import { type ProvisioningApp, tenantSpec } from "../../lib/model/schema";
 import {
   app,
   BULK_UPLOAD_URL,
@@ -397,6 +397,7 @@ describe("kind: function", () => {
       INBOUND_TENANT_ID: TENANT_ID,
       INBOUND_APP_KEY: "employees",
       INBOUND_SPEC_JSON: JSON.stringify(functionApp()),
+      INBOUND_WORKFLOWS_JSON: "{}",
       INBOUND_SCHEDULE: "0 0 2 * * *",
       INBOUND_DROP_CONTAINER_URL: `https://${ACCOUNT}.blob.core.windows.net/drop`,
       INBOUND_STATE_CONTAINER_URL: `https://${ACCOUNT}.blob.core.windows.net/state`,
@@ -450,6 +451,89 @@ describe("kind: function", () => {
         inputs: { resourceGroupName: "rg-hr", name: "contoso-employees-uploader-d51ecdb8" },
       },
     ]);
+  });
+
+  const VAULT = `${RG}/providers/Microsoft.KeyVault/vaults/contoso-hr`;
+  const restApp = (more: Record<string, unknown> = {}) =>
+    app({
+      kind: "function",
+      source: "rest",
+      columns: { externalId: "[id]", userName: "[email]" },
+      rest: { url: "https://hr.example.com/api/employees", auth: { bearerEnv: "HR_TOKEN" } },
+      keyVault: { id: VAULT, secrets: { HR_TOKEN: "hr-api-token" } },
+      ...more,
+    });
+
+  test("a rest source's secrets are Key Vault references that the identity alone may read, one secret each", async () => {
+    const uploader = await build("kv", restApp({ blobEventSubscription: true }));
+    await settled(uploader.appName);
+    await settled(uploader.urn);
+    const site = the("azure-native:web:WebApp");
+    const settings = Object.fromEntries(
+      (site.siteConfig.appSettings as { name: string; value: string }[]).map((s) => [
+        s.name,
+        s.value,
+      ]),
+    );
+    expect(settings.HR_TOKEN).toBe(
+      "@Microsoft.KeyVault(VaultName=contoso-hr;SecretName=hr-api-token)",
+    );
+    expect(site.keyVaultReferenceIdentity).toBe(IDENTITY_ID);
+    expect(the("azure-native:authorization:RoleAssignment", "kv-secret-hr-token")).toEqual({
+      principalId: "kv-identity-principal-oid",
+      principalType: "ServicePrincipal",
+      roleDefinitionId: `${ROLE_PREFIX}4633458b-17de-408a-b874-0445c86b69e6`,
+      scope: `${VAULT}/secrets/hr-api-token`,
+      description: "uploader function: reads the HR API secret hr-api-token (app setting HR_TOKEN)",
+    });
+    // The HR API is read on the timer: no blob trigger, so no blob events to deliver.
+    expect(inputsOf("azure-native:eventgrid:SystemTopicEventSubscription")).toEqual([]);
+  });
+
+  test("the spec's workflows reach the settings, for the safeguard's lifecycle checks", async () => {
+    const workflows = tenantSpec.parse({
+      tenant: { name: "contoso", id: TENANT_ID, domain: "contoso.com" },
+      lifecycleWorkflows: {
+        move: {
+          category: "mover",
+          displayName: "Move",
+          trigger: { attributeChanged: ["department"] },
+          tasks: ["notifyManagerOfUserMove"],
+        },
+      },
+    }).lifecycleWorkflows;
+    const uploader = await build("wf", functionApp(), { workflows });
+    await settled(uploader.appName);
+    const site = the("azure-native:web:WebApp");
+    const setting = (site.siteConfig.appSettings as { name: string; value: string }[]).find(
+      (s) => s.name === "INBOUND_WORKFLOWS_JSON",
+    );
+    expect(JSON.parse(setting!.value)).toEqual(workflows);
+    expect(site).not.toHaveProperty("keyVaultReferenceIdentity");
+  });
+
+  test("a json source's blob events are its .json and .jsonl files", async () => {
+    const uploader = await build(
+      "js",
+      app({
+        kind: "function",
+        source: "json",
+        blobEventSubscription: true,
+        columns: { externalId: "[id]" },
+      }),
+    );
+    await settled(uploader.appName);
+    await settled(uploader.urn);
+    const subscription = the("azure-native:eventgrid:SystemTopicEventSubscription");
+    expect(subscription.eventSubscriptionName).toBe("drop-json-created");
+    expect(subscription.filter).toEqual({
+      includedEventTypes: ["Microsoft.Storage.BlobCreated"],
+      isSubjectCaseSensitive: false,
+      subjectBeginsWith: "/blobServices/default/containers/drop/blobs/",
+      advancedFilters: [
+        { operatorType: "StringEndsWith", key: "subject", values: [".json", ".jsonl"] },
+      ],
+    });
   });
 
   test("the spec's uploader settings reach the resources: storage name, retention, Flex sizing", async () => {
