@@ -375,7 +375,7 @@ function reportPlan(io: CliIo, plan: UploadPlan, options: UploadCliOptions, name
   }
   for (const line of safeguardLines(plan)) err(line);
   io.out(
-    `${plan.rows} rows: ${plan.toSend} to send in ${plan.requests} requests, ${plan.unchanged} unchanged, ` +
+    `${plan.rows} rows: ${plan.toSend} to send in ${plan.requests} ${plan.requests === 1 ? "request" : "requests"}, ${plan.unchanged} unchanged, ` +
       `${summarize(plan).skipped} skipped; quota ${plan.quota.remaining} of ${plan.quota.daily} calls left today\n`,
   );
 }

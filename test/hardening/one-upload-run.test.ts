@@ -22,7 +22,7 @@ test("the CLI's skipped and the Function's withheld agree on a duplicate row tha
     { cwd: dir },
   );
   // Lines 2 and 3 (id 1 twice, line 3 also invalid) and line 5 (invalid): three rows.
-  expect(cli.out).toContain("4 rows: 1 to send in 1 requests, 0 unchanged, 3 skipped;");
+  expect(cli.out).toContain("4 rows: 1 to send in 1 request, 0 unchanged, 3 skipped;");
 
   const runtime: UploaderRuntime = {
     appKey: "employees",
