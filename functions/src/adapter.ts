@@ -5,7 +5,8 @@
  * does the registration), so all of it is unit-tested.
  */
 import { provisioningApp, type ProvisioningApp } from "../../lib/model/schema";
-import { graphSession, jobFromEndpoint } from "../../lib/tenant";
+import { graphSession, jobFromEndpoint, parseBulkUploadUrl } from "../../lib/tenant";
+import { acceptedLine } from "../../lib/monitoring/queries";
 import { listLines } from "../../lib/records";
 import {
   type BulkTarget,
@@ -165,6 +166,9 @@ export async function handleTrigger(
     (full.status === "failed" ? log.error : full.status === "partial" ? log.warn : log.info)(
       full.reason ? `${line}: ${full.reason}` : line,
     );
+    // Read back by the accepted-not-processed alert (docs/monitoring.md).
+    const job = parseBulkUploadUrl(runtime.target.endpoint);
+    if (full.accepted > 0 && job) log.info(acceptedLine(full.accepted, job.jobId));
     return full;
   };
   if (!source) {

@@ -62,6 +62,7 @@ test("the monitoring resources, with their types and parents", () => {
       ["azure-native:monitor:ScheduledQueryRule", `${m}-provisioning-failures`, m],
       ["azure-native:monitor:ScheduledQueryRule", `${m}-quarantine`, m],
       ["azure-native:monitor:ScheduledQueryRule", `${m}-lifecycle-failures`, m],
+      ["azure-native:monitor:ScheduledQueryRule", `${m}-accepted-not-processed`, m],
       ["azure-native:applicationinsights:Workbook", `${m}-workbook`, m],
       ["azure-native:applicationinsights:Component", `${up}-insights`, up],
       ["azure-native:monitor:ScheduledQueryRule", `${up}-failures`, up],
@@ -79,7 +80,7 @@ test("wiring: logs to the workspace, rules on it mailing the action group, telem
     ),
   ).toEqual(["iam-alerts@contoso.com", "hr-it@contoso.com"]);
   const rules = resources.filter((r) => r.type === "azure-native:monitor:ScheduledQueryRule");
-  expect(rules).toHaveLength(5);
+  expect(rules).toHaveLength(6);
   for (const rule of rules) {
     expect(rule.inputs.scopes).toEqual([WORKSPACE_ID]);
     expect(rule.inputs.actions).toEqual({ actionGroups: [ACTION_GROUP_ID] });
@@ -87,6 +88,10 @@ test("wiring: logs to the workspace, rules on it mailing the action group, telem
   const failures = named("contoso-monitoring-provisioning-failures").inputs.criteria.allOf[0];
   expect(failures.query).toContain('| where JobId in ("<contoso-employees-job.jobId>")');
   expect(failures.threshold).toBe(20);
+  const accepted = named("contoso-monitoring-accepted-not-processed").inputs.criteria.allOf[0];
+  expect(accepted.query).toContain(
+    '| where JobId in ("<contoso-employees-job.jobId>") and Accepted > 0',
+  );
   expect(named("contoso-employees-uploader-insights").inputs.workspaceResourceId).toBe(
     WORKSPACE_ID,
   );

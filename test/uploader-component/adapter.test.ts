@@ -107,7 +107,11 @@ describe("handleTrigger", () => {
       "1002",
     ]);
     expect(await h.state.list("checkpoint/")).toEqual([]);
-    expect(h.logs).toEqual(["info employees: blob run on hr-2025-03-01.csv: ok"]);
+    // The second line is what the accepted-not-processed alert reads (acceptedNotProcessedQuery).
+    expect(h.logs).toEqual([
+      "info employees: blob run on hr-2025-03-01.csv: ok",
+      "info inbound: bulkUpload accepted 2 record(s) for job API2AAD.abc.def",
+    ]);
   });
 
   test("the same file again sends nothing: the delta state is in the store", async () => {
@@ -123,7 +127,7 @@ describe("handleTrigger", () => {
       calls: 0,
       reason: "nothing to send: 2 unchanged",
     });
-    expect(h.logs[1]).toBe(
+    expect(h.logs.at(-1)).toBe(
       "info employees: timer run on hr-2025-03-01.csv: ok: nothing to send: 2 unchanged",
     );
   });
@@ -140,7 +144,7 @@ describe("handleTrigger", () => {
       "safeguard: the run would disable 2 of 2 known users (100.0%, more than maxDisablePercent 10%); check the HR file, or pass --allow-deletes if this is intended",
     ]);
     expect(report.reason).toBe(`refused, nothing sent: ${report.refusals[0]}`);
-    expect(h.logs[1]).toBe(
+    expect(h.logs.at(-1)).toBe(
       `error employees: blob run on hr-2025-03-01.csv: failed: ${report.reason}`,
     );
     expect(h.events).toEqual(["lock", "release", "lock", "release"]);
