@@ -13,6 +13,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { Monitoring as MonitoringSpec } from "../lib/model/schema";
 import { MONITORING_DEFAULTS } from "../lib/model/schema";
 import {
+  acceptedNotProcessedQuery,
   lifecycleWorkflowFailuresQuery,
   MEASURE,
   provisioningFailuresQuery,
@@ -37,6 +38,12 @@ export interface MonitoringArgs {
   readonly notificationEmails: readonly string[];
   /** Synchronization job ids of the tenant's provisioning apps: the queries read only these. */
   readonly provisioningJobIds: readonly pulumi.Input<string>[];
+  /**
+   * Job ids of the apps whose records a `function` uploader sends: its traces, on this workspace,
+   * say what bulkUpload accepted, which the accepted-not-processed alert holds against the
+   * provisioning logs. Defaults to none (no such alert).
+   */
+  readonly uploadedJobIds?: readonly pulumi.Input<string>[];
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -219,6 +226,24 @@ export class Monitoring extends pulumi.ComponentResource {
         measure: MEASURE.failures,
         operator: "GreaterThan",
         threshold: monitoring.alerts.provisioningFailuresPerHour,
+        dimensions: ["JobId"],
+      });
+    }
+    const hours = monitoring.alerts.acceptedNotProcessedHours;
+    const uploaded = args.uploadedJobIds ?? [];
+    if (uploaded.length > 0 && hours > 0) {
+      alert("accepted-not-processed", {
+        displayName: `${tenantName}: uploaded records not processed`,
+        description: `bulkUpload accepted records of an upload run and the provisioning job processed none of them within ${hours} h: the job is paused or in quarantine, or (Active Directory) its provisioning agent is inactive.`,
+        query: pulumi.all([...uploaded]).apply((ids) => acceptedNotProcessedQuery(ids, hours)),
+        windowSize: "PT1H",
+        evaluationFrequency: "PT1H",
+        // The query reads the runs of the hour `hours` ago and the logs since.
+        overrideQueryTimeRange: `PT${hours + 1}H`,
+        severity: 1,
+        measure: MEASURE.unprocessed,
+        operator: "GreaterThan",
+        threshold: 0,
         dimensions: ["JobId"],
       });
     }

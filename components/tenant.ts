@@ -143,6 +143,9 @@ export class Tenant extends pulumi.ComponentResource {
           monitoring: spec.monitoring,
           notificationEmails: monitoringEmails(spec),
           provisioningJobIds: Object.values(provisioningApps).map((app) => app.jobId),
+          uploadedJobIds: Object.entries(spec.provisioning)
+            .filter(([, app]) => deploysUploader(spec, app) && app.uploader?.kind === "function")
+            .map(([appKey]) => provisioningApps[appKey].jobId),
           resourceGroupName: resourceGroup.name,
           location: spec.azure.location,
           tags: spec.azure.tags,

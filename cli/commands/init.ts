@@ -6,11 +6,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
-import { CliIo, EXIT, refuseIrregularFile } from "../io";
+import { CliIo, EXIT, refuseIrregularFile, writeOutput } from "../io";
 import { proposeMappings, Proposal } from "../init/propose";
 import { type Header, headerBytes, readHeader, sampleRecord, textFields } from "../../lib/records";
 import { pasteable, shellWord } from "../invocation";
 import { projectFiles, stackFile } from "../init/project";
+import { literal } from "../../lib/loader/variables";
 
 interface InitOptions {
   csv?: string;
@@ -141,18 +142,13 @@ function write(text: string, options: InitOptions, io: CliIo): number {
   try {
     // config/tenants/ is the user's: a fresh checkout or project has none yet.
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    // "wx" refuses an existing file in the same step that creates it, so nothing is overwritten
-    // between a check and the write.
-    fs.writeFileSync(target, withSchemaLine(text, path.dirname(target)), {
-      flag: options.force ? "w" : "wx",
-    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    io.err(
-      code === "EEXIST"
-        ? `inbound init: ${options.out} exists; add --force to replace it\n`
-        : `inbound init: cannot write ${options.out}: ${code ?? String(err)}\n`,
-    );
+    io.err(`inbound init: cannot write --out ${options.out}: ${code ?? String(err)}\n`);
+    return EXIT.failed;
+  }
+  const written = withSchemaLine(text, path.dirname(target));
+  if (!writeOutput(io, "init", "--out", options.out, written, options.force === true)) {
     return EXIT.failed;
   }
   io.out(`wrote ${options.out}; next: ${pasteable(io.command, ["validate", options.out])}\n`);
@@ -181,16 +177,27 @@ function writeProject(project: string, tenantText: string, force: boolean, io: C
     return EXIT.failed;
   }
   const tenantFile = `config/tenants/${TENANT_NAME}.yaml`;
+  // Each file through the one output writer: a symbolic link or a FIFO in the project is refused.
+  // package.json is merged with the one there, so it is replaced.
+  const put = (file: string, text: string) =>
+    writeOutput(
+      io,
+      "init",
+      "--project",
+      path.join(project, file),
+      text,
+      force || file === "package.json",
+    );
   try {
     for (const f of files) {
       const target = path.join(dir, f.file);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       const text = f.file === tenantFile ? withSchemaLine(f.text, path.dirname(target)) : f.text;
-      fs.writeFileSync(target, text);
+      if (!put(f.file, text)) return EXIT.failed;
     }
     const stack = stackFile(dir, tenantFile);
     if (stack && (force || read(stack.file) === undefined)) {
-      fs.writeFileSync(path.join(dir, stack.file), stack.text);
+      if (!put(stack.file, stack.text)) return EXIT.failed;
       files.push(stack);
     }
   } catch (err) {
@@ -207,14 +214,22 @@ function writeProject(project: string, tenantText: string, force: boolean, io: C
   return EXIT.ok;
 }
 
-/** A YAML scalar for a spec value: single quotes around text with double quotes, else JSON's. */
+/**
+ * A YAML scalar for a spec value: single quotes around text with double quotes, else JSON's. The
+ * value is the HR file's text, so a `${...}` in it is written `$${...}`: the loader would
+ * otherwise read it as a variable.
+ */
 function quote(value: string): string {
-  return value.includes('"') && !value.includes("'") ? `'${value}'` : JSON.stringify(value);
+  return scalar(literal(value));
 }
 
-/** A YAML key: plain where YAML reads it back unchanged, quoted otherwise. */
+function scalar(text: string): string {
+  return text.includes('"') && !text.includes("'") ? `'${text}'` : JSON.stringify(text);
+}
+
+/** A YAML key: plain where YAML reads it back unchanged, quoted otherwise (never substituted). */
 function key(name: string): string {
-  return /^[A-Za-z][A-Za-z0-9_.:-]*$/.test(name) ? name : quote(name);
+  return /^[A-Za-z][A-Za-z0-9_.:-]*$/.test(name) ? name : scalar(name);
 }
 
 /** Comment text on one line, whatever the column name holds. */

@@ -97,10 +97,12 @@ async function sandbox(options: SandboxOptions, io: CliIo): Promise<number> {
   const token = sandboxToken(spec.tenant.id);
   let emulator: GraphEmulator;
   try {
+    // Nothing reads the request log of a sandbox, which runs until stopped: it keeps none.
     emulator = await startGraphEmulator({
       port: options.port,
       token,
       organization: sandboxOrganization(spec),
+      record: false,
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -13,7 +13,8 @@ import {
   uploaderColumns,
   type Workflow,
 } from "../../lib/model/schema";
-import { graphSession, jobFromEndpoint } from "../../lib/tenant";
+import { graphSession, jobFromEndpoint, parseBulkUploadUrl } from "../../lib/tenant";
+import { acceptedLine } from "../../lib/monitoring/queries";
 import { listLines, recordSource } from "../../lib/records";
 import {
   type BulkTarget,
@@ -275,6 +276,9 @@ export async function handleTrigger(
     (full.status === "failed" ? log.error : full.status === "partial" ? log.warn : log.info)(
       full.reason ? `${line}: ${full.reason}` : line,
     );
+    // Read back by the accepted-not-processed alert (docs/monitoring.md).
+    const job = parseBulkUploadUrl(runtime.target.endpoint);
+    if (full.accepted > 0 && job) log.info(acceptedLine(full.accepted, job.jobId));
     return full;
   };
   const source = app.uploader?.source ?? "csv";

@@ -47,6 +47,10 @@ export interface RecordedRequest {
   path: string;
   query: string;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * The body as sent; undefined for a request the emulator refused itself (no token, too large, a
+   * 4xx of its own), whose body is read to its end and dropped.
+   */
   body: unknown;
   status: number;
   /** Milliseconds since the emulator started. */
@@ -101,7 +105,16 @@ export interface EmulatorOptions {
   organization?: EmulatedOrganization;
   /** Drop `callbackConfiguration.authorizedApps` from extension writes (a tenant ignoring it). */
   dropAuthorizedApps?: boolean;
+  /**
+   * The largest request body read; a larger one is answered 413 without being kept. The
+   * emulator's own bound (a bulkUpload holds at most 50 operations), not a documented Graph limit.
+   */
+  maxBodyBytes?: number;
+  /** Keep the log of requests (`requests`); the sandbox, which never reads it, keeps none. */
+  record?: boolean;
 }
+
+export const MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface EmulatorState {
   directory: DirectoryState;
@@ -146,31 +159,47 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
   const bulkTimes: number[] = [];
   const sockets = new Set<import("net").Socket>();
 
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES;
   const server = http.createServer((req, res) => {
+    // A request without the token, or past the size bound, is refused before its body is kept:
+    // it is read to its end (so that the client gets the answer) and dropped, so that a sandbox
+    // sent large refused requests does not grow by each one.
+    const authorized = req.headers.authorization === `Bearer ${token}`;
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (!authorized || size > maxBodyBytes) chunks.length = 0;
+      else chunks.push(c);
+    });
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
       const method = req.method ?? "GET";
       const versioned = /^\/(v1\.0|beta)(\/.*)$/.exec(url.pathname);
       const text = Buffer.concat(chunks).toString("utf8");
+      chunks.length = 0;
       let body: unknown;
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {
         body = text;
       }
-      const record = (status: number, fault?: RecordedRequest["fault"]) =>
+      const record = (status: number, fault?: RecordedRequest["fault"]) => {
+        if (options.record === false) return;
+        // What the emulator refused itself is not kept; a fault a test injected keeps its body,
+        // which the retry that follows is compared with.
+        const kept = status < 400 || fault !== undefined;
         requests.push({
           method,
           path: url.pathname,
           query: url.search,
           headers: req.headers,
-          body,
+          body: kept ? body : undefined,
           status,
           at: Date.now() - started,
           ...(fault ? { fault } : {}),
         });
+      };
       let failedBy: RecordedRequest["fault"];
       let delayMs = 0;
       let loseAnswer = false;
@@ -199,8 +228,15 @@ export async function startGraphEmulator(options: EmulatorOptions = {}): Promise
         headers?: Record<string, string>,
       ) => send({ status, body: { error: { code, message } }, headers });
 
-      if (req.headers.authorization !== `Bearer ${token}`) {
+      if (!authorized) {
         return fail(401, "InvalidAuthenticationToken", "Access token is empty or invalid.");
+      }
+      if (size > maxBodyBytes) {
+        return fail(
+          413,
+          "RequestEntityTooLarge",
+          `The request body is over ${maxBodyBytes} bytes.`,
+        );
       }
       if (!versioned) return fail(400, "BadRequest", `Invalid version in ${url.pathname}`);
       const path = versioned[2];

@@ -27,6 +27,8 @@ import {
   PERCENTAGE_CONDITION,
 } from "../lifecycle/compile";
 import { sameTaskName, taskById, TASKS, type TaskDefinition } from "../lifecycle/tasks";
+import { RESERVED_NAMES } from "../loader/parse";
+import { literalStrings } from "../loader/variables";
 import type { Json, LiveApp, LiveTenant, LiveWorkflow, ReadFailure } from "./read";
 
 export type SpecPath = (string | number)[];
@@ -69,7 +71,10 @@ export interface ConvertOptions {
 
 export const DEFAULT_GRAPH_URL = "https://graph.microsoft.com";
 
-/** A spec key from a display name: lowercase letters, digits and `-`, starting with a letter. */
+/**
+ * A spec key from a display name: lowercase letters, digits and `-`, starting with a letter, and
+ * not a name the loader reserves (a workflow named "Constructor" becomes `constructor-2`).
+ */
 export function keyFor(displayName: string, taken: ReadonlySet<string>, fallback: string): string {
   let key = displayName
     .toLowerCase()
@@ -79,7 +84,7 @@ export function keyFor(displayName: string, taken: ReadonlySet<string>, fallback
     .replace(/-+$/, "");
   if (!key) key = fallback;
   let unique = key;
-  for (let n = 2; taken.has(unique); n++) unique = `${key}-${n}`;
+  for (let n = 2; taken.has(unique) || RESERVED_NAMES.has(unique); n++) unique = `${key}-${n}`;
   return unique;
 }
 
@@ -898,5 +903,7 @@ export function exportTenant(live: LiveTenant, options: ConvertOptions): ExportR
   }
   const baseUrl = options.graphBaseUrl.replace(/\/+$/, "");
   if (baseUrl !== DEFAULT_GRAPH_URL) spec.graph = { baseUrl };
-  return { spec, notes, ids };
+  // The tenant's values are text, not variables: one holding `${...}` is written `$${...}`, so
+  // that reading the export back gives the value the tenant has.
+  return { spec: literalStrings(spec), notes, ids };
 }

@@ -75,6 +75,10 @@ A variable's own value may use the others (\`domain: \${tenant.name}.contoso.com
 through each other are an error where the cycle closes.
 
 \`$\${\` writes a literal \`\${\`. Any other \`\${...}\` is an error. Keys are never substituted.
+\`inbound export\` and \`inbound init\` write a value they found (a tenant's display name, an HR
+column's name) with every \`\${\` as \`$\${\`, so the file reads back to that value. A key \`export\`
+derives from a name is never one the loader reserves (\`constructor\`, \`toString\`...): a workflow
+named "Constructor" becomes \`constructor-2\`.
 
 ## Short forms
 

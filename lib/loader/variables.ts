@@ -15,6 +15,30 @@ export const VARIABLES = [
 
 export const NO_TENANT_HINT = "; a base file is checked through the tenant files that extend it";
 
+/** A `${...}` in a spec string, or its escape `$${...}` (a literal `${...}`). */
+const VARIABLE = /\$?\$\{([^}]*)\}/g;
+
+/**
+ * `text` as a spec string that reads back as `text`: every `${...}` written `$${...}`. What the
+ * tools write from values found elsewhere (an HR header, a tenant) goes through this, so that a
+ * value holding `${...}` is kept, not substituted or refused as an unknown variable.
+ */
+export function literal(text: string): string {
+  return text.replace(/\$\{[^}]*\}/g, (match) => `$${match}`);
+}
+
+/** `value` with every string in it (not the keys of its maps) made `literal`. */
+export function literalStrings<T>(value: T): T {
+  if (typeof value === "string") return literal(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => literalStrings(item)) as T;
+  if (isPlainMap(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, item]) => [k, literalStrings(item)]),
+    ) as T;
+  }
+  return value;
+}
+
 /** Per string (by path): each `${...}` replaced, as [offset in the raw string, old length, new length]. */
 export type Edits = Map<string, [number, number, number][]>;
 
@@ -92,7 +116,7 @@ export function substituteVariables(
       changes.push([offset, match.length, found.length]);
       return found;
     };
-    return text.replace(/\$?\$\{([^}]*)\}/g, replace);
+    return text.replace(VARIABLE, replace);
   };
   return walk(value, []) as Record<string, unknown>;
 }

@@ -958,6 +958,9 @@ export const MONITORING_DEFAULTS = {
   provisioningFailuresPerHour: 10,
   // The default schedule runs daily; a day and two hours without a run means one was missed.
   uploaderMissedRunHours: 26,
+  // The logs trail an accepted request by minutes; two hours without one record processed is a
+  // stopped job, not a slow one.
+  acceptedNotProcessedHours: 2,
 } as const;
 
 const monitoringAlerts = z
@@ -990,6 +993,15 @@ const monitoringAlerts = z
       .default(MONITORING_DEFAULTS.uploaderMissedRunHours)
       .describe(
         "Alert when a `function` uploader has not run for this many hours: set it a little above the longest gap of `uploader.schedule` (`validate` warns when it is not); at most 48, since the rule reads the last two days of logs; 0 turns the alert off.",
+      ),
+    acceptedNotProcessedHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24)
+      .default(MONITORING_DEFAULTS.acceptedNotProcessedHours)
+      .describe(
+        "Alert when a `function` uploader's run had records accepted by bulkUpload and the provisioning job processed none of them within this many hours (no AADProvisioningLogs record of the job): a paused job, or an inactive provisioning agent; 0 turns the alert off.",
       ),
     lifecycleWorkflowFailures: z
       .boolean()
@@ -1079,6 +1091,7 @@ const monitoring = z
       quarantine: true,
       uploaderFailures: true,
       uploaderMissedRunHours: MONITORING_DEFAULTS.uploaderMissedRunHours,
+      acceptedNotProcessedHours: MONITORING_DEFAULTS.acceptedNotProcessedHours,
       lifecycleWorkflowFailures: true,
       workflowQuarantine: true,
     }),

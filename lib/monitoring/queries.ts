@@ -13,6 +13,9 @@
  * - AppRequests (workspace-based Application Insights): TimeGenerated, Name, Success,
  *   AppRoleName, _ResourceId
  *   (https://learn.microsoft.com/en-us/azure/azure-monitor/reference/tables/apprequests).
+ * - AppTraces (workspace-based Application Insights; a function's `context.log` lines): TimeGenerated,
+ *   Message, SeverityLevel, AppRoleName, _ResourceId
+ *   (https://learn.microsoft.com/en-us/azure/azure-monitor/reference/tables/apptraces).
  */
 
 /** A KQL string literal: double quotes, with backslash and quote escaped. */
@@ -23,7 +26,52 @@ export function kqlString(value: string): string {
 const kqlList = (values: readonly string[]) => `(${values.map(kqlString).join(", ")})`;
 
 /** Name of the column each count-based alert measures. */
-export const MEASURE = { failures: "Failures", runs: "Runs" } as const;
+export const MEASURE = {
+  failures: "Failures",
+  runs: "Runs",
+  unprocessed: "UnprocessedRuns",
+} as const;
+
+const ACCEPTED_PREFIX = "inbound: bulkUpload accepted ";
+const ACCEPTED_JOB = " record(s) for job ";
+
+/**
+ * The line a `function` uploader logs after a run that bulkUpload accepted records from: what
+ * `acceptedNotProcessedQuery` reads back from AppTraces, so both are written here.
+ */
+export function acceptedLine(accepted: number, jobId: string): string {
+  return `${ACCEPTED_PREFIX}${accepted}${ACCEPTED_JOB}${jobId}`;
+}
+
+/**
+ * Upload runs whose records bulkUpload accepted (202) and of which the job processed none within
+ * `hours`: no AADProvisioningLogs record of that job between the run and `hours` after it. Each run
+ * is looked at once, in the hour its `hours` run out (the rule evaluates hourly and reads `hours`
+ * + 1 hours of log). Microsoft names the causes: the provisioning app is paused, the service has
+ * not written the logs yet, or the provisioning agent (Active Directory) is inactive
+ * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/inbound-provisioning-api-issues,
+ * "There's nothing in the provisioning logs"). One row per such run, with its job.
+ */
+export function acceptedNotProcessedQuery(jobIds: readonly string[], hours: number): string {
+  return [
+    `let window = ${hours}h;`,
+    "let runs = AppTraces",
+    "| where TimeGenerated between (ago(window + 1h) .. ago(window))",
+    `| where Message startswith ${kqlString(ACCEPTED_PREFIX)}`,
+    `| parse Message with ${kqlString(ACCEPTED_PREFIX)} Accepted:long ${kqlString(ACCEPTED_JOB)} JobId:string`,
+    `| where JobId in ${kqlList(jobIds)} and Accepted > 0`,
+    "| project RunAt = TimeGenerated, JobId, Accepted;",
+    "let processed = AADProvisioningLogs",
+    "| where TimeGenerated > ago(window + 1h)",
+    `| where JobId in ${kqlList(jobIds)}`,
+    "| project ProcessedAt = TimeGenerated, JobId;",
+    "runs",
+    "| join kind=leftouter processed on JobId",
+    "| summarize Processed = countif(ProcessedAt between (RunAt .. RunAt + window)) by RunAt, JobId, Accepted",
+    "| where Processed == 0",
+    `| summarize ${MEASURE.unprocessed} = count(), Accepted = sum(Accepted) by JobId`,
+  ].join("\n");
+}
 
 /**
  * Failed provisioning records of the tenant's own jobs, per job: the alert compares each job's

@@ -74,6 +74,8 @@ export {
   evaluateClause,
   evaluateScope,
   scopeClauseProblem,
+  type ScopeFailure,
+  scopeFailures,
   type ScopeResult,
 } from "./scope";
 export {

@@ -163,3 +163,47 @@ export function describeClause(clause: ScopeClause): string {
   const value = clause.value === undefined ? "" : ` ${JSON.stringify(clause.value)}`;
   return `${clause.attribute} ${clause.operator}${value}`;
 }
+
+/** Records out of scope for one reason: a scoping group's first clause that does not hold. */
+export interface ScopeFailure {
+  group: string;
+  /** The clause, as `describeClause` writes it. */
+  clause: string;
+  /** Whether the clause could not be evaluated, rather than being false. */
+  error: boolean;
+  records: number;
+  /** The first few records' externalIds (or `line N` without one). */
+  examples: string[];
+}
+
+/**
+ * Why records are out of scope, per scoping group: for each group and the first clause of it that
+ * does not hold, how many records and a few of them. Its size grows with the groups, not with
+ * groups times records as each record's own reason does (1,000 groups over 3,000 rows).
+ */
+export function scopeFailures(
+  records: Iterable<{ line: number; externalId?: string; scope?: ScopeResult }>,
+  examples = 3,
+): ScopeFailure[] {
+  const found = new Map<string, ScopeFailure>();
+  for (const record of records) {
+    if (!record.scope || record.scope.inScope) continue;
+    for (const group of record.scope.groups) {
+      const first = group.clauses.find((c) => !c.holds);
+      if (!first) continue;
+      const clause = describeClause(first.clause);
+      const error = first.error !== undefined;
+      const key = JSON.stringify([group.name, clause, error]);
+      let failure = found.get(key);
+      if (!failure) {
+        failure = { group: group.name, clause, error, records: 0, examples: [] };
+        found.set(key, failure);
+      }
+      failure.records += 1;
+      if (failure.examples.length < examples) {
+        failure.examples.push(record.externalId ?? `line ${record.line}`);
+      }
+    }
+  }
+  return [...found.values()];
+}

@@ -178,7 +178,7 @@ describe("inbound init", () => {
     expect(await cli(["init", "--out", "tenant.yaml"])).toEqual({
       code: 1,
       out: "",
-      err: "inbound init: tenant.yaml exists; add --force to replace it\n",
+      err: "inbound init: --out tenant.yaml exists; add --force to replace it\n",
     });
     expect(readFileSync(file, "utf8")).toBe("mine\n");
     expect((await cli(["init", "--out", "tenant.yaml", "--force"])).code).toBe(0);

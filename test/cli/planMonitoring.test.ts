@@ -63,6 +63,7 @@ test("the monitoring resources, with their types and parents", () => {
       ["azure-native:monitor:ScheduledQueryRule", `${m}-quarantine`, m],
       ["azure-native:monitor:ScheduledQueryRule", `${m}-lifecycle-failures`, m],
       ["azure-native:monitor:ScheduledQueryRule", `${m}-workflow-quarantine`, m],
+      ["azure-native:monitor:ScheduledQueryRule", `${m}-accepted-not-processed`, m],
       ["azure-native:applicationinsights:Workbook", `${m}-workbook`, m],
       ["azure-native:applicationinsights:Component", `${up}-insights`, up],
       ["azure-native:monitor:ScheduledQueryRule", `${up}-failures`, up],
@@ -88,6 +89,10 @@ test("wiring: logs to the workspace, rules on it mailing the action group, telem
   const failures = named("contoso-monitoring-provisioning-failures").inputs.criteria.allOf[0];
   expect(failures.query).toContain('| where JobId in ("<contoso-employees-job.jobId>")');
   expect(failures.threshold).toBe(20);
+  const accepted = named("contoso-monitoring-accepted-not-processed").inputs.criteria.allOf[0];
+  expect(accepted.query).toContain(
+    '| where JobId in ("<contoso-employees-job.jobId>") and Accepted > 0',
+  );
   expect(named("contoso-employees-uploader-insights").inputs.workspaceResourceId).toBe(
     WORKSPACE_ID,
   );

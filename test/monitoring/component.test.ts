@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Monitoring, MONITORING_TYPE } from "../../components/monitoring";
+import { acceptedLine } from "../../lib/monitoring/queries";
 import { Tenant } from "../../components/tenant";
 import { FunctionUploader, newUploader } from "../../components/uploader";
 import { tenantSpec, type Monitoring as MonitoringSpec } from "../../lib/model/schema";
@@ -125,13 +126,18 @@ const monitoringSpec = (monitoring: Record<string, unknown> = {}): MonitoringSpe
     monitoring,
   }).monitoring!;
 
-async function buildMonitoring(monitoring: MonitoringSpec, jobIds = ["API2AAD.a", "API2AAD.b"]) {
+async function buildMonitoring(
+  monitoring: MonitoringSpec,
+  jobIds = ["API2AAD.a", "API2AAD.b"],
+  uploadedJobIds?: string[],
+) {
   const component = new Monitoring("mon", {
     tenantName: "contoso",
     tenantId: TENANT_ID,
     monitoring,
     notificationEmails: ["iam-alerts@contoso.com", "hr-it@contoso.com"],
     provisioningJobIds: jobIds,
+    uploadedJobIds,
     resourceGroupName: "rg-hr",
     location: "westeurope",
     tags: { owner: "hr-it" },
@@ -250,6 +256,68 @@ describe("Monitoring", () => {
     const query = 'AuditLogs | where OperationName == "Workflow quarantined"';
     await buildMonitoring(monitoringSpec({ alerts: { workflowQuarantineQuery: query } }));
     expect(rule().criteria.allOf[0].query).toBe(query);
+  });
+
+  test("accepted, nothing processed: a run's accepted records against the job's provisioning logs, per job", async () => {
+    await buildMonitoring(
+      monitoringSpec({ alerts: { acceptedNotProcessedHours: 3 } }),
+      ["API2AAD.a", "API2AAD.b"],
+      ["API2AAD.a"],
+    );
+    const rule = inputsOf("azure-native:monitor:ScheduledQueryRule").find(
+      (r) => r.name === "mon-accepted-not-processed",
+    )!.inputs;
+    expect(rule).toMatchObject({
+      ruleName: "contoso-inbound-accepted-not-processed",
+      kind: "LogAlert",
+      scopes: [WORKSPACE_ID],
+      actions: { actionGroups: [ACTION_GROUP_ID] },
+      windowSize: "PT1H",
+      evaluationFrequency: "PT1H",
+      overrideQueryTimeRange: "PT4H",
+      severity: 1,
+    });
+    const [criterion] = rule.criteria.allOf;
+    expect(criterion).toMatchObject({
+      timeAggregation: "Total",
+      metricMeasureColumn: "UnprocessedRuns",
+      operator: "GreaterThan",
+      threshold: 0,
+      dimensions: [{ name: "JobId", operator: "Include", values: ["*"] }],
+    });
+    // The line the Function logs is the one the query parses, for the uploaded job only.
+    const line = acceptedLine(40, "API2AAD.a");
+    expect(line).toBe("inbound: bulkUpload accepted 40 record(s) for job API2AAD.a");
+    expect(criterion.query).toBe(
+      [
+        "let window = 3h;",
+        "let runs = AppTraces",
+        "| where TimeGenerated between (ago(window + 1h) .. ago(window))",
+        '| where Message startswith "inbound: bulkUpload accepted "',
+        '| parse Message with "inbound: bulkUpload accepted " Accepted:long " record(s) for job " JobId:string',
+        '| where JobId in ("API2AAD.a") and Accepted > 0',
+        "| project RunAt = TimeGenerated, JobId, Accepted;",
+        "let processed = AADProvisioningLogs",
+        "| where TimeGenerated > ago(window + 1h)",
+        '| where JobId in ("API2AAD.a")',
+        "| project ProcessedAt = TimeGenerated, JobId;",
+        "runs",
+        "| join kind=leftouter processed on JobId",
+        "| summarize Processed = countif(ProcessedAt between (RunAt .. RunAt + window)) by RunAt, JobId, Accepted",
+        "| where Processed == 0",
+        "| summarize UnprocessedRuns = count(), Accepted = sum(Accepted) by JobId",
+      ].join("\n"),
+    );
+  });
+
+  test("no uploaded job, or acceptedNotProcessedHours 0: no accepted-not-processed rule", async () => {
+    await buildMonitoring(monitoringSpec());
+    await buildMonitoring(monitoringSpec({ alerts: { acceptedNotProcessedHours: 0 } }), undefined, [
+      "API2AAD.a",
+    ]);
+    expect(inputsOf("azure-native:monitor:ScheduledQueryRule").map((r) => r.name)).not.toContain(
+      "mon-accepted-not-processed",
+    );
   });
 
   test("a lifecycleWorkflowQuery replaces the default query", async () => {
@@ -477,6 +545,13 @@ describe("Tenant", () => {
     )!;
     expect(failures.inputs.criteria.allOf[0].query).toContain(
       'where JobId in ("API2AAD.contoso-employees-job", "API2AAD.contoso-contractors-job")',
+    );
+    // Only the function uploader logs what bulkUpload accepted; the Logic App has no traces.
+    const accepted = inputsOf("azure-native:monitor:ScheduledQueryRule").find(
+      (r) => r.name === "contoso-monitoring-accepted-not-processed",
+    )!;
+    expect(accepted.inputs.criteria.allOf[0].query).toContain(
+      '| where JobId in ("API2AAD.contoso-employees-job") and Accepted > 0',
     );
     expect(the("azure-native:applicationinsights:Component").workspaceResourceId).toBe(
       WORKSPACE_ID,

@@ -113,7 +113,11 @@ describe("handleTrigger", () => {
       "1002",
     ]);
     expect(await h.state.list("checkpoint/")).toEqual([]);
-    expect(h.logs).toEqual(["info employees: blob run on hr-2025-03-01.csv: ok"]);
+    // The second line is what the accepted-not-processed alert reads (acceptedNotProcessedQuery).
+    expect(h.logs).toEqual([
+      "info employees: blob run on hr-2025-03-01.csv: ok",
+      "info inbound: bulkUpload accepted 2 record(s) for job API2AAD.abc.def",
+    ]);
   });
 
   test("the same file again sends nothing: the delta state is in the store", async () => {
