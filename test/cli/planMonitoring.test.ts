@@ -81,7 +81,7 @@ test("wiring: logs to the workspace, rules on it mailing the action group, telem
     ),
   ).toEqual(["iam-alerts@contoso.com", "hr-it@contoso.com"]);
   const rules = resources.filter((r) => r.type === "azure-native:monitor:ScheduledQueryRule");
-  expect(rules).toHaveLength(6);
+  expect(rules).toHaveLength(7);
   for (const rule of rules) {
     expect(rule.inputs.scopes).toEqual([WORKSPACE_ID]);
     expect(rule.inputs.actions).toEqual({ actionGroups: [ACTION_GROUP_ID] });
