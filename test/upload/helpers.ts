@@ -1,12 +1,14 @@
 /** Shared test material for the uploader: a spec app over Microsoft's sample columns, a fake clock. */
 import { randomUUID } from "crypto";
+import { mkdtempSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
 import { Readable } from "stream";
 import { tenantSpec, ProvisioningApp } from "../../lib/model/schema";
 import type { Clock } from "../../lib/upload/scheduler";
 import type { BulkTarget } from "../../lib/upload/bulk";
 import { createGraphClient } from "../../lib/graph";
-import type { GraphEmulator } from "../../lib/emulator";
+import { type GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { bulkUploadUrl } from "../../lib/tenant";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "upload");
@@ -285,6 +287,34 @@ export async function seedApiDrivenApp(
     jobId,
     endpoint: bulkUploadUrl(emulator.url, servicePrincipalId, jobId),
   };
+}
+
+/** The display name of the sample app (makeSpecInput), by which the commands find it. */
+export const SAMPLE_APP_NAME = "Contoso HR inbound - employees";
+
+/** What a test of the commands against the emulator works with; fresh for each test. */
+export interface EmulatorApp {
+  emulator: GraphEmulator;
+  /** The sample app, instantiated in the emulator as an API-driven provisioning app. */
+  app: { servicePrincipalId: string; jobId: string; endpoint: string };
+  /** An empty working directory for the command's files. */
+  dir: string;
+}
+
+/**
+ * Before each test of the file: a new Graph emulator with the sample app and an empty directory
+ * named `<dirPrefix>…`; after it, the emulator is closed. The fields of the returned object are
+ * the current test's.
+ */
+export function emulatorAppPerTest(dirPrefix: string): EmulatorApp {
+  const current = {} as EmulatorApp;
+  beforeEach(async () => {
+    current.emulator = await startGraphEmulator();
+    current.app = await seedApiDrivenApp(current.emulator, SAMPLE_APP_NAME);
+    current.dir = mkdtempSync(path.join(tmpdir(), dirPrefix));
+  });
+  afterEach(() => current.emulator.close());
+  return current;
 }
 
 /** externalIds of each bulk request the emulator accepted, in the order they came. */
