@@ -1,6 +1,8 @@
 /** Shared test material for the uploader: a spec app over Microsoft's sample columns, a fake clock. */
 import { randomUUID } from "crypto";
 import { mkdtempSync } from "fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "http";
+import type { AddressInfo } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
 import { Readable } from "stream";
@@ -315,6 +317,53 @@ export function emulatorAppPerTest(dirPrefix: string): EmulatorApp {
   });
   afterEach(() => current.emulator.close());
   return current;
+}
+
+/**
+ * A stand-in HR API on 127.0.0.1 for the tests of a file: started before the first, closed after
+ * the last. `handle` answers each request, given with its URL; the returned `base` is the
+ * stand-in's origin once it has started.
+ */
+export function hrStandInPerFile(
+  handle: (req: IncomingMessage, res: ServerResponse, url: URL) => void,
+): { base: string } {
+  const standIn = { base: "" };
+  let server: Server;
+  beforeAll(async () => {
+    server = createServer((req, res) => handle(req, res, new URL(req.url!, standIn.base)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    standIn.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return standIn;
+}
+
+/** The sample columns (COLUMNS) for JSON records, whose name is an object { first, last }. */
+export const JSON_COLUMNS: Record<string, string> = {
+  ...COLUMNS,
+  "name.givenName": "[name.first]",
+  "name.familyName": "[name.last]",
+};
+
+/** One HR record as a JSON source gives it, for JSON_COLUMNS; `over` changes or adds fields. */
+export function jsonPerson(id: number, over: Record<string, unknown> = {}) {
+  return {
+    WorkerID: id,
+    WorkerStatus: "Active",
+    WorkerType: "Employee",
+    UserID: `EMP${id}`,
+    name: { first: "Ada", last: "Lovelace" },
+    FullName: "Ada Lovelace",
+    JobTitle: "Engineer",
+    Department: "IT",
+    City: "Paris",
+    ZipCode: "75001",
+    OfficePhone: "555-0100",
+    ManagerID: "",
+    HireDate: "2020-01-02",
+    OnLeave: false,
+    ...over,
+  };
 }
 
 /** externalIds of each bulk request the emulator accepted, in the order they came. */

@@ -4,15 +4,11 @@
  * Personio's v2 persons page with `_data` and `_meta.links.next.href`), uploaded into the Graph
  * emulator.
  */
-import { createServer, Server } from "http";
-import { AddressInfo } from "net";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { inbound } from "../cli/harness";
-import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
-import { makeSpecInput, seedApiDrivenApp } from "./helpers";
+import { emulatorAppPerTest, hrStandInPerFile, makeSpecInput } from "./helpers";
 
 const DOC = readFileSync(path.join(__dirname, "..", "..", "docs", "hr-sources.md"), "utf8");
 
@@ -84,78 +80,67 @@ const PERSONIO_PAGES = [
   ],
 ];
 
-let server: Server;
-let base: string;
 const auth: string[] = [];
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const url = new URL(req.url!, base);
-    res.setHeader("content-type", "application/json");
-    if (url.pathname === "/v2/auth/token") {
-      let body = "";
-      req.on("data", (c) => (body += c));
-      req.on("end", () => {
-        const form = new URLSearchParams(body);
-        const ok = form.get("client_secret") === "personio-secret";
-        res.statusCode = ok ? 200 : 401;
-        res.end(
-          JSON.stringify(
-            ok ? { access_token: "personio-token", token_type: "Bearer", expires_in: 86400 } : {},
-          ),
-        );
-      });
-      return;
-    }
-    auth.push(req.headers.authorization ?? "");
-    if (url.pathname.endsWith("/employees/directory")) return res.end(JSON.stringify(BAMBOO));
-    if (url.pathname === "/v2/persons") {
-      const page = url.searchParams.get("cursor") === "cur_2" ? 1 : 0;
-      const next = page === 0 ? { href: `${base}/v2/persons?limit=50&cursor=cur_2` } : undefined;
-      return res.end(
-        JSON.stringify({
-          _data: PERSONIO_PAGES[page],
-          _meta: { links: { self: { href: url.href }, ...(next ? { next } : {}) } },
-        }),
+const hr = hrStandInPerFile((req, res, url) => {
+  res.setHeader("content-type", "application/json");
+  if (url.pathname === "/v2/auth/token") {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const form = new URLSearchParams(body);
+      const ok = form.get("client_secret") === "personio-secret";
+      res.statusCode = ok ? 200 : 401;
+      res.end(
+        JSON.stringify(
+          ok ? { access_token: "personio-token", token_type: "Bearer", expires_in: 86400 } : {},
+        ),
       );
-    }
-    res.statusCode = 404;
-    res.end("{}");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    return;
+  }
+  auth.push(req.headers.authorization ?? "");
+  if (url.pathname.endsWith("/employees/directory")) return res.end(JSON.stringify(BAMBOO));
+  if (url.pathname === "/v2/persons") {
+    const page = url.searchParams.get("cursor") === "cur_2" ? 1 : 0;
+    const next = page === 0 ? { href: `${hr.base}/v2/persons?limit=50&cursor=cur_2` } : undefined;
+    return res.end(
+      JSON.stringify({
+        _data: PERSONIO_PAGES[page],
+        _meta: { links: { self: { href: url.href }, ...(next ? { next } : {}) } },
+      }),
+    );
+  }
+  res.statusCode = 404;
+  res.end("{}");
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-let emulator: GraphEmulator;
-let endpoint: string;
-let dir: string;
-beforeEach(async () => {
+const ctx = emulatorAppPerTest("inbound-preset-");
+beforeEach(() => {
   auth.length = 0;
-  emulator = await startGraphEmulator();
-  endpoint = (await seedApiDrivenApp(emulator, "Contoso HR inbound - employees")).endpoint;
-  dir = mkdtempSync(path.join(tmpdir(), "inbound-preset-"));
 });
-afterEach(() => emulator.close());
 
 /** The preset with its vendor host replaced by the stand-in's. */
 function writeSpec(name: string) {
   const { uploader } = preset(name);
-  const text = JSON.stringify(uploader).replace(/https:\/\/api\.[a-z]+\.(com|de)/g, base);
+  const text = JSON.stringify(uploader).replace(/https:\/\/api\.[a-z]+\.(com|de)/g, hr.base);
   const section = JSON.parse(text) as Record<string, unknown>;
   const columns = section.columns as Record<string, string>;
   const input = makeSpecInput(columns, { ...section, csv: {} });
-  writeFileSync(path.join(dir, "tenant.yaml"), stringify(input));
+  writeFileSync(path.join(ctx.dir, "tenant.yaml"), stringify(input));
 }
 
 const sent = () =>
-  emulator.state.directory.bulkUploads.flatMap((u) =>
+  ctx.emulator.state.directory.bulkUploads.flatMap((u) =>
     (u.body as { Operations: { data: Record<string, unknown> }[] }).Operations.map((o) => o.data),
   );
 const upload = (env: NodeJS.ProcessEnv) =>
-  inbound(["upload", "--spec", "tenant.yaml", "--app", "employees", "--endpoint", endpoint], {
-    cwd: dir,
-    env: { INBOUND_GRAPH_TOKEN: emulator.token, ...env },
-  });
+  inbound(
+    ["upload", "--spec", "tenant.yaml", "--app", "employees", "--endpoint", ctx.app.endpoint],
+    {
+      cwd: ctx.dir,
+      env: { INBOUND_GRAPH_TOKEN: ctx.emulator.token, ...env },
+    },
+  );
 
 describe("HR API presets (docs/hr-sources.md)", () => {
   it("BambooHR: the directory's employees, with Basic auth from BAMBOOHR_BASIC", async () => {
