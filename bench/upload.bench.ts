@@ -184,7 +184,10 @@ async function upload(dir: string): Promise<void> {
 
 const ROOT = path.join(__dirname, "..");
 
-/** lib/ and the child module as CommonJS, the way `npm run build` and the Function ship them. */
+/**
+ * lib/ and the child module (with the sample columns it loads) as CommonJS, the way
+ * `npm run build` and the Function ship them.
+ */
 export function compileChild(dir: string): string {
   const out = path.join(dir, "js");
   const compile = (rel: string) => {
@@ -204,6 +207,7 @@ export function compileChild(dir: string): string {
       compile(path.relative(ROOT, path.join(entry.parentPath, entry.name)));
     }
   }
+  compile("test/upload/sampleColumns.ts");
   compile("bench/upload.child.ts");
   return path.join(out, "bench", "upload.child.js");
 }

@@ -12,6 +12,7 @@ import type { BulkTarget } from "../../lib/upload/bulk";
 import { createGraphClient } from "../../lib/graph";
 import { type GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { bulkUploadUrl } from "../../lib/tenant";
+import { SAMPLE_COLUMNS } from "./sampleColumns";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "upload");
 export const SAMPLE_1000 = path.join(FIXTURES, "csv-with-1000-records.csv");
@@ -19,24 +20,7 @@ export const SAMPLE_2 = path.join(FIXTURES, "csv-with-2-records.csv");
 export const SAMPLE_5_CRLF = path.join(FIXTURES, "csv-with-5-records.txt");
 export const EXT_URN = "urn:ietf:params:scim:schemas:extension:contoso:1.0:User";
 
-export const COLUMNS: Record<string, string> = {
-  externalId: "[WorkerID]",
-  userName: "[UserID]",
-  active: 'IIF([WorkerStatus]="Active", "True", "False")',
-  "name.givenName": "[FirstName]",
-  "name.familyName": "[LastName]",
-  displayName: "[FullName]",
-  title: "[JobTitle]",
-  userType: "[WorkerType]",
-  'addresses[type eq "work"].locality': "[City]",
-  'addresses[type eq "work"].postalCode': "[ZipCode]",
-  'phoneNumbers[type eq "work"].value': "[OfficePhone]",
-  "enterprise:employeeNumber": "[WorkerID]",
-  "enterprise:department": "[Department]",
-  "enterprise:manager.value": "[ManagerID]",
-  "ext:HireDate": "[HireDate]",
-  "ext:OnLeave": "[OnLeave]",
-};
+export const COLUMNS = SAMPLE_COLUMNS;
 
 export function makeSpecInput(
   columns: Record<string, string> = COLUMNS,
