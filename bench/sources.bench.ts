@@ -14,9 +14,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "fs";
 import { once } from "events";
 import { tmpdir } from "os";
 import * as path from "path";
-import { compileConverter, recordSource } from "../lib/records";
-import { benchApp } from "./upload.child";
-import { compileChild, HEADER, line, runChild } from "./upload.bench";
+import { compileChild, convertAll, HEADER, line, runChild } from "./upload.bench";
 
 const CONVERT_RECORDS = 100_000;
 const MEMORY_RECORDS = 1_000_000;
@@ -44,24 +42,6 @@ async function write(file: string, records: number, asArray: boolean): Promise<v
   await once(out, "finish");
 }
 
-async function convertAll(file: string): Promise<number> {
-  const app = benchApp(2000);
-  let convert: ReturnType<typeof compileConverter>["converter"];
-  let n = 0;
-  for await (const batch of recordSource(app, file, "json").batches(() => undefined)) {
-    for (const item of batch) {
-      if ("header" in item) {
-        convert = compileConverter(app, item.header).converter;
-        continue;
-      }
-      const row = convert!.convertJson(item.fields, item.line);
-      if (row.json === undefined) throw new Error(`line ${item.line}: ${row.errors[0]?.message}`);
-      n++;
-    }
-  }
-  return n;
-}
-
 function cpu<T>(fn: () => T): { value: T; seconds: number } {
   const started = process.cpuUsage();
   const value = fn();
@@ -87,7 +67,7 @@ export async function main(): Promise<void> {
     let converted = { value: 0, seconds: Infinity };
     for (let i = 0; i < 5; i++) {
       const p = cpu(() => (JSON.parse(readFileSync(array, "utf8")) as unknown[]).length);
-      const c = await cpuAsync(() => convertAll(lines));
+      const c = await cpuAsync(() => convertAll(lines, "json"));
       if (p.seconds < parsed.seconds) parsed = p;
       if (c.seconds < converted.seconds) converted = c;
     }

@@ -39,7 +39,7 @@ import { stringify } from "yaml";
 import { transformFileSync } from "@swc/core";
 import { createGraphClient } from "../lib/graph";
 import { MAX_OPERATIONS, executePlan, planUpload, DirectoryStateStore } from "../lib/upload";
-import { compileConverter, readCsvBatches } from "../lib/records";
+import { compileConverter, recordSource } from "../lib/records";
 import { startGraphEmulator } from "../lib/emulator";
 import { seedApiDrivenApp } from "../test/upload/helpers";
 import { benchApp, benchSpecInput, ChildReport } from "./upload.child";
@@ -85,13 +85,16 @@ async function rawParse(file: string): Promise<number> {
   return n - 1;
 }
 
-/** What the engine does to each row: read, convert, write the canonical SCIM JSON. */
-async function convertAll(file: string): Promise<number> {
+/**
+ * What the engine does to each row: read (a CSV file, or JSON records with the same fields, as
+ * sources.bench.ts writes them), convert, write the canonical SCIM JSON.
+ */
+export async function convertAll(file: string, format: "csv" | "json" = "csv"): Promise<number> {
   const app = benchApp(2000);
   let convert: ReturnType<typeof compileConverter>["converter"];
   let n = 0;
   let bytes = 0;
-  for await (const batch of readCsvBatches(file, app.uploader!.csv, () => undefined)) {
+  for await (const batch of recordSource(app, file, format).batches(() => undefined)) {
     for (const item of batch) {
       if ("header" in item) {
         convert = compileConverter(app, item.header).converter;
@@ -181,7 +184,10 @@ async function upload(dir: string): Promise<void> {
 
 const ROOT = path.join(__dirname, "..");
 
-/** lib/ and the child module as CommonJS, the way `npm run build` and the Function ship them. */
+/**
+ * lib/ and the child module (with the sample columns it loads) as CommonJS, the way
+ * `npm run build` and the Function ship them.
+ */
 export function compileChild(dir: string): string {
   const out = path.join(dir, "js");
   const compile = (rel: string) => {
@@ -201,6 +207,7 @@ export function compileChild(dir: string): string {
       compile(path.relative(ROOT, path.join(entry.parentPath, entry.name)));
     }
   }
+  compile("test/upload/sampleColumns.ts");
   compile("bench/upload.child.ts");
   return path.join(out, "bench", "upload.child.js");
 }

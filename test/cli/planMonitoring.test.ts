@@ -4,43 +4,16 @@
  * provisioning job by the plan's placeholder for its id. This proves what the program registers
  * and what the plan prints, not what Azure accepts.
  */
-import { execFile } from "child_process";
-import * as path from "path";
-import { promisify } from "util";
+import { inboundProcess, plannedNamed, plannedResources, type PlannedResource } from "./harness";
 
-const ROOT = path.join(__dirname, "..", "..");
-
-interface Planned {
-  type: string;
-  name: string;
-  parent: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  inputs: Record<string, any>;
-}
-
-const inbound = async (...args: string[]) =>
-  (
-    await promisify(execFile)(process.execPath, [path.join(ROOT, "bin", "inbound.js"), ...args], {
-      cwd: ROOT,
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, NO_COLOR: "1" },
-    })
-  ).stdout;
-
-let resources: Planned[] = [];
+let resources: PlannedResource[] = [];
 let text = "";
 beforeAll(async () => {
-  resources = JSON.parse(
-    await inbound("plan", "examples/variants/contoso-monitored.yaml", "--json"),
-  ).resources;
-  text = await inbound("plan", "examples/variants/contoso-monitored.yaml");
+  resources = await plannedResources("examples/variants/contoso-monitored.yaml");
+  text = await inboundProcess("plan", "examples/variants/contoso-monitored.yaml");
 }, 120_000);
 
-const named = (name: string) => {
-  const found = resources.find((r) => r.name === name);
-  if (!found) throw new Error(`no planned resource ${name}`);
-  return found;
-};
+const named = (name: string) => plannedNamed(resources, name);
 const WORKSPACE_ID = "contoso-monitoring-workspace-id";
 const ACTION_GROUP_ID = "contoso-monitoring-action-group-id";
 

@@ -3,34 +3,19 @@
  * uploads to the Flex Consumption deployment container, next to the app that runs it. This proves
  * what the program registers and what the plan prints, not what Azure accepts.
  */
-import { execFile } from "child_process";
-import * as path from "path";
-import { promisify } from "util";
+import { inboundProcess, plannedNamed, plannedResources } from "./harness";
 
-const ROOT = path.join(__dirname, "..", "..");
 const SPEC = "examples/tenants/contoso.yaml";
 
-const inbound = async (...args: string[]) =>
-  (
-    await promisify(execFile)(process.execPath, [path.join(ROOT, "bin", "inbound.js"), ...args], {
-      cwd: ROOT,
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, NO_COLOR: "1" },
-    })
-  ).stdout;
-
 test("the function uploader's code archive is uploaded to its deployment container, by the deployer", async () => {
-  const text = await inbound("plan", SPEC);
+  const text = await inboundProcess("plan", SPEC);
   const account = /https:\/\/(inb[a-z0-9]+)\.blob\.core\.windows\.net\/app-package/.exec(text)?.[1];
   expect(account).toBeDefined();
   expect(text).toContain(
     `      + contoso-employees-uploader-package  pulumi-nodejs:dynamic/inbound-function-package:Resource: uploads the function's code archive (built from this repository) to https://${account}.blob.core.windows.net/app-package/released-package.zip`,
   );
-  const { resources } = JSON.parse(await inbound("plan", SPEC, "--json")) as {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    resources: { name: string; type: string; parent: string; inputs: Record<string, any> }[];
-  };
-  const named = (name: string) => resources.find((r) => r.name === name)!;
+  const resources = await plannedResources(SPEC);
+  const named = (name: string) => plannedNamed(resources, name);
   const pkg = named("contoso-employees-uploader-package");
   expect(pkg.parent).toBe("contoso-employees-uploader");
   expect(pkg.inputs.sourceHash).toMatch(/^[0-9a-f]{64}$/);

@@ -132,23 +132,24 @@ test("a new record is created through the job's mappings, a known one updated, a
   });
 });
 
-test("a record outside the scoping filter is skipped, with the clause that failed", () => {
-  const state = stateWithJob({
-    scope: {
-      groups: [
+/** The scoping filter "IT only": the department must be IT. */
+const itOnly = () => ({
+  groups: [
+    {
+      name: "IT only",
+      clauses: [
         {
-          name: "IT only",
-          clauses: [
-            {
-              sourceOperandName: `${ENTERPRISE}:department`,
-              operatorName: "EQUALS",
-              targetOperand: { values: ["IT"] },
-            },
-          ],
+          sourceOperandName: `${ENTERPRISE}:department`,
+          operatorName: "EQUALS",
+          targetOperand: { values: ["IT"] },
         },
       ],
     },
-  });
+  ],
+});
+
+test("a record outside the scoping filter is skipped, with the clause that failed", () => {
+  const state = stateWithJob({ scope: itOnly() });
   upload(state, user("1", "Ada", "Engineer"), user("2", "Grace", "Buyer", "Purchasing"));
   expect(state.directory.users.map((u) => u.employeeId)).toEqual(["1"]);
   const skipped = state.directory.provisioningLogs[1];
@@ -164,22 +165,8 @@ test("a record outside the scoping filter is skipped, with the clause that faile
 });
 
 test("a known user whose record leaves the scope is disabled, unless SkipOutOfScopeDeletions is True", () => {
-  const itOnly = {
-    groups: [
-      {
-        name: "IT only",
-        clauses: [
-          {
-            sourceOperandName: `${ENTERPRISE}:department`,
-            operatorName: "EQUALS",
-            targetOperand: { values: ["IT"] },
-          },
-        ],
-      },
-    ],
-  };
   for (const skip of [undefined, "False", "True"]) {
-    const state = stateWithJob({ scope: itOnly });
+    const state = stateWithJob({ scope: itOnly() });
     if (skip) {
       state.provisioning.servicePrincipals
         .get(SP)!

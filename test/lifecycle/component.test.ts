@@ -9,6 +9,7 @@ import { CUSTOM_TASK_EXTENSION_TYPE } from "../../components/graph/customTaskExt
 import { LIFECYCLE_SETTINGS_TYPE } from "../../components/graph/lifecycleSettings";
 import { LIFECYCLE_WORKFLOW_TYPE } from "../../components/graph/lifecycleWorkflow";
 import { specFrom } from "./helpers";
+import { settled } from "../helpers/pulumi";
 
 const registered: pulumi.runtime.MockResourceArgs[] = [];
 const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
@@ -53,7 +54,6 @@ beforeAll(async () => {
   );
 });
 
-const settled = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 const of = (type: string) =>
   registered
     .filter((r) => r.type === type)

@@ -12,6 +12,7 @@ import { Tenant } from "../../components/tenant";
 import { FunctionUploader, newUploader } from "../../components/uploader";
 import { tenantSpec, type Monitoring as MonitoringSpec } from "../../lib/model/schema";
 import { functionApp, logicApp, SUBSCRIPTION_ID, TENANT_ID } from "../uploader-component/fixtures";
+import { registeredTree, settled } from "../helpers/pulumi";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -92,24 +93,6 @@ beforeAll(async () => {
 beforeEach(() => {
   registered.length = 0;
 });
-
-const settled = <T>(o: pulumi.Output<T> | undefined) =>
-  new Promise<T>((resolve, reject) =>
-    o ? o.apply((v) => resolve(v)) : reject(new Error("no output")),
-  );
-
-/** Every registration of the tree has arrived once each child's id has resolved. */
-async function registeredTree(component: pulumi.ComponentResource): Promise<void> {
-  const children = [
-    ...((component as unknown as { __childResources?: Set<pulumi.Resource> }).__childResources ??
-      []),
-  ];
-  for (const child of children) {
-    if (child instanceof pulumi.ComponentResource) await registeredTree(child);
-    else if (child instanceof pulumi.CustomResource) await settled(child.id);
-  }
-  await settled(component.urn);
-}
 
 const inputsOf = (type: string) =>
   registered.filter((r) => r.type === type).map((r) => ({ name: r.name, inputs: r.inputs }));

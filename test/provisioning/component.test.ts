@@ -19,6 +19,7 @@ import { SYNCHRONIZATION_SECRETS_TYPE } from "../../components/graph/synchroniza
 import { schemaSpecOf } from "../../lib/provisioning/managed";
 import { compileSecrets } from "../../lib/provisioning/secrets";
 import { contosoSpec } from "./helpers";
+import { settled } from "../helpers/pulumi";
 
 const registered: pulumi.runtime.MockResourceArgs[] = [];
 const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
@@ -71,7 +72,6 @@ beforeAll(async () => {
   );
 });
 
-const settled = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 const of = (type: string) =>
   registered
     .filter((r) => r.type === type)

@@ -3,29 +3,18 @@
  * the first request, driven through the command line against the Graph emulator, which records
  * what it received and in which request.
  */
-import { mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { writeFileSync } from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { inbound } from "../cli/harness";
-import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { DirectoryStateStore, listRuns, readRunHeader } from "../../lib/upload";
-import { bulkIds, csvOf, makeSpecInput, row, seedApiDrivenApp } from "./helpers";
+import { bulkIds, csvOf, makeSpecInput, row, emulatorAppPerTest } from "./helpers";
 
-const DISPLAY_NAME = "Contoso HR inbound - employees";
 const DAY = 86_400_000;
 
-let emulator: GraphEmulator;
-let app: { servicePrincipalId: string; jobId: string; endpoint: string };
-let dir: string;
-beforeEach(async () => {
-  emulator = await startGraphEmulator();
-  app = await seedApiDrivenApp(emulator, DISPLAY_NAME);
-  dir = mkdtempSync(path.join(tmpdir(), "inbound-baddays-"));
-});
-afterEach(() => emulator.close());
+const ctx = emulatorAppPerTest("inbound-baddays-");
 
-const bulk = () => bulkIds(emulator);
+const bulk = () => bulkIds(ctx.emulator);
 
 /**
  * The sample app with a leave date (column Custom01), a mover workflow on department and a leaver
@@ -66,16 +55,16 @@ function writeSpec(
       ...more.workflows,
     },
   };
-  writeFileSync(path.join(dir, "tenant.yaml"), stringify(spec));
+  writeFileSync(path.join(ctx.dir, "tenant.yaml"), stringify(spec));
 }
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => String(1001 + i));
 const base = ["--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"];
 const cli = (args: string[]) =>
-  inbound(args, { cwd: dir, env: { INBOUND_GRAPH_TOKEN: emulator.token } });
+  inbound(args, { cwd: ctx.dir, env: { INBOUND_GRAPH_TOKEN: ctx.emulator.token } });
 const upload = (...extra: string[]) =>
-  cli(["upload", ...base, "--endpoint", app.endpoint, ...extra]);
-const writeCsv = (rows: string[]) => writeFileSync(path.join(dir, "hr.csv"), csvOf(rows));
+  cli(["upload", ...base, "--endpoint", ctx.app.endpoint, ...extra]);
+const writeCsv = (rows: string[]) => writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf(rows));
 
 /** 200 people sent once, so that the state knows them. */
 async function firstLoad(): Promise<void> {
@@ -115,7 +104,9 @@ describe("the safeguard sees the lifecycle road", () => {
     const allowed = await upload("--allow-leavers");
     expect(allowed.code).toBe(0);
     expect(bulk().slice(4).flat()).toEqual(leaving);
-    const store = new DirectoryStateStore(path.join(dir, ".inbound-state", "contoso", "employees"));
+    const store = new DirectoryStateStore(
+      path.join(ctx.dir, ".inbound-state", "contoso", "employees"),
+    );
     const runs = await listRuns(store);
     // Run ids sort by second, then by a random suffix: the run is found by its command.
     const headers = await Promise.all(runs.map((run) => readRunHeader(store, run)));
@@ -131,7 +122,7 @@ describe("the safeguard sees the lifecycle road", () => {
       "--app",
       "employees",
       "--endpoint",
-      app.endpoint,
+      ctx.app.endpoint,
     ]);
     expect(report.out).toContain(
       "safeguard overridden: --allow-leavers: 60 of 200 known users get a leave date within 30 days (30.0%, maxLeaverPercent 5%)",
@@ -189,7 +180,7 @@ describe("the safeguard sees the lifecycle road", () => {
       "--app",
       "employees",
       "--endpoint",
-      app.endpoint,
+      ctx.app.endpoint,
     ]);
     expect(report.out).toContain(
       "safeguard overridden: --allow-changes: department changes for 100 of 200 known users (50.0%, maxChangePercent 20%)",
@@ -253,7 +244,7 @@ describe("the safeguard sees the lifecycle road", () => {
 
   it("upgrades a state written before the watch digests, and sees the next change", async () => {
     await firstLoad();
-    const stateDir = path.join(dir, ".inbound-state", "contoso", "employees");
+    const stateDir = path.join(ctx.dir, ".inbound-state", "contoso", "employees");
     const store = new DirectoryStateStore(stateDir);
     // Make it a version 2 state: no watch names, no digests on the shard lines.
     const calls = JSON.parse((await store.get("calls.json"))!) as Record<string, unknown>;
@@ -282,7 +273,7 @@ describe("the safeguard sees the lifecycle road", () => {
 });
 
 /** The bulkUpload requests the emulator received, whatever it answered. */
-const bulkRequests = () => emulator.requests.filter((r) => r.path.endsWith("/bulkUpload"));
+const bulkRequests = () => ctx.emulator.requests.filter((r) => r.path.endsWith("/bulkUpload"));
 
 describe("slow start and grouped errors", () => {
   it.each([
@@ -295,7 +286,7 @@ describe("slow start and grouped errors", () => {
     async (status, _case, most) => {
       writeSpec();
       writeCsv(ids(600).map((id) => row(id)));
-      emulator.faults.add({ path: /\/bulkUpload$/, status, times: 100 });
+      ctx.emulator.faults.add({ path: /\/bulkUpload$/, status, times: 100 });
       const run = await upload();
       expect(run.code).toBe(1);
       expect(bulkRequests()).toHaveLength(most);
@@ -308,7 +299,7 @@ describe("slow start and grouped errors", () => {
     writeSpec();
     writeCsv(ids(600).map((id) => row(id)));
     // The first answer is slow: nothing else may start before it.
-    emulator.faults.add({ path: /\/bulkUpload$/, delayMs: 300, times: 1 });
+    ctx.emulator.faults.add({ path: /\/bulkUpload$/, delayMs: 300, times: 1 });
     const run = await upload();
     expect(run.code).toBe(0);
     // Recorded when answered: without the slow start the other eleven, sent at once, would be
@@ -381,7 +372,7 @@ describe("managers first", () => {
     };
     employees.scimExtension.attributes.Boss = "string";
     employees.mappings.manager = "[ext:Boss]";
-    writeFileSync(path.join(dir, "tenant.yaml"), stringify(spec));
+    writeFileSync(path.join(ctx.dir, "tenant.yaml"), stringify(spec));
     const reports = ids(60).map((id) => row(id, { ManagerID: "2000" }));
     writeCsv([...reports, row("2000", { ManagerID: "9001" })]);
     const run = await upload();
@@ -422,8 +413,9 @@ describe("managers first", () => {
 
 describe("upload --wait", () => {
   const job = () =>
-    emulator.state.provisioning.servicePrincipals.get(app.servicePrincipalId)!.jobs.get(app.jobId)!
-      .job;
+    ctx.emulator.state.provisioning.servicePrincipals
+      .get(ctx.app.servicePrincipalId)!
+      .jobs.get(ctx.app.jobId)!.job;
 
   it("follows the records in the provisioning logs: exit 0 when all were processed", async () => {
     writeSpec();
@@ -467,7 +459,7 @@ describe("upload --wait", () => {
     job().schedule.state = "Active";
     job().status = { code: "Active", quarantine: null };
     // The service has not reached records 1002 and 1003 yet: their log entries never appear.
-    const logs = emulator.state.directory.provisioningLogs;
+    const logs = ctx.emulator.state.directory.provisioningLogs;
     const push = logs.push.bind(logs);
     logs.push = (...entries) =>
       push(
@@ -489,9 +481,9 @@ describe("upload --wait", () => {
     job().schedule.state = "Active";
     job().status = { code: "Active", quarantine: null };
     // A job without a User mapping fails every record.
-    const entry = emulator.state.provisioning.servicePrincipals
-      .get(app.servicePrincipalId)!
-      .jobs.get(app.jobId)!;
+    const entry = ctx.emulator.state.provisioning.servicePrincipals
+      .get(ctx.app.servicePrincipalId)!
+      .jobs.get(ctx.app.jobId)!;
     (entry.schema as { synchronizationRules: unknown[] }).synchronizationRules = [];
     writeCsv(ids(2).map((id) => row(id)));
     const run = await upload("--wait", "5s");
@@ -514,7 +506,9 @@ describe("a first load larger than the daily quota", () => {
     );
     expect(bulk()).toEqual([ids(50), ids(100).slice(50), ids(150).slice(100)]);
     // The next day: the calls of the first are more than 24 h old.
-    const store = new DirectoryStateStore(path.join(dir, ".inbound-state", "contoso", "employees"));
+    const store = new DirectoryStateStore(
+      path.join(ctx.dir, ".inbound-state", "contoso", "employees"),
+    );
     const calls = JSON.parse((await store.get("calls.json"))!) as { calls: number[] };
     calls.calls = calls.calls.map((t) => t - DAY - 60_000);
     await store.put("calls.json", JSON.stringify(calls));

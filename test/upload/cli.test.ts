@@ -3,19 +3,10 @@
  * with an API-driven app instantiated in it (bulkUpload, the lookup by display name, the
  * provisioning logs).
  */
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "fs";
-import { tmpdir } from "os";
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { inbound } from "../cli/harness";
-import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import {
   bulkIds,
   COLUMNS,
@@ -23,32 +14,23 @@ import {
   makeSpecInput,
   row,
   SAMPLE_1000,
-  seedApiDrivenApp,
+  emulatorAppPerTest,
 } from "./helpers";
 
-const DISPLAY_NAME = "Contoso HR inbound - employees";
 /** `inbound upload` of hr.csv to the spec's employees app. */
 const UPLOAD = ["upload", "--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"];
 
-let emulator: GraphEmulator;
-let app: { servicePrincipalId: string; jobId: string; endpoint: string };
-let dir: string;
-beforeEach(async () => {
-  emulator = await startGraphEmulator();
-  app = await seedApiDrivenApp(emulator, DISPLAY_NAME);
-  dir = mkdtempSync(path.join(tmpdir(), "inbound-upload-"));
-});
-afterEach(() => emulator.close());
+const ctx = emulatorAppPerTest("inbound-upload-");
 
-const bulk = () => bulkIds(emulator);
+const bulk = () => bulkIds(ctx.emulator);
 /** The GETs the command made, as path and decoded query. */
 const gets = () =>
-  emulator.requests
+  ctx.emulator.requests
     .filter((r) => r.method === "GET")
     .map((r) => decodeURIComponent(r.path + r.query));
 
 function writeSpec(input = makeSpecInput()): string {
-  const file = path.join(dir, "tenant.yaml");
+  const file = path.join(ctx.dir, "tenant.yaml");
   writeFileSync(file, stringify(input));
   return file;
 }
@@ -56,16 +38,16 @@ function writeSpec(input = makeSpecInput()): string {
 const cli = (
   args: string[],
   isTTY = false,
-  env: NodeJS.ProcessEnv = { INBOUND_GRAPH_TOKEN: emulator.token },
-) => inbound(args, { cwd: dir, isTTY, env });
+  env: NodeJS.ProcessEnv = { INBOUND_GRAPH_TOKEN: ctx.emulator.token },
+) => inbound(args, { cwd: ctx.dir, isTTY, env });
 
-const endpoint = () => app.endpoint;
+const endpoint = () => ctx.app.endpoint;
 const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
 
 describe("inbound upload", () => {
   it("refuses a sign-in for another tenant than the spec's before sending a record", async () => {
     writeSpec();
-    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(3).map((id) => row(id))));
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf(ids(3).map((id) => row(id))));
     const claims = { tid: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
     const env = {
       INBOUND_GRAPH_TOKEN: `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.x`,
@@ -83,12 +65,12 @@ describe("inbound upload", () => {
     const logs = await cli(["logs", ...base, "--endpoint", endpoint()], false, env);
     expect(logs.code).toBe(1);
     expect(logs.err).toContain(refusal);
-    expect(emulator.requests).toEqual([]);
+    expect(ctx.emulator.requests).toEqual([]);
   });
 
   it("sends, then sends nothing on a re-run, keeping state under .inbound-state/<tenant>/<app>", async () => {
     writeSpec();
-    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(60).map((id) => row(id))));
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf(ids(60).map((id) => row(id))));
     const args = [...UPLOAD, "--endpoint", endpoint()];
     const first = await cli(args);
     expect(first.err).toBe("");
@@ -99,7 +81,7 @@ describe("inbound upload", () => {
         .map((ids) => ids.length)
         .sort((a, b) => b - a),
     ).toEqual([50, 10]);
-    const posts = emulator.requests.filter((r) => r.path.endsWith("/bulkUpload"));
+    const posts = ctx.emulator.requests.filter((r) => r.path.endsWith("/bulkUpload"));
     expect(posts.map((r) => r.headers["content-type"])).toEqual([
       "application/scim+json",
       "application/scim+json",
@@ -108,7 +90,7 @@ describe("inbound upload", () => {
       "60 rows: 60 to send in 2 requests, 0 unchanged, 0 skipped; quota 2000 of 2000 calls left today\n",
     );
     expect(first.out).toContain("sent 60 records");
-    const records = path.join(dir, ".inbound-state", "contoso", "employees", "records");
+    const records = path.join(ctx.dir, ".inbound-state", "contoso", "employees", "records");
     expect(readdirSync(records).every((f) => /^[0-9a-f]{2}\.jsonl$/.test(f))).toBe(true);
     expect(
       readdirSync(records).flatMap((f) =>
@@ -125,12 +107,12 @@ describe("inbound upload", () => {
   it("shows a progress bar on a terminal only, and a summary either way", async () => {
     writeSpec();
     writeFileSync(
-      path.join(dir, "hr.csv"),
+      path.join(ctx.dir, "hr.csv"),
       csvOf([...ids(60).map((id) => row(id)), row("61", { OnLeave: "maybe" })]),
     );
     const args = ["upload", "--spec", "tenant.yaml", "--app", "employees", "--csv", "hr.csv"];
     args.push("--endpoint", endpoint(), "--state", "piped");
-    emulator.faults.add({ path: /\/bulkUpload$/, status: 503, times: 1 });
+    ctx.emulator.faults.add({ path: /\/bulkUpload$/, status: 503, times: 1 });
     const piped = await cli(args);
     expect(piped.code).toBe(3);
     expect(piped.out).not.toContain("\r");
@@ -154,23 +136,23 @@ describe("inbound upload", () => {
 
   it("looks the endpoint up by display name when no --endpoint is given", async () => {
     writeSpec();
-    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(3).map((id) => row(id))));
-    const result = await cli([...UPLOAD, "--graph-url", emulator.url]);
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf(ids(3).map((id) => row(id))));
+    const result = await cli([...UPLOAD, "--graph-url", ctx.emulator.url]);
     expect(result.err).toBe("");
     expect(result.code).toBe(0);
     expect(gets()).toEqual([
       "/v1.0/servicePrincipals?$filter=displayName eq 'Contoso HR inbound - employees'&$select=id,displayName",
-      `/v1.0/servicePrincipals/${app.servicePrincipalId}/synchronization/jobs`,
+      `/v1.0/servicePrincipals/${ctx.app.servicePrincipalId}/synchronization/jobs`,
     ]);
     expect(bulk()).toEqual([["1", "2", "3"]]);
-    expect(emulator.state.directory.bulkUploads[0].path).toBe(
-      `/servicePrincipals/${app.servicePrincipalId}/synchronization/jobs/${app.jobId}/bulkUpload`,
+    expect(ctx.emulator.state.directory.bulkUploads[0].path).toBe(
+      `/servicePrincipals/${ctx.app.servicePrincipalId}/synchronization/jobs/${ctx.app.jobId}/bulkUpload`,
     );
   });
 
   it("exits 3 on Microsoft's 1000-record sample, naming duplicate lines and sending the rest", async () => {
     writeSpec();
-    copyFileSync(SAMPLE_1000, path.join(dir, "hr.csv"));
+    copyFileSync(SAMPLE_1000, path.join(ctx.dir, "hr.csv"));
     const result = await cli([...UPLOAD, "--endpoint", endpoint()]);
     expect(result.code).toBe(3);
     expect(result.err).toContain(
@@ -185,7 +167,7 @@ describe("inbound upload", () => {
   it("prints the requests on --dry-run and sends nothing, keeps HR values out of messages unless --verbose", async () => {
     writeSpec();
     writeFileSync(
-      path.join(dir, "hr.csv"),
+      path.join(ctx.dir, "hr.csv"),
       csvOf([row("1"), row("2", { HireDate: "31/12/2020" })]),
     );
     const args = [...UPLOAD, "--dry-run"];
@@ -197,7 +179,7 @@ describe("inbound upload", () => {
     expect(dry.out).toContain("dry run: 1 requests, 1 records, nothing sent\n");
     expect(dry.err).toContain("hr.csv:3: skipped: ext:HireDate (column HireDate): expected a date");
     expect(dry.err).not.toContain("31/12/2020");
-    expect(existsSync(path.join(dir, ".inbound-state"))).toBe(false);
+    expect(existsSync(path.join(ctx.dir, ".inbound-state"))).toBe(false);
     const verbose = await cli([...args, "--verbose"]);
     expect(verbose.err).toContain('got "31/12/2020"');
   });
@@ -205,9 +187,9 @@ describe("inbound upload", () => {
   it("refuses with exit 1 when the safeguard trips, and --allow-deletes overrides", async () => {
     writeSpec();
     const args = [...UPLOAD, "--endpoint", endpoint()];
-    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
     expect((await cli(args)).code).toBe(0);
-    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(5).map((id) => row(id))));
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf(ids(5).map((id) => row(id))));
     const refused = await cli(args);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain(
@@ -219,7 +201,7 @@ describe("inbound upload", () => {
 
   it("sends one record with --only", async () => {
     writeSpec();
-    writeFileSync(path.join(dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf(ids(10).map((id) => row(id))));
     const result = await cli([...UPLOAD, "--endpoint", endpoint(), "--only", "7"]);
     expect(result.code).toBe(0);
     expect(bulk()).toEqual([["7"]]);
@@ -228,7 +210,7 @@ describe("inbound upload", () => {
   it("exits 1 with the spec path when a column does not map to SCIM", async () => {
     const input = makeSpecInput({ externalId: "[WorkerID]", "name.nick": "[FirstName]" });
     writeSpec(input);
-    writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1")]));
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf([row("1")]));
     const result = await cli([...UPLOAD, "--dry-run"]);
     expect(result.code).toBe(1);
     expect(result.err).toBe(
@@ -269,7 +251,7 @@ describe("inbound simulate", () => {
         },
       ),
     );
-    writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1"), row("2", { Department: "HR" })]));
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf([row("1"), row("2", { Department: "HR" })]));
     const result = await cli([
       "simulate",
       "--spec",
@@ -318,7 +300,7 @@ describe("inbound simulate: values Entra refuses", () => {
       'Join("@", NormalizeDiacritics(Join(".", [name.givenName], [name.familyName])), "contoso.com")';
     writeSpec(input);
     writeFileSync(
-      path.join(dir, "hr.csv"),
+      path.join(ctx.dir, "hr.csv"),
       csvOf([
         row("1", { FirstName: "Zoë", LastName: "Dvořák", CountryCode: "NL" }),
         row("2", { FirstName: "Zoë", LastName: "Ngọc", CountryCode: "UK" }),
@@ -363,16 +345,16 @@ describe("inbound logs", () => {
   it("summarises provisioning logs per record", async () => {
     writeSpec();
     const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
-    emulator.state.directory.provisioningLogs.push(
+    ctx.emulator.state.directory.provisioningLogs.push(
       {
-        jobId: app.jobId,
+        jobId: ctx.app.jobId,
         activityDateTime: at(30),
         provisioningAction: "create",
         sourceIdentity: { id: "1" },
         provisioningStatusInfo: { status: "success" },
       },
       {
-        jobId: app.jobId,
+        jobId: ctx.app.jobId,
         activityDateTime: at(20),
         provisioningAction: "update",
         sourceIdentity: { id: "2" },
@@ -382,7 +364,7 @@ describe("inbound logs", () => {
         },
       },
       {
-        jobId: app.jobId,
+        jobId: ctx.app.jobId,
         activityDateTime: at(10),
         provisioningAction: "other",
         sourceIdentity: { id: "3" },
@@ -396,7 +378,7 @@ describe("inbound logs", () => {
         provisioningStatusInfo: { status: "success" },
       },
       {
-        jobId: app.jobId,
+        jobId: ctx.app.jobId,
         activityDateTime: at(3 * 24 * 60),
         sourceIdentity: { id: "5" },
         provisioningStatusInfo: { status: "success" },
@@ -426,7 +408,7 @@ describe("inbound logs", () => {
     expect(gets()).toHaveLength(1);
     expect(gets()[0]).toMatch(
       new RegExp(
-        `^/v1\\.0/auditLogs/provisioning\\?\\$filter=jobId eq '${app.jobId.replace(/\./g, "\\.")}' and activityDateTime ge \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$`,
+        `^/v1\\.0/auditLogs/provisioning\\?\\$filter=jobId eq '${ctx.app.jobId.replace(/\./g, "\\.")}' and activityDateTime ge \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$`,
       ),
     );
   });
@@ -446,7 +428,7 @@ describe("inbound simulate --workflows", () => {
       },
     };
     writeSpec(input);
-    writeFileSync(path.join(dir, "hr.csv"), csvOf([row("1", { HireDate: "2030-06-10" })]));
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf([row("1", { HireDate: "2030-06-10" })]));
     const result = await cli([
       "simulate",
       "--spec",

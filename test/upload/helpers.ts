@@ -1,13 +1,18 @@
 /** Shared test material for the uploader: a spec app over Microsoft's sample columns, a fake clock. */
 import { randomUUID } from "crypto";
+import { mkdtempSync } from "fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "http";
+import type { AddressInfo } from "net";
+import { tmpdir } from "os";
 import * as path from "path";
 import { Readable } from "stream";
 import { tenantSpec, ProvisioningApp } from "../../lib/model/schema";
 import type { Clock } from "../../lib/upload/scheduler";
 import type { BulkTarget } from "../../lib/upload/bulk";
 import { createGraphClient } from "../../lib/graph";
-import type { GraphEmulator } from "../../lib/emulator";
+import { type GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { bulkUploadUrl } from "../../lib/tenant";
+import { SAMPLE_COLUMNS } from "./sampleColumns";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "upload");
 export const SAMPLE_1000 = path.join(FIXTURES, "csv-with-1000-records.csv");
@@ -15,24 +20,7 @@ export const SAMPLE_2 = path.join(FIXTURES, "csv-with-2-records.csv");
 export const SAMPLE_5_CRLF = path.join(FIXTURES, "csv-with-5-records.txt");
 export const EXT_URN = "urn:ietf:params:scim:schemas:extension:contoso:1.0:User";
 
-export const COLUMNS: Record<string, string> = {
-  externalId: "[WorkerID]",
-  userName: "[UserID]",
-  active: 'IIF([WorkerStatus]="Active", "True", "False")',
-  "name.givenName": "[FirstName]",
-  "name.familyName": "[LastName]",
-  displayName: "[FullName]",
-  title: "[JobTitle]",
-  userType: "[WorkerType]",
-  'addresses[type eq "work"].locality': "[City]",
-  'addresses[type eq "work"].postalCode': "[ZipCode]",
-  'phoneNumbers[type eq "work"].value': "[OfficePhone]",
-  "enterprise:employeeNumber": "[WorkerID]",
-  "enterprise:department": "[Department]",
-  "enterprise:manager.value": "[ManagerID]",
-  "ext:HireDate": "[HireDate]",
-  "ext:OnLeave": "[OnLeave]",
-};
+export const COLUMNS = SAMPLE_COLUMNS;
 
 export function makeSpecInput(
   columns: Record<string, string> = COLUMNS,
@@ -284,6 +272,81 @@ export async function seedApiDrivenApp(
     servicePrincipalId,
     jobId,
     endpoint: bulkUploadUrl(emulator.url, servicePrincipalId, jobId),
+  };
+}
+
+/** The display name of the sample app (makeSpecInput), by which the commands find it. */
+export const SAMPLE_APP_NAME = "Contoso HR inbound - employees";
+
+/** What a test of the commands against the emulator works with; fresh for each test. */
+export interface EmulatorApp {
+  emulator: GraphEmulator;
+  /** The sample app, instantiated in the emulator as an API-driven provisioning app. */
+  app: { servicePrincipalId: string; jobId: string; endpoint: string };
+  /** An empty working directory for the command's files. */
+  dir: string;
+}
+
+/**
+ * Before each test of the file: a new Graph emulator with the sample app and an empty directory
+ * named `<dirPrefix>…`; after it, the emulator is closed. The fields of the returned object are
+ * the current test's.
+ */
+export function emulatorAppPerTest(dirPrefix: string): EmulatorApp {
+  const current = {} as EmulatorApp;
+  beforeEach(async () => {
+    current.emulator = await startGraphEmulator();
+    current.app = await seedApiDrivenApp(current.emulator, SAMPLE_APP_NAME);
+    current.dir = mkdtempSync(path.join(tmpdir(), dirPrefix));
+  });
+  afterEach(() => current.emulator.close());
+  return current;
+}
+
+/**
+ * A stand-in HR API on 127.0.0.1 for the tests of a file: started before the first, closed after
+ * the last. `handle` answers each request, given with its URL; the returned `base` is the
+ * stand-in's origin once it has started.
+ */
+export function hrStandInPerFile(
+  handle: (req: IncomingMessage, res: ServerResponse, url: URL) => void,
+): { base: string } {
+  const standIn = { base: "" };
+  let server: Server;
+  beforeAll(async () => {
+    server = createServer((req, res) => handle(req, res, new URL(req.url!, standIn.base)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    standIn.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return standIn;
+}
+
+/** The sample columns (COLUMNS) for JSON records, whose name is an object { first, last }. */
+export const JSON_COLUMNS: Record<string, string> = {
+  ...COLUMNS,
+  "name.givenName": "[name.first]",
+  "name.familyName": "[name.last]",
+};
+
+/** One HR record as a JSON source gives it, for JSON_COLUMNS; `over` changes or adds fields. */
+export function jsonPerson(id: number, over: Record<string, unknown> = {}) {
+  return {
+    WorkerID: id,
+    WorkerStatus: "Active",
+    WorkerType: "Employee",
+    UserID: `EMP${id}`,
+    name: { first: "Ada", last: "Lovelace" },
+    FullName: "Ada Lovelace",
+    JobTitle: "Engineer",
+    Department: "IT",
+    City: "Paris",
+    ZipCode: "75001",
+    OfficePhone: "555-0100",
+    ManagerID: "",
+    HireDate: "2020-01-02",
+    OnLeave: false,
+    ...over,
   };
 }
 

@@ -4,15 +4,11 @@
  * Directory", two pages of Personio's v2 persons linked by `_meta.links.next.href`, HiBob's people
  * search), uploaded into the Graph emulator.
  */
-import { createServer, Server } from "http";
-import { AddressInfo } from "net";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { inbound } from "../cli/harness";
-import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
-import { makeSpecInput, seedApiDrivenApp } from "./helpers";
+import { emulatorAppPerTest, hrStandInPerFile, makeSpecInput } from "./helpers";
 
 const DOC = readFileSync(path.join(__dirname, "..", "..", "docs", "hr-sources.md"), "utf8");
 
@@ -28,10 +24,11 @@ function preset(name: string): {
 const STANDIN = path.join(__dirname, "..", "fixtures", "hr-apis");
 /** A vendor's documented answer (test/fixtures/hr-apis/README.md), its host replaced by the stand-in's. */
 const answer = (file: string) =>
-  readFileSync(path.join(STANDIN, file), "utf8").replace(/https:\/\/api\.[a-z]+\.(com|de)/g, base);
+  readFileSync(path.join(STANDIN, file), "utf8").replace(
+    /https:\/\/api\.[a-z]+\.(com|de)/g,
+    hr.base,
+  );
 
-let server: Server;
-let base: string;
 const requests: {
   method: string;
   url: string;
@@ -39,69 +36,57 @@ const requests: {
   type?: string;
   body: string;
 }[] = [];
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const url = new URL(req.url!, base);
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      res.setHeader("content-type", "application/json");
-      if (url.pathname === "/v2/auth/token") {
-        const form = new URLSearchParams(body);
-        const ok = form.get("client_secret") === "personio-secret";
-        res.statusCode = ok ? 200 : 401;
-        res.end(
-          JSON.stringify(
-            ok ? { access_token: "personio-token", token_type: "Bearer", expires_in: 86400 } : {},
-          ),
-        );
-        return;
-      }
-      requests.push({
-        method: req.method!,
-        url: url.pathname + url.search,
-        authorization: req.headers.authorization ?? "",
-        type: req.headers["content-type"],
-        body,
-      });
-      if (url.pathname.endsWith("/employees/directory")) {
-        return res.end(answer("bamboohr-employees-directory.json"));
-      }
-      if (url.pathname === "/v2/persons") {
-        const last = url.searchParams.get("cursor") === "cur_82sQwR2eZvKilo2duNh219Kw";
-        return res.end(answer(`personio-persons-page-${last ? 2 : 1}.json`));
-      }
-      if (url.pathname === "/v1/people/search" && req.method === "POST") {
-        return res.end(answer("hibob-people-search.json"));
-      }
-      res.statusCode = 404;
-      res.end("{}");
+const hr = hrStandInPerFile((req, res, url) => {
+  let body = "";
+  req.on("data", (c) => (body += c));
+  req.on("end", () => {
+    res.setHeader("content-type", "application/json");
+    if (url.pathname === "/v2/auth/token") {
+      const form = new URLSearchParams(body);
+      const ok = form.get("client_secret") === "personio-secret";
+      res.statusCode = ok ? 200 : 401;
+      res.end(
+        JSON.stringify(
+          ok ? { access_token: "personio-token", token_type: "Bearer", expires_in: 86400 } : {},
+        ),
+      );
+      return;
+    }
+    requests.push({
+      method: req.method!,
+      url: url.pathname + url.search,
+      authorization: req.headers.authorization ?? "",
+      type: req.headers["content-type"],
+      body,
     });
+    if (url.pathname.endsWith("/employees/directory")) {
+      return res.end(answer("bamboohr-employees-directory.json"));
+    }
+    if (url.pathname === "/v2/persons") {
+      const last = url.searchParams.get("cursor") === "cur_82sQwR2eZvKilo2duNh219Kw";
+      return res.end(answer(`personio-persons-page-${last ? 2 : 1}.json`));
+    }
+    if (url.pathname === "/v1/people/search" && req.method === "POST") {
+      return res.end(answer("hibob-people-search.json"));
+    }
+    res.statusCode = 404;
+    res.end("{}");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-let emulator: GraphEmulator;
-let endpoint: string;
-let dir: string;
-beforeEach(async () => {
+const ctx = emulatorAppPerTest("inbound-preset-");
+beforeEach(() => {
   requests.length = 0;
-  emulator = await startGraphEmulator();
-  endpoint = (await seedApiDrivenApp(emulator, "Contoso HR inbound - employees")).endpoint;
-  dir = mkdtempSync(path.join(tmpdir(), "inbound-preset-"));
 });
-afterEach(() => emulator.close());
 
 /** The preset with its vendor host replaced by the stand-in's. */
 function writeSpec(name: string) {
   const { uploader } = preset(name);
-  const text = JSON.stringify(uploader).replace(/https:\/\/api\.[a-z]+\.(com|de)/g, base);
+  const text = JSON.stringify(uploader).replace(/https:\/\/api\.[a-z]+\.(com|de)/g, hr.base);
   const section = JSON.parse(text) as Record<string, unknown>;
   const columns = section.columns as Record<string, string>;
   const input = makeSpecInput(columns, { ...section, csv: {} });
-  writeFileSync(path.join(dir, "tenant.yaml"), stringify(input));
+  writeFileSync(path.join(ctx.dir, "tenant.yaml"), stringify(input));
 }
 
 /** Every file under `root` (the spec, the run's state), read as text. */
@@ -114,14 +99,17 @@ function allText(root: string): string {
 }
 
 const sent = () =>
-  emulator.state.directory.bulkUploads.flatMap((u) =>
+  ctx.emulator.state.directory.bulkUploads.flatMap((u) =>
     (u.body as { Operations: { data: Record<string, unknown> }[] }).Operations.map((o) => o.data),
   );
 const upload = (env: NodeJS.ProcessEnv) =>
-  inbound(["upload", "--spec", "tenant.yaml", "--app", "employees", "--endpoint", endpoint], {
-    cwd: dir,
-    env: { INBOUND_GRAPH_TOKEN: emulator.token, ...env },
-  });
+  inbound(
+    ["upload", "--spec", "tenant.yaml", "--app", "employees", "--endpoint", ctx.app.endpoint],
+    {
+      cwd: ctx.dir,
+      env: { INBOUND_GRAPH_TOKEN: ctx.emulator.token, ...env },
+    },
+  );
 
 describe("HR API presets (docs/hr-sources.md)", () => {
   it("BambooHR: the directory's employees, with Basic auth from BAMBOOHR_BASIC", async () => {
@@ -166,7 +154,7 @@ describe("HR API presets (docs/hr-sources.md)", () => {
     const refused = await upload({ PERSONIO_CLIENT_SECRET: "refused-secret-9d1" });
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/127\.0\.0\.1:\d+: page 1: the token request: answered 401/);
-    const text = run.out + run.err + refused.out + refused.err + allText(dir);
+    const text = run.out + run.err + refused.out + refused.err + allText(ctx.dir);
     for (const secret of ["personio-secret", "personio-token", "refused-secret-9d1"]) {
       expect(text).not.toContain(secret);
     }
@@ -182,7 +170,7 @@ describe("HR API presets (docs/hr-sources.md)", () => {
       ["POST", "/v1/people/search", `Basic ${basic}`, "application/json"],
     ]);
     expect(JSON.parse(requests[0].body)).toEqual(preset("hibob").uploader.rest.body);
-    expect(run.out + allText(dir)).not.toContain(basic);
+    expect(run.out + allText(ctx.dir)).not.toContain(basic);
     const users = sent();
     expect(users.map((u) => [u.externalId, u.userName, u.displayName, u.name])).toEqual([
       [

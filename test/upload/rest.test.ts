@@ -3,49 +3,34 @@
  * --json) into the Graph emulator, and by readRest directly for retries, auth kinds and paging.
  * A partial read sends nothing; the HR token appears in no output and no run record.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from "http";
-import { AddressInfo } from "net";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import type { IncomingMessage, ServerResponse } from "http";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { inbound } from "../cli/harness";
-import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
 import { RetryPolicy } from "../../lib/graph";
 import { tenantSpec } from "../../lib/model/schema";
 import { readRest, RestReadError, type RestSettings } from "../../lib/records";
-import { COLUMNS, makeSpecInput, seedApiDrivenApp } from "./helpers";
+import {
+  emulatorAppPerTest,
+  hrStandInPerFile,
+  JSON_COLUMNS,
+  jsonPerson,
+  makeSpecInput,
+} from "./helpers";
 
 const TOKEN = "hr-secret-token-7f3a9c";
-const JSON_COLUMNS = {
-  ...COLUMNS,
-  "name.givenName": "[name.first]",
-  "name.familyName": "[name.last]",
-};
 
-function person(id: number) {
-  return {
-    WorkerID: id,
-    WorkerStatus: "Active",
-    WorkerType: "Employee",
-    UserID: `EMP${id}`,
+// Each with a given name of their own, and OnLeave as the text an HR API may send.
+const person = (id: number) =>
+  jsonPerson(id, {
     name: { first: `Ada${id}`, last: "Lovelace" },
     FullName: `Ada${id} Lovelace`,
-    JobTitle: "Engineer",
-    Department: "IT",
-    City: "Paris",
-    ZipCode: "75001",
-    OfficePhone: "555-0100",
-    ManagerID: "",
-    HireDate: "2020-01-02",
     OnLeave: "False",
-  };
-}
+  });
 const PEOPLE = [1, 2, 3, 4, 5, 6, 7].map(person);
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
-let server: Server;
-let base: string;
 let handler: Handler;
 const seen: { url: string; authorization?: string }[] = [];
 
@@ -58,28 +43,16 @@ const pages: Handler = (_req, res, url) => {
   res.end(JSON.stringify({ data: { employees: records }, links: { next } }));
 };
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const url = new URL(req.url!, base);
-    seen.push({ url: url.pathname + url.search, authorization: req.headers.authorization });
-    handler(req, res, url);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const hr = hrStandInPerFile((req, res, url) => {
+  seen.push({ url: url.pathname + url.search, authorization: req.headers.authorization });
+  handler(req, res, url);
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-let emulator: GraphEmulator;
-let endpoint: string;
-let dir: string;
-beforeEach(async () => {
+const ctx = emulatorAppPerTest("inbound-rest-");
+beforeEach(() => {
   handler = pages;
   seen.length = 0;
-  emulator = await startGraphEmulator();
-  endpoint = (await seedApiDrivenApp(emulator, "Contoso HR inbound - employees")).endpoint;
-  dir = mkdtempSync(path.join(tmpdir(), "inbound-rest-"));
 });
-afterEach(() => emulator.close());
 
 function writeSpec(rest: Record<string, unknown> = {}, source = "rest") {
   const input = makeSpecInput(JSON_COLUMNS, {
@@ -87,25 +60,25 @@ function writeSpec(rest: Record<string, unknown> = {}, source = "rest") {
     csv: {},
     columns: JSON_COLUMNS,
     rest: {
-      url: `${base}/api/employees`,
+      url: `${hr.base}/api/employees`,
       records: "/data/employees",
       paging: { next: "/links/next" },
       auth: { bearerEnv: "HR_TOKEN" },
       ...rest,
     },
   });
-  writeFileSync(path.join(dir, "tenant.yaml"), stringify(input));
+  writeFileSync(path.join(ctx.dir, "tenant.yaml"), stringify(input));
 }
 
 const cli = (args: string[]) =>
   inbound(args, {
-    cwd: dir,
-    env: { INBOUND_GRAPH_TOKEN: emulator.token, HR_TOKEN: TOKEN },
+    cwd: ctx.dir,
+    env: { INBOUND_GRAPH_TOKEN: ctx.emulator.token, HR_TOKEN: TOKEN },
   });
 const upload = () =>
-  cli(["upload", "--spec", "tenant.yaml", "--app", "employees", "--endpoint", endpoint]);
+  cli(["upload", "--spec", "tenant.yaml", "--app", "employees", "--endpoint", ctx.app.endpoint]);
 const bulkBodies = () =>
-  emulator.state.directory.bulkUploads.flatMap((u) =>
+  ctx.emulator.state.directory.bulkUploads.flatMap((u) =>
     (u.body as { Operations: { data: unknown }[] }).Operations.map((o) => o.data),
   );
 
@@ -139,8 +112,8 @@ describe("upload from an HR REST API", () => {
     expect(bulkBodies()).toHaveLength(7);
 
     // The same people from a file, into a fresh emulator and state: the same SCIM records.
-    emulator.state.directory.bulkUploads.length = 0;
-    writeFileSync(path.join(dir, "hr.json"), JSON.stringify(PEOPLE));
+    ctx.emulator.state.directory.bulkUploads.length = 0;
+    writeFileSync(path.join(ctx.dir, "hr.json"), JSON.stringify(PEOPLE));
     const file = await cli([
       "upload",
       "--spec",
@@ -148,7 +121,7 @@ describe("upload from an HR REST API", () => {
       "--app",
       "employees",
       "--endpoint",
-      endpoint,
+      ctx.app.endpoint,
       "--json",
       "hr.json",
       "--state",
@@ -158,7 +131,7 @@ describe("upload from an HR REST API", () => {
     expect(bulkBodies()).toEqual(fromRest);
 
     // And from a CSV file whose headers are the same field names.
-    emulator.state.directory.bulkUploads.length = 0;
+    ctx.emulator.state.directory.bulkUploads.length = 0;
     const header = Object.keys(person(0)).flatMap((k) =>
       k === "name" ? ["name.first", "name.last"] : [k],
     );
@@ -171,7 +144,7 @@ describe("upload from an HR REST API", () => {
             : String(p[h as "City"]),
       );
     const csv = [header, ...PEOPLE.map(cells)].map((r) => r.join(",")).join("\n") + "\n";
-    writeFileSync(path.join(dir, "hr.csv"), csv);
+    writeFileSync(path.join(ctx.dir, "hr.csv"), csv);
     const fromCsv = await cli([
       "upload",
       "--spec",
@@ -179,7 +152,7 @@ describe("upload from an HR REST API", () => {
       "--app",
       "employees",
       "--endpoint",
-      endpoint,
+      ctx.app.endpoint,
       "--csv",
       "hr.csv",
       "--state",
@@ -199,7 +172,7 @@ describe("upload from an HR REST API", () => {
       "--app",
       "employees",
       "--endpoint",
-      endpoint,
+      ctx.app.endpoint,
       "--run",
       runId!,
       "--include-pii",
@@ -208,7 +181,7 @@ describe("upload from an HR REST API", () => {
     ]);
     expect(report.err).toBe("");
     expect(report.code).toBe(0);
-    const html = readFileSync(path.join(dir, "report.html"), "utf8");
+    const html = readFileSync(path.join(ctx.dir, "report.html"), "utf8");
     expect(html).toContain(runId);
 
     const text =
@@ -218,7 +191,7 @@ describe("upload from an HR REST API", () => {
       second.err +
       report.out +
       html +
-      allText(path.join(dir, ".inbound-state"));
+      allText(path.join(ctx.dir, ".inbound-state"));
     expect(text).not.toContain(TOKEN);
   });
 
@@ -282,14 +255,16 @@ describe("upload from an HR REST API", () => {
       expect(run.err).toMatch(new RegExp(`127\\.0\\.0\\.1:\\d+: ${message.source}`));
       expect(run.err).toContain("nothing was sent");
       expect(bulkBodies()).toHaveLength(before);
-      expect(run.out + run.err + allText(path.join(dir, ".inbound-state"))).not.toContain(TOKEN);
+      expect(run.out + run.err + allText(path.join(ctx.dir, ".inbound-state"))).not.toContain(
+        TOKEN,
+      );
     },
   );
 });
 
 describe("readRest", () => {
   const settings = (over: Partial<RestSettings>): RestSettings => ({
-    url: `${base}/api/employees`,
+    url: `${hr.base}/api/employees`,
     method: "GET",
     records: "/data/employees",
     auth: { bearerEnv: "HR_TOKEN" },
@@ -352,7 +327,11 @@ describe("readRest", () => {
       settings({
         paging,
         auth: {
-          oauth2: { tokenUrl: `${base}/token`, clientId: "inbound", clientSecretEnv: "HR_SECRET" },
+          oauth2: {
+            tokenUrl: `${hr.base}/token`,
+            clientId: "inbound",
+            clientSecretEnv: "HR_SECRET",
+          },
         },
       }),
       { env: { HR_SECRET: "s3cret" }, retry: fast },
@@ -374,7 +353,11 @@ describe("readRest", () => {
     const refused = readRest(
       settings({
         auth: {
-          oauth2: { tokenUrl: `${base}/token`, clientId: "inbound", clientSecretEnv: "HR_SECRET" },
+          oauth2: {
+            tokenUrl: `${hr.base}/token`,
+            clientId: "inbound",
+            clientSecretEnv: "HR_SECRET",
+          },
         },
       }),
       { env: { HR_SECRET: "wrong" }, retry: fast },
@@ -421,7 +404,7 @@ describe("readRest", () => {
     const query = { fields: ["root.id", "work.title"], showInactive: false };
     const read = await readRest(
       settings({
-        url: `${base}/api/search`,
+        url: `${hr.base}/api/search`,
         method: "POST",
         body: query,
         paging: { next: "/links/next" },
@@ -459,7 +442,7 @@ describe("readRest", () => {
       res.end(JSON.stringify({ data: { employees: PEOPLE.slice(0, 2) } }));
     };
     const seeOther = await readRest(
-      settings({ url: `${base}/api/search`, method: "POST", body: query }),
+      settings({ url: `${hr.base}/api/search`, method: "POST", body: query }),
       { env: { HR_TOKEN: TOKEN }, retry: fast },
     );
     expect(await lines(seeOther)).toEqual([1, 2]);
@@ -470,7 +453,7 @@ describe("readRest", () => {
   });
 
   it("refuses a request body without method: POST in the spec", () => {
-    const rest = { url: `${base}/api/employees`, auth: { bearerEnv: "HR_TOKEN" } };
+    const rest = { url: `${hr.base}/api/employees`, auth: { bearerEnv: "HR_TOKEN" } };
     const spec = (over: Record<string, unknown>) =>
       tenantSpec.safeParse(
         makeSpecInput(JSON_COLUMNS, {

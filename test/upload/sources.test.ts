@@ -2,51 +2,16 @@
  * Sources other than a CSV file through the commands: `upload --json` against the Graph emulator,
  * `simulate --json-file`, `validate --sample`, `init --json`.
  */
-import { mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { writeFileSync } from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { inbound } from "../cli/harness";
 import { EXIT } from "../../cli/io";
-import { GraphEmulator, startGraphEmulator } from "../../lib/emulator";
-import { COLUMNS, makeSpecInput, seedApiDrivenApp } from "./helpers";
+import { emulatorAppPerTest, JSON_COLUMNS, jsonPerson, makeSpecInput } from "./helpers";
 
-const DISPLAY_NAME = "Contoso HR inbound - employees";
-const JSON_COLUMNS = {
-  ...COLUMNS,
-  "name.givenName": "[name.first]",
-  "name.familyName": "[name.last]",
-};
+const ctx = emulatorAppPerTest("inbound-sources-");
 
-let emulator: GraphEmulator;
-let endpoint: string;
-let dir: string;
-beforeEach(async () => {
-  emulator = await startGraphEmulator();
-  endpoint = (await seedApiDrivenApp(emulator, DISPLAY_NAME)).endpoint;
-  dir = mkdtempSync(path.join(tmpdir(), "inbound-sources-"));
-});
-afterEach(() => emulator.close());
-
-function person(id: number, over: Record<string, unknown> = {}) {
-  return {
-    WorkerID: id,
-    WorkerStatus: "Active",
-    WorkerType: "Employee",
-    UserID: `EMP${id}`,
-    name: { first: "Ada", last: "Lovelace" },
-    FullName: "Ada Lovelace",
-    JobTitle: "Engineer",
-    Department: "IT",
-    City: "Paris",
-    ZipCode: "75001",
-    OfficePhone: "555-0100",
-    ManagerID: "",
-    HireDate: "2020-01-02",
-    OnLeave: false,
-    ...over,
-  };
-}
+const person = jsonPerson;
 
 function writeSpec(uploader: Record<string, unknown> = {}) {
   const input = makeSpecInput(JSON_COLUMNS, {
@@ -55,14 +20,14 @@ function writeSpec(uploader: Record<string, unknown> = {}) {
     columns: JSON_COLUMNS,
     ...uploader,
   });
-  writeFileSync(path.join(dir, "tenant.yaml"), stringify(input));
+  writeFileSync(path.join(ctx.dir, "tenant.yaml"), stringify(input));
 }
 
 const cli = (args: string[]) =>
-  inbound(args, { cwd: dir, env: { INBOUND_GRAPH_TOKEN: emulator.token } });
+  inbound(args, { cwd: ctx.dir, env: { INBOUND_GRAPH_TOKEN: ctx.emulator.token } });
 const base = ["--spec", "tenant.yaml", "--app", "employees"];
 const sentIds = () =>
-  emulator.state.directory.bulkUploads.flatMap((u) =>
+  ctx.emulator.state.directory.bulkUploads.flatMap((u) =>
     (u.body as { Operations: { data: { externalId: string } }[] }).Operations.map(
       (o) => o.data.externalId,
     ),
@@ -72,8 +37,8 @@ describe("upload --json", () => {
   it("sends the records of a JSON Lines file, then nothing when it is unchanged", async () => {
     writeSpec();
     const lines = [1, 2, 3].map((id) => JSON.stringify(person(id))).join("\n") + "\n";
-    writeFileSync(path.join(dir, "hr.jsonl"), lines);
-    const args = ["upload", ...base, "--json", "hr.jsonl", "--endpoint", endpoint];
+    writeFileSync(path.join(ctx.dir, "hr.jsonl"), lines);
+    const args = ["upload", ...base, "--json", "hr.jsonl", "--endpoint", ctx.app.endpoint];
     const first = await cli(args);
     expect(first.err).toBe("");
     expect(first.code).toBe(0);
@@ -87,8 +52,8 @@ describe("upload --json", () => {
   it("names the file and line of a record whose field is an object, and sends the rest", async () => {
     writeSpec({ json: { records: "/workers" } });
     const workers = [person(1), person(2, { JobTitle: { code: "ENG" } })];
-    writeFileSync(path.join(dir, "hr.json"), JSON.stringify({ workers }, null, 1));
-    const run = await cli(["upload", ...base, "--json", "hr.json", "--endpoint", endpoint]);
+    writeFileSync(path.join(ctx.dir, "hr.json"), JSON.stringify({ workers }, null, 1));
+    const run = await cli(["upload", ...base, "--json", "hr.json", "--endpoint", ctx.app.endpoint]);
     expect(run.code).toBe(EXIT.partial);
     expect(run.err).toMatch(
       /^hr\.json:\d+: skipped: title \(column JobTitle\): \[JobTitle\] is an object in the record, where text is expected/m,
@@ -98,19 +63,19 @@ describe("upload --json", () => {
 
   it("refuses a file that is not JSON records and sends nothing", async () => {
     writeSpec();
-    writeFileSync(path.join(dir, "hr.json"), "<html><body>Sign in</body></html>");
-    const run = await cli(["upload", ...base, "--json", "hr.json", "--endpoint", endpoint]);
+    writeFileSync(path.join(ctx.dir, "hr.json"), "<html><body>Sign in</body></html>");
+    const run = await cli(["upload", ...base, "--json", "hr.json", "--endpoint", ctx.app.endpoint]);
     expect(run.code).toBe(1);
     expect(run.err).toContain("hr.json: line 1: the file is HTML or XML, not JSON");
     expect(run.err).toContain("nothing was sent");
-    expect(emulator.requests.filter((r) => r.method === "POST")).toEqual([]);
+    expect(ctx.emulator.requests.filter((r) => r.method === "POST")).toEqual([]);
   });
 });
 
 describe("simulate --json-file, validate --sample, init --json", () => {
   it("checks the column expressions against a JSON record offline", async () => {
     writeSpec();
-    writeFileSync(path.join(dir, "hr.json"), JSON.stringify([person(7)]));
+    writeFileSync(path.join(ctx.dir, "hr.json"), JSON.stringify([person(7)]));
     const simulated = await cli(["simulate", ...base, "--json-file", "hr.json", "--json"]);
     expect(simulated.code).toBe(0);
     const { records } = JSON.parse(simulated.out) as { records: { scim: { userName: string } }[] };
@@ -119,7 +84,7 @@ describe("simulate --json-file, validate --sample, init --json", () => {
     const good = await cli(["validate", "tenant.yaml", "--sample", "hr.json"]);
     expect(good.err).toBe("");
     expect(good.code).toBe(0);
-    writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ ...person(7), name: "Ada" }));
+    writeFileSync(path.join(ctx.dir, "bad.json"), JSON.stringify({ ...person(7), name: "Ada" }));
     const bad = await cli(["validate", "tenant.yaml", "--sample", "bad.json"]);
     expect(bad.code).toBe(1);
     expect(bad.out + bad.err).toContain(
@@ -129,7 +94,7 @@ describe("simulate --json-file, validate --sample, init --json", () => {
 
   it("init --json proposes uploader.columns from a saved API page's first record", async () => {
     writeFileSync(
-      path.join(dir, "page.json"),
+      path.join(ctx.dir, "page.json"),
       JSON.stringify({
         employees: [{ employeeId: "1", firstName: "A", lastName: "B", workEmail: "a@b" }],
       }),

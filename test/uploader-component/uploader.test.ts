@@ -17,6 +17,7 @@ import { FUNCTION_PACKAGE_TYPE } from "../../components/uploader/functionPackage
 import { logicAppTriggerAuthorized } from "../../policies/rules/logicAppTriggerAuthorized";
 import { storageAccountLockedDown } from "../../policies/rules/storageAccountLockedDown";
 import { violations } from "../policies/harness";
+import { registeredTree, settled } from "../helpers/pulumi";
 import { type ProvisioningApp, tenantSpec } from "../../lib/model/schema";
 import {
   app,
@@ -125,11 +126,6 @@ beforeEach(() => {
   invokes.length = 0;
 });
 
-const settled = <T>(o: pulumi.Output<T> | undefined) =>
-  new Promise<T>((resolve, reject) =>
-    o ? o.apply((v) => resolve(v)) : reject(new Error("no output")),
-  );
-
 function inputsOf(type: string): { name: string; inputs: Record<string, Json> }[] {
   return registered.filter((r) => r.type === type).map(({ name, inputs }) => ({ name, inputs }));
 }
@@ -138,24 +134,6 @@ function the(type: string, name?: string): Record<string, Json> {
   const found = inputsOf(type).filter((r) => name === undefined || r.name === name);
   if (found.length !== 1) throw new Error(`expected one ${type}, got ${found.length}`);
   return found[0].inputs;
-}
-
-/**
- * Waits until the component and every child are registered: a child's urn resolves only after
- * the mock's newResource returned, so nothing of this test arrives after it ends.
- */
-async function registeredTree(component: pulumi.ComponentResource): Promise<void> {
-  const children = [
-    ...((component as unknown as { __childResources?: Set<pulumi.Resource> }).__childResources ??
-      []),
-  ];
-  await Promise.all(children.map((c) => settled(c.urn)));
-  await settled(component.urn);
-  if (children.some((c) => c instanceof pulumi.CustomResource)) {
-    await Promise.all(
-      children.map((c) => (c instanceof pulumi.CustomResource ? settled(c.id) : undefined)),
-    );
-  }
 }
 
 /** URNs the mock monitor recorded: they encode the parent's type. */

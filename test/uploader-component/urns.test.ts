@@ -19,6 +19,7 @@ import type { TenantSpec } from "../../lib/model/schema";
 import { HR_SYSTEM_APP_ID } from "./fixtures";
 import { computedOutputs } from "../../cli/commands/plan";
 import { offlineInvokes } from "../../cli/plan/offline";
+import { registeredTree } from "../helpers/pulumi";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURE = path.join(ROOT, "test", "fixtures", "uploader-urns.json");
@@ -97,21 +98,6 @@ function mocks(spec: TenantSpec): pulumi.runtime.Mocks {
       return invoke(args.token, args.inputs);
     },
   };
-}
-
-const settled = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
-
-/** Every registration of the tree has arrived once each child's URN (and custom id) has. */
-async function registeredTree(component: pulumi.Resource): Promise<void> {
-  const children = [
-    ...((component as unknown as { __childResources?: Set<pulumi.Resource> }).__childResources ??
-      []),
-  ];
-  for (const child of children) {
-    await registeredTree(child);
-    if (child instanceof pulumi.CustomResource) await settled(child.id);
-  }
-  await settled(component.urn);
 }
 
 /** The URNs of the uploader components and everything under them, without the stack prefix. */
