@@ -79,7 +79,8 @@ export async function memoryChild(
   const answer = {
     status: 202,
     ok: true,
-    headers: { get: () => null },
+    // The client reads `has` (a 202 acknowledges with a Location header) and `get`.
+    headers: { get: () => null, has: () => false },
     body: null,
     text: async () => "",
   } as unknown as Response;

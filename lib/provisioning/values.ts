@@ -9,9 +9,12 @@
  * - `usageLocation` is "A two-letter country code (ISO standard 3166)" (same page), so `UK` is
  *   refused: ISO 3166-1 reserves it for GB.
  */
-import { alpha3ToAlpha2, getAlpha2Codes } from "i18n-iso-countries";
+// The package's code table only: its main entry registers the country names of every language
+// (82 modules, about 10 MB), which nothing here shows, in every process that converts records.
+import CODES from "i18n-iso-countries/codes.json";
 
-const ALPHA2 = new Set(Object.keys(getAlpha2Codes()));
+const ALPHA2 = new Set(CODES.map(([alpha2]) => alpha2));
+const ALPHA3_TO_ALPHA2 = new Map(CODES.map(([alpha2, alpha3]) => [alpha3, alpha2]));
 
 /**
  * ISO 3166-1's "exceptionally reserved" codes that people use for a country whose code is
@@ -24,7 +27,7 @@ export function likelyCountryCode(value: string): string | undefined {
   const upper = value.trim().toUpperCase();
   if (RESERVED[upper]) return RESERVED[upper];
   if (ALPHA2.has(upper)) return upper;
-  if (upper.length === 3) return alpha3ToAlpha2(upper) ?? undefined;
+  if (upper.length === 3) return ALPHA3_TO_ALPHA2.get(upper);
   return undefined;
 }
 
