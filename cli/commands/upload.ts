@@ -23,6 +23,7 @@ import {
   acceptedIds,
   followRecords,
   groupedRowErrors,
+  nothingProcessed,
   parseWait,
   systemClock,
 } from "../../lib/upload";
@@ -239,16 +240,8 @@ async function waitForProcessing(
   }
   if (processed + failed.length === 0) {
     const j = outcome.job;
-    io.err(
-      paint(
-        io,
-        "red",
-        `accepted, nothing processed: the job's schedule is ${j?.state ?? "unknown"}, its status ${j?.code ?? "unknown"}` +
-          (j?.quarantine ? ` (quarantined: ${j.quarantine})` : "") +
-          (j?.error ? ` (the job could not be read: ${j.error})` : "") +
-          "; a paused or quarantined job, or an inactive provisioning agent (Active Directory), processes nothing",
-      ) + "\n",
-    );
+    const read = j?.error ? ` (the job could not be read: ${j.error})` : "";
+    io.err(paint(io, "red", nothingProcessed(j, read)) + "\n");
     return EXIT.failed;
   }
   return failed.length > 0 || pending.length > 0 ? EXIT.partial : EXIT.ok;

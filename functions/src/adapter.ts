@@ -21,6 +21,7 @@ import {
   followRecords,
   type FollowOutcome,
   groupedRowErrors,
+  nothingProcessed,
   readRunEntries,
   readRunHeader,
   runUpload,
@@ -46,6 +47,10 @@ export interface FunctionSettings {
   stateContainerUrl: string;
 }
 
+/** A zod error as `path: message; …`, for a setting or document named in the message. */
+const issuesOf = (error: z.ZodError) =>
+  error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join("; ");
+
 const FIX = "redeploy the stack: components/uploader/function.ts sets it";
 
 /** Reads and validates the app settings the Uploader component writes. */
@@ -65,10 +70,7 @@ export function readSettings(env: NodeJS.ProcessEnv): FunctionSettings {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues
-        .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
-        .join("; ");
-      throw new Error(`app setting ${name} is not ${what} (${issues}); ${FIX}`);
+      throw new Error(`app setting ${name} is not ${what} (${issuesOf(parsed.error)}); ${FIX}`);
     }
     return parsed.data;
   };
@@ -230,10 +232,7 @@ async function readOverride(state: StateStore): Promise<{ override?: Override; p
   }
   const parsed = override.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
-      .join("; ");
-    return { problem: `${where} is not a safeguard override (${issues})` };
+    return { problem: `${where} is not a safeguard override (${issuesOf(parsed.error)})` };
   }
   return { override: parsed.data };
 }
@@ -482,12 +481,7 @@ async function followPrevious(
         `previous run ${runId}: accepted, nothing processed; the job's state could not be read (${outcome.job.error}): grant the uploader's identity Synchronization.Read.All to see whether the job is paused or quarantined (docs/uploader-azure.md)`,
       );
     } else if (result.processed + result.failed === 0) {
-      const j = outcome.job;
-      log.error(
-        `previous run ${runId}: accepted, nothing processed: the job's schedule is ${j?.state ?? "unknown"}, its status ${j?.code ?? "unknown"}` +
-          (j?.quarantine ? ` (quarantined: ${j.quarantine})` : "") +
-          "; a paused or quarantined job, or an inactive provisioning agent (Active Directory), processes nothing",
-      );
+      log.error(`previous run ${runId}: ${nothingProcessed(outcome.job)}`);
     }
     return result;
   } catch (err) {

@@ -50,7 +50,13 @@ export {
   type WithheldLine,
 } from "./runRecord";
 export { type Clock, systemClock } from "./scheduler";
-export { acceptedIds, followRecords, type FollowOutcome, parseWait } from "./wait";
+export {
+  acceptedIds,
+  followRecords,
+  type FollowOutcome,
+  nothingProcessed,
+  parseWait,
+} from "./wait";
 export {
   DirectoryStateStore,
   type LockAttempt,

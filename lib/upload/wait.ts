@@ -41,6 +41,20 @@ export interface FollowOutcome {
   job?: { state?: string; code?: string; quarantine?: string; error?: string };
 }
 
+/**
+ * "accepted, nothing processed: the job's schedule is …, its status …": what `upload --wait` and
+ * the deployed uploader say when the logs show none of a run's records; `read` is said between the
+ * job's state and the likely causes.
+ */
+export function nothingProcessed(job: FollowOutcome["job"], read = ""): string {
+  return (
+    `accepted, nothing processed: the job's schedule is ${job?.state ?? "unknown"}, its status ${job?.code ?? "unknown"}` +
+    (job?.quarantine ? ` (quarantined: ${job.quarantine})` : "") +
+    read +
+    "; a paused or quarantined job, or an inactive provisioning agent (Active Directory), processes nothing"
+  );
+}
+
 interface JobView {
   schedule?: { state?: string };
   status?: { code?: string; quarantine?: { reason?: string; currentBegan?: string } | null };

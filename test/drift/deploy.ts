@@ -2,7 +2,7 @@
  * The spec's objects created in the Graph emulator by the dynamic providers' own create methods,
  * as a first `pulumi up` creates them: what the drift tests compare against.
  */
-import { type GraphEmulator } from "../../lib/emulator";
+import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
 import { createGraphClient } from "../../lib/graph";
 import type { TenantSpec } from "../../lib/model/schema";
 import { schemaSpecOf } from "../../lib/provisioning/managed";
@@ -40,6 +40,20 @@ export function logicAppIdentity(
     servicePrincipalType: "ManagedIdentity",
     alternativeNames: ["isExplicit=False", resourceId],
   });
+}
+
+/**
+ * An emulator ready for the bundled examples: its token where the providers' create methods find
+ * it, as in a deployment, and the group the examples' workflows scope to.
+ */
+export async function startDriftEmulator(): Promise<GraphEmulator> {
+  const emulator = await startGraphEmulator();
+  process.env.INBOUND_GRAPH_TOKEN = emulator.token;
+  emulator.state.directory.groups.set("5c2e8a4f-0d1b-4e6a-9f3c-2b7d8e1a0c4f", {
+    id: "5c2e8a4f-0d1b-4e6a-9f3c-2b7d8e1a0c4f",
+    displayName: "All Employees",
+  });
+  return emulator;
 }
 
 /** Where each app lives in the emulator, by its spec key. */

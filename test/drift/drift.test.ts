@@ -9,12 +9,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { inbound } from "../cli/harness";
-import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
+import { type GraphEmulator } from "../../lib/emulator";
 import { loadSpec } from "../../lib/loader/load";
 import type { TenantSpec } from "../../lib/model/schema";
 import { compileSettings } from "../../lib/lifecycle/compile";
 import { lifecycleSettingsProvider } from "../../components/graph/lifecycleSettings";
-import { deploy as deployTenant, RESUMED_BY } from "./deploy";
+import { deploy as deployTenant, RESUMED_BY, startDriftEmulator } from "./deploy";
 import type { DriftReport } from "../../lib/drift";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -85,12 +85,7 @@ function liveTasks(displayName: string): Json[] {
 }
 
 beforeEach(async () => {
-  emulator = await startGraphEmulator();
-  process.env.INBOUND_GRAPH_TOKEN = emulator.token;
-  emulator.state.directory.groups.set("5c2e8a4f-0d1b-4e6a-9f3c-2b7d8e1a0c4f", {
-    id: "5c2e8a4f-0d1b-4e6a-9f3c-2b7d8e1a0c4f",
-    displayName: "All Employees",
-  });
+  emulator = await startDriftEmulator();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-drift-"));
   specFile = CONTOSO;
   spec = load(CONTOSO);

@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { inbound } from "../cli/harness";
-import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
+import { type GraphEmulator } from "../../lib/emulator";
 import { loadSpec } from "../../lib/loader/load";
-import { deploy } from "./deploy";
+import { deploy, startDriftEmulator } from "./deploy";
 
 const CONTOSO = path.join(__dirname, "..", "..", "examples", "tenants", "contoso.yaml");
 
@@ -23,12 +23,7 @@ const drift = (...extra: string[]) =>
   });
 
 beforeEach(async () => {
-  emulator = await startGraphEmulator();
-  process.env.INBOUND_GRAPH_TOKEN = emulator.token;
-  emulator.state.directory.groups.set("5c2e8a4f-0d1b-4e6a-9f3c-2b7d8e1a0c4f", {
-    id: "5c2e8a4f-0d1b-4e6a-9f3c-2b7d8e1a0c4f",
-    displayName: "All Employees",
-  });
+  emulator = await startDriftEmulator();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-drift-lineage-"));
   specFile = path.join(dir, "tenant.yaml");
   fs.writeFileSync(

@@ -9,11 +9,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { inbound } from "../cli/harness";
-import { startGraphEmulator, type GraphEmulator } from "../../lib/emulator";
+import { type GraphEmulator } from "../../lib/emulator";
 import { loadSpec } from "../../lib/loader/load";
 import type { TenantSpec } from "../../lib/model/schema";
 import type { DriftReport } from "../../lib/drift";
-import { deploy, type Deployed } from "./deploy";
+import { deploy, type Deployed, startDriftEmulator } from "./deploy";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
 
@@ -88,13 +88,7 @@ function setArgument(displayName: string, name: string, value: string): void {
 const liveExtension = () => [...emulator.state.lifecycle.customTaskExtensions.values()][0];
 
 beforeEach(async () => {
-  emulator = await startGraphEmulator();
-  // The providers' create methods find their token here, as in a deployment.
-  process.env.INBOUND_GRAPH_TOKEN = emulator.token;
-  emulator.state.directory.groups.set("5c2e8a4f-0d1b-4e6a-9f3c-2b7d8e1a0c4f", {
-    id: "5c2e8a4f-0d1b-4e6a-9f3c-2b7d8e1a0c4f",
-    displayName: "All Employees",
-  });
+  emulator = await startDriftEmulator();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "inbound-drift-write-"));
   for (const sub of ["tenants", "base"]) {
     fs.cpSync(path.join(EXAMPLES, sub), path.join(dir, sub), { recursive: true });
