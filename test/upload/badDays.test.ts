@@ -64,6 +64,9 @@ const cli = (args: string[]) =>
   inbound(args, { cwd: ctx.dir, env: { INBOUND_GRAPH_TOKEN: ctx.emulator.token } });
 const upload = (...extra: string[]) =>
   cli(["upload", ...base, "--endpoint", ctx.app.endpoint, ...extra]);
+/** `inbound report` of the runs so far. */
+const runReport = () =>
+  cli(["report", "--spec", "tenant.yaml", "--app", "employees", "--endpoint", ctx.app.endpoint]);
 const writeCsv = (rows: string[]) => writeFileSync(path.join(ctx.dir, "hr.csv"), csvOf(rows));
 
 /** 200 people sent once, so that the state knows them. */
@@ -115,15 +118,7 @@ describe("the safeguard sees the lifecycle road", () => {
       "--allow-leavers: 60 of 200 known users get a leave date within 30 days (30.0%, maxLeaverPercent 5%)",
     ]);
     expect(record?.command).toContain("--allow-leavers");
-    const report = await cli([
-      "report",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--endpoint",
-      ctx.app.endpoint,
-    ]);
+    const report = await runReport();
     expect(report.out).toContain(
       "safeguard overridden: --allow-leavers: 60 of 200 known users get a leave date within 30 days (30.0%, maxLeaverPercent 5%)",
     );
@@ -173,15 +168,7 @@ describe("the safeguard sees the lifecycle road", () => {
       "safeguard overridden: --allow-changes: department changes for 100 of 200 known users",
     );
     expect(bulk().slice(4).flat()).toHaveLength(100);
-    const report = await cli([
-      "report",
-      "--spec",
-      "tenant.yaml",
-      "--app",
-      "employees",
-      "--endpoint",
-      ctx.app.endpoint,
-    ]);
+    const report = await runReport();
     expect(report.out).toContain(
       "safeguard overridden: --allow-changes: department changes for 100 of 200 known users (50.0%, maxChangePercent 20%)",
     );

@@ -322,17 +322,15 @@ describe("readRest", () => {
       const offset = Number(url.searchParams.get("offset"));
       res.end(JSON.stringify({ data: { employees: PEOPLE.slice(offset, offset + 4) } }));
     };
+    // Client credentials against the stand-in's token endpoint, the secret from HR_SECRET.
+    const oauth2 = () => ({
+      oauth2: { tokenUrl: `${hr.base}/token`, clientId: "inbound", clientSecretEnv: "HR_SECRET" },
+    });
     const paging = { offsetParam: "offset", limitParam: "limit", limit: 4 };
     const oauth = await readRest(
       settings({
         paging,
-        auth: {
-          oauth2: {
-            tokenUrl: `${hr.base}/token`,
-            clientId: "inbound",
-            clientSecretEnv: "HR_SECRET",
-          },
-        },
+        auth: oauth2(),
       }),
       { env: { HR_SECRET: "s3cret" }, retry: fast },
     );
@@ -352,13 +350,7 @@ describe("readRest", () => {
 
     const refused = readRest(
       settings({
-        auth: {
-          oauth2: {
-            tokenUrl: `${hr.base}/token`,
-            clientId: "inbound",
-            clientSecretEnv: "HR_SECRET",
-          },
-        },
+        auth: oauth2(),
       }),
       { env: { HR_SECRET: "wrong" }, retry: fast },
     );
