@@ -58,13 +58,11 @@ function readFailure(error: unknown): string {
 
 async function drift(options: DriftOptions, io: CliIo): Promise<number> {
   if (options.json && options.markdown) {
-    io.err("--json and --markdown exclude each other (run `inbound drift --help` for usage)\n");
+    io.err("--json and --markdown exclude each other\n");
     return EXIT.usage;
   }
   if (options.write && options.markdown) {
-    io.err(
-      "--write reports in text or --json, not --markdown (run `inbound drift --help` for usage)\n",
-    );
+    io.err("--write reports in text or --json, not --markdown\n");
     return EXIT.usage;
   }
   // Lineage errors (a workflow reading what no mapping writes) do not stop the comparison: what is
